@@ -1,0 +1,77 @@
+"""binance-usdm: typed, fast Binance USD-M futures account client, emulator and CLI.
+
+    from binance_usdm import BinanceRestClient
+    with BinanceRestClient(api_key=..., api_secret=...) as client:
+        result = client.usd_futures_api.account.get_account_info()
+        if result.success:
+            print(result.data.total_wallet_balance)
+"""
+
+from binance_usdm._async.client import AsyncBinanceRestClient
+from binance_usdm._http.types import Timeouts
+from binance_usdm._sync.client import BinanceRestClient
+from binance_usdm._wire.config import LIVE_URL, TESTNET_URL, RetryPolicy
+from binance_usdm.enums import (
+    DownloadStatus,
+    HistoryKind,
+    IncomeType,
+    MarginChangeDirection,
+    MarginDeltaType,
+    MarginType,
+    PositionSide,
+    TradingIndicator,
+)
+from binance_usdm.errors import (
+    ApiError,
+    AuthenticationError,
+    BinanceError,
+    ClientRateLimitError,
+    ConnectError,
+    InvalidRequestError,
+    IpBannedError,
+    OutcomeUnknownError,
+    RateLimitError,
+    RequestTimeout,
+    ResponseParseError,
+    ServerError,
+    TimestampError,
+    TransportError,
+    ValidationError,
+)
+from binance_usdm.result import WebCallResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LIVE_URL",
+    "TESTNET_URL",
+    "ApiError",
+    "AsyncBinanceRestClient",
+    "AuthenticationError",
+    "BinanceError",
+    "BinanceRestClient",
+    "ClientRateLimitError",
+    "ConnectError",
+    "DownloadStatus",
+    "HistoryKind",
+    "IncomeType",
+    "InvalidRequestError",
+    "IpBannedError",
+    "MarginChangeDirection",
+    "MarginDeltaType",
+    "MarginType",
+    "OutcomeUnknownError",
+    "PositionSide",
+    "RateLimitError",
+    "RequestTimeout",
+    "ResponseParseError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeouts",
+    "TimestampError",
+    "TradingIndicator",
+    "TransportError",
+    "ValidationError",
+    "WebCallResult",
+    "__version__",
+]

@@ -1,0 +1,1 @@
+"""The asynchronous client, written once; ``binance_usdm._sync`` is generated from it."""

@@ -1,0 +1,91 @@
+"""``AsyncBinanceRestClient``: the asyncio client."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+from types import TracebackType
+
+from binance_usdm._async.account import AsyncAccountApi
+from binance_usdm._async.core import AsyncCore
+from binance_usdm._async.exchange_data import AsyncExchangeDataApi
+from binance_usdm._http.types import AsyncTransport, Timeouts
+from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
+from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
+
+
+class AsyncUsdFuturesApi:
+    """The USD-M futures API: ``account`` and ``exchange_data``."""
+
+    def __init__(self, core: AsyncCore) -> None:
+        self.account = AsyncAccountApi(core)
+        self.exchange_data = AsyncExchangeDataApi(core)
+
+
+class AsyncBinanceRestClient:
+    """Binance USD-M futures REST client (asyncio).
+
+    Credentials: ``api_key`` with ``api_secret`` (HMAC) or ``private_key`` (RSA/Ed25519 PEM text or
+    path, ``private_key_passphrase`` if encrypted); otherwise ``BINANCE_API_KEY``,
+    ``BINANCE_API_SECRET`` / ``BINANCE_PRIVATE_KEY`` from the environment. ``base_url`` points the
+    client anywhere (e.g. the emulator); ``testnet=True`` selects Binance's futures testnet.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        *,
+        private_key: str | bytes | Path | None = None,
+        private_key_passphrase: str | bytes | None = None,
+        base_url: str | None = None,
+        testnet: bool = False,
+        recv_window: int | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        auto_time_sync: bool = True,
+        time_sync_interval: float = 3600.0,
+        rate_limit: RateLimitMode = "wait",
+        weight_limit: int = DEFAULT_WEIGHT_LIMIT,
+        proxy: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        transport: AsyncTransport | None = None,
+    ) -> None:
+        self._config = ClientConfig.create(
+            api_key=api_key, api_secret=api_secret, private_key=private_key,
+            private_key_passphrase=private_key_passphrase, base_url=base_url, testnet=testnet,
+            recv_window=recv_window, timeouts=timeouts, retry=retry, auto_time_sync=auto_time_sync,
+            time_sync_interval=time_sync_interval, rate_limit=rate_limit, weight_limit=weight_limit,
+            proxy=proxy, ssl_context=ssl_context,
+        )
+        self._core = AsyncCore(self._config, transport)
+        self.usd_futures_api = AsyncUsdFuturesApi(self._core)
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @property
+    def used_weight(self) -> int:
+        """Request weight counted in the current minute."""
+        return self._config.limiter.used
+
+    @property
+    def time_offset_ms(self) -> float:
+        """Measured offset of the server's clock from ours."""
+        return self._config.clock.offset_ms
+
+    async def aclose(self) -> None:
+        """Close pooled connections."""
+        await self._core.aclose()
+
+    async def __aenter__(self) -> AsyncBinanceRestClient:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncBinanceRestClient({self._config.describe()})"

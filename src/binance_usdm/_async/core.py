@@ -1,0 +1,188 @@
+"""The call pipeline: budget, time sync, build, send, parse, and the retry policy."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TypeVar
+
+from binance_usdm._http import AsyncHttpTransport
+from binance_usdm._http.types import AsyncTransport, HttpResponse
+from binance_usdm._wire import endpoints
+from binance_usdm._wire.clock import local_ms
+from binance_usdm._wire.config import ClientConfig
+from binance_usdm._wire.endpoints import Endpoint
+from binance_usdm._wire.requests import Params, build, redact
+from binance_usdm._wire.responses import parse
+from binance_usdm.errors import (
+    ApiError,
+    BinanceError,
+    ClientRateLimitError,
+    IpBannedError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ServerError,
+    TimestampError,
+    TransportError,
+)
+from binance_usdm.result import WebCallResult
+
+R = TypeVar("R")
+
+_log = logging.getLogger("binance_usdm")
+_ACK_BODY = b'{"code":200,"msg":"success"}'
+_LONGEST_BUDGET_WAIT = 61.0  # a minute boundary; anything longer is a ban and is reported instead
+
+
+class AsyncCore:
+    """Sends calls for one client. Retries only where resending cannot double an effect."""
+
+    def __init__(self, config: ClientConfig, transport: AsyncTransport | None = None) -> None:
+        self.config = config
+        self.transport: AsyncTransport = transport or AsyncHttpTransport(
+            config.base_url, proxy=config.proxy, ssl_context=config.ssl_context
+        )
+
+    async def call(
+        self,
+        endpoint: Endpoint[R],
+        params: Params,
+        recv_window: int | None = None,
+        weight: int | None = None,
+    ) -> WebCallResult[R]:
+        """Run one operation and return its result (never raises for API or transport failures)."""
+        config = self.config
+        policy = config.retry
+        attempt = 0
+        resynced = False
+        maybe_applied = False
+        while True:
+            refusal = await self._wait_for_budget(endpoint, weight or endpoint.weight)
+            if refusal is not None:
+                return _failure(endpoint, refusal)
+            if endpoint.security.signed and config.clock.needs_sync():
+                await self.sync_time()
+            request = build(
+                endpoint, params, api_key=config.api_key, signer=config.signer,
+                timestamp_ms=config.clock.timestamp_ms(),
+                recv_window=recv_window if recv_window is not None else config.recv_window,
+            )
+            try:
+                response = await self.transport.send(request, config.timeouts)
+            except TransportError as exc:
+                exc.endpoint = endpoint.label
+                may_resend = not exc.request_sent or endpoint.retry_safe
+                if attempt < policy.max_retries and may_resend:
+                    attempt += 1
+                    maybe_applied = maybe_applied or exc.request_sent
+                    _log.debug("%s failed (%s); retry %d", endpoint.label, exc.message, attempt)
+                    await asyncio.sleep(policy.delay(attempt))
+                    continue
+                if exc.request_sent and not endpoint.retry_safe:
+                    return _failure(endpoint, _unknown_outcome(endpoint, exc.message))
+                return _failure(endpoint, exc)
+            config.limiter.observe(response.headers)
+            result = parse(endpoint, response)
+            if _log.isEnabledFor(logging.DEBUG):
+                _log_exchange(request.method, request.target, response)
+            error = result.error
+            if error is None:
+                return result
+            if isinstance(error, TimestampError) and not resynced and endpoint.security.signed:
+                resynced = True
+                await self.sync_time()
+                continue
+            if isinstance(error, RateLimitError):
+                config.limiter.block_for(error.retry_after if error.retry_after is not None else 60.0)
+                wait = error.retry_after or 0.0
+                if (
+                    not isinstance(error, IpBannedError)
+                    and attempt < policy.max_retries
+                    and wait <= policy.max_retry_after
+                ):
+                    attempt += 1
+                    continue  # a 429 was refused before execution: resending is safe
+                return result
+            if isinstance(error, ServerError):
+                if endpoint.retry_safe and attempt < policy.max_retries:
+                    attempt += 1
+                    maybe_applied = True
+                    await asyncio.sleep(policy.delay(attempt))
+                    continue
+                if not endpoint.retry_safe and not isinstance(error, OutcomeUnknownError):
+                    return _failure(endpoint, _unknown_outcome(endpoint, error.message), response)
+                return result
+            if maybe_applied and isinstance(error, ApiError) and error.code in endpoint.already_applied:
+                # an earlier attempt that looked lost did apply the setting
+                return _success(endpoint, endpoint.parse(_ACK_BODY), response)
+            return result
+
+    async def sync_time(self) -> None:
+        """Measure the offset to the server's clock (kept as it was if the server does not answer)."""
+        config = self.config
+        await self._wait_for_budget(endpoints.SERVER_TIME, endpoints.SERVER_TIME.weight)
+        request = build(
+            endpoints.SERVER_TIME, [], api_key=None, signer=None, timestamp_ms=0, recv_window=None
+        )
+        sent = local_ms()
+        try:
+            response = await self.transport.send(request, config.timeouts)
+        except TransportError as exc:
+            _log.debug("server time sync failed: %s", exc.message)
+            return
+        received = local_ms()
+        config.limiter.observe(response.headers)
+        result = parse(endpoints.SERVER_TIME, response)
+        if result.data is not None:
+            config.clock.record(result.data, sent, received)
+
+    async def _wait_for_budget(self, endpoint: Endpoint[object], weight: int) -> BinanceError | None:
+        limiter = self.config.limiter
+        while True:
+            delay = limiter.reserve(weight)
+            if delay <= 0:
+                return None
+            if self.config.rate_limit == "fail" or delay > _LONGEST_BUDGET_WAIT:
+                return ClientRateLimitError(
+                    f"request weight budget exhausted ({limiter.used}/{limiter.limit} this minute); "
+                    f"retry in {delay:.1f} s",
+                    retry_after=delay, endpoint=endpoint.label,
+                )
+            _log.debug("%s waits %.2f s for request weight", endpoint.label, delay)
+            await asyncio.sleep(delay)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+
+def _unknown_outcome(endpoint: Endpoint[object], cause: str) -> OutcomeUnknownError:
+    return OutcomeUnknownError(
+        0,
+        f"{cause}; the request may or may not have been applied — check the state before resending",
+        status_code=0, endpoint=endpoint.label,
+    )
+
+
+def _failure(
+    endpoint: Endpoint[R], error: BinanceError, response: HttpResponse | None = None
+) -> WebCallResult[R]:
+    if response is None:
+        return WebCallResult(data=None, error=error, endpoint=endpoint.path, request_method=endpoint.method)
+    return WebCallResult(
+        data=None, error=error, endpoint=endpoint.path, request_method=endpoint.method,
+        status_code=response.status, headers=response.headers, elapsed=response.elapsed,
+    )
+
+
+def _success(endpoint: Endpoint[R], data: R, response: HttpResponse) -> WebCallResult[R]:
+    return WebCallResult(
+        data=data, error=None, endpoint=endpoint.path, request_method=endpoint.method,
+        status_code=response.status, headers=response.headers, elapsed=response.elapsed,
+    )
+
+
+def _log_exchange(method: str, target: str, response: HttpResponse) -> None:
+    _log.debug(
+        "%s %s -> %d (weight used %s) in %.1f ms", method, redact(target), response.status,
+        response.headers.get("x-mbx-used-weight-1m", "?"), response.elapsed * 1000,
+    )

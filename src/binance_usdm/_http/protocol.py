@@ -1,0 +1,346 @@
+"""Sans-I/O HTTP/1.1 core shared by the sync and async transports.
+
+No sockets and no event loop here: :class:`Origin` parses the base URL, :class:`RequestEncoder`
+turns an :class:`~binance_usdm._http.types.HttpRequest` into wire bytes (with everything that does
+not change per call encoded once), :class:`ResponseReader` wraps ``httptools.HttpResponseParser``
+and collects one response at a time from incrementally fed bytes, and :class:`ProxyConfig` holds
+an HTTP proxy (explicit or from the environment).
+
+Messages produced here never contain header values: the API key travels in a header.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import ssl
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Final
+from urllib.parse import unquote, urlsplit
+from urllib.request import getproxies, proxy_bypass
+
+import httptools
+
+from binance_usdm.errors import ValidationError
+
+from .types import HttpRequest, HttpResponse
+
+__all__ = [
+    "USER_AGENT",
+    "Origin",
+    "ProxyConfig",
+    "RequestEncoder",
+    "ResponseReader",
+    "build_connect_request",
+    "default_ssl_context",
+    "parse_connect_response",
+    "resolve_proxy",
+]
+
+
+def _version() -> str:
+    try:
+        return metadata.version("binance-usdm")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        return "0.1.0"
+
+
+USER_AGENT: Final = f"binance-usdm/{_version()}"
+
+# Headers the transport owns; a caller may override only User-Agent.
+_RESERVED: Final = frozenset({"host", "content-length", "connection", "transfer-encoding"})
+# Methods for which an empty body is sent without Content-Length.
+_NO_BODY_METHODS: Final = frozenset({"GET", "OPTIONS", "TRACE"})
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The one origin a transport talks to."""
+
+    scheme: str
+    host: str
+    port: int
+    base_path: str
+
+    @property
+    def tls(self) -> bool:
+        return self.scheme == "https"
+
+    @property
+    def authority(self) -> str:
+        """``host:port`` (IPv6 in brackets), as used in CONNECT and error messages."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.port == _DEFAULT_PORTS[self.scheme]:
+            return host
+        return f"{host}:{self.port}"
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host.lower() == "localhost" or self.host.lower().endswith(".localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+    @classmethod
+    def parse(cls, base_url: str) -> Origin:
+        parts = urlsplit(base_url)
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS:
+            raise ValueError(f"base_url must start with http:// or https://, got {scheme or 'no'} scheme")
+        if not parts.hostname:
+            raise ValueError("base_url has no host")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("base_url must not carry credentials, a query or a fragment")
+        try:
+            port = parts.port or _DEFAULT_PORTS[scheme]
+        except ValueError as exc:
+            raise ValueError(f"base_url has an invalid port: {exc}") from None
+        return cls(scheme, parts.hostname, port, parts.path.rstrip("/"))
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyConfig:
+    """An ``http://`` proxy. ``authorization`` is the ready ``Basic ...`` value, or None."""
+
+    host: str
+    port: int
+    authorization: str | None
+
+    @property
+    def authority(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @classmethod
+    def parse(cls, url: str) -> ProxyConfig:
+        if "://" not in url:
+            url = "http://" + url
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme != "http":
+            # Never echo the URL: it may carry a password.
+            raise ValueError(f"unsupported proxy scheme {scheme!r}: only http:// proxies are supported")
+        if not parts.hostname:
+            raise ValueError("proxy URL has no host")
+        try:
+            port = parts.port or 80
+        except ValueError:
+            raise ValueError("proxy URL has an invalid port") from None
+        auth = None
+        if parts.username is not None:
+            userpass = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            auth = "Basic " + base64.b64encode(userpass.encode("utf-8")).decode("ascii")
+        return cls(parts.hostname, port, auth)
+
+
+def resolve_proxy(origin: Origin, proxy: str | None) -> ProxyConfig | None:
+    """The proxy to use: ``proxy`` if given (``""`` means none, ignoring the environment), else
+    the environment's (HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY). Loopback origins (the local
+    emulator) never go through an environment proxy."""
+    if proxy is not None:
+        return ProxyConfig.parse(proxy) if proxy else None
+    env = getproxies()
+    url = env.get(origin.scheme)
+    if not url or origin.is_loopback or proxy_bypass(origin.host):
+        return None
+    return ProxyConfig.parse(url)
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """Verification on, trusting certifi's bundle if installed, else the system's."""
+    try:
+        import certifi
+    except ImportError:
+        ctx = ssl.create_default_context()
+    else:
+        ctx = ssl.create_default_context(cafile=certifi.where())
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+def build_connect_request(origin: Origin, proxy: ProxyConfig) -> bytes:
+    lines = [f"CONNECT {origin.authority} HTTP/1.1", f"Host: {origin.authority}", f"User-Agent: {USER_AGENT}"]
+    if proxy.authorization:
+        lines.append(f"Proxy-Authorization: {proxy.authorization}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def parse_connect_response(head: bytes) -> int:
+    """The status code of a proxy's answer to CONNECT (``head`` ends with the blank line)."""
+    status_line = head.split(b"\r\n", 1)[0]
+    parts = status_line.split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+        return 0
+    return int(parts[1])
+
+
+class RequestEncoder:
+    """Serialises requests for one origin; the fixed part of every head is encoded once."""
+
+    __slots__ = ("_fixed", "_fixed_no_ua", "_prefix")
+
+    def __init__(self, origin: Origin, proxy: ProxyConfig | None = None) -> None:
+        fixed = f"Host: {origin.host_header}\r\n"
+        if proxy is not None and not origin.tls:
+            # Plain HTTP through a proxy: absolute-form targets, credentials on every request.
+            self._prefix = f"{origin.scheme}://{origin.host_header}{origin.base_path}"
+            if proxy.authorization:
+                fixed += f"Proxy-Authorization: {proxy.authorization}\r\n"
+        else:
+            self._prefix = origin.base_path
+        fixed += "Connection: keep-alive\r\n"
+        self._fixed_no_ua = fixed
+        self._fixed = f"{fixed}User-Agent: {USER_AGENT}\r\n"
+
+    def encode(self, request: HttpRequest) -> bytes:
+        method = request.method
+        target = request.target
+        if not target.startswith("/") or "\r" in target or "\n" in target or " " in target:
+            raise ValidationError("target", "must start with '/' and contain no spaces or line breaks")
+        if method == "HEAD" or method == "CONNECT":
+            raise ValidationError("method", f"{method} is not supported by this transport")
+        headers = request.headers
+        fixed = self._fixed
+        if headers:
+            custom = "".join([f"{name}: {value}\r\n" for name, value in headers])
+            n = len(headers)
+            if custom.count("\n") != n or custom.count("\r") != n:
+                raise ValidationError("headers", "a header name or value contains a line break")
+            for name, _ in headers:
+                lname = name.lower()
+                if lname in _RESERVED:
+                    raise ValidationError("headers", f"{name!r} is set by the transport")
+                if lname == "user-agent":
+                    fixed = self._fixed_no_ua
+        else:
+            custom = ""
+        body = request.body
+        if body or method not in _NO_BODY_METHODS:
+            head = (
+                f"{method} {self._prefix}{target} HTTP/1.1\r\n{fixed}{custom}"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            )
+        else:
+            head = f"{method} {self._prefix}{target} HTTP/1.1\r\n{fixed}{custom}\r\n"
+        try:
+            data = head.encode("latin-1")
+        except UnicodeEncodeError:
+            raise ValidationError("headers", "request head must be latin-1 (ASCII) text") from None
+        return data + body if body else data
+
+
+class ResponseReader:
+    """Collects one HTTP response at a time from bytes fed in any split.
+
+    One reader (and one httptools parser) lives as long as its connection; call :meth:`reset`
+    before each request. After :meth:`feed` returns True, ``status``/``headers``/``body()`` hold the
+    response and ``keep_alive`` tells whether the connection may be reused.
+    """
+
+    __slots__ = (
+        "_chunks",
+        "complete",
+        "extra",
+        "headers",
+        "headers_done",
+        "keep_alive",
+        "parser",
+        "received",
+        "status",
+    )
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.headers: dict[str, str] = {}
+        self._chunks: list[bytes] = []
+        self.status = 0
+        self.complete = False
+        self.headers_done = False
+        self.keep_alive = False
+        self.extra = False
+        self.received = False
+
+    def reset(self) -> None:
+        self.headers = {}
+        self._chunks = []
+        self.complete = False
+        self.headers_done = False
+        self.received = False
+
+    # httptools callbacks -------------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        if self.complete:  # bytes after the response: the connection is out of step
+            self.extra = True
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers = self.headers
+        old = headers.get(key)
+        headers[key] = text if old is None else f"{old}, {text}"
+
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+
+    def on_body(self, data: bytes) -> None:
+        self._chunks.append(data)
+
+    def on_message_complete(self) -> None:
+        parser = self.parser
+        status = parser.get_status_code()
+        if status < 200:  # 1xx interim response: the real one follows
+            self.headers = {}
+            self._chunks = []
+            self.headers_done = False
+            return
+        self.status = status
+        self.keep_alive = parser.should_keep_alive()
+        self.complete = True
+
+    # driving ---------------------------------------------------------------------------------
+    def feed(self, data: bytes) -> bool:
+        """Feed received bytes; True once the response is complete.
+
+        Raises ``httptools.HttpParserError`` on malformed input (before completion).
+        """
+        self.received = True
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            if not self.complete:
+                raise
+            self.extra = True
+        return self.complete
+
+    def feed_eof(self) -> bool:
+        """The peer closed. True if that completes a response delimited by the connection close."""
+        if self.complete:
+            return True
+        if (
+            self.headers_done
+            and "content-length" not in self.headers
+            and "transfer-encoding" not in self.headers
+        ):
+            self.status = self.parser.get_status_code()
+            self.keep_alive = False
+            self.complete = True
+            return True
+        return False
+
+    @property
+    def reusable(self) -> bool:
+        return self.keep_alive and not self.extra
+
+    def response(self, elapsed: float) -> HttpResponse:
+        chunks = self._chunks
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return HttpResponse(self.status, self.headers, body, elapsed)

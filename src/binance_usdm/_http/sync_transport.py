@@ -1,0 +1,353 @@
+"""Blocking HTTP/1.1 keep-alive transport for one origin (sockets + httptools).
+
+Sockets are non-blocking once connected; waiting is done with one ``poll`` per wait, so each call
+costs a liveness check of the pooled connection, one ``send``, one ``poll`` and (for small
+responses) one ``recv``. The pool is thread-safe; a connection is used by one thread at a time.
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import ssl
+import threading
+from math import ceil
+from time import monotonic
+
+import httptools
+
+from binance_usdm.errors import TransportError
+
+from . import _errors
+from .protocol import (
+    Origin,
+    RequestEncoder,
+    ResponseReader,
+    build_connect_request,
+    default_ssl_context,
+    parse_connect_response,
+    resolve_proxy,
+)
+from .types import HttpRequest, HttpResponse, Timeouts
+
+__all__ = ["SyncHttpTransport"]
+
+_RECV_SIZE = 65536
+_POLLIN = select.POLLIN
+_POLLOUT = select.POLLOUT
+_WOULD_BLOCK_READ = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
+_WOULD_BLOCK_WRITE = (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError)
+_TLS_EOF = (ssl.SSLZeroReturnError, ssl.SSLEOFError)
+_PEER_GONE = (BrokenPipeError, ConnectionResetError)
+
+
+class _StaleConnection(Exception):
+    """A pooled connection was found closed by the server before it read the request."""
+
+
+class _Conn:
+    __slots__ = ("pending", "poller", "reader", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        # TLS may hold decrypted bytes that poll() cannot see.
+        self.pending = sock.pending if isinstance(sock, ssl.SSLSocket) else None
+        self.reader = ResponseReader()
+        self.poller = select.poll()
+        self.poller.register(sock.fileno(), _POLLIN)
+
+    def stale(self) -> bool:
+        """True if the idle connection was closed by the server (or has unexpected input)."""
+        if not self.poller.poll(0):
+            return False
+        if self.pending is None:
+            return True
+        try:  # TLS: may be a post-handshake record (session ticket), not data or EOF
+            self.sock.recv(_RECV_SIZE)
+        except ssl.SSLWantReadError:
+            return bool(self.poller.poll(0))
+        except OSError:
+            return True
+        return True
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:  # pragma: no cover - close() of a socket practically never fails
+            pass
+
+
+class SyncHttpTransport:
+    """Sends requests to one origin (``https://fapi.binance.com`` or ``http://127.0.0.1:PORT``)
+    over pooled keep-alive HTTP/1.1 connections.
+
+    ``proxy``: an ``http://[user:pass@]host:port`` proxy (CONNECT tunnel for https origins,
+    absolute-form targets for http origins). When None, HTTPS_PROXY / HTTP_PROXY / NO_PROXY from
+    the environment apply (never to loopback origins); ``""`` disables proxies altogether.
+    ``ssl_context``: used for https origins; default verifies certificates (certifi if installed).
+    ``max_connections``: open connections at most; further callers wait (within their deadline).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        proxy: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        max_connections: int = 10,
+    ) -> None:
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        origin = Origin.parse(base_url)
+        self._origin = origin
+        self._proxy = resolve_proxy(origin, proxy)
+        self._encoder = RequestEncoder(origin, self._proxy)
+        self._ssl: ssl.SSLContext | None = None
+        if origin.tls:
+            self._ssl = ssl_context if ssl_context is not None else default_ssl_context()
+        self._authority = origin.authority
+        self._max = max_connections
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._idle: list[_Conn] = []
+        self._open = 0
+        self._waiting = 0
+        self._closed = False
+
+    # public ------------------------------------------------------------------------------------
+    def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse:
+        deadline = monotonic() + timeouts.total
+        data = self._encoder.encode(request)
+        conn: _Conn | None = None
+        with self._lock:
+            if self._idle and not self._closed:
+                conn = self._idle.pop()
+        if conn is None:
+            conn = self._acquire_slow(deadline, timeouts)
+        elif conn.stale():
+            # Readable while idle: the server closed it (or sent junk). Replace, keeping the slot.
+            conn.close()
+            conn = self._open_or_release(deadline, timeouts)
+        reused = conn.reader.status != 0
+        try:
+            try:
+                response = self._exchange(conn, data, deadline, timeouts, reused)
+            except _StaleConnection:
+                conn.close()
+                conn = self._connect(deadline, timeouts)
+                response = self._exchange(conn, data, deadline, timeouts, False)
+        except BaseException:
+            conn.close()
+            self._drop_slot()
+            raise
+        if conn.reader.reusable:
+            self._release(conn)
+        else:
+            conn.close()
+            self._drop_slot()
+        return response
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+            self._cond.notify_all()
+        for conn in idle:
+            conn.close()
+
+    def __enter__(self) -> SyncHttpTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # pool ----------------------------------------------------------------------------------------
+    def _acquire_slow(self, deadline: float, timeouts: Timeouts) -> _Conn:
+        with self._lock:
+            while True:
+                if self._closed:
+                    raise TransportError("transport is closed", request_sent=False)
+                if self._idle:
+                    conn = self._idle.pop()
+                    break
+                if self._open < self._max:
+                    self._open += 1
+                    conn = None
+                    break
+                remaining = deadline - monotonic()
+                if remaining <= 0:
+                    raise _errors.pool_timeout(timeouts.total, self._max)
+                self._waiting += 1
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    self._waiting -= 1
+        if conn is not None and conn.stale():
+            conn.close()
+            conn = None
+        if conn is None:
+            return self._open_or_release(deadline, timeouts)
+        return conn
+
+    def _open_or_release(self, deadline: float, timeouts: Timeouts) -> _Conn:
+        """Open a connection in a slot already counted; give the slot back on failure."""
+        try:
+            return self._connect(deadline, timeouts)
+        except BaseException:
+            self._drop_slot()
+            raise
+
+    def _release(self, conn: _Conn) -> None:
+        with self._lock:
+            if self._closed:
+                self._open -= 1
+                conn.close()
+            else:
+                self._idle.append(conn)
+            if self._waiting:
+                self._cond.notify()
+
+    def _drop_slot(self) -> None:
+        with self._lock:
+            self._open -= 1
+            if self._waiting:
+                self._cond.notify()
+
+    # connecting --------------------------------------------------------------------------------
+    def _connect(self, deadline: float, timeouts: Timeouts) -> _Conn:
+        proxy = self._proxy
+        if proxy is not None:
+            host, port, authority = proxy.host, proxy.port, proxy.authority
+        else:
+            origin = self._origin
+            host, port, authority = origin.host, origin.port, origin.authority
+        budget = min(timeouts.connect, deadline - monotonic())
+        if budget <= 0:
+            raise _errors.total_timeout(timeouts.total, request_sent=False)
+        try:
+            sock = socket.create_connection((host, port), timeout=budget)
+        except TimeoutError:
+            raise _errors.connect_timeout(authority, budget) from None
+        except OSError as exc:
+            raise _errors.connect_failed(exc, authority, proxy=proxy is not None) from None
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            ctx = self._ssl
+            if ctx is not None:
+                if proxy is not None:
+                    self._tunnel(sock, deadline, timeouts)
+                budget = min(timeouts.connect, deadline - monotonic())
+                if budget <= 0:
+                    raise _errors.total_timeout(timeouts.total, request_sent=False)
+                sock.settimeout(budget)
+                try:
+                    sock = ctx.wrap_socket(sock, server_hostname=self._origin.host)
+                except TimeoutError:
+                    raise _errors.connect_timeout(self._authority, budget) from None
+                except OSError as exc:
+                    raise _errors.connect_failed(exc, self._authority) from None
+            sock.setblocking(False)
+            return _Conn(sock)
+        except BaseException:
+            sock.close()
+            raise
+
+    def _tunnel(self, sock: socket.socket, deadline: float, timeouts: Timeouts) -> None:
+        assert self._proxy is not None
+        authority = self._proxy.authority
+        budget = min(timeouts.connect, deadline - monotonic())
+        if budget <= 0:
+            raise _errors.total_timeout(timeouts.total, request_sent=False)
+        sock.settimeout(budget)
+        buf = b""
+        try:
+            sock.sendall(build_connect_request(self._origin, self._proxy))
+            while b"\r\n\r\n" not in buf:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    raise _errors.connect_failed(ConnectionError("closed during CONNECT"), authority, proxy=True)
+                buf += chunk
+                if len(buf) > 65536:
+                    raise _errors.proxy_refused(authority, 0)
+        except TimeoutError:
+            raise _errors.connect_timeout(f"proxy {authority}", budget) from None
+        except OSError as exc:
+            raise _errors.connect_failed(exc, authority, proxy=True) from None
+        status = parse_connect_response(buf)
+        if not 200 <= status < 300:
+            raise _errors.proxy_refused(authority, status)
+
+    # one exchange ------------------------------------------------------------------------------
+    def _exchange(
+        self, conn: _Conn, data: bytes, deadline: float, timeouts: Timeouts, reused: bool
+    ) -> HttpResponse:
+        sock = conn.sock
+        reader = conn.reader
+        reader.reset()
+        started = monotonic()
+        try:
+            sent = sock.send(data)
+        except _WOULD_BLOCK_WRITE:
+            sent = 0
+        except _PEER_GONE as exc:
+            if reused:
+                raise _StaleConnection from None
+            raise _errors.send_failed(self._authority, exc) from None
+        except OSError as exc:
+            raise _errors.send_failed(self._authority, exc) from None
+        if sent < len(data):
+            self._send_rest(conn, memoryview(data)[sent:], deadline, timeouts)
+
+        poll = conn.poller.poll
+        read_timeout = timeouts.read
+        pending = conn.pending
+        while True:
+            if pending is None or not pending():
+                remaining = deadline - monotonic()
+                wait = read_timeout if read_timeout < remaining else remaining
+                if wait <= 0 or not poll(ceil(wait * 1000.0)):
+                    if wait < read_timeout:
+                        raise _errors.total_timeout(timeouts.total, request_sent=True)
+                    raise _errors.read_timeout(read_timeout)
+            try:
+                chunk = sock.recv(_RECV_SIZE)
+            except _WOULD_BLOCK_READ:
+                continue
+            except _TLS_EOF:
+                chunk = b""
+            except ConnectionResetError as exc:
+                if reused and not reader.received:
+                    raise _StaleConnection from None
+                raise _errors.recv_failed(self._authority, exc) from None
+            except OSError as exc:
+                raise _errors.recv_failed(self._authority, exc) from None
+            if not chunk:
+                if reader.feed_eof():
+                    break
+                raise _errors.closed_early(self._authority, partial=reader.received)
+            try:
+                if reader.feed(chunk):
+                    break
+            except httptools.HttpParserError as exc:
+                raise _errors.invalid_response(self._authority, exc) from None
+        return reader.response(monotonic() - started)
+
+    def _send_rest(self, conn: _Conn, view: memoryview, deadline: float, timeouts: Timeouts) -> None:
+        sock = conn.sock
+        fd = sock.fileno()
+        conn.poller.modify(fd, _POLLOUT)
+        try:
+            while view:
+                remaining = deadline - monotonic()
+                if remaining <= 0 or not conn.poller.poll(ceil(remaining * 1000.0)):
+                    raise _errors.total_timeout(timeouts.total, request_sent=False)
+                try:
+                    n = sock.send(view)
+                except _WOULD_BLOCK_WRITE:
+                    continue
+                except OSError as exc:
+                    raise _errors.send_failed(self._authority, exc) from None
+                view = view[n:]
+        finally:
+            conn.poller.modify(fd, _POLLIN)

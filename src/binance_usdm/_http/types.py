@@ -1,0 +1,51 @@
+"""The contract between the sans-I/O client core and the transports (sync and async)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Deadlines in seconds. ``total`` bounds one whole exchange (connect + write + read)."""
+
+    connect: float = 5.0
+    read: float = 10.0
+    total: float = 30.0
+
+
+@dataclass(slots=True)
+class HttpRequest:
+    """One request, already encoded. ``target`` is the path plus query string (``/fapi/v1/x?a=1``)."""
+
+    method: str
+    target: str
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+@dataclass(slots=True)
+class HttpResponse:
+    """One response. Header names are lower-case; ``elapsed`` is seconds from send to last byte."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    elapsed: float
+
+
+class SyncTransport(Protocol):
+    """Sends requests to one origin over pooled keep-alive connections (blocking)."""
+
+    def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse: ...
+
+    def close(self) -> None: ...
+
+
+class AsyncTransport(Protocol):
+    """Sends requests to one origin over pooled keep-alive connections (asyncio)."""
+
+    async def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,121 @@
+"""Client configuration shared by the sync and async clients: environment, credentials, policies."""
+
+from __future__ import annotations
+
+import os
+import random
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from binance_usdm._http.types import Timeouts
+from binance_usdm._wire.clock import ServerClock
+from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT, WeightLimiter
+from binance_usdm._wire.requests import check_recv_window
+from binance_usdm._wire.signing import HmacSigner, Signer, load_private_key_signer
+from binance_usdm.errors import ValidationError
+
+LIVE_URL = "https://fapi.binance.com"
+TESTNET_URL = "https://testnet.binancefuture.com"
+
+RateLimitMode = Literal["wait", "fail"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, applied only where a resend is safe."""
+
+    max_retries: int = 2
+    backoff_base: float = 0.25
+    backoff_max: float = 4.0
+    max_retry_after: float = 10.0  # wait out a 429's Retry-After up to this long, else report it
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to sleep before retry number ``attempt`` (1-based)."""
+        return random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
+
+
+NO_RETRIES = RetryPolicy(max_retries=0)
+
+
+@dataclass(slots=True)
+class ClientConfig:
+    """Everything a client needs besides its transport. Built by ``ClientConfig.create``."""
+
+    base_url: str
+    api_key: str | None
+    signer: Signer | None
+    recv_window: int | None
+    timeouts: Timeouts
+    retry: RetryPolicy
+    rate_limit: RateLimitMode
+    proxy: str | None
+    ssl_context: ssl.SSLContext | None
+    clock: ServerClock = field(default_factory=ServerClock)
+    limiter: WeightLimiter = field(default_factory=WeightLimiter)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        api_key: str | None,
+        api_secret: str | None,
+        private_key: str | bytes | Path | None,
+        private_key_passphrase: str | bytes | None,
+        base_url: str | None,
+        testnet: bool,
+        recv_window: int | None,
+        timeouts: Timeouts | None,
+        retry: RetryPolicy | None,
+        auto_time_sync: bool,
+        time_sync_interval: float,
+        rate_limit: RateLimitMode,
+        weight_limit: int,
+        proxy: str | None,
+        ssl_context: ssl.SSLContext | None,
+    ) -> ClientConfig:
+        """Resolve arguments, falling back to ``BINANCE_API_KEY``, ``BINANCE_API_SECRET``,
+        ``BINANCE_PRIVATE_KEY`` (path or PEM) and ``BINANCE_PRIVATE_KEY_PASSPHRASE``."""
+        if api_key is None:
+            api_key = os.environ.get("BINANCE_API_KEY") or None
+        if api_secret is None and private_key is None:
+            api_secret = os.environ.get("BINANCE_API_SECRET") or None
+            private_key = os.environ.get("BINANCE_PRIVATE_KEY") or None
+            if private_key_passphrase is None:
+                private_key_passphrase = os.environ.get("BINANCE_PRIVATE_KEY_PASSPHRASE") or None
+        if api_secret is not None and private_key is not None:
+            raise ValidationError("private_key", "give either api_secret (HMAC) or private_key, not both")
+        signer: Signer | None = None
+        if api_secret is not None:
+            signer = HmacSigner(api_secret)
+        elif private_key is not None:
+            signer = load_private_key_signer(private_key, private_key_passphrase)
+        if recv_window is not None:
+            check_recv_window(recv_window)
+        if rate_limit not in ("wait", "fail"):
+            raise ValidationError("rate_limit", f"must be 'wait' or 'fail', got {rate_limit!r}")
+        if weight_limit <= 0:
+            raise ValidationError("weight_limit", f"must be positive, got {weight_limit}")
+        url = (base_url or (TESTNET_URL if testnet else LIVE_URL)).rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise ValidationError("base_url", f"must start with http:// or https://, got {url!r}")
+        return cls(
+            base_url=url,
+            api_key=api_key,
+            signer=signer,
+            recv_window=recv_window,
+            timeouts=timeouts or Timeouts(),
+            retry=retry or RetryPolicy(),
+            rate_limit=rate_limit,
+            proxy=proxy,
+            ssl_context=ssl_context,
+            clock=ServerClock(auto_sync=auto_time_sync, sync_interval=time_sync_interval),
+            limiter=WeightLimiter(weight_limit),
+        )
+
+    def describe(self) -> str:
+        """A one-line description without secrets, for ``repr``."""
+        key = f"{self.api_key[:4]}…" if self.api_key else None
+        auth = self.signer.kind if self.signer else "none"
+        return f"base_url={self.base_url!r}, api_key={key!r}, auth={auth}"

@@ -1,0 +1,198 @@
+"""The declarative table of every endpoint the client calls: verb, path, weight, security, parser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from binance_usdm import models as m
+from binance_usdm.models._base import decode_hook
+
+R = TypeVar("R")
+
+
+class Security(Enum):
+    """Binance security types: what a request must carry."""
+
+    NONE = "NONE"  # public
+    USER_STREAM = "USER_STREAM"  # API key header only
+    TRADE = "TRADE"  # API key + timestamp + signature
+    USER_DATA = "USER_DATA"  # API key + timestamp + signature
+
+    @property
+    def signed(self) -> bool:
+        return self is Security.TRADE or self is Security.USER_DATA
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint(Generic[R]):
+    """One Binance endpoint and how to read its answer.
+
+    ``retry_safe``: resending after the request may have reached the server cannot change the
+    outcome (reads, and settings that set an absolute value). ``already_applied`` lists Binance
+    codes meaning "already in the requested state", which a retry of such a setting may meet.
+    """
+
+    name: str
+    method: str
+    path: str
+    weight: int
+    security: Security
+    parse: Callable[[bytes], R]
+    retry_safe: bool = True
+    already_applied: frozenset[int] = frozenset()
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _decoder(kind: Any) -> Callable[[bytes], Any]:
+    return msgspec.json.Decoder(kind, dec_hook=decode_hook).decode
+
+
+_bracket_list = msgspec.json.Decoder(list[m.SymbolBracket] | m.SymbolBracket, dec_hook=decode_hook)
+
+
+def _parse_brackets(body: bytes) -> list[m.SymbolBracket]:
+    """Binance answers an array, or a single object when asked for one symbol."""
+    decoded = _bracket_list.decode(body)
+    return decoded if isinstance(decoded, list) else [decoded]
+
+
+_listen_key = msgspec.json.Decoder(m.ListenKey)
+
+
+def _parse_listen_key(body: bytes) -> str:
+    return _listen_key.decode(body).listen_key
+
+
+def _parse_empty(body: bytes) -> None:
+    msgspec.json.decode(body)  # must at least be JSON
+
+
+def _ep(
+    name: str,
+    method: str,
+    path: str,
+    weight: int,
+    security: Security,
+    parse: Callable[[bytes], R],
+    *,
+    retry_safe: bool = True,
+    already_applied: frozenset[int] = frozenset(),
+) -> Endpoint[R]:
+    return Endpoint(name, method, path, weight, security, parse, retry_safe, already_applied)
+
+
+T, U, S, N = Security.TRADE, Security.USER_DATA, Security.USER_STREAM, Security.NONE
+
+_ack: Callable[[bytes], m.Acknowledgement] = _decoder(m.Acknowledgement)
+_download_id: Callable[[bytes], m.DownloadId] = _decoder(m.DownloadId)
+_download_link: Callable[[bytes], m.DownloadLink] = _decoder(m.DownloadLink)
+_balances: Callable[[bytes], list[m.AccountBalance]] = _decoder(list[m.AccountBalance])
+
+# --- account settings -------------------------------------------------------------------------
+CHANGE_INITIAL_LEVERAGE = _ep(
+    "change_initial_leverage", "POST", "/fapi/v1/leverage", 1, T, _decoder(m.LeverageChange)
+)
+CHANGE_MARGIN_TYPE = _ep(
+    "change_margin_type", "POST", "/fapi/v1/marginType", 1, T, _ack, already_applied=frozenset({-4046})
+)
+MODIFY_POSITION_MODE = _ep(
+    "modify_position_mode", "POST", "/fapi/v1/positionSide/dual", 1, T, _ack,
+    already_applied=frozenset({-4059}),
+)
+SET_MULTI_ASSETS_MODE = _ep(
+    "set_multi_assets_mode", "POST", "/fapi/v1/multiAssetsMargin", 1, T, _ack,
+    already_applied=frozenset({-4171}),
+)
+MODIFY_POSITION_MARGIN = _ep(
+    "modify_position_margin", "POST", "/fapi/v1/positionMargin", 1, T,
+    _decoder(m.PositionMarginResult), retry_safe=False,
+)
+# --- account state ----------------------------------------------------------------------------
+GET_ACCOUNT_INFO = _ep("get_account_info", "GET", "/fapi/v2/account", 5, U, _decoder(m.AccountInfo))
+GET_ACCOUNT_INFO_V3 = _ep(
+    "get_account_info_v3", "GET", "/fapi/v3/account", 5, U, _decoder(m.AccountInfoV3)
+)
+GET_BALANCES = _ep("get_balances", "GET", "/fapi/v2/balance", 5, U, _balances)
+GET_BALANCES_V3 = _ep("get_balances_v3", "GET", "/fapi/v3/balance", 5, U, _balances)
+GET_BRACKETS = _ep("get_brackets", "GET", "/fapi/v1/leverageBracket", 1, U, _parse_brackets)
+GET_MULTI_ASSETS_MODE = _ep(
+    "get_multi_assets_mode", "GET", "/fapi/v1/multiAssetsMargin", 30, U, _decoder(m.MultiAssetsMode)
+)
+GET_POSITION_ADL_QUANTILE_ESTIMATION = _ep(
+    "get_position_adl_quantile_estimation", "GET", "/fapi/v1/adlQuantile", 5, U,
+    _decoder(list[m.AdlQuantileEstimation]),
+)
+GET_POSITION_INFORMATION = _ep(
+    "get_position_information", "GET", "/fapi/v2/positionRisk", 5, U, _decoder(list[m.PositionDetails])
+)
+GET_POSITION_INFORMATION_V3 = _ep(
+    "get_position_information_v3", "GET", "/fapi/v3/positionRisk", 5, U, _decoder(list[m.PositionV3])
+)
+GET_POSITION_MODE = _ep(
+    "get_position_mode", "GET", "/fapi/v1/positionSide/dual", 30, U, _decoder(m.PositionMode)
+)
+GET_TRADING_STATUS = _ep(
+    "get_trading_status", "GET", "/fapi/v1/apiTradingStatus", 10, U, _decoder(m.TradingStatus)
+)
+GET_TRADING_STATUS_WEIGHT_ONE_SYMBOL = 1
+GET_USER_COMMISSION_RATE = _ep(
+    "get_user_commission_rate", "GET", "/fapi/v1/commissionRate", 20, U, _decoder(m.CommissionRate)
+)
+# --- history ----------------------------------------------------------------------------------
+GET_INCOME_HISTORY = _ep(
+    "get_income_history", "GET", "/fapi/v1/income", 30, U, _decoder(list[m.IncomeRecord])
+)
+GET_MARGIN_CHANGE_HISTORY = _ep(
+    "get_margin_change_history", "GET", "/fapi/v1/positionMargin/history", 1, T,
+    _decoder(list[m.MarginChange]),
+)
+# Each download request spends one of a small monthly quota: never resent once it may have arrived.
+GET_DOWNLOAD_ID_FOR_ORDER_HISTORY = _ep(
+    "get_download_id_for_order_history", "GET", "/fapi/v1/order/asyn", 1000, U, _download_id,
+    retry_safe=False,
+)
+GET_DOWNLOAD_ID_FOR_TRADE_HISTORY = _ep(
+    "get_download_id_for_trade_history", "GET", "/fapi/v1/trade/asyn", 1000, U, _download_id,
+    retry_safe=False,
+)
+GET_DOWNLOAD_ID_FOR_TRANSACTION_HISTORY = _ep(
+    "get_download_id_for_transaction_history", "GET", "/fapi/v1/income/asyn", 1000, U, _download_id,
+    retry_safe=False,
+)
+GET_DOWNLOAD_LINK_FOR_ORDER_HISTORY = _ep(
+    "get_download_link_for_order_history", "GET", "/fapi/v1/order/asyn/id", 10, U, _download_link
+)
+GET_DOWNLOAD_LINK_FOR_TRADE_HISTORY = _ep(
+    "get_download_link_for_trade_history", "GET", "/fapi/v1/trade/asyn/id", 10, U, _download_link
+)
+GET_DOWNLOAD_LINK_FOR_TRANSACTION_HISTORY = _ep(
+    "get_download_link_for_transaction_history", "GET", "/fapi/v1/income/asyn/id", 10, U, _download_link
+)
+# --- user data stream -------------------------------------------------------------------------
+START_USER_STREAM = _ep("start_user_stream", "POST", "/fapi/v1/listenKey", 1, S, _parse_listen_key)
+KEEP_ALIVE_USER_STREAM = _ep("keep_alive_user_stream", "PUT", "/fapi/v1/listenKey", 1, S, _parse_empty)
+STOP_USER_STREAM = _ep("stop_user_stream", "DELETE", "/fapi/v1/listenKey", 1, S, _parse_empty)
+# --- public -----------------------------------------------------------------------------------
+PING = _ep("ping", "GET", "/fapi/v1/ping", 1, N, _parse_empty)
+
+
+class _ServerTime(msgspec.Struct, rename="camel"):
+    server_time: int
+
+
+_server_time = msgspec.json.Decoder(_ServerTime)
+
+
+def _parse_server_time(body: bytes) -> int:
+    return _server_time.decode(body).server_time
+
+
+SERVER_TIME = _ep("get_server_time", "GET", "/fapi/v1/time", 1, N, _parse_server_time)

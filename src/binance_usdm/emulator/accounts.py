@@ -1,0 +1,159 @@
+"""Account state: credentials, wallet balances, positions and per-symbol settings (no rules here).
+
+The state of one account serializes to a JSON-compatible dict (`to_dict` / `from_dict`), which is
+what the persistence layer stores and what scenario files describe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+DEFAULT_LEVERAGE = 20
+
+
+@dataclass(slots=True)
+class Credential:
+    """An API key with either an HMAC secret or an RSA/Ed25519 public key (PEM)."""
+
+    api_key: str
+    secret: str | None = None
+    public_key_pem: str | None = None
+
+
+@dataclass(slots=True)
+class Position:
+    """A position leg: signed amount (short < 0), entry price and isolated wallet."""
+
+    symbol: str
+    side: str
+    amount: Decimal
+    entry_price: Decimal
+    isolated_wallet: Decimal = Decimal(0)
+    update_time: int = 0
+
+
+@dataclass(slots=True)
+class SymbolSettings:
+    """Per-symbol leverage, margin type and the number of open orders (set by scenario/admin)."""
+
+    leverage: int = DEFAULT_LEVERAGE
+    isolated: bool = False
+    open_orders: int = 0
+
+
+@dataclass(slots=True)
+class Account:
+    """Everything Binance keeps per USDⓈ-M account that the account endpoints expose."""
+
+    account_id: str
+    alias: str
+    credentials: list[Credential] = field(default_factory=list)
+    balances: dict[str, Decimal] = field(default_factory=dict)
+    balance_times: dict[str, int] = field(default_factory=dict)
+    positions: dict[tuple[str, str], Position] = field(default_factory=dict)
+    settings: dict[str, SymbolSettings] = field(default_factory=dict)
+    dual_side: bool = False
+    multi_assets: bool = False
+    fee_tier: int = 0
+    maker_rate: Decimal = Decimal("0.0002")
+    taker_rate: Decimal = Decimal("0.0005")
+    rpi_rate: Decimal = Decimal("0.00007")
+    can_trade: bool = True
+    can_deposit: bool = True
+    can_withdraw: bool = True
+    trading_indicators: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    indicators_time: int = 0
+    update_time: int = 0
+
+    def setting(self, symbol: str) -> SymbolSettings:
+        """The symbol's settings, created with Binance's defaults (20x, cross) on first use."""
+        s = self.settings.get(symbol)
+        if s is None:
+            s = self.settings[symbol] = SymbolSettings()
+        return s
+
+    def open_positions(self, symbol: str | None = None) -> list[Position]:
+        """Legs with a non-zero amount, optionally for one symbol."""
+        return [
+            p for p in self.positions.values() if p.amount != 0 and (symbol is None or p.symbol == symbol)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-compatible state (Decimals as strings)."""
+        return {
+            "accountId": self.account_id,
+            "alias": self.alias,
+            "credentials": [
+                {"apiKey": c.api_key, "apiSecret": c.secret, "publicKeyPem": c.public_key_pem}
+                for c in self.credentials
+            ],
+            "balances": {a: str(v) for a, v in self.balances.items()},
+            "balanceTimes": self.balance_times,
+            "positions": [
+                {
+                    "symbol": p.symbol,
+                    "positionSide": p.side,
+                    "positionAmt": str(p.amount),
+                    "entryPrice": str(p.entry_price),
+                    "isolatedWallet": str(p.isolated_wallet),
+                    "updateTime": p.update_time,
+                }
+                for p in self.positions.values()
+            ],
+            "symbols": {
+                s: {"leverage": v.leverage, "marginType": "ISOLATED" if v.isolated else "CROSSED",
+                    "openOrders": v.open_orders}
+                for s, v in self.settings.items()
+            },
+            "dualSidePosition": self.dual_side,
+            "multiAssetsMargin": self.multi_assets,
+            "feeTier": self.fee_tier,
+            "commission": {"maker": str(self.maker_rate), "taker": str(self.taker_rate),
+                           "rpi": str(self.rpi_rate)},
+            "canTrade": self.can_trade,
+            "canDeposit": self.can_deposit,
+            "canWithdraw": self.can_withdraw,
+            "tradingStatus": {"indicators": self.trading_indicators, "updateTime": self.indicators_time},
+            "updateTime": self.update_time,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], now_ms: int) -> Account:
+        """Build an account from `to_dict` output or a scenario entry (missing fields get defaults)."""
+        acc = cls(account_id=str(d.get("accountId") or d.get("alias") or "demo"), alias=str(d.get("alias", "demo")))
+        for c in d.get("credentials", []):
+            acc.credentials.append(Credential(c["apiKey"], c.get("apiSecret"), c.get("publicKeyPem")))
+        if "apiKey" in d:
+            acc.credentials.append(Credential(d["apiKey"], d.get("apiSecret"), d.get("publicKeyPem")))
+        acc.balances = {a: Decimal(str(v)) for a, v in d.get("balances", {}).items()}
+        acc.balance_times = {a: int(d.get("balanceTimes", {}).get(a, now_ms)) for a in acc.balances}
+        for s, v in d.get("symbols", {}).items():
+            acc.settings[s] = SymbolSettings(
+                int(v.get("leverage", DEFAULT_LEVERAGE)),
+                str(v.get("marginType", "CROSSED")).upper() == "ISOLATED",
+                int(v.get("openOrders", 0)),
+            )
+        for p in d.get("positions", []):
+            pos = Position(
+                p["symbol"], p.get("positionSide", "BOTH"), Decimal(str(p["positionAmt"])),
+                Decimal(str(p["entryPrice"])), Decimal(str(p.get("isolatedWallet", "0"))),
+                int(p.get("updateTime", now_ms)),
+            )
+            acc.positions[(pos.symbol, pos.side)] = pos
+        acc.dual_side = bool(d.get("dualSidePosition", False))
+        acc.multi_assets = bool(d.get("multiAssetsMargin", False))
+        acc.fee_tier = int(d.get("feeTier", 0))
+        com = d.get("commission", {})
+        acc.maker_rate = Decimal(str(com.get("maker", acc.maker_rate)))
+        acc.taker_rate = Decimal(str(com.get("taker", acc.taker_rate)))
+        acc.rpi_rate = Decimal(str(com.get("rpi", acc.rpi_rate)))
+        acc.can_trade = bool(d.get("canTrade", True))
+        acc.can_deposit = bool(d.get("canDeposit", True))
+        acc.can_withdraw = bool(d.get("canWithdraw", True))
+        ts = d.get("tradingStatus", {})
+        acc.trading_indicators = dict(ts.get("indicators", {}))
+        acc.indicators_time = int(ts.get("updateTime", 0))
+        acc.update_time = int(d.get("updateTime", 0))
+        return acc

@@ -1,0 +1,69 @@
+"""History records: income, margin changes, asynchronous downloads."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from binance_usdm.enums import (
+    DownloadStatus,
+    IncomeType,
+    MarginChangeDirection,
+    MarginDeltaType,
+    PositionSide,
+)
+from binance_usdm.models._base import Model, UtcDateTime
+
+
+class IncomeRecord(Model):
+    """One income-history record (funding fee, commission, realized PnL, transfer, ...)."""
+
+    symbol: str
+    income_type: IncomeType
+    income: Decimal
+    asset: str
+    time: UtcDateTime
+    tran_id: int
+    info: str = ""
+    trade_id: str = ""
+
+
+class MarginChange(Model):
+    """One isolated position-margin change."""
+
+    symbol: str
+    type: MarginChangeDirection
+    amount: Decimal
+    asset: str
+    time: UtcDateTime
+    position_side: PositionSide = PositionSide.BOTH
+    delta_type: MarginDeltaType | None = None
+
+
+class DownloadId(Model):
+    """Answer to a history-download request."""
+
+    download_id: str
+    avg_cost_timestamp_of_last30d: int | None = None
+
+
+class DownloadLink(Model):
+    """State of a history download; ``url`` is set once ``status`` is completed."""
+
+    download_id: str
+    status: DownloadStatus
+    url: str = ""
+    notified: bool | None = None
+    expiration_timestamp: UtcDateTime | None = None
+    is_expired: bool | str | None = None
+
+    def __post_init__(self) -> None:
+        stamp = self.expiration_timestamp
+        if stamp is not None and stamp.to_ms() < 0:  # -1 while processing
+            msgspec.structs.force_setattr(self, "expiration_timestamp", None)
+
+    @property
+    def ready(self) -> bool:
+        """True once the file can be fetched."""
+        return self.status is DownloadStatus.COMPLETED and bool(self.url)

@@ -1,0 +1,11 @@
+"""User data stream listen keys."""
+
+from __future__ import annotations
+
+from binance_usdm.models._base import Model
+
+
+class ListenKey(Model):
+    """A listen key answer; PUT answers ``{}`` on older servers, hence the empty default."""
+
+    listen_key: str = ""

@@ -1,0 +1,78 @@
+"""``WebCallResult``: the outcome of one call, successful or not, with its HTTP facts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Generic, TypeVar
+
+from binance_usdm.errors import BinanceError
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+_NO_HEADERS: Mapping[str, str] = {}
+
+
+class WebCallResult(Generic[T]):
+    """What a call returned: ``data`` on success, ``error`` otherwise, plus the HTTP exchange facts.
+
+    ``unwrap()`` returns the data or raises the typed error, for code that prefers exceptions.
+    """
+
+    __slots__ = ("data", "elapsed", "endpoint", "error", "headers", "request_method", "status_code")
+
+    def __init__(
+        self,
+        *,
+        data: T | None,
+        error: BinanceError | None,
+        endpoint: str,
+        request_method: str,
+        status_code: int | None = None,
+        headers: Mapping[str, str] = _NO_HEADERS,
+        elapsed: float = 0.0,
+    ) -> None:
+        self.data = data
+        self.error = error
+        self.endpoint = endpoint
+        self.request_method = request_method
+        self.status_code = status_code
+        self.headers = headers
+        self.elapsed = timedelta(seconds=elapsed)
+
+    @property
+    def success(self) -> bool:
+        """True when the call succeeded and ``data`` holds the result."""
+        return self.error is None
+
+    def __bool__(self) -> bool:
+        return self.error is None
+
+    @property
+    def used_weight(self) -> int | None:
+        """Request weight used by this IP in the current minute, from ``X-MBX-USED-WEIGHT-1M``."""
+        value = self.headers.get("x-mbx-used-weight-1m")
+        return int(value) if value is not None and value.isdigit() else None
+
+    def with_data(self, data: U | None) -> WebCallResult[U]:
+        """The same call facts carrying other data (e.g. a converted value)."""
+        result: WebCallResult[U] = WebCallResult(
+            data=data, error=self.error, endpoint=self.endpoint, request_method=self.request_method,
+            status_code=self.status_code, headers=self.headers,
+        )
+        result.elapsed = self.elapsed
+        return result
+
+    def unwrap(self) -> T:
+        """The data, or raise the typed error."""
+        if self.error is not None:
+            raise self.error
+        return self.data  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        ms = self.elapsed.total_seconds() * 1000
+        head = f"{self.request_method} {self.endpoint} -> {self.status_code} in {ms:.1f} ms"
+        if self.error is not None:
+            return f"WebCallResult(failed: {head}: {self.error.message})"
+        return f"WebCallResult(ok: {head}: {self.data!r})"
