@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from binance_usdm._http import AsyncHttpTransport
 from binance_usdm._http.types import AsyncTransport, HttpResponse
@@ -136,7 +136,7 @@ class AsyncCore:
         if result.data is not None:
             config.clock.record(result.data, sent, received)
 
-    async def _wait_for_budget(self, endpoint: Endpoint[object], weight: int) -> BinanceError | None:
+    async def _wait_for_budget(self, endpoint: Endpoint[Any], weight: int) -> BinanceError | None:
         limiter = self.config.limiter
         while True:
             delay = limiter.reserve(weight)
@@ -155,7 +155,7 @@ class AsyncCore:
         await self.transport.aclose()
 
 
-def _unknown_outcome(endpoint: Endpoint[object], cause: str) -> OutcomeUnknownError:
+def _unknown_outcome(endpoint: Endpoint[Any], cause: str) -> OutcomeUnknownError:
     return OutcomeUnknownError(
         0,
         f"{cause}; the request may or may not have been applied — check the state before resending",

@@ -30,7 +30,8 @@ def connect_failed(exc: BaseException, authority: str, *, proxy: bool = False) -
 
 
 def connect_timeout(authority: str, seconds: float) -> RequestTimeout:
-    return RequestTimeout(f"connect to {authority} timed out after {fmt_seconds(seconds)} s", request_sent=False)
+    message = f"connect to {authority} timed out after {fmt_seconds(seconds)} s"
+    return RequestTimeout(message, request_sent=False)
 
 
 def read_timeout(seconds: float) -> RequestTimeout:

@@ -7,6 +7,7 @@ responses) one ``recv``. The pool is thread-safe; a connection is used by one th
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import ssl
@@ -71,10 +72,8 @@ class _Conn:
         return True
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:  # pragma: no cover - close() of a socket practically never fails
-            pass
 
 
 class SyncHttpTransport:
@@ -164,6 +163,7 @@ class SyncHttpTransport:
 
     # pool ----------------------------------------------------------------------------------------
     def _acquire_slow(self, deadline: float, timeouts: Timeouts) -> _Conn:
+        conn: _Conn | None
         with self._lock:
             while True:
                 if self._closed:
@@ -266,7 +266,8 @@ class SyncHttpTransport:
             while b"\r\n\r\n" not in buf:
                 chunk = sock.recv(4096)
                 if not chunk:
-                    raise _errors.connect_failed(ConnectionError("closed during CONNECT"), authority, proxy=True)
+                    closed = ConnectionError("closed during CONNECT")
+                    raise _errors.connect_failed(closed, authority, proxy=True)
                 buf += chunk
                 if len(buf) > 65536:
                     raise _errors.proxy_refused(authority, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import logging
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from binance_usdm._http import SyncHttpTransport
 from binance_usdm._http.types import SyncTransport, HttpResponse
@@ -137,7 +137,7 @@ class Core:
         if result.data is not None:
             config.clock.record(result.data, sent, received)
 
-    def _wait_for_budget(self, endpoint: Endpoint[object], weight: int) -> BinanceError | None:
+    def _wait_for_budget(self, endpoint: Endpoint[Any], weight: int) -> BinanceError | None:
         limiter = self.config.limiter
         while True:
             delay = limiter.reserve(weight)
@@ -156,7 +156,7 @@ class Core:
         self.transport.close()
 
 
-def _unknown_outcome(endpoint: Endpoint[object], cause: str) -> OutcomeUnknownError:
+def _unknown_outcome(endpoint: Endpoint[Any], cause: str) -> OutcomeUnknownError:
     return OutcomeUnknownError(
         0,
         f"{cause}; the request may or may not have been applied — check the state before resending",

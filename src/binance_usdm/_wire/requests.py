@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -60,7 +62,7 @@ def check_recv_window(recv_window: int, endpoint: str | None = None) -> None:
 
 
 def build(
-    endpoint: Endpoint[object],
+    endpoint: Endpoint[Any],
     params: Params,
     *,
     api_key: str | None,

@@ -105,6 +105,7 @@ class AssetFigures:
     maint: Decimal
     initial: Decimal
     position_initial: Decimal
+    cross_initial: Decimal
     open_order_initial: Decimal
     cross_wallet: Decimal
     cross_unpnl: Decimal
@@ -133,6 +134,7 @@ def asset_figures(
         maint=maint,
         initial=position_im + open_order_im,
         position_initial=position_im,
+        cross_initial=cross_im,
         open_order_initial=open_order_im,
         cross_wallet=cross_wallet,
         cross_unpnl=cross_upnl,

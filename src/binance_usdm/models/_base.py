@@ -44,7 +44,7 @@ def decode_hook(kind: type, value: Any) -> Any:
     raise NotImplementedError(f"cannot decode {kind!r}")
 
 
-class Model(msgspec.Struct, rename="camel", kw_only=True, frozen=True):
+class Model(msgspec.Struct, rename="camel", kw_only=True):
     """Base of every result model: camelCase on the wire, snake_case in Python."""
 
     def to_dict(self) -> dict[str, Any]:

@@ -45,7 +45,7 @@ class DownloadId(Model):
     """Answer to a history-download request."""
 
     download_id: str
-    avg_cost_timestamp_of_last30d: int | None = None
+    avg_cost_timestamp_of_last30d: int | None = msgspec.field(default=None, name="avgCostTimestampOfLast30d")
 
 
 class DownloadLink(Model):
@@ -61,7 +61,7 @@ class DownloadLink(Model):
     def __post_init__(self) -> None:
         stamp = self.expiration_timestamp
         if stamp is not None and stamp.to_ms() < 0:  # -1 while processing
-            msgspec.structs.force_setattr(self, "expiration_timestamp", None)
+            self.expiration_timestamp = None
 
     @property
     def ready(self) -> bool:

@@ -1,0 +1,16 @@
+"""Our HTTP/1.1 transports for one origin: :class:`SyncHttpTransport` (blocking sockets) and
+:class:`AsyncHttpTransport` (asyncio protocol), sharing the sans-I/O core in ``protocol``."""
+
+from .async_transport import AsyncHttpTransport
+from .sync_transport import SyncHttpTransport
+from .types import AsyncTransport, HttpRequest, HttpResponse, SyncTransport, Timeouts
+
+__all__ = [
+    "AsyncHttpTransport",
+    "AsyncTransport",
+    "HttpRequest",
+    "HttpResponse",
+    "SyncHttpTransport",
+    "SyncTransport",
+    "Timeouts",
+]

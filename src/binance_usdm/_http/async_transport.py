@@ -1,0 +1,457 @@
+"""asyncio HTTP/1.1 keep-alive transport for one origin: an ``asyncio.Protocol`` feeding httptools.
+
+Per call: one future, one ``transport.write``, one ``loop.call_at`` timer (it carries the read and
+total deadlines; it re-arms itself only when data keeps arriving). No StreamReader, no
+``asyncio.timeout`` on the hot path. Works with the default loop and with uvloop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections import deque
+from collections.abc import Callable
+
+import httptools
+
+from binance_usdm.errors import ConnectError, TransportError
+
+from . import _errors
+from .protocol import (
+    Origin,
+    RequestEncoder,
+    ResponseReader,
+    build_connect_request,
+    default_ssl_context,
+    parse_connect_response,
+    resolve_proxy,
+)
+from .types import HttpRequest, HttpResponse, Timeouts
+
+__all__ = ["AsyncHttpTransport"]
+
+_PEER_GONE = (BrokenPipeError, ConnectionResetError)
+
+
+def _not_connected(data: bytes) -> None:
+    raise TransportError("connection is not established", request_sent=False)
+
+
+class _StaleConnection(Exception):
+    """A pooled connection was found closed by the server before it read the request."""
+
+
+class _Conn(asyncio.Protocol):
+    """One connection: the protocol object doubles as the pool entry."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, authority: str) -> None:
+        self.loop = loop
+        self.authority = authority
+        self.transport: asyncio.Transport | None = None
+        self.write: Callable[[bytes], object] = _not_connected
+        self.reader = ResponseReader()
+        self.waiter: asyncio.Future[HttpResponse] | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.closed = False
+        self.used = False
+        self.started = 0.0
+        self.last_rx = 0.0
+        self.deadline = 0.0
+        self.read_timeout = 0.0
+        self.total = 0.0
+
+    def attach(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.write = transport.write
+
+    # asyncio.Protocol --------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.attach(transport)
+
+    def data_received(self, data: bytes) -> None:
+        waiter = self.waiter
+        if waiter is None:  # unsolicited bytes on an idle connection: unusable
+            self.abort()
+            return
+        self.last_rx = self.loop.time()
+        reader = self.reader
+        try:
+            done = reader.feed(data)
+        except httptools.HttpParserError as exc:
+            self._fail(_errors.invalid_response(self.authority, exc))
+            return
+        if done:
+            self._finish()
+
+    def eof_received(self) -> bool:
+        self.closed = True
+        if self.waiter is not None:
+            if self.reader.feed_eof():
+                self._finish()
+            else:
+                self._fail(_errors.closed_early(self.authority, partial=self.reader.received))
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.waiter is None:
+            return
+        reader = self.reader
+        if exc is None:
+            if reader.feed_eof():
+                self._finish()
+                return
+            error: Exception = _errors.closed_early(self.authority, partial=reader.received)
+        elif isinstance(exc, _PEER_GONE) and self.used and not reader.received:
+            error = _StaleConnection()
+        elif isinstance(exc, OSError):
+            error = _errors.recv_failed(self.authority, exc)
+        else:
+            error = TransportError(f"connection to {self.authority} lost: {exc}", request_sent=True)
+        self._fail(error)
+
+    # exchange ----------------------------------------------------------------------------------
+    def start(self, data: bytes, deadline: float, timeouts: Timeouts) -> asyncio.Future[HttpResponse]:
+        loop = self.loop
+        waiter: asyncio.Future[HttpResponse] = loop.create_future()
+        self.waiter = waiter
+        self.reader.reset()
+        now = loop.time()
+        self.started = self.last_rx = now
+        self.deadline = deadline
+        read = self.read_timeout = timeouts.read
+        self.total = timeouts.total
+        at = now + read
+        self.timer = loop.call_at(at if at < deadline else deadline, self._on_timer)
+        self.write(data)
+        return waiter
+
+    def _finish(self) -> None:
+        waiter = self.waiter
+        assert waiter is not None
+        self.waiter = None
+        timer = self.timer
+        if timer is not None:
+            timer.cancel()
+            self.timer = None
+        self.used = True
+        if not waiter.done():
+            waiter.set_result(self.reader.response(self.loop.time() - self.started))
+
+    def _fail(self, error: Exception) -> None:
+        waiter = self.waiter
+        self.waiter = None
+        timer = self.timer
+        if timer is not None:
+            timer.cancel()
+            self.timer = None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(error)
+        self.abort()
+
+    def _on_timer(self) -> None:
+        self.timer = None
+        if self.waiter is None:
+            return
+        now = self.loop.time()
+        deadline = self.deadline
+        next_read = self.last_rx + self.read_timeout
+        if now < deadline and now < next_read:  # data arrived meanwhile: re-arm
+            self.timer = self.loop.call_at(next_read if next_read < deadline else deadline, self._on_timer)
+            return
+        transport = self.transport
+        sent = transport is not None and transport.get_write_buffer_size() == 0
+        if now >= deadline:
+            self._fail(_errors.total_timeout(self.total, request_sent=sent))
+        elif sent:
+            self._fail(_errors.read_timeout(self.read_timeout))
+        else:
+            self._fail(_errors.total_timeout(self.total, request_sent=False))
+
+    def abort(self) -> None:
+        """Close now (state unknown or unusable); never returned to the pool afterwards."""
+        self.closed = True
+        if self.waiter is not None or self.timer is not None:
+            waiter, self.waiter = self.waiter, None
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            if waiter is not None and not waiter.done():
+                waiter.cancel()
+        transport = self.transport
+        if transport is not None:
+            with contextlib.suppress(RuntimeError):  # its loop is closed
+                transport.abort()
+
+
+class _Tunnel(asyncio.Protocol):
+    """Reads the proxy's answer to CONNECT."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, authority: str) -> None:
+        self.waiter: asyncio.Future[bytes] = loop.create_future()
+        self.buf = b""
+        self.authority = authority
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if not self.waiter.done():
+            if b"\r\n\r\n" in self.buf:
+                self.waiter.set_result(self.buf)
+            elif len(self.buf) > 65536:
+                self.waiter.set_exception(_errors.proxy_refused(self.authority, 0))
+
+    def eof_received(self) -> bool:
+        self.connection_lost(None)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.waiter.done():
+            reason = exc or ConnectionError("closed during CONNECT")
+            self.waiter.set_exception(_errors.connect_failed(reason, self.authority, proxy=True))
+
+
+class AsyncHttpTransport:
+    """Sends requests to one origin over pooled keep-alive HTTP/1.1 connections (asyncio).
+
+    Same arguments and semantics as :class:`~binance_usdm._http.SyncHttpTransport`; safe for many
+    concurrent tasks: up to ``max_connections`` connections are opened and further callers queue
+    (within their deadline). A cancelled call closes the connection it was using.
+    The transport binds to the event loop of its first call.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        proxy: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        max_connections: int = 50,
+    ) -> None:
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        origin = Origin.parse(base_url)
+        self._origin = origin
+        self._proxy = resolve_proxy(origin, proxy)
+        self._encoder = RequestEncoder(origin, self._proxy)
+        self._ssl: ssl.SSLContext | None = None
+        if origin.tls:
+            self._ssl = ssl_context if ssl_context is not None else default_ssl_context()
+        self._authority = origin.authority
+        self._max = max_connections
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._idle: list[_Conn] = []
+        self._waiters: deque[asyncio.Future[_Conn | None]] = deque()
+        self._open = 0
+        self._closed = False
+
+    # public ------------------------------------------------------------------------------------
+    async def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._bind(loop)
+        deadline = loop.time() + timeouts.total
+        data = self._encoder.encode(request)
+        conn: _Conn | None = None
+        idle = self._idle
+        while idle:
+            candidate = idle.pop()
+            if not candidate.closed:
+                conn = candidate
+                break
+            self._drop_slot()
+        if conn is None:
+            conn = await self._acquire_slow(loop, deadline, timeouts)
+        try:
+            try:
+                response = await conn.start(data, deadline, timeouts)
+            except _StaleConnection:
+                conn = await self._connect(loop, deadline, timeouts)
+                response = await conn.start(data, deadline, timeouts)
+        except BaseException:
+            conn.abort()
+            self._drop_slot()
+            raise
+        if conn.reader.reusable and not conn.closed:
+            self._release(conn)
+        else:
+            conn.abort()
+            self._drop_slot()
+        return response
+
+    async def aclose(self) -> None:
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.closed = True
+            transport = conn.transport
+            if transport is not None:
+                with contextlib.suppress(RuntimeError):
+                    transport.close()
+        self._open -= len(idle)
+        waiters, self._waiters = self._waiters, deque()
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(TransportError("transport is closed", request_sent=False))
+
+    async def __aenter__(self) -> AsyncHttpTransport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # pool ----------------------------------------------------------------------------------------
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """First call, or the transport moved to another loop: connections of the old one are dropped."""
+        for conn in self._idle:
+            conn.abort()
+        self._idle = []
+        self._waiters = deque()
+        self._open = 0
+        self._loop = loop
+
+    async def _acquire_slow(
+        self, loop: asyncio.AbstractEventLoop, deadline: float, timeouts: Timeouts
+    ) -> _Conn:
+        while True:
+            if self._closed:
+                raise TransportError("transport is closed", request_sent=False)
+            idle = self._idle
+            while idle:
+                candidate = idle.pop()
+                if not candidate.closed:
+                    return candidate
+                self._drop_slot()
+            if self._open < self._max:
+                self._open += 1
+                try:
+                    return await self._connect(loop, deadline, timeouts)
+                except BaseException:
+                    self._drop_slot()
+                    raise
+            if loop.time() >= deadline:
+                raise _errors.pool_timeout(timeouts.total, self._max)
+            waiter: asyncio.Future[_Conn | None] = loop.create_future()
+            self._waiters.append(waiter)
+            expire = loop.call_at(deadline, _expire_waiter, waiter, timeouts.total, self._max)
+            try:
+                conn = await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                    handed = waiter.result()  # handed over just before the cancellation: pass it on
+                    if handed is not None:
+                        self._release(handed)
+                    else:
+                        self._wake_one()
+                raise
+            finally:
+                expire.cancel()
+            if conn is not None:
+                return conn
+
+    def _release(self, conn: _Conn) -> None:
+        if self._closed:
+            conn.abort()
+            self._open -= 1
+            return
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(conn)
+                return
+        self._idle.append(conn)
+
+    def _drop_slot(self) -> None:
+        self._open -= 1
+        self._wake_one()
+
+    def _wake_one(self) -> None:
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    # connecting --------------------------------------------------------------------------------
+    async def _connect(self, loop: asyncio.AbstractEventLoop, deadline: float, timeouts: Timeouts) -> _Conn:
+        budget = min(timeouts.connect, deadline - loop.time())
+        if budget <= 0:
+            raise _errors.total_timeout(timeouts.total, request_sent=False)
+        origin = self._origin
+        proxy = self._proxy
+        ctx = self._ssl
+        conn = _Conn(loop, self._authority)
+        if proxy is None:
+            try:
+                async with asyncio.timeout(budget):
+                    await loop.create_connection(
+                        lambda: conn,
+                        origin.host,
+                        origin.port,
+                        ssl=ctx,
+                        server_hostname=origin.host if ctx is not None else None,
+                    )
+            except TimeoutError:
+                raise _errors.connect_timeout(self._authority, budget) from None
+            except OSError as exc:
+                raise _errors.connect_failed(exc, self._authority) from None
+            return conn
+        if ctx is None:  # plain http through the proxy: absolute-form targets
+            conn.authority = f"{self._authority} via proxy {proxy.authority}"
+            try:
+                async with asyncio.timeout(budget):
+                    await loop.create_connection(lambda: conn, proxy.host, proxy.port)
+            except TimeoutError:
+                raise _errors.connect_timeout(f"proxy {proxy.authority}", budget) from None
+            except OSError as exc:
+                raise _errors.connect_failed(exc, proxy.authority, proxy=True) from None
+            return conn
+        return await self._connect_tunnel(loop, conn, ctx, budget)
+
+    async def _connect_tunnel(
+        self, loop: asyncio.AbstractEventLoop, conn: _Conn, ctx: ssl.SSLContext, budget: float
+    ) -> _Conn:
+        proxy = self._proxy
+        assert proxy is not None
+        origin = self._origin
+        tunnel = _Tunnel(loop, proxy.authority)
+        raw: asyncio.Transport | None = None
+        phase = "proxy"
+        try:
+            async with asyncio.timeout(budget):
+                raw, _ = await loop.create_connection(lambda: tunnel, proxy.host, proxy.port)
+                raw.write(build_connect_request(origin, proxy))
+                head = await tunnel.waiter
+                status = parse_connect_response(head)
+                if not 200 <= status < 300:
+                    raise _errors.proxy_refused(proxy.authority, status)
+                phase = "tls"
+                tls = await loop.start_tls(
+                    raw,
+                    conn,
+                    ctx,
+                    server_hostname=origin.host,
+                )
+                if tls is None:  # pragma: no cover - only for a closed transport
+                    raise ConnectError(f"TLS through proxy {proxy.authority} failed")
+                conn.attach(tls)
+        except BaseException as exc:
+            if raw is not None:
+                raw.abort()
+            if isinstance(exc, TimeoutError):
+                where = f"proxy {proxy.authority}" if phase == "proxy" else self._authority
+                raise _errors.connect_timeout(where, budget) from None
+            if isinstance(exc, OSError):
+                if phase == "proxy":
+                    raise _errors.connect_failed(exc, proxy.authority, proxy=True) from None
+                raise _errors.connect_failed(exc, self._authority) from None
+            raise
+        return conn
+
+
+def _expire_waiter(waiter: asyncio.Future[_Conn | None], total: float, max_connections: int) -> None:
+    if not waiter.done():
+        waiter.set_exception(_errors.pool_timeout(total, max_connections))

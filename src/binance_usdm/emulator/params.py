@@ -1,0 +1,98 @@
+"""Request parameters: parsing the query string and form body, typed access with Binance's errors."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from urllib.parse import unquote_plus
+
+from .errors import duplicate_param, illegal_chars, invalid_param, mandatory
+
+_INT_RE = re.compile(r"^[0-9]{1,20}$")
+_INT_LEGAL = "^[0-9]{1,20}$"
+_DECIMAL_RE = re.compile(r"^-?([0-9]{1,20})(\.[0-9]{1,20})?$")
+_DECIMAL_LEGAL = "^([0-9]{1,20})(\\.[0-9]{1,20})?$"
+
+
+def parse_pairs(raw: str) -> dict[str, str]:
+    """`a=1&b=2` -> dict; a name repeated within one part is -1101 (duplicate values)."""
+    out: dict[str, str] = {}
+    if not raw:
+        return out
+    for part in raw.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        key = unquote_plus(name)
+        if key in out:
+            raise duplicate_param()
+        out[key] = unquote_plus(value)
+    return out
+
+
+class Params:
+    """Merged parameters (query string first: Binance uses the query value when a name is in both)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, query: str, body: str) -> None:
+        merged = parse_pairs(body)
+        merged.update(parse_pairs(query))
+        self.values = merged
+
+    def get(self, name: str) -> str | None:
+        """The raw value; an empty value counts as absent."""
+        v = self.values.get(name)
+        return v if v else None
+
+    def text(self, name: str) -> str:
+        """A mandatory string (-1102 when absent)."""
+        v = self.get(name)
+        if v is None:
+            raise mandatory(name)
+        return v
+
+    def integer(self, name: str, *, required: bool = False) -> int | None:
+        """An INT/LONG: digits only (-1100), -1102 when required and absent."""
+        v = self.get(name)
+        if v is None:
+            if required:
+                raise mandatory(name)
+            return None
+        if not _INT_RE.match(v):
+            raise illegal_chars(name, _INT_LEGAL)
+        return int(v)
+
+    def req_integer(self, name: str) -> int:
+        """A mandatory INT/LONG."""
+        v = self.integer(name, required=True)
+        assert v is not None
+        return v
+
+    def decimal(self, name: str) -> Decimal:
+        """A mandatory DECIMAL (-1102 absent, -1100 malformed)."""
+        v = self.text(name)
+        if not _DECIMAL_RE.match(v):
+            raise illegal_chars(name, _DECIMAL_LEGAL)
+        try:
+            return Decimal(v)
+        except InvalidOperation:
+            raise illegal_chars(name, _DECIMAL_LEGAL) from None
+
+    def boolean(self, name: str) -> bool:
+        """A mandatory boolean string: true/false in any letter case (-1130 otherwise)."""
+        v = self.text(name).lower()
+        if v not in ("true", "false"):
+            raise invalid_param(name)
+        return v == "true"
+
+    def choice(self, name: str, allowed: tuple[str, ...], *, required: bool = False) -> str | None:
+        """An ENUM value (-1130 when not one of `allowed`)."""
+        v = self.get(name)
+        if v is None:
+            if required:
+                raise mandatory(name)
+            return None
+        if v not in allowed:
+            raise invalid_param(name)
+        return v

@@ -1,0 +1,398 @@
+"""JSON answers in Binance's field order and number formats (strings where Binance sends strings)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from .accounts import Account
+from .backend import Backend
+from .downloads import DownloadStatus
+from .market import MARGIN_ASSET_PRICE_SYMBOL, SymbolInfo
+from .snapshot import Leg, Snapshot, account_snapshot, leg
+
+Json = dict[str, Any]
+
+
+def d8(x: Decimal) -> str:
+    """Eight decimals, as Binance formats balances and margins (no negative zero)."""
+    s = f"{x:.8f}"
+    return "0.00000000" if s == "-0.00000000" else s
+
+
+def dz(x: Decimal) -> str:
+    """"0" for zero, else eight decimals (fields Binance shows as "0" when empty)."""
+    return "0" if x == 0 else d8(x)
+
+
+def plain(x: Decimal) -> str:
+    """Shortest exact decimal; zero as "0.0" (entry prices)."""
+    if x == 0:
+        return "0.0"
+    s = format(x.normalize(), "f")
+    return s
+
+
+def fixed(x: Decimal, places: int) -> str:
+    """`places` decimals without negative zero."""
+    s = f"{x:.{places}f}"
+    return s[1:] if s.startswith("-") and not s.strip("-0.") else s
+
+
+def price(x: Decimal, info: SymbolInfo) -> str:
+    """A price at the symbol's precision; "0" for none."""
+    return "0" if x == 0 else fixed(x, info.price_precision)
+
+
+def sides(acc: Account) -> tuple[str, ...]:
+    """Position sides listed per symbol in the account's position mode."""
+    return ("LONG", "SHORT") if acc.dual_side else ("BOTH",)
+
+
+def _snapshot(backend: Backend, acc: Account) -> Snapshot:
+    return account_snapshot(acc, backend.symbols, backend.marks)
+
+
+def _all_legs(backend: Backend, acc: Account, snap: Snapshot, symbol: str | None) -> Iterable[Leg]:
+    open_legs = {(lg.symbol, lg.side): lg for lg in snap.legs}
+    infos = [backend.symbol(symbol)] if symbol else list(backend.symbols.values())
+    for info in infos:
+        for side in sides(acc):
+            yield open_legs.get((info.symbol, side)) or leg(acc, info, side, backend.marks)
+
+
+def _asset_times(acc: Account, asset: str) -> int:
+    return acc.balance_times.get(asset, 0)
+
+
+def _assets(acc: Account, snap: Snapshot) -> list[str]:
+    return list(snap.assets)
+
+
+def account_v2(backend: Backend, acc: Account) -> Json:
+    """GET /fapi/v2/account."""
+    snap = _snapshot(backend, acc)
+    t = snap.totals
+    assets = []
+    for a in _assets(acc, snap):
+        f = snap.assets[a]
+        assets.append({
+            "asset": a,
+            "walletBalance": d8(f.wallet),
+            "unrealizedProfit": d8(f.unrealized),
+            "marginBalance": d8(f.margin_balance),
+            "maintMargin": d8(f.maint),
+            "initialMargin": d8(f.initial),
+            "positionInitialMargin": d8(f.position_initial),
+            "openOrderInitialMargin": d8(f.open_order_initial),
+            "crossWalletBalance": d8(f.cross_wallet),
+            "crossUnPnl": d8(f.cross_unpnl),
+            "availableBalance": d8(f.available),
+            "maxWithdrawAmount": d8(f.max_withdraw),
+            "marginAvailable": a in MARGIN_ASSET_PRICE_SYMBOL,
+            "updateTime": _asset_times(acc, a),
+        })
+    positions = []
+    for lg in _all_legs(backend, acc, snap, None):
+        positions.append({
+            "symbol": lg.symbol,
+            "initialMargin": dz(lg.initial),
+            "maintMargin": dz(lg.maint),
+            "unrealizedProfit": d8(lg.upnl),
+            "positionInitialMargin": dz(lg.initial),
+            "openOrderInitialMargin": "0",
+            "leverage": str(lg.leverage),
+            "isolated": lg.isolated,
+            "entryPrice": plain(lg.entry),
+            "breakEvenPrice": plain(lg.break_even),
+            "maxNotional": str(lg.max_notional),
+            "bidNotional": "0",
+            "askNotional": "0",
+            "positionSide": lg.side,
+            "positionAmt": fixed(lg.amount, lg.info.quantity_precision),
+            "updateTime": lg.update_time,
+        })
+    return {
+        "feeTier": acc.fee_tier,
+        "feeBurn": True,
+        "canTrade": acc.can_trade,
+        "canDeposit": acc.can_deposit,
+        "canWithdraw": acc.can_withdraw,
+        "updateTime": 0,
+        "multiAssetsMargin": acc.multi_assets,
+        "tradeGroupId": -1,
+        **_totals(snap),
+        "assets": assets,
+        "positions": positions,
+    }
+
+
+def _totals(snap: Snapshot) -> Json:
+    t = snap.totals
+    return {
+        "totalInitialMargin": d8(t.initial),
+        "totalMaintMargin": d8(t.maint),
+        "totalWalletBalance": d8(t.wallet),
+        "totalUnrealizedProfit": d8(t.unrealized),
+        "totalMarginBalance": d8(t.margin_balance),
+        "totalPositionInitialMargin": d8(t.position_initial),
+        "totalOpenOrderInitialMargin": d8(t.open_order_initial),
+        "totalCrossWalletBalance": d8(t.cross_wallet),
+        "totalCrossUnPnl": d8(t.cross_unpnl),
+        "availableBalance": d8(t.available),
+        "maxWithdrawAmount": d8(t.max_withdraw),
+    }
+
+
+def account_v3(backend: Backend, acc: Account) -> Json:
+    """GET /fapi/v3/account (positions: only legs with a position)."""
+    snap = _snapshot(backend, acc)
+    assets = []
+    for a in _assets(acc, snap):
+        f = snap.assets[a]
+        assets.append({
+            "asset": a,
+            "walletBalance": d8(f.wallet),
+            "unrealizedProfit": d8(f.unrealized),
+            "marginBalance": d8(f.margin_balance),
+            "maintMargin": d8(f.maint),
+            "initialMargin": d8(f.initial),
+            "positionInitialMargin": d8(f.position_initial),
+            "openOrderInitialMargin": d8(f.open_order_initial),
+            "crossWalletBalance": d8(f.cross_wallet),
+            "crossUnPnl": d8(f.cross_unpnl),
+            "availableBalance": d8(f.available),
+            "maxWithdrawAmount": d8(f.max_withdraw),
+            "updateTime": _asset_times(acc, a),
+        })
+    positions = [{
+        "symbol": lg.symbol,
+        "positionSide": lg.side,
+        "positionAmt": fixed(lg.amount, lg.info.quantity_precision),
+        "unrealizedProfit": d8(lg.upnl),
+        "isolatedMargin": d8(lg.isolated_margin),
+        "notional": d8(lg.amount * lg.mark),
+        "isolatedWallet": dz(lg.isolated_wallet),
+        "initialMargin": d8(lg.initial),
+        "maintMargin": d8(lg.maint),
+        "updateTime": lg.update_time,
+    } for lg in snap.legs]
+    return {**_totals(snap), "assets": assets, "positions": positions}
+
+
+def balances(backend: Backend, acc: Account) -> list[Json]:
+    """GET /fapi/v2/balance and /fapi/v3/balance."""
+    snap = _snapshot(backend, acc)
+    return [{
+        "accountAlias": acc.alias,
+        "asset": a,
+        "balance": d8(f.wallet),
+        "crossWalletBalance": d8(f.cross_wallet),
+        "crossUnPnl": d8(f.cross_unpnl),
+        "availableBalance": d8(f.available),
+        "maxWithdrawAmount": d8(f.max_withdraw),
+        "marginAvailable": a in MARGIN_ASSET_PRICE_SYMBOL,
+        "updateTime": _asset_times(acc, a),
+    } for a, f in snap.assets.items()]
+
+
+def position_risk_v2(backend: Backend, acc: Account, symbol: str | None) -> list[Json]:
+    """GET /fapi/v2/positionRisk: every symbol (or one), one entry per position side."""
+    snap = _snapshot(backend, acc)
+    out = []
+    for lg in _all_legs(backend, acc, snap, symbol):
+        out.append({
+            "entryPrice": plain(lg.entry),
+            "breakEvenPrice": plain(lg.break_even),
+            "marginType": "isolated" if lg.isolated else "cross",
+            "isAutoAddMargin": "false",
+            "isolatedMargin": d8(lg.isolated_margin),
+            "leverage": str(lg.leverage),
+            "liquidationPrice": price(snap.liquidation.get((lg.symbol, lg.side), Decimal(0)), lg.info),
+            "markPrice": d8(lg.mark),
+            "maxNotionalValue": str(lg.max_notional),
+            "positionAmt": fixed(lg.amount, lg.info.quantity_precision),
+            "notional": d8(lg.amount * lg.mark),
+            "isolatedWallet": d8(lg.isolated_wallet),
+            "symbol": lg.symbol,
+            "unRealizedProfit": d8(lg.upnl),
+            "positionSide": lg.side,
+            "updateTime": lg.update_time,
+        })
+    return out
+
+
+def position_risk_v3(backend: Backend, acc: Account, symbol: str | None) -> list[Json]:
+    """GET /fapi/v3/positionRisk: only symbols with a position or open orders."""
+    snap = _snapshot(backend, acc)
+    out = []
+    for lg in _all_legs(backend, acc, snap, symbol):
+        settings = acc.settings.get(lg.symbol)
+        if lg.amount == 0 and not (settings and settings.open_orders > 0):
+            continue
+        out.append({
+            "symbol": lg.symbol,
+            "positionSide": lg.side,
+            "positionAmt": fixed(lg.amount, lg.info.quantity_precision),
+            "entryPrice": plain(lg.entry),
+            "breakEvenPrice": plain(lg.break_even),
+            "markPrice": d8(lg.mark),
+            "unRealizedProfit": d8(lg.upnl),
+            "liquidationPrice": price(snap.liquidation.get((lg.symbol, lg.side), Decimal(0)), lg.info),
+            "isolatedMargin": dz(lg.isolated_margin),
+            "notional": dz(lg.amount * lg.mark),
+            "marginAsset": lg.info.margin_asset,
+            "isolatedWallet": dz(lg.isolated_wallet),
+            "initialMargin": dz(lg.initial),
+            "maintMargin": dz(lg.maint),
+            "positionInitialMargin": dz(lg.initial),
+            "openOrderInitialMargin": "0",
+            "adl": snap.adl.get((lg.symbol, lg.side), 0),
+            "bidNotional": "0",
+            "askNotional": "0",
+            "updateTime": lg.update_time,
+        })
+    return out
+
+
+def adl_quantiles(backend: Backend, acc: Account, symbol: str | None) -> list[Json]:
+    """GET /fapi/v1/adlQuantile: symbols with a position. One-way: LONG/SHORT/BOTH keys (the side
+    without a position 0); hedge: LONG/SHORT plus HEDGE 0."""
+    if symbol:
+        backend.symbol(symbol)
+    snap = _snapshot(backend, acc)
+    by_symbol: dict[str, dict[str, int]] = {}
+    for lg in snap.legs:
+        if symbol and lg.symbol != symbol:
+            continue
+        q = snap.adl[(lg.symbol, lg.side)]
+        entry = by_symbol.setdefault(
+            lg.symbol, {"LONG": 0, "SHORT": 0, "HEDGE": 0} if acc.dual_side else {"LONG": 0, "SHORT": 0, "BOTH": 0})
+        if lg.side == "BOTH":
+            entry["BOTH"] = q
+            entry["LONG" if lg.amount > 0 else "SHORT"] = q
+        else:
+            entry[lg.side] = q
+    return [{"symbol": s, "adlQuantile": q} for s, q in by_symbol.items()]
+
+
+def leverage_brackets(backend: Backend, symbol: str | None) -> list[Json]:
+    """GET /fapi/v1/leverageBracket (an array, also with `symbol`: what clients index as [0])."""
+    infos = [backend.symbol(symbol)] if symbol else list(backend.symbols.values())
+    return [{
+        "symbol": info.symbol,
+        "notionalCoef": 1.0,
+        "brackets": [{
+            "bracket": b.bracket,
+            "initialLeverage": b.initial_leverage,
+            "notionalCap": b.notional_cap,
+            "notionalFloor": b.notional_floor,
+            "maintMarginRatio": float(b.maint_margin_ratio),
+            "cum": float(b.cum),
+        } for b in info.brackets],
+    } for info in infos]
+
+
+def income_rows(rows: Sequence[tuple[Any, ...]]) -> list[Json]:
+    """Income records from the store."""
+    return [{
+        "symbol": r[0], "incomeType": r[1], "income": r[2], "asset": r[3], "info": r[4],
+        "time": r[5], "tranId": r[6], "tradeId": r[7],
+    } for r in rows]
+
+
+def margin_rows(rows: Sequence[tuple[Any, ...]]) -> list[Json]:
+    """Position-margin change records from the store."""
+    return [{
+        "symbol": r[0], "type": r[1], "deltaType": r[2], "amount": r[3], "asset": r[4], "time": r[5],
+        "positionSide": r[6],
+    } for r in rows]
+
+
+def download_status(st: DownloadStatus, url: str) -> Json:
+    """GET /fapi/v1/*/asyn/id."""
+    return {
+        "downloadId": st.download_id,
+        "status": "completed" if st.completed else "processing",
+        "url": url if st.completed else "",
+        "notified": st.completed,
+        "expirationTimestamp": st.expiration,
+        "isExpired": True if st.expired else None,
+    }
+
+
+def mark_price(backend: Backend, info: SymbolInfo, now: int) -> Json:
+    """One entry of GET /fapi/v1/premiumIndex."""
+    mark = backend.mark(info.symbol)
+    eight_h = 8 * 3600 * 1000
+    return {
+        "symbol": info.symbol,
+        "markPrice": d8(mark),
+        "indexPrice": d8(mark),
+        "estimatedSettlePrice": d8(mark),
+        "lastFundingRate": "0.00010000",
+        "interestRate": "0.00010000",
+        "nextFundingTime": (now // eight_h + 1) * eight_h,
+        "time": now,
+    }
+
+
+def exchange_info(backend: Backend, weight_limit: int, now: int) -> Json:
+    """GET /fapi/v1/exchangeInfo: rate limits, margin assets and the known symbols with filters."""
+    symbols = []
+    for info in backend.symbols.values():
+        symbols.append({
+            "symbol": info.symbol,
+            "pair": info.symbol,
+            "contractType": "PERPETUAL",
+            "deliveryDate": 4133404800000,
+            "onboardDate": info.onboard_date,
+            "status": "TRADING",
+            "maintMarginPercent": "2.5000",
+            "requiredMarginPercent": "5.0000",
+            "baseAsset": info.base_asset,
+            "quoteAsset": info.quote_asset,
+            "marginAsset": info.margin_asset,
+            "pricePrecision": info.price_precision,
+            "quantityPrecision": info.quantity_precision,
+            "baseAssetPrecision": 8,
+            "quotePrecision": 8,
+            "underlyingType": "COIN",
+            "underlyingSubType": [],
+            "settlePlan": 0,
+            "triggerProtect": "0.0500",
+            "liquidationFee": "0.012500",
+            "marketTakeBound": "0.05",
+            "maxMoveOrderLimit": 10000,
+            "filters": [
+                {"minPrice": info.tick_size, "maxPrice": "4529764", "filterType": "PRICE_FILTER",
+                 "tickSize": info.tick_size},
+                {"stepSize": info.step_size, "filterType": "LOT_SIZE", "maxQty": info.max_qty,
+                 "minQty": info.min_qty},
+                {"stepSize": info.step_size, "filterType": "MARKET_LOT_SIZE", "maxQty": info.max_qty,
+                 "minQty": info.min_qty},
+                {"limit": 200, "filterType": "MAX_NUM_ORDERS"},
+                {"limit": 10, "filterType": "MAX_NUM_ALGO_ORDERS"},
+                {"notional": info.min_notional, "filterType": "MIN_NOTIONAL"},
+                {"multiplierDown": "0.9500", "multiplierUp": "1.0500", "multiplierDecimal": "4",
+                 "filterType": "PERCENT_PRICE"},
+            ],
+            "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET",
+                           "TRAILING_STOP_MARKET"],
+            "timeInForce": ["GTC", "IOC", "FOK", "GTX", "GTD"],
+        })
+    return {
+        "timezone": "UTC",
+        "serverTime": now,
+        "futuresType": "U_MARGINED",
+        "rateLimits": [
+            {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": weight_limit},
+            {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
+            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
+        ],
+        "exchangeFilters": [],
+        "assets": [{"asset": a, "marginAvailable": True, "autoAssetExchange": "-10000"}
+                   for a in MARGIN_ASSET_PRICE_SYMBOL],
+        "symbols": symbols,
+    }

@@ -1,0 +1,118 @@
+"""Failures come back typed, with Binance's code and message, HTTP status and endpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from binance_usdm import (
+    AuthenticationError,
+    InvalidRequestError,
+    IpBannedError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ResponseParseError,
+    ServerError,
+    TimestampError,
+)
+from binance_usdm.errors import ConnectError
+from tests.client import samples
+from tests.client.conftest import Caller, make_caller
+from tests.client.stub_server import Reply, StubServer
+
+
+def test_binance_rule_error(stub: StubServer, call: Caller) -> None:
+    stub.route("POST", "/fapi/v1/marginType", Reply(400, b'{"code":-4046,"msg":"No need to change margin type."}'))
+    result = call("change_margin_type", "BTCUSDT", "ISOLATED")
+    assert not result.success and not result and result.data is None
+    error = result.error
+    assert isinstance(error, InvalidRequestError)
+    assert (error.code, error.msg, error.status_code) == (-4046, "No need to change margin type.", 400)
+    assert error.endpoint == "POST /fapi/v1/marginType"
+    assert result.status_code == 400
+    with pytest.raises(InvalidRequestError, match="-4046"):
+        result.unwrap()
+
+
+@pytest.mark.parametrize(("status", "body", "kind"), [
+    (401, b'{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}', AuthenticationError),
+    (400, b'{"code":-1022,"msg":"Signature for this request is not valid."}', AuthenticationError),
+    (400, b'{"code":-1121,"msg":"Invalid symbol."}', InvalidRequestError),
+    (500, b'{"code":-1000,"msg":"An unknown error occured while processing the request."}', ServerError),
+    (503, b'{"code":-1000,"msg":"Unknown error, please check your request or try again later."}',
+     OutcomeUnknownError),
+    (502, b"<html><body>Bad Gateway</body></html>", ServerError),
+    (403, b"<html>WAF</html>", InvalidRequestError),
+])
+def test_error_classes(stub: StubServer, call: Caller, status: int, body: bytes, kind: type) -> None:
+    stub.route("GET", "/fapi/v2/balance", Reply(status, body))
+    error = call("get_balances").error
+    assert type(error) is kind
+    if body.startswith(b"<html"):
+        assert "HTML" in str(error) or "html" in str(error)
+
+
+def test_rate_limited_429_carries_retry_after(stub: StubServer, call: Caller) -> None:
+    stub.route("GET", "/fapi/v2/balance", Reply(
+        429, b'{"code":-1003,"msg":"Too many requests; current limit is 2400 requests per minute."}',
+        {"Retry-After": "30"}))
+    error = call("get_balances").error
+    assert isinstance(error, RateLimitError) and error.retry_after == 30.0 and error.code == -1003
+
+
+def test_ip_ban_418(stub: StubServer, call: Caller) -> None:
+    stub.route("GET", "/fapi/v2/balance", Reply(
+        418, b'{"code":-1003,"msg":"Way too many requests; IP banned until 1893456000000."}'))
+    error = call("get_balances").error
+    assert isinstance(error, IpBannedError)
+    assert error.banned_until is not None and error.banned_until.year == 2030
+
+
+@pytest.mark.parametrize("body", [b'{"leverage": 21, "maxNot', b"not json", b'{"leverage":"x"}'])
+def test_malformed_answer_is_a_parse_error_with_excerpt(stub: StubServer, call: Caller, body: bytes) -> None:
+    stub.route("POST", "/fapi/v1/leverage", Reply(200, body))
+    error = call("change_initial_leverage", "BTCUSDT", 5).error
+    assert isinstance(error, ResponseParseError)
+    assert error.excerpt == body.decode()[:120] and error.status_code == 200
+
+
+def test_unknown_enum_values_and_extra_fields_do_not_break(stub: StubServer, call: Caller) -> None:
+    body = samples.INCOME.replace(b'"COMMISSION"', b'"BRAND_NEW_KIND"').replace(
+        b'"tradeId": ""', b'"tradeId": "", "newField": {"x": [1, 2]}')
+    stub.route("GET", "/fapi/v1/income", Reply(body=body))
+    records = call("get_income_history").unwrap()
+    kind = records[1].income_type
+    assert kind.value == "BRAND_NEW_KIND" and not kind.known
+    assert records[0].income_type.known
+
+
+def test_negative_code_in_a_200_answer_is_an_error(stub: StubServer, call: Caller) -> None:
+    stub.route("GET", "/fapi/v2/balance", Reply(200, b'{"code":-1000,"msg":"An unknown error occured."}'))
+    assert isinstance(call("get_balances").error, InvalidRequestError)
+
+
+def test_timestamp_error_resyncs_and_retries_once(stub: StubServer, kind: str) -> None:
+    stub.route("GET", "/fapi/v2/balance",
+               Reply(400, b'{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}'),
+               Reply(body=samples.BALANCES))
+    stub.server_time_offset_ms = 120_000
+    result = make_caller(kind, stub.base_url)("get_balances")
+    assert result.success
+    first, second = stub.requests
+    assert int(second.params["timestamp"]) - int(first.params["timestamp"]) > 100_000
+
+
+def test_timestamp_error_twice_is_reported(stub: StubServer, call: Caller) -> None:
+    stub.route("GET", "/fapi/v2/balance",
+               Reply(400, b'{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}'))
+    assert isinstance(call("get_balances").error, TimestampError)
+    assert len(stub.requests) == 2
+
+
+def test_connection_refused_is_a_connect_error(kind: str) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = make_caller(kind, f"http://127.0.0.1:{port}")("get_balances")
+    assert isinstance(result.error, ConnectError) and result.status_code is None

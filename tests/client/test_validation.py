@@ -1,0 +1,59 @@
+"""Bad arguments raise ValidationError naming the argument, and nothing is sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from binance_usdm import BinanceRestClient, ValidationError
+from tests.client.conftest import API_KEY, API_SECRET
+from tests.client.stub_server import StubServer
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
+    ("change_initial_leverage", ("BTCUSDT", 0), {}, "leverage"),
+    ("change_initial_leverage", ("BTCUSDT", 126), {}, "leverage"),
+    ("change_initial_leverage", ("BTCUSDT", "20"), {}, "leverage"),
+    ("change_initial_leverage", ("", 20), {}, "symbol"),
+    ("change_initial_leverage", ("BTC/USDT", 20), {}, "symbol"),
+    ("change_margin_type", ("BTCUSDT", "HALF"), {}, "margin_type"),
+    ("modify_position_margin", ("BTCUSDT", "-1", 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", "abc", 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", float("nan"), 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", 5, 3), {}, "type"),
+    ("modify_position_margin", ("BTCUSDT", 5, 1), {"position_side": "UP"}, "position_side"),
+    ("modify_position_mode", ("yes",), {}, "dual_position_side"),
+    ("get_income_history", (), {"start_time": NOW, "end_time": NOW - timedelta(days=1)}, "start_time"),
+    ("get_income_history", (), {"limit": 1001}, "limit"),
+    ("get_income_history", (), {"income_type": "LOTTERY"}, "income_type"),
+    ("get_margin_change_history", ("BTCUSDT",), {"start_time": NOW - timedelta(days=31), "end_time": NOW},
+     "end_time"),
+    ("get_download_id_for_order_history", (NOW - timedelta(days=400), NOW), {}, "end_time"),
+    ("get_download_id_for_trade_history", ("2026-01-01", NOW), {}, "start_time"),
+    ("get_download_link_for_order_history", ("",), {}, "download_id"),
+    ("get_balances", (), {"receive_window": 60_001}, "receive_window"),
+    ("keep_alive_user_stream", (None,), {}, "listen_key"),
+]
+
+
+@pytest.mark.parametrize(("op", "args", "kwargs", "argument"), BAD_CALLS,
+                         ids=[f"{c[0]}-{c[3]}-{i}" for i, c in enumerate(BAD_CALLS)])
+def test_bad_argument(stub: StubServer, op: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                      argument: str) -> None:
+    with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url) as client:
+        with pytest.raises(ValidationError) as caught:
+            getattr(client.usd_futures_api.account, op)(*args, **kwargs)
+    assert caught.value.parameter == argument
+    assert argument in str(caught.value)
+    assert stub.requests == []
+
+
+@pytest.mark.parametrize("options", [
+    {"base_url": "ftp://x"}, {"recv_window": 0}, {"rate_limit": "maybe"}, {"weight_limit": 0},
+])
+def test_bad_client_options(options: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        BinanceRestClient(API_KEY, API_SECRET, **options)
