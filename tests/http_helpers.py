@@ -42,7 +42,7 @@ class Reply:
 
 @dataclass
 class Hang:
-    """Read the request and never answer (until the server stops)."""
+    """Read the request and never answer (until the client closes or the server stops)."""
 
 
 @dataclass
@@ -202,8 +202,9 @@ class HttpServer(_ThreadedServer):
                 with self.lock:
                     self.requests.append(req)
                 action = self.handler(req)
-                if isinstance(action, Hang):
-                    self.stop_event.wait(30)
+                if isinstance(action, Hang):  # never answer; notice when the client goes away
+                    while conn.recv(65536):
+                        pass
                     return
                 if isinstance(action, CloseNow):
                     if action.partial:

@@ -12,6 +12,8 @@ import contextlib
 import ssl
 from collections import deque
 from collections.abc import Callable
+from time import perf_counter
+from typing import cast
 
 import httptools
 
@@ -62,9 +64,9 @@ class _Conn(asyncio.Protocol):
         self.total = 0.0
 
     def attach(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self.write = transport.write
+        tr = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass it
+        self.transport = tr
+        self.write = tr.write
 
     # asyncio.Protocol --------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -119,7 +121,8 @@ class _Conn(asyncio.Protocol):
         self.waiter = waiter
         self.reader.reset()
         now = loop.time()
-        self.started = self.last_rx = now
+        self.last_rx = now
+        self.started = perf_counter()
         self.deadline = deadline
         read = self.read_timeout = timeouts.read
         self.total = timeouts.total
@@ -138,7 +141,7 @@ class _Conn(asyncio.Protocol):
             self.timer = None
         self.used = True
         if not waiter.done():
-            waiter.set_result(self.reader.response(self.loop.time() - self.started))
+            waiter.set_result(self.reader.response(perf_counter() - self.started))
 
     def _fail(self, error: Exception) -> None:
         waiter = self.waiter

@@ -11,7 +11,7 @@ from typing import Literal
 
 from binance_usdm._http.types import Timeouts
 from binance_usdm._wire.clock import ServerClock
-from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT, WeightLimiter
+from binance_usdm._wire.ratelimit import WeightLimiter
 from binance_usdm._wire.requests import check_recv_window
 from binance_usdm._wire.signing import HmacSigner, Signer, load_private_key_signer
 from binance_usdm.errors import ValidationError

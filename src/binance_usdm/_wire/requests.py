@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 from urllib.parse import quote
 
 from binance_usdm._http.types import HttpRequest

@@ -1,0 +1,328 @@
+"""Binance's REST endpoints: the route table (verb, path, weight, security) and one handler each.
+
+Handlers validate parameters (Binance's codes next to each rule, in `params` and `backend`), call
+the backend and render the answer with `views`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from . import views
+from .accounts import Account
+from .backend import INCOME_TYPES, Backend, IncomeQuery
+from .downloads import KINDS
+from .errors import invalid_param
+from .params import Params
+
+
+class Security(Enum):
+    """Binance's endpoint security types."""
+
+    NONE = "NONE"
+    USER_STREAM = "USER_STREAM"
+    SIGNED = "SIGNED"  # TRADE and USER_DATA
+
+
+@dataclass(slots=True)
+class Call:
+    """What a handler gets: the backend, parameters, the authenticated account, and context."""
+
+    backend: Backend
+    params: Params
+    account: Account | None
+    base_url: str
+    weight_limit: int
+
+    @property
+    def acc(self) -> Account:
+        """The authenticated account (signed and USER_STREAM endpoints)."""
+        assert self.account is not None
+        return self.account
+
+    def symbol(self, *, required: bool = False) -> str | None:
+        """`symbol`, checked against the known symbols (-1121)."""
+        s = self.params.text("symbol") if required else self.params.get("symbol")
+        if s is not None:
+            self.backend.symbol(s)
+        return s
+
+
+Handler = Callable[[Call], Any]
+Weight = int | Callable[[Params], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One endpoint."""
+
+    weight: Weight
+    security: Security
+    handler: Handler
+
+    def weight_of(self, params: Params) -> int:
+        """The request weight (some endpoints weigh more without `symbol`)."""
+        return self.weight(params) if callable(self.weight) else self.weight
+
+
+def _symbol_weight(with_symbol: int, without: int) -> Callable[[Params], int]:
+    return lambda p: with_symbol if p.get("symbol") else without
+
+
+_OK = {"code": 200, "msg": "success"}
+
+
+def ping(c: Call) -> Any:
+    """GET /fapi/v1/ping."""
+    return {}
+
+
+def server_time(c: Call) -> Any:
+    """GET /fapi/v1/time."""
+    return {"serverTime": c.backend.clock.now_ms()}
+
+
+def exchange_info(c: Call) -> Any:
+    """GET /fapi/v1/exchangeInfo."""
+    return views.exchange_info(c.backend, c.weight_limit, c.backend.clock.now_ms())
+
+
+def premium_index(c: Call) -> Any:
+    """GET /fapi/v1/premiumIndex: an object with `symbol`, else an array."""
+    now = c.backend.clock.now_ms()
+    s = c.symbol()
+    if s is not None:
+        return views.mark_price(c.backend, c.backend.symbol(s), now)
+    return [views.mark_price(c.backend, info, now) for info in c.backend.symbols.values()]
+
+
+def change_leverage(c: Call) -> Any:
+    """POST /fapi/v1/leverage."""
+    symbol = c.symbol(required=True)
+    assert symbol is not None
+    leverage = c.params.req_integer("leverage")
+    max_notional = c.backend.change_leverage(c.acc, symbol, leverage)
+    return {"leverage": leverage, "maxNotionalValue": str(max_notional), "symbol": symbol}
+
+
+def change_margin_type(c: Call) -> Any:
+    """POST /fapi/v1/marginType (ISOLATED or CROSSED, -1130 otherwise)."""
+    symbol = c.symbol(required=True)
+    assert symbol is not None
+    value = c.params.text("marginType").upper()
+    if value not in ("ISOLATED", "CROSSED"):
+        raise invalid_param("marginType")
+    c.backend.change_margin_type(c.acc, symbol, value == "ISOLATED")
+    return _OK
+
+
+def account_v2(c: Call) -> Any:
+    """GET /fapi/v2/account."""
+    return views.account_v2(c.backend, c.acc)
+
+
+def account_v3(c: Call) -> Any:
+    """GET /fapi/v3/account."""
+    return views.account_v3(c.backend, c.acc)
+
+
+def balance(c: Call) -> Any:
+    """GET /fapi/v2/balance and /fapi/v3/balance."""
+    return views.balances(c.backend, c.acc)
+
+
+def leverage_bracket(c: Call) -> Any:
+    """GET /fapi/v1/leverageBracket."""
+    return views.leverage_brackets(c.backend, c.symbol())
+
+
+def _window(c: Call) -> tuple[int, int]:
+    return c.params.req_integer("startTime"), c.params.req_integer("endTime")
+
+
+def _download_request(kind: str) -> Handler:
+    def handler(c: Call) -> Any:
+        start, end = _window(c)
+        download_id = c.backend.request_download(c.acc, kind, start, end)
+        return {"avgCostTimestampOfLast30d": c.backend.downloads.completion_delay_ms, "downloadId": download_id}
+
+    handler.__doc__ = f"GET /fapi/v1/{kind}/asyn."
+    return handler
+
+
+def _download_link(kind: str) -> Handler:
+    def handler(c: Call) -> Any:
+        download_id = c.params.text("downloadId")
+        st = c.backend.downloads.status(c.acc.account_id, kind, download_id)
+        return views.download_status(st, f"{c.base_url}/emulator/downloads/{download_id}.csv")
+
+    handler.__doc__ = f"GET /fapi/v1/{kind}/asyn/id."
+    return handler
+
+
+def income(c: Call) -> Any:
+    """GET /fapi/v1/income."""
+    p = c.params
+    income_type = p.get("incomeType")
+    if income_type is not None and income_type not in INCOME_TYPES:
+        raise invalid_param("incomeType")
+    limit = p.integer("limit")
+    if limit is not None and not 1 <= limit <= 1000:
+        raise invalid_param("limit")
+    page = p.integer("page")
+    if page is not None and page < 1:
+        raise invalid_param("page")
+    q = IncomeQuery(
+        symbol=c.symbol(), income_type=income_type, start=p.integer("startTime"), end=p.integer("endTime"),
+        limit=limit or 100, page=page or 1,
+    )
+    return views.income_rows(c.backend.query_income(c.acc, q))
+
+
+def margin_history(c: Call) -> Any:
+    """GET /fapi/v1/positionMargin/history (limit default 500, larger values capped at 500)."""
+    symbol = c.symbol(required=True)
+    assert symbol is not None
+    p = c.params
+    type_ = p.integer("type")
+    if type_ is not None and type_ not in (1, 2):
+        raise invalid_param("type")
+    limit = p.integer("limit")
+    if limit is not None and limit < 1:
+        raise invalid_param("limit")
+    rows = c.backend.query_margin_history(
+        c.acc, symbol, type_, p.integer("startTime"), p.integer("endTime"), min(limit or 500, 500))
+    return views.margin_rows(rows)
+
+
+def get_multi_assets(c: Call) -> Any:
+    """GET /fapi/v1/multiAssetsMargin."""
+    return {"multiAssetsMargin": c.acc.multi_assets}
+
+
+def set_multi_assets(c: Call) -> Any:
+    """POST /fapi/v1/multiAssetsMargin."""
+    c.backend.change_multi_assets(c.acc, c.params.boolean("multiAssetsMargin"))
+    return _OK
+
+
+def adl_quantile(c: Call) -> Any:
+    """GET /fapi/v1/adlQuantile."""
+    return views.adl_quantiles(c.backend, c.acc, c.symbol())
+
+
+def position_risk_v2(c: Call) -> Any:
+    """GET /fapi/v2/positionRisk."""
+    return views.position_risk_v2(c.backend, c.acc, c.symbol())
+
+
+def position_risk_v3(c: Call) -> Any:
+    """GET /fapi/v3/positionRisk."""
+    return views.position_risk_v3(c.backend, c.acc, c.symbol())
+
+
+def get_position_mode(c: Call) -> Any:
+    """GET /fapi/v1/positionSide/dual."""
+    return {"dualSidePosition": c.acc.dual_side}
+
+
+def set_position_mode(c: Call) -> Any:
+    """POST /fapi/v1/positionSide/dual."""
+    c.backend.change_position_mode(c.acc, c.params.boolean("dualSidePosition"))
+    return _OK
+
+
+def trading_status(c: Call) -> Any:
+    """GET /fapi/v1/apiTradingStatus."""
+    s = c.symbol()
+    indicators = c.acc.trading_indicators
+    if s is not None:
+        indicators = {s: indicators[s]} if s in indicators else {}
+    return {"indicators": indicators, "updateTime": c.acc.indicators_time}
+
+
+def commission_rate(c: Call) -> Any:
+    """GET /fapi/v1/commissionRate."""
+    symbol = c.symbol(required=True)
+    acc = c.acc
+    return {
+        "symbol": symbol,
+        "makerCommissionRate": str(acc.maker_rate),
+        "takerCommissionRate": str(acc.taker_rate),
+        "rpiCommissionRate": str(acc.rpi_rate),
+    }
+
+
+def listen_key_create(c: Call) -> Any:
+    """POST /fapi/v1/listenKey."""
+    return {"listenKey": c.backend.listen_keys.create(c.acc.account_id)}
+
+
+def listen_key_keepalive(c: Call) -> Any:
+    """PUT /fapi/v1/listenKey (key in query, body or absent)."""
+    return {"listenKey": c.backend.listen_key_keepalive(c.acc, c.params.get("listenKey"))}
+
+
+def listen_key_close(c: Call) -> Any:
+    """DELETE /fapi/v1/listenKey."""
+    c.backend.listen_key_close(c.acc, c.params.get("listenKey"))
+    return {}
+
+
+def position_margin(c: Call) -> Any:
+    """POST /fapi/v1/positionMargin."""
+    symbol = c.symbol(required=True)
+    assert symbol is not None
+    p = c.params
+    amount = p.decimal("amount")
+    if amount.as_tuple().exponent < -8:  # type: ignore[operator]
+        # -1111 BAD_PRECISION
+        from .errors import BinanceError
+
+        raise BinanceError(-1111, "Precision is over the maximum defined for this asset.")
+    type_ = p.req_integer("type")
+    if type_ not in (1, 2):
+        raise invalid_param("type")
+    side = p.get("positionSide")
+    c.backend.modify_position_margin(c.acc, symbol, amount, type_, side)
+    return {"amount": float(amount), "code": 200, "msg": "Successfully modify position margin.", "type": type_}
+
+
+S, U, N = Security.SIGNED, Security.USER_STREAM, Security.NONE
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/fapi/v1/ping"): Route(1, N, ping),
+    ("GET", "/fapi/v1/time"): Route(1, N, server_time),
+    ("GET", "/api/v3/ping"): Route(1, N, ping),
+    ("GET", "/api/v3/time"): Route(1, N, server_time),
+    ("GET", "/fapi/v1/exchangeInfo"): Route(1, N, exchange_info),
+    ("GET", "/fapi/v1/premiumIndex"): Route(_symbol_weight(1, 10), N, premium_index),
+    ("POST", "/fapi/v1/leverage"): Route(1, S, change_leverage),
+    ("POST", "/fapi/v1/marginType"): Route(1, S, change_margin_type),
+    ("GET", "/fapi/v2/account"): Route(5, S, account_v2),
+    ("GET", "/fapi/v3/account"): Route(5, S, account_v3),
+    ("GET", "/fapi/v2/balance"): Route(5, S, balance),
+    ("GET", "/fapi/v3/balance"): Route(5, S, balance),
+    ("GET", "/fapi/v1/leverageBracket"): Route(1, S, leverage_bracket),
+    ("GET", "/fapi/v1/income"): Route(30, S, income),
+    ("GET", "/fapi/v1/positionMargin/history"): Route(1, S, margin_history),
+    ("GET", "/fapi/v1/multiAssetsMargin"): Route(30, S, get_multi_assets),
+    ("POST", "/fapi/v1/multiAssetsMargin"): Route(1, S, set_multi_assets),
+    ("GET", "/fapi/v1/adlQuantile"): Route(5, S, adl_quantile),
+    ("GET", "/fapi/v2/positionRisk"): Route(5, S, position_risk_v2),
+    ("GET", "/fapi/v3/positionRisk"): Route(5, S, position_risk_v3),
+    ("GET", "/fapi/v1/positionSide/dual"): Route(30, S, get_position_mode),
+    ("POST", "/fapi/v1/positionSide/dual"): Route(1, S, set_position_mode),
+    ("GET", "/fapi/v1/apiTradingStatus"): Route(_symbol_weight(1, 10), S, trading_status),
+    ("GET", "/fapi/v1/commissionRate"): Route(20, S, commission_rate),
+    ("POST", "/fapi/v1/listenKey"): Route(1, U, listen_key_create),
+    ("PUT", "/fapi/v1/listenKey"): Route(1, U, listen_key_keepalive),
+    ("DELETE", "/fapi/v1/listenKey"): Route(1, U, listen_key_close),
+    ("POST", "/fapi/v1/positionMargin"): Route(1, S, position_margin),
+}
+for _kind in KINDS:
+    ROUTES[("GET", f"/fapi/v1/{_kind}/asyn")] = Route(1000, S, _download_request(_kind))
+    ROUTES[("GET", f"/fapi/v1/{_kind}/asyn/id")] = Route(10, S, _download_link(_kind))

@@ -1,0 +1,93 @@
+"""Scenario files: the starting state of the emulator (JSON; the demo ships as `scenarios/demo.json`).
+
+Format::
+
+    {
+      "markPrices": {"BTCUSDT": "95000"},                      # optional, overrides defaults
+      "accounts": [{
+        "accountId": "demo", "alias": "SgsR...",
+        "apiKey": "...", "apiSecret": "..."                      # HMAC key, or "publicKeyPem": "-----BEGIN..."
+        "credentials": [{"apiKey": ..., "apiSecret"|"publicKeyPem": ...}],   # more keys (optional)
+        "balances": {"USDT": "25000"},                           # wallet balance per asset
+        "dualSidePosition": false, "multiAssetsMargin": false, "feeTier": 0,
+        "commission": {"maker": "0.0002", "taker": "0.0005", "rpi": "0.00007"},
+        "symbols": {"ETHUSDT": {"leverage": 10, "marginType": "ISOLATED", "openOrders": 0}},
+        "positions": [{"symbol": "ETHUSDT", "positionSide": "BOTH", "positionAmt": "-2.5",
+                       "entryPrice": "3520.25", "isolatedWallet": "1180"}],
+        "tradingStatus": {"indicators": {"BTCUSDT": [{"isLocked": false, "plannedRecoverTime": 0,
+                          "indicator": "UFR", "value": 0.05, "triggerValue": 0.995}]}},
+        "income": [{"symbol": "", "incomeType": "TRANSFER", "income": "25000", "asset": "USDT",
+                    "ageSeconds": 86400}],                       # or "time": <ms>
+        "generate": [{"symbols": ["BTCUSDT"], "days": 28, "interval": "8h", "tradesPerInterval": 1}],
+        "marginHistory": [{"symbol": "ETHUSDT", "type": 1, "amount": "400", "ageSeconds": 3600}],
+        "orders": [{...order fields..., "ageSeconds": 60}], "trades": [{...trade fields...}]
+      }]
+    }
+
+Record times are absolute (`time`, ms) or relative to the load time (`ageSeconds`). A position on an
+isolated symbol without `isolatedWallet` gets its initial margin (entry notional / leverage).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .accounts import Account
+from .backend import Backend
+
+DEMO_API_KEY = "V6jMsvOcHfgtRuJKLlBIOTvKwe28hqU483bwHE0UHfRRFaFhLDiXo5wNQwvI6tK5"
+DEMO_API_SECRET = "QP7mnwi9TImba4W86SnnM5FLWQVCSEUPZImDjeFIutTGYzz5Z4HGc0V4xnH3v1aP"
+
+
+def read_scenario(path: str | Path | None = None) -> dict[str, Any]:
+    """A scenario file's content; the shipped demo when `path` is None."""
+    if path is None:
+        text = resources.files(__package__).joinpath("scenarios/demo.json").read_text("utf-8")
+    else:
+        text = Path(path).read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _timed(records: list[dict[str, Any]], now: int) -> list[dict[str, Any]]:
+    out = []
+    for r in records:
+        r = dict(r)
+        if "ageSeconds" in r:
+            r["time"] = now - int(float(r.pop("ageSeconds")) * 1000)
+        r.setdefault("time", now)
+        out.append(r)
+    return out
+
+
+def load_scenario(backend: Backend, data: dict[str, Any]) -> None:
+    """Seed the backend (and its store) with a scenario."""
+    now = backend.clock.now_ms()
+    for symbol, price in data.get("markPrices", {}).items():
+        backend.set_mark_price(symbol, Decimal(str(price)))
+    for entry in data.get("accounts", []):
+        state = {k: v for k, v in entry.items() if k != "positions"}
+        acc = backend.add_account(Account.from_dict(state, now))
+        for p in entry.get("positions", []):
+            wallet = p.get("isolatedWallet")
+            backend.set_position(
+                acc, p["symbol"], Decimal(str(p["positionAmt"])), Decimal(str(p["entryPrice"])),
+                p.get("positionSide", "BOTH"), None if wallet is None else Decimal(str(wallet)),
+            )
+        for gen in entry.get("generate", []):
+            backend.generate_history(
+                acc, gen["symbols"], float(gen.get("days", 7)), gen.get("interval", "8h"),
+                int(gen.get("tradesPerInterval", 1)), int(gen.get("seed", 7)))
+        backend.add_income(acc, _timed(entry.get("income", []), now))
+        backend.add_margin_history(acc, _timed(entry.get("marginHistory", []), now))
+        for kind, key in (("order", "orders"), ("trade", "trades")):
+            recs = _timed(entry.get(key, []), now)
+            if kind == "order":
+                for r in recs:
+                    r.setdefault("updateTime", r["time"])
+            backend.add_records(acc, kind, recs)
+    backend.mark_seeded()
