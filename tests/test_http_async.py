@@ -153,7 +153,7 @@ async def test_read_timeout_when_server_never_answers() -> None:
                 await t.send(get(), Timeouts(connect=1, read=0.3, total=5))
             assert 0.29 <= time.monotonic() - start < 0.45
             assert t._open == 0
-        assert srv.wait_closed(1)  # the connection was closed
+        assert await asyncio.to_thread(srv.wait_closed, 1)  # the connection was closed
     assert info.value.request_sent is True
     assert str(info.value) == "read timed out after 0.3 s" and KEY not in str(info.value)
 
@@ -201,7 +201,7 @@ async def test_cancellation_closes_the_connection() -> None:
             with pytest.raises(asyncio.CancelledError):
                 await task
             assert t._open == 0 and not t._idle
-            assert srv.wait_closed(1)  # the server saw that connection close
+            assert await asyncio.to_thread(srv.wait_closed, 1)  # the server saw that connection close
             hang = False
             assert (await t.send(get(), FAST)).status == 200
     assert srv.connections == 2

@@ -116,3 +116,27 @@ def test_connection_refused_is_a_connect_error(kind: str) -> None:
         port = probe.getsockname()[1]
     result = make_caller(kind, f"http://127.0.0.1:{port}")("get_balances")
     assert isinstance(result.error, ConnectError) and result.status_code is None
+
+
+def test_after_a_ban_nothing_is_sent_until_it_ends(stub: StubServer) -> None:
+    from binance_usdm import BinanceRestClient, RetryPolicy
+    from tests.client.conftest import API_KEY, API_SECRET
+
+    stub.route("GET", "/fapi/v2/balance", Reply(
+        418, b'{"code":-1003,"msg":"Way too many requests; IP banned until 1893456000000."}',
+        {"Retry-After": "120"}))
+    with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url, auto_time_sync=False,
+                           retry=RetryPolicy(max_retries=0)) as client:
+        first = client.usd_futures_api.account.get_balances().error
+        second = client.usd_futures_api.account.get_position_mode().error
+    assert isinstance(first, IpBannedError) and isinstance(second, IpBannedError)
+    assert "no request sent" in second.msg and second.retry_after is not None
+    assert len(stub.requests) == 1
+
+
+def test_429_is_waited_out_and_retried(stub: StubServer, kind: str) -> None:
+    stub.route("GET", "/fapi/v2/balance",
+               Reply(429, b'{"code":-1003,"msg":"Too many requests."}', {"Retry-After": "1"}),
+               Reply(body=samples.BALANCES))
+    result = make_caller(kind, stub.base_url, retry=None)("get_balances")
+    assert result.success and len(stub.requests) == 2

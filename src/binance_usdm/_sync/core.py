@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import logging
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from binance_usdm._http import SyncHttpTransport
@@ -43,6 +44,7 @@ class Core:
         self.transport: SyncTransport = transport or SyncHttpTransport(
             config.base_url, proxy=config.proxy, ssl_context=config.ssl_context
         )
+        self._ban: IpBannedError | None = None
 
     def call(
         self,
@@ -94,7 +96,7 @@ class Core:
                 self.sync_time()
                 continue
             if isinstance(error, RateLimitError):
-                config.limiter.block_for(error.retry_after if error.retry_after is not None else 60.0)
+                self._hold(error)
                 wait = error.retry_after or 0.0
                 if (
                     not isinstance(error, IpBannedError)
@@ -137,12 +139,26 @@ class Core:
         if result.data is not None:
             config.clock.record(result.data, sent, received)
 
+    def _hold(self, error: RateLimitError) -> None:
+        """Stop sending until a 429's Retry-After or a 418's ban has passed."""
+        seconds = error.retry_after
+        if isinstance(error, IpBannedError) and error.banned_until is not None:
+            seconds = max(seconds or 0.0, (error.banned_until - datetime.now(UTC)).total_seconds())
+        self.config.limiter.block_for(seconds if seconds is not None else 60.0)
+        self._ban = error if isinstance(error, IpBannedError) else None
+
     def _wait_for_budget(self, endpoint: Endpoint[Any], weight: int) -> BinanceError | None:
         limiter = self.config.limiter
         while True:
             delay = limiter.reserve(weight)
             if delay <= 0:
                 return None
+            ban = self._ban
+            if ban is not None and limiter.blocked_for > 0:
+                return IpBannedError(
+                    ban.code, f"{ban.msg} (no request sent while the ban lasts)", status_code=ban.status_code,
+                    retry_after=limiter.blocked_for, banned_until=ban.banned_until, endpoint=endpoint.label,
+                )
             if self.config.rate_limit == "fail" or delay > _LONGEST_BUDGET_WAIT:
                 return ClientRateLimitError(
                     f"request weight budget exhausted ({limiter.used}/{limiter.limit} this minute); "

@@ -13,6 +13,7 @@ Each request goes through these steps, in order (a fault hook can be inserted be
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -30,6 +31,7 @@ from .params import Params
 from .ratelimit import RateLimiter
 
 _json = msgspec.json.Encoder(decimal_format="string")
+_log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -203,6 +205,7 @@ class HttpProtocol(asyncio.Protocol):
         try:
             resp = self.app.dispatch(req)
         except Exception:  # a bug must not kill the connection loop; answer like Binance's -1000
+            _log.exception("emulator failed on %s %s", method, path)
             body = _json.encode({"code": -1000, "msg": "An unknown error occured while processing the request."})
             resp = Response(500, body)
         keep_alive = self.parser.should_keep_alive()

@@ -1,0 +1,167 @@
+"""A local, stateful Binance USDⓈ-M futures exchange for the account endpoints ("moto for Binance").
+
+Point any Binance client at `EmulatorServer().base_url` with `DEMO_API_KEY` / `DEMO_API_SECRET`::
+
+    with EmulatorServer() as emu:
+        client = UMFutures(key=emu.api_key, secret=emu.api_secret, base_url=emu.base_url)
+        client.account()
+
+`python -m binance_usdm.emulator --port 8765` runs it from the command line; the pytest plugin
+offers the `usdm_emulator` fixture. See `README.md` next to this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .accounts import Credential
+from .admin import Admin
+from .auth import load_public_key
+from .backend import Backend
+from .clock import Clock
+from .ratelimit import RateLimiter
+from .scenario import DEMO_API_KEY, DEMO_API_SECRET, load_scenario, read_scenario
+from .server import App, start_server
+from .store import Store
+
+__all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "Backend", "Clock", "EmulatorServer", "serve"]
+
+
+class EmulatorServer:
+    """The emulator on a background thread (a free port by default), usable as a context manager."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        scenario: str | Path | dict[str, Any] | None = None,
+        state_path: str | Path | None = None,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        public_key_pem: str | None = None,
+        clock: Clock | None = None,
+        weight_limit: int = 2400,
+        download_delay_ms: int = 3000,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.clock = clock or Clock()
+        self._scenario = scenario if isinstance(scenario, dict) else read_scenario(scenario)
+        self.backend = Backend(Store(str(state_path) if state_path else None), self.clock,
+                               download_delay_ms=download_delay_ms)
+        self._credentials = (api_key, api_secret, public_key_pem)
+        if not self.backend.seeded:
+            self._seed()
+        self.api_key = api_key or DEMO_API_KEY
+        self.api_secret = api_secret if api_key else DEMO_API_SECRET
+        self.limiter = RateLimiter(self.clock, weight_limit)
+        self.app = App(self.backend, self.limiter, Admin(self.backend, self._seed))
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+
+    def _seed(self) -> None:
+        """Load the scenario, then give the first account the requested credentials."""
+        load_scenario(self.backend, self._scenario)
+        key, secret, pem = self._credentials
+        if key:
+            if pem:
+                load_public_key(pem)
+            self.backend.add_credential(self.backend.account().account_id, Credential(key, secret, pem))
+        self.limiter_reset()
+
+    def limiter_reset(self) -> None:
+        """Forget rate-limit counters and bans (called on reseed)."""
+        limiter = getattr(self, "limiter", None)
+        if limiter is not None:
+            limiter.reset()
+
+    @property
+    def base_url(self) -> str:
+        """`http://host:port` of the running server."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> EmulatorServer:
+        """Start serving on a background thread; returns once the port is bound."""
+        ready = threading.Event()
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            loop = _new_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            try:
+                self._server = loop.run_until_complete(start_server(self.app, self.host, self.port))
+                self.port = self._server.sockets[0].getsockname()[1]
+            except BaseException as exc:
+                errors.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                self._server.close()
+                loop.run_until_complete(self._server.wait_closed())
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="usdm-emulator", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if errors:
+            raise errors[0]
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the store."""
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._loop = None
+            self._thread = None
+        self.backend.store.close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """A uvloop loop when uvloop is installed, else the default one."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop
+
+
+def serve(host: str = "127.0.0.1", port: int = 8765, **kwargs: Any) -> None:
+    """Run the emulator in the foreground until interrupted (the command line uses this)."""
+    emu = EmulatorServer(host, port, **kwargs)
+    loop = _new_loop()
+    asyncio.set_event_loop(loop)
+    server = loop.run_until_complete(start_server(emu.app, host, port))
+    emu.port = server.sockets[0].getsockname()[1]
+    print(f"Binance USD-M emulator on {emu.base_url}", flush=True)
+    print(f"  API key:    {emu.api_key}", flush=True)
+    if emu.api_secret:
+        print(f"  API secret: {emu.api_secret}", flush=True)
+    try:
+        loop.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        loop.run_until_complete(server.wait_closed())
+        loop.close()
+        emu.backend.store.close()
