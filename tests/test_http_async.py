@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import pytest
 
@@ -15,7 +17,6 @@ from binance_usdm.errors import ConnectError, RequestTimeout, TransportError
 from tests.http_helpers import (
     CloseNow,
     Hang,
-    HttpServer,
     Reply,
     Request,
     chunked_response,
@@ -37,39 +38,38 @@ except ImportError:  # pragma: no cover
 LOOPS = ["asyncio"] + (["uvloop"] if uvloop is not None else [])
 
 
-@pytest.fixture(params=LOOPS)
-def event_loop_policy(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoopPolicy:
-    if request.param == "uvloop":
-        return uvloop.EventLoopPolicy()  # type: ignore[no-any-return]
-    return asyncio.DefaultEventLoopPolicy()
+def on_loops(fn: Callable[[], Coroutine[Any, Any, None]]) -> Callable[[str], None]:
+    """Run the async test once per event loop implementation (default asyncio, uvloop)."""
+
+    @pytest.mark.parametrize("loop_name", LOOPS)
+    def test(loop_name: str) -> None:
+        factory = uvloop.new_event_loop if loop_name == "uvloop" else None
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(asyncio.wait_for(fn(), 10))
+
+    test.__name__ = fn.__name__
+    test.__doc__ = fn.__doc__
+    return test
 
 
 def get(path: str = "/fapi/v1/ping") -> HttpRequest:
     return HttpRequest("GET", path, [("X-MBX-APIKEY", KEY)])
 
 
-@pytest.fixture
-def server() -> Iterator[HttpServer]:
-    with serving() as srv:
-        yield srv
-
-
-@pytest.fixture
-async def transport(server: HttpServer) -> AsyncIterator[AsyncHttpTransport]:
-    async with AsyncHttpTransport(server.base_url) as t:
-        yield t
-
-
-async def test_keep_alive_reuses_one_connection(server: HttpServer, transport: AsyncHttpTransport) -> None:
-    for i in range(5):
-        resp = await transport.send(get(f"/p?i={i}"), FAST)
-        assert resp.status == 200 and json.loads(resp.body)["target"] == f"/p?i={i}"
-        assert resp.headers["content-type"] == "application/json" and 0 < resp.elapsed < 1
+@on_loops
+async def test_keep_alive_reuses_one_connection() -> None:
+    with serving() as server:
+        async with AsyncHttpTransport(server.base_url) as transport:
+            for i in range(5):
+                resp = await transport.send(get(f"/p?i={i}"), FAST)
+                assert resp.status == 200 and json.loads(resp.body)["target"] == f"/p?i={i}"
+                assert resp.headers["content-type"] == "application/json" and 0 < resp.elapsed < 1
     assert server.connections == 1
     assert server.requests[0].headers["x-mbx-apikey"] == KEY
     assert server.requests[0].headers["user-agent"].startswith("binance-usdm/")
 
 
+@on_loops
 async def test_post_body_and_status() -> None:
     with serving(lambda r: Reply(response(r.body.upper(), status=400))) as srv:
         async with AsyncHttpTransport(srv.base_url) as t:
@@ -78,6 +78,7 @@ async def test_post_body_and_status() -> None:
     assert srv.requests[0].headers["content-length"] == "14"
 
 
+@on_loops
 async def test_chunked_response_in_pieces() -> None:
     chunks = [b"[", b"1,2,", b"3" * 3000, b"]"]
     with serving(lambda r: Reply(chunked_response(chunks), pieces=5)) as srv:
@@ -87,6 +88,7 @@ async def test_chunked_response_in_pieces() -> None:
     assert srv.connections == 1
 
 
+@on_loops
 async def test_large_bodies_both_ways() -> None:
     big = bytes(range(256)) * 4096
 
@@ -100,6 +102,7 @@ async def test_large_bodies_both_ways() -> None:
     assert srv.connections == 1
 
 
+@on_loops
 async def test_connection_close_is_not_reused() -> None:
     with serving(lambda r: Reply(response(b"[]", close=True), close=True)) as srv:
         async with AsyncHttpTransport(srv.base_url) as t:
@@ -109,6 +112,7 @@ async def test_connection_close_is_not_reused() -> None:
     assert srv.connections == 3
 
 
+@on_loops
 async def test_idle_connection_closed_by_server_is_replaced() -> None:
     with serving(lambda r: Reply(response(), close=True)) as srv:
         async with AsyncHttpTransport(srv.base_url) as t:
@@ -118,6 +122,21 @@ async def test_idle_connection_closed_by_server_is_replaced() -> None:
     assert srv.connections == 2
 
 
+@on_loops
+async def test_pooled_connection_reset_by_server_is_replaced() -> None:
+    # The server aborts (RST) after answering; the blocking sleep keeps the loop from noticing,
+    # so the next send meets the reset itself: nothing was read, the request goes on a new connection.
+    with serving(lambda r: Reply(response(), reset=True)) as srv:
+        async with AsyncHttpTransport(srv.base_url) as t:
+            await t.send(get(), FAST)
+            assert srv.wait_closed(1)
+            time.sleep(0.02)
+            assert (await t.send(get(), FAST)).status == 200
+            assert t._open == 1
+    assert srv.connections == 2 and len(srv.requests) == 2
+
+
+@on_loops
 async def test_concurrency_50_on_one_transport_is_bounded_and_queued() -> None:
     def handler(req: Request) -> Reply:
         time.sleep(0.01)
@@ -135,6 +154,7 @@ async def test_concurrency_50_on_one_transport_is_bounded_and_queued() -> None:
             assert t._open <= 50
 
 
+@on_loops
 async def test_connect_refused() -> None:
     port = free_port()
     async with AsyncHttpTransport(f"http://127.0.0.1:{port}") as t:
@@ -145,6 +165,7 @@ async def test_connect_refused() -> None:
     assert str(info.value) == f"connection to 127.0.0.1:{port} refused"
 
 
+@on_loops
 async def test_read_timeout_when_server_never_answers() -> None:
     with serving(lambda r: Hang()) as srv:
         async with AsyncHttpTransport(srv.base_url) as t:
@@ -158,6 +179,26 @@ async def test_read_timeout_when_server_never_answers() -> None:
     assert str(info.value) == "read timed out after 0.3 s" and KEY not in str(info.value)
 
 
+@on_loops
+async def test_tls_handshake_that_never_completes_is_a_connect_timeout() -> None:
+    silent = socket.socket()  # accepts TCP (kernel backlog) but never speaks TLS
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    try:
+        async with AsyncHttpTransport(f"https://127.0.0.1:{port}", ssl_context=make_certs().client_context) as t:
+            start = time.monotonic()
+            with pytest.raises(RequestTimeout) as info:
+                await t.send(get(), Timeouts(connect=0.2, read=5, total=5))
+            assert 0.19 <= time.monotonic() - start < 0.35
+            assert t._open == 0
+    finally:
+        silent.close()
+    assert info.value.request_sent is False
+    assert str(info.value) == f"connect to 127.0.0.1:{port} timed out after 0.2 s"
+
+
+@on_loops
 async def test_total_deadline_bounds_the_call() -> None:
     with serving(lambda r: Reply(chunked_response([b"x"] * 200), pieces=200)) as srv:
         async with AsyncHttpTransport(srv.base_url) as t:
@@ -168,6 +209,7 @@ async def test_total_deadline_bounds_the_call() -> None:
     assert info.value.request_sent is True and "total deadline" in str(info.value)
 
 
+@on_loops
 async def test_server_closes_mid_response() -> None:
     with serving(lambda r: CloseNow(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n[1,")) as srv:
         async with AsyncHttpTransport(srv.base_url) as t:
@@ -178,6 +220,7 @@ async def test_server_closes_mid_response() -> None:
     assert "middle of the response" in str(info.value)
 
 
+@on_loops
 async def test_server_closes_without_answer() -> None:
     with serving(lambda r: CloseNow()) as srv:
         async with AsyncHttpTransport(srv.base_url) as t:
@@ -186,6 +229,7 @@ async def test_server_closes_without_answer() -> None:
     assert type(info.value) is TransportError and info.value.request_sent is True
 
 
+@on_loops
 async def test_cancellation_closes_the_connection() -> None:
     hang = True
 
@@ -207,6 +251,7 @@ async def test_cancellation_closes_the_connection() -> None:
     assert srv.connections == 2
 
 
+@on_loops
 async def test_cancelled_waiter_does_not_leak_a_slot() -> None:
     def handler(req: Request) -> Reply:
         time.sleep(0.05)
@@ -227,6 +272,7 @@ async def test_cancelled_waiter_does_not_leak_a_slot() -> None:
     assert srv.connections == 1
 
 
+@on_loops
 async def test_pool_wait_times_out_without_sending() -> None:
     with serving(lambda r: Hang()) as srv:
         async with AsyncHttpTransport(srv.base_url, max_connections=1) as t:
@@ -239,6 +285,7 @@ async def test_pool_wait_times_out_without_sending() -> None:
                 await blocker
 
 
+@on_loops
 async def test_tls_with_trusted_self_signed_certificate() -> None:
     certs = make_certs()
     with serving(ssl_context=certs.server_context) as srv:
@@ -252,6 +299,7 @@ async def test_tls_with_trusted_self_signed_certificate() -> None:
     assert "certificate" in str(info.value) and info.value.request_sent is False
 
 
+@on_loops
 async def test_https_through_connect_proxy_with_basic_auth() -> None:
     certs = make_certs()
     auth = "Basic " + base64.b64encode(b"alice:s3cret").decode()
@@ -267,6 +315,7 @@ async def test_https_through_connect_proxy_with_basic_auth() -> None:
         assert "proxy-authorization" not in srv.requests[0].headers
 
 
+@on_loops
 async def test_http_through_proxy_uses_absolute_form() -> None:
     with serving() as srv, proxying() as proxy:
         async with AsyncHttpTransport(srv.base_url, proxy=proxy.url.replace("//", "//bob:pw@")) as t:
@@ -276,6 +325,7 @@ async def test_http_through_proxy_uses_absolute_form() -> None:
     assert headers["proxy-authorization"] == "Basic " + base64.b64encode(b"bob:pw").decode()
 
 
+@on_loops
 async def test_proxy_refusing_connect_is_a_connect_error() -> None:
     certs = make_certs()
     with serving(ssl_context=certs.server_context) as srv, proxying(require_auth="Basic nope") as proxy:
@@ -285,9 +335,11 @@ async def test_proxy_refusing_connect_is_a_connect_error() -> None:
             assert t._open == 0
 
 
-async def test_closed_transport_refuses(server: HttpServer) -> None:
-    t = AsyncHttpTransport(server.base_url)
-    await t.send(get(), FAST)
-    await t.aclose()
-    with pytest.raises(TransportError, match="closed"):
+@on_loops
+async def test_closed_transport_refuses() -> None:
+    with serving() as server:
+        t = AsyncHttpTransport(server.base_url)
         await t.send(get(), FAST)
+        await t.aclose()
+        with pytest.raises(TransportError, match="closed"):
+            await t.send(get(), FAST)

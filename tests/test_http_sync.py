@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+from binance_usdm._http import HttpRequest, SyncHttpTransport, Timeouts
+from binance_usdm._http import sync_transport as sync_mod
+from binance_usdm.errors import ConnectError, RequestTimeout, TransportError
 from tests.http_helpers import (
     CloseNow,
     Hang,
@@ -21,10 +26,6 @@ from tests.http_helpers import (
     response,
     serving,
 )
-
-from binance_usdm._http import HttpRequest, SyncHttpTransport, Timeouts
-from binance_usdm._http import sync_transport as sync_mod
-from binance_usdm.errors import ConnectError, RequestTimeout, TransportError
 
 FAST = Timeouts(connect=2.0, read=2.0, total=5.0)
 KEY = "SECRET-API-KEY-VALUE"
@@ -58,7 +59,7 @@ def test_response_fields_and_post_body() -> None:
 
 
 def test_chunked_response_arriving_in_pieces() -> None:
-    chunks = [b'{"a":', b"1,", b'"b":[' + b"1," * 100 + b'2]}']
+    chunks = [b'{"a":', b"1,", b'"b":[' + b"1," * 100 + b"2]}"]
     with serving(lambda r: Reply(chunked_response(chunks), pieces=4)) as srv, SyncHttpTransport(srv.base_url) as t:
         for _ in range(2):
             assert t.send(get(), FAST).body == b"".join(chunks)
@@ -151,6 +152,24 @@ def test_read_timeout_when_server_never_answers() -> None:
         assert t._open == 0
 
 
+def test_tls_handshake_that_never_completes_is_a_connect_timeout() -> None:
+    silent = socket.socket()  # accepts TCP (kernel backlog) but never speaks TLS
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    try:
+        with SyncHttpTransport(f"https://127.0.0.1:{port}", ssl_context=make_certs().client_context) as t:
+            start = time.monotonic()
+            with pytest.raises(RequestTimeout) as info:
+                t.send(get(), Timeouts(connect=0.2, read=5, total=5))
+            assert 0.19 <= time.monotonic() - start < 0.35
+            assert t._open == 0
+    finally:
+        silent.close()
+    assert info.value.request_sent is False
+    assert str(info.value) == f"connect to 127.0.0.1:{port} timed out after 0.2 s"
+
+
 def test_total_deadline_bounds_the_call() -> None:
     # Trickle a chunked body so that no single read times out; the total deadline must still hold.
     def handler(req: Request) -> Reply:
@@ -165,7 +184,7 @@ def test_total_deadline_bounds_the_call() -> None:
 
 
 def test_server_closes_mid_response() -> None:
-    partial = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"a\":"
+    partial = b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"a":'
     with serving(lambda r: CloseNow(partial)) as srv, SyncHttpTransport(srv.base_url) as t:
         with pytest.raises(TransportError) as info:
             t.send(get(), FAST)
@@ -201,14 +220,23 @@ def test_threads_share_a_bounded_pool() -> None:
 
 
 def test_pool_wait_times_out_without_sending() -> None:
+    errors: list[BaseException] = []
+
+    def occupy(t: SyncHttpTransport) -> None:
+        try:
+            t.send(get(), Timeouts(read=0.4))
+        except RequestTimeout as exc:
+            errors.append(exc)
+
     with serving(lambda r: Hang()) as srv, SyncHttpTransport(srv.base_url, max_connections=1) as t:
-        blocker = threading.Thread(target=lambda: pytest.raises(RequestTimeout, t.send, get(), Timeouts(read=0.4)))
+        blocker = threading.Thread(target=occupy, args=(t,))
         blocker.start()
         time.sleep(0.1)
         with pytest.raises(RequestTimeout) as info:
             t.send(get(), Timeouts(total=0.2))
         assert info.value.request_sent is False and "free connection" in str(info.value)
         blocker.join()
+        assert len(errors) == 1 and srv.connections == 1
 
 
 def test_tls_with_trusted_self_signed_certificate() -> None:

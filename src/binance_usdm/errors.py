@@ -11,12 +11,15 @@ Hierarchy::
     ├── ApiError                 the server answered with a Binance error (``code``, ``msg``)
     │   ├── AuthenticationError  bad key, signature or permissions (-1022, -2014, -2015, 401)
     │   ├── InvalidRequestError  the request was refused as malformed or against a rule (4xx)
-    │   │   └── TimestampError   -1021: timestamp outside recvWindow
+    │   │   ├── TimestampError   -1021: timestamp outside recvWindow
+    │   │   └── DownloadQuotaExceeded  the monthly quota of history-download requests is used up
     │   ├── RateLimitError       429: weight limit broken; ``retry_after`` seconds
     │   │   └── IpBannedError    418: IP banned until ``banned_until``
     │   └── ServerError          5xx on Binance's side
     │       └── OutcomeUnknownError  the change may or may not have been applied
-    └── ClientRateLimitError     the client refused to send: the weight budget is spent (fail-fast mode)
+    ├── ClientRateLimitError     the client refused to send: the weight budget is spent (fail-fast mode)
+    └── DownloadError            a prepared history file could not be fetched
+        └── DownloadTimeout      the file was not ready in time (``download_id`` lets you resume)
 """
 
 from __future__ import annotations
@@ -151,3 +154,28 @@ class ClientRateLimitError(BinanceError):
     def __init__(self, message: str, *, retry_after: float, endpoint: str | None = None) -> None:
         super().__init__(message, endpoint=endpoint)
         self.retry_after = retry_after
+
+
+class DownloadQuotaExceeded(InvalidRequestError):
+    """Binance refused a history-download request: the account's monthly quota for that kind
+    (``quota`` requests, shared with Binance's web download page) is used up."""
+
+    def __init__(
+        self, code: int, msg: str, *, status_code: int, quota: int, endpoint: str | None = None
+    ) -> None:
+        super().__init__(code, msg, status_code=status_code, endpoint=endpoint)
+        self.quota = quota
+        self.message = f"{self.message}: the monthly quota of {quota} download requests is used up"
+
+
+class DownloadError(BinanceError):
+    """A prepared history file could not be fetched (link expired, file server refused)."""
+
+    def __init__(self, message: str, *, download_id: str, endpoint: str | None = None) -> None:
+        super().__init__(message, endpoint=endpoint)
+        self.download_id = download_id
+
+
+class DownloadTimeout(DownloadError):
+    """The file was still being prepared when the timeout passed. Binance keeps preparing it:
+    resume with ``history.fetch_download(kind, download_id, ...)`` without spending quota."""

@@ -9,6 +9,7 @@ from types import TracebackType
 from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.core import AsyncCore
 from binance_usdm._async.exchange_data import AsyncExchangeDataApi
+from binance_usdm._async.history import AsyncHistoryApi
 from binance_usdm._http.types import AsyncTransport, Timeouts
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
@@ -20,6 +21,7 @@ class AsyncUsdFuturesApi:
     def __init__(self, core: AsyncCore) -> None:
         self.account = AsyncAccountApi(core)
         self.exchange_data = AsyncExchangeDataApi(core)
+        self.history = AsyncHistoryApi(core, self.account)
 
 
 class AsyncBinanceRestClient:

@@ -48,8 +48,7 @@ def total_timeout(seconds: float, *, request_sent: bool) -> RequestTimeout:
 
 def pool_timeout(seconds: float, max_connections: int) -> RequestTimeout:
     return RequestTimeout(
-        f"timed out after {fmt_seconds(seconds)} s waiting for a free connection "
-        f"(max_connections={max_connections})",
+        f"timed out after {fmt_seconds(seconds)} s waiting for a free connection (max_connections={max_connections})",
         request_sent=False,
     )
 

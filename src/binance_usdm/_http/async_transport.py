@@ -1,8 +1,9 @@
 """asyncio HTTP/1.1 keep-alive transport for one origin: an ``asyncio.Protocol`` feeding httptools.
 
-Per call: one future, one ``transport.write``, one ``loop.call_at`` timer (it carries the read and
-total deadlines; it re-arms itself only when data keeps arriving). No StreamReader, no
-``asyncio.timeout`` on the hot path. Works with the default loop and with uvloop.
+Per call: one future and one ``transport.write``. Deadlines (read and total) are watched by one
+``loop.call_at`` timer per connection that stays armed across calls and re-arms itself from the
+current call's deadlines when it fires, so a typical call schedules and cancels no timer at all.
+No StreamReader, no ``asyncio.timeout`` on the hot path. Works with the default loop and uvloop.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class _Conn(asyncio.Protocol):
         self.reader = ResponseReader()
         self.waiter: asyncio.Future[HttpResponse] | None = None
         self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = 0.0
         self.closed = False
         self.used = False
         self.started = 0.0
@@ -77,7 +79,6 @@ class _Conn(asyncio.Protocol):
         if waiter is None:  # unsolicited bytes on an idle connection: unusable
             self.abort()
             return
-        self.last_rx = self.loop.time()
         reader = self.reader
         try:
             done = reader.feed(data)
@@ -86,6 +87,8 @@ class _Conn(asyncio.Protocol):
             return
         if done:
             self._finish()
+        else:
+            self.last_rx = self.loop.time()
 
     def eof_received(self) -> bool:
         self.closed = True
@@ -115,19 +118,29 @@ class _Conn(asyncio.Protocol):
         self._fail(error)
 
     # exchange ----------------------------------------------------------------------------------
-    def start(self, data: bytes, deadline: float, timeouts: Timeouts) -> asyncio.Future[HttpResponse]:
+    def start(self, data: bytes, now: float, deadline: float, timeouts: Timeouts) -> asyncio.Future[HttpResponse]:
         loop = self.loop
         waiter: asyncio.Future[HttpResponse] = loop.create_future()
         self.waiter = waiter
-        self.reader.reset()
-        now = loop.time()
+        reader = self.reader  # reset, inlined
+        reader.headers = {}
+        reader.chunks = []
+        reader.complete = reader.headers_done = reader.received = False
         self.last_rx = now
-        self.started = perf_counter()
         self.deadline = deadline
         read = self.read_timeout = timeouts.read
         self.total = timeouts.total
         at = now + read
-        self.timer = loop.call_at(at if at < deadline else deadline, self._on_timer)
+        if deadline < at:
+            at = deadline
+        # The timer is left armed between calls: an earlier one just fires, sees the current
+        # deadlines and re-arms. So the usual call schedules and cancels nothing.
+        if self.timer is None or self.timer_at > at:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer_at = at
+            self.timer = loop.call_at(at, self._on_timer)
+        self.started = perf_counter()
         self.write(data)
         return waiter
 
@@ -135,10 +148,6 @@ class _Conn(asyncio.Protocol):
         waiter = self.waiter
         assert waiter is not None
         self.waiter = None
-        timer = self.timer
-        if timer is not None:
-            timer.cancel()
-            self.timer = None
         self.used = True
         if not waiter.done():
             waiter.set_result(self.reader.response(perf_counter() - self.started))
@@ -156,13 +165,14 @@ class _Conn(asyncio.Protocol):
 
     def _on_timer(self) -> None:
         self.timer = None
-        if self.waiter is None:
+        if self.waiter is None:  # idle (or done): nothing to watch
             return
         now = self.loop.time()
         deadline = self.deadline
         next_read = self.last_rx + self.read_timeout
-        if now < deadline and now < next_read:  # data arrived meanwhile: re-arm
-            self.timer = self.loop.call_at(next_read if next_read < deadline else deadline, self._on_timer)
+        if now < deadline and now < next_read:  # armed by an earlier call, or data arrived: re-arm
+            at = self.timer_at = next_read if next_read < deadline else deadline
+            self.timer = self.loop.call_at(at, self._on_timer)
             return
         transport = self.transport
         sent = transport is not None and transport.get_write_buffer_size() == 0
@@ -254,7 +264,8 @@ class AsyncHttpTransport:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             self._bind(loop)
-        deadline = loop.time() + timeouts.total
+        now = loop.time()
+        deadline = now + timeouts.total
         data = self._encoder.encode(request)
         conn: _Conn | None = None
         idle = self._idle
@@ -266,17 +277,19 @@ class AsyncHttpTransport:
             self._drop_slot()
         if conn is None:
             conn = await self._acquire_slow(loop, deadline, timeouts)
+            now = loop.time()
         try:
             try:
-                response = await conn.start(data, deadline, timeouts)
+                response = await conn.start(data, now, deadline, timeouts)
             except _StaleConnection:
                 conn = await self._connect(loop, deadline, timeouts)
-                response = await conn.start(data, deadline, timeouts)
+                response = await conn.start(data, loop.time(), deadline, timeouts)
         except BaseException:
             conn.abort()
             self._drop_slot()
             raise
-        if conn.reader.reusable and not conn.closed:
+        reader = conn.reader
+        if reader.keep_alive and not reader.extra and not conn.closed:
             self._release(conn)
         else:
             conn.abort()
@@ -288,6 +301,9 @@ class AsyncHttpTransport:
         idle, self._idle = self._idle, []
         for conn in idle:
             conn.closed = True
+            if conn.timer is not None:
+                conn.timer.cancel()
+                conn.timer = None
             transport = conn.transport
             if transport is not None:
                 with contextlib.suppress(RuntimeError):
@@ -314,9 +330,7 @@ class AsyncHttpTransport:
         self._open = 0
         self._loop = loop
 
-    async def _acquire_slow(
-        self, loop: asyncio.AbstractEventLoop, deadline: float, timeouts: Timeouts
-    ) -> _Conn:
+    async def _acquire_slow(self, loop: asyncio.AbstractEventLoop, deadline: float, timeouts: Timeouts) -> _Conn:
         while True:
             if self._closed:
                 raise TransportError("transport is closed", request_sent=False)

@@ -52,6 +52,8 @@ USER_AGENT: Final = f"binance-usdm/{_version()}"
 _RESERVED: Final = frozenset({"host", "content-length", "connection", "transfer-encoding"})
 # Methods for which an empty body is sent without Content-Length.
 _NO_BODY_METHODS: Final = frozenset({"GET", "OPTIONS", "TRACE"})
+# HEAD responses carry no body despite Content-Length; CONNECT is the proxy's business.
+_UNSUPPORTED_METHODS: Final = frozenset({"HEAD", "CONNECT"})
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
@@ -186,7 +188,7 @@ def parse_connect_response(head: bytes) -> int:
 class RequestEncoder:
     """Serialises requests for one origin; the fixed part of every head is encoded once."""
 
-    __slots__ = ("_fixed", "_fixed_no_ua", "_prefix")
+    __slots__ = ("_fixed", "_fixed_lines", "_fixed_no_ua", "_ok_names", "_prefix")
 
     def __init__(self, origin: Origin, proxy: ProxyConfig | None = None) -> None:
         fixed = f"Host: {origin.host_header}\r\n"
@@ -200,42 +202,65 @@ class RequestEncoder:
         fixed += "Connection: keep-alive\r\n"
         self._fixed_no_ua = fixed
         self._fixed = f"{fixed}User-Agent: {USER_AGENT}\r\n"
+        # Line breaks in a well-formed head: request line, fixed headers, blank line (+ custom).
+        self._fixed_lines = 2 + self._fixed.count("\n")
+        self._ok_names: set[str] = set()
 
     def encode(self, request: HttpRequest) -> bytes:
         method = request.method
         target = request.target
-        if not target.startswith("/") or "\r" in target or "\n" in target or " " in target:
-            raise ValidationError("target", "must start with '/' and contain no spaces or line breaks")
-        if method == "HEAD" or method == "CONNECT":
-            raise ValidationError("method", f"{method} is not supported by this transport")
         headers = request.headers
+        body = request.body
         fixed = self._fixed
+        lines = self._fixed_lines
         if headers:
             custom = "".join([f"{name}: {value}\r\n" for name, value in headers])
-            n = len(headers)
-            if custom.count("\n") != n or custom.count("\r") != n:
-                raise ValidationError("headers", "a header name or value contains a line break")
+            lines += len(headers)
+            ok = self._ok_names
             for name, _ in headers:
-                lname = name.lower()
-                if lname in _RESERVED:
-                    raise ValidationError("headers", f"{name!r} is set by the transport")
-                if lname == "user-agent":
-                    fixed = self._fixed_no_ua
+                if name not in ok:
+                    fixed = self._check_name(name, fixed)
+            if fixed is not self._fixed:  # the caller's User-Agent replaces ours
+                lines -= 1
         else:
             custom = ""
-        body = request.body
         if body or method not in _NO_BODY_METHODS:
-            head = (
-                f"{method} {self._prefix}{target} HTTP/1.1\r\n{fixed}{custom}"
-                f"Content-Length: {len(body)}\r\n\r\n"
-            )
+            head = f"{method} {self._prefix}{target} HTTP/1.1\r\n{fixed}{custom}Content-Length: {len(body)}\r\n\r\n"
+            lines += 1
         else:
             head = f"{method} {self._prefix}{target} HTTP/1.1\r\n{fixed}{custom}\r\n"
+        # One pass finds any CR/LF smuggled into the target, a header name or a value.
+        if head.count("\n") != lines or head.count("\r") != lines or " " in target or target[:1] != "/":
+            self._reject(request)
+        if method in _UNSUPPORTED_METHODS:
+            raise ValidationError("method", f"{method} is not supported by this transport")
         try:
             data = head.encode("latin-1")
         except UnicodeEncodeError:
             raise ValidationError("headers", "request head must be latin-1 (ASCII) text") from None
         return data + body if body else data
+
+    def _check_name(self, name: str, fixed: str) -> str:
+        lname = name.lower()
+        if lname in _RESERVED:
+            raise ValidationError("headers", f"{name!r} is set by the transport")
+        if lname == "user-agent":
+            return self._fixed_no_ua
+        if len(self._ok_names) < 64:
+            self._ok_names.add(name)
+        return fixed
+
+    @staticmethod
+    def _reject(request: HttpRequest) -> None:
+        target = request.target
+        if not target.startswith("/") or "\r" in target or "\n" in target or " " in target:
+            raise ValidationError("target", "must start with '/' and contain no spaces or line breaks")
+        # Never echo names or values: the API key travels in a header.
+        raise ValidationError("headers", "a header name or value contains a line break")
+
+
+# Decoded, lower-cased header names by their raw bytes (servers repeat the same few names).
+_NAMES: dict[bytes, str] = {}
 
 
 class ResponseReader:
@@ -247,7 +272,7 @@ class ResponseReader:
     """
 
     __slots__ = (
-        "_chunks",
+        "chunks",
         "complete",
         "extra",
         "headers",
@@ -261,7 +286,7 @@ class ResponseReader:
     def __init__(self) -> None:
         self.parser = httptools.HttpResponseParser(self)
         self.headers: dict[str, str] = {}
-        self._chunks: list[bytes] = []
+        self.chunks: list[bytes] = []
         self.status = 0
         self.complete = False
         self.headers_done = False
@@ -271,7 +296,7 @@ class ResponseReader:
 
     def reset(self) -> None:
         self.headers = {}
-        self._chunks = []
+        self.chunks = []
         self.complete = False
         self.headers_done = False
         self.received = False
@@ -282,24 +307,29 @@ class ResponseReader:
             self.extra = True
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        key = name.decode("latin-1").lower()
-        text = value.decode("latin-1")
+        key = _NAMES.get(name)
+        if key is None:
+            key = name.decode("latin-1").lower()
+            if len(_NAMES) < 512:
+                _NAMES[name] = key
         headers = self.headers
-        old = headers.get(key)
-        headers[key] = text if old is None else f"{old}, {text}"
+        if key in headers:  # repeated header: join, as RFC 9110 allows
+            headers[key] = f"{headers[key]}, {value.decode('latin-1')}"
+        else:
+            headers[key] = value.decode("latin-1")
 
     def on_headers_complete(self) -> None:
         self.headers_done = True
 
     def on_body(self, data: bytes) -> None:
-        self._chunks.append(data)
+        self.chunks.append(data)
 
     def on_message_complete(self) -> None:
         parser = self.parser
         status = parser.get_status_code()
         if status < 200:  # 1xx interim response: the real one follows
             self.headers = {}
-            self._chunks = []
+            self.chunks = []
             self.headers_done = False
             return
         self.status = status
@@ -325,11 +355,7 @@ class ResponseReader:
         """The peer closed. True if that completes a response delimited by the connection close."""
         if self.complete:
             return True
-        if (
-            self.headers_done
-            and "content-length" not in self.headers
-            and "transfer-encoding" not in self.headers
-        ):
+        if self.headers_done and "content-length" not in self.headers and "transfer-encoding" not in self.headers:
             self.status = self.parser.get_status_code()
             self.keep_alive = False
             self.complete = True
@@ -341,6 +367,6 @@ class ResponseReader:
         return self.keep_alive and not self.extra
 
     def response(self, elapsed: float) -> HttpResponse:
-        chunks = self._chunks
+        chunks = self.chunks
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         return HttpResponse(self.status, self.headers, body, elapsed)

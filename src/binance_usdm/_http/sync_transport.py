@@ -280,9 +280,7 @@ class SyncHttpTransport:
             raise _errors.proxy_refused(authority, status)
 
     # one exchange ------------------------------------------------------------------------------
-    def _exchange(
-        self, conn: _Conn, data: bytes, deadline: float, timeouts: Timeouts, reused: bool
-    ) -> HttpResponse:
+    def _exchange(self, conn: _Conn, data: bytes, deadline: float, timeouts: Timeouts, reused: bool) -> HttpResponse:
         sock = conn.sock
         reader = conn.reader
         reader.reset()

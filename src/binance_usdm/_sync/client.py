@@ -10,6 +10,7 @@ from types import TracebackType
 from binance_usdm._sync.account import AccountApi
 from binance_usdm._sync.core import Core
 from binance_usdm._sync.exchange_data import ExchangeDataApi
+from binance_usdm._sync.history import HistoryApi
 from binance_usdm._http.types import SyncTransport, Timeouts
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
@@ -21,6 +22,7 @@ class UsdFuturesApi:
     def __init__(self, core: Core) -> None:
         self.account = AccountApi(core)
         self.exchange_data = ExchangeDataApi(core)
+        self.history = HistoryApi(core, self.account)
 
 
 class BinanceRestClient:

@@ -54,31 +54,30 @@ class EmulatorServer:
         self.backend = Backend(Store(str(state_path) if state_path else None), self.clock,
                                download_delay_ms=download_delay_ms)
         self._credentials = (api_key, api_secret, public_key_pem)
+        self.limiter = RateLimiter(self.clock, weight_limit)
         if not self.backend.seeded:
-            self._seed()
+            load_scenario(self.backend, self._scenario)
+        self._add_credentials()
         self.api_key = api_key or DEMO_API_KEY
         self.api_secret = api_secret if api_key else DEMO_API_SECRET
-        self.limiter = RateLimiter(self.clock, weight_limit)
         self.app = App(self.backend, self.limiter, Admin(self.backend, self._seed))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
 
-    def _seed(self) -> None:
-        """Load the scenario, then give the first account the requested credentials."""
-        load_scenario(self.backend, self._scenario)
+    def _add_credentials(self) -> None:
+        """Give the first account the credentials passed to the constructor (if any)."""
         key, secret, pem = self._credentials
         if key:
             if pem:
                 load_public_key(pem)
             self.backend.add_credential(self.backend.account().account_id, Credential(key, secret, pem))
-        self.limiter_reset()
 
-    def limiter_reset(self) -> None:
-        """Forget rate-limit counters and bans (called on reseed)."""
-        limiter = getattr(self, "limiter", None)
-        if limiter is not None:
-            limiter.reset()
+    def _seed(self) -> None:
+        """Admin reset: load the scenario again, re-add credentials, forget rate-limit state."""
+        load_scenario(self.backend, self._scenario)
+        self._add_credentials()
+        self.limiter.reset()
 
     @property
     def base_url(self) -> str:
@@ -153,9 +152,11 @@ def serve(host: str = "127.0.0.1", port: int = 8765, **kwargs: Any) -> None:
     server = loop.run_until_complete(start_server(emu.app, host, port))
     emu.port = server.sockets[0].getsockname()[1]
     print(f"Binance USD-M emulator on {emu.base_url}", flush=True)
-    print(f"  API key:    {emu.api_key}", flush=True)
-    if emu.api_secret:
-        print(f"  API secret: {emu.api_secret}", flush=True)
+    print(f"  demo API key:    {DEMO_API_KEY}", flush=True)
+    print(f"  demo API secret: {DEMO_API_SECRET}", flush=True)
+    if emu.api_key != DEMO_API_KEY:
+        kind = "HMAC secret given" if emu.api_secret else "public key given"
+        print(f"  also API key:    {emu.api_key} ({kind})", flush=True)
     try:
         loop.run_forever()
     except KeyboardInterrupt:

@@ -6,7 +6,7 @@ It is not a Binance path: it exists only on the emulator, to arrange state from 
 |---|---|---|
 | GET /emulator/state | | accounts (id, alias, API keys), clock, income count |
 | POST /emulator/mark-price | {"symbol", "price"} | set a mark price |
-| POST /emulator/positions | {"symbol", "positionAmt", "entryPrice", "positionSide"?, "isolatedWallet"?} | open/replace a leg |
+| POST /emulator/positions | {"symbol", "positionAmt", "entryPrice", "positionSide"?, "isolatedWallet"?} | set a leg |
 | POST /emulator/positions/close | {"symbol", "positionSide"?} | close at mark (PnL + fee to wallet and income) |
 | POST /emulator/balances | {"asset", "balance"} | set a wallet balance |
 | POST /emulator/income | {"records": [...]} | append income records |

@@ -15,7 +15,7 @@ from . import views
 from .accounts import Account
 from .backend import INCOME_TYPES, Backend, IncomeQuery
 from .downloads import KINDS
-from .errors import invalid_param
+from .errors import BinanceError, invalid_param
 from .params import Params
 
 
@@ -62,6 +62,8 @@ class Route:
     weight: Weight
     security: Security
     handler: Handler
+    #: The answer depends only on account state and parameters (not on the clock or history).
+    cacheable: bool = False
 
     def weight_of(self, params: Params) -> int:
         """The request weight (some endpoints weigh more without `symbol`)."""
@@ -198,6 +200,27 @@ def margin_history(c: Call) -> Any:
     return views.margin_rows(rows)
 
 
+def symbol_config(c: Call) -> Any:
+    """GET /fapi/v1/symbolConfig: leverage and margin type per symbol (what v3 users read)."""
+    s = c.symbol()
+    return views.symbol_configs(c.backend, c.acc, s)
+
+
+def account_config(c: Call) -> Any:
+    """GET /fapi/v1/accountConfig."""
+    acc = c.acc
+    return {
+        "feeTier": acc.fee_tier,
+        "canTrade": acc.can_trade,
+        "canDeposit": acc.can_deposit,
+        "canWithdraw": acc.can_withdraw,
+        "dualSidePosition": acc.dual_side,
+        "updateTime": acc.update_time,
+        "multiAssetsMargin": acc.multi_assets,
+        "tradeGroupId": -1,
+    }
+
+
 def get_multi_assets(c: Call) -> Any:
     """GET /fapi/v1/multiAssetsMargin."""
     return {"multiAssetsMargin": c.acc.multi_assets}
@@ -280,8 +303,6 @@ def position_margin(c: Call) -> Any:
     amount = p.decimal("amount")
     if amount.as_tuple().exponent < -8:  # type: ignore[operator]
         # -1111 BAD_PRECISION
-        from .errors import BinanceError
-
         raise BinanceError(-1111, "Precision is over the maximum defined for this asset.")
     type_ = p.req_integer("type")
     if type_ not in (1, 2):
@@ -302,18 +323,20 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/fapi/v1/premiumIndex"): Route(_symbol_weight(1, 10), N, premium_index),
     ("POST", "/fapi/v1/leverage"): Route(1, S, change_leverage),
     ("POST", "/fapi/v1/marginType"): Route(1, S, change_margin_type),
-    ("GET", "/fapi/v2/account"): Route(5, S, account_v2),
-    ("GET", "/fapi/v3/account"): Route(5, S, account_v3),
-    ("GET", "/fapi/v2/balance"): Route(5, S, balance),
-    ("GET", "/fapi/v3/balance"): Route(5, S, balance),
-    ("GET", "/fapi/v1/leverageBracket"): Route(1, S, leverage_bracket),
+    ("GET", "/fapi/v2/account"): Route(5, S, account_v2, cacheable=True),
+    ("GET", "/fapi/v3/account"): Route(5, S, account_v3, cacheable=True),
+    ("GET", "/fapi/v2/balance"): Route(5, S, balance, cacheable=True),
+    ("GET", "/fapi/v3/balance"): Route(5, S, balance, cacheable=True),
+    ("GET", "/fapi/v1/leverageBracket"): Route(1, S, leverage_bracket, cacheable=True),
     ("GET", "/fapi/v1/income"): Route(30, S, income),
     ("GET", "/fapi/v1/positionMargin/history"): Route(1, S, margin_history),
+    ("GET", "/fapi/v1/symbolConfig"): Route(5, S, symbol_config, cacheable=True),
+    ("GET", "/fapi/v1/accountConfig"): Route(5, S, account_config),
     ("GET", "/fapi/v1/multiAssetsMargin"): Route(30, S, get_multi_assets),
     ("POST", "/fapi/v1/multiAssetsMargin"): Route(1, S, set_multi_assets),
-    ("GET", "/fapi/v1/adlQuantile"): Route(5, S, adl_quantile),
-    ("GET", "/fapi/v2/positionRisk"): Route(5, S, position_risk_v2),
-    ("GET", "/fapi/v3/positionRisk"): Route(5, S, position_risk_v3),
+    ("GET", "/fapi/v1/adlQuantile"): Route(5, S, adl_quantile, cacheable=True),
+    ("GET", "/fapi/v2/positionRisk"): Route(5, S, position_risk_v2, cacheable=True),
+    ("GET", "/fapi/v3/positionRisk"): Route(5, S, position_risk_v3, cacheable=True),
     ("GET", "/fapi/v1/positionSide/dual"): Route(30, S, get_position_mode),
     ("POST", "/fapi/v1/positionSide/dual"): Route(1, S, set_position_mode),
     ("GET", "/fapi/v1/apiTradingStatus"): Route(_symbol_weight(1, 10), S, trading_status),

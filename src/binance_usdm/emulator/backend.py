@@ -22,8 +22,8 @@ from .clock import Clock
 from .downloads import Downloads
 from .errors import BinanceError, bad_symbol, invalid_param, rule, start_after_end
 from .listenkeys import ListenKeys
-from .snapshot import account_snapshot, max_notional
 from .market import DEFAULT_MARK_PRICES, DEFAULT_SYMBOLS, MARGIN_ASSET_PRICE_SYMBOL, SymbolInfo
+from .snapshot import account_snapshot, max_notional
 from .store import IncomeRow, MarginRow, Store
 
 DAY_MS = 24 * 3600 * 1000
@@ -79,6 +79,8 @@ class Backend:
         self.listen_keys = ListenKeys(self.clock)
         self.downloads = Downloads(self.store, self.clock, download_delay_ms)
         self.lock = threading.RLock()
+        #: Bumped by every state change; answers computed from state can be reused while it stands.
+        self.version = 0
         self._tran_id = self.store.max_tran_id() or 9_689_322_391
         self._load_persisted()
 
@@ -104,14 +106,16 @@ class Backend:
         for cred in acc.credentials:
             self._by_key[cred.api_key] = (acc, cred)
 
-    def _save(self, acc: Account) -> None:
+    def save(self, acc: Account) -> None:
+        """Persist an account (call it after changing an `Account` object directly)."""
+        self.version += 1
         self.store.save_account(acc.account_id, acc.to_dict())
 
     def add_account(self, acc: Account) -> Account:
         """Add (or replace) an account and persist it."""
         with self.lock:
             self._register(acc)
-            self._save(acc)
+            self.save(acc)
         return acc
 
     def add_credential(self, account_id: str, cred: Credential) -> None:
@@ -120,7 +124,7 @@ class Backend:
             acc = self.account(account_id)
             acc.credentials = [c for c in acc.credentials if c.api_key != cred.api_key] + [cred]
             self._by_key[cred.api_key] = (acc, cred)
-            self._save(acc)
+            self.save(acc)
 
     def lookup_key(self, api_key: str) -> tuple[Account, Credential] | None:
         """The account and credential of an API key."""
@@ -150,6 +154,7 @@ class Backend:
             self._by_key.clear()
             self.marks = dict(DEFAULT_MARK_PRICES)
             self.listen_keys.reset()
+            self.version += 1
 
     # -- reference data ----------------------------------------------------------------------------
     def symbol(self, name: str) -> SymbolInfo:
@@ -168,6 +173,7 @@ class Backend:
         with self.lock:
             self.symbol(symbol)
             self.marks[symbol] = price
+            self.version += 1
             self.store.save_mark(symbol, str(price))
 
     def max_notional(self, symbol: str, leverage: int) -> int:
@@ -199,7 +205,7 @@ class Backend:
                     raise rule(-2028, "Leverage is smaller than permitted: insufficient margin balance.")
             settings.leverage = leverage
             acc.update_time = self.clock.now_ms()
-            self._save(acc)
+            self.save(acc)
             return self.max_notional(symbol, leverage)
 
     def change_margin_type(self, acc: Account, symbol: str, isolated: bool) -> None:
@@ -217,7 +223,7 @@ class Backend:
                 raise rule(-4048, "Margin type cannot be changed if there exists position.")
             settings.isolated = isolated
             acc.update_time = self.clock.now_ms()
-            self._save(acc)
+            self.save(acc)
 
     def change_position_mode(self, acc: Account, dual: bool) -> None:
         """POST /fapi/v1/positionSide/dual."""
@@ -231,7 +237,7 @@ class Backend:
             acc.dual_side = dual
             acc.positions = {}
             acc.update_time = self.clock.now_ms()
-            self._save(acc)
+            self.save(acc)
 
     def change_multi_assets(self, acc: Account, enabled: bool) -> None:
         """POST /fapi/v1/multiAssetsMargin."""
@@ -252,7 +258,7 @@ class Backend:
                                   "USDⓈ-M Futures.")
             acc.multi_assets = enabled
             acc.update_time = self.clock.now_ms()
-            self._save(acc)
+            self.save(acc)
 
     # -- rules: isolated position margin ---------------------------------------------------------
     def modify_position_margin(
@@ -295,7 +301,7 @@ class Backend:
             with self.store.transaction():
                 self.store.add_margin_history(
                     [(acc.account_id, symbol, now, type_, "USER_ADJUST", f"{amount:f}", asset, side)])
-                self._save(acc)
+                self.save(acc)
 
     # -- margin figures used by the rules ------------------------------------------------------------
     def cross_available(self, acc: Account, asset: str, *, single_asset: bool = False) -> Decimal:
@@ -367,7 +373,7 @@ class Backend:
             pos = Position(symbol, side, amount, entry_price, isolated_wallet, now)
             acc.positions[(symbol, side)] = pos
             acc.update_time = now
-            self._save(acc)
+            self.save(acc)
             return pos
 
     def close_position(self, acc: Account, symbol: str, side: str = "BOTH") -> Decimal:
@@ -375,13 +381,13 @@ class Backend:
         with self.lock:
             pos = acc.positions.get((symbol, side))
             if pos is None or pos.amount == 0:
-                raise rule(-4054, "Cannot add position margin: position is 0.")
+                raise ValueError(f"no {side} position in {symbol}")
             mark = self.mark(symbol)
             asset = self.symbol(symbol).margin_asset
             pnl = margin.unrealized_pnl(pos.amount, pos.entry_price, mark).quantize(Decimal("0.00000001"))
             fee = -(abs(pos.amount) * mark * acc.taker_rate).quantize(Decimal("0.00000001"))
             now = self.clock.now_ms()
-            trade_id = str(random.randint(10**8, 10**9))  # noqa: S311 - identifiers, not secrets
+            trade_id = str(random.randint(10**8, 10**9))
             with self.store.transaction():
                 self.add_income(acc, [
                     {"symbol": symbol, "incomeType": "REALIZED_PNL", "income": str(pnl), "asset": asset,
@@ -391,7 +397,7 @@ class Backend:
                 ], apply_to_wallet=True)
                 del acc.positions[(symbol, side)]
                 acc.update_time = now
-                self._save(acc)
+                self.save(acc)
             return pnl
 
     def set_balance(self, acc: Account, asset: str, amount: Decimal) -> None:
@@ -399,21 +405,21 @@ class Backend:
         with self.lock:
             acc.balances[asset] = amount
             acc.balance_times[asset] = self.clock.now_ms()
-            self._save(acc)
+            self.save(acc)
 
     def set_open_orders(self, acc: Account, symbol: str, count: int) -> None:
         """Set how many open orders a symbol has (drives -4047/-4067/-4170)."""
         with self.lock:
             self.symbol(symbol)
             acc.setting(symbol).open_orders = count
-            self._save(acc)
+            self.save(acc)
 
     def set_trading_status(self, acc: Account, indicators: dict[str, list[dict[str, Any]]]) -> None:
         """Set the quantitative-rules indicators shown by apiTradingStatus."""
         with self.lock:
             acc.trading_indicators = indicators
             acc.indicators_time = self.clock.now_ms()
-            self._save(acc)
+            self.save(acc)
 
     def next_tran_id(self) -> int:
         """A fresh income tranId."""
@@ -442,7 +448,7 @@ class Backend:
             with self.store.transaction():
                 self.store.add_income(rows)
                 if apply_to_wallet:
-                    self._save(acc)
+                    self.save(acc)
         return len(rows)
 
     def add_margin_history(self, acc: Account, records: Iterable[Mapping[str, Any]]) -> int:
@@ -483,7 +489,7 @@ class Backend:
             raise invalid_param("interval")
         for s in symbols:
             self.symbol(s)
-        rng = random.Random(seed)  # noqa: S311 - synthetic data
+        rng = random.Random(seed)
         end = end_ms if end_ms is not None else self.clock.now_ms()
         first = end - int(days * DAY_MS)
         first -= first % step

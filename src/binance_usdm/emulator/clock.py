@@ -32,7 +32,7 @@ class Clock:
 
     def advance(self, seconds: float) -> int:
         """Move the clock forward (or back, if negative); returns the new time."""
-        delta = int(round(seconds * 1000))
+        delta = round(seconds * 1000)
         with self._lock:
             if self._frozen_ms is not None:
                 self._frozen_ms += delta

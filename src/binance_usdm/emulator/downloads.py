@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 

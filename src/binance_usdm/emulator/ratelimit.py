@@ -61,7 +61,7 @@ class RateLimiter:
             if used <= self.limit:
                 return used
             st.strikes += 1
-            if st.strikes > self.ban_after:
+            if st.strikes > self.ban_after + 1:  # the first 429, then `ban_after` more
                 duration = min(FIRST_BAN_MS * 2**st.bans, MAX_BAN_MS)
                 st.bans += 1
                 st.banned_until = now + duration

@@ -40,7 +40,7 @@ from .accounts import Account
 from .backend import Backend
 
 DEMO_API_KEY = "V6jMsvOcHfgtRuJKLlBIOTvKwe28hqU483bwHE0UHfRRFaFhLDiXo5wNQwvI6tK5"
-DEMO_API_SECRET = "QP7mnwi9TImba4W86SnnM5FLWQVCSEUPZImDjeFIutTGYzz5Z4HGc0V4xnH3v1aP"
+DEMO_API_SECRET = "QP7mnwi9TImba4W86SnnM5FLWQVCSEUPZImDjeFIutTGYzz5Z4HGc0V4xnH3v1aP"  # noqa: S105 - public demo
 
 
 def read_scenario(path: str | Path | None = None) -> dict[str, Any]:

@@ -6,7 +6,8 @@ Each request goes through these steps, in order (a fault hook can be inserted be
 3. `params`: query string + form body -> `Params` (-1101 on duplicates).
 4. `charge`: request weight against the IP's per-minute budget (429 / 418).
 5. `authenticate`: API key, timestamp window and signature per the route's security type.
-6. `handle`: the endpoint handler (the backend commits changes before returning).
+6. `handle`: the endpoint handler (the backend commits changes before returning); answers that
+   depend only on account state are reused until the backend's state version changes.
 7. `respond`: JSON body, Binance's status, `X-MBX-USED-WEIGHT-1M` on every answer.
 """
 
@@ -17,14 +18,15 @@ import logging
 import socket
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import httptools
 import msgspec
 
 from . import auth
+from .accounts import Account
 from .admin import Admin
-from .api import ROUTES, Call, Security
+from .api import ROUTES, Call, Route, Security
 from .backend import Backend
 from .errors import BinanceError
 from .params import Params
@@ -32,6 +34,7 @@ from .ratelimit import RateLimiter
 
 _json = msgspec.json.Encoder(decimal_format="string")
 _log = logging.getLogger(__name__)
+_PER_REQUEST = frozenset(("timestamp", "signature", "recvWindow"))
 
 
 @dataclass(slots=True)
@@ -67,39 +70,60 @@ class App:
         self.backend = backend
         self.limiter = limiter
         self.admin = admin
+        self._answers: dict[tuple[str, str, str], tuple[int, bytes]] = {}
 
     def dispatch(self, req: RawRequest) -> Response:
-        """Run the pipeline steps for one request."""
+        """Run the pipeline steps (module docstring) for one request."""
         if req.path.startswith("/emulator/"):
             return self._emulator(req)
         route = ROUTES.get((req.method, req.path))
         if route is None:
             return self._not_found(req)
         try:
-            body = req.body.decode("utf-8", "replace")
-            if "json" in req.headers.get("content-type", "") and body.strip():
-                body = ""  # Binance reads parameters only from the query string and form bodies
+            body = self.form_body(req)
             params = Params(req.query, body)
             used = self.limiter.charge(req.client_ip, route.weight_of(params))
+            account = self.authenticate(req, route, params, body)
+            call = Call(self.backend, params, account, self._base_url(req), self.limiter.limit)
+            with self.backend.lock:
+                answer = self._handle(req.path, route, call)
         except BinanceError as exc:
             resp = _error(exc)
             resp.headers.setdefault("X-MBX-USED-WEIGHT-1M", str(self.limiter.used(req.client_ip)))
             return resp
-        weight_header = {"X-MBX-USED-WEIGHT-1M": str(used)}
-        try:
-            account = None
-            if route.security is Security.SIGNED:
-                account = auth.authenticate_signed(
-                    self.backend, req.headers.get("x-mbx-apikey"), params, req.query, body)
-            elif route.security is Security.USER_STREAM:
-                account = auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
-            call = Call(self.backend, params, account, self._base_url(req), self.limiter.limit)
-            result = route.handler(call)
-        except BinanceError as exc:
-            resp = _error(exc)
-            resp.headers.update(weight_header)
-            return resp
-        return Response(200, _json.encode(result), headers=weight_header)
+        return Response(200, answer, headers={"X-MBX-USED-WEIGHT-1M": str(used)})
+
+    @staticmethod
+    def form_body(req: RawRequest) -> str:
+        """The body as parameter text; a JSON body is ignored (Binance reads query and form bodies)."""
+        body = req.body.decode("utf-8", "replace")
+        if body and "json" in req.headers.get("content-type", ""):
+            return ""
+        return body
+
+    def authenticate(self, req: RawRequest, route: Route, params: Params, body: str) -> Account | None:
+        """The account behind the request, per the route's security type (None for public routes)."""
+        if route.security is Security.SIGNED:
+            return auth.authenticate_signed(self.backend, req.headers.get("x-mbx-apikey"), params, req.query, body)
+        if route.security is Security.USER_STREAM:
+            return auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
+        return None
+
+    def _handle(self, path: str, route: Route, call: Call) -> bytes:
+        """Run the handler, reusing a state-only answer while the backend's version stands."""
+        if not route.cacheable or call.account is None:
+            return _json.encode(route.handler(call))
+        args = "&".join(f"{k}={v}" for k, v in sorted(call.params.values.items()) if k not in _PER_REQUEST)
+        key = (path, call.account.account_id, args)
+        version = self.backend.version
+        hit = self._answers.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        body = _json.encode(route.handler(call))
+        if len(self._answers) > 4096:
+            self._answers.clear()
+        self._answers[key] = (version, body)
+        return body
 
     def _not_found(self, req: RawRequest) -> Response:
         body = _json.encode({"code": -1099, "msg": "Not found, unauthenticated, or unauthorized"})
@@ -127,10 +151,13 @@ class App:
 
 
 def _encode_response(resp: Response, keep_alive: bool) -> bytes:
-    reason = HTTPStatus(resp.status).phrase if resp.status in HTTPStatus._value2member_map_ else "Unknown"
+    try:
+        reason = HTTPStatus(resp.status).phrase
+    except ValueError:
+        reason = "Unknown"
     lines = [
         f"HTTP/1.1 {resp.status} {reason}",
-        f"Content-Type: {resp.content_type}" + (";charset=UTF-8" if resp.content_type == "application/json" else ""),
+        f"Content-Type: {resp.content_type}",
         f"Content-Length: {len(resp.body)}",
     ]
     lines += [f"{k}: {v}" for k, v in resp.headers.items()]
@@ -153,8 +180,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Remember the peer; disable Nagle."""
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not subclasses
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from . import margin
-from .accounts import Account
+from .accounts import DEFAULT_LEVERAGE, Account
 from .market import MARGIN_ASSET_PRICE_SYMBOL, SymbolInfo
 
 ZERO = Decimal(0)
@@ -66,7 +66,7 @@ def max_notional(info: SymbolInfo, leverage: int) -> int:
 def leg(acc: Account, info: SymbolInfo, side: str, marks: Mapping[str, Decimal]) -> Leg:
     """Figures of the account's `side` leg of a symbol (zeros when there is no position)."""
     settings = acc.settings.get(info.symbol)
-    leverage = settings.leverage if settings else 20
+    leverage = settings.leverage if settings else DEFAULT_LEVERAGE
     isolated = settings.isolated if settings else False
     pos = acc.positions.get((info.symbol, side))
     mark = marks[info.symbol]

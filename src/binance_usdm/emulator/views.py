@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from .accounts import Account
+from .accounts import DEFAULT_LEVERAGE, Account
 from .backend import Backend
 from .downloads import DownloadStatus
 from .market import MARGIN_ASSET_PRICE_SYMBOL, SymbolInfo
@@ -73,7 +73,6 @@ def _assets(acc: Account, snap: Snapshot) -> list[str]:
 def account_v2(backend: Backend, acc: Account) -> Json:
     """GET /fapi/v2/account."""
     snap = _snapshot(backend, acc)
-    t = snap.totals
     assets = []
     for a in _assets(acc, snap):
         f = snap.assets[a]
@@ -275,6 +274,23 @@ def adl_quantiles(backend: Backend, acc: Account, symbol: str | None) -> list[Js
         else:
             entry[lg.side] = q
     return [{"symbol": s, "adlQuantile": q} for s, q in by_symbol.items()]
+
+
+def symbol_configs(backend: Backend, acc: Account, symbol: str | None) -> list[Json]:
+    """GET /fapi/v1/symbolConfig: every symbol (or one) with its leverage and margin type."""
+    infos = [backend.symbol(symbol)] if symbol else list(backend.symbols.values())
+    out = []
+    for info in infos:
+        s = acc.settings.get(info.symbol)
+        leverage = s.leverage if s else DEFAULT_LEVERAGE
+        out.append({
+            "symbol": info.symbol,
+            "marginType": "ISOLATED" if s and s.isolated else "CROSSED",
+            "isAutoAddMargin": False,
+            "leverage": leverage,
+            "maxNotionalValue": str(backend.max_notional(info.symbol, leverage)),
+        })
+    return out
 
 
 def leverage_brackets(backend: Backend, symbol: str | None) -> list[Json]:

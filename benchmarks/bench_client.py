@@ -1,0 +1,346 @@
+"""Client benchmark: our async and sync clients against the floor and the existing Python clients.
+
+    python benchmarks/bench_client.py                 # full run (about 1-2 minutes), prints a table
+    python benchmarks/bench_client.py --quick         # short smoke run (figures meaningless)
+    python benchmarks/bench_client.py --no-peers      # only the floors and our clients
+    python benchmarks/bench_client.py --peer-python /tmp/peers-venv/bin/python \\
+                                      --peer-python /tmp/connector-venv/bin/python
+
+Everything is measured in one run against the same local keep-alive HTTP/1.1 server
+(``bench_server.py``: raw asyncio + httptools, TCP_NODELAY) running in another process. Each client
+is measured in its own subprocess (``bench_runners.py``): python-binance and
+binance-futures-connector both install a top-level ``binance`` package, so they usually live in
+different virtualenvs. Peers are looked up in every ``--peer-python`` interpreter, then in this
+one; a peer found nowhere is reported as "not installed".
+
+Figures are client-side only: CPU µs per call is ``time.process_time`` of the client process
+(user + system, all threads), wall µs per call is ``time.perf_counter``; both for sequential
+signed calls: account information (``GET /fapi/v2/account``, a 10-asset, 40-position body of about
+20 KB) and leverage change (``POST /fapi/v1/leverage``). calls/s are account-information calls at
+concurrency 1 (sequential) and at concurrency C (C tasks on one event loop, or C threads). Each
+figure is the best of several repetitions (other processes on the machine only ever add time).
+
+Exit status: 0, or 1 when the floor or one of our own clients failed (peers' failures are reported
+in the table only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+RUNNER = HERE / "bench_runners.py"
+SERVER = HERE / "bench_server.py"
+
+CPU_VS_FLOOR_TARGET = 1.3  # our CPU per call at most 1.3x the floor's
+CPU_VS_PEER_TARGET = 1.5  # and at least 1.5x less than the best peer's
+IMPORT_TARGET_MS = 150.0
+
+
+@dataclass
+class Row:
+    label: str
+    client: str  # bench_runners.CLIENTS key
+    loop: str  # "asyncio" | "uvloop" | "-" (sync)
+    group: str  # "floor" | "ours" | "peer"
+    kind: str  # "async" | "sync"
+    result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.result.get("status") == "ok"
+
+    def fig(self, key: str) -> float:
+        return float(self.result[key])
+
+
+def build_rows(with_peers: bool) -> list[Row]:
+    rows = [
+        Row("FLOOR asyncio Protocol+httptools+msgspec", "floor-async", "asyncio", "floor", "async"),
+        Row("FLOOR asyncio Protocol+httptools+msgspec", "floor-async", "uvloop", "floor", "async"),
+        Row("FLOOR blocking socket+httptools+msgspec", "floor-sync", "-", "floor", "sync"),
+        Row("binance_usdm AsyncBinanceRestClient", "ours-async", "asyncio", "ours", "async"),
+        Row("binance_usdm AsyncBinanceRestClient", "ours-async", "uvloop", "ours", "async"),
+        Row("binance_usdm BinanceRestClient (sync)", "ours-sync", "-", "ours", "sync"),
+    ]
+    if with_peers:
+        rows += [
+            Row("python-binance AsyncClient (aiohttp)", "python-binance", "asyncio", "peer", "async"),
+            Row("python-binance AsyncClient (aiohttp)", "python-binance", "uvloop", "peer", "async"),
+            Row("ccxt async binanceusdm (aiohttp)", "ccxt", "asyncio", "peer", "async"),
+            Row("ccxt async binanceusdm (aiohttp)", "ccxt", "uvloop", "peer", "async"),
+            Row("binance-futures-connector UMFutures (sync)", "connector", "-", "peer", "sync"),
+        ]
+    return rows
+
+
+# --- processes --------------------------------------------------------------------------------
+
+
+def start_server() -> tuple[subprocess.Popen[str], str]:
+    """The server runs until its stdin closes; it prints ``READY <port>`` once listening."""
+    proc = subprocess.Popen(
+        [sys.executable, str(SERVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().split()
+    if len(line) != 2 or line[0] != "READY":
+        proc.kill()
+        raise SystemExit("the benchmark server did not start")
+    return proc, f"http://127.0.0.1:{line[1]}"
+
+
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    if proc.stdin is not None:
+        proc.stdin.close()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _env_for(python: str) -> dict[str, str]:
+    env = dict(os.environ)
+    if python == sys.executable:  # our package from this checkout even when not installed
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_row(row: Row, url: str, pythons: Sequence[str], args: argparse.Namespace) -> None:
+    """Measure one row, trying each interpreter in turn until one has the client installed."""
+    result: dict[str, Any] = {"status": "missing", "detail": "not installed"}
+    for python in pythons:
+        cmd = [
+            python, str(RUNNER), row.client, url,
+            "--seconds", str(args.seconds), "--reps", str(args.reps),
+            "--concurrency", str(args.concurrency),
+        ]
+        if row.loop != "-":
+            cmd += ["--loop", row.loop]
+        try:
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=args.timeout, env=_env_for(python)
+            )
+        except subprocess.TimeoutExpired:
+            result = {"status": "error", "detail": f"timed out after {args.timeout:.0f} s"}
+            break
+        except OSError as exc:
+            result = {"status": "missing", "detail": f"cannot run {python}: {exc.strerror}"}
+            continue
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+        if not lines:
+            tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+            result = {"status": "error", "detail": f"runner failed: {tail}"[:200]}
+            break
+        result = json.loads(lines[-1])
+        if result.get("status") != "missing":
+            break
+    row.result = result
+
+
+def import_time_ms(runs: int) -> tuple[float, float]:
+    """Median wall time of ``python -c "import binance_usdm"`` minus that of ``python -c pass``, and
+    the median of the import alone."""
+    env = _env_for(sys.executable)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # cold process, not cold bytecode: let .pyc files exist
+    subprocess.run([sys.executable, "-c", "import binance_usdm"], env=env, check=True)
+
+    def once(code: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], env=env, check=True)
+        return time.perf_counter() - start
+
+    with_import, bare = [], []
+    for _ in range(runs):  # interleaved so that machine noise hits both alike
+        with_import.append(once("import binance_usdm"))
+        bare.append(once("pass"))
+    return (statistics.median(with_import) - statistics.median(bare)) * 1000, statistics.median(
+        with_import
+    ) * 1000
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def _num(value: float, width: int) -> str:
+    return f"{value:>{width},.0f}"
+
+
+def render_table(rows: list[Row], concurrency: int) -> str:
+    head = (
+        f"{'client':<44} {'loop':<8} {'account':>9} {'account':>9} {'leverage':>9} {'leverage':>9}"
+        f" {'calls/s':>8} {'calls/s':>8} {'CPU µs':>8}"
+    )
+    head2 = (
+        f"{'':<44} {'':<8} {'CPU µs':>9} {'wall µs':>9} {'CPU µs':>9} {'wall µs':>9}"
+        f" {'c=1':>8} {f'c={concurrency}':>8} {f'c={concurrency}':>8}"
+    )
+    lines = [head, head2, "-" * len(head)]
+    for row in rows:
+        start = f"{row.label:<44} {row.loop:<8}"
+        if row.ok:
+            lines.append(
+                f"{start} {_num(row.fig('account_cpu_us'), 9)} {_num(row.fig('account_wall_us'), 9)}"
+                f" {_num(row.fig('leverage_cpu_us'), 9)} {_num(row.fig('leverage_wall_us'), 9)}"
+                f" {_num(row.fig('cps_c1'), 8)} {_num(row.fig('cps_conc'), 8)}"
+                f" {_num(row.fig('conc_cpu_us'), 8)}"
+                + (" *" if row.result.get("note") else "")
+            )
+        elif row.result.get("status") == "missing":
+            lines.append(f"{start} not installed ({row.result.get('detail', '')})"[:140])
+        else:
+            lines.append(f"{start} error: {row.result.get('detail', '')}"[:160])
+    notes = sorted({str(row.result["note"]) for row in rows if row.ok and row.result.get("note")})
+    for note in notes:
+        lines.append(f"  * {note}")
+    return "\n".join(lines)
+
+
+def _find(rows: list[Row], group: str, kind: str, loop: str | None) -> list[Row]:
+    return [
+        r for r in rows
+        if r.ok and r.group == group and r.kind == kind and (loop is None or r.loop == loop)
+    ]
+
+
+def _verdict(ok: bool) -> str:
+    return "MET" if ok else "MISSED"
+
+
+def render_targets(rows: list[Row]) -> list[str]:
+    lines = [
+        f"Targets (CPU µs per call): ours <= {CPU_VS_FLOOR_TARGET}x the floor, and the best peer's"
+        f" >= {CPU_VS_PEER_TARGET}x ours"
+    ]
+    cases = [("async", "asyncio"), ("async", "uvloop"), ("sync", None)]
+    for kind, loop in cases:
+        ours = _find(rows, "ours", kind, loop)
+        if not ours:
+            continue
+        mine = ours[0]
+        floor = _find(rows, "floor", kind, loop)
+        peers = _find(rows, "peer", kind, loop)
+        if kind == "async" and loop == "uvloop" and not peers:
+            peers = _find(rows, "peer", kind, "asyncio")  # compare with what the peers have
+        title = f"{kind} ({loop})" if loop else "sync"
+        for op in ("account", "leverage"):
+            key = f"{op}_cpu_us"
+            value = mine.fig(key)
+            parts = [f"  {title:<15} {op:<9} ours {value:7.0f}"]
+            if floor:
+                ratio = value / floor[0].fig(key)
+                parts.append(
+                    f"floor {floor[0].fig(key):5.0f} -> {ratio:4.2f}x (<= {CPU_VS_FLOOR_TARGET}x:"
+                    f" {_verdict(ratio <= CPU_VS_FLOOR_TARGET)})"
+                )
+            if peers:
+                best = min(peers, key=lambda r: r.fig(key))
+                gain = best.fig(key) / value
+                name = best.client + (f"/{best.loop}" if best.loop != "-" else "")
+                parts.append(
+                    f"best peer {name} {best.fig(key):5.0f} -> {gain:4.2f}x less"
+                    f" (>= {CPU_VS_PEER_TARGET}x: {_verdict(gain >= CPU_VS_PEER_TARGET)})"
+                )
+            else:
+                parts.append("no peer measured")
+            lines.append(" | ".join(parts))
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (figures meaningless)")
+    parser.add_argument("--no-peers", action="store_true", help="skip python-binance, ccxt and the connector")
+    parser.add_argument(
+        "--peer-python", action="append", default=[], metavar="PATH",
+        help="an interpreter to look for peers in (repeatable; this one is tried last)",
+    )
+    parser.add_argument("--clients", help="comma-separated runner names to keep (e.g. ours-async,floor-async)")
+    parser.add_argument("--seconds", type=float, help="duration of one repetition (default 0.3)")
+    parser.add_argument("--reps", type=int, help="repetitions per figure (default 5)")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--import-runs", type=int, help="fresh interpreters for the import time (default 9)")
+    parser.add_argument("--timeout", type=float, default=180.0, help="seconds allowed per client")
+    parser.add_argument("--json", metavar="FILE", help="also write the raw figures as JSON")
+    args = parser.parse_args(argv)
+    if args.seconds is None:
+        args.seconds = 0.02 if args.quick else 0.3
+    if args.reps is None:
+        args.reps = 1 if args.quick else 5
+    if args.import_runs is None:
+        args.import_runs = 3 if args.quick else 9
+
+    rows = build_rows(not args.no_peers)
+    if args.clients:
+        keep = set(args.clients.split(","))
+        rows = [row for row in rows if row.client in keep]
+    peer_pythons = [*args.peer_python, sys.executable]
+
+    started = time.perf_counter()
+    server, url = start_server()
+    try:
+        for row in rows:
+            pythons = peer_pythons if row.group == "peer" else [sys.executable]
+            run_row(row, url, pythons, args)
+            print(f"  measured {row.client} ({row.loop}): {row.result.get('status')}", file=sys.stderr)
+    finally:
+        stop_server(server)
+    import_ms, import_total_ms = import_time_ms(args.import_runs)
+    elapsed = time.perf_counter() - started
+
+    sys.path.insert(0, str(HERE))
+    import bench_payloads
+
+    body = len(bench_payloads.account_body())
+    print()
+    print(
+        "binance-usdm client benchmark: one local keep-alive HTTP/1.1 server in another process"
+        " (asyncio+httptools, TCP_NODELAY)"
+    )
+    print(
+        f"account body {body:,} bytes (10 assets, 40 positions); client-side figures, best of"
+        f" {args.reps} x ~{args.seconds:g} s; {os.cpu_count()} CPUs; Python {sys.version.split()[0]}"
+        + ("; QUICK RUN: figures are not meaningful" if args.quick else "")
+    )
+    print()
+    print(render_table(rows, args.concurrency))
+    print()
+    for line in render_targets(rows):
+        print(line)
+    print(
+        f"  import binance_usdm: {import_ms:.0f} ms cold (fresh interpreter, minus `python -c pass`;"
+        f" {import_total_ms:.0f} ms total) (< {IMPORT_TARGET_MS:.0f} ms:"
+        f" {_verdict(import_ms < IMPORT_TARGET_MS)})"
+    )
+    print(f"  (run took {elapsed:.0f} s)")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "rows": [{"label": r.label, "client": r.client, "loop": r.loop, **r.result} for r in rows],
+                    "import_ms": import_ms,
+                    "account_body_bytes": body,
+                },
+                indent=2,
+            )
+        )
+    failed = [r for r in rows if r.group != "peer" and r.result.get("status") == "error"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

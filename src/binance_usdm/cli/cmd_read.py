@@ -1,0 +1,335 @@
+"""Read commands: account, balances, positions, brackets, commission, adl, trading-status."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import click
+
+from binance_usdm import models as m
+from binance_usdm.cli.options import SYMBOL, format_option, pass_session
+from binance_usdm.cli.render import Cell, Column, Table, fmt_decimal, fmt_time, pnl_style
+from binance_usdm.cli.session import Session
+from binance_usdm.enums import MarginType, PositionSide
+
+
+# --- shared views -------------------------------------------------------------------------------
+def signed(value: Decimal | None) -> Cell:
+    """A PnL cell: explicit sign, green/red on a terminal."""
+    if value is None:
+        return "-"
+    text = fmt_decimal(value)
+    if value > 0:
+        text = "+" + text
+    return (text, pnl_style(value))
+
+
+def side_of(position: m.PositionDetails) -> str:
+    """long/short for a one-way position (by sign), the hedge side otherwise."""
+    if position.position_side is PositionSide.BOTH:
+        if position.position_amt > 0:
+            return "long"
+        return "short" if position.position_amt < 0 else "-"
+    return str(position.position_side.value).lower()
+
+
+def margin_name(margin_type: MarginType) -> str:
+    """cross / isolated."""
+    return _MARGIN_NAMES.get(margin_type) or str(margin_type.value).lower()
+
+
+_MARGIN_NAMES = {MarginType.CROSSED: "cross", MarginType.ISOLATED: "isolated"}
+
+
+def price(value: Decimal | None) -> str:
+    """A price; 0 (Binance's "none", e.g. no liquidation price) shows as ``-``."""
+    return "-" if value is None or value == 0 else fmt_decimal(value)
+
+
+def positions_table(positions: list[m.PositionDetails], title: str | None = "Positions") -> Table:
+    """Symbol, side, size, prices, PnL, leverage, margin type, isolated margin, liquidation price."""
+    table = Table(title, [
+        Column("SYMBOL"), Column("SIDE"), Column("SIZE", "right"), Column("ENTRY", "right"),
+        Column("MARK", "right"), Column("UNREALIZED PNL", "right"), Column("LEVERAGE", "right"),
+        Column("MARGIN"), Column("ISOLATED MARGIN", "right"), Column("LIQ. PRICE", "right"),
+        Column("NOTIONAL", "right"),
+    ])
+    for p in positions:
+        table.add(
+            p.symbol, side_of(p), fmt_decimal(p.position_amt), price(p.entry_price), price(p.mark_price),
+            signed(p.un_realized_profit), f"{fmt_decimal(p.leverage)}x", margin_name(p.margin_type),
+            "-" if p.margin_type is not MarginType.ISOLATED else fmt_decimal(p.isolated_margin),
+            price(p.liquidation_price), fmt_decimal(p.notional),
+        )
+    return table
+
+
+def _mode_name(dual: bool) -> str:
+    return "hedge" if dual else "one-way"
+
+
+def _multi_name(enabled: bool) -> str:
+    return "on" if enabled else "off"
+
+
+def _open(positions: list[m.PositionDetails]) -> list[m.PositionDetails]:
+    return [p for p in positions if p.position_amt != 0]
+
+
+# --- account ------------------------------------------------------------------------------------
+ACCOUNT_EPILOG = """\b
+Examples:
+  usdm account                 # the whole picture
+  usdm account --format json | jq .totals.available_balance
+"""
+
+
+@click.command("account", epilog=ACCOUNT_EPILOG)
+@click.option("--all", "show_all", is_flag=True, help="Also list assets with a zero balance.")
+@format_option()
+@pass_session
+def account(session: Session, show_all: bool, fmt: str | None) -> None:
+    """The account at a glance: margin totals, balances per asset, open positions (leverage, margin
+    type, PnL, liquidation price), position mode and multi-assets mode.
+
+    Uses account information v2, position information v2, and the position-mode and
+    multi-assets-mode settings (four calls, sent in parallel).
+    """
+    api = session.account
+    with ThreadPoolExecutor(4) as pool:
+        info_f = pool.submit(api.get_account_info)
+        risk_f = pool.submit(api.get_position_information)
+        mode_f = pool.submit(api.get_position_mode)
+        multi_f = pool.submit(api.get_multi_assets_mode)
+    info = info_f.result().unwrap()
+    positions = _open(risk_f.result().unwrap())
+    dual = mode_f.result().unwrap().dual_side_position
+    multi = multi_f.result().unwrap().multi_assets_margin
+    assets = [a for a in info.assets if show_all or a.wallet_balance != 0 or a.unrealized_profit != 0]
+    totals = {
+        name: getattr(info, name)
+        for name in (
+            "total_wallet_balance", "total_unrealized_profit", "total_margin_balance",
+            "total_initial_margin", "total_position_initial_margin", "total_open_order_initial_margin",
+            "total_maint_margin", "total_cross_wallet_balance", "total_cross_un_pnl",
+            "available_balance", "max_withdraw_amount",
+        )
+    }
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json({
+            "position_mode": _mode_name(dual),
+            "dual_side_position": dual,
+            "multi_assets_margin": multi,
+            "fee_tier": info.fee_tier,
+            "can_trade": info.can_trade,
+            "update_time": info.update_time,
+            "totals": totals,
+            "assets": assets,
+            "positions": positions,
+        })
+        return
+    ratio = (
+        f"{fmt_decimal(info.total_maint_margin / info.total_margin_balance * 100, 2)}%"
+        if info.total_margin_balance > 0 else "-"
+    )
+    flags = [f"{_mode_name(dual)} position mode", f"multi-assets mode {_multi_name(multi)}"]
+    if info.fee_tier is not None:
+        flags.append(f"fee tier {info.fee_tier}")
+    if info.can_trade is False:
+        flags.append("TRADING DISABLED")
+    out.fields(f"Account ({', '.join(flags)})", [
+        ("Wallet balance", fmt_decimal(info.total_wallet_balance)),
+        ("Unrealized PnL", signed(info.total_unrealized_profit)),
+        ("Margin balance", fmt_decimal(info.total_margin_balance)),
+        ("Initial margin", f"{fmt_decimal(info.total_initial_margin)} (positions "
+         f"{fmt_decimal(info.total_position_initial_margin)}, open orders "
+         f"{fmt_decimal(info.total_open_order_initial_margin)})"),
+        ("Maintenance margin", fmt_decimal(info.total_maint_margin)),
+        ("Margin ratio", ratio),
+        ("Available balance", fmt_decimal(info.available_balance)),
+        ("Max withdraw", fmt_decimal(info.max_withdraw_amount)),
+    ])
+    table = Table("Assets", [
+        Column("ASSET"), Column("WALLET", "right"), Column("UNREALIZED PNL", "right"),
+        Column("MARGIN BALANCE", "right"), Column("AVAILABLE", "right"), Column("MAX WITHDRAW", "right"),
+    ])
+    for a in assets:
+        table.add(a.asset, fmt_decimal(a.wallet_balance), signed(a.unrealized_profit),
+                  fmt_decimal(a.margin_balance), fmt_decimal(a.available_balance),
+                  fmt_decimal(a.max_withdraw_amount))
+    out.table(table)
+    if positions:
+        out.table(positions_table(positions))
+    else:
+        out.echo()
+        out.echo("No open positions.")
+
+
+# --- balances -----------------------------------------------------------------------------------
+@click.command("balances", epilog="\b\nExamples:\n  usdm balances\n  usdm balances --all --format json")
+@click.option("--all", "show_all", is_flag=True, help="Also list assets with a zero balance.")
+@format_option()
+@pass_session
+def balances(session: Session, show_all: bool, fmt: str | None) -> None:
+    """Balance of every asset in the futures wallet (balance v2)."""
+    rows = [b for b in session.account.get_balances().unwrap() if show_all or b.balance != 0 or b.cross_un_pnl != 0]
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json(rows)
+        return
+    table = Table(None, [
+        Column("ASSET"), Column("BALANCE", "right"), Column("CROSS WALLET", "right"),
+        Column("CROSS UNREALIZED PNL", "right"), Column("AVAILABLE", "right"), Column("MAX WITHDRAW", "right"),
+    ])
+    for b in rows:
+        table.add(b.asset, fmt_decimal(b.balance), fmt_decimal(b.cross_wallet_balance), signed(b.cross_un_pnl),
+                  fmt_decimal(b.available_balance), fmt_decimal(b.max_withdraw_amount))
+    out.table(table)
+
+
+# --- positions ----------------------------------------------------------------------------------
+POSITIONS_EPILOG = """\b
+Examples:
+  usdm positions               # open positions
+  usdm positions BTCUSDT       # one symbol, open or not (leverage, margin type)
+  usdm positions --all         # every symbol's leverage and margin type
+"""
+
+
+@click.command("positions", epilog=POSITIONS_EPILOG)
+@click.argument("symbol", type=SYMBOL, required=False)
+@click.option("--all", "show_all", is_flag=True, help="Also list symbols without a position.")
+@format_option()
+@pass_session
+def positions(session: Session, symbol: str | None, show_all: bool, fmt: str | None) -> None:
+    """Positions with leverage, margin type, PnL and liquidation price (position information v2).
+
+    Without SYMBOL only open positions are listed (unless --all); with SYMBOL every side of that
+    symbol is, open or not.
+    """
+    rows = session.account.get_position_information(symbol).unwrap()
+    if symbol is None and not show_all:
+        rows = _open(rows)
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json(rows)
+        return
+    if not rows:
+        out.echo("No open positions." if symbol is None else f"No position information for {symbol}.")
+        return
+    out.table(positions_table(rows, None))
+
+
+# --- brackets -----------------------------------------------------------------------------------
+@click.command("brackets", epilog="\b\nExamples:\n  usdm brackets BTCUSDT\n  usdm brackets --format json")
+@click.argument("symbol", type=SYMBOL, required=False)
+@format_option()
+@pass_session
+def brackets(session: Session, symbol: str | None, fmt: str | None) -> None:
+    """Notional and leverage brackets: the maximum leverage allowed at each position size."""
+    rows = session.account.get_brackets(symbol).unwrap()
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json(rows)
+        return
+    table = Table(None, [
+        Column("SYMBOL"), Column("BRACKET", "right"), Column("MAX LEVERAGE", "right"),
+        Column("NOTIONAL FLOOR", "right"), Column("NOTIONAL CAP", "right"), Column("MAINT. RATIO", "right"),
+        Column("CUM", "right"),
+    ])
+    for item in rows:
+        for b in item.brackets:
+            table.add(item.symbol, str(b.bracket), f"{b.initial_leverage}x", fmt_decimal(b.notional_floor),
+                      fmt_decimal(b.notional_cap), fmt_decimal(b.maint_margin_ratio), fmt_decimal(b.cum))
+    out.table(table)
+
+
+# --- commission ---------------------------------------------------------------------------------
+def _rate(value: Decimal | None) -> str:
+    if value is None:
+        return "-"
+    return f"{fmt_decimal(value)} ({fmt_decimal(value * 100, 4)}%)"
+
+
+@click.command("commission", epilog="\b\nExample:\n  usdm commission BTCUSDT")
+@click.argument("symbol", type=SYMBOL)
+@format_option()
+@pass_session
+def commission(session: Session, symbol: str, fmt: str | None) -> None:
+    """Your maker and taker commission rates on SYMBOL."""
+    rate = session.account.get_user_commission_rate(symbol).unwrap()
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json(rate)
+        return
+    pairs: list[tuple[str, Cell]] = [("Maker", _rate(rate.maker_commission_rate)),
+                                     ("Taker", _rate(rate.taker_commission_rate))]
+    if rate.rpi_commission_rate is not None:
+        pairs.append(("RPI", _rate(rate.rpi_commission_rate)))
+    out.fields(f"Commission on {rate.symbol}", pairs)
+
+
+# --- adl ----------------------------------------------------------------------------------------
+def _quantile(value: int | None) -> Cell:
+    if value is None:
+        return "-"
+    style = "red" if value >= 4 else "yellow" if value >= 3 else None
+    return (str(value), style)
+
+
+@click.command("adl", epilog="\b\nExamples:\n  usdm adl\n  usdm adl ETHUSDT")
+@click.argument("symbol", type=SYMBOL, required=False)
+@format_option()
+@pass_session
+def adl(session: Session, symbol: str | None, fmt: str | None) -> None:
+    """Auto-deleveraging queue estimate per position: 0 (last in line) .. 4 (first to be deleveraged)."""
+    rows = session.account.get_position_adl_quantile_estimation(symbol).unwrap()
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json(rows)
+        return
+    if not rows:
+        out.echo("No positions in the ADL queue.")
+        return
+    table = Table(None, [Column("SYMBOL"), Column("LONG", "right"), Column("SHORT", "right"),
+                         Column("BOTH", "right"), Column("HEDGE", "right")])
+    for r in rows:
+        q = r.adl_quantile
+        table.add(r.symbol, _quantile(q.long), _quantile(q.short), _quantile(q.both), _quantile(q.hedge))
+    out.table(table)
+
+
+# --- trading status -----------------------------------------------------------------------------
+@click.command("trading-status", epilog="\b\nExample:\n  usdm trading-status")
+@click.argument("symbol", type=SYMBOL, required=False)
+@format_option()
+@pass_session
+def trading_status(session: Session, symbol: str | None, fmt: str | None) -> None:
+    """Trading quantitative-rules indicators: whether the account or a symbol is locked, and why.
+
+    Indicators: UFR unfilled ratio, IFER IOC/FOK expiration ratio, GCR GTC cancellation ratio,
+    DR dust ratio, TMV too many violations.
+    """
+    status = session.account.get_trading_status(symbol=symbol).unwrap()
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json(status)
+        return
+    rows: list[tuple[str, m.TradingIndicatorStatus]] = [
+        (name, ind) for name, items in sorted(status.indicators.items()) for ind in items
+    ]
+    if not rows:
+        out.echo("No indicators triggered: trading is not restricted.")
+        return
+    table = Table(None, [Column("SYMBOL"), Column("INDICATOR"), Column("VALUE", "right"),
+                         Column("TRIGGER", "right"), Column("LOCKED"), Column("RECOVERS AT (UTC)")])
+    for name, ind in rows:
+        locked: Cell = ("yes", "red") if ind.is_locked else "no"
+        table.add(name, str(ind.indicator.value), fmt_decimal(ind.value), fmt_decimal(ind.trigger_value),
+                  locked, fmt_time(ind.planned_recover_time) if ind.is_locked else "-")
+    out.table(table)
+
+
+COMMANDS: list[click.Command] = [account, balances, positions, brackets, commission, adl, trading_status]

@@ -1,0 +1,164 @@
+"""Settings commands: leverage, margin-type, position-mode, multi-assets, position-margin, listen-key."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import click
+
+from binance_usdm.cli.cmd_read import _mode_name, _multi_name
+from binance_usdm.cli.options import AMOUNT, SYMBOL, format_option, pass_session
+from binance_usdm.cli.render import fmt_decimal
+from binance_usdm.cli.session import Session
+from binance_usdm.enums import MarginChangeDirection, MarginType
+
+MAX_LEVERAGE = 125
+
+
+@click.command("leverage", epilog="\b\nExample:\n  usdm leverage BTCUSDT 20")
+@click.argument("symbol", type=SYMBOL)
+@click.argument("leverage", type=click.IntRange(1, MAX_LEVERAGE), metavar="N")
+@format_option()
+@pass_session
+def leverage(session: Session, symbol: str, leverage: int, fmt: str | None) -> None:
+    """Set the initial leverage of SYMBOL to N (1..125; the symbol's brackets may allow less)."""
+    result = session.account.change_initial_leverage(symbol, leverage).unwrap()
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json(result)
+        return
+    out.echo(f"{result.symbol}: leverage {result.leverage}x "
+             f"(max notional at this leverage {fmt_decimal(result.max_notional_value)})")
+
+
+@click.command("margin-type", epilog="\b\nExamples:\n  usdm margin-type ETHUSDT isolated\n"
+               "  usdm margin-type ETHUSDT crossed")
+@click.argument("symbol", type=SYMBOL)
+@click.argument("margin_type", metavar="isolated|crossed",
+                type=click.Choice(["isolated", "crossed", "cross"], case_sensitive=False))
+@format_option()
+@pass_session
+def margin_type(session: Session, symbol: str, margin_type: str, fmt: str | None) -> None:
+    """Switch SYMBOL between isolated and crossed margin.
+
+    Binance refuses (-4046) when the symbol already has that margin type, and (-4048) while the
+    symbol has a position or open orders.
+    """
+    kind = MarginType.ISOLATED if margin_type.lower() == "isolated" else MarginType.CROSSED
+    result = session.account.change_margin_type(symbol, kind).unwrap()
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json({"symbol": symbol, "margin_type": kind.value, "code": result.code, "msg": result.msg})
+        return
+    out.echo(f"{symbol}: margin type {kind.value.lower()}")
+
+
+@click.command("position-mode", epilog="\b\nExamples:\n  usdm position-mode            # show\n"
+               "  usdm position-mode hedge\n  usdm position-mode one-way")
+@click.argument("mode", required=False, type=click.Choice(["hedge", "one-way"], case_sensitive=False))
+@format_option()
+@pass_session
+def position_mode(session: Session, mode: str | None, fmt: str | None) -> None:
+    """Show the position mode, or set it: hedge (LONG and SHORT sides) or one-way, for every symbol."""
+    api = session.account
+    out = session.output()
+    if mode is None:
+        dual = api.get_position_mode().unwrap().dual_side_position
+    else:
+        dual = mode.lower() == "hedge"
+        api.modify_position_mode(dual).unwrap()
+    if session.format(fmt) == "json":
+        out.json({"position_mode": _mode_name(dual), "dual_side_position": dual})
+        return
+    out.echo(f"Position mode: {_mode_name(dual)}" if mode is None else f"Position mode set to {_mode_name(dual)}")
+
+
+@click.command("multi-assets", epilog="\b\nExamples:\n  usdm multi-assets        # show\n"
+               "  usdm multi-assets on")
+@click.argument("state", required=False, type=click.Choice(["on", "off"], case_sensitive=False))
+@format_option()
+@pass_session
+def multi_assets(session: Session, state: str | None, fmt: str | None) -> None:
+    """Show Multi-Assets mode, or turn it on or off (off: Single-Asset mode), for every symbol."""
+    api = session.account
+    out = session.output()
+    if state is None:
+        enabled = api.get_multi_assets_mode().unwrap().multi_assets_margin
+    else:
+        enabled = state.lower() == "on"
+        api.set_multi_assets_mode(enabled).unwrap()
+    if session.format(fmt) == "json":
+        out.json({"multi_assets_margin": enabled})
+        return
+    name = _multi_name(enabled)
+    out.echo(f"Multi-assets mode: {name}" if state is None else f"Multi-assets mode set to {name}")
+
+
+@click.command("position-margin", epilog="\b\nExamples:\n  usdm position-margin ETHUSDT add 100\n"
+               "  usdm position-margin ETHUSDT reduce 50 --side SHORT   # hedge mode")
+@click.argument("symbol", type=SYMBOL)
+@click.argument("direction", metavar="add|reduce", type=click.Choice(["add", "reduce"], case_sensitive=False))
+@click.argument("amount", type=AMOUNT)
+@click.option("--side", type=click.Choice(["LONG", "SHORT", "BOTH"], case_sensitive=False),
+              help="Position side (LONG or SHORT in hedge mode; default BOTH).")
+@format_option()
+@pass_session
+def position_margin(
+    session: Session, symbol: str, direction: str, amount: Decimal, side: str | None, fmt: str | None
+) -> None:
+    """Add margin to, or remove it from, the isolated position of SYMBOL.
+
+    Not resent automatically: if the outcome is unknown, check `usdm margin-history SYMBOL` first.
+    """
+    kind = MarginChangeDirection.ADD if direction.lower() == "add" else MarginChangeDirection.REDUCE
+    result = session.account.modify_position_margin(
+        symbol, amount, kind, None if side is None else side.upper()
+    ).unwrap()
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json({"symbol": symbol, **result.to_dict()})
+        return
+    verb = "added to" if result.type is MarginChangeDirection.ADD else "removed from"
+    where = f"{symbol} {side.upper()}" if side else symbol
+    out.echo(f"{fmt_decimal(result.amount)} margin {verb} {where}")
+
+
+# --- listen keys --------------------------------------------------------------------------------
+@click.group("listen-key", epilog="\b\nExamples:\n  usdm listen-key start\n"
+             "  usdm listen-key keepalive KEY\n  usdm listen-key close KEY")
+def listen_key() -> None:
+    """User data stream listen keys: start one, keep it alive (60 more minutes), or close it."""
+
+
+@listen_key.command("start")
+@format_option()
+@pass_session
+def listen_key_start(session: Session, fmt: str | None) -> None:
+    """Create a listen key (or extend the live one) and print it."""
+    key = session.account.start_user_stream().unwrap()
+    out = session.output()
+    if session.format(fmt) == "json":
+        out.json({"listen_key": key})
+    else:
+        out.echo(key)
+
+
+@listen_key.command("keepalive")
+@click.argument("key")
+@pass_session
+def listen_key_keepalive(session: Session, key: str) -> None:
+    """Extend KEY by 60 minutes (call it about every 30 minutes)."""
+    session.account.keep_alive_user_stream(key).unwrap()
+    session.output().echo("Listen key extended by 60 minutes")
+
+
+@listen_key.command("close")
+@click.argument("key")
+@pass_session
+def listen_key_close(session: Session, key: str) -> None:
+    """Close the user data stream of KEY."""
+    session.account.stop_user_stream(key).unwrap()
+    session.output().echo("Listen key closed")
+
+
+COMMANDS: list[click.Command] = [leverage, margin_type, position_mode, multi_assets, position_margin, listen_key]

@@ -1,0 +1,180 @@
+"""Per-invocation state: global options, the client (or the embedded demo emulator), error mapping."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+import click
+
+from binance_usdm.cli.config import ConfigError, Credentials, Settings, resolve
+from binance_usdm.cli.render import Output
+from binance_usdm.errors import ApiError, BinanceError, ValidationError
+
+if TYPE_CHECKING:
+    from binance_usdm import BinanceRestClient
+    from binance_usdm._sync.account import AccountApi
+
+Format = Literal["table", "json", "csv"]
+
+DEMO_NOTICE = "usdm: no API key configured — using the built-in emulator (demo account)"
+EMBEDDED_DOWNLOAD_DELAY_MS = 1000
+
+
+class CommandError(click.ClickException):
+    """An expected failure: one line on stderr, no traceback. Exit code 1 (API) or 2 (usage)."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"usdm: {self.message}", file=file or sys.stderr)
+
+
+class CommandUsageError(CommandError):
+    """A usage or configuration problem found after parsing (exit code 2)."""
+
+    exit_code = 2
+
+
+CLI_NAMES = {"start_time": "--since", "end_time": "--until", "symbol_or_pair": "symbol", "income_type": "--type"}
+"""Client parameter names as the CLI user knows them."""
+
+
+def describe(error: BinanceError) -> str:
+    """One line with Binance's code and message and the endpoint, e.g.
+    ``error -4046: No need to change margin type. (POST /fapi/v1/marginType)``."""
+    where = f" ({error.endpoint})" if error.endpoint else ""
+    if isinstance(error, ApiError):
+        code = f"error {error.code}" if error.code else f"HTTP {error.status_code}"
+        return f"{code}: {error.msg}{where}"
+    if isinstance(error, ValidationError):
+        return f"invalid {CLI_NAMES.get(error.parameter, error.parameter)}: {error.problem}"
+    return f"error: {error.message}{where}"
+
+
+def as_command_error(error: BaseException) -> CommandError | None:
+    """The CLI failure for an expected exception (None for anything else)."""
+    if isinstance(error, ValidationError):
+        return CommandUsageError(describe(error))
+    if isinstance(error, BinanceError):
+        return CommandError(describe(error))
+    if isinstance(error, ConfigError):
+        return CommandUsageError(str(error))
+    return None
+
+
+def demo_state_path() -> Path | None:
+    """Where the embedded demo keeps its state between commands (``USDM_DEMO_STATE``; empty: memory)."""
+    explicit = os.environ.get("USDM_DEMO_STATE")
+    if explicit is not None:
+        return Path(explicit).expanduser() if explicit else None
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "usdm" / "demo.sqlite3"
+
+
+@dataclass(slots=True)
+class Session:
+    """Global options of one ``usdm`` invocation and the lazily built client."""
+
+    ctx: click.Context
+    fmt: Format | None = None
+    base_url: str | None = None
+    testnet: bool = False
+    profile: str | None = None
+    recv_window: int | None = None
+    _client: BinanceRestClient | None = field(default=None, repr=False)
+    _settings: Settings | None = field(default=None, repr=False)
+    demo: bool = False
+
+    # --- configuration --------------------------------------------------------------------------
+    def settings(self) -> Settings:
+        """The resolved profile / environment settings (cached)."""
+        if self._settings is None:
+            self._settings = resolve(self.profile)
+        return self._settings
+
+    def format(self, fmt: str | None) -> Format:
+        """The output format: the command's ``--format``, else the global one, else ``table``."""
+        chosen = fmt or self.fmt or "table"
+        return chosen  # type: ignore[return-value]
+
+    def output(self) -> Output:
+        """The stdout writer."""
+        return Output()
+
+    # --- the client -----------------------------------------------------------------------------
+    def client(self) -> BinanceRestClient:
+        """The client, built on first use (starting the demo emulator when nothing is configured)."""
+        if self._client is None:
+            self._client = self._build()
+            self.ctx.call_on_close(self._client.close)
+        return self._client
+
+    @property
+    def account(self) -> AccountApi:
+        """``client.usd_futures_api.account``."""
+        return self.client().usd_futures_api.account
+
+    def _build(self) -> BinanceRestClient:
+        from binance_usdm import BinanceRestClient
+
+        settings = self.settings()
+        base_url = self.base_url or settings.base_url
+        testnet = self.testnet or settings.testnet
+        recv_window = self.recv_window or settings.recv_window
+        credentials = settings.credentials
+        if credentials is None:
+            if testnet and not base_url:
+                raise ConfigError(
+                    "--testnet needs an API key: set BINANCE_API_KEY and BINANCE_API_SECRET "
+                    "(or BINANCE_PRIVATE_KEY), or use --profile"
+                )
+            credentials = self._demo_credentials(base_url)
+            if base_url is None:
+                base_url = self._start_embedded()
+        return BinanceRestClient(
+            credentials.api_key,
+            credentials.api_secret,
+            private_key=credentials.private_key,
+            private_key_passphrase=credentials.private_key_passphrase,
+            base_url=base_url,
+            testnet=testnet,
+            recv_window=recv_window,
+        )
+
+    def _demo_credentials(self, base_url: str | None) -> Credentials:
+        from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
+
+        self.demo = True
+        if base_url is not None:
+            click.echo(
+                f"usdm: no API key configured — using the emulator's demo account at {base_url}", err=True
+            )
+        return Credentials(DEMO_API_KEY, DEMO_API_SECRET, source="demo")
+
+    def _start_embedded(self) -> str:
+        from binance_usdm.emulator import EmulatorServer
+
+        click.echo(DEMO_NOTICE, err=True)
+        state = demo_state_path()
+        server: Any = None
+        if state is not None:
+            try:
+                state.parent.mkdir(parents=True, exist_ok=True)
+                server = EmulatorServer(state_path=state, download_delay_ms=EMBEDDED_DOWNLOAD_DELAY_MS)
+            except Exception:  # an unusable state file must not stop the demo: run it in memory
+                server = None
+        if server is None:
+            server = EmulatorServer(download_delay_ms=EMBEDDED_DOWNLOAD_DELAY_MS)
+        self.ctx.with_resource(server)
+        return str(server.base_url)
+
+
+def session_of(ctx: click.Context) -> Session:
+    """The ``Session`` of the running command."""
+    obj = ctx.find_object(Session)
+    if obj is None:  # a command invoked on its own (tests); give it default options
+        obj = Session(ctx.find_root())
+        ctx.find_root().obj = obj
+    return obj

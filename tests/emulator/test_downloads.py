@@ -1,0 +1,70 @@
+"""Asynchronous downloads: id, processing, completed, CSV, quotas and windows."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from binance_usdm.emulator import EmulatorServer
+
+from .conftest import Client, err, fetch, ok
+
+DAY = 86_400_000
+
+
+def test_income_download_flow(emu: EmulatorServer, client: Client) -> None:
+    now = emu.clock.now_ms()
+    emu.clock.freeze()
+    a = ok(client.get("/fapi/v1/income/asyn", startTime=now - 30 * DAY, endTime=now))
+    assert list(a) == ["avgCostTimestampOfLast30d", "downloadId"] and len(a["downloadId"]) == 18
+    st = ok(client.get("/fapi/v1/income/asyn/id", downloadId=a["downloadId"]))
+    assert st == {"downloadId": a["downloadId"], "status": "processing", "url": "", "notified": False,
+                  "expirationTimestamp": -1, "isExpired": None}
+    emu.clock.advance(2.5)
+    done = ok(client.get("/fapi/v1/income/asyn/id", downloadId=a["downloadId"]))
+    assert done["status"] == "completed" and done["notified"] is True and done["isExpired"] is None
+    assert done["expirationTimestamp"] == emu.clock.now_ms() - 500 + 7 * DAY
+    assert done["url"].startswith(emu.base_url + "/emulator/downloads/")
+    status, ctype, data = fetch(done["url"])
+    assert status == 200 and ctype == "text/csv"
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    assert rows[0] == ["time", "tranId", "symbol", "incomeType", "income", "asset", "info", "tradeId"]
+    assert len(rows) > 100
+    # same id through the order endpoint: not this kind
+    err(client.get("/fapi/v1/order/asyn/id", downloadId=a["downloadId"]), -1130)
+    # expiry after 7 days
+    emu.clock.advance(7 * 86400)
+    assert ok(client.get("/fapi/v1/income/asyn/id", downloadId=a["downloadId"]))["isExpired"] is True
+    assert fetch(done["url"])[0] == 404
+
+
+def test_order_and_trade_downloads_use_scenario_records(emu: EmulatorServer, client: Client) -> None:
+    emu.clock.freeze()
+    now = emu.clock.now_ms()
+    for kind, first_col in (("order", "orderId"), ("trade", "id")):
+        a = ok(client.get(f"/fapi/v1/{kind}/asyn", startTime=now - 20 * DAY, endTime=now))
+        emu.clock.advance(3)
+        url = ok(client.get(f"/fapi/v1/{kind}/asyn/id", downloadId=a["downloadId"]))["url"]
+        rows = list(csv.reader(io.StringIO(fetch(url)[2].decode())))
+        assert rows[0][0] == first_col and len(rows) == 3
+
+
+def test_download_rules(emu: EmulatorServer, client: Client) -> None:
+    emu.limiter.limit = 100_000  # each request weighs 1000, rejected ones too
+    now = emu.clock.now_ms()
+    assert "'startTime'" in err(client.get("/fapi/v1/trade/asyn", endTime=now), -1102)
+    assert "'endTime'" in err(client.get("/fapi/v1/trade/asyn", startTime=now), -1102)
+    err(client.get("/fapi/v1/trade/asyn", startTime=now, endTime=now - 1), -1023)
+    err(client.get("/fapi/v1/trade/asyn", startTime=now - 366 * DAY, endTime=now), -1127)
+    err(client.get("/fapi/v1/trade/asyn/id"), -1102)
+    err(client.get("/fapi/v1/trade/asyn/id", downloadId="123"), -1130)
+
+
+def test_monthly_quota(client: Client, emu: EmulatorServer) -> None:
+    emu.limiter.limit = 100_000
+    now = emu.clock.now_ms()
+    for _ in range(5):
+        ok(client.get("/fapi/v1/trade/asyn", startTime=now - DAY, endTime=now))
+    msg = err(client.get("/fapi/v1/trade/asyn", startTime=now - DAY, endTime=now), -1000)
+    assert "5 times per month" in msg
+    ok(client.get("/fapi/v1/order/asyn", startTime=now - DAY, endTime=now))  # separate quota

@@ -1,0 +1,76 @@
+"""Income history: window, filters, limits, pages, retention; bulk generation."""
+
+from __future__ import annotations
+
+import time
+
+from binance_usdm.emulator import EmulatorServer
+
+from .conftest import Client, err, ok
+
+DAY = 86_400_000
+
+
+def test_default_window_is_last_7_days_ascending(emu: EmulatorServer, client: Client) -> None:
+    now = emu.clock.now_ms()
+    rows = ok(client.get("/fapi/v1/income", limit=1000))
+    assert rows and all(now - 7 * DAY <= r["time"] <= now for r in rows)
+    keys = [(r["time"], r["tranId"]) for r in rows]
+    assert keys == sorted(keys)
+    assert list(rows[0]) == ["symbol", "incomeType", "income", "asset", "info", "time", "tranId", "tradeId"]
+    assert len(ok(client.get("/fapi/v1/income"))) == 100  # default limit
+
+
+def test_filters_and_pages(emu: EmulatorServer, client: Client) -> None:
+    now = emu.clock.now_ms()
+    start = now - 27 * DAY
+    funding = ok(client.get("/fapi/v1/income", incomeType="FUNDING_FEE", symbol="ETHUSDT", startTime=start,
+                            limit=1000))
+    assert funding and {(r["incomeType"], r["symbol"]) for r in funding} == {("FUNDING_FEE", "ETHUSDT")}
+    transfers = ok(client.get("/fapi/v1/income", incomeType="TRANSFER", startTime=now - 30 * DAY))
+    assert [r["asset"] for r in transfers] == ["USDT", "USDC"]
+    all_rows = ok(client.get("/fapi/v1/income", startTime=start, endTime=now, limit=1000))
+    page2 = ok(client.get("/fapi/v1/income", startTime=start, endTime=now, limit=50, page=2))
+    assert page2 == all_rows[50:100]
+    # inclusive bounds
+    t = all_rows[10]["time"]
+    same = ok(client.get("/fapi/v1/income", startTime=t, endTime=t, limit=1000))
+    assert same and {r["time"] for r in same} == {t}
+
+
+def test_income_rejections(emu: EmulatorServer, client: Client) -> None:
+    now = emu.clock.now_ms()
+    assert err(client.get("/fapi/v1/income", limit=1001), -1130) == "Data sent for parameter 'limit' is not valid."
+    err(client.get("/fapi/v1/income", limit=0), -1130)
+    err(client.get("/fapi/v1/income", startTime=now, endTime=now - 1), -1023)
+    err(client.get("/fapi/v1/income", incomeType="NOPE"), -1130)
+    err(client.get("/fapi/v1/income", symbol="NOPEUSDT"), -1121)
+    err(client.get("/fapi/v1/income", startTime="yesterday"), -1100)
+
+
+def test_retention_three_months(emu: EmulatorServer, client: Client) -> None:
+    now = emu.clock.now_ms()
+    ok(client.admin("/emulator/income", {"records": [
+        {"incomeType": "TRANSFER", "income": "5", "asset": "USDT", "time": now - 100 * DAY},
+        {"incomeType": "TRANSFER", "income": "7", "asset": "USDT", "time": now - 80 * DAY}]}))
+    rows = ok(client.get("/fapi/v1/income", incomeType="TRANSFER", startTime=now - 120 * DAY))
+    assert [r["income"] for r in rows][:1] == ["7.00000000"]
+
+
+def test_bulk_generation_and_indexed_queries(emu: EmulatorServer, client: Client) -> None:
+    acc = emu.backend.account()
+    t0 = time.perf_counter()
+    n = ok(client.admin("/emulator/generate", {"kind": "funding", "symbols": ["BTCUSDT", "ETHUSDT"],
+                                                "days": 365, "interval": "1h", "tradesPerInterval": 5}))["added"]
+    assert n > 190_000
+    assert time.perf_counter() - t0 < 15
+    assert emu.backend.store.count_income(acc.account_id) > n
+    t1 = time.perf_counter()
+    for shape in ({}, {"incomeType": "FUNDING_FEE"}, {"symbol": "BTCUSDT", "limit": 1000},
+                  {"startTime": emu.clock.now_ms() - 60 * DAY, "limit": 1000}):
+        assert len(ok(client.get("/fapi/v1/income", **shape))) > 0
+    assert time.perf_counter() - t1 < 2
+    plan = emu.backend.store._conn.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM income WHERE account = ? AND time >= ? AND time <= ? "
+        "ORDER BY time, tran_id LIMIT 100", ("demo", 0, 1)).fetchall()
+    assert "USING INDEX" in str(plan) and "SCAN income" not in str(plan).replace("USING INDEX", "")
