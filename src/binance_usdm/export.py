@@ -320,7 +320,7 @@ def open_writer(
             raise ValueError("give format= when writing to a file object")
         suffix = Path(destination).suffix.lower()
         if suffix not in _SUFFIXES:
-            raise ValueError(f"cannot tell the format from {suffix or 'no suffix'!r}; give format=")
+            raise ValueError(f"cannot tell the format from the suffix {suffix or '(none)'!r}; give format=")
         format = _SUFFIXES[suffix]
     if format == "csv":
         return CsvWriter(destination, record_type)

@@ -42,7 +42,7 @@ def emulator() -> Iterator[EmulatorServer]:
 
 def admin(emu: EmulatorServer, path: str, body: dict[str, Any]) -> Any:
     """POST to the emulator's admin API."""
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - the loopback emulator
         emu.base_url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310 - loopback test server

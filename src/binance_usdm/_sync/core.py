@@ -56,19 +56,26 @@ class Core:
         """Run one operation and return its result (never raises for API or transport failures)."""
         config = self.config
         policy = config.retry
+        limiter = config.limiter
+        clock = config.clock
+        signed = endpoint.security.signed
+        weight = weight or endpoint.weight
+        if recv_window is None:
+            recv_window = config.recv_window
         attempt = 0
         resynced = False
         maybe_applied = False
         while True:
-            refusal = self._wait_for_budget(endpoint, weight or endpoint.weight)
-            if refusal is not None:
-                return _failure(endpoint, refusal)
-            if endpoint.security.signed and config.clock.needs_sync():
+            # the budget is almost always there: only a refused reservation goes the slow way
+            if limiter.reserve(weight) > 0:
+                refusal = self._wait_for_budget(endpoint, weight)
+                if refusal is not None:
+                    return _failure(endpoint, refusal)
+            if signed and clock.needs_sync():
                 self.sync_time()
             request = build(
                 endpoint, params, api_key=config.api_key, signer=config.signer,
-                timestamp_ms=config.clock.timestamp_ms(),
-                recv_window=recv_window if recv_window is not None else config.recv_window,
+                timestamp_ms=clock.timestamp_ms(), recv_window=recv_window,
             )
             try:
                 response = self.transport.send(request, config.timeouts)
@@ -84,14 +91,14 @@ class Core:
                 if exc.request_sent and not endpoint.retry_safe:
                     return _failure(endpoint, _unknown_outcome(endpoint, exc.message))
                 return _failure(endpoint, exc)
-            config.limiter.observe(response.headers)
+            limiter.observe(response.headers)
             result = parse(endpoint, response)
             if _log.isEnabledFor(logging.DEBUG):
                 _log_exchange(request.method, request.target, response)
             error = result.error
             if error is None:
                 return result
-            if isinstance(error, TimestampError) and not resynced and endpoint.security.signed:
+            if isinstance(error, TimestampError) and not resynced and signed:
                 resynced = True
                 self.sync_time()
                 continue

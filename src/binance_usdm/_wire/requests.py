@@ -19,6 +19,8 @@ ParamValue = str | int | bool | Decimal | datetime | Enum | None
 
 MAX_RECV_WINDOW = 60_000
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+# module constants: an identity test against them is cheaper than Security.signed (a property)
+_NONE, _TRADE, _USER_DATA = Security.NONE, Security.TRADE, Security.USER_DATA
 
 
 def encode_value(value: ParamValue) -> str:
@@ -44,12 +46,13 @@ def params_of(**values: ParamValue) -> Params:
 
 
 def _query(params: Params) -> str:
-    parts = []
-    for name, value in params:
-        if not _SAFE.issuperset(value):
-            value = quote(value, safe="")
-        parts.append(f"{name}={value}")
-    return "&".join(parts)
+    # Most values (symbols, numbers, enum names) are ASCII letters and digits: no quoting needed.
+    return "&".join([
+        f"{name}={value}"
+        if (value.isascii() and value.isalnum()) or _SAFE.issuperset(value)
+        else f"{name}={quote(value, safe='')}"
+        for name, value in params
+    ])
 
 
 def check_recv_window(recv_window: int, endpoint: str | None = None) -> None:
@@ -72,20 +75,22 @@ def build(
     """The HTTP request for one call. Signed parameters travel in the query string (Binance accepts
     them there for every verb), so the signed payload is exactly the query string."""
     security = endpoint.security
-    headers: list[tuple[str, str]] = []
-    if security is not Security.NONE:
-        if not api_key:
-            raise ValidationError("api_key", "this endpoint needs an API key", endpoint=endpoint.label)
-        headers.append(("X-MBX-APIKEY", api_key))
-    query = _query(params)
-    if security.signed:
+    if security is _NONE:
+        headers: list[tuple[str, str]] = []
+    elif api_key:
+        headers = [("X-MBX-APIKEY", api_key)]
+    else:
+        raise ValidationError("api_key", "this endpoint needs an API key", endpoint=endpoint.label)
+    query = _query(params) if params else ""
+    if security is _TRADE or security is _USER_DATA:
         if signer is None:
             raise ValidationError(
                 "api_secret", "signed endpoints need an API secret or a private key", endpoint=endpoint.label
             )
-        tail = f"timestamp={timestamp_ms}"
         if recv_window is not None:
-            tail = f"recvWindow={recv_window}&{tail}"
+            tail = f"recvWindow={recv_window}&timestamp={timestamp_ms}"
+        else:
+            tail = f"timestamp={timestamp_ms}"
         query = f"{query}&{tail}" if query else tail
         query = f"{query}&signature={signer.sign(query.encode())}"
     target = f"{endpoint.path}?{query}" if query else endpoint.path

@@ -40,13 +40,21 @@ class Credentials:
 
     api_key: str
     api_secret: str | None = None
-    private_key: Path | None = None
+    private_key: Path | str | None = None  # a PEM file's path, or PEM text from BINANCE_PRIVATE_KEY
     private_key_passphrase: str | None = None
     source: str = "environment"
 
+    @property
+    def auth(self) -> str:
+        """How requests are signed, for display (never the key material)."""
+        if self.api_secret:
+            return "hmac"
+        if isinstance(self.private_key, Path):
+            return f"private key {self.private_key}"
+        return "private key (PEM from BINANCE_PRIVATE_KEY)"
+
     def __repr__(self) -> str:
-        auth = "hmac" if self.api_secret else "private key"
-        return f"Credentials(api_key={self.api_key[:4]}…, auth={auth}, source={self.source})"
+        return f"Credentials(api_key={self.api_key[:4]}…, auth={self.auth}, source={self.source})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +142,8 @@ def _key_path(value: str, config_file: Path) -> Path:
 
 
 def environment_credentials() -> Credentials | None:
-    """``BINANCE_API_KEY`` with ``BINANCE_API_SECRET`` or ``BINANCE_PRIVATE_KEY`` (a PEM file's path)."""
+    """``BINANCE_API_KEY`` with ``BINANCE_API_SECRET`` or ``BINANCE_PRIVATE_KEY`` (a PEM file's path, or
+    the PEM text itself)."""
     key = os.environ.get("BINANCE_API_KEY") or None
     secret = os.environ.get("BINANCE_API_SECRET") or None
     private_key = os.environ.get("BINANCE_PRIVATE_KEY") or None
@@ -146,10 +155,10 @@ def environment_credentials() -> Credentials | None:
         raise ConfigError("BINANCE_API_KEY is set but neither BINANCE_API_SECRET nor BINANCE_PRIVATE_KEY is")
     if secret is not None and private_key is not None:
         raise ConfigError("set either BINANCE_API_SECRET or BINANCE_PRIVATE_KEY, not both")
-    return Credentials(
-        key, secret, None if private_key is None else Path(private_key).expanduser(),
-        os.environ.get("BINANCE_PRIVATE_KEY_PASSPHRASE") or None,
-    )
+    key_source: Path | str | None = private_key
+    if private_key is not None and "-----BEGIN" not in private_key:
+        key_source = Path(private_key).expanduser()
+    return Credentials(key, secret, key_source, os.environ.get("BINANCE_PRIVATE_KEY_PASSPHRASE") or None)
 
 
 def resolve(profile: str | None) -> Settings:

@@ -95,7 +95,8 @@ for _command in (*cmd_read.COMMANDS, *cmd_write.COMMANDS, *cmd_history.COMMANDS)
 
 
 # --- config -------------------------------------------------------------------------------------
-@cli.command("config", short_help="Show where credentials and the endpoint come from.", epilog="\b\nExamples:\n  usdm config\n  usdm --profile test config")
+@cli.command("config", short_help="Show where credentials and the endpoint come from.",
+             epilog="\b\nExamples:\n  usdm config\n  usdm --profile test config")
 @format_option()
 @pass_session
 def config_cmd(session: Session, fmt: str | None) -> None:
@@ -114,7 +115,7 @@ def config_cmd(session: Session, fmt: str | None) -> None:
 
         target = base_url or (TESTNET_URL if testnet else LIVE_URL)
         source = creds.source
-        auth = "hmac" if creds.api_secret else f"private key {creds.private_key}"
+        auth = creds.auth
         key = f"{creds.api_key[:4]}…{creds.api_key[-4:]}" if len(creds.api_key) > 12 else "…"
     state = demo_state_path()
     info = {
@@ -207,23 +208,22 @@ def emulator(host: str, port: int, scenario: Path | None, state: Path | None, ap
         raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     previous = signal.signal(signal.SIGTERM, on_signal)
     try:
-        with server:
-            click.echo(f"Binance USD-M emulator on {server.base_url} "
-                       f"({'scenario ' + str(scenario) if scenario else 'demo account'})")
-            if api_key:
-                click.echo(f"  API key: {api_key} (secret as given)")
-            else:
-                click.echo(f"  API key: {server.api_key} (demo; the secret is "
-                           "binance_usdm.emulator.DEMO_API_SECRET)")
-                click.echo(f"  Try: usdm --base-url {server.base_url} account")
-            click.echo("Ctrl-C to stop.", err=True)
-            try:
-                while not stop.wait(0.5):
-                    pass
-            except KeyboardInterrupt:
+        click.echo(f"Binance USD-M emulator on {server.base_url} "
+                   f"({'scenario ' + str(scenario) if scenario else 'demo account'})")
+        if api_key:
+            click.echo(f"  API key: {api_key} (secret as given)")
+        else:
+            click.echo(f"  API key: {server.api_key} (demo; the secret is binance_usdm.emulator.DEMO_API_SECRET)")
+            click.echo(f"  Try: usdm --base-url {server.base_url} account")
+        click.echo("Ctrl-C to stop.", err=True)
+        try:
+            while not stop.wait(0.5):
                 pass
+        except KeyboardInterrupt:
+            pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        server.stop()
 
 
 def main() -> None:

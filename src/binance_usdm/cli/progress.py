@@ -11,7 +11,8 @@ from binance_usdm.cli.render import has_rich, is_tty
 
 
 class Progress:
-    """Reports progress of one task. ``total`` None means unknown (a spinner / counter)."""
+    """Reports progress of one task: a percentage of ``total``, bytes when ``unit="bytes"``, or
+    (``total`` None) an elapsed-time spinner."""
 
     def __init__(self, description: str, total: float | None = None, *, enabled: bool | None = None,
                  unit: str = "") -> None:
@@ -31,14 +32,14 @@ class Progress:
             from rich.progress import (
                 BarColumn,
                 DownloadColumn,
-                MofNCompleteColumn,
                 SpinnerColumn,
+                TaskProgressColumn,
                 TextColumn,
                 TimeElapsedColumn,
             )
             from rich.progress import Progress as RichProgress
 
-            count: Any = DownloadColumn() if self.unit == "bytes" else MofNCompleteColumn()
+            count: Any = DownloadColumn() if self.unit == "bytes" else TaskProgressColumn()
             self._rich = RichProgress(
                 SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), count, TimeElapsedColumn(),
                 console=Console(file=self._stream), transient=True,
@@ -61,9 +62,13 @@ class Progress:
             self._rich.update(self._task, completed=self.completed, total=self.total,
                               description=self.description)
             return
-        count = f"{int(self.completed)}" if self.total is None else f"{int(self.completed)}/{int(self.total)}"
-        unit = f" {self.unit}" if self.unit else ""
-        self._stream.write(f"\r{self.description} {count}{unit}\x1b[K")
+        if self.unit == "bytes":
+            count = f"{int(self.completed)}" + ("" if self.total is None else f"/{int(self.total)}") + " bytes"
+        elif self.total:
+            count = f"{100 * self.completed / self.total:.0f}%"
+        else:
+            count = f"{self.completed:.0f}{self.unit}"
+        self._stream.write(f"\r{self.description} {count}\x1b[K")
         self._stream.flush()
         self._drawn = True
 
