@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -168,7 +169,10 @@ def test_half_configured_environment_is_a_usage_error(isolated_env: Env) -> None
 
 # --- errors -------------------------------------------------------------------------------------
 def test_connection_failure_is_one_line_exit_1(isolated_env: Env, run: Run) -> None:
-    result = run("--base-url", "http://127.0.0.1:9", "balances")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run("--base-url", f"http://127.0.0.1:{port}", "balances")
     assert result.exit_code == 1
     assert result.stderr.startswith("usdm: error:") and len(result.stderr.strip().splitlines()) == 1
 

@@ -70,7 +70,7 @@ class AsyncCore:
                 refusal = await self._wait_for_budget(endpoint, weight)
                 if refusal is not None:
                     return _failure(endpoint, refusal)
-            if signed and clock.needs_sync():
+            if signed and clock.claim_sync():
                 await self.sync_time()
             request = build(
                 endpoint, params, api_key=config.api_key, signer=config.signer,
@@ -138,11 +138,14 @@ class AsyncCore:
             response = await self.transport.send(request, config.timeouts)
         except TransportError as exc:
             _log.debug("server time sync failed: %s", exc.message)
+            config.clock.invalidate()
             return
         received = local_ms()
         config.limiter.observe(response.headers)
         result = parse(endpoints.SERVER_TIME, response)
-        if result.data is not None:
+        if result.data is None:
+            config.clock.invalidate()
+        else:
             config.clock.record(result.data, sent, received)
 
     def _hold(self, error: RateLimitError) -> None:

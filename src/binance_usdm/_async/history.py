@@ -75,8 +75,9 @@ class AsyncHistoryApi:
         window: timedelta = INCOME_WINDOW,
     ) -> AsyncIterator[m.IncomeRecord]:
         """Every income record from ``start_time`` to ``end_time`` (default: now), both inclusive,
-        oldest first. Binance keeps about three months of income; for older records use
-        ``download(HistoryKind.TRANSACTIONS, ...)``. Arguments are checked at once."""
+        oldest first, fetched ``page_size`` at a time in windows of ``window``. Binance keeps about
+        three months of income; for older records use ``download(HistoryKind.TRANSACTIONS, ...)``.
+        Arguments are checked at once, before anything is sent."""
         first, last = self._range(start_time, end_time)
         kind = None if income_type is None else check.enum_member(IncomeType, income_type, "income_type")
         return self._income(
@@ -244,7 +245,7 @@ class AsyncHistoryApi:
     ) -> DownloadResult:
         """Wait for an already requested file and stream it to ``destination`` (spends no quota)."""
         history = check.enum_member(HistoryKind, kind, "kind")
-        check.text(download_id, "download_id")
+        download_id = check.text(download_id, "download_id")
         _check_polling(poll_interval, max_poll_interval, timeout)
         target = check_destination(destination)
         started = monotonic()

@@ -19,12 +19,20 @@ class ServerClock:
     def timestamp_ms(self) -> int:
         return int(time.time() * 1000 + self.offset_ms)
 
-    def needs_sync(self) -> bool:
-        """True when auto-sync is on and the offset was never measured or is older than the interval."""
+    def claim_sync(self) -> bool:
+        """True when auto-sync is on and the offset was never measured or is older than the interval.
+
+        Claims the measurement: concurrent callers get False meanwhile and use the current offset
+        (a -1021 would still trigger a resync), so a burst of first calls measures the clock once.
+        """
         if not self.auto_sync:
             return False
+        now = time.monotonic()
         last = self._last_sync
-        return last is None or time.monotonic() - last > self.sync_interval
+        if last is not None and now - last <= self.sync_interval:
+            return False
+        self._last_sync = now
+        return True
 
     def record(self, server_ms: int, sent_ms: float, received_ms: float) -> None:
         """Take a measurement: the server's time was read halfway through the round trip."""
@@ -32,7 +40,7 @@ class ServerClock:
         self._last_sync = time.monotonic()
 
     def invalidate(self) -> None:
-        """Force a new measurement before the next signed call (after a -1021)."""
+        """Measure again before the next signed call (the last attempt failed)."""
         self._last_sync = None
 
 

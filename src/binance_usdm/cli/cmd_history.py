@@ -82,7 +82,8 @@ Examples:
   usdm income --symbol BTCUSDT --format json | jq length
 
 \b
---since/--until take ISO dates or datetimes (UTC unless an offset is given) or ages: 90m, 12h, 7d, 2w.
+--since/--until take ISO dates or datetimes (UTC unless an offset is
+given) or ages before now: 90m, 12h, 7d, 2w.
 Binance keeps three months of income history.
 """
 

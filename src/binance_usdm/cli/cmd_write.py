@@ -108,7 +108,8 @@ def position_margin(
 ) -> None:
     """Add margin to, or remove it from, the isolated position of SYMBOL.
 
-    Not resent automatically: if the outcome is unknown, check `usdm margin-history SYMBOL` first.
+    Never resent automatically: when the outcome is unknown, look at the
+    margin history before trying again.
     """
     kind = MarginChangeDirection.ADD if direction.lower() == "add" else MarginChangeDirection.REDUCE
     result = session.account.modify_position_margin(
