@@ -11,7 +11,7 @@ import pytest
 
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, RetryPolicy
 from binance_usdm.emulator import EmulatorServer
-from tests.history.scripted import ScriptedServer
+from tests.history.scripted import Exchange, ScriptedServer
 
 API_KEY = "histKey0123456789histKey0123456789histKey0123456789histKey012345"
 API_SECRET = "histSecret0123456789histSecret0123456789histSecret0123456789abcd"
@@ -28,8 +28,6 @@ def _scripted() -> Iterator[ScriptedServer]:
 
 @pytest.fixture
 def scripted(_scripted: ScriptedServer) -> ScriptedServer:
-    from tests.history.scripted import Exchange
-
     _scripted.exchange = Exchange()
     return _scripted
 
