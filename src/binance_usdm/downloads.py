@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import os
 import re
 import ssl
@@ -167,8 +168,8 @@ class FileFetcher:
                 raise RequestTimeout(
                     f"read from {host} timed out after {self._timeout} s", request_sent=True
                 ) from None
-            except OSError as exc:
-                raise TransportError(f"download from {host} failed: {exc}", request_sent=True) from None
+            except (OSError, http.client.HTTPException) as exc:
+                raise TransportError(f"download from {host} failed: {exc!r}", request_sent=True) from None
         if total is not None and done != total:
             raise TransportError(
                 f"download from {host} ended after {done} of {total} bytes", request_sent=True

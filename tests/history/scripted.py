@@ -39,6 +39,7 @@ class Exchange:
     file_status: int = 200
     file_chunk: int = 64 * 1024
     file_chunk_delay: float = 0.0
+    file_cut: int | None = None  # send only this many bytes of the announced body, then close
     fail: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # path -> (status, body)
     fail_after: int = 0  # number of successful calls to a failing path before it fails
     requests: list[Seen] = field(default_factory=list)
@@ -112,9 +113,11 @@ class ScriptedServer:
                 self.send_header("Content-Type", "text/csv")
                 self.send_header("Content-Length", str(len(ex.file_body)))
                 self.end_headers()
+                sent = ex.file_body if ex.file_cut is None else ex.file_body[:ex.file_cut]
+                self.close_connection = ex.file_cut is not None
                 try:
-                    for i in range(0, len(ex.file_body), ex.file_chunk):
-                        self.wfile.write(ex.file_body[i:i + ex.file_chunk])
+                    for i in range(0, len(sent), ex.file_chunk):
+                        self.wfile.write(sent[i:i + ex.file_chunk])
                         self.wfile.flush()
                         if ex.file_chunk_delay:
                             time.sleep(ex.file_chunk_delay)

@@ -20,6 +20,7 @@ from binance_usdm.errors import (
     DownloadQuotaExceeded,
     DownloadTimeout,
     InvalidRequestError,
+    TransportError,
     ValidationError,
 )
 from tests.history.conftest import API_KEY, API_SECRET, Run
@@ -162,6 +163,15 @@ def test_file_server_refusal_leaves_no_file(run: Run, scripted: ScriptedServer, 
         run(lambda h: h.fetch_download("orders", "777", target, **FAST))
     assert info.value.download_id == "777"
     assert FILE_PATH not in str(info.value) and list(tmp_path.iterdir()) == []
+
+
+def test_truncated_file_is_a_transport_error_and_leaves_no_file(
+    run: Run, scripted: ScriptedServer, tmp_path: Path
+) -> None:
+    scripted.exchange.file_body, scripted.exchange.file_cut = body(300_000), 100_000
+    with pytest.raises(TransportError, match=r"download from 127\.0\.0\.1"):
+        run(lambda h: h.fetch_download("orders", "777", tmp_path / "orders.csv", **FAST))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_async_download_does_not_block_the_loop(scripted: ScriptedServer, tmp_path: Path) -> None:
