@@ -11,9 +11,9 @@ counting transport), and its peak RSS (``ru_maxrss``) next to the RSS it had bef
 peak memory must not grow with the record count.
 
 The calls are compared with the floor ``ceil(records / 1000)`` and with floor + windows (each
-30-day window may end on a partial page). Binance keeps three months of income; the emulator's
-retention is widened to 400 days in the benchmark process only, because what is measured here is
-the client's windowing and paging over a year.
+30-day window may end on a partial page). Binance keeps three months of income; the benchmark's
+emulator keeps 400 days (``--income-retention-days 400``), because what is measured here is the
+client's windowing and paging over a year.
 """
 
 from __future__ import annotations
@@ -34,14 +34,7 @@ BINANCE_WEIGHT_PER_MINUTE = 2400
 DAY_MS = 86_400_000
 SIZES = (("small", 2), ("large", 7))  # symbols: 1 funding fee + 4 trades (commission + PnL) an hour each
 TRADES_PER_HOUR = 4
-
-_EMULATOR = (
-    "import sys\n"
-    "from binance_usdm.emulator import backend\n"
-    "backend.INCOME_RETENTION_MS = 400 * backend.DAY_MS\n"
-    "from binance_usdm.emulator.__main__ import main\n"
-    "main(sys.argv[1:])\n"
-)
+RETENTION_DAYS = 400  # the emulator's income retention: more than the year exported
 
 
 def _admin(base_url: str, path: str, body: dict[str, Any]) -> Any:
@@ -54,7 +47,8 @@ def _admin(base_url: str, path: str, body: dict[str, Any]) -> Any:
 
 def _start_emulator() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-c", _EMULATOR, "--port", "0", "--weight-limit", str(10**12), "--download-delay", "0"],
+        [sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--weight-limit", str(10**12),
+         "--download-delay", "0", "--income-retention-days", str(RETENTION_DAYS)],
         stdout=subprocess.PIPE, text=True,
     )
     assert process.stdout is not None

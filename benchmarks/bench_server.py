@@ -88,11 +88,10 @@ class _Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         path = self.url.partition(b"?")[0]
         answer = ROUTES.get(path)
-        if answer is None:
-            if path == TIME_PATH:
-                answer = _response(b'{"serverTime":%d}' % int(time.time() * 1000))
-            else:
-                answer = NOT_FOUND
+        if answer is None and path == TIME_PATH:
+            answer = _response(b'{"serverTime":%d}' % int(time.time() * 1000))
+        elif answer is None:
+            answer = NOT_FOUND
         transport = self.transport
         if transport is None:
             return

@@ -45,10 +45,11 @@ def invoke(args: list[str], env: dict[str, str | None]) -> Result:
     return result
 
 
-def admin(emu: EmulatorServer, path: str, body: dict[str, Any]) -> Any:
-    """POST to the emulator's admin API (``/emulator/...``)."""
+def admin(emu: EmulatorServer | str, path: str, body: dict[str, Any]) -> Any:
+    """POST to the admin API (``/emulator/...``) of an emulator or of the one at a base URL."""
+    base_url = emu if isinstance(emu, str) else emu.base_url
     request = urllib.request.Request(  # noqa: S310 - the emulator's http URL
-        f"{emu.base_url}{path}", data=json.dumps(body).encode(), method="POST",
+        f"{base_url}{path}", data=json.dumps(body).encode(), method="POST",
         headers={"Content-Type": "application/json"},
     )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -1,4 +1,4 @@
-"""income (all pages, csv/json/table, files), margin-history and download against the emulator."""
+"""income (all pages, table/json/csv/jsonl/parquet, files), margin-history and download against the emulator."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import csv
 import io
 import json
 import re
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from binance_usdm import BinanceRestClient
-from binance_usdm.cli import paging
 from binance_usdm.emulator import EmulatorServer
+from binance_usdm.export import export
 from tests.cli.helpers import Run, admin
 
 Json = Callable[..., Any]
@@ -28,19 +31,61 @@ def test_income_csv_to_file(run: Run, emu: EmulatorServer, tmp_path: Path) -> No
     result = run("income", "--since", "30d", "--format", "csv", "-o", str(target))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
-    rows = list(csv.reader(target.read_text("utf-8").splitlines()))
-    header, body = rows[0], rows[1:]
-    assert header == ["time", "symbol", "income_type", "income", "asset", "tran_id", "trade_id", "info"]
-    assert re.fullmatch(rf"usdm: wrote {len(body)} income records to .*income\.csv\n", result.stderr)
-    assert len(body) > 500  # four weeks of funding, commissions and PnL
+    rows = list(csv.DictReader(target.read_text("utf-8").splitlines()))
+    assert list(rows[0]) == ["symbol", "income_type", "income", "asset", "time", "tran_id", "info", "trade_id"]
+    assert re.fullmatch(rf"usdm: wrote {len(rows)} income records to .*income\.csv\n", result.stderr)
+    assert len(rows) > 500  # four weeks of funding, commissions and PnL
     assert not (tmp_path / "income.csv.part").exists()
-    keys = [(r[5], r[2]) for r in body]
+    keys = [(r["tran_id"], r["income_type"]) for r in rows]
     assert len(set(keys)) == len(keys)
-    assert [r[0] for r in body] == sorted(r[0] for r in body)
-    assert all(re.fullmatch(r"-?\d+\.\d{8}", r[3]) for r in body)  # exact wire decimals
-    assert all(r[0].endswith("+00:00") for r in body)
-    transfer = next(r for r in body if r[2] == "TRANSFER" and r[4] == "USDT")
-    assert transfer[3] == "25000.00000000"
+    assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)
+    assert all(re.fullmatch(r"-?\d+\.\d{8}", r["income"]) for r in rows)  # exact wire decimals
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", r["time"]) for r in rows)
+    transfer = next(r for r in rows if r["income_type"] == "TRANSFER" and r["asset"] == "USDT")
+    assert transfer["income"] == "25000.00000000"
+
+
+def test_income_csv_to_stdout_is_the_export_format(run: Run, emu: EmulatorServer, tmp_path: Path) -> None:
+    since = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    result = run("income", "--since", since, "--symbol", "ETHUSDT", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    with _client(emu) as client:
+        records = list(client.usd_futures_api.history.iter_income(datetime.fromisoformat(since), symbol="ETHUSDT"))
+    expected = tmp_path / "expected.csv"
+    export(records, expected)
+    assert records and result.stdout == expected.read_text("utf-8")
+
+
+def test_income_jsonl(run: Run) -> None:
+    result = run("income", "--since", "2d", "--format", "jsonl", "--limit", "5")
+    assert result.exit_code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 5
+    assert list(lines[0]) == ["symbol", "income_type", "income", "asset", "time", "tran_id", "info", "trade_id"]
+    assert all(isinstance(r["income"], str) and r["time"].endswith("Z") for r in lines)
+
+
+def test_income_parquet(run: Run, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    target = tmp_path / "income.parquet"
+    result = run("income", "--since", "10d", "--format", "parquet", "-o", str(target))
+    assert result.exit_code == 0, result.stderr
+    table = pq.read_table(target)
+    assert re.fullmatch(rf"usdm: wrote {table.num_rows} income records to .*income\.parquet\n", result.stderr)
+    assert table.num_rows > 100 and str(table.schema.field("income").type) == "decimal128(38, 18)"
+    assert not (tmp_path / "income.parquet.part").exists()
+
+
+def test_income_parquet_needs_a_file_and_pyarrow(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    to_stdout = run("income", "--format", "parquet")
+    assert to_stdout.exit_code == 2 and "give -o FILE" in to_stdout.stderr
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    target = tmp_path / "income.parquet"
+    missing = run("income", "--format", "parquet", "-o", str(target))
+    assert missing.exit_code == 2, missing.stderr
+    assert "pyarrow" in missing.stderr and "binance-usdm[parquet]" in missing.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_income_json_matches_the_client(run_json: Json, emu: EmulatorServer) -> None:
@@ -74,28 +119,31 @@ def test_paging_small_pages_equals_one_big_page(emu: EmulatorServer) -> None:
     end = datetime.now(UTC)
     start = end - timedelta(days=10)
     with _client(emu) as client:
-        api = client.usd_futures_api.account
-        whole = api.get_income_history(start_time=start, end_time=end, limit=1000).unwrap()
-        pages: list[tuple[int, int]] = []
-        paged = list(paging.iter_income(api, start, end, page_size=37, on_page=lambda n, ms: pages.append((n, ms))))
+        whole = client.usd_futures_api.account.get_income_history(start_time=start, end_time=end, limit=1000).unwrap()
+        paged = list(client.usd_futures_api.history.iter_income(start, end, page_size=37))
     assert 37 < len(whole) < 1000
     assert [(r.tran_id, r.income_type) for r in paged] == [(r.tran_id, r.income_type) for r in whole]
-    assert len(pages) > len(whole) // 37 and pages[-1][0] == len(whole)
 
 
-def test_paging_keeps_records_sharing_a_millisecond_once(emu: EmulatorServer) -> None:
-    moment = int((datetime.now(UTC) - timedelta(days=1)).timestamp() * 1000) + 7
-    records = [{"incomeType": "CONTEST_REWARD", "income": f"{i}.5", "time": moment, "tranId": 700 + i}
-               for i in range(7)]
-    records += [{"incomeType": "CONTEST_REWARD", "income": "9", "time": moment + 5, "tranId": 800 + i}
-                for i in range(2)]
+def test_income_keeps_records_sharing_a_millisecond_once(run: Run, emu: EmulatorServer) -> None:
+    """Full pages (1000) that end inside a millisecond, and one millisecond with more than a page."""
+    first = int((datetime.now(UTC) - timedelta(days=2)).timestamp() * 1000)
+    times = [first + i for i in range(995)] + [first + 1000] * 10 + [first + 2000] * 1002 + [first + 3000] * 2
+    records = [{"incomeType": "CONTEST_REWARD", "income": "1.5", "time": t, "tranId": 50_000 + i}
+               for i, t in enumerate(times)]
     admin(emu, "/emulator/income", {"records": records})
-    start = datetime.fromtimestamp((moment - 60_000) / 1000, UTC)
-    end = datetime.fromtimestamp((moment + 60_000) / 1000, UTC)
-    with _client(emu) as client:
-        got = list(paging.iter_income(client.usd_futures_api.account, start, end,
-                                      income_type="CONTEST_REWARD", page_size=3))
-    assert [r.tran_id for r in got] == [700, 701, 702, 703, 704, 705, 706, 800, 801]
+    result = run("income", "--type", "CONTEST_REWARD", "--since", "3d", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    got = [int(r["tran_id"]) for r in csv.DictReader(io.StringIO(result.stdout))]
+    assert got == [50_000 + i for i in range(len(times))]
+
+
+def test_income_limit_stops_early(run: Run, emu: EmulatorServer) -> None:
+    result = run("income", "--since", "30d", "--limit", "3", "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    limited = [json.loads(line)["tran_id"] for line in result.stdout.splitlines()]
+    everything = run("income", "--since", "30d", "--format", "jsonl")
+    assert limited == [json.loads(line)["tran_id"] for line in everything.stdout.splitlines()[:3]]
 
 
 def test_margin_history(run: Run, run_json: Json) -> None:
@@ -104,10 +152,13 @@ def test_margin_history(run: Run, run_json: Json) -> None:
     assert rows[0]["time"].endswith("+00:00")
     empty = run("margin-history", "BTCUSDT")
     assert empty.exit_code == 0 and empty.stdout.strip() == "No margin changes for BTCUSDT."
-    too_long = run("margin-history", "ETHUSDT", "--since", "40d")  # Binance allows 30 days a query
-    assert too_long.exit_code == 1 and "error -4165" in too_long.stderr
-    too_long = run("margin-history", "ETHUSDT", "--since", "40d", "--until", "1d")  # caught before sending
-    assert too_long.exit_code == 2 and too_long.stderr.startswith("usdm: invalid --until:")
+    # Binance allows 30 days a query and keeps 30 days: longer windows are split, older days are empty
+    assert run_json("margin-history", "ETHUSDT", "--since", "40d") == run_json("margin-history", "ETHUSDT")
+    assert run_json("margin-history", "ETHUSDT", "--since", "40d", "--limit", "1") == rows[:1]
+    unknown = run("margin-history", "NOPEUSDT")
+    assert unknown.exit_code == 1 and "error -1121" in unknown.stderr
+    reversed_window = run("margin-history", "ETHUSDT", "--since", "1d", "--until", "2d")
+    assert reversed_window.exit_code == 2 and "is after --until" in reversed_window.stderr
 
 
 def test_download_transactions_to_file(run: Run, tmp_path: Path) -> None:
@@ -143,6 +194,17 @@ def test_download_timeout_then_resume_by_id(emu: EmulatorServer, run: Run, tmp_p
         assert target.read_text("utf-8").startswith("id,orderId,symbol")
 
 
+def test_download_quota_is_named(run: Run) -> None:
+    with EmulatorServer(download_delay_ms=0, weight_limit=10**9) as emu:  # a request weighs 1000
+        env = {"BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret}
+        args = ("--base-url", emu.base_url, "download", "trades", "--since", "7d", "--poll-interval", "0.05")
+        for _ in range(5):  # trades: five requests a month
+            assert run(*args, extra_env=env).exit_code == 0
+        refused = run(*args, extra_env=env)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("usdm: error -1000:") and "monthly quota of 5 requests" in refused.stderr
+
+
 def test_download_errors(run: Run) -> None:
     missing = run("download", "orders")
     assert missing.exit_code == 2 and "--since is required" in missing.stderr
@@ -150,6 +212,8 @@ def test_download_errors(run: Run) -> None:
     assert unknown.exit_code == 1 and "error -1130" in unknown.stderr
     too_long = run("download", "orders", "--since", "400d")
     assert too_long.exit_code == 2 and "invalid" in too_long.stderr
+    no_dir = run("download", "orders", "--since", "1d", "-o", "/nonexistent-dir/orders.csv")
+    assert no_dir.exit_code == 2 and no_dir.stderr.startswith("usdm: invalid --output:")
 
 
 def test_json_output_is_valid_for_history(run: Run) -> None:

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from binance_usdm.cli.main import cli
 from binance_usdm.cli.session import DEMO_NOTICE
 from binance_usdm.emulator import DEMO_API_KEY, EmulatorServer
-from tests.cli.helpers import SECRETS, Run, assert_no_secret, invoke
+from tests.cli.helpers import SECRETS, Run, admin, assert_no_secret, invoke
 
 Env = dict[str, str | None]
 
@@ -240,7 +241,8 @@ def test_entry_point_subprocess(emu: EmulatorServer, isolated_env: Env) -> None:
 
 
 def test_emulator_command_serves_until_terminated(isolated_env: Env) -> None:
-    proc = subprocess.Popen([*_usdm(), "emulator", "--port", "0", "--download-delay", "0.1"],
+    proc = subprocess.Popen([*_usdm(), "emulator", "--port", "0", "--download-delay", "0.1",
+                             "--income-retention-days", "120"],
                             env=_process_env(isolated_env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
@@ -252,6 +254,12 @@ def test_emulator_command_serves_until_terminated(isolated_env: Env) -> None:
         assert DEMO_API_KEY in key_line
         result = invoke(["--base-url", base_url, "balances", "--format", "json"], isolated_env)
         assert result.exit_code == 0 and json.loads(result.stdout)
+        old = datetime.now(UTC) - timedelta(days=100)  # kept: retention 120 days instead of 90
+        admin(base_url, "/emulator/income", {"records": [
+            {"incomeType": "TRANSFER", "income": "5", "asset": "USDT", "time": int(old.timestamp() * 1000)}]})
+        found = invoke(["--base-url", base_url, "income", "--type", "TRANSFER", "--since", "110d",
+                        "--until", "95d", "--format", "json"], isolated_env)
+        assert [r["income"] for r in json.loads(found.stdout)] == ["5.00000000"]
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)

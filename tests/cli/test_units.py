@@ -1,4 +1,4 @@
-"""Pieces of the CLI without a server: time parsing, rendering, progress, download polling."""
+"""Pieces of the CLI without a server: time parsing, rendering, progress, download display."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from decimal import Decimal
 import pytest
 
 from binance_usdm import models as m
-from binance_usdm.cli import paging, progress, render
+from binance_usdm.cli import cmd_history, progress, render
 from binance_usdm.cli.render import Column, Output, Table
+from binance_usdm.cli.session import describe
 from binance_usdm.cli.timeparse import parse_time
-from binance_usdm.enums import DownloadStatus, IncomeType
+from binance_usdm.downloads import DownloadProgress
+from binance_usdm.enums import IncomeType
+from binance_usdm.errors import DownloadQuotaExceeded
 
 NOW = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
 
@@ -124,31 +127,29 @@ def test_progress_rich_bar(capsys: pytest.CaptureFixture[str]) -> None:
     assert bar.completed == 10 and bar.total == 100
 
 
-def _link(status: str, url: str = "") -> m.DownloadLink:
-    return m.DownloadLink(download_id="1", status=DownloadStatus(status), url=url)
+def test_download_display_announces_the_id_then_switches_bars(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(progress, "has_rich", lambda: False)
+    monkeypatch.setattr(progress, "is_tty", lambda stream: True)
+    display = cmd_history._DownloadDisplay("trades", announce=True)
+    display(DownloadProgress("waiting", "77", waited=1.0))
+    display(DownloadProgress("waiting", "77", waited=3.0))
+    display(DownloadProgress("downloading", "77", 10, 100))
+    display(DownloadProgress("done", "77", 100, 100))
+    display.stop()
+    err = capsys.readouterr().err
+    assert err.count("download id 77 (resume with --id 77)") == 1
+    assert "\rwaiting for trades file 77 3s" in err and "\rfetching trades file 10/100 bytes" in err
+    assert err.endswith("\r\x1b[K")
 
 
-def test_wait_for_link_polls_until_ready() -> None:
-    answers = [_link("processing"), _link("processing"), _link("completed", "https://x/f.csv")]
-    sleeps: list[float] = []
-    ticks = iter(range(100))
-    ops = paging.DownloadOps(request=lambda s, e: m.DownloadId(download_id="1"), link=lambda i: answers.pop(0))
-    link = paging.wait_for_link(ops, "1", interval=2, timeout=60, sleep=sleeps.append,
-                                clock=lambda: float(next(ticks)))
-    assert link.url == "https://x/f.csv" and sleeps == [2, 2]
-
-
-def test_wait_for_link_times_out_with_the_id() -> None:
-    ops = paging.DownloadOps(request=lambda s, e: m.DownloadId(download_id="9"),
-                             link=lambda i: _link("processing"))
-    ticks = iter([0.0, 5.0, 10.0])
-    with pytest.raises(paging.DownloadFailed, match="resume with --id 9"):
-        paging.wait_for_link(ops, "9", interval=5, timeout=8, sleep=lambda s: None, clock=lambda: next(ticks))
-
-
-def test_open_url_refuses_other_schemes() -> None:
-    with pytest.raises(paging.DownloadFailed, match="refusing"):
-        paging.open_url("file:///etc/passwd")
+def test_quota_error_names_the_quota() -> None:
+    error = DownloadQuotaExceeded(-1000, "Request limit reached.", status_code=400, quota=5,
+                                  endpoint="GET /fapi/v1/trade/asyn")
+    assert describe(error) == (
+        "error -1000: Request limit reached. (the monthly quota of 5 requests is used up) (GET /fapi/v1/trade/asyn)"
+    )
 
 
 def test_importing_the_library_does_not_load_the_cli() -> None:

@@ -128,3 +128,13 @@ def err(answer: Answer, code: int, status: int = 400) -> str:
     assert answer.code == code, answer.body
     msg: str = answer.body["msg"]
     return msg
+
+
+def kept_transfers(client: Client, now: int, *ages_days: int) -> list[int]:
+    """Add a USDT transfer of each age (in days) before ``now``; the ages GET /fapi/v1/income still returns."""
+    day = 86_400_000
+    times = {now - age * day: age for age in ages_days}
+    records = [{"incomeType": "TRANSFER", "income": "5", "asset": "USDT", "time": t} for t in times]
+    ok(client.admin("/emulator/income", {"records": records}))
+    rows = ok(client.get("/fapi/v1/income", incomeType="TRANSFER", startTime=now - (max(ages_days) + 30) * day))
+    return [times[r["time"]] for r in rows if r["time"] in times]

@@ -6,7 +6,7 @@ import time
 
 from binance_usdm.emulator import EmulatorServer
 
-from .conftest import Client, err, ok
+from .conftest import Client, err, kept_transfers, ok
 
 DAY = 86_400_000
 
@@ -49,12 +49,15 @@ def test_income_rejections(emu: EmulatorServer, client: Client) -> None:
 
 
 def test_retention_three_months(emu: EmulatorServer, client: Client) -> None:
-    now = emu.clock.now_ms()
-    ok(client.admin("/emulator/income", {"records": [
-        {"incomeType": "TRANSFER", "income": "5", "asset": "USDT", "time": now - 100 * DAY},
-        {"incomeType": "TRANSFER", "income": "7", "asset": "USDT", "time": now - 80 * DAY}]}))
-    rows = ok(client.get("/fapi/v1/income", incomeType="TRANSFER", startTime=now - 120 * DAY))
-    assert [r["income"] for r in rows][:1] == ["7.00000000"]
+    assert kept_transfers(client, emu.clock.now_ms(), 100, 80) == [80]
+
+
+def test_retention_is_a_setting() -> None:
+    with EmulatorServer(income_retention_ms=400 * DAY) as emu:
+        client = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+        assert kept_transfers(client, emu.clock.now_ms(), 420, 380, 100) == [380, 100]
+        client.close()
+    assert emu.backend.income_retention_ms == 400 * DAY
 
 
 def test_bulk_generation_and_indexed_queries(emu: EmulatorServer, client: Client) -> None:

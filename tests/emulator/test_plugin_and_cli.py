@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
-from binance_usdm.emulator import DEMO_API_KEY, EmulatorServer
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
 
-from .conftest import Client, ok
+from .conftest import Client, kept_transfers, ok
 
 
 def test_fixture_serves_the_demo(usdm_emulator: EmulatorServer) -> None:
@@ -28,3 +29,22 @@ def test_cli_rejects_key_without_secret() -> None:
     r = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--api-key", "x"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "--api-secret" in r.stderr
+
+
+def test_cli_income_retention_days() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "binance_usdm.emulator", "--port", "0",
+                             "--income-retention-days", "120"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+        assert "emulator on http://" in banner, banner
+        c = Client(banner.rsplit(" ", 1)[1].strip(), DEMO_API_KEY, lambda: int(time.time() * 1000),
+                   secret=DEMO_API_SECRET)
+        assert kept_transfers(c, int(time.time() * 1000), 130, 100) == [100]
+        c.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    r = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--income-retention-days", "0"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "--income-retention-days must be positive" in r.stderr

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from time import monotonic
 from typing import Any, TypeVar
 
 from binance_usdm._http import AsyncHttpTransport
-from binance_usdm._http.types import AsyncTransport, HttpResponse
+from binance_usdm._http.types import AsyncTransport, HttpResponse, Timeouts
 from binance_usdm._wire import endpoints
 from binance_usdm._wire.clock import local_ms
 from binance_usdm._wire.config import ClientConfig
@@ -22,6 +23,8 @@ from binance_usdm.errors import (
     IpBannedError,
     OutcomeUnknownError,
     RateLimitError,
+    RequestTimeout,
+    ResponseParseError,
     ServerError,
     TimestampError,
     TransportError,
@@ -52,7 +55,11 @@ class AsyncCore:
         recv_window: int | None = None,
         weight: int | None = None,
     ) -> WebCallResult[R]:
-        """Run one operation and return its result (never raises for API or transport failures)."""
+        """Run one operation and return its result (never raises for API or transport failures).
+
+        ``timeouts.total`` bounds the call from its first send: every attempt, backoff, Retry-After
+        wait and time resync fits in it. A wait for the client's own weight budget comes before it.
+        """
         config = self.config
         policy = config.retry
         limiter = config.limiter
@@ -64,32 +71,38 @@ class AsyncCore:
         attempt = 0
         resynced = False
         maybe_applied = False
+        deadline = 0.0  # fixed once the weight budget admits the first attempt
         while True:
             # the budget is almost always there: only a refused reservation goes the slow way
             if limiter.reserve(weight) > 0:
-                refusal = await self._wait_for_budget(endpoint, weight)
+                refusal = await self._wait_for_budget(endpoint, weight, deadline)
                 if refusal is not None:
                     return _failure(endpoint, refusal)
+            if not deadline:
+                deadline = monotonic() + config.timeouts.total
             if signed and clock.claim_sync():
-                await self.sync_time()
+                await self.sync_time(deadline)
             request = build(
                 endpoint, params, api_key=config.api_key, signer=config.signer,
                 timestamp_ms=clock.timestamp_ms(), recv_window=recv_window,
             )
+            timeouts = _within(config.timeouts, deadline)
+            if timeouts is None:
+                return _failure(endpoint, _late(endpoint, config.timeouts.total))
             try:
-                response = await self.transport.send(request, config.timeouts)
+                response = await self.transport.send(request, timeouts)
             except TransportError as exc:
                 exc.endpoint = endpoint.label
-                may_resend = not exc.request_sent or endpoint.retry_safe
-                if attempt < policy.max_retries and may_resend:
-                    attempt += 1
-                    maybe_applied = maybe_applied or exc.request_sent
-                    _log.debug("%s failed (%s); retry %d", endpoint.label, exc.message, attempt)
-                    await asyncio.sleep(policy.delay(attempt))
-                    continue
                 if exc.request_sent and not endpoint.retry_safe:
                     return _failure(endpoint, _unknown_outcome(endpoint, exc.message))
-                return _failure(endpoint, exc)
+                delay = self._backoff(attempt, deadline)
+                if delay is None:
+                    return _failure(endpoint, exc)
+                attempt += 1
+                maybe_applied = maybe_applied or exc.request_sent
+                _log.debug("%s failed (%s); retry %d in %.2f s", endpoint.label, exc.message, attempt, delay)
+                await asyncio.sleep(delay)
+                continue
             limiter.observe(response.headers)
             result = parse(endpoint, response)
             if _log.isEnabledFor(logging.DEBUG):
@@ -99,43 +112,54 @@ class AsyncCore:
                 return result
             if isinstance(error, TimestampError) and not resynced and signed:
                 resynced = True
-                await self.sync_time()
+                await self.sync_time(deadline)
                 continue
             if isinstance(error, RateLimitError):
                 self._hold(error)
                 wait = error.retry_after or 0.0
                 if (
                     not isinstance(error, IpBannedError)
+                    and config.rate_limit == "wait"
                     and attempt < policy.max_retries
                     and wait <= policy.max_retry_after
+                    and monotonic() + wait < deadline
                 ):
                     attempt += 1
                     continue  # a 429 was refused before execution: resending is safe
                 return result
-            if isinstance(error, ServerError):
-                if endpoint.retry_safe and attempt < policy.max_retries:
-                    attempt += 1
-                    maybe_applied = True
-                    await asyncio.sleep(policy.delay(attempt))
-                    continue
-                if not endpoint.retry_safe and not isinstance(error, OutcomeUnknownError):
+            if isinstance(error, ServerError | ResponseParseError):  # the answer was lost or garbled
+                if not endpoint.retry_safe:
+                    if isinstance(error, OutcomeUnknownError):
+                        return result
                     return _failure(endpoint, _unknown_outcome(endpoint, error.message), response)
-                return result
+                maybe_applied = True
+                delay = self._backoff(attempt, deadline)
+                if delay is None:
+                    return result
+                attempt += 1
+                _log.debug("%s failed (%s); retry %d in %.2f s", endpoint.label, error.message, attempt, delay)
+                await asyncio.sleep(delay)
+                continue
             if maybe_applied and isinstance(error, ApiError) and error.code in endpoint.already_applied:
                 # an earlier attempt that looked lost did apply the setting
                 return _success(endpoint, endpoint.parse(_ACK_BODY), response)
             return result
 
-    async def sync_time(self) -> None:
-        """Measure the offset to the server's clock (kept as it was if the server does not answer)."""
+    async def sync_time(self, deadline: float = 0.0) -> None:
+        """Measure the offset to the server's clock (kept as it was if the server does not answer).
+        ``deadline`` (``time.monotonic()``): the end of the call that needs it."""
         config = self.config
-        await self._wait_for_budget(endpoints.SERVER_TIME, endpoints.SERVER_TIME.weight)
+        timeouts = _within(config.timeouts, deadline) if deadline else config.timeouts
+        if timeouts is None or await self._wait_for_budget(
+                endpoints.SERVER_TIME, endpoints.SERVER_TIME.weight, deadline):
+            config.clock.invalidate()
+            return
         request = build(
             endpoints.SERVER_TIME, [], api_key=None, signer=None, timestamp_ms=0, recv_window=None
         )
         sent = local_ms()
         try:
-            response = await self.transport.send(request, config.timeouts)
+            response = await self.transport.send(request, timeouts)
         except TransportError as exc:
             _log.debug("server time sync failed: %s", exc.message)
             config.clock.invalidate()
@@ -148,6 +172,14 @@ class AsyncCore:
         else:
             config.clock.record(result.data, sent, received)
 
+    def _backoff(self, attempt: int, deadline: float) -> float | None:
+        """The pause before the next retry; None when no retry is left or it would end past the deadline."""
+        policy = self.config.retry
+        if attempt >= policy.max_retries:
+            return None
+        delay = policy.delay(attempt + 1)
+        return delay if monotonic() + delay < deadline else None
+
     def _hold(self, error: RateLimitError) -> None:
         """Stop sending until a 429's Retry-After or a 418's ban has passed."""
         seconds = error.retry_after
@@ -156,7 +188,8 @@ class AsyncCore:
         self.config.limiter.block_for(seconds if seconds is not None else 60.0)
         self._ban = error if isinstance(error, IpBannedError) else None
 
-    async def _wait_for_budget(self, endpoint: Endpoint[Any], weight: int) -> BinanceError | None:
+    async def _wait_for_budget(self, endpoint: Endpoint[Any], weight: int, deadline: float) -> BinanceError | None:
+        """Reserve ``weight``, waiting (rate_limit "wait") unless the wait would pass ``deadline`` (0: none)."""
         limiter = self.config.limiter
         while True:
             delay = limiter.reserve(weight)
@@ -168,17 +201,39 @@ class AsyncCore:
                     ban.code, f"{ban.msg} (no request sent while the ban lasts)", status_code=ban.status_code,
                     retry_after=limiter.blocked_for, banned_until=ban.banned_until, endpoint=endpoint.label,
                 )
-            if self.config.rate_limit == "fail" or delay > _LONGEST_BUDGET_WAIT:
-                return ClientRateLimitError(
-                    f"request weight budget exhausted ({limiter.used}/{limiter.limit} this minute); "
-                    f"retry in {delay:.1f} s",
-                    retry_after=delay, endpoint=endpoint.label,
-                )
+            if (
+                self.config.rate_limit == "fail"
+                or delay > _LONGEST_BUDGET_WAIT
+                or (deadline and monotonic() + delay >= deadline)
+            ):
+                if limiter.blocked_for > 0:
+                    why = f"calls are held after a 429 (Retry-After); retry in {delay:.1f} s"
+                else:
+                    why = (f"request weight budget exhausted ({limiter.used}/{limiter.limit} this minute); "
+                           f"retry in {delay:.1f} s")
+                return ClientRateLimitError(why, retry_after=delay, endpoint=endpoint.label)
             _log.debug("%s waits %.2f s for request weight", endpoint.label, delay)
             await asyncio.sleep(delay)
 
     async def aclose(self) -> None:
         await self.transport.aclose()
+
+
+def _within(timeouts: Timeouts, deadline: float) -> Timeouts | None:
+    """``timeouts`` with ``total`` cut to what is left before ``deadline``; None when nothing is left."""
+    left = deadline - monotonic()
+    if left <= 0:
+        return None
+    if left > timeouts.total - 0.001:  # the call has just started: the configured deadlines apply as they are
+        return timeouts
+    return Timeouts(timeouts.connect, timeouts.read, left)
+
+
+def _late(endpoint: Endpoint[Any], total: float) -> RequestTimeout:
+    return RequestTimeout(
+        f"no time left to send the request within the total timeout of {total:g} s",
+        request_sent=False, endpoint=endpoint.label,
+    )
 
 
 def _unknown_outcome(endpoint: Endpoint[Any], cause: str) -> OutcomeUnknownError:

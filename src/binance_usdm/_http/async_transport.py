@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ssl
 from collections import deque
 from collections.abc import Callable
@@ -282,6 +283,9 @@ class AsyncHttpTransport:
             try:
                 response = await conn.start(data, now, deadline, timeouts)
             except _StaleConnection:
+                if not request.idempotent:  # it may have run before the reset: never send it twice
+                    reset = ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
+                    raise _errors.recv_failed(self._authority, reset) from None
                 conn = await self._connect(loop, deadline, timeouts)
                 response = await conn.start(data, loop.time(), deadline, timeouts)
         except BaseException:

@@ -130,11 +130,11 @@ class SyncHttpTransport:
         reused = conn.reader.status != 0
         try:
             try:
-                response = self._exchange(conn, data, deadline, timeouts, reused)
+                response = self._exchange(conn, data, deadline, timeouts, reused, request.idempotent)
             except _StaleConnection:
                 conn.close()
                 conn = self._connect(deadline, timeouts)
-                response = self._exchange(conn, data, deadline, timeouts, False)
+                response = self._exchange(conn, data, deadline, timeouts, False, request.idempotent)
         except BaseException:
             conn.close()
             self._drop_slot()
@@ -280,7 +280,11 @@ class SyncHttpTransport:
             raise _errors.proxy_refused(authority, status)
 
     # one exchange ------------------------------------------------------------------------------
-    def _exchange(self, conn: _Conn, data: bytes, deadline: float, timeouts: Timeouts, reused: bool) -> HttpResponse:
+    def _exchange(
+        self, conn: _Conn, data: bytes, deadline: float, timeouts: Timeouts, reused: bool, idempotent: bool
+    ) -> HttpResponse:
+        """One request/response. A reused connection found dead raises ``_StaleConnection`` (resend on a
+        new one) when the send failed, and also on a reset before any answer if ``idempotent``."""
         sock = conn.sock
         reader = conn.reader
         reader.reset()
@@ -316,7 +320,7 @@ class SyncHttpTransport:
             except _TLS_EOF:
                 chunk = b""
             except ConnectionResetError as exc:
-                if reused and not reader.received:
+                if reused and idempotent and not reader.received:
                     raise _StaleConnection from None
                 raise _errors.recv_failed(self._authority, exc) from None
             except OSError as exc:

@@ -17,12 +17,17 @@ class Timeouts:
 
 @dataclass(slots=True)
 class HttpRequest:
-    """One request, already encoded. ``target`` is the path plus query string (``/fapi/v1/x?a=1``)."""
+    """One request, already encoded. ``target`` is the path plus query string (``/fapi/v1/x?a=1``).
+
+    ``idempotent=False``: the transport never sends it a second time, not even when a pooled
+    connection turns out to have been reset (the server may have run it before resetting).
+    """
 
     method: str
     target: str
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    idempotent: bool = True
 
 
 @dataclass(slots=True)

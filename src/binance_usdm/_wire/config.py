@@ -98,6 +98,7 @@ class ClientConfig:
         if weight_limit <= 0:
             raise ValidationError("weight_limit", f"must be positive, got {weight_limit}")
         url = (base_url or (TESTNET_URL if testnet else LIVE_URL)).rstrip("/")
+        clock = ServerClock(auto_sync=auto_time_sync, sync_interval=time_sync_interval)
         if not url.startswith(("http://", "https://")):
             raise ValidationError("base_url", f"must start with http:// or https://, got {url!r}")
         return cls(
@@ -110,8 +111,8 @@ class ClientConfig:
             rate_limit=rate_limit,
             proxy=proxy,
             ssl_context=ssl_context,
-            clock=ServerClock(auto_sync=auto_time_sync, sync_interval=time_sync_interval),
-            limiter=WeightLimiter(weight_limit),
+            clock=clock,
+            limiter=WeightLimiter(weight_limit, clock.now),
         )
 
     def describe(self) -> str:

@@ -1,15 +1,16 @@
 """Client-side request-weight budget, fed by endpoint weights and ``X-MBX-USED-WEIGHT-1M``.
 
-Binance counts weight per IP per calendar minute (default limit 2400). The limiter reserves an
-endpoint's weight before sending and learns the server's count from each answer, so concurrent calls
-share one budget. After a 429/418 it holds every call until the Retry-After / ban time has passed.
+Binance counts weight per IP per calendar minute of its own clock (default limit 2400). The limiter
+reserves an endpoint's weight before sending and learns the server's count from each answer, so
+concurrent calls share one budget; its minutes follow the server's clock when given one. After a
+429/418 it holds every call until the Retry-After / ban time has passed.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 DEFAULT_WEIGHT_LIMIT = 2400
 
@@ -17,10 +18,12 @@ DEFAULT_WEIGHT_LIMIT = 2400
 class WeightLimiter:
     """Decides how long a call must wait before its weight fits the current minute's budget."""
 
-    __slots__ = ("_blocked_until", "_lock", "_minute", "_used", "limit")
+    __slots__ = ("_blocked_until", "_lock", "_minute", "_now", "_used", "limit")
 
-    def __init__(self, limit: int = DEFAULT_WEIGHT_LIMIT) -> None:
+    def __init__(self, limit: int = DEFAULT_WEIGHT_LIMIT, now: Callable[[], float] = time.time) -> None:
+        """``now``: the clock whose minutes the server counts in (epoch seconds)."""
         self.limit = limit
+        self._now = now
         self._minute = 0
         self._used = 0
         self._blocked_until = 0.0
@@ -29,11 +32,11 @@ class WeightLimiter:
     @property
     def used(self) -> int:
         """Weight counted in the current minute (own reservations and the server's figure)."""
-        return self._used if self._minute == int(time.time() // 60) else 0
+        return self._used if self._minute == int(self._now() // 60) else 0
 
     def reserve(self, weight: int) -> float:
         """Reserve ``weight`` now and return 0.0, or return the seconds to wait before trying again."""
-        now = time.time()
+        now = self._now()
         with self._lock:
             if now < self._blocked_until:
                 return self._blocked_until - now
@@ -51,7 +54,7 @@ class WeightLimiter:
         if value is None or not value.isdigit():
             return
         server_used = int(value)
-        minute = int(time.time() // 60)
+        minute = int(self._now() // 60)
         with self._lock:
             if minute != self._minute:
                 self._minute, self._used = minute, server_used
@@ -61,9 +64,9 @@ class WeightLimiter:
     def block_for(self, seconds: float) -> None:
         """Hold every call for ``seconds`` (Retry-After of a 429, or a 418 ban)."""
         with self._lock:
-            self._blocked_until = max(self._blocked_until, time.time() + seconds)
+            self._blocked_until = max(self._blocked_until, self._now() + seconds)
 
     @property
     def blocked_for(self) -> float:
         """Seconds left before calls may be sent again (0 when not blocked)."""
-        return max(0.0, self._blocked_until - time.time())
+        return max(0.0, self._blocked_until - self._now())

@@ -94,7 +94,7 @@ def build(
         query = f"{query}&{tail}" if query else tail
         query = f"{query}&signature={signer.sign(query.encode())}"
     target = f"{endpoint.path}?{query}" if query else endpoint.path
-    return HttpRequest(endpoint.method, target, headers, b"")
+    return HttpRequest(endpoint.method, target, headers, b"", endpoint.retry_safe)
 
 
 def redact(target: str) -> str:

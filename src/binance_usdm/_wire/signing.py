@@ -12,7 +12,6 @@ import hmac
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import quote
 
 from binance_usdm.errors import ValidationError
 
@@ -64,22 +63,31 @@ class HmacSigner:
         return "HmacSigner(<secret hidden>)"
 
 
+# base64's only characters that are not URL-safe, percent-encoded as ``quote(..., safe="")`` does
+_URL_SAFE_B64 = str.maketrans({"+": "%2B", "/": "%2F", "=": "%3D"})
+
+
+def _url_b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode().translate(_URL_SAFE_B64)
+
+
 class RsaSigner:
     """RSA PKCS#1 v1.5 over SHA-256; base64 then URL-encoded."""
 
     kind = "RSA"
-    __slots__ = ("_key",)
+    __slots__ = ("_algorithm", "_key", "_padding")
 
     def __init__(self, key: object) -> None:
-        self._key = key
-
-    def sign(self, payload: bytes) -> str:
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-        assert isinstance(self._key, rsa.RSAPrivateKey)
-        raw = self._key.sign(payload, padding.PKCS1v15(), hashes.SHA256())
-        return quote(base64.b64encode(raw).decode(), safe="")
+        assert isinstance(key, rsa.RSAPrivateKey)
+        self._key = key
+        self._padding = padding.PKCS1v15()
+        self._algorithm = hashes.SHA256()
+
+    def sign(self, payload: bytes) -> str:
+        return _url_b64(self._key.sign(payload, self._padding, self._algorithm))
 
     def __repr__(self) -> str:
         return "RsaSigner(<private key hidden>)"
@@ -92,13 +100,13 @@ class Ed25519Signer:
     __slots__ = ("_key",)
 
     def __init__(self, key: object) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+
+        assert isinstance(key, ed25519.Ed25519PrivateKey)
         self._key = key
 
     def sign(self, payload: bytes) -> str:
-        from cryptography.hazmat.primitives.asymmetric import ed25519
-
-        assert isinstance(self._key, ed25519.Ed25519PrivateKey)
-        return quote(base64.b64encode(self._key.sign(payload)).decode(), safe="")
+        return _url_b64(self._key.sign(payload))
 
     def __repr__(self) -> str:
         return "Ed25519Signer(<private key hidden>)"

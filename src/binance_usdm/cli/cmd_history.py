@@ -1,23 +1,26 @@
-"""History commands: income (every page of a window), margin-history, download (async files)."""
+"""History commands: income (every record of a window), margin-history, download (async files).
+
+They run on the library's history layer (``client.usd_futures_api.history``) and its exports
+(``binance_usdm.export``)."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 import click
 from click.shell_completion import CompletionItem
 
 from binance_usdm import models as m
-from binance_usdm.cli import paging
+from binance_usdm._sync.account import MARGIN_HISTORY_MAX_SPAN, MAX_INCOME_LIMIT
 from binance_usdm.cli.cmd_read import signed
 from binance_usdm.cli.options import SYMBOL, format_option, pass_session
 from binance_usdm.cli.progress import Progress
@@ -30,16 +33,25 @@ from binance_usdm.cli.render import (
     fmt_time,
     is_tty,
     iso,
-    write_csv,
     write_json_array,
 )
-from binance_usdm.cli.session import CommandError, Session
+from binance_usdm.cli.session import CommandError, CommandUsageError, Session
 from binance_usdm.cli.timeparse import TIME
+from binance_usdm.downloads import DownloadProgress
 from binance_usdm.enums import IncomeType, MarginChangeDirection
+from binance_usdm.errors import DownloadTimeout
+from binance_usdm.export import Format as ExportFormat
+from binance_usdm.export import open_writer
 from binance_usdm.models._base import to_ms
 
 DEFAULT_WINDOW = timedelta(days=7)
-INCOME_CSV_HEADER = ("time", "symbol", "income_type", "income", "asset", "tran_id", "trade_id", "info")
+DOWNLOAD_KINDS = ("orders", "trades", "transactions")
+#: Longest wait between two status checks of a download.
+MAX_POLL_INTERVAL = 60.0
+#: Records between two progress updates (one full page).
+PROGRESS_EVERY = MAX_INCOME_LIMIT
+#: ``--format`` values written by ``binance_usdm.export``.
+EXPORT_FORMATS: dict[str, ExportFormat] = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}
 
 
 def _complete_income_type(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
@@ -55,22 +67,26 @@ def _window(since: datetime | None, until: datetime | None, default: timedelta) 
 
 
 @contextmanager
+def _written(path: Path) -> Iterator[Path]:
+    """Where to write ``path``: ``path.part``, renamed once complete and removed on failure."""
+    part = path.with_name(path.name + ".part")
+    try:
+        yield part
+        os.replace(part, path)
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        part.unlink(missing_ok=True)
+
+
+@contextmanager
 def _text_output(path: Path | None) -> Iterator[IO[str]]:
-    """stdout, or ``path`` written via ``path.part`` and renamed once complete."""
+    """stdout, or ``path`` written via ``path.part``."""
     if path is None:
         yield sys.stdout
         return
-    part = path.with_name(path.name + ".part")
-    try:
-        with part.open("w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.replace(part, path)
-    except OSError as exc:
-        part.unlink(missing_ok=True)
-        raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
+    with _written(path) as part, part.open("w", encoding="utf-8", newline="") as stream:
+        yield stream
 
 
 # --- income -------------------------------------------------------------------------------------
@@ -79,11 +95,14 @@ Examples:
   usdm income                                  # the last 7 days
   usdm income --type FUNDING_FEE --since 30d
   usdm income --since 2024-05-01 --until 2024-06-01 --format csv -o income.csv
+  usdm income --since 90d --format parquet -o income.parquet
   usdm income --symbol BTCUSDT --format json | jq length
 
 \b
 --since/--until take ISO dates or datetimes (UTC unless an offset is
 given) or ages before now: 90m, 12h, 7d, 2w.
+csv, jsonl and parquet have one column per field (exact decimals,
+ISO-8601 UTC times); parquet needs -o and pyarrow (the 'parquet' extra).
 Binance keeps three months of income history.
 """
 
@@ -95,7 +114,8 @@ Binance keeps three months of income history.
 @click.option("--since", type=TIME, help="Start of the window (default: 7 days before --until).")
 @click.option("--until", type=TIME, help="End of the window (default: now).")
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after this many records.")
-@format_option("table", "json", "csv", help="Output format: table (default), json or csv.")
+@format_option("table", "json", "csv", "jsonl", "parquet",
+               help="Output format: table (default), json, csv, jsonl (JSON lines) or parquet.")
 @click.option("-o", "--output", "path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout.")
 @pass_session
@@ -109,33 +129,55 @@ def income(
     a terminal. The table ends with totals per income type and asset.
     """
     start, end = _window(since, until, DEFAULT_WINDOW)
-    kind = None if income_type is None else income_type.strip().upper()
-    api = session.account
     chosen = session.format(fmt)
+    if chosen == "parquet" and path is None:
+        raise click.UsageError("--format parquet writes a file: give -o FILE")
+    records: Iterator[m.IncomeRecord] = session.history.iter_income(
+        start, end, symbol=symbol, income_type=None if income_type is None else income_type.strip().upper(),
+        page_size=min(limit or MAX_INCOME_LIMIT, MAX_INCOME_LIMIT),
+    )
+    records = islice(records, limit)
     with Progress("income", total=max(to_ms(end) - to_ms(start), 1)) as progress:
-
-        def on_page(count: int, covered_ms: int) -> None:
-            progress.update(completed=covered_ms, description=f"income: {count} records")
-
-        records: Iterator[m.IncomeRecord] = paging.iter_income(
-            api, start, end, symbol=symbol, income_type=kind, on_page=on_page
-        )
-        if limit is not None:
-            records = itertools.islice(records, limit)
-        with _text_output(path) as stream:
-            if chosen == "json":
-                count = write_json_array(stream, records)
-            elif chosen == "csv":
-                count = write_csv(stream, INCOME_CSV_HEADER, (
-                    (r.time, r.symbol, r.income_type, r.income, r.asset, r.tran_id, r.trade_id, r.info)
-                    for r in records
-                ))
-            else:
-                rows = list(records)
-                count = len(rows)
-                _income_table(Output(stream=stream, fancy=None if path is None else False), rows, start, end)
+        if progress.enabled:
+            records = _tracked(records, progress, to_ms(start))
+        exported = EXPORT_FORMATS.get(chosen)
+        if exported is not None:
+            count = _export(records, exported, path)
+        else:
+            with _text_output(path) as stream:
+                if chosen == "json":
+                    count = write_json_array(stream, records)
+                else:
+                    rows = list(records)
+                    count = len(rows)
+                    _income_table(Output(stream=stream, fancy=None if path is None else False), rows, start, end)
     if path is not None:
         click.echo(f"usdm: wrote {count} income records to {path}", err=True)
+
+
+def _tracked(records: Iterable[m.IncomeRecord], progress: Progress, start_ms: int) -> Iterator[m.IncomeRecord]:
+    """``records``, moving ``progress`` through the window every ``PROGRESS_EVERY`` records."""
+    for count, record in enumerate(records, 1):
+        if count % PROGRESS_EVERY == 0:
+            progress.update(completed=record.time.to_ms() - start_ms, description=f"income: {count} records")
+        yield record
+
+
+def _export(records: Iterable[m.IncomeRecord], fmt: ExportFormat, path: Path | None) -> int:
+    """Write ``records`` with ``binance_usdm.export`` (csv, jsonl or parquet) to ``path`` or stdout."""
+    if path is None:
+        return _export_to(sys.stdout, records, fmt)
+    with _written(path) as part:
+        return _export_to(part, records, fmt)
+
+
+def _export_to(destination: Path | IO[str], records: Iterable[m.IncomeRecord], fmt: ExportFormat) -> int:
+    try:
+        writer = open_writer(destination, fmt, record_type=m.IncomeRecord)
+    except ImportError as exc:  # pyarrow, for parquet
+        raise CommandUsageError(str(exc)) from None
+    with writer:
+        return writer.write_all(records)
 
 
 def _income_table(out: Output, rows: list[m.IncomeRecord], start: datetime, end: datetime) -> None:
@@ -169,7 +211,7 @@ Examples:
   usdm margin-history ETHUSDT --type add --since 7d
 
 \b
-Binance keeps 30 days; one query spans at most 30 days.
+Binance keeps 30 days of margin changes.
 """
 
 
@@ -177,22 +219,24 @@ Binance keeps 30 days; one query spans at most 30 days.
 @click.argument("symbol", type=SYMBOL)
 @click.option("--type", "direction", type=click.Choice(["add", "reduce"], case_sensitive=False),
               help="Only additions or only reductions.")
-@click.option("--since", type=TIME, help="Start of the window.")
-@click.option("--until", type=TIME, help="End of the window.")
-@click.option("--limit", type=click.IntRange(1, 1000), help="At most this many records.")
+@click.option("--since", type=TIME, help="Start of the window (default: 30 days before --until).")
+@click.option("--until", type=TIME, help="End of the window (default: now).")
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after this many records.")
 @format_option()
 @pass_session
 def margin_history(
     session: Session, symbol: str, direction: str | None, since: datetime | None, until: datetime | None,
     limit: int | None, fmt: str | None,
 ) -> None:
-    """Isolated position-margin changes of SYMBOL (your adjustments and those made by trades)."""
+    """Isolated position-margin changes of SYMBOL (your adjustments and those made by trades).
+
+    Every change of the window is fetched, oldest first, 30 days per request.
+    """
     kind = None
     if direction is not None:
         kind = MarginChangeDirection.ADD if direction.lower() == "add" else MarginChangeDirection.REDUCE
-    if since is not None and until is not None and since > until:
-        raise click.BadParameter("--since is after --until", param_hint="--since")
-    rows = session.account.get_margin_change_history(symbol, kind, since, until, limit).unwrap()
+    start, end = _window(since, until, MARGIN_HISTORY_MAX_SPAN)
+    rows = list(islice(session.history.iter_margin_changes(symbol, start, end, type=kind), limit))
     out = session.output()
     if session.format(fmt) == "json":
         out.json(rows)
@@ -227,16 +271,16 @@ Binance prepares the file asynchronously (it can take minutes) and limits reques
 
 
 @click.command("download", epilog=DOWNLOAD_EPILOG)
-@click.argument("kind", type=click.Choice(paging.KINDS, case_sensitive=False))
+@click.argument("kind", type=click.Choice(DOWNLOAD_KINDS, case_sensitive=False))
 @click.option("--since", type=TIME, help="Start of the window (required unless --id).")
 @click.option("--until", type=TIME, help="End of the window (default: now).")
 @click.option("--id", "download_id", metavar="DOWNLOAD_ID", help="Wait for an earlier request instead.")
 @click.option("-o", "--output", "path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the CSV to this file instead of stdout.")
 @click.option("--poll-interval", type=click.FloatRange(min=0.05), default=2.0, show_default=True,
-              help="Seconds between status checks.")
+              help=f"Seconds before the first status check; the wait doubles up to {MAX_POLL_INTERVAL:g} s.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=1800.0, show_default=True,
-              help="Give up waiting after this many seconds.")
+              help="Give up waiting after this many seconds (then resume with --id).")
 @pass_session
 def download(
     session: Session, kind: str, since: datetime | None, until: datetime | None, download_id: str | None,
@@ -249,41 +293,64 @@ def download(
     """
     if download_id is None and since is None:
         raise click.UsageError("--since is required (or --id to wait for an earlier request)")
-    ops = paging.download_ops(session.account, kind.lower())
-    tty = is_tty(sys.stderr)
-    if download_id is None:
-        assert since is not None
-        start, end = _window(since, until, DEFAULT_WINDOW)
-        download_id = ops.request(start, end).download_id
-        if tty:
-            click.echo(f"usdm: download id {download_id} (resume with --id {download_id})", err=True)
-    with Progress(f"waiting for {kind} file {download_id}") as progress:
-        try:
-            link = paging.wait_for_link(
-                ops, download_id, interval=poll_interval, timeout=timeout,
-                on_poll=lambda waited: progress.update(completed=waited),
-            )
-        except paging.DownloadFailed as exc:
-            raise CommandError(str(exc)) from None
-    with Progress(f"fetching {kind} file", unit="bytes") as progress:
-
-        def on_bytes(done: int, total: int | None) -> None:
-            progress.update(completed=done, total=total)
-
-        try:
-            if path is None:
-                size = paging.stream_url(link.url, _stdout_bytes(), on_bytes=on_bytes)
-            else:
-                size = paging.stream_to_file(link.url, path, on_bytes=on_bytes)
-        except paging.DownloadFailed as exc:
-            raise CommandError(str(exc)) from None
-        except OSError as exc:
-            raise CommandError(f"cannot write {path}: {exc.strerror or exc}") from None
+    history = session.history
+    display = _DownloadDisplay(kind.lower(), announce=download_id is None and is_tty(sys.stderr))
+    destination = path if path is not None else _stdout_bytes()
+    polling = {"poll_interval": poll_interval, "max_poll_interval": max(poll_interval, MAX_POLL_INTERVAL),
+               "timeout": timeout}
+    try:
+        if download_id is None:
+            start, end = _window(since, until, DEFAULT_WINDOW)
+            result = history.download(kind, start, end, destination, progress=display, **polling)
+        else:
+            result = history.fetch_download(kind, download_id, destination, progress=display, **polling)
+    except DownloadTimeout as exc:
+        raise CommandError(
+            f"download {exc.download_id} not ready after {timeout:g} s; resume with --id {exc.download_id}"
+        ) from None
+    except OSError as exc:
+        raise CommandError(f"cannot write {path or 'stdout'}: {exc.strerror or exc}") from None
+    finally:
+        display.stop()
     if path is not None:
-        click.echo(f"usdm: wrote {size} bytes to {path}", err=True)
+        click.echo(f"usdm: wrote {result.size} bytes to {path}", err=True)
 
 
-def _stdout_bytes() -> IO[bytes]:
+class _DownloadDisplay:
+    """The library's download progress on stderr: the new download's id (on a terminal), a spinner
+    while Binance prepares the file, then a byte counter."""
+
+    def __init__(self, kind: str, *, announce: bool) -> None:
+        self._kind = kind
+        self._announce = announce
+        self._stage = ""
+        self._bar: Progress | None = None
+
+    def __call__(self, event: DownloadProgress) -> None:
+        if self._announce:
+            self._announce = False
+            click.echo(f"usdm: download id {event.download_id} (resume with --id {event.download_id})", err=True)
+        if event.stage != self._stage:
+            self.stop()
+            self._stage = event.stage
+            if event.stage == "waiting":
+                self._bar = Progress(f"waiting for {self._kind} file {event.download_id}", unit="s").start()
+            elif event.stage == "downloading":
+                self._bar = Progress(f"fetching {self._kind} file", unit="bytes").start()
+        if self._bar is not None:
+            if event.stage == "waiting":
+                self._bar.update(completed=event.waited)
+            else:
+                self._bar.update(completed=event.bytes_done, total=event.bytes_total)
+
+    def stop(self) -> None:
+        """Remove the bar drawn last."""
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def _stdout_bytes() -> BinaryIO:
     sys.stdout.flush()
     return sys.stdout.buffer
 

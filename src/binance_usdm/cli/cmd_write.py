@@ -61,16 +61,13 @@ def margin_type(session: Session, symbol: str, margin_type: str, fmt: str | None
 def position_mode(session: Session, mode: str | None, fmt: str | None) -> None:
     """Show the position mode, or set it: hedge (LONG and SHORT sides) or one-way, for every symbol."""
     api = session.account
-    out = session.output()
     if mode is None:
         dual = api.get_position_mode().unwrap().dual_side_position
     else:
         dual = mode.lower() == "hedge"
         api.modify_position_mode(dual).unwrap()
-    if session.format(fmt) == "json":
-        out.json({"position_mode": _mode_name(dual), "dual_side_position": dual})
-        return
-    out.echo(f"Position mode: {_mode_name(dual)}" if mode is None else f"Position mode set to {_mode_name(dual)}")
+    _report_mode(session, fmt, "Position mode", _mode_name(dual), mode is not None,
+                 {"position_mode": _mode_name(dual), "dual_side_position": dual})
 
 
 @click.command("multi-assets", epilog="\b\nExamples:\n  usdm multi-assets        # show\n"
@@ -81,17 +78,23 @@ def position_mode(session: Session, mode: str | None, fmt: str | None) -> None:
 def multi_assets(session: Session, state: str | None, fmt: str | None) -> None:
     """Show Multi-Assets mode, or turn it on or off (off: Single-Asset mode), for every symbol."""
     api = session.account
-    out = session.output()
     if state is None:
         enabled = api.get_multi_assets_mode().unwrap().multi_assets_margin
     else:
         enabled = state.lower() == "on"
         api.set_multi_assets_mode(enabled).unwrap()
+    _report_mode(session, fmt, "Multi-assets mode", _multi_name(enabled), state is not None,
+                 {"multi_assets_margin": enabled})
+
+
+def _report_mode(session: Session, fmt: str | None, label: str, name: str, changed: bool,
+                 data: dict[str, object]) -> None:
+    """Print an account-wide mode after showing (``changed`` False) or setting it."""
+    out = session.output()
     if session.format(fmt) == "json":
-        out.json({"multi_assets_margin": enabled})
+        out.json(data)
         return
-    name = _multi_name(enabled)
-    out.echo(f"Multi-assets mode: {name}" if state is None else f"Multi-assets mode set to {name}")
+    out.echo(f"{label} set to {name}" if changed else f"{label}: {name}")
 
 
 @click.command("position-margin", epilog="\b\nExamples:\n  usdm position-margin ETHUSDT add 100\n"

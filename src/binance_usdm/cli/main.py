@@ -84,7 +84,7 @@ SHORT_HELP = {
     "multi-assets": "Show or set Multi-Assets mode.",
     "position-margin": "Add or remove isolated position margin.",
     "listen-key": "Start, keep alive or close a user-stream listen key.",
-    "income": "Income history of a time window (table, JSON or CSV).",
+    "income": "Income history of a time window (table, JSON, CSV, JSON lines, Parquet).",
     "margin-history": "Isolated position-margin changes of a symbol.",
     "download": "Download order, trade or transaction history as CSV.",
 }
@@ -180,8 +180,11 @@ Examples:
               help="RSA or Ed25519 public key (PEM) for --api-key.")
 @click.option("--download-delay", type=click.FloatRange(min=0), default=3.0, show_default=True,
               help="Seconds until a requested history file is ready.")
+@click.option("--income-retention-days", type=click.FloatRange(min=0, min_open=True), metavar="N",
+              help="Days of income history kept (default 90: Binance keeps three months).")
 def emulator(host: str, port: int, scenario: Path | None, state: Path | None, api_key: str | None,
-             api_secret: str | None, public_key: Path | None, download_delay: float) -> None:
+             api_secret: str | None, public_key: Path | None, download_delay: float,
+             income_retention_days: float | None) -> None:
     """Run the local Binance USD-M emulator in the foreground until Ctrl-C.
 
     Point any client at it; `usdm --base-url URL ...` without credentials uses the demo account.
@@ -191,11 +194,14 @@ def emulator(host: str, port: int, scenario: Path | None, state: Path | None, ap
     if api_key and not (api_secret or public_key):
         raise click.UsageError("--api-key needs --api-secret or --public-key")
     from binance_usdm.emulator import EmulatorServer
+    from binance_usdm.emulator.backend import DAY_MS, INCOME_RETENTION_MS
 
+    retention_ms = INCOME_RETENTION_MS if income_retention_days is None else int(income_retention_days * DAY_MS)
     pem = public_key.read_text("utf-8") if public_key else None
     server = EmulatorServer(
         host, port, scenario=scenario, state_path=state, api_key=api_key, api_secret=api_secret,
         public_key_pem=pem, download_delay_ms=int(download_delay * 1000),
+        income_retention_ms=retention_ms,
     )
     stop = threading.Event()
 

@@ -27,6 +27,10 @@ class Progress:
         self._drawn = False
 
     def __enter__(self) -> Progress:
+        return self.start()
+
+    def start(self) -> Progress:
+        """Draw the task (on a terminal); ``stop`` removes it."""
         if self.enabled and has_rich():
             from rich.console import Console
             from rich.progress import (
@@ -72,12 +76,18 @@ class Progress:
         self._stream.flush()
         self._drawn = True
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def stop(self) -> None:
+        """Remove what was drawn."""
         if self._rich is not None:
             self._rich.stop()
+            self._rich = None
         elif self._drawn:
             self._stream.write("\r\x1b[K")
             self._stream.flush()
+            self._drawn = False
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
 

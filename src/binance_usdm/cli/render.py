@@ -1,4 +1,4 @@
-"""Output: tables (rich on a terminal, plain aligned text otherwise), JSON, CSV, and value formatting.
+"""Output: tables (rich on a terminal, plain aligned text otherwise), JSON, and value formatting.
 
 Colour is used only when stdout is a terminal (and ``NO_COLOR`` is not set); piped output is plain
 text that ``grep``/``awk`` can read. JSON keeps every Decimal exact (as a string), datetimes as
@@ -7,9 +7,7 @@ ISO-8601 UTC and enums as their wire values.
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -78,7 +76,7 @@ def pnl_style(value: Decimal | None) -> str | None:
     return "green" if value > 0 else "red"
 
 
-# --- JSON / CSV ---------------------------------------------------------------------------------
+# --- JSON ----------------------------------------------------------------------------------------
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return exact(value)
@@ -107,32 +105,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
     return value
-
-
-def csv_cell(value: Any) -> str:
-    """One CSV cell: exact decimals, ISO times, wire enums, ``true``/``false``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, Decimal):
-        return exact(value)
-    return str(value)
-
-
-def write_csv(stream: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Write a CSV with ``header``; returns the number of data rows."""
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(header)
-    count = 0
-    for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
-        count += 1
-    return count
 
 
 def write_json_array(stream: IO[str], items: Iterable[Any]) -> int:
@@ -289,13 +261,3 @@ class Output:
     def json(self, data: Any) -> None:
         """Print ``data`` as JSON (models become dicts)."""
         click.echo(to_json(plain(data)), file=self._out())
-
-
-def colour_allowed() -> bool:
-    """False when ``NO_COLOR`` is set (https://no-color.org)."""
-    return not os.environ.get("NO_COLOR")
-
-
-def stderr_is_tty() -> bool:
-    """True when progress may be drawn."""
-    return is_tty(sys.stderr)

@@ -12,13 +12,14 @@ import click
 
 from binance_usdm.cli.config import ConfigError, Credentials, Settings, resolve
 from binance_usdm.cli.render import Output
-from binance_usdm.errors import ApiError, BinanceError, ValidationError
+from binance_usdm.errors import ApiError, BinanceError, DownloadQuotaExceeded, ValidationError
 
 if TYPE_CHECKING:
     from binance_usdm import BinanceRestClient
     from binance_usdm._sync.account import AccountApi
+    from binance_usdm._sync.history import HistoryApi
 
-Format = Literal["table", "json", "csv"]
+Format = Literal["table", "json", "csv", "jsonl", "parquet"]
 
 DEMO_NOTICE = "usdm: no API key configured — using the built-in emulator (demo account)"
 EMBEDDED_DOWNLOAD_DELAY_MS = 1000
@@ -37,7 +38,10 @@ class CommandUsageError(CommandError):
     exit_code = 2
 
 
-CLI_NAMES = {"start_time": "--since", "end_time": "--until", "symbol_or_pair": "symbol", "income_type": "--type"}
+CLI_NAMES = {
+    "start_time": "--since", "end_time": "--until", "symbol_or_pair": "symbol", "income_type": "--type",
+    "destination": "--output", "download_id": "--id",
+}
 """Client parameter names as the CLI user knows them."""
 
 
@@ -47,6 +51,8 @@ def describe(error: BinanceError) -> str:
     where = f" ({error.endpoint})" if error.endpoint else ""
     if isinstance(error, ApiError):
         code = f"error {error.code}" if error.code else f"HTTP {error.status_code}"
+        if isinstance(error, DownloadQuotaExceeded):
+            return f"{code}: {error.msg} (the monthly quota of {error.quota} requests is used up){where}"
         return f"{code}: {error.msg}{where}"
     if isinstance(error, ValidationError):
         return f"invalid {CLI_NAMES.get(error.parameter, error.parameter)}: {error.problem}"
@@ -115,6 +121,11 @@ class Session:
     def account(self) -> AccountApi:
         """``client.usd_futures_api.account``."""
         return self.client().usd_futures_api.account
+
+    @property
+    def history(self) -> HistoryApi:
+        """``client.usd_futures_api.history``: income and margin iterators, downloads."""
+        return self.client().usd_futures_api.history
 
     def _build(self) -> BinanceRestClient:
         from binance_usdm import BinanceRestClient

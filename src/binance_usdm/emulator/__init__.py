@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,18 +22,25 @@ from typing import Any
 from .accounts import Credential
 from .admin import Admin
 from .auth import load_public_key
-from .backend import Backend
+from .backend import INCOME_RETENTION_MS, Backend
 from .clock import Clock
+from .faults import FaultSet
 from .ratelimit import RateLimiter
 from .scenario import DEMO_API_KEY, DEMO_API_SECRET, load_scenario, read_scenario
 from .server import App, start_server
 from .store import Store
 
-__all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "Backend", "Clock", "EmulatorServer", "serve"]
+__all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "Backend", "Clock", "EmulatorServer", "FaultSet", "serve"]
+
+FaultSpec = str | Mapping[str, Any]
 
 
 class EmulatorServer:
-    """The emulator on a background thread (a free port by default), usable as a context manager."""
+    """The emulator on a background thread (a free port by default), usable as a context manager.
+
+    `faults`: injected faults (syntax in `faults.py`), installed after the scenario's own `"faults"`;
+    `emu.faults` changes them while serving; `fault_seed` makes their probabilities reproducible.
+    """
 
     def __init__(
         self,
@@ -46,13 +54,16 @@ class EmulatorServer:
         clock: Clock | None = None,
         weight_limit: int = 2400,
         download_delay_ms: int = 3000,
+        income_retention_ms: int = INCOME_RETENTION_MS,
+        faults: Sequence[FaultSpec] = (),
+        fault_seed: int | None = None,
     ) -> None:
         self.host = host
         self.port = port
         self.clock = clock or Clock()
         self._scenario = scenario if isinstance(scenario, dict) else read_scenario(scenario)
         self.backend = Backend(Store(str(state_path) if state_path else None), self.clock,
-                               download_delay_ms=download_delay_ms)
+                               download_delay_ms=download_delay_ms, income_retention_ms=income_retention_ms)
         self._credentials = (api_key, api_secret, public_key_pem)
         self.limiter = RateLimiter(self.clock, weight_limit)
         if not self.backend.seeded:
@@ -60,7 +71,10 @@ class EmulatorServer:
         self._add_credentials()
         self.api_key = api_key or DEMO_API_KEY
         self.api_secret = api_secret if api_key else DEMO_API_SECRET
-        self.app = App(self.backend, self.limiter, Admin(self.backend, self._seed))
+        self._start_faults: list[FaultSpec] = [*self._scenario.get("faults", []), *faults]
+        self.faults = FaultSet(fault_seed)
+        self.faults.extend(self._start_faults)
+        self.app = App(self.backend, self.limiter, Admin(self.backend, self._seed, self.faults), self.faults)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -74,10 +88,13 @@ class EmulatorServer:
             self.backend.add_credential(self.backend.account().account_id, Credential(key, secret, pem))
 
     def _seed(self) -> None:
-        """Admin reset: load the scenario again, re-add credentials, forget rate-limit state."""
+        """Admin reset: load the scenario again, re-add credentials, forget rate-limit state, and
+        reinstall the starting faults."""
         load_scenario(self.backend, self._scenario)
         self._add_credentials()
         self.limiter.reset()
+        self.faults.clear()
+        self.faults.extend(self._start_faults)
 
     @property
     def base_url(self) -> str:
@@ -157,6 +174,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, **kwargs: Any) -> None:
     if emu.api_key != DEMO_API_KEY:
         kind = "HMAC secret given" if emu.api_secret else "public key given"
         print(f"  also API key:    {emu.api_key} ({kind})", flush=True)
+    for fault in emu.faults.listing():
+        print(f"  fault {fault['id']}: {fault['spec']}", flush=True)
     try:
         loop.run_forever()
     except KeyboardInterrupt:

@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 
 from . import serve
+from .backend import DAY_MS, INCOME_RETENTION_MS
+from .faults import FaultError, parse_fault
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,7 +24,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--public-key", type=Path, help="RSA or Ed25519 public key (PEM) for --api-key")
     ap.add_argument("--weight-limit", type=int, default=2400, help="request weight per minute per IP")
     ap.add_argument("--download-delay", type=float, default=3.0, help="seconds until a download completes")
+    ap.add_argument("--income-retention-days", type=float, default=INCOME_RETENTION_MS / DAY_MS, metavar="N",
+                    help="days of income history GET /fapi/v1/income returns (default 90, as Binance)")
+    ap.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                    help="inject a fault, e.g. 'POST /fapi/v1/positionMargin=drop_after,count=1' (repeatable; "
+                         "syntax in the emulator README)")
+    ap.add_argument("--fault-seed", type=int, help="seed for fault probabilities (reproducible runs)")
     args = ap.parse_args(argv)
+    for spec in args.fault:
+        try:
+            parse_fault(spec)
+        except FaultError as exc:
+            ap.error(f"--fault {spec!r}: {exc}")
+    if not args.income_retention_days > 0:
+        ap.error("--income-retention-days must be positive")
     if (args.api_secret or args.public_key) and not args.api_key:
         ap.error("--api-secret/--public-key need --api-key")
     if args.api_key and not (args.api_secret or args.public_key):
@@ -38,6 +53,9 @@ def main(argv: list[str] | None = None) -> None:
         public_key_pem=args.public_key.read_text() if args.public_key else None,
         weight_limit=args.weight_limit,
         download_delay_ms=int(args.download_delay * 1000),
+        income_retention_ms=int(args.income_retention_days * DAY_MS),
+        faults=args.fault,
+        fault_seed=args.fault_seed,
     )
 
 

@@ -16,7 +16,11 @@ It is not a Binance path: it exists only on the emulator, to arrange state from 
 | POST /emulator/open-orders | {"symbol", "count"} | set a symbol's open-order count |
 | POST /emulator/trading-status | {"indicators": {...}} | set apiTradingStatus indicators |
 | POST /emulator/clock | {"advance": seconds} / {"set": ms} / {"freeze": bool} | move the clock |
-| POST /emulator/reset | {} | forget everything and load the scenario again |
+| POST /emulator/reset | {} | forget everything, load the scenario again, reinstall the starting faults |
+| GET /emulator/faults | | the installed faults with their counters (`fired`, `remaining`) |
+| POST /emulator/faults | {"fault": spec} / {"faults": [spec, ...]} / a fault object | install faults (`faults.py`) |
+| DELETE /emulator/faults[/<id>] | | uninstall every fault, or one |
+| GET /emulator/openapi.json | | the OpenAPI 3 document of the Binance endpoints served |
 | GET /emulator/downloads/<id>.csv | | a completed download's file |
 
 Every account-scoped body may name the account with "account" (id, alias or API key; default: the
@@ -29,8 +33,10 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from . import openapi
 from .backend import Backend
 from .errors import BinanceError
+from .faults import FaultError, FaultSet
 
 AdminResult = tuple[int, Any]
 
@@ -49,9 +55,10 @@ def _dec(body: dict[str, Any], name: str) -> Decimal:
 class Admin:
     """Dispatch of `/emulator/...` requests to backend methods."""
 
-    def __init__(self, backend: Backend, reseed: Callable[[], None]) -> None:
+    def __init__(self, backend: Backend, reseed: Callable[[], None], faults: FaultSet | None = None) -> None:
         self.backend = backend
         self.reseed = reseed
+        self.faults = faults or FaultSet()
 
     def handle(self, method: str, path: str, body: dict[str, Any]) -> AdminResult:
         """Run one admin request; returns (HTTP status, JSON-able answer)."""
@@ -59,6 +66,10 @@ class Admin:
         try:
             if method == "GET" and path == "/emulator/state":
                 return 200, self._state()
+            if method == "GET" and path == "/emulator/openapi.json":
+                return 200, openapi.document(b.symbols)
+            if path == "/emulator/faults" or path.startswith("/emulator/faults/"):
+                return self._faults(method, path, body)
             if method != "POST":
                 return 404, {"error": f"no admin endpoint {method} {path}"}
             if path == "/emulator/clock":
@@ -105,8 +116,29 @@ class Admin:
             return 404, {"error": f"no admin endpoint {method} {path}"}
         except BinanceError as exc:
             return exc.status, {"code": exc.code, "msg": exc.msg}
-        except (AdminError, KeyError, ValueError, TypeError) as exc:
+        except (AdminError, FaultError, KeyError, ValueError, TypeError) as exc:
             return 400, {"error": f"{type(exc).__name__}: {exc}"}
+
+    def _faults(self, method: str, path: str, body: dict[str, Any]) -> AdminResult:
+        faults = self.faults
+        if path == "/emulator/faults" and method == "GET":
+            return 200, {"faults": faults.listing()}
+        if path == "/emulator/faults" and method == "POST":
+            if "fault" in body:
+                specs = [body["fault"]]
+            elif "faults" in body:
+                specs = list(body["faults"])
+            else:
+                specs = [body]
+            return 200, {"added": [f.to_dict() for f in faults.extend(specs)]}
+        if path == "/emulator/faults" and method == "DELETE":
+            return 200, {"removed": faults.clear()}
+        if method == "DELETE":
+            fault_id = path.removeprefix("/emulator/faults/")
+            if fault_id.isdigit() and faults.remove(int(fault_id)):
+                return 200, {"removed": 1}
+            return 404, {"error": f"no fault {fault_id}"}
+        return 404, {"error": f"no admin endpoint {method} {path}"}
 
     def _state(self) -> dict[str, Any]:
         b = self.backend

@@ -36,6 +36,12 @@ class Call:
     account: Account | None
     base_url: str
     weight_limit: int
+    #: Injected clock skew (`faults`): what the server's clock reads off by, for this request.
+    skew_ms: int = 0
+
+    def now_ms(self) -> int:
+        """The server time this request sees."""
+        return self.backend.clock.now_ms() + self.skew_ms
 
     @property
     def acc(self) -> Account:
@@ -84,17 +90,17 @@ def ping(c: Call) -> Any:
 
 def server_time(c: Call) -> Any:
     """GET /fapi/v1/time."""
-    return {"serverTime": c.backend.clock.now_ms()}
+    return {"serverTime": c.now_ms()}
 
 
 def exchange_info(c: Call) -> Any:
     """GET /fapi/v1/exchangeInfo."""
-    return views.exchange_info(c.backend, c.weight_limit, c.backend.clock.now_ms())
+    return views.exchange_info(c.backend, c.weight_limit, c.now_ms())
 
 
 def premium_index(c: Call) -> Any:
     """GET /fapi/v1/premiumIndex: an object with `symbol`, else an array."""
-    now = c.backend.clock.now_ms()
+    now = c.now_ms()
     s = c.symbol()
     if s is not None:
         return views.mark_price(c.backend, c.backend.symbol(s), now)

@@ -110,11 +110,11 @@ def verify_signature(cred: Credential, payload: str, signature: str) -> bool:
 
 
 def authenticate_signed(
-    backend: Backend, api_key: str | None, params: Params, raw_query: str, raw_body: str
+    backend: Backend, api_key: str | None, params: Params, raw_query: str, raw_body: str, now_ms: int | None = None
 ) -> Account:
-    """TRADE / USER_DATA: key, timestamp window, then signature over totalParams."""
+    """TRADE / USER_DATA: key, timestamp window (against `now_ms`, default the clock), then signature."""
     acc, cred = identify(backend, api_key)
-    check_timestamp(params, backend.clock.now_ms())
+    check_timestamp(params, backend.clock.now_ms() if now_ms is None else now_ms)
     signature = params.get("signature")
     if signature is None:
         raise mandatory("signature")

@@ -23,12 +23,14 @@ from .downloads import Downloads
 from .errors import BinanceError, bad_symbol, invalid_param, rule, start_after_end
 from .listenkeys import ListenKeys
 from .market import DEFAULT_MARK_PRICES, DEFAULT_SYMBOLS, MARGIN_ASSET_PRICE_SYMBOL, SymbolInfo
+from .params import MAX_LONG
 from .snapshot import account_snapshot, max_notional
 from .store import IncomeRow, MarginRow, Store
 
 DAY_MS = 24 * 3600 * 1000
 INCOME_DEFAULT_WINDOW_MS = 7 * DAY_MS
-#: Binance: "Income history only contains data for the last three months" (90 days here).
+#: Binance: "Income history only contains data for the last three months" (90 days here; the
+#: default of `Backend(income_retention_ms=...)`).
 INCOME_RETENTION_MS = 90 * DAY_MS
 MARGIN_HISTORY_WINDOW_MS = 30 * DAY_MS
 
@@ -69,6 +71,7 @@ class Backend:
         clock: Clock | None = None,
         symbols: Mapping[str, SymbolInfo] | None = None,
         download_delay_ms: int = 3000,
+        income_retention_ms: int = INCOME_RETENTION_MS,
     ) -> None:
         self.store = store or Store()
         self.clock = clock or Clock()
@@ -78,6 +81,8 @@ class Backend:
         self._by_key: dict[str, tuple[Account, Credential]] = {}
         self.listen_keys = ListenKeys(self.clock)
         self.downloads = Downloads(self.store, self.clock, download_delay_ms)
+        #: How far back `GET /fapi/v1/income` reaches (Binance: three months).
+        self.income_retention_ms = income_retention_ms
         self.lock = threading.RLock()
         #: Bumped by every state change; answers computed from state can be reused while it stands.
         self.version = 0
@@ -312,7 +317,8 @@ class Backend:
 
     # -- history queries -----------------------------------------------------------------------------
     def query_income(self, acc: Account, q: IncomeQuery) -> list[tuple[Any, ...]]:
-        """GET /fapi/v1/income: ascending (time, tranId), last 7 days by default, 90-day retention."""
+        """GET /fapi/v1/income: ascending (time, tranId), last 7 days by default, records of the
+        retention period only (90 days unless configured)."""
         if q.symbol is not None:
             self.symbol(q.symbol)
         now = self.clock.now_ms()
@@ -326,9 +332,9 @@ class Backend:
             start = end - INCOME_DEFAULT_WINDOW_MS
         elif end is None:
             end = now
-        start = max(start, now - INCOME_RETENTION_MS)
-        return self.store.query_income(
-            acc.account_id, start, end, q.income_type, q.symbol, q.limit, (q.page - 1) * q.limit)
+        start = max(start, now - self.income_retention_ms)
+        offset = min((q.page - 1) * q.limit, MAX_LONG)  # a page past the end is empty, whatever its number
+        return self.store.query_income(acc.account_id, start, end, q.income_type, q.symbol, q.limit, offset)
 
     def query_margin_history(
         self, acc: Account, symbol: str, type_: int | None, start: int | None, end: int | None, limit: int

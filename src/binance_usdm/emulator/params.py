@@ -12,6 +12,8 @@ _INT_RE = re.compile(r"^[0-9]{1,20}$")
 _INT_LEGAL = "^[0-9]{1,20}$"
 _DECIMAL_RE = re.compile(r"^-?([0-9]{1,20})(\.[0-9]{1,20})?$")
 _DECIMAL_LEGAL = "^([0-9]{1,20})(\\.[0-9]{1,20})?$"
+#: Binance's INT/LONG parameters are 64-bit: 20 digits pass the pattern but not all of them fit.
+MAX_LONG = 2**63 - 1
 
 
 def parse_pairs(raw: str) -> dict[str, str]:
@@ -53,13 +55,13 @@ class Params:
         return v
 
     def integer(self, name: str, *, required: bool = False) -> int | None:
-        """An INT/LONG: digits only (-1100), -1102 when required and absent."""
+        """An INT/LONG: digits only and at most 2^63-1 (-1100), -1102 when required and absent."""
         v = self.get(name)
         if v is None:
             if required:
                 raise mandatory(name)
             return None
-        if not _INT_RE.match(v):
+        if not _INT_RE.match(v) or int(v) > MAX_LONG:
             raise illegal_chars(name, _INT_LEGAL)
         return int(v)
 

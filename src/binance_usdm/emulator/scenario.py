@@ -21,7 +21,9 @@ Format::
         "generate": [{"symbols": ["BTCUSDT"], "days": 28, "interval": "8h", "tradesPerInterval": 1}],
         "marginHistory": [{"symbol": "ETHUSDT", "type": 1, "amount": "400", "ageSeconds": 3600}],
         "orders": [{...order fields..., "ageSeconds": 60}], "trades": [{...trade fields...}]
-      }]
+      }],
+      "faults": ["POST /fapi/v1/positionMargin=drop_after,count=1",   # optional: injected faults
+                 {"target": "GET /fapi/v2/*", "kind": "status", "arg": 502, "p": 0.1}]   # (see faults.py)
     }
 
 Record times are absolute (`time`, ms) or relative to the load time (`ageSeconds`). A position on an

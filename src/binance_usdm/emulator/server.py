@@ -1,7 +1,10 @@
 """The HTTP/1.1 front end: asyncio + httptools, keep-alive, and Binance's request pipeline.
 
-Each request goes through these steps, in order (a fault hook can be inserted between any two):
+Each request goes through these steps, in order:
 1. `parse`: the HTTP message (httptools; Content-Length or chunked body) -> `RawRequest`.
+   `faults`: the injected faults that fire on it (`faults.py`) are planned here: a latency delays
+   the remaining steps, a skew shifts the server time they see, an outcome replaces or spoils the
+   answer (before step 2 when the fault does not let the request run, after step 6 when it does).
 2. `route`: admin/download paths to the admin API; Binance paths to their `Route` (404 otherwise).
 3. `params`: query string + form body -> `Params` (-1101 on duplicates).
 4. `charge`: request weight against the IP's per-minute budget (429 / 418).
@@ -16,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from dataclasses import dataclass, field
+import struct
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -29,34 +32,14 @@ from .admin import Admin
 from .api import ROUTES, Call, Route, Security
 from .backend import Backend
 from .errors import BinanceError
+from .faults import FaultSet, Plan
+from .messages import RawRequest, Response
 from .params import Params
 from .ratelimit import RateLimiter
 
 _json = msgspec.json.Encoder(decimal_format="string")
 _log = logging.getLogger(__name__)
 _PER_REQUEST = frozenset(("timestamp", "signature", "recvWindow"))
-
-
-@dataclass(slots=True)
-class RawRequest:
-    """One parsed HTTP request."""
-
-    method: str
-    path: str
-    query: str
-    body: bytes
-    headers: dict[str, str]
-    client_ip: str
-
-
-@dataclass(slots=True)
-class Response:
-    """One HTTP answer."""
-
-    status: int
-    body: bytes
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _error(exc: BinanceError) -> Response:
@@ -66,16 +49,34 @@ def _error(exc: BinanceError) -> Response:
 class App:
     """The request pipeline over a backend (no sockets: `dispatch` maps a request to a response)."""
 
-    def __init__(self, backend: Backend, limiter: RateLimiter, admin: Admin) -> None:
+    def __init__(self, backend: Backend, limiter: RateLimiter, admin: Admin, faults: FaultSet | None = None) -> None:
         self.backend = backend
         self.limiter = limiter
         self.admin = admin
+        self.faults = faults or FaultSet()
         self._answers: dict[tuple[str, str, str], tuple[int, bytes]] = {}
 
-    def dispatch(self, req: RawRequest) -> Response:
+    def plan(self, req: RawRequest) -> Plan | None:
+        """Fire the faults matching a request (never on the emulator's own paths)."""
+        if req.path.startswith("/emulator/"):
+            return None
+        return self.faults.plan(req.method, req.path)
+
+    def dispatch(self, req: RawRequest, plan: Plan | None = None) -> Response:
         """Run the pipeline steps (module docstring) for one request."""
         if req.path.startswith("/emulator/"):
             return self._emulator(req)
+        if plan is None:
+            return self._binance(req, 0)
+        fault = plan.fault
+        if fault is None:
+            return self._binance(req, plan.skew_ms)
+        real = self._binance(req, plan.skew_ms) if fault.applied else None
+        ip = req.client_ip
+        return fault.answer(real, ip, self.limiter.used(ip), self.backend.clock.now_ms() + plan.skew_ms)
+
+    def _binance(self, req: RawRequest, skew_ms: int) -> Response:
+        """Steps 2-7 for a Binance path; `skew_ms` shifts the server time the request sees."""
         route = ROUTES.get((req.method, req.path))
         if route is None:
             return self._not_found(req)
@@ -83,8 +84,8 @@ class App:
             body = self.form_body(req)
             params = Params(req.query, body)
             used = self.limiter.charge(req.client_ip, route.weight_of(params))
-            account = self.authenticate(req, route, params, body)
-            call = Call(self.backend, params, account, self._base_url(req), self.limiter.limit)
+            account = self.authenticate(req, route, params, body, skew_ms)
+            call = Call(self.backend, params, account, self._base_url(req), self.limiter.limit, skew_ms)
             with self.backend.lock:
                 answer = self._handle(req.path, route, call)
         except BinanceError as exc:
@@ -101,10 +102,13 @@ class App:
             return ""
         return body
 
-    def authenticate(self, req: RawRequest, route: Route, params: Params, body: str) -> Account | None:
+    def authenticate(
+        self, req: RawRequest, route: Route, params: Params, body: str, skew_ms: int = 0
+    ) -> Account | None:
         """The account behind the request, per the route's security type (None for public routes)."""
         if route.security is Security.SIGNED:
-            return auth.authenticate_signed(self.backend, req.headers.get("x-mbx-apikey"), params, req.query, body)
+            return auth.authenticate_signed(self.backend, req.headers.get("x-mbx-apikey"), params, req.query, body,
+                                            self.backend.clock.now_ms() + skew_ms)
         if route.security is Security.USER_STREAM:
             return auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
         return None
@@ -223,22 +227,51 @@ class HttpProtocol(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
-        """Dispatch the request and write the answer."""
+        """Dispatch the request (after an injected latency, if any) and write the answer."""
         target = self._url.decode("latin-1")
         path, _, query = target.partition("?")
         method = self.parser.get_method().decode("ascii")
         req = RawRequest(method, path, query, b"".join(self._body), self._headers, self.client_ip)
+        keep_alive = self.parser.should_keep_alive()
+        plan = self.app.plan(req)
+        if plan is not None and plan.delay_ms > 0 and self.transport is not None:
+            self.transport.pause_reading()  # one request at a time per connection, also while it waits
+            asyncio.get_running_loop().call_later(plan.delay_ms / 1000, self._answer, req, plan, keep_alive, True)
+        else:
+            self._answer(req, plan, keep_alive, False)
+
+    def _answer(self, req: RawRequest, plan: Plan | None, keep_alive: bool, paused: bool) -> None:
         try:
-            resp = self.app.dispatch(req)
+            resp = self.app.dispatch(req, plan)
         except Exception:  # a bug must not kill the connection loop; answer like Binance's -1000
-            _log.exception("emulator failed on %s %s", method, path)
+            _log.exception("emulator failed on %s %s", req.method, req.path)
             body = _json.encode({"code": -1000, "msg": "An unknown error occured while processing the request."})
             resp = Response(500, body)
-        keep_alive = self.parser.should_keep_alive()
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(_encode_response(resp, keep_alive))
-            if not keep_alive:
-                self.transport.close()
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return  # the client gave up (its request was still run, as a server would)
+        if resp.drop or resp.cut is not None:
+            if resp.cut is not None:
+                data = _encode_response(resp, keep_alive)
+                transport.write(data[:len(data) - len(resp.body) + resp.cut])
+            self._close(transport, resp.reset)
+            return
+        transport.write(_encode_response(resp, keep_alive))
+        if not keep_alive:
+            transport.close()
+        elif paused:
+            transport.resume_reading()
+
+    @staticmethod
+    def _close(transport: asyncio.Transport, reset: bool) -> None:
+        """Close after what was written; with `reset`, abort with a TCP RST (SO_LINGER 0) instead."""
+        if not reset:
+            transport.close()
+            return
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
 
 
 async def start_server(app: App, host: str, port: int) -> asyncio.Server:

@@ -1,0 +1,32 @@
+"""One HTTP exchange as the request pipeline sees it: the parsed request and the answer to write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class RawRequest:
+    """One parsed HTTP request."""
+
+    method: str
+    path: str
+    query: str
+    body: bytes
+    headers: dict[str, str]
+    client_ip: str
+
+
+@dataclass(slots=True)
+class Response:
+    """One HTTP answer. The last three fields exist for fault injection (`faults`): `drop` writes
+    nothing, `cut` writes the head and only the first `cut` body bytes, and either then closes the
+    connection (with a TCP reset when `reset`)."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+    cut: int | None = None
+    reset: bool = False

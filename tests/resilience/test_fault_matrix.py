@@ -1,0 +1,116 @@
+"""Every emulator fault x sync/async client x read, idempotent write and money-moving write.
+
+Each case asserts the typed error or the recovery, that the emulator's state shows the change
+applied at most once (exactly once when the fault lets the request run), and that the call ended
+within its total timeout. Faults fire on the reused keep-alive connection opened by a warm-up call.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from binance_usdm import IpBannedError, OutcomeUnknownError
+from binance_usdm.emulator import EmulatorServer
+from binance_usdm.errors import RequestTimeout
+from tests.resilience.conftest import (
+    LEVERAGE,
+    MARGIN,
+    PATHS,
+    READ,
+    SLACK,
+    TIMEOUTS,
+    Op,
+    leverage_of,
+    margin_state,
+    run_ops,
+    wait_for,
+)
+
+OK = None  # the call succeeds (after retries where needed)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A fault and what each operation must end with; `applied`: whether the margin change lands."""
+
+    fault: str
+    read: type[Exception] | None
+    leverage: type[Exception] | None
+    margin: type[Exception] | None
+    applied: bool
+    everywhere: bool = False  # target "*" instead of the operation's own path
+    late_ms: int = 0  # the emulator runs requests this long after they arrive
+
+    def spec(self, op: Op) -> str:
+        return f"{'*' if self.everywhere else PATHS[op[0]]}={self.fault}"
+
+
+CASES = {
+    "latency": Case("latency:200", OK, OK, OK, True, late_ms=200),
+    "latency-over-read-timeout": Case("latency:800,count=1", OK, OK, OutcomeUnknownError, True, late_ms=800),
+    "latency-over-total": Case("latency:2000", RequestTimeout, RequestTimeout, OutcomeUnknownError, True,
+                               late_ms=2000),
+    "status-500": Case("status:500,count=1", OK, OK, OutcomeUnknownError, False),
+    "status-502": Case("status:502,count=1", OK, OK, OutcomeUnknownError, False),
+    "unknown-503": Case("unknown,count=1", OK, OK, OutcomeUnknownError, False),
+    "unknown-503-applied": Case("unknown,applied=true,count=1", OK, OK, OutcomeUnknownError, True),
+    "timeout-1007": Case("timeout,count=1", OK, OK, OutcomeUnknownError, False),
+    "timeout-1007-applied": Case("timeout,applied=true,count=1", OK, OK, OutcomeUnknownError, True),
+    "drop-before": Case("drop_before,count=1", OK, OK, OutcomeUnknownError, False),
+    "drop-before-rst": Case("drop_before:rst,count=1", OK, OK, OutcomeUnknownError, False),
+    "drop-after": Case("drop_after,count=1", OK, OK, OutcomeUnknownError, True),
+    "drop-after-rst": Case("drop_after:rst,count=1", OK, OK, OutcomeUnknownError, True),
+    "malformed-json": Case("malformed,count=1", OK, OK, OutcomeUnknownError, True),
+    "truncated-json": Case("truncated,count=1", OK, OK, OutcomeUnknownError, True),
+    "truncated-connection": Case("truncated:close,count=1", OK, OK, OutcomeUnknownError, True),
+    "html-502": Case("html,count=1", OK, OK, OutcomeUnknownError, False),
+    "clock-skew-ahead": Case("skew:10000", OK, OK, OK, True, everywhere=True),
+    "clock-skew-behind": Case("skew:-10000", OK, OK, OK, True, everywhere=True),
+    "forced-429": Case("rate_limit:1,count=1", OK, OK, OK, True),
+    "forced-418": Case("ban:60,count=1", IpBannedError, IpBannedError, IpBannedError, False),
+}
+OPS = {"read": READ, "idempotent-write": LEVERAGE, "money-write": MARGIN}
+
+
+@pytest.mark.parametrize("op_name", list(OPS))
+@pytest.mark.parametrize("case_name", list(CASES))
+def test_fault(fresh: EmulatorServer, kind: str, case_name: str, op_name: str) -> None:
+    emu, case, op = fresh, CASES[case_name], OPS[op_name]
+    expected = {"read": case.read, "idempotent-write": case.leverage, "money-write": case.margin}[op_name]
+    margin_before, leverage_before = margin_state(emu), leverage_of(emu, "BTCUSDT")
+    started = time.monotonic()
+
+    [(result, elapsed)] = run_ops(kind, emu, [op], before=lambda: emu.faults.add(case.spec(op)))
+
+    assert elapsed <= TIMEOUTS.total + SLACK, f"the call took {elapsed:.2f} s"
+    if expected is None:
+        assert result.success, result.error
+    else:
+        assert type(result.error) is expected, result.error
+        assert not result.success and result.data is None
+
+    late = case.late_ms / 1000 - (time.monotonic() - started)
+    if op is MARGIN:
+        count, wallet = margin_before
+        landed = (count + 1, wallet + 10)
+        if case.applied:  # a request the emulator holds back lands later: wait for it, once
+            assert wait_for(lambda: margin_state(emu) == landed, max(late, 0) + 1.0)
+        if late > 0:
+            time.sleep(late + 0.1)
+        assert margin_state(emu) == (landed if case.applied else margin_before)
+    elif late > 0:
+        time.sleep(late + 0.1)  # let held-back requests finish before the next case resets the state
+    if op is LEVERAGE:
+        assert leverage_of(emu, "BTCUSDT") == (leverage_before if case.leverage is IpBannedError else 20)
+        if result.success:
+            assert result.data is not None and result.data.leverage == 20
+    if op is READ and result.success:
+        assert result.data is not None and result.data.assets
+
+
+def test_matrix_size() -> None:
+    """Documents the matrix: faults x clients x operations."""
+    assert len(CASES) * 2 * len(OPS) == 126
