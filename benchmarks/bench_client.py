@@ -299,20 +299,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="an interpreter to look for peers in (repeatable; this one is tried last)",
     )
     parser.add_argument("--clients", help="comma-separated runner names to keep (e.g. ours-async,floor-async)")
-    parser.add_argument("--seconds", type=float, help="duration of one repetition (default 0.3)")
-    parser.add_argument("--reps", type=int, help="repetitions per client process (default 2)")
-    parser.add_argument("--rounds", type=int, help="client processes per client, interleaved (default 3)")
+    parser.add_argument("--seconds", type=float, help="duration of one repetition (default 0.1)")
+    parser.add_argument("--reps", type=int, help="repetitions per client process (default 3)")
+    parser.add_argument("--rounds", type=int, help="client processes per client, interleaved (default 5)")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--import-runs", type=int, help="fresh interpreters for the import time (default 9)")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds allowed per client")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures as JSON")
     args = parser.parse_args(argv)
     if args.seconds is None:
-        args.seconds = 0.02 if args.quick else 0.25
+        args.seconds = 0.02 if args.quick else 0.1
     if args.reps is None:
-        args.reps = 1 if args.quick else 2
+        args.reps = 1 if args.quick else 3
     if args.rounds is None:
-        args.rounds = 1 if args.quick else 3
+        args.rounds = 1 if args.quick else 5
     if args.import_runs is None:
         args.import_runs = 3 if args.quick else 9
 

@@ -15,6 +15,7 @@ import hmac
 import http.client
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +41,18 @@ JUNK = st.one_of(
     st.integers(-(10**25), 10**25).map(str),
 )
 RAW_TAILS = st.sampled_from(["", "", "", "&", "&&", "&=", "&=x", "&x", "&%zz=1", "&x=%ff", "&a+b=c"])
+LATIN_1 = st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f")
+
+
+@dataclass(frozen=True)
+class Request:
+    """A generated request (see `_request`)."""
+
+    params: list[tuple[str, str]]
+    where: str
+    api_key: str
+    signing: str
+    tail: str
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +64,17 @@ def emu() -> Iterator[EmulatorServer]:
 
 @pytest.fixture(scope="module")
 def document(emu: EmulatorServer) -> dict[str, Any]:
-    status, body = _exchange(emu, "GET", "/emulator/openapi.json", "", "", signed=False)
+    status, body = _exchange(emu, "GET", "/emulator/openapi.json", "", "")
     assert status == 200
     doc: dict[str, Any] = json.loads(body)
     return doc
 
 
-def _exchange(emu: EmulatorServer, method: str, path: str, query: str, body: str, *, signed: bool) -> tuple[int, bytes]:
+def _exchange(emu: EmulatorServer, method: str, path: str, query: str, body: str,
+              api_key: str | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(emu.host, emu.port, timeout=10)
     try:
-        headers = {"X-MBX-APIKEY": DEMO_API_KEY} if signed else {}
+        headers = {} if api_key is None else {"X-MBX-APIKEY": api_key}
         if body:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request(method, f"{path}?{query}" if query else path, body=body or None, headers=headers)
@@ -95,9 +109,9 @@ def _valid(schema: dict[str, Any]) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def _request(draw: st.DrawFn, doc: dict[str, Any], op: dict[str, Any], method: str) -> tuple[list[tuple[str, str]],
-                                                                                              str, bool, str]:
-    """(parameters, where they go, signing mode, raw tail)."""
+def _request(draw: st.DrawFn, doc: dict[str, Any], op: dict[str, Any], method: str) -> Request:
+    """One request for an operation: parameters (valid, invalid, missing, unknown), where they go,
+    the API key, how it is signed and raw junk appended to the query string."""
     params: list[tuple[str, str]] = []
     for p in op.get("parameters", []):
         name = p["name"]
@@ -110,8 +124,9 @@ def _request(draw: st.DrawFn, doc: dict[str, Any], op: dict[str, Any], method: s
         params.append((name, draw(st.one_of(st.just(value), st.just(value), JUNK))))
     params += draw(st.lists(st.tuples(st.sampled_from(["foo", "symbol", "limit", "x y", "", "é"]), JUNK), max_size=2))
     where = draw(st.sampled_from(["query", "body", "split"])) if method != "GET" else "query"
-    signing = draw(st.sampled_from(["valid", "valid", "valid", "valid", "none", "bad"]))
-    return params, where, signing == "valid" or signing == "bad", signing + "|" + draw(RAW_TAILS)
+    key = draw(st.sampled_from([DEMO_API_KEY] * 6 + ["", "unknown"]) | st.text(LATIN_1, max_size=70))
+    signing = draw(st.sampled_from(["valid", "valid", "valid", "valid", "none", "reversed"]) | JUNK)
+    return Request(params, where, key, signing, draw(RAW_TAILS))
 
 
 def _encode(params: list[tuple[str, str]], now: int) -> str:
@@ -135,30 +150,32 @@ def test_fuzz_endpoint(emu: EmulatorServer, document: dict[str, Any], method: st
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(_request(document, op, method))
-    def fuzz(request: tuple[list[tuple[str, str]], str, bool, str]) -> None:
-        params, where, with_key, mode = request
-        signing, tail = mode.split("|")
-        encoded = _encode(params, emu.clock.now_ms())
-        query, body = (encoded, "") if where == "query" else ("", encoded) if where == "body" else (
-            _encode(params[: len(params) // 2], emu.clock.now_ms()), _encode(params[len(params) // 2:],
-                                                                               emu.clock.now_ms()))
-        query += tail
-        if signed_route and signing != "none":
-            payload = (query + body).encode()
-            signature = hmac.new(DEMO_API_SECRET.encode(), payload, hashlib.sha256).hexdigest()
-            if signing == "bad":
+    def fuzz(request: Request) -> None:
+        now = emu.clock.now_ms()
+        params = request.params
+        if request.where == "query":
+            query, body = _encode(params, now), ""
+        elif request.where == "body":
+            query, body = "", _encode(params, now)
+        else:
+            query, body = _encode(params[: len(params) // 2], now), _encode(params[len(params) // 2:], now)
+        query += request.tail
+        if signed_route and request.signing != "none":
+            signature = hmac.new(DEMO_API_SECRET.encode(), (query + body).encode(), hashlib.sha256).hexdigest()
+            if request.signing == "reversed":
                 signature = signature[::-1]
+            elif request.signing != "valid":
+                signature = quote(request.signing, safe="")
             query = f"{query}&signature={signature}" if query else f"signature={signature}"
         SENT["requests"] += 1
-        status, answer = _exchange(emu, method, path, query, body, signed=with_key or not signed_route)
-        _check_answer(status, answer)
+        _check_answer(*_exchange(emu, method, path, query, body, request.api_key))
 
     fuzz()
 
 
 def test_zz_still_serving_and_state_consistent(emu: EmulatorServer) -> None:
     """After the fuzzing (runs last in this module): ping answers, figures agree, reads decode."""
-    assert _exchange(emu, "GET", "/fapi/v1/ping", "", "", signed=False) == (200, b"{}")
+    assert _exchange(emu, "GET", "/fapi/v1/ping", "", "") == (200, b"{}")
     with BinanceRestClient(DEMO_API_KEY, DEMO_API_SECRET, base_url=emu.base_url, weight_limit=10**9) as client:
         account = client.usd_futures_api.account
         v2 = account.get_account_info().unwrap()

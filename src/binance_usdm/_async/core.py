@@ -72,6 +72,7 @@ class AsyncCore:
         resynced = False
         maybe_applied = False
         deadline = 0.0  # fixed once the weight budget admits the first attempt
+        timeouts: Timeouts | None = config.timeouts
         while True:
             # the budget is almost always there: only a refused reservation goes the slow way
             if limiter.reserve(weight) > 0:
@@ -80,15 +81,17 @@ class AsyncCore:
                     return _failure(endpoint, refusal)
             if not deadline:
                 deadline = monotonic() + config.timeouts.total
+            else:  # a later attempt gets what is left of the call's total
+                timeouts = _within(config.timeouts, deadline)
             if signed and clock.claim_sync():
                 await self.sync_time(deadline)
+                timeouts = _within(config.timeouts, deadline)
+            if timeouts is None:
+                return _failure(endpoint, _late(endpoint, config.timeouts.total))
             request = build(
                 endpoint, params, api_key=config.api_key, signer=config.signer,
                 timestamp_ms=clock.timestamp_ms(), recv_window=recv_window,
             )
-            timeouts = _within(config.timeouts, deadline)
-            if timeouts is None:
-                return _failure(endpoint, _late(endpoint, config.timeouts.total))
             try:
                 response = await self.transport.send(request, timeouts)
             except TransportError as exc:
@@ -222,11 +225,7 @@ class AsyncCore:
 def _within(timeouts: Timeouts, deadline: float) -> Timeouts | None:
     """``timeouts`` with ``total`` cut to what is left before ``deadline``; None when nothing is left."""
     left = deadline - monotonic()
-    if left <= 0:
-        return None
-    if left > timeouts.total - 0.001:  # the call has just started: the configured deadlines apply as they are
-        return timeouts
-    return Timeouts(timeouts.connect, timeouts.read, left)
+    return Timeouts(timeouts.connect, timeouts.read, left) if left > 0 else None
 
 
 def _late(endpoint: Endpoint[Any], total: float) -> RequestTimeout:

@@ -19,10 +19,6 @@ class ServerClock:
     def timestamp_ms(self) -> int:
         return int(time.time() * 1000 + self.offset_ms)
 
-    def now(self) -> float:
-        """The server's time as estimated here, in epoch seconds."""
-        return time.time() + self.offset_ms / 1000
-
     def claim_sync(self) -> bool:
         """True when auto-sync is on and the offset was never measured or is older than the interval.
 

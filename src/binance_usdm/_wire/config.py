@@ -112,7 +112,7 @@ class ClientConfig:
             proxy=proxy,
             ssl_context=ssl_context,
             clock=clock,
-            limiter=WeightLimiter(weight_limit, clock.now),
+            limiter=WeightLimiter(weight_limit, clock),
         )
 
     def describe(self) -> str:

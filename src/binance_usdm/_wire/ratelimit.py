@@ -9,8 +9,10 @@ concurrent calls share one budget; its minutes follow the server's clock when gi
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from time import time
+
+from binance_usdm._wire.clock import ServerClock
 
 DEFAULT_WEIGHT_LIMIT = 2400
 
@@ -18,16 +20,21 @@ DEFAULT_WEIGHT_LIMIT = 2400
 class WeightLimiter:
     """Decides how long a call must wait before its weight fits the current minute's budget."""
 
-    __slots__ = ("_blocked_until", "_lock", "_minute", "_now", "_used", "limit")
+    __slots__ = ("_blocked_until", "_clock", "_lock", "_minute", "_used", "limit")
 
-    def __init__(self, limit: int = DEFAULT_WEIGHT_LIMIT, now: Callable[[], float] = time.time) -> None:
-        """``now``: the clock whose minutes the server counts in (epoch seconds)."""
+    def __init__(self, limit: int = DEFAULT_WEIGHT_LIMIT, clock: ServerClock | None = None) -> None:
+        """``clock``: the server's clock, whose minutes the server counts in (default: the local one)."""
         self.limit = limit
-        self._now = now
+        self._clock = clock
         self._minute = 0
         self._used = 0
         self._blocked_until = 0.0
         self._lock = threading.Lock()
+
+    def _now(self) -> float:
+        """Epoch seconds on the server's clock (inlined in ``reserve`` and ``observe``)."""
+        clock = self._clock
+        return time() if clock is None else time() + clock.offset_ms * 0.001
 
     @property
     def used(self) -> int:
@@ -36,7 +43,8 @@ class WeightLimiter:
 
     def reserve(self, weight: int) -> float:
         """Reserve ``weight`` now and return 0.0, or return the seconds to wait before trying again."""
-        now = self._now()
+        clock = self._clock
+        now = time() if clock is None else time() + clock.offset_ms * 0.001
         with self._lock:
             if now < self._blocked_until:
                 return self._blocked_until - now
@@ -54,7 +62,8 @@ class WeightLimiter:
         if value is None or not value.isdigit():
             return
         server_used = int(value)
-        minute = int(self._now() // 60)
+        clock = self._clock
+        minute = int((time() if clock is None else time() + clock.offset_ms * 0.001) // 60)
         with self._lock:
             if minute != self._minute:
                 self._minute, self._used = minute, server_used

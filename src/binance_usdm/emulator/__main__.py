@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--fault", action="append", default=[], metavar="SPEC",
                     help="inject a fault, e.g. 'POST /fapi/v1/positionMargin=drop_after,count=1' (repeatable; "
                          "syntax in the emulator README)")
-    ap.add_argument("--fault-seed", type=int, help="seed for fault probabilities (reproducible runs)")
+    ap.add_argument("--fault-seed", type=int, metavar="N", help="seed for fault probabilities (reproducible runs)")
     args = ap.parse_args(argv)
     for spec in args.fault:
         try:

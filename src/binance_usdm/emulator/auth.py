@@ -91,7 +91,7 @@ def verify_signature(cred: Credential, payload: str, signature: str) -> bool:
     """True when `signature` signs `payload` under the credential."""
     if cred.secret is not None:
         expected = hmac.new(cred.secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
-        return hmac.compare_digest(expected, signature.lower())
+        return hmac.compare_digest(expected.encode(), signature.lower().encode())  # bytes: any text compares
     if cred.public_key_pem is None:
         return False
     try:

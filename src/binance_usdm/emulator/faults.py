@@ -48,6 +48,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from http import HTTPStatus
 from typing import Any
 
 import msgspec
@@ -97,8 +98,16 @@ _INTERNAL = b'{"code":-1000,"msg":"An unknown error occured while processing the
 _UNKNOWN = b'{"code":-1000,"msg":"Unknown error, please check your request or try again later."}'
 _TIMEOUT = (b'{"code":-1007,"msg":"Timeout waiting for response from backend server. '
             b'Send status unknown; execution status unknown."}')
-_HTML = ("<html>\r\n<head><title>{0} Bad Gateway</title></head>\r\n<body>\r\n"
-         "<center><h1>{0} Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n")
+
+
+def _html(status: int) -> bytes:
+    """A gateway's (nginx-like) error page."""
+    try:
+        title = f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        title = f"{status} Error"
+    return (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n").encode()
 
 
 def _parse_bool(name: str, value: Any) -> bool:
@@ -207,7 +216,7 @@ class Fault:
         if kind is Kind.DROP_BEFORE or kind is Kind.DROP_AFTER:
             return Response(0, b"", drop=True, reset=self.arg == "rst")
         if kind is Kind.MALFORMED or kind is Kind.TRUNCATED:
-            if real is None:  # applied=false: mangle the answer the request would have had
+            if real is None:  # applied=false: the request is not run; a success acknowledgement is spoilt
                 real = Response(200, b'{"code":200,"msg":"success"}')
             if kind is Kind.MALFORMED:
                 return dataclasses.replace(real, body=b"{" + real.body)
@@ -225,7 +234,7 @@ class Fault:
             return Response(408, _TIMEOUT, headers=headers)
         if kind is Kind.HTML:
             assert isinstance(self.arg, int)
-            return Response(self.arg, _HTML.format(self.arg).encode(), content_type="text/html")
+            return Response(self.arg, _html(self.arg), content_type="text/html")
         assert isinstance(self.arg, int)
         headers["Retry-After"] = str(self.arg)
         if kind is Kind.RATE_LIMIT:
