@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
-from binance_usdm.models._base import Model
+from binance_usdm.models._base import Model, public_fields
 
 if TYPE_CHECKING:
     import polars
@@ -50,8 +50,11 @@ class _Columns:
     def __init__(self, record_type: type[Model]) -> None:
         fields = msgspec.structs.fields(record_type)
         self.record_type = record_type
-        self.names = tuple(f.name for f in fields)
-        self.kinds: tuple[Kind, ...] = tuple(_kind_of(f.type) for f in fields)
+        self.names = public_fields(record_type)
+        self.kinds: tuple[Kind, ...] = tuple(
+            "time" if public != field.name else _kind_of(field.type)
+            for public, field in zip(self.names, fields, strict=True)
+        )
         getter = attrgetter(*self.names)
         self.values: Callable[[Model], tuple[Any, ...]] = (
             getter if len(self.names) > 1 else lambda record: (getter(record),)

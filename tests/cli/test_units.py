@@ -48,7 +48,7 @@ def test_parse_time_rejects(text: str) -> None:
 
 def test_json_keeps_decimals_exact_and_times_iso() -> None:
     record = m.IncomeRecord(symbol="BTCUSDT", income_type=IncomeType.FUNDING_FEE, income=Decimal("0E-8"),
-                            asset="USDT", time=m.UtcDateTime.from_ms(1_700_000_000_123), tran_id=1)
+                            asset="USDT", time_ms=1_700_000_000_123, tran_id=1)
     data = json.loads(render.to_json(record))
     assert data["income"] == "0.00000000"
     assert data["time"] == "2023-11-14T22:13:20.123+00:00"

@@ -21,7 +21,6 @@ from binance_usdm import AsyncBinanceRestClient, BinanceRestClient
 from binance_usdm.emulator import EmulatorServer
 from binance_usdm.export import export, export_async, open_writer, to_dataframe, to_dataframe_async
 from binance_usdm.models import IncomeRecord, MarginChange
-from binance_usdm.models._base import decode_hook
 from tests.history.conftest import admin
 
 WIRE = b"""[
@@ -32,11 +31,11 @@ WIRE = b"""[
  {"symbol":"BTCUSDT","incomeType":"SOME_NEW_KIND","income":"1234567890.12345678","asset":"USDT","info":"x,\\"y\\"",
   "time":1570636800123,"tranId":9689322394,"tradeId":""}
 ]"""
-RECORDS = msgspec.json.decode(WIRE, type=list[IncomeRecord], dec_hook=decode_hook)
+RECORDS = msgspec.json.decode(WIRE, type=list[IncomeRecord])
 MARGIN = msgspec.json.decode(
     b'[{"symbol":"BTCUSDT","type":1,"amount":"23.36332311","asset":"USDT","time":1578047897183,'
     b'"positionSide":"BOTH"}]',
-    type=list[MarginChange], dec_hook=decode_hook,
+    type=list[MarginChange],
 )
 HEADER = ["symbol", "income_type", "income", "asset", "time", "tran_id", "info", "trade_id"]
 
@@ -136,7 +135,7 @@ def synthetic(count: int) -> Iterator[IncomeRecord]:
         yield msgspec.json.decode(
             b'{"symbol":"BTCUSDT","incomeType":"FUNDING_FEE","income":"-1.23456789","asset":"USDT",'
             b'"time":%d,"tranId":%d}' % (1_700_000_000_000 + i, i),
-            type=IncomeRecord, dec_hook=decode_hook,
+            type=IncomeRecord,
         )
 
 

@@ -10,7 +10,6 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from binance_usdm import models as m
-from binance_usdm.models._base import decode_hook
 
 R = TypeVar("R")
 
@@ -52,10 +51,10 @@ class Endpoint(Generic[R]):
 
 
 def _decoder(kind: Any) -> Callable[[bytes], Any]:
-    return msgspec.json.Decoder(kind, dec_hook=decode_hook).decode
+    return msgspec.json.Decoder(kind).decode
 
 
-_bracket_list = msgspec.json.Decoder(list[m.SymbolBracket] | m.SymbolBracket, dec_hook=decode_hook)
+_bracket_list = msgspec.json.Decoder(list[m.SymbolBracket] | m.SymbolBracket)
 
 
 def _parse_brackets(body: bytes) -> list[m.SymbolBracket]:

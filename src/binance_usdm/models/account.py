@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from binance_usdm.enums import PositionSide
-from binance_usdm.models._base import Model, UtcDateTime
+from binance_usdm.models._base import Model, OptionalMsTime, ms_field
 
 
 class AccountAsset(Model):
@@ -24,7 +24,8 @@ class AccountAsset(Model):
     available_balance: Decimal
     max_withdraw_amount: Decimal
     margin_available: bool | None = None
-    update_time: UtcDateTime | None = None
+    update_time_ms: int | None = ms_field("updateTime")
+    update_time = OptionalMsTime()
 
 
 class AccountPosition(Model):
@@ -46,7 +47,8 @@ class AccountPosition(Model):
     bid_notional: Decimal | None = None
     ask_notional: Decimal | None = None
     isolated_wallet: Decimal | None = None
-    update_time: UtcDateTime | None = None
+    update_time_ms: int | None = ms_field("updateTime")
+    update_time = OptionalMsTime()
 
 
 class _AccountTotals(Model):
@@ -73,7 +75,8 @@ class AccountInfo(_AccountTotals):
     can_trade: bool | None = None
     can_deposit: bool | None = None
     can_withdraw: bool | None = None
-    update_time: UtcDateTime | None = None
+    update_time_ms: int | None = ms_field("updateTime")
+    update_time = OptionalMsTime()
     multi_assets_margin: bool | None = None
     trade_group_id: int | None = None
 
@@ -90,7 +93,8 @@ class AccountPositionV3(Model):
     isolated_wallet: Decimal
     initial_margin: Decimal
     maint_margin: Decimal
-    update_time: UtcDateTime | None = None
+    update_time_ms: int | None = ms_field("updateTime")
+    update_time = OptionalMsTime()
 
 
 class AccountInfoV3(_AccountTotals):
@@ -111,4 +115,5 @@ class AccountBalance(Model):
     available_balance: Decimal
     max_withdraw_amount: Decimal
     margin_available: bool | None = None
-    update_time: UtcDateTime | None = None
+    update_time_ms: int | None = ms_field("updateTime")
+    update_time = OptionalMsTime()

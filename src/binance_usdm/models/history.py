@@ -13,7 +13,7 @@ from binance_usdm.enums import (
     MarginDeltaType,
     PositionSide,
 )
-from binance_usdm.models._base import Model, UtcDateTime
+from binance_usdm.models._base import Model, MsTime, OptionalMsTime, ms_field
 
 
 class IncomeRecord(Model):
@@ -23,7 +23,8 @@ class IncomeRecord(Model):
     income_type: IncomeType
     income: Decimal
     asset: str
-    time: UtcDateTime
+    time_ms: int = msgspec.field(name="time")
+    time = MsTime()
     tran_id: int
     info: str = ""
     trade_id: str = ""
@@ -36,7 +37,8 @@ class MarginChange(Model):
     type: MarginChangeDirection
     amount: Decimal
     asset: str
-    time: UtcDateTime
+    time_ms: int = msgspec.field(name="time")
+    time = MsTime()
     position_side: PositionSide = PositionSide.BOTH
     delta_type: MarginDeltaType | None = None
 
@@ -55,13 +57,9 @@ class DownloadLink(Model):
     status: DownloadStatus
     url: str = ""
     notified: bool | None = None
-    expiration_timestamp: UtcDateTime | None = None
+    expiration_timestamp_ms: int | None = ms_field("expirationTimestamp")
+    expiration_timestamp = OptionalMsTime()
     is_expired: bool | str | None = None
-
-    def __post_init__(self) -> None:
-        stamp = self.expiration_timestamp
-        if stamp is not None and stamp.to_ms() < 0:  # -1 while processing
-            self.expiration_timestamp = None
 
     @property
     def ready(self) -> bool:

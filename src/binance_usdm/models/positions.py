@@ -7,7 +7,7 @@ from decimal import Decimal
 import msgspec
 
 from binance_usdm.enums import MarginChangeDirection, MarginType, PositionSide
-from binance_usdm.models._base import Model, UtcDateTime
+from binance_usdm.models._base import Model, OptionalMsTime, ms_field
 
 
 class PositionDetails(Model):
@@ -28,7 +28,8 @@ class PositionDetails(Model):
     break_even_price: Decimal | None = None
     notional: Decimal | None = None
     isolated_wallet: Decimal | None = None
-    update_time: UtcDateTime | None = None
+    update_time_ms: int | None = ms_field("updateTime")
+    update_time = OptionalMsTime()
 
     @property
     def auto_add_margin(self) -> bool:
@@ -59,7 +60,8 @@ class PositionV3(Model):
     adl: int
     bid_notional: Decimal
     ask_notional: Decimal
-    update_time: UtcDateTime | None = None
+    update_time_ms: int | None = ms_field("updateTime")
+    update_time = OptionalMsTime()
 
 
 class AdlQuantile(Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from binance_usdm.enums import TradingIndicator
-from binance_usdm.models._base import Model, UtcDateTime
+from binance_usdm.models._base import Model, OptionalMsTime, ms_field
 
 
 class Acknowledgement(Model):
@@ -70,11 +70,13 @@ class TradingIndicatorStatus(Model):
     value: Decimal
     trigger_value: Decimal
     is_locked: bool | None = None
-    planned_recover_time: UtcDateTime | None = None
+    planned_recover_time_ms: int | None = ms_field("plannedRecoverTime")
+    planned_recover_time = OptionalMsTime()
 
 
 class TradingStatus(Model):
     """Futures trading quantitative-rules indicators, keyed by symbol (or "ACCOUNT")."""
 
     indicators: dict[str, list[TradingIndicatorStatus]]
-    update_time: UtcDateTime | None = None
+    update_time_ms: int | None = ms_field("updateTime")
+    update_time = OptionalMsTime()
