@@ -20,7 +20,7 @@ class WebCallResult(Generic[T]):
     ``unwrap()`` returns the data or raises the typed error, for code that prefers exceptions.
     """
 
-    __slots__ = ("data", "elapsed", "endpoint", "error", "headers", "request_method", "status_code")
+    __slots__ = ("_seconds", "data", "endpoint", "error", "headers", "request_method", "status_code")
 
     def __init__(
         self,
@@ -39,7 +39,12 @@ class WebCallResult(Generic[T]):
         self.request_method = request_method
         self.status_code = status_code
         self.headers = headers
-        self.elapsed = timedelta(seconds=elapsed)
+        self._seconds = elapsed
+
+    @property
+    def elapsed(self) -> timedelta:
+        """Time from sending the request to the last byte of the answer."""
+        return timedelta(seconds=self._seconds)
 
     @property
     def success(self) -> bool:
@@ -59,9 +64,8 @@ class WebCallResult(Generic[T]):
         """The same call facts carrying other data (e.g. a converted value)."""
         result: WebCallResult[U] = WebCallResult(
             data=data, error=self.error, endpoint=self.endpoint, request_method=self.request_method,
-            status_code=self.status_code, headers=self.headers,
+            status_code=self.status_code, headers=self.headers, elapsed=self._seconds,
         )
-        result.elapsed = self.elapsed
         return result
 
     def unwrap(self) -> T:
