@@ -242,7 +242,7 @@ def test_entry_point_subprocess(emu: EmulatorServer, isolated_env: Env) -> None:
 
 def test_emulator_command_serves_until_terminated(isolated_env: Env) -> None:
     proc = subprocess.Popen([*_usdm(), "emulator", "--port", "0", "--download-delay", "0.1",
-                             "--income-retention-days", "120"],
+                             "--income-retention-days", "120", "--fault", "GET /fapi/v1/adlQuantile=status:502"],
                             env=_process_env(isolated_env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
@@ -260,8 +260,15 @@ def test_emulator_command_serves_until_terminated(isolated_env: Env) -> None:
         found = invoke(["--base-url", base_url, "income", "--type", "TRANSFER", "--since", "110d",
                         "--until", "95d", "--format", "json"], isolated_env)
         assert [r["income"] for r in json.loads(found.stdout)] == ["5.00000000"]
+        faulted = invoke(["--base-url", base_url, "adl"], isolated_env)
+        assert faulted.exit_code == 1 and "error -1000" in faulted.stderr and "adlQuantile" in faulted.stderr
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert_no_secret(banner, key_line, out, err)
+
+
+def test_emulator_command_refuses_a_bad_fault(isolated_env: Env) -> None:
+    result = invoke(["emulator", "--port", "0", "--fault", "GET /fapi/v2/account=explode"], isolated_env)
+    assert result.exit_code == 2 and "--fault" in result.stderr

@@ -166,6 +166,7 @@ Examples:
   usdm --base-url http://127.0.0.1:8765 account    # in another shell
   usdm emulator --state emu.sqlite3 --port 9000
   usdm emulator --api-key K --api-secret S
+  usdm emulator --fault 'GET /fapi/v2/account=status:503,count=2'
 """)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
@@ -182,9 +183,16 @@ Examples:
               help="Seconds until a requested history file is ready.")
 @click.option("--income-retention-days", type=click.FloatRange(min=0, min_open=True), metavar="N",
               help="Days of income history kept (default 90: Binance keeps three months).")
+@click.option("--weight-limit", type=click.IntRange(min=1), default=2400, show_default=True,
+              help="Request weight per minute per IP before 429s (and then 418 bans).")
+@click.option("--fault", "faults", multiple=True, metavar="SPEC",
+              help="Inject a fault, e.g. 'POST /fapi/v1/positionMargin=drop_after,count=1' (repeatable; "
+                   "syntax in the emulator README).")
+@click.option("--fault-seed", type=int, metavar="N", help="Seed for fault probabilities (reproducible runs).")
 def emulator(host: str, port: int, scenario: Path | None, state: Path | None, api_key: str | None,
              api_secret: str | None, public_key: Path | None, download_delay: float,
-             income_retention_days: float | None) -> None:
+             income_retention_days: float | None, weight_limit: int, faults: tuple[str, ...],
+             fault_seed: int | None) -> None:
     """Run the local Binance USD-M emulator in the foreground until Ctrl-C.
 
     Point any client at it; `usdm --base-url URL ...` without credentials uses the demo account.
@@ -195,13 +203,21 @@ def emulator(host: str, port: int, scenario: Path | None, state: Path | None, ap
         raise click.UsageError("--api-key needs --api-secret or --public-key")
     from binance_usdm.emulator import EmulatorServer
     from binance_usdm.emulator.backend import DAY_MS, INCOME_RETENTION_MS
+    from binance_usdm.emulator.faults import FaultError, parse_fault
+
+    for spec in faults:
+        try:
+            parse_fault(spec)
+        except FaultError as exc:
+            raise click.BadParameter(str(exc), param_hint=f"--fault {spec!r}") from None
 
     retention_ms = INCOME_RETENTION_MS if income_retention_days is None else int(income_retention_days * DAY_MS)
     pem = public_key.read_text("utf-8") if public_key else None
     server = EmulatorServer(
         host, port, scenario=scenario, state_path=state, api_key=api_key, api_secret=api_secret,
         public_key_pem=pem, download_delay_ms=int(download_delay * 1000),
-        income_retention_ms=retention_ms,
+        income_retention_ms=retention_ms, weight_limit=weight_limit, faults=list(faults),
+        fault_seed=fault_seed,
     )
     stop = threading.Event()
 
