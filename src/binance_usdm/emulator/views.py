@@ -66,32 +66,33 @@ def _asset_times(acc: Account, asset: str) -> int:
     return acc.balance_times.get(asset, 0)
 
 
-def _assets(acc: Account, snap: Snapshot) -> list[str]:
-    return list(snap.assets)
+def _asset_view(acc: Account, snap: Snapshot, asset: str, *, v2: bool) -> Json:
+    """One entry of an account answer's ``assets`` (v2 adds ``marginAvailable``)."""
+    f = snap.assets[asset]
+    view: Json = {
+        "asset": asset,
+        "walletBalance": d8(f.wallet),
+        "unrealizedProfit": d8(f.unrealized),
+        "marginBalance": d8(f.margin_balance),
+        "maintMargin": d8(f.maint),
+        "initialMargin": d8(f.initial),
+        "positionInitialMargin": d8(f.position_initial),
+        "openOrderInitialMargin": d8(f.open_order_initial),
+        "crossWalletBalance": d8(f.cross_wallet),
+        "crossUnPnl": d8(f.cross_unpnl),
+        "availableBalance": d8(f.available),
+        "maxWithdrawAmount": d8(f.max_withdraw),
+    }
+    if v2:
+        view["marginAvailable"] = asset in MARGIN_ASSET_PRICE_SYMBOL
+    view["updateTime"] = _asset_times(acc, asset)
+    return view
 
 
 def account_v2(backend: Backend, acc: Account) -> Json:
     """GET /fapi/v2/account."""
     snap = _snapshot(backend, acc)
-    assets = []
-    for a in _assets(acc, snap):
-        f = snap.assets[a]
-        assets.append({
-            "asset": a,
-            "walletBalance": d8(f.wallet),
-            "unrealizedProfit": d8(f.unrealized),
-            "marginBalance": d8(f.margin_balance),
-            "maintMargin": d8(f.maint),
-            "initialMargin": d8(f.initial),
-            "positionInitialMargin": d8(f.position_initial),
-            "openOrderInitialMargin": d8(f.open_order_initial),
-            "crossWalletBalance": d8(f.cross_wallet),
-            "crossUnPnl": d8(f.cross_unpnl),
-            "availableBalance": d8(f.available),
-            "maxWithdrawAmount": d8(f.max_withdraw),
-            "marginAvailable": a in MARGIN_ASSET_PRICE_SYMBOL,
-            "updateTime": _asset_times(acc, a),
-        })
+    assets = [_asset_view(acc, snap, a, v2=True) for a in snap.assets]
     positions = []
     for lg in _all_legs(backend, acc, snap, None):
         positions.append({
@@ -147,24 +148,7 @@ def _totals(snap: Snapshot) -> Json:
 def account_v3(backend: Backend, acc: Account) -> Json:
     """GET /fapi/v3/account (positions: only legs with a position)."""
     snap = _snapshot(backend, acc)
-    assets = []
-    for a in _assets(acc, snap):
-        f = snap.assets[a]
-        assets.append({
-            "asset": a,
-            "walletBalance": d8(f.wallet),
-            "unrealizedProfit": d8(f.unrealized),
-            "marginBalance": d8(f.margin_balance),
-            "maintMargin": d8(f.maint),
-            "initialMargin": d8(f.initial),
-            "positionInitialMargin": d8(f.position_initial),
-            "openOrderInitialMargin": d8(f.open_order_initial),
-            "crossWalletBalance": d8(f.cross_wallet),
-            "crossUnPnl": d8(f.cross_unpnl),
-            "availableBalance": d8(f.available),
-            "maxWithdrawAmount": d8(f.max_withdraw),
-            "updateTime": _asset_times(acc, a),
-        })
+    assets = [_asset_view(acc, snap, a, v2=False) for a in snap.assets]
     positions = [{
         "symbol": lg.symbol,
         "positionSide": lg.side,
