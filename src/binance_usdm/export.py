@@ -189,6 +189,17 @@ class _TextWriter(RecordWriter):
             self._owned = False
         super().__init__(destination, record_type)
 
+    _convert: list[tuple[int, Callable[[Any], Any]]]
+
+    def _converted(self, columns: _Columns, record: Model) -> list[Any]:
+        """The record's values in text-friendly form (None stays None)."""
+        values = list(columns.values(record))
+        for i, convert in self._convert:
+            value = values[i]
+            if value is not None:
+                values[i] = convert(value)
+        return values
+
     def close(self) -> None:
         if self._owned:
             self._file.close()
@@ -206,12 +217,7 @@ class CsvWriter(_TextWriter):
         self._convert = _converters(columns, _TEXT)
 
     def _write(self, columns: _Columns, record: Model) -> None:
-        values = list(columns.values(record))
-        for i, convert in self._convert:
-            value = values[i]
-            if value is not None:
-                values[i] = convert(value)
-        self._csv.writerow(values)
+        self._csv.writerow(self._converted(columns, record))
 
 
 class JsonLinesWriter(_TextWriter):
@@ -223,11 +229,7 @@ class JsonLinesWriter(_TextWriter):
         self._convert = _converters(columns, _JSON)
 
     def _write(self, columns: _Columns, record: Model) -> None:
-        values = list(columns.values(record))
-        for i, convert in self._convert:
-            value = values[i]
-            if value is not None:
-                values[i] = convert(value)
+        values = self._converted(columns, record)
         self._file.write(self._encoder.encode(dict(zip(columns.names, values, strict=True))).decode())
         self._file.write("\n")
 
