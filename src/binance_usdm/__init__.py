@@ -42,6 +42,7 @@ from binance_usdm.errors import (
     ValidationError,
 )
 from binance_usdm.result import WebCallResult
+from binance_usdm.streams import AsyncListenKeyKeeper, ListenKeyKeeper
 
 __version__ = "0.1.0"
 
@@ -50,6 +51,7 @@ __all__ = [
     "TESTNET_URL",
     "ApiError",
     "AsyncBinanceRestClient",
+    "AsyncListenKeyKeeper",
     "AuthenticationError",
     "BinanceError",
     "BinanceRestClient",
@@ -63,6 +65,7 @@ __all__ = [
     "IncomeType",
     "InvalidRequestError",
     "IpBannedError",
+    "ListenKeyKeeper",
     "MarginChangeDirection",
     "MarginDeltaType",
     "MarginType",
