@@ -123,10 +123,7 @@ class _Conn(asyncio.Protocol):
         loop = self.loop
         waiter: asyncio.Future[HttpResponse] = loop.create_future()
         self.waiter = waiter
-        reader = self.reader  # reset, inlined
-        reader.headers = {}
-        reader.chunks = []
-        reader.complete = reader.headers_done = reader.received = False
+        self.reader.reset()
         self.last_rx = now
         self.deadline = deadline
         read = self.read_timeout = timeouts.read

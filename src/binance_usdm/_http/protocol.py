@@ -24,7 +24,11 @@ import httptools
 
 from binance_usdm.errors import ValidationError
 
+from .headers import Headers
 from .types import HttpRequest, HttpResponse
+
+# No head yet (identity-tested: a response without headers gets its own empty Headers).
+_NO_HEADERS: Final = Headers()
 
 __all__ = [
     "USER_AGENT",
@@ -259,24 +263,26 @@ class RequestEncoder:
         raise ValidationError("headers", "a header name or value contains a line break")
 
 
-# Decoded, lower-cased header names by their raw bytes (servers repeat the same few names).
-_NAMES: dict[bytes, str] = {}
-
-
 class ResponseReader:
     """Collects one HTTP response at a time from bytes fed in any split.
 
     One reader (and one httptools parser) lives as long as its connection; call :meth:`reset`
     before each request. After :meth:`feed` returns True, ``status``/``headers``/``body()`` hold the
     response and ``keep_alive`` tells whether the connection may be reused.
+
+    No per-header callback: the bytes received until the head is complete are kept, and the
+    header block is cut out of them once (see :class:`~binance_usdm._http.headers.Headers`).
+    httptools still validates the head and frames the body.
     """
 
     __slots__ = (
         "chunks",
         "complete",
         "extra",
+        "head",
         "headers",
         "headers_done",
+        "interim",
         "keep_alive",
         "parser",
         "received",
@@ -285,9 +291,11 @@ class ResponseReader:
 
     def __init__(self) -> None:
         self.parser = httptools.HttpResponseParser(self)
-        self.headers: dict[str, str] = {}
+        self.headers = _NO_HEADERS
+        self.head: list[bytes] = []  # bytes received while the head was incomplete
         self.chunks: list[bytes] = []
         self.status = 0
+        self.interim = 0  # 1xx heads received before the response's own
         self.complete = False
         self.headers_done = False
         self.keep_alive = False
@@ -295,8 +303,10 @@ class ResponseReader:
         self.received = False
 
     def reset(self) -> None:
-        self.headers = {}
+        self.headers = _NO_HEADERS
+        self.head = []
         self.chunks = []
+        self.interim = 0
         self.complete = False
         self.headers_done = False
         self.received = False
@@ -306,20 +316,11 @@ class ResponseReader:
         if self.complete:  # bytes after the response: the connection is out of step
             self.extra = True
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        key = _NAMES.get(name)
-        if key is None:
-            key = name.decode("latin-1").lower()
-            if len(_NAMES) < 512:
-                _NAMES[name] = key
-        headers = self.headers
-        if key in headers:  # repeated header: join, as RFC 9110 allows
-            headers[key] = f"{headers[key]}, {value.decode('latin-1')}"
-        else:
-            headers[key] = value.decode("latin-1")
-
     def on_headers_complete(self) -> None:
-        self.headers_done = True
+        if self.parser.get_status_code() < 200:  # 1xx interim response: the real one follows
+            self.interim += 1
+        else:
+            self.headers_done = True
 
     def on_body(self, data: bytes) -> None:
         self.chunks.append(data)
@@ -327,10 +328,8 @@ class ResponseReader:
     def on_message_complete(self) -> None:
         parser = self.parser
         status = parser.get_status_code()
-        if status < 200:  # 1xx interim response: the real one follows
-            self.headers = {}
+        if status < 200:  # 1xx interim response (no body): the real one follows
             self.chunks = []
-            self.headers_done = False
             return
         self.status = status
         self.keep_alive = parser.should_keep_alive()
@@ -343,6 +342,17 @@ class ResponseReader:
         Raises ``httptools.HttpParserError`` on malformed input (before completion).
         """
         self.received = True
+        if self.headers is _NO_HEADERS:
+            self.head.append(data)
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserError:
+                if not self.complete:
+                    raise
+                self.extra = True
+            if self.headers_done:
+                self._cut_head()
+            return self.complete
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
@@ -351,11 +361,24 @@ class ResponseReader:
             self.extra = True
         return self.complete
 
+    def _cut_head(self) -> None:
+        head = self.head
+        buf = head[0] if len(head) == 1 else b"".join(head)
+        self.head = []
+        pos = 0
+        for _ in range(self.interim):  # skip 1xx heads (they have no body)
+            pos = buf.find(b"\r\n\r\n", pos) + 4
+        start = buf.find(b"\r\n", pos)
+        end = buf.find(b"\r\n\r\n", pos)
+        # httptools accepted the head, so both are there (an empty block is just the one CRLF)
+        self.headers = Headers(buf[start : end + 2])
+
     def feed_eof(self) -> bool:
         """The peer closed. True if that completes a response delimited by the connection close."""
         if self.complete:
             return True
-        if self.headers_done and "content-length" not in self.headers and "transfer-encoding" not in self.headers:
+        headers = self.headers
+        if self.headers_done and "content-length" not in headers and "transfer-encoding" not in headers:
             self.status = self.parser.get_status_code()
             self.keep_alive = False
             self.complete = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -32,10 +33,11 @@ class HttpRequest:
 
 @dataclass(slots=True)
 class HttpResponse:
-    """One response. Header names are lower-case; ``elapsed`` is seconds from send to last byte."""
+    """One response. ``headers``: case-insensitive, lower-case names (the transports give a lazy
+    :class:`~binance_usdm._http.headers.Headers`); ``elapsed`` is seconds from send to last byte."""
 
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]
     body: bytes
     elapsed: float
 
