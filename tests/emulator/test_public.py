@@ -68,3 +68,31 @@ def test_keep_alive_and_chunked_body(emu: EmulatorServer, client: Client) -> Non
     resp = client.conn.getresponse()
     assert resp.status == 200, resp.read()
     assert b'"leverage":7' in resp.read()
+
+
+def test_tickers_stand_at_the_mark(emu: EmulatorServer, client: Client) -> None:
+    every = client.call("GET", "/fapi/v1/ticker/24hr", signed=False)
+    assert len(ok(every)) == len(emu.backend.symbols) and every.headers["x-mbx-used-weight-1m"] == "40"
+    day = ok(client.call("GET", "/fapi/v1/ticker/24hr", {"symbol": "BTCUSDT"}, signed=False))
+    assert (day["lastPrice"], day["openPrice"], day["priceChange"], day["count"]) == ("95000.00", "95000.00", "0.00", 0)
+    assert day["closeTime"] - day["openTime"] == 86_400_000
+    for path in ("/fapi/v1/ticker/price", "/fapi/v2/ticker/price"):
+        assert ok(client.call("GET", path, {"symbol": "DOGEUSDT"}, signed=False))["price"] == "0.400000"
+        assert len(ok(client.call("GET", path, signed=False))) == len(emu.backend.symbols)
+
+
+def test_other_products_read_on_client_start(emu: EmulatorServer, client: Client) -> None:
+    """Spot, COIN-M and wallet paths ccxt reads in load_markets: no markets there, the known coins."""
+    for path in ("/api/v3/exchangeInfo", "/dapi/v1/exchangeInfo"):
+        info = ok(client.call("GET", path, signed=False))
+        assert info["symbols"] == [] and info["rateLimits"][0]["rateLimitType"] == "REQUEST_WEIGHT"
+    assert ok(client.call("GET", "/sapi/v1/system/status", signed=False)) == {"status": 0, "msg": "normal"}
+    coins = ok(client.get("/sapi/v1/capital/config/getall"))
+    assert {c["coin"] for c in coins} >= {"USDT", "USDC", "BTC", "ETH", "BNB", "SOL", "DOGE"}
+    assert all(c["free"] == "0" and c["networkList"] == [] for c in coins)
+    assert client.call("GET", "/sapi/v1/capital/config/getall", signed=False).code == -1102  # signed
+    assert ok(client.call("GET", "/sapi/v1/margin/allPairs", signed=False)) == []  # API key only
+    keyless = Client(emu.base_url, None, emu.clock.now_ms)
+    assert keyless.call("GET", "/sapi/v1/margin/allPairs", signed=False).code == -2014
+    keyless.close()
+    assert ok(client.get("/sapi/v1/margin/isolated/allPairs")) == []

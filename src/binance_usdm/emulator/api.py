@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from . import views
+from . import products, views
 from .accounts import Account
 from .backend import INCOME_TYPES, Backend, IncomeQuery
 from .downloads import KINDS
 from .errors import BinanceError, invalid_param
+from .market import SymbolInfo
 from .params import Params
 
 
@@ -23,7 +24,8 @@ class Security(Enum):
     """Binance's endpoint security types."""
 
     NONE = "NONE"
-    USER_STREAM = "USER_STREAM"
+    MARKET_DATA = "MARKET_DATA"  # API key, no signature
+    USER_STREAM = "USER_STREAM"  # API key, no signature
     SIGNED = "SIGNED"  # TRADE and USER_DATA
 
 
@@ -98,13 +100,17 @@ def exchange_info(c: Call) -> Any:
     return views.exchange_info(c.backend, c.weight_limit, c.now_ms())
 
 
-def premium_index(c: Call) -> Any:
-    """GET /fapi/v1/premiumIndex: an object with `symbol`, else an array."""
-    now = c.now_ms()
-    s = c.symbol()
-    if s is not None:
-        return views.mark_price(c.backend, c.backend.symbol(s), now)
-    return [views.mark_price(c.backend, info, now) for info in c.backend.symbols.values()]
+def _per_symbol(view: Callable[[Backend, SymbolInfo, int], Any]) -> Handler:
+    """A market-data handler: an object with `symbol`, else an array over every symbol."""
+
+    def handler(c: Call) -> Any:
+        now = c.now_ms()
+        s = c.symbol()
+        if s is not None:
+            return view(c.backend, c.backend.symbol(s), now)
+        return [view(c.backend, info, now) for info in c.backend.symbols.values()]
+
+    return handler
 
 
 def change_leverage(c: Call) -> Any:
@@ -318,15 +324,24 @@ def position_margin(c: Call) -> Any:
     return {"amount": float(amount), "code": 200, "msg": "Successfully modify position margin.", "type": type_}
 
 
-S, U, N = Security.SIGNED, Security.USER_STREAM, Security.NONE
+S, U, N, K = Security.SIGNED, Security.USER_STREAM, Security.NONE, Security.MARKET_DATA
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/fapi/v1/ping"): Route(1, N, ping),
     ("GET", "/fapi/v1/time"): Route(1, N, server_time),
     ("GET", "/api/v3/ping"): Route(1, N, ping),
     ("GET", "/api/v3/time"): Route(1, N, server_time),
+    ("GET", "/api/v3/exchangeInfo"): Route(20, N, products.spot_exchange_info),
+    ("GET", "/dapi/v1/exchangeInfo"): Route(1, N, products.coin_futures_exchange_info),
+    ("GET", "/sapi/v1/system/status"): Route(1, N, products.system_status),
+    ("GET", "/sapi/v1/capital/config/getall"): Route(10, S, products.wallet_coins),
+    ("GET", "/sapi/v1/margin/allPairs"): Route(1, K, products.margin_pairs),
+    ("GET", "/sapi/v1/margin/isolated/allPairs"): Route(10, S, products.margin_pairs),
     ("GET", "/fapi/v1/exchangeInfo"): Route(1, N, exchange_info),
-    ("GET", "/fapi/v1/premiumIndex"): Route(_symbol_weight(1, 10), N, premium_index),
+    ("GET", "/fapi/v1/premiumIndex"): Route(_symbol_weight(1, 10), N, _per_symbol(views.mark_price)),
+    ("GET", "/fapi/v1/ticker/24hr"): Route(_symbol_weight(1, 40), N, _per_symbol(views.ticker_24h)),
+    ("GET", "/fapi/v1/ticker/price"): Route(_symbol_weight(1, 2), N, _per_symbol(views.ticker_price)),
+    ("GET", "/fapi/v2/ticker/price"): Route(_symbol_weight(1, 2), N, _per_symbol(views.ticker_price)),
     ("POST", "/fapi/v1/leverage"): Route(1, S, change_leverage),
     ("POST", "/fapi/v1/marginType"): Route(1, S, change_margin_type),
     ("GET", "/fapi/v2/account"): Route(5, S, account_v2, cacheable=True),

@@ -14,6 +14,7 @@ from typing import Any
 from .api import ROUTES, Security
 from .backend import INCOME_TYPES
 from .downloads import KINDS
+from .params import Params
 
 Param = tuple[str, dict[str, Any], bool]
 
@@ -40,8 +41,18 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, list[Param]]] = {
     ("GET", "/fapi/v1/time"): ("Server time", []),
     ("GET", "/api/v3/ping"): ("Test connectivity (spot path some clients call)", []),
     ("GET", "/api/v3/time"): ("Server time (spot path some clients call)", []),
+    ("GET", "/api/v3/exchangeInfo"): ("Spot exchange information (no spot markets here)", []),
+    ("GET", "/dapi/v1/exchangeInfo"): ("COIN-M exchange information (no COIN-M contracts here)", []),
+    ("GET", "/sapi/v1/system/status"): ("System status", []),
+    ("GET", "/sapi/v1/capital/config/getall"): ("Wallet coins (none held in the spot wallet)", []),
+    ("GET", "/sapi/v1/margin/allPairs"): ("Cross margin pairs (none here)", []),
+    ("GET", "/sapi/v1/margin/isolated/allPairs"): ("Isolated margin pairs (none here)", []),
     ("GET", "/fapi/v1/exchangeInfo"): ("Exchange information", []),
     ("GET", "/fapi/v1/premiumIndex"): ("Mark price", [_opt("symbol", _SYMBOL)]),
+    ("GET", "/fapi/v1/ticker/24hr"): ("24hr ticker (no trades here: the price stood at the mark)",
+                                      [_opt("symbol", _SYMBOL)]),
+    ("GET", "/fapi/v1/ticker/price"): ("Symbol price ticker (the mark price)", [_opt("symbol", _SYMBOL)]),
+    ("GET", "/fapi/v2/ticker/price"): ("Symbol price ticker V2 (the mark price)", [_opt("symbol", _SYMBOL)]),
     ("POST", "/fapi/v1/leverage"): ("Change initial leverage", [
         _req("symbol", _SYMBOL), _req("leverage", {"type": "integer", "minimum": 1, "maximum": 125})]),
     ("POST", "/fapi/v1/marginType"): ("Change margin type", [
@@ -113,7 +124,9 @@ def document(symbols: Iterable[str]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for (method, path), route in ROUTES.items():
         summary, params = ENDPOINTS[(method, path)]
-        weight = route.weight if isinstance(route.weight, int) else "1 with symbol, 10 without"
+        weight: int | str = route.weight_of(Params("", ""))
+        if callable(route.weight):
+            weight = f"{route.weight_of(Params('symbol=BTCUSDT', ''))} with symbol, {weight} without"
         op: dict[str, Any] = {
             "operationId": _operation_id(method, path),
             "summary": summary,

@@ -109,7 +109,7 @@ class App:
         if route.security is Security.SIGNED:
             return auth.authenticate_signed(self.backend, req.headers.get("x-mbx-apikey"), params, req.query, body,
                                             self.backend.clock.now_ms() + skew_ms)
-        if route.security is Security.USER_STREAM:
+        if route.security in (Security.USER_STREAM, Security.MARKET_DATA):
             return auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
         return None
 

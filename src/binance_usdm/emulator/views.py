@@ -338,6 +338,34 @@ def mark_price(backend: Backend, info: SymbolInfo, now: int) -> Json:
     }
 
 
+def ticker_24h(backend: Backend, info: SymbolInfo, now: int) -> Json:
+    """One entry of GET /fapi/v1/ticker/24hr: the emulator trades nothing, so the price stood at the mark."""
+    mark = price(backend.mark(info.symbol), info)
+    return {
+        "symbol": info.symbol,
+        "priceChange": fixed(Decimal(0), info.price_precision),
+        "priceChangePercent": "0.000",
+        "weightedAvgPrice": mark,
+        "lastPrice": mark,
+        "lastQty": "0",
+        "openPrice": mark,
+        "highPrice": mark,
+        "lowPrice": mark,
+        "volume": "0",
+        "quoteVolume": "0",
+        "openTime": now - 24 * 3600 * 1000,
+        "closeTime": now,
+        "firstId": -1,
+        "lastId": -1,
+        "count": 0,
+    }
+
+
+def ticker_price(backend: Backend, info: SymbolInfo, now: int) -> Json:
+    """One entry of GET /fapi/v1/ticker/price and /fapi/v2/ticker/price (the mark price)."""
+    return {"symbol": info.symbol, "price": price(backend.mark(info.symbol), info), "time": now}
+
+
 def exchange_info(backend: Backend, weight_limit: int, now: int) -> Json:
     """GET /fapi/v1/exchangeInfo: rate limits, margin assets and the known symbols with filters."""
     symbols = []
