@@ -126,7 +126,13 @@ async def test_idle_connection_closed_by_server_is_replaced() -> None:
 async def test_pooled_connection_reset_by_server_is_replaced() -> None:
     # The server aborts (RST) after answering; the blocking sleep keeps the loop from noticing,
     # so the next send meets the reset itself: nothing was read, the request goes on a new connection.
-    with serving(lambda r: Reply(response(), reset=True)) as srv:
+    answered: list[int] = []
+
+    def handler(r: Request) -> Reply:  # only the first connection is reset after its answer
+        answered.append(1)
+        return Reply(response(), reset=len(answered) == 1)
+
+    with serving(handler) as srv:
         async with AsyncHttpTransport(srv.base_url) as t:
             await t.send(get(), FAST)
             assert srv.wait_closed(1)

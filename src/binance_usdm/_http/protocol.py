@@ -173,6 +173,29 @@ def default_ssl_context() -> ssl.SSLContext:
     return ctx
 
 
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a transport sends: the origin, the proxy in between (if any), the TLS context (https)
+    and the request encoder for that route."""
+
+    origin: Origin
+    proxy: ProxyConfig | None
+    tls_context: ssl.SSLContext | None
+    encoder: RequestEncoder
+
+    @classmethod
+    def resolve(
+        cls, base_url: str, proxy: str | None, ssl_context: ssl.SSLContext | None, max_connections: int
+    ) -> Destination:
+        """Check a transport's arguments and work out its route."""
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        origin = Origin.parse(base_url)
+        route = resolve_proxy(origin, proxy)
+        context = (ssl_context if ssl_context is not None else default_ssl_context()) if origin.tls else None
+        return cls(origin, route, context, RequestEncoder(origin, route))
+
+
 def build_connect_request(origin: Origin, proxy: ProxyConfig) -> bytes:
     lines = [f"CONNECT {origin.authority} HTTP/1.1", f"Host: {origin.authority}", f"User-Agent: {USER_AGENT}"]
     if proxy.authorization:

@@ -21,13 +21,10 @@ from binance_usdm.errors import TransportError
 
 from . import _errors
 from .protocol import (
-    Origin,
-    RequestEncoder,
+    Destination,
     ResponseReader,
     build_connect_request,
-    default_ssl_context,
     parse_connect_response,
-    resolve_proxy,
 )
 from .types import HttpRequest, HttpResponse, Timeouts
 
@@ -95,16 +92,10 @@ class SyncHttpTransport:
         ssl_context: ssl.SSLContext | None = None,
         max_connections: int = 10,
     ) -> None:
-        if max_connections < 1:
-            raise ValueError("max_connections must be at least 1")
-        origin = Origin.parse(base_url)
-        self._origin = origin
-        self._proxy = resolve_proxy(origin, proxy)
-        self._encoder = RequestEncoder(origin, self._proxy)
-        self._ssl: ssl.SSLContext | None = None
-        if origin.tls:
-            self._ssl = ssl_context if ssl_context is not None else default_ssl_context()
-        self._authority = origin.authority
+        route = Destination.resolve(base_url, proxy, ssl_context, max_connections)
+        self._origin, self._proxy, self._encoder = route.origin, route.proxy, route.encoder
+        self._ssl = route.tls_context
+        self._authority = route.origin.authority
         self._max = max_connections
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
