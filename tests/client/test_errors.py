@@ -140,3 +140,19 @@ def test_429_is_waited_out_and_retried(stub: StubServer, kind: str) -> None:
                Reply(body=samples.BALANCES))
     result = make_caller(kind, stub.base_url, retry=None)("get_balances")
     assert result.success and len(stub.requests) == 2
+
+
+def test_variant_shapes_binance_has_sent_parse(stub: StubServer, call: Caller) -> None:
+    # ids and flags as strings, numbers as JSON numbers, a missing symbol, unknown extra fields
+    stub.route("GET", "/fapi/v1/income", Reply(body=b'[{"incomeType":"TRANSFER","income":-0.375,"asset":"USDT",'
+                                                    b'"time":1570608000000,"tranId":"9689322392","tradeId":"",'
+                                                    b'"brandNew":true}]'))
+    [record] = call("get_income_history").unwrap()
+    assert (record.symbol, record.tran_id, str(record.income)) == ("", 9689322392, "-0.375")
+    stub.route("GET", "/fapi/v2/positionRisk", Reply(body=b'[{"symbol":"BTCUSDT","positionSide":"BOTH",'
+                                                        b'"positionAmt":"0","entryPrice":"0.0","markPrice":"1",'
+                                                        b'"unRealizedProfit":"0","liquidationPrice":"0","leverage":20,'
+                                                        b'"marginType":"cross","isolatedMargin":"0",'
+                                                        b'"isAutoAddMargin":"true"}]'))
+    [position] = call("get_position_information").unwrap()
+    assert position.is_auto_add_margin is True and position.leverage == 20 and position.update_time is None

@@ -76,7 +76,7 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], str, str, dict[str, str]
      {"symbol": "ETHUSDT"}, samples.ADL, lambda d: d[0].adl_quantile.hedge == 0 and d[1].adl_quantile.both == 0
      and d[1].adl_quantile.short == 2),
     ("get_position_information", (), {}, "GET", "/fapi/v2/positionRisk", {}, samples.POSITION_V2,
-     lambda d: d[0].margin_type is MarginType.ISOLATED and d[0].auto_add_margin is False
+     lambda d: d[0].margin_type is MarginType.ISOLATED and d[0].is_auto_add_margin is False
      and d[0].liquidation_price == Decimal("5930.78")),
     ("get_position_information_v3", ("ADAUSDT",), {}, "GET", "/fapi/v3/positionRisk", {"symbol": "ADAUSDT"},
      samples.POSITION_V3, lambda d: d[0].adl == 2 and d[0].position_side is PositionSide.BOTH),

@@ -253,7 +253,7 @@ class HistoryApi:
         delay = poll_interval
         while True:
             link = (self._links[history](download_id)).unwrap()
-            if link.is_expired in (True, "true"):
+            if link.is_expired is True:
                 raise DownloadError(f"the link of download {download_id} has expired", download_id=download_id)
             if link.ready:
                 break

@@ -51,10 +51,12 @@ class Endpoint(Generic[R]):
 
 
 def _decoder(kind: Any) -> Callable[[bytes], Any]:
-    return msgspec.json.Decoder(kind).decode
+    # lax: numbers and booleans Binance sometimes sends as strings ("tranId":"9689322392",
+    # "isAutoAddMargin":"false") decode into the declared int / bool fields
+    return msgspec.json.Decoder(kind, strict=False).decode
 
 
-_bracket_list = msgspec.json.Decoder(list[m.SymbolBracket] | m.SymbolBracket)
+_bracket_list = msgspec.json.Decoder(list[m.SymbolBracket] | m.SymbolBracket, strict=False)
 
 
 def _parse_brackets(body: bytes) -> list[m.SymbolBracket]:

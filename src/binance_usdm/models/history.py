@@ -16,10 +16,10 @@ from binance_usdm.enums import (
 from binance_usdm.models._base import Model, MsTime, OptionalMsTime, ms_field
 
 
-class IncomeRecord(Model):
+class IncomeRecord(Model, kw_only=True):
     """One income-history record (funding fee, commission, realized PnL, transfer, ...)."""
 
-    symbol: str
+    symbol: str = ""  # empty (or absent) for records not tied to a symbol, e.g. transfers
     income_type: IncomeType
     income: Decimal
     asset: str
@@ -59,7 +59,7 @@ class DownloadLink(Model):
     notified: bool | None = None
     expiration_timestamp_ms: int | None = ms_field("expirationTimestamp")
     expiration_timestamp = OptionalMsTime()
-    is_expired: bool | str | None = None
+    is_expired: bool | None = None
 
     @property
     def ready(self) -> bool:

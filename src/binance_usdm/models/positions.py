@@ -23,7 +23,7 @@ class PositionDetails(Model):
     leverage: Decimal
     margin_type: MarginType
     isolated_margin: Decimal
-    is_auto_add_margin: str | bool = False
+    is_auto_add_margin: bool = False
     max_notional_value: Decimal | None = None
     break_even_price: Decimal | None = None
     notional: Decimal | None = None
@@ -31,11 +31,6 @@ class PositionDetails(Model):
     update_time_ms: int | None = ms_field("updateTime")
     update_time = OptionalMsTime()
 
-    @property
-    def auto_add_margin(self) -> bool:
-        """``isAutoAddMargin`` as a bool (Binance sends the string "true"/"false")."""
-        value = self.is_auto_add_margin
-        return value if isinstance(value, bool) else value.lower() == "true"
 
 
 class PositionV3(Model):
