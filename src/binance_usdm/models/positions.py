@@ -40,21 +40,21 @@ class PositionV3(Model):
     position_side: PositionSide
     position_amt: Decimal
     entry_price: Decimal
-    break_even_price: Decimal
     mark_price: Decimal
     un_realized_profit: Decimal
     liquidation_price: Decimal
     isolated_margin: Decimal
     notional: Decimal
-    margin_asset: str
     isolated_wallet: Decimal
     initial_margin: Decimal
     maint_margin: Decimal
-    position_initial_margin: Decimal
-    open_order_initial_margin: Decimal
-    adl: int
-    bid_notional: Decimal
-    ask_notional: Decimal
+    break_even_price: Decimal | None = None
+    margin_asset: str | None = None
+    position_initial_margin: Decimal | None = None
+    open_order_initial_margin: Decimal | None = None
+    adl: int | None = None
+    bid_notional: Decimal | None = None
+    ask_notional: Decimal | None = None
     update_time_ms: int | None = ms_field("updateTime")
     update_time = OptionalMsTime()
 
