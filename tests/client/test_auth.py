@@ -92,3 +92,12 @@ def test_secrets_never_shown(stub: StubServer, caplog: pytest.LogCaptureFixture)
     assert "GET /fapi/v2/balance" in logged and "<redacted>" in logged
     for shown in (text, logged):
         assert API_SECRET not in shown and API_KEY not in shown and signature not in shown
+
+
+def test_pool_size_option(stub: StubServer) -> None:
+    with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url, max_connections=3) as client:
+        assert client._core.transport._max == 3  # type: ignore[attr-defined]
+    with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url) as client:
+        assert client._core.transport._max == 10  # type: ignore[attr-defined]
+    with pytest.raises(ValidationError, match="max_connections"):
+        BinanceRestClient(API_KEY, API_SECRET, max_connections=0)

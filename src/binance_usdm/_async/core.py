@@ -43,9 +43,12 @@ class AsyncCore:
 
     def __init__(self, config: ClientConfig, transport: AsyncTransport | None = None) -> None:
         self.config = config
-        self.transport: AsyncTransport = transport or AsyncHttpTransport(
-            config.base_url, proxy=config.proxy, ssl_context=config.ssl_context
-        )
+        if transport is None:
+            transport = AsyncHttpTransport(
+                config.base_url, proxy=config.proxy, ssl_context=config.ssl_context,
+                max_connections=config.max_connections or AsyncHttpTransport.DEFAULT_MAX_CONNECTIONS,
+            )
+        self.transport: AsyncTransport = transport
         self._ban: IpBannedError | None = None
 
     async def call(

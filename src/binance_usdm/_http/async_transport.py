@@ -229,13 +229,15 @@ class AsyncHttpTransport:
     The transport binds to the event loop of its first call.
     """
 
+    DEFAULT_MAX_CONNECTIONS = 50
+
     def __init__(
         self,
         base_url: str,
         *,
         proxy: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
-        max_connections: int = 50,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         route = Destination.resolve(base_url, proxy, ssl_context, max_connections)
         self._origin, self._proxy, self._encoder = route.origin, route.proxy, route.encoder

@@ -84,13 +84,15 @@ class SyncHttpTransport:
     ``max_connections``: open connections at most; further callers wait (within their deadline).
     """
 
+    DEFAULT_MAX_CONNECTIONS = 10
+
     def __init__(
         self,
         base_url: str,
         *,
         proxy: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
-        max_connections: int = 10,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         route = Destination.resolve(base_url, proxy, ssl_context, max_connections)
         self._origin, self._proxy, self._encoder = route.origin, route.proxy, route.encoder

@@ -52,6 +52,7 @@ class BinanceRestClient:
         weight_limit: int = DEFAULT_WEIGHT_LIMIT,
         proxy: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        max_connections: int | None = None,
         transport: SyncTransport | None = None,
     ) -> None:
         self._config = ClientConfig.create(
@@ -59,7 +60,7 @@ class BinanceRestClient:
             private_key_passphrase=private_key_passphrase, base_url=base_url, testnet=testnet,
             recv_window=recv_window, timeouts=timeouts, retry=retry, auto_time_sync=auto_time_sync,
             time_sync_interval=time_sync_interval, rate_limit=rate_limit, weight_limit=weight_limit,
-            proxy=proxy, ssl_context=ssl_context,
+            proxy=proxy, ssl_context=ssl_context, max_connections=max_connections,
         )
         self._core = Core(self._config, transport)
         self.usd_futures_api = UsdFuturesApi(self._core)

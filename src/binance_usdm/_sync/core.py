@@ -44,9 +44,12 @@ class Core:
 
     def __init__(self, config: ClientConfig, transport: SyncTransport | None = None) -> None:
         self.config = config
-        self.transport: SyncTransport = transport or SyncHttpTransport(
-            config.base_url, proxy=config.proxy, ssl_context=config.ssl_context
-        )
+        if transport is None:
+            transport = SyncHttpTransport(
+                config.base_url, proxy=config.proxy, ssl_context=config.ssl_context,
+                max_connections=config.max_connections or SyncHttpTransport.DEFAULT_MAX_CONNECTIONS,
+            )
+        self.transport: SyncTransport = transport
         self._ban: IpBannedError | None = None
 
     def call(

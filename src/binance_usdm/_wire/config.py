@@ -52,6 +52,7 @@ class ClientConfig:
     rate_limit: RateLimitMode
     proxy: str | None
     ssl_context: ssl.SSLContext | None
+    max_connections: int | None
     clock: ServerClock = field(default_factory=ServerClock)
     limiter: WeightLimiter = field(default_factory=WeightLimiter)
 
@@ -74,6 +75,7 @@ class ClientConfig:
         weight_limit: int,
         proxy: str | None,
         ssl_context: ssl.SSLContext | None,
+        max_connections: int | None = None,
     ) -> ClientConfig:
         """Resolve arguments, falling back to ``BINANCE_API_KEY``, ``BINANCE_API_SECRET``,
         ``BINANCE_PRIVATE_KEY`` (path or PEM) and ``BINANCE_PRIVATE_KEY_PASSPHRASE``."""
@@ -95,6 +97,8 @@ class ClientConfig:
             check_recv_window(recv_window)
         if rate_limit not in ("wait", "fail"):
             raise ValidationError("rate_limit", f"must be 'wait' or 'fail', got {rate_limit!r}")
+        if max_connections is not None and max_connections < 1:
+            raise ValidationError("max_connections", f"must be at least 1, got {max_connections}")
         if weight_limit <= 0:
             raise ValidationError("weight_limit", f"must be positive, got {weight_limit}")
         url = (base_url or (TESTNET_URL if testnet else LIVE_URL)).rstrip("/")
@@ -111,6 +115,7 @@ class ClientConfig:
             rate_limit=rate_limit,
             proxy=proxy,
             ssl_context=ssl_context,
+            max_connections=max_connections,
             clock=clock,
             limiter=WeightLimiter(weight_limit, clock),
         )
