@@ -196,8 +196,8 @@ def position_risk_v2(backend: Backend, acc: Account, symbol: str | None) -> list
             "markPrice": d8(lg.mark),
             "maxNotionalValue": str(lg.max_notional),
             "positionAmt": fixed(lg.amount, lg.info.quantity_precision),
-            "notional": d8(lg.amount * lg.mark),
-            "isolatedWallet": d8(lg.isolated_wallet),
+            "notional": dz(lg.amount * lg.mark),
+            "isolatedWallet": dz(lg.isolated_wallet),
             "symbol": lg.symbol,
             "unRealizedProfit": d8(lg.upnl),
             "positionSide": lg.side,
@@ -240,8 +240,9 @@ def position_risk_v3(backend: Backend, acc: Account, symbol: str | None) -> list
 
 
 def adl_quantiles(backend: Backend, acc: Account, symbol: str | None) -> list[Json]:
-    """GET /fapi/v1/adlQuantile: symbols with a position. One-way: LONG/SHORT/BOTH keys (the side
-    without a position 0); hedge: LONG/SHORT plus HEDGE 0."""
+    """GET /fapi/v1/adlQuantile: symbols with a position. One-way, and isolated symbols in hedge mode:
+    LONG/SHORT/BOTH keys (the side without a position 0); cross symbols in hedge mode: LONG/SHORT plus
+    the HEDGE sign (0), with one shared value for LONG and SHORT when both legs are open (Binance)."""
     if symbol:
         backend.symbol(symbol)
     snap = _snapshot(backend, acc)
@@ -250,13 +251,16 @@ def adl_quantiles(backend: Backend, acc: Account, symbol: str | None) -> list[Js
         if symbol and lg.symbol != symbol:
             continue
         q = snap.adl[(lg.symbol, lg.side)]
-        entry = by_symbol.setdefault(
-            lg.symbol, {"LONG": 0, "SHORT": 0, "HEDGE": 0} if acc.dual_side else {"LONG": 0, "SHORT": 0, "BOTH": 0})
+        sign = "HEDGE" if acc.dual_side and not lg.isolated else "BOTH"
+        entry = by_symbol.setdefault(lg.symbol, {"LONG": 0, "SHORT": 0, sign: 0})
         if lg.side == "BOTH":
             entry["BOTH"] = q
             entry["LONG" if lg.amount > 0 else "SHORT"] = q
         else:
             entry[lg.side] = q
+    for entry in by_symbol.values():
+        if "HEDGE" in entry and entry["LONG"] and entry["SHORT"]:
+            entry["LONG"] = entry["SHORT"] = max(entry["LONG"], entry["SHORT"])
     return [{"symbol": s, "adlQuantile": q} for s, q in by_symbol.items()]
 
 
@@ -278,11 +282,12 @@ def symbol_configs(backend: Backend, acc: Account, symbol: str | None) -> list[J
 
 
 def leverage_brackets(backend: Backend, symbol: str | None) -> list[Json]:
-    """GET /fapi/v1/leverageBracket (an array, also with `symbol`: what clients index as [0])."""
+    """GET /fapi/v1/leverageBracket (an array, also with `symbol`: what clients index as [0]).
+
+    No `notionalCoef`: Binance shows it only for a user whose symbol brackets were adjusted."""
     infos = [backend.symbol(symbol)] if symbol else list(backend.symbols.values())
     return [{
         "symbol": info.symbol,
-        "notionalCoef": 1.0,
         "brackets": [{
             "bracket": b.bracket,
             "initialLeverage": b.initial_leverage,
