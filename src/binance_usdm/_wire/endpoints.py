@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from types import GenericAlias
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -56,13 +57,37 @@ def _decoder(kind: Any) -> Callable[[bytes], Any]:
     return msgspec.json.Decoder(kind, strict=False).decode
 
 
-_bracket_list = msgspec.json.Decoder(list[m.SymbolBracket] | m.SymbolBracket, strict=False)
+M = TypeVar("M", bound=m.Model)
 
 
-def _parse_brackets(body: bytes) -> list[m.SymbolBracket]:
-    """Binance answers an array, or a single object when asked for one symbol."""
-    decoded = _bracket_list.decode(body)
-    return decoded if isinstance(decoded, list) else [decoded]
+def _one_or_many(kind: type[M]) -> Callable[[bytes], list[M]]:
+    """A parser for answers that are an array, or a single object when asked about one symbol
+    (Binance does this for leverageBracket and adlQuantile)."""
+    decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(GenericAlias(list, (kind,)) | kind, strict=False)
+
+    def parse(body: bytes) -> list[M]:
+        decoded = decoder.decode(body)
+        return decoded if isinstance(decoded, list) else [decoded]
+
+    return parse
+
+
+_income = msgspec.json.Decoder(list[m.IncomeRecord], strict=False)
+
+
+def _parse_income(body: bytes) -> list[m.IncomeRecord]:
+    """Income records; a ``tradeId`` sent as a JSON number (as in Binance.Net's published sample)
+    is read as the text it stands for. Only an answer that fails the fast path is looked at twice."""
+    try:
+        return _income.decode(body)
+    except msgspec.ValidationError:
+        rows = msgspec.json.decode(body)
+        if not isinstance(rows, list):
+            raise
+        for row in rows:
+            if isinstance(row, dict) and isinstance(row.get("tradeId"), int | float):
+                row["tradeId"] = str(row["tradeId"])
+        return msgspec.convert(rows, list[m.IncomeRecord], strict=False)
 
 
 _listen_key = msgspec.json.Decoder(m.ListenKey)
@@ -123,13 +148,12 @@ GET_ACCOUNT_INFO_V3 = _ep(
 )
 GET_BALANCES = _ep("get_balances", "GET", "/fapi/v2/balance", 5, U, _balances)
 GET_BALANCES_V3 = _ep("get_balances_v3", "GET", "/fapi/v3/balance", 5, U, _balances)
-GET_BRACKETS = _ep("get_brackets", "GET", "/fapi/v1/leverageBracket", 1, U, _parse_brackets)
+GET_BRACKETS = _ep("get_brackets", "GET", "/fapi/v1/leverageBracket", 1, U, _one_or_many(m.SymbolBracket))
 GET_MULTI_ASSETS_MODE = _ep(
     "get_multi_assets_mode", "GET", "/fapi/v1/multiAssetsMargin", 30, U, _decoder(m.MultiAssetsMode)
 )
 GET_POSITION_ADL_QUANTILE_ESTIMATION = _ep(
-    "get_position_adl_quantile_estimation", "GET", "/fapi/v1/adlQuantile", 5, U,
-    _decoder(list[m.AdlQuantileEstimation]),
+    "get_position_adl_quantile_estimation", "GET", "/fapi/v1/adlQuantile", 5, U, _one_or_many(m.AdlQuantileEstimation)
 )
 GET_POSITION_INFORMATION = _ep(
     "get_position_information", "GET", "/fapi/v2/positionRisk", 5, U, _decoder(list[m.PositionDetails])
@@ -149,7 +173,7 @@ GET_USER_COMMISSION_RATE = _ep(
 )
 # --- history ----------------------------------------------------------------------------------
 GET_INCOME_HISTORY = _ep(
-    "get_income_history", "GET", "/fapi/v1/income", 30, U, _decoder(list[m.IncomeRecord])
+    "get_income_history", "GET", "/fapi/v1/income", 30, U, _parse_income
 )
 GET_MARGIN_CHANGE_HISTORY = _ep(
     "get_margin_change_history", "GET", "/fapi/v1/positionMargin/history", 1, T,

@@ -32,7 +32,6 @@ class PositionDetails(Model):
     update_time = OptionalMsTime()
 
 
-
 class PositionV3(Model):
     """Position information, v3 (``/fapi/v3/positionRisk``): only symbols with a position or orders."""
 
@@ -46,8 +45,9 @@ class PositionV3(Model):
     isolated_margin: Decimal
     notional: Decimal
     isolated_wallet: Decimal
-    initial_margin: Decimal
-    maint_margin: Decimal
+    # documented on every v3 entry, yet Binance.Net's v3 fixture is the v2-shaped answer without them
+    initial_margin: Decimal | None = None
+    maint_margin: Decimal | None = None
     break_even_price: Decimal | None = None
     margin_asset: str | None = None
     position_initial_margin: Decimal | None = None
