@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
-from binance_usdm.models._base import Model, public_fields
+from binance_usdm.models._base import Model, lazy_fields, public_fields
 
 if TYPE_CHECKING:
     import polars
@@ -37,6 +37,7 @@ Format = Literal["csv", "jsonl", "parquet"]
 Destination = str | os.PathLike[str] | IO[Any]
 Kind = Literal["decimal", "time", "enum_str", "enum_int", "bool", "int", "float", "str", "other"]
 
+_LAZY_KINDS: dict[str, Kind] = {"time": "time", "decimal": "decimal"}
 BATCH_SIZE = 50_000
 DECIMAL_PRECISION, DECIMAL_SCALE = 38, 18
 _SCALARS: tuple[tuple[Kind, type], ...] = (("bool", bool), ("int", int), ("float", float), ("str", str))
@@ -50,10 +51,10 @@ class _Columns:
     def __init__(self, record_type: type[Model]) -> None:
         fields = msgspec.structs.fields(record_type)
         self.record_type = record_type
+        lazy = lazy_fields(record_type)
         self.names = public_fields(record_type)
         self.kinds: tuple[Kind, ...] = tuple(
-            "time" if public != field.name else _kind_of(field.type)
-            for public, field in zip(self.names, fields, strict=True)
+            _LAZY_KINDS[lazy[field.name].kind] if field.name in lazy else _kind_of(field.type) for field in fields
         )
         getter = attrgetter(*self.names)
         self.values: Callable[[Model], tuple[Any, ...]] = (

@@ -47,7 +47,7 @@ def test_parse_time_rejects(text: str) -> None:
 
 
 def test_json_keeps_decimals_exact_and_times_iso() -> None:
-    record = m.IncomeRecord(symbol="BTCUSDT", income_type=IncomeType.FUNDING_FEE, income=Decimal("0E-8"),
+    record = m.IncomeRecord(symbol="BTCUSDT", income_type=IncomeType.FUNDING_FEE, income_str="0.00000000",
                             asset="USDT", time_ms=1_700_000_000_123, tran_id=1)
     data = json.loads(render.to_json(record))
     assert data["income"] == "0.00000000"

@@ -610,7 +610,7 @@ SIGNED: list[tuple[str, str, tuple[Any, ...], str, str, bytes, Callable[[Any], N
     ("commission-plain", "get_user_commission_rate", ("BTCUSDT",), "GET", "/fapi/v1/commissionRate",
      COMMISSION_PLAIN, check_commission_plain),
     ("leverage", "change_initial_leverage", ("BTCUSDT", 21), "POST", "/fapi/v1/leverage", LEVERAGE,
-     lambda d: d == m.LeverageChange(leverage=21, max_notional_value=D(1000000), symbol="BTCUSDT")),
+     lambda d: (d.leverage, d.max_notional_value, d.symbol) == (21, D(1000000), "BTCUSDT")),
     ("margin-type", "change_margin_type", ("BTCUSDT", "ISOLATED"), "POST", "/fapi/v1/marginType", ACK,
      lambda d: d == m.Acknowledgement(code=200, msg="success")),
     ("position-mode-set", "modify_position_mode", (True,), "POST", "/fapi/v1/positionSide/dual", ACK,

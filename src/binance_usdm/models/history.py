@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import msgspec
 
 from binance_usdm.enums import (
@@ -13,7 +11,7 @@ from binance_usdm.enums import (
     MarginDeltaType,
     PositionSide,
 )
-from binance_usdm.models._base import Model, MsTime, OptionalMsTime, ms_field
+from binance_usdm.models._base import Dec, Model, MsTime, OptionalMsTime, WireNumber, wire
 
 
 class IncomeRecord(Model, kw_only=True):
@@ -21,7 +19,8 @@ class IncomeRecord(Model, kw_only=True):
 
     symbol: str = ""  # empty (or absent) for records not tied to a symbol, e.g. transfers
     income_type: IncomeType
-    income: Decimal
+    income_str: WireNumber = msgspec.field(name="income")
+    income = Dec()
     asset: str
     time_ms: int = msgspec.field(name="time")
     time = MsTime()
@@ -35,7 +34,8 @@ class MarginChange(Model):
 
     symbol: str
     type: MarginChangeDirection
-    amount: Decimal
+    amount_str: WireNumber = msgspec.field(name="amount")
+    amount = Dec()
     asset: str
     time_ms: int = msgspec.field(name="time")
     time = MsTime()
@@ -57,7 +57,7 @@ class DownloadLink(Model):
     status: DownloadStatus
     url: str = ""
     notified: bool | None = None
-    expiration_timestamp_ms: int | None = ms_field("expirationTimestamp")
+    expiration_timestamp_ms: int | None = wire("expirationTimestamp")
     expiration_timestamp = OptionalMsTime()
     is_expired: bool | None = None
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import msgspec
 
 from binance_usdm.enums import MarginChangeDirection, MarginType, PositionSide
-from binance_usdm.models._base import Model, OptionalMsTime, ms_field
+from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber, wire
 
 
 class PositionDetails(Model):
@@ -15,20 +15,31 @@ class PositionDetails(Model):
 
     symbol: str
     position_side: PositionSide
-    position_amt: Decimal
-    entry_price: Decimal
-    mark_price: Decimal
-    un_realized_profit: Decimal
-    liquidation_price: Decimal
-    leverage: Decimal
+    position_amt_str: WireNumber = msgspec.field(name="positionAmt")
+    position_amt = Dec()
+    entry_price_str: WireNumber = msgspec.field(name="entryPrice")
+    entry_price = Dec()
+    mark_price_str: WireNumber = msgspec.field(name="markPrice")
+    mark_price = Dec()
+    un_realized_profit_str: WireNumber = msgspec.field(name="unRealizedProfit")
+    un_realized_profit = Dec()
+    liquidation_price_str: WireNumber = msgspec.field(name="liquidationPrice")
+    liquidation_price = Dec()
+    leverage_str: WireNumber = msgspec.field(name="leverage")
+    leverage = Dec()
     margin_type: MarginType
-    isolated_margin: Decimal
+    isolated_margin_str: WireNumber = msgspec.field(name="isolatedMargin")
+    isolated_margin = Dec()
     is_auto_add_margin: bool = False
-    max_notional_value: Decimal | None = None
-    break_even_price: Decimal | None = None
-    notional: Decimal | None = None
-    isolated_wallet: Decimal | None = None
-    update_time_ms: int | None = ms_field("updateTime")
+    max_notional_value_str: WireNumber | None = wire("maxNotionalValue")
+    max_notional_value = OptionalDec()
+    break_even_price_str: WireNumber | None = wire("breakEvenPrice")
+    break_even_price = OptionalDec()
+    notional_str: WireNumber | None = wire("notional")
+    notional = OptionalDec()
+    isolated_wallet_str: WireNumber | None = wire("isolatedWallet")
+    isolated_wallet = OptionalDec()
+    update_time_ms: int | None = wire("updateTime")
     update_time = OptionalMsTime()
 
 
@@ -37,25 +48,40 @@ class PositionV3(Model):
 
     symbol: str
     position_side: PositionSide
-    position_amt: Decimal
-    entry_price: Decimal
-    mark_price: Decimal
-    un_realized_profit: Decimal
-    liquidation_price: Decimal
-    isolated_margin: Decimal
-    notional: Decimal
-    isolated_wallet: Decimal
+    position_amt_str: WireNumber = msgspec.field(name="positionAmt")
+    position_amt = Dec()
+    entry_price_str: WireNumber = msgspec.field(name="entryPrice")
+    entry_price = Dec()
+    mark_price_str: WireNumber = msgspec.field(name="markPrice")
+    mark_price = Dec()
+    un_realized_profit_str: WireNumber = msgspec.field(name="unRealizedProfit")
+    un_realized_profit = Dec()
+    liquidation_price_str: WireNumber = msgspec.field(name="liquidationPrice")
+    liquidation_price = Dec()
+    isolated_margin_str: WireNumber = msgspec.field(name="isolatedMargin")
+    isolated_margin = Dec()
+    notional_str: WireNumber = msgspec.field(name="notional")
+    notional = Dec()
+    isolated_wallet_str: WireNumber = msgspec.field(name="isolatedWallet")
+    isolated_wallet = Dec()
     # documented on every v3 entry, yet Binance.Net's v3 fixture is the v2-shaped answer without them
-    initial_margin: Decimal | None = None
-    maint_margin: Decimal | None = None
-    break_even_price: Decimal | None = None
+    initial_margin_str: WireNumber | None = wire("initialMargin")
+    initial_margin = OptionalDec()
+    maint_margin_str: WireNumber | None = wire("maintMargin")
+    maint_margin = OptionalDec()
+    break_even_price_str: WireNumber | None = wire("breakEvenPrice")
+    break_even_price = OptionalDec()
     margin_asset: str | None = None
-    position_initial_margin: Decimal | None = None
-    open_order_initial_margin: Decimal | None = None
+    position_initial_margin_str: WireNumber | None = wire("positionInitialMargin")
+    position_initial_margin = OptionalDec()
+    open_order_initial_margin_str: WireNumber | None = wire("openOrderInitialMargin")
+    open_order_initial_margin = OptionalDec()
     adl: int | None = None
-    bid_notional: Decimal | None = None
-    ask_notional: Decimal | None = None
-    update_time_ms: int | None = ms_field("updateTime")
+    bid_notional_str: WireNumber | None = wire("bidNotional")
+    bid_notional = OptionalDec()
+    ask_notional_str: WireNumber | None = wire("askNotional")
+    ask_notional = OptionalDec()
+    update_time_ms: int | None = wire("updateTime")
     update_time = OptionalMsTime()
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
+
 from binance_usdm.enums import TradingIndicator
-from binance_usdm.models._base import Model, OptionalMsTime, ms_field
+from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber, wire
 
 
 class Acknowledgement(Model):
@@ -19,7 +21,8 @@ class LeverageChange(Model):
     """Answer to an initial-leverage change."""
 
     leverage: int
-    max_notional_value: Decimal
+    max_notional_value_str: WireNumber = msgspec.field(name="maxNotionalValue")
+    max_notional_value = Dec()
     symbol: str
 
 
@@ -58,9 +61,12 @@ class CommissionRate(Model):
     """The account's maker and taker commission rates on one symbol."""
 
     symbol: str
-    maker_commission_rate: Decimal
-    taker_commission_rate: Decimal
-    rpi_commission_rate: Decimal | None = None
+    maker_commission_rate_str: WireNumber = msgspec.field(name="makerCommissionRate")
+    maker_commission_rate = Dec()
+    taker_commission_rate_str: WireNumber = msgspec.field(name="takerCommissionRate")
+    taker_commission_rate = Dec()
+    rpi_commission_rate_str: WireNumber | None = wire("rpiCommissionRate")
+    rpi_commission_rate = OptionalDec()
 
 
 class TradingIndicatorStatus(Model):
@@ -70,7 +76,7 @@ class TradingIndicatorStatus(Model):
     value: Decimal
     trigger_value: Decimal
     is_locked: bool | None = None
-    planned_recover_time_ms: int | None = ms_field("plannedRecoverTime")
+    planned_recover_time_ms: int | None = wire("plannedRecoverTime")
     planned_recover_time = OptionalMsTime()
 
 
@@ -78,5 +84,5 @@ class TradingStatus(Model):
     """Futures trading quantitative-rules indicators, keyed by symbol (or "ACCOUNT")."""
 
     indicators: dict[str, list[TradingIndicatorStatus]]
-    update_time_ms: int | None = ms_field("updateTime")
+    update_time_ms: int | None = wire("updateTime")
     update_time = OptionalMsTime()
