@@ -10,6 +10,7 @@
 from binance_usdm._async.client import AsyncBinanceRestClient
 from binance_usdm._http.types import Timeouts
 from binance_usdm._sync.client import BinanceRestClient
+from binance_usdm._version import __version__
 from binance_usdm._wire.config import LIVE_URL, TESTNET_URL, RetryPolicy
 from binance_usdm.enums import (
     DownloadStatus,
@@ -43,8 +44,6 @@ from binance_usdm.errors import (
 )
 from binance_usdm.result import WebCallResult
 from binance_usdm.streams import AsyncListenKeyKeeper, ListenKeyKeeper
-
-__version__ = "0.1.0"
 
 __all__ = [
     "LIVE_URL",
