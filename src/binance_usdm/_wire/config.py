@@ -36,8 +36,6 @@ class RetryPolicy:
         return random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
 
 
-NO_RETRIES = RetryPolicy(max_retries=0)
-
 
 @dataclass(slots=True)
 class ClientConfig:

@@ -91,7 +91,6 @@ class Session:
     recv_window: int | None = None
     _client: BinanceRestClient | None = field(default=None, repr=False)
     _settings: Settings | None = field(default=None, repr=False)
-    demo: bool = False
 
     # --- configuration --------------------------------------------------------------------------
     def settings(self) -> Settings:
@@ -157,7 +156,6 @@ class Session:
     def _demo_credentials(self, base_url: str | None) -> Credentials:
         from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
 
-        self.demo = True
         if base_url is not None:
             click.echo(
                 f"usdm: no API key configured — using the emulator's demo account at {base_url}", err=True

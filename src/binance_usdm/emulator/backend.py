@@ -8,8 +8,6 @@ acknowledges only durable changes. The same methods serve the admin API and in-p
 from __future__ import annotations
 
 import random
-import secrets
-import string
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,12 +40,6 @@ INCOME_TYPES = frozenset((
     "STRATEGY_UMFUTURES_TRANSFER", "FEE_RETURN", "BFUSD_REWARD", "SPECIAL_FUNDING_FEE",
 ))
 _INTERVALS = {"1h": 3600_000, "4h": 4 * 3600_000, "8h": 8 * 3600_000, "1d": DAY_MS}
-_KEY_ALPHABET = string.ascii_letters + string.digits
-
-
-def new_api_key() -> str:
-    """A 64-character alphanumeric string, like Binance keys and secrets."""
-    return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(64))
 
 
 @dataclass(frozen=True, slots=True)
