@@ -359,23 +359,17 @@ class ResponseReader:
         Raises ``httptools.HttpParserError`` on malformed input (before completion).
         """
         self.received = True
-        if self.headers is _NO_HEADERS:
+        collecting_head = self.headers is _NO_HEADERS
+        if collecting_head:
             self.head.append(data)
-            try:
-                self.parser.feed_data(data)
-            except httptools.HttpParserError:
-                if not self.complete:
-                    raise
-                self.extra = True
-            if self.headers_done:
-                self._cut_head()
-            return self.complete
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
             if not self.complete:
                 raise
             self.extra = True
+        if collecting_head and self.headers_done:
+            self._cut_head()
         return self.complete
 
     def _cut_head(self) -> None:
