@@ -220,11 +220,9 @@ class HistoryApi:
         ``DownloadTimeout`` carries the ``download_id`` for ``fetch_download``.
         """
         history = check.enum_member(HistoryKind, kind, "kind")
-        check.moment(start_time, "start_time")
-        check.moment(end_time, "end_time")
         _check_polling(poll_interval, max_poll_interval, timeout)
         check_destination(destination)
-        result = self._requests[history](start_time, end_time)
+        result = self._requests[history](start_time, end_time)  # checks the span before sending
         if result.error is not None:
             raise quota_error(result.error, history)
         download_id = result.unwrap().download_id
