@@ -7,17 +7,17 @@ tranId, inclusive bounds, ``limit``/``page``) and records every request.
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.loopback import LoopbackServer, QuietHandler
+
 DAY_MS = 86_400_000
 FILE_PATH = "/files/report.csv"
+
 
 
 @dataclass
@@ -67,16 +67,7 @@ class ScriptedServer:
         self.exchange = Exchange()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 split = urlsplit(self.path)
                 params = dict(parse_qsl(split.query))
@@ -124,14 +115,11 @@ class ScriptedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._loopback = LoopbackServer(Handler)
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._loopback.base_url
 
     def answer(self, path: str, params: dict[str, str]) -> tuple[int, Any]:
         ex = self.exchange
@@ -153,12 +141,11 @@ class ScriptedServer:
         return 404, {"code": -1000, "msg": f"no route {path}"}
 
     def start(self) -> ScriptedServer:
-        self._thread.start()
+        self._loopback.start_serving()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._loopback.stop()
 
 
 def _income(rows: list[dict[str, Any]], p: dict[str, str]) -> list[dict[str, Any]]:
