@@ -122,7 +122,17 @@ class OptionalDec(_WireField):
         return None if value is None else _decimal(value)
 
 
-class Model(msgspec.Struct, rename="camel", kw_only=True):
+def wire_name(field: str) -> str:
+    """The wire (camelCase) name of a field; a lazy field's ``_str`` / ``_ms`` suffix is not sent."""
+    for suffix in ("_str", "_ms"):
+        if field.endswith(suffix):
+            field = field[: -len(suffix)]
+            break
+    first, *rest = field.split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+class Model(msgspec.Struct, rename=wire_name, kw_only=True):
     """Base of every result model: camelCase on the wire, snake_case in Python."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -164,11 +174,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def wire(wire_name: str) -> Any:
-    """The optional wire field behind an ``OptionalMsTime`` / ``OptionalDec``, named as on the wire."""
-    return msgspec.field(default=None, name=wire_name)
-
-
 __all__ = [
     "Dec",
     "Decimal",
@@ -181,5 +186,5 @@ __all__ = [
     "lazy_fields",
     "public_fields",
     "to_ms",
-    "wire",
+    "wire_name",
 ]

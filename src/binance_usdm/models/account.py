@@ -2,40 +2,38 @@
 
 from __future__ import annotations
 
-import msgspec
-
 from binance_usdm.enums import PositionSide
-from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber, wire
+from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber
 
 
 class AccountAsset(Model):
     """One asset of the futures wallet."""
 
     asset: str
-    wallet_balance_str: WireNumber = msgspec.field(name="walletBalance")
+    wallet_balance_str: WireNumber
     wallet_balance = Dec()
-    unrealized_profit_str: WireNumber = msgspec.field(name="unrealizedProfit")
+    unrealized_profit_str: WireNumber
     unrealized_profit = Dec()
-    margin_balance_str: WireNumber = msgspec.field(name="marginBalance")
+    margin_balance_str: WireNumber
     margin_balance = Dec()
-    maint_margin_str: WireNumber = msgspec.field(name="maintMargin")
+    maint_margin_str: WireNumber
     maint_margin = Dec()
-    initial_margin_str: WireNumber = msgspec.field(name="initialMargin")
+    initial_margin_str: WireNumber
     initial_margin = Dec()
-    position_initial_margin_str: WireNumber = msgspec.field(name="positionInitialMargin")
+    position_initial_margin_str: WireNumber
     position_initial_margin = Dec()
-    open_order_initial_margin_str: WireNumber = msgspec.field(name="openOrderInitialMargin")
+    open_order_initial_margin_str: WireNumber
     open_order_initial_margin = Dec()
-    cross_wallet_balance_str: WireNumber = msgspec.field(name="crossWalletBalance")
+    cross_wallet_balance_str: WireNumber
     cross_wallet_balance = Dec()
-    cross_un_pnl_str: WireNumber = msgspec.field(name="crossUnPnl")
+    cross_un_pnl_str: WireNumber
     cross_un_pnl = Dec()
-    available_balance_str: WireNumber = msgspec.field(name="availableBalance")
+    available_balance_str: WireNumber
     available_balance = Dec()
-    max_withdraw_amount_str: WireNumber = msgspec.field(name="maxWithdrawAmount")
+    max_withdraw_amount_str: WireNumber
     max_withdraw_amount = Dec()
     margin_available: bool | None = None
-    update_time_ms: int | None = wire("updateTime")
+    update_time_ms: int | None = None
     update_time = OptionalMsTime()
 
 
@@ -43,60 +41,60 @@ class AccountPosition(Model):
     """A position as listed inside account information (v2)."""
 
     symbol: str
-    initial_margin_str: WireNumber = msgspec.field(name="initialMargin")
+    initial_margin_str: WireNumber
     initial_margin = Dec()
-    maint_margin_str: WireNumber = msgspec.field(name="maintMargin")
+    maint_margin_str: WireNumber
     maint_margin = Dec()
-    unrealized_profit_str: WireNumber = msgspec.field(name="unrealizedProfit")
+    unrealized_profit_str: WireNumber
     unrealized_profit = Dec()
-    position_initial_margin_str: WireNumber = msgspec.field(name="positionInitialMargin")
+    position_initial_margin_str: WireNumber
     position_initial_margin = Dec()
-    open_order_initial_margin_str: WireNumber = msgspec.field(name="openOrderInitialMargin")
+    open_order_initial_margin_str: WireNumber
     open_order_initial_margin = Dec()
-    leverage_str: WireNumber = msgspec.field(name="leverage")
+    leverage_str: WireNumber
     leverage = Dec()
     isolated: bool
-    entry_price_str: WireNumber = msgspec.field(name="entryPrice")
+    entry_price_str: WireNumber
     entry_price = Dec()
     position_side: PositionSide
-    position_amt_str: WireNumber = msgspec.field(name="positionAmt")
+    position_amt_str: WireNumber
     position_amt = Dec()
-    max_notional_str: WireNumber | None = wire("maxNotional")
+    max_notional_str: WireNumber | None = None
     max_notional = OptionalDec()
-    break_even_price_str: WireNumber | None = wire("breakEvenPrice")
+    break_even_price_str: WireNumber | None = None
     break_even_price = OptionalDec()
-    bid_notional_str: WireNumber | None = wire("bidNotional")
+    bid_notional_str: WireNumber | None = None
     bid_notional = OptionalDec()
-    ask_notional_str: WireNumber | None = wire("askNotional")
+    ask_notional_str: WireNumber | None = None
     ask_notional = OptionalDec()
-    isolated_wallet_str: WireNumber | None = wire("isolatedWallet")
+    isolated_wallet_str: WireNumber | None = None
     isolated_wallet = OptionalDec()
-    update_time_ms: int | None = wire("updateTime")
+    update_time_ms: int | None = None
     update_time = OptionalMsTime()
 
 
 class _AccountTotals(Model):
-    total_initial_margin_str: WireNumber = msgspec.field(name="totalInitialMargin")
+    total_initial_margin_str: WireNumber
     total_initial_margin = Dec()
-    total_maint_margin_str: WireNumber = msgspec.field(name="totalMaintMargin")
+    total_maint_margin_str: WireNumber
     total_maint_margin = Dec()
-    total_wallet_balance_str: WireNumber = msgspec.field(name="totalWalletBalance")
+    total_wallet_balance_str: WireNumber
     total_wallet_balance = Dec()
-    total_unrealized_profit_str: WireNumber = msgspec.field(name="totalUnrealizedProfit")
+    total_unrealized_profit_str: WireNumber
     total_unrealized_profit = Dec()
-    total_margin_balance_str: WireNumber = msgspec.field(name="totalMarginBalance")
+    total_margin_balance_str: WireNumber
     total_margin_balance = Dec()
-    total_position_initial_margin_str: WireNumber = msgspec.field(name="totalPositionInitialMargin")
+    total_position_initial_margin_str: WireNumber
     total_position_initial_margin = Dec()
-    total_open_order_initial_margin_str: WireNumber = msgspec.field(name="totalOpenOrderInitialMargin")
+    total_open_order_initial_margin_str: WireNumber
     total_open_order_initial_margin = Dec()
-    total_cross_wallet_balance_str: WireNumber = msgspec.field(name="totalCrossWalletBalance")
+    total_cross_wallet_balance_str: WireNumber
     total_cross_wallet_balance = Dec()
-    total_cross_un_pnl_str: WireNumber = msgspec.field(name="totalCrossUnPnl")
+    total_cross_un_pnl_str: WireNumber
     total_cross_un_pnl = Dec()
-    available_balance_str: WireNumber = msgspec.field(name="availableBalance")
+    available_balance_str: WireNumber
     available_balance = Dec()
-    max_withdraw_amount_str: WireNumber = msgspec.field(name="maxWithdrawAmount")
+    max_withdraw_amount_str: WireNumber
     max_withdraw_amount = Dec()
 
 
@@ -110,7 +108,7 @@ class AccountInfo(_AccountTotals):
     can_trade: bool | None = None
     can_deposit: bool | None = None
     can_withdraw: bool | None = None
-    update_time_ms: int | None = wire("updateTime")
+    update_time_ms: int | None = None
     update_time = OptionalMsTime()
     multi_assets_margin: bool | None = None
     trade_group_id: int | None = None
@@ -121,21 +119,21 @@ class AccountPositionV3(Model):
 
     symbol: str
     position_side: PositionSide
-    position_amt_str: WireNumber = msgspec.field(name="positionAmt")
+    position_amt_str: WireNumber
     position_amt = Dec()
-    unrealized_profit_str: WireNumber = msgspec.field(name="unrealizedProfit")
+    unrealized_profit_str: WireNumber
     unrealized_profit = Dec()
-    isolated_margin_str: WireNumber = msgspec.field(name="isolatedMargin")
+    isolated_margin_str: WireNumber
     isolated_margin = Dec()
-    notional_str: WireNumber = msgspec.field(name="notional")
+    notional_str: WireNumber
     notional = Dec()
-    isolated_wallet_str: WireNumber = msgspec.field(name="isolatedWallet")
+    isolated_wallet_str: WireNumber
     isolated_wallet = Dec()
-    initial_margin_str: WireNumber = msgspec.field(name="initialMargin")
+    initial_margin_str: WireNumber
     initial_margin = Dec()
-    maint_margin_str: WireNumber = msgspec.field(name="maintMargin")
+    maint_margin_str: WireNumber
     maint_margin = Dec()
-    update_time_ms: int | None = wire("updateTime")
+    update_time_ms: int | None = None
     update_time = OptionalMsTime()
 
 
@@ -151,16 +149,16 @@ class AccountBalance(Model):
 
     account_alias: str
     asset: str
-    balance_str: WireNumber = msgspec.field(name="balance")
+    balance_str: WireNumber
     balance = Dec()
-    cross_wallet_balance_str: WireNumber = msgspec.field(name="crossWalletBalance")
+    cross_wallet_balance_str: WireNumber
     cross_wallet_balance = Dec()
-    cross_un_pnl_str: WireNumber = msgspec.field(name="crossUnPnl")
+    cross_un_pnl_str: WireNumber
     cross_un_pnl = Dec()
-    available_balance_str: WireNumber = msgspec.field(name="availableBalance")
+    available_balance_str: WireNumber
     available_balance = Dec()
-    max_withdraw_amount_str: WireNumber = msgspec.field(name="maxWithdrawAmount")
+    max_withdraw_amount_str: WireNumber
     max_withdraw_amount = Dec()
     margin_available: bool | None = None
-    update_time_ms: int | None = wire("updateTime")
+    update_time_ms: int | None = None
     update_time = OptionalMsTime()

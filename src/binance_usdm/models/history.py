@@ -11,7 +11,7 @@ from binance_usdm.enums import (
     MarginDeltaType,
     PositionSide,
 )
-from binance_usdm.models._base import Dec, Model, MsTime, OptionalMsTime, WireNumber, wire
+from binance_usdm.models._base import Dec, Model, MsTime, OptionalMsTime, WireNumber
 
 
 class IncomeRecord(Model, kw_only=True):
@@ -19,10 +19,10 @@ class IncomeRecord(Model, kw_only=True):
 
     symbol: str = ""  # empty (or absent) for records not tied to a symbol, e.g. transfers
     income_type: IncomeType
-    income_str: WireNumber = msgspec.field(name="income")
+    income_str: WireNumber
     income = Dec()
     asset: str
-    time_ms: int = msgspec.field(name="time")
+    time_ms: int
     time = MsTime()
     tran_id: int
     info: str = ""
@@ -34,10 +34,10 @@ class MarginChange(Model):
 
     symbol: str
     type: MarginChangeDirection
-    amount_str: WireNumber = msgspec.field(name="amount")
+    amount_str: WireNumber
     amount = Dec()
     asset: str
-    time_ms: int = msgspec.field(name="time")
+    time_ms: int
     time = MsTime()
     position_side: PositionSide = PositionSide.BOTH
     delta_type: MarginDeltaType | None = None
@@ -57,7 +57,7 @@ class DownloadLink(Model):
     status: DownloadStatus
     url: str = ""
     notified: bool | None = None
-    expiration_timestamp_ms: int | None = wire("expirationTimestamp")
+    expiration_timestamp_ms: int | None = None
     expiration_timestamp = OptionalMsTime()
     is_expired: bool | None = None
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import msgspec
 
 from binance_usdm.enums import MarginChangeDirection, MarginType, PositionSide
-from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber, wire
+from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber
 
 
 class PositionDetails(Model):
@@ -15,31 +15,31 @@ class PositionDetails(Model):
 
     symbol: str
     position_side: PositionSide
-    position_amt_str: WireNumber = msgspec.field(name="positionAmt")
+    position_amt_str: WireNumber
     position_amt = Dec()
-    entry_price_str: WireNumber = msgspec.field(name="entryPrice")
+    entry_price_str: WireNumber
     entry_price = Dec()
-    mark_price_str: WireNumber = msgspec.field(name="markPrice")
+    mark_price_str: WireNumber
     mark_price = Dec()
-    un_realized_profit_str: WireNumber = msgspec.field(name="unRealizedProfit")
+    un_realized_profit_str: WireNumber
     un_realized_profit = Dec()
-    liquidation_price_str: WireNumber = msgspec.field(name="liquidationPrice")
+    liquidation_price_str: WireNumber
     liquidation_price = Dec()
-    leverage_str: WireNumber = msgspec.field(name="leverage")
+    leverage_str: WireNumber
     leverage = Dec()
     margin_type: MarginType
-    isolated_margin_str: WireNumber = msgspec.field(name="isolatedMargin")
+    isolated_margin_str: WireNumber
     isolated_margin = Dec()
     is_auto_add_margin: bool = False
-    max_notional_value_str: WireNumber | None = wire("maxNotionalValue")
+    max_notional_value_str: WireNumber | None = None
     max_notional_value = OptionalDec()
-    break_even_price_str: WireNumber | None = wire("breakEvenPrice")
+    break_even_price_str: WireNumber | None = None
     break_even_price = OptionalDec()
-    notional_str: WireNumber | None = wire("notional")
+    notional_str: WireNumber | None = None
     notional = OptionalDec()
-    isolated_wallet_str: WireNumber | None = wire("isolatedWallet")
+    isolated_wallet_str: WireNumber | None = None
     isolated_wallet = OptionalDec()
-    update_time_ms: int | None = wire("updateTime")
+    update_time_ms: int | None = None
     update_time = OptionalMsTime()
 
 
@@ -48,40 +48,40 @@ class PositionV3(Model):
 
     symbol: str
     position_side: PositionSide
-    position_amt_str: WireNumber = msgspec.field(name="positionAmt")
+    position_amt_str: WireNumber
     position_amt = Dec()
-    entry_price_str: WireNumber = msgspec.field(name="entryPrice")
+    entry_price_str: WireNumber
     entry_price = Dec()
-    mark_price_str: WireNumber = msgspec.field(name="markPrice")
+    mark_price_str: WireNumber
     mark_price = Dec()
-    un_realized_profit_str: WireNumber = msgspec.field(name="unRealizedProfit")
+    un_realized_profit_str: WireNumber
     un_realized_profit = Dec()
-    liquidation_price_str: WireNumber = msgspec.field(name="liquidationPrice")
+    liquidation_price_str: WireNumber
     liquidation_price = Dec()
-    isolated_margin_str: WireNumber = msgspec.field(name="isolatedMargin")
+    isolated_margin_str: WireNumber
     isolated_margin = Dec()
-    notional_str: WireNumber = msgspec.field(name="notional")
+    notional_str: WireNumber
     notional = Dec()
-    isolated_wallet_str: WireNumber = msgspec.field(name="isolatedWallet")
+    isolated_wallet_str: WireNumber
     isolated_wallet = Dec()
     # documented on every v3 entry, yet Binance.Net's v3 fixture is the v2-shaped answer without them
-    initial_margin_str: WireNumber | None = wire("initialMargin")
+    initial_margin_str: WireNumber | None = None
     initial_margin = OptionalDec()
-    maint_margin_str: WireNumber | None = wire("maintMargin")
+    maint_margin_str: WireNumber | None = None
     maint_margin = OptionalDec()
-    break_even_price_str: WireNumber | None = wire("breakEvenPrice")
+    break_even_price_str: WireNumber | None = None
     break_even_price = OptionalDec()
     margin_asset: str | None = None
-    position_initial_margin_str: WireNumber | None = wire("positionInitialMargin")
+    position_initial_margin_str: WireNumber | None = None
     position_initial_margin = OptionalDec()
-    open_order_initial_margin_str: WireNumber | None = wire("openOrderInitialMargin")
+    open_order_initial_margin_str: WireNumber | None = None
     open_order_initial_margin = OptionalDec()
     adl: int | None = None
-    bid_notional_str: WireNumber | None = wire("bidNotional")
+    bid_notional_str: WireNumber | None = None
     bid_notional = OptionalDec()
-    ask_notional_str: WireNumber | None = wire("askNotional")
+    ask_notional_str: WireNumber | None = None
     ask_notional = OptionalDec()
-    update_time_ms: int | None = wire("updateTime")
+    update_time_ms: int | None = None
     update_time = OptionalMsTime()
 
 

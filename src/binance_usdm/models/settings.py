@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import msgspec
-
 from binance_usdm.enums import TradingIndicator
-from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber, wire
+from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber
 
 
 class Acknowledgement(Model):
@@ -21,7 +19,7 @@ class LeverageChange(Model):
     """Answer to an initial-leverage change."""
 
     leverage: int
-    max_notional_value_str: WireNumber = msgspec.field(name="maxNotionalValue")
+    max_notional_value_str: WireNumber
     max_notional_value = Dec()
     symbol: str
 
@@ -61,11 +59,11 @@ class CommissionRate(Model):
     """The account's maker and taker commission rates on one symbol."""
 
     symbol: str
-    maker_commission_rate_str: WireNumber = msgspec.field(name="makerCommissionRate")
+    maker_commission_rate_str: WireNumber
     maker_commission_rate = Dec()
-    taker_commission_rate_str: WireNumber = msgspec.field(name="takerCommissionRate")
+    taker_commission_rate_str: WireNumber
     taker_commission_rate = Dec()
-    rpi_commission_rate_str: WireNumber | None = wire("rpiCommissionRate")
+    rpi_commission_rate_str: WireNumber | None = None
     rpi_commission_rate = OptionalDec()
 
 
@@ -76,7 +74,7 @@ class TradingIndicatorStatus(Model):
     value: Decimal
     trigger_value: Decimal
     is_locked: bool | None = None
-    planned_recover_time_ms: int | None = wire("plannedRecoverTime")
+    planned_recover_time_ms: int | None = None
     planned_recover_time = OptionalMsTime()
 
 
@@ -84,5 +82,5 @@ class TradingStatus(Model):
     """Futures trading quantitative-rules indicators, keyed by symbol (or "ACCOUNT")."""
 
     indicators: dict[str, list[TradingIndicatorStatus]]
-    update_time_ms: int | None = wire("updateTime")
+    update_time_ms: int | None = None
     update_time = OptionalMsTime()
