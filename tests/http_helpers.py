@@ -17,7 +17,11 @@ from pathlib import Path
 
 import httptools
 
+from binance_usdm._http import Timeouts
+
 LOOPBACK = "127.0.0.1"
+FAST = Timeouts(connect=2.0, read=2.0, total=5.0)  # the transports' tests: quick deadlines
+KEY = "SECRET-API-KEY-VALUE"  # a header value that must never appear in error messages
 
 
 @dataclass

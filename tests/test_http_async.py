@@ -15,6 +15,8 @@ import pytest
 from binance_usdm._http import AsyncHttpTransport, HttpRequest, Timeouts
 from binance_usdm.errors import ConnectError, RequestTimeout, TransportError
 from tests.http_helpers import (
+    FAST,
+    KEY,
     CloseNow,
     Hang,
     Reply,
@@ -26,9 +28,6 @@ from tests.http_helpers import (
     response,
     serving,
 )
-
-FAST = Timeouts(connect=2.0, read=2.0, total=5.0)
-KEY = "SECRET-API-KEY-VALUE"
 
 try:
     import uvloop

@@ -15,6 +15,8 @@ from binance_usdm._http import HttpRequest, SyncHttpTransport, Timeouts
 from binance_usdm._http import sync_transport as sync_mod
 from binance_usdm.errors import ConnectError, RequestTimeout, TransportError
 from tests.http_helpers import (
+    FAST,
+    KEY,
     CloseNow,
     Hang,
     Reply,
@@ -26,9 +28,6 @@ from tests.http_helpers import (
     response,
     serving,
 )
-
-FAST = Timeouts(connect=2.0, read=2.0, total=5.0)
-KEY = "SECRET-API-KEY-VALUE"
 
 
 def get(path: str = "/fapi/v1/ping") -> HttpRequest:
