@@ -1,0 +1,142 @@
+"""Client-side CPU instructions per call, counted by valgrind (repeatable, unlike timings).
+
+    python benchmarks/count_instructions.py [--calls 2000] [--peer-python /tmp/peers-venv/bin/python]
+
+Timings on a shared machine move by 10-30 % from run to run; the number of user-space instructions
+a client executes per call does not (the kernel's share, the same for every client, is not counted).
+Each client runs twice under ``valgrind --tool=callgrind`` against ``bench_server.py`` (in its own,
+unmeasured process): once with only the warm-up calls and once with ``--calls`` more; the difference
+divided by ``--calls`` is the cost of one call. Needs valgrind (``apt install valgrind``); takes a
+few minutes (valgrind runs Python about 50 times slower).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+WARMUP = 50
+
+# (label, runner name in bench_runners.CLIENTS, event loop)
+ROWS = [
+    ("FLOOR blocking socket+httptools+msgspec", "floor-sync", "-"),
+    ("binance_usdm BinanceRestClient (sync)", "ours-sync", "-"),
+    ("FLOOR asyncio Protocol+httptools+msgspec", "floor-async", "asyncio"),
+    ("binance_usdm AsyncBinanceRestClient", "ours-async", "asyncio"),
+    ("FLOOR asyncio Protocol+httptools+msgspec", "floor-async", "uvloop"),
+    ("binance_usdm AsyncBinanceRestClient", "ours-async", "uvloop"),
+    ("python-binance AsyncClient", "python-binance", "asyncio"),
+    ("ccxt binanceusdm (async)", "ccxt", "asyncio"),
+    ("binance-futures-connector", "connector", "-"),
+]
+PEERS = {"python-binance", "ccxt", "connector"}
+
+
+def run_calls(url: str, client: str, loop: str, op: str, calls: int) -> None:
+    """Inside valgrind: open ``client``, warm up, then make ``calls`` more calls of ``op``."""
+    sys.path.insert(0, str(HERE))
+    from bench_runners import CLIENTS
+
+    kind, opener, _ = CLIENTS[client]
+    index = 0 if op == "account" else 1
+    if kind == "sync":
+        triple = opener(url)
+        for _ in range(WARMUP + calls):
+            triple[index]()
+        triple[2]()
+        return
+
+    async def main() -> None:
+        triple: Any = await opener(url)
+        for _ in range(WARMUP + calls):
+            await triple[index]()
+        await triple[2]()
+
+    if loop == "uvloop":
+        import uvloop
+
+        uvloop.run(main())
+    else:
+        asyncio.run(main())
+
+
+def count(python: str, url: str, client: str, loop: str, op: str, calls: int) -> int | None:
+    """Instructions of one whole run (None when the client is not installed there or failed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "callgrind.out"
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+        proc = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, __file__,
+             "--run", url, client, loop, op, str(calls)],
+            capture_output=True, text=True, env=env,
+        )
+        match = re.search(r"Collected : (\d+)", proc.stderr)
+        if proc.returncode != 0 or match is None:
+            return None
+        return int(match.group(1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--peer-python", action="append", default=[])
+    parser.add_argument("--op", choices=["account", "leverage"], action="append")
+    parser.add_argument("--run", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.run:
+        url, client, loop, op, calls = args.run
+        run_calls(url, client, loop, op, int(calls))
+        return 0
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed")
+    sys.path.insert(0, str(HERE))
+    from bench_client import start_server, stop_server
+
+    ops = args.op or ["account", "leverage"]
+    proc, url = start_server()
+    results: dict[tuple[str, str, str], int | None] = {}
+    try:
+        for label, client, loop in ROWS:
+            pythons = [*args.peer_python, sys.executable] if client in PEERS else [sys.executable]
+            for op in ops:
+                per_call = None
+                for python in pythons:
+                    base = count(python, url, client, loop, op, 0)
+                    more = count(python, url, client, loop, op, args.calls) if base is not None else None
+                    if base is not None and more is not None:
+                        per_call = round((more - base) / args.calls)
+                        break
+                results[(client, loop, op)] = per_call
+                shown = "not installed" if per_call is None else f"{per_call:,}"
+                print(f"  {label} [{loop}] {op}: {shown}", file=sys.stderr)
+    finally:
+        stop_server(proc)
+    print(f"\nuser-space instructions per signed call (valgrind, {args.calls} calls after {WARMUP} warm-up)\n")
+    print(f"{'client':44} {'loop':8}" + "".join(f"{op:>12}" for op in ops))
+    print("-" * (53 + 12 * len(ops)))
+    for label, client, loop in ROWS:
+        cells = [results.get((client, loop, op)) for op in ops]
+        print(f"{label:44} {loop:8}" + "".join(f"{'-' if c is None else f'{c:,}':>12}" for c in cells))
+    print()
+    for floor, ours, loop in (("floor-sync", "ours-sync", "-"), ("floor-async", "ours-async", "asyncio"),
+                              ("floor-async", "ours-async", "uvloop")):
+        for op in ops:
+            f, o = results.get((floor, loop, op)), results.get((ours, loop, op))
+            if f and o:
+                print(f"  {ours} [{loop}] {op}: {o / f:.2f}x the floor's instructions")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
