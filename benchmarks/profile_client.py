@@ -59,14 +59,14 @@ def breakdown(url: str, n: int) -> None:
     account.get_account_info()  # sync the clock, open the connection
     rows: list[tuple[str, float]] = []
     for label, endpoint, params in (
-        ("account", ep.GET_ACCOUNT_INFO, []),
+        ("account", ep.GET_ACCOUNT_INFO, ""),
         ("leverage", ep.CHANGE_INITIAL_LEVERAGE, params_of(symbol=SYMBOL, leverage=LEVERAGE)),
     ):
-        request = build(endpoint, params, api_key=config.api_key, signer=config.signer,
+        request = build(endpoint, params, key_headers=config.key_headers, signer=config.signer,
                         timestamp_ms=config.clock.timestamp_ms(), recv_window=None)
         response = core.transport.send(request, config.timeouts)
         rows.append((f"{label}: build + sign", _per_call(
-            lambda e=endpoint, p=params: build(e, p, api_key=config.api_key, signer=config.signer,
+            lambda e=endpoint, p=params: build(e, p, key_headers=config.key_headers, signer=config.signer,
                                                timestamp_ms=config.clock.timestamp_ms(), recv_window=None),
             n * 5)))
         rows.append((f"{label}: transport.send (sync)", _per_call(

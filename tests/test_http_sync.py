@@ -106,7 +106,7 @@ def test_idle_connection_closed_by_server_is_replaced() -> None:
 
 def test_stale_connection_reset_is_retried_once(monkeypatch: pytest.MonkeyPatch) -> None:
     # Bypass the idle check so the send itself meets the reset (server aborted with RST: unread).
-    monkeypatch.setattr(sync_mod._Conn, "stale", lambda self: False)
+    monkeypatch.setattr(sync_mod._Conn, "closed_by_peer", lambda self: False)
     with serving(lambda r: Reply(response(), reset=True)) as srv, SyncHttpTransport(srv.base_url) as t:
         t.send(get(), FAST)
         assert srv.wait_closed(1)
@@ -117,7 +117,7 @@ def test_stale_connection_reset_is_retried_once(monkeypatch: pytest.MonkeyPatch)
 
 def test_stale_connection_with_ambiguous_eof_is_not_resent(monkeypatch: pytest.MonkeyPatch) -> None:
     # FIN then our request: the server may have read it; the transport must not resend.
-    monkeypatch.setattr(sync_mod._Conn, "stale", lambda self: False)
+    monkeypatch.setattr(sync_mod._Conn, "closed_by_peer", lambda self: False)
     with serving(lambda r: Reply(response(), close=True)) as srv, SyncHttpTransport(srv.base_url) as t:
         t.send(get(), FAST)
         assert srv.wait_closed(1)

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Generic, TypeVar
 
+import msgspec
+
 from binance_usdm.errors import BinanceError
 
 T = TypeVar("T")
@@ -14,37 +16,25 @@ U = TypeVar("U")
 _NO_HEADERS: Mapping[str, str] = {}
 
 
-class WebCallResult(Generic[T]):
+class WebCallResult(msgspec.Struct, Generic[T], kw_only=True):
     """What a call returned: ``data`` on success, ``error`` otherwise, plus the HTTP exchange facts.
 
     ``unwrap()`` returns the data or raises the typed error, for code that prefers exceptions.
+    ``elapsed_seconds``: time from sending the request to the last byte of the answer, as a float.
     """
 
-    __slots__ = ("_seconds", "data", "endpoint", "error", "headers", "request_method", "status_code")
-
-    def __init__(
-        self,
-        *,
-        data: T | None,
-        error: BinanceError | None,
-        endpoint: str,
-        request_method: str,
-        status_code: int | None = None,
-        headers: Mapping[str, str] = _NO_HEADERS,
-        elapsed: float = 0.0,
-    ) -> None:
-        self.data = data
-        self.error = error
-        self.endpoint = endpoint
-        self.request_method = request_method
-        self.status_code = status_code
-        self.headers = headers
-        self._seconds = elapsed
+    data: T | None
+    error: BinanceError | None
+    endpoint: str
+    request_method: str
+    status_code: int | None = None
+    headers: Mapping[str, str] = _NO_HEADERS
+    elapsed_seconds: float = 0.0
 
     @property
     def elapsed(self) -> timedelta:
         """Time from sending the request to the last byte of the answer."""
-        return timedelta(seconds=self._seconds)
+        return timedelta(seconds=self.elapsed_seconds)
 
     @property
     def success(self) -> bool:
@@ -64,7 +54,7 @@ class WebCallResult(Generic[T]):
         """The same call facts carrying other data (e.g. a converted value)."""
         result: WebCallResult[U] = WebCallResult(
             data=data, error=self.error, endpoint=self.endpoint, request_method=self.request_method,
-            status_code=self.status_code, headers=self.headers, elapsed=self._seconds,
+            status_code=self.status_code, headers=self.headers, elapsed_seconds=self.elapsed_seconds,
         )
         return result
 
@@ -75,8 +65,7 @@ class WebCallResult(Generic[T]):
         return self.data  # type: ignore[return-value]
 
     def __repr__(self) -> str:
-        ms = self.elapsed.total_seconds() * 1000
-        head = f"{self.request_method} {self.endpoint} -> {self.status_code} in {ms:.1f} ms"
+        head = f"{self.request_method} {self.endpoint} -> {self.status_code} in {self.elapsed_seconds * 1000:.1f} ms"
         if self.error is not None:
             return f"WebCallResult(failed: {head}: {self.error.message})"
         return f"WebCallResult(ok: {head}: {self.data!r})"

@@ -76,7 +76,8 @@ def _signed(emu: EmulatorServer, key: str, leverage: int = 20, recv_window: int 
     """(API key, target) of a signed POST /fapi/v1/leverage built by the client's own code."""
     api_key, signer = KEYS[key]
     request = build(endpoints.CHANGE_INITIAL_LEVERAGE, params_of(symbol="BTCUSDT", leverage=leverage),
-                    api_key=api_key, signer=signer, timestamp_ms=emu.clock.now_ms(), recv_window=recv_window)
+                    key_headers=(("X-MBX-APIKEY", api_key),), signer=signer, timestamp_ms=emu.clock.now_ms(),
+                    recv_window=recv_window)
     return api_key, request.target
 
 

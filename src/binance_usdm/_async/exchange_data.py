@@ -16,11 +16,11 @@ class AsyncExchangeDataApi:
 
     async def ping(self) -> WebCallResult[None]:
         """Test connectivity."""
-        return await self._core.call(ep.PING, [])
+        return await self._core.call(ep.PING, "")
 
     async def get_server_time(self) -> WebCallResult[UtcDateTime]:
         """The server's current time."""
-        result = await self._core.call(ep.SERVER_TIME, [])
+        result = await self._core.call(ep.SERVER_TIME, "")
         moment = None if result.data is None else UtcDateTime.from_ms(result.data)
         return result.with_data(moment)
 

@@ -23,17 +23,16 @@ _NEEDLES: dict[str, bytes] = {}
 
 
 def _needle(key: str) -> bytes | None:
-    needle = _NEEDLES.get(key)
-    if needle is None:
-        try:
-            name = key.lower().encode("latin-1")
-        except (AttributeError, UnicodeEncodeError):  # not a str, or not a possible header name
-            return None
-        if not name or b":" in name or b"\n" in name or b"\r" in name:
-            return None
-        needle = b"\n" + name + b":"
-        if len(_NEEDLES) < 256:
-            _NEEDLES[key] = needle
+    """The search needle for ``key`` (None if it cannot be a header name); kept for next time."""
+    try:
+        name = key.lower().encode("latin-1")
+    except (AttributeError, UnicodeEncodeError):  # not a str, or not a possible header name
+        return None
+    if not name or b":" in name or b"\n" in name or b"\r" in name:
+        return None
+    needle = b"\n" + name + b":"
+    if len(_NEEDLES) < 256:
+        _NEEDLES[key] = needle
     return needle
 
 
@@ -70,7 +69,7 @@ class Headers(Mapping[str, str]):
         parsed = self._dict
         if parsed is not None:
             return parsed.get(key.lower(), default) if isinstance(key, str) else default
-        needle = _needle(key)
+        needle = _NEEDLES.get(key) or _needle(key)
         if needle is None:
             return default
         low = self._lower

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import unquote, urlsplit
@@ -48,8 +49,10 @@ USER_AGENT: Final = f"binance-usdm/{__version__}"
 _RESERVED: Final = frozenset({"host", "content-length", "connection", "transfer-encoding"})
 # Methods for which an empty body is sent without Content-Length.
 _NO_BODY_METHODS: Final = frozenset({"GET", "OPTIONS", "TRACE"})
-# HEAD responses carry no body despite Content-Length; CONNECT is the proxy's business.
-_UNSUPPORTED_METHODS: Final = frozenset({"HEAD", "CONNECT"})
+# HEAD responses carry no body despite Content-Length (not supported); CONNECT is the proxy's business.
+_METHODS: Final = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"})
+# RFC 9110 token characters: what a header name may be made of.
+_TOKEN: Final = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
@@ -96,6 +99,8 @@ class Origin:
             raise ValueError(f"base_url must start with http:// or https://, got {scheme or 'no'} scheme")
         if not parts.hostname:
             raise ValueError("base_url has no host")
+        if not parts.hostname.isascii():
+            raise ValueError("base_url host must be ASCII (IDNA-encode an internationalised name)")
         if parts.query or parts.fragment or parts.username or parts.password:
             raise ValueError("base_url must not carry credentials, a query or a fragment")
         try:
@@ -207,9 +212,13 @@ def parse_connect_response(head: bytes) -> int:
 
 
 class RequestEncoder:
-    """Serialises requests for one origin; the fixed part of every head is encoded once."""
+    """Serialises requests for one origin; the fixed part of every head is encoded once.
 
-    __slots__ = ("_fixed", "_fixed_lines", "_fixed_no_ua", "_ok_names", "_prefix")
+    A request's header pairs are checked and turned into head lines once per tuple: the last tuple
+    seen and its lines are kept, so a client sending the same tuple on every call pays nothing.
+    """
+
+    __slots__ = ("_fixed", "_fixed_no_ua", "_last_headers", "_last_lines", "_prefix")
 
     def __init__(self, origin: Origin, proxy: ProxyConfig | None = None) -> None:
         fixed = f"Host: {origin.host_header}\r\n"
@@ -223,61 +232,45 @@ class RequestEncoder:
         fixed += "Connection: keep-alive\r\n"
         self._fixed_no_ua = fixed
         self._fixed = f"{fixed}User-Agent: {USER_AGENT}\r\n"
-        # Line breaks in a well-formed head: request line, fixed headers, blank line (+ custom).
-        self._fixed_lines = 2 + self._fixed.count("\n")
-        self._ok_names: set[str] = set()
+        self._last_headers: object = ()
+        self._last_lines = self._fixed
 
     def encode(self, request: HttpRequest) -> bytes:
         method = request.method
         target = request.target
         headers = request.headers
         body = request.body
-        fixed = self._fixed
-        lines = self._fixed_lines
-        if headers:
-            custom = "".join([f"{name}: {value}\r\n" for name, value in headers])
-            lines += len(headers)
-            ok = self._ok_names
-            for name, _ in headers:
-                if name not in ok:
-                    fixed = self._check_name(name, fixed)
-            if fixed is not self._fixed:  # the caller's User-Agent replaces ours
-                lines -= 1
-        else:
-            custom = ""
+        lines = self._last_lines if headers is self._last_headers else self._header_lines(headers)
+        # the target is the only part not checked before: no line breaks, spaces or non-ASCII
+        if not target.isascii() or "\n" in target or "\r" in target or " " in target or target[:1] != "/":
+            raise ValidationError("target", "must start with '/' and contain no spaces, line breaks or non-ASCII")
+        if method not in _METHODS:
+            raise ValidationError("method", f"{method!r} is not supported by this transport")
         if body or method not in _NO_BODY_METHODS:
-            head = f"{method} {self._prefix}{target} HTTP/1.1\r\n{fixed}{custom}Content-Length: {len(body)}\r\n\r\n"
-            lines += 1
-        else:
-            head = f"{method} {self._prefix}{target} HTTP/1.1\r\n{fixed}{custom}\r\n"
-        # One pass finds any CR/LF smuggled into the target, a header name or a value.
-        if head.count("\n") != lines or head.count("\r") != lines or " " in target or target[:1] != "/":
-            self._reject(request)
-        if method in _UNSUPPORTED_METHODS:
-            raise ValidationError("method", f"{method} is not supported by this transport")
-        try:
-            data = head.encode("latin-1")
-        except UnicodeEncodeError:
-            raise ValidationError("headers", "request head must be latin-1 (ASCII) text") from None
-        return data + body if body else data
+            head = f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}Content-Length: {len(body)}\r\n\r\n"
+            return head.encode() + body if body else head.encode()
+        return f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}\r\n".encode()
 
-    def _check_name(self, name: str, fixed: str) -> str:
-        lname = name.lower()
-        if lname in _RESERVED:
-            raise ValidationError("headers", f"{name!r} is set by the transport")
-        if lname == "user-agent":
-            return self._fixed_no_ua
-        if len(self._ok_names) < 64:
-            self._ok_names.add(name)
-        return fixed
-
-    @staticmethod
-    def _reject(request: HttpRequest) -> None:
-        target = request.target
-        if not target.startswith("/") or "\r" in target or "\n" in target or " " in target:
-            raise ValidationError("target", "must start with '/' and contain no spaces or line breaks")
-        # Never echo names or values: the API key travels in a header.
-        raise ValidationError("headers", "a header name or value contains a line break")
+    def _header_lines(self, headers: Sequence[tuple[str, str]]) -> str:
+        """The fixed lines plus the caller's, checked (kept for next time when ``headers`` is a tuple)."""
+        fixed = self._fixed
+        custom = []
+        for name, value in headers:
+            if not name or not _TOKEN.issuperset(name):
+                raise ValidationError("headers", "a header name must be a non-empty HTTP token")
+            if "\r" in value or "\n" in value or not value.isascii():
+                # Never echo names or values: the API key travels in a header.
+                raise ValidationError("headers", "a header value must be ASCII text without line breaks")
+            lname = name.lower()
+            if lname in _RESERVED:
+                raise ValidationError("headers", f"{name!r} is set by the transport")
+            if lname == "user-agent":  # the caller's User-Agent replaces ours
+                fixed = self._fixed_no_ua
+            custom.append(f"{name}: {value}\r\n")
+        lines = fixed + "".join(custom)
+        if isinstance(headers, tuple):
+            self._last_headers, self._last_lines = headers, lines
+        return lines
 
 
 class ResponseReader:
@@ -292,19 +285,7 @@ class ResponseReader:
     httptools still validates the head and frames the body.
     """
 
-    __slots__ = (
-        "chunks",
-        "complete",
-        "extra",
-        "head",
-        "headers",
-        "headers_done",
-        "interim",
-        "keep_alive",
-        "parser",
-        "received",
-        "status",
-    )
+    __slots__ = ("chunks", "complete", "extra", "head", "headers", "interim", "keep_alive", "parser", "status")
 
     def __init__(self) -> None:
         self.parser = httptools.HttpResponseParser(self)
@@ -314,10 +295,8 @@ class ResponseReader:
         self.status = 0
         self.interim = 0  # 1xx heads received before the response's own
         self.complete = False
-        self.headers_done = False
         self.keep_alive = False
         self.extra = False
-        self.received = False
 
     def reset(self) -> None:
         self.headers = _NO_HEADERS
@@ -325,8 +304,11 @@ class ResponseReader:
         self.chunks = []
         self.interim = 0
         self.complete = False
-        self.headers_done = False
-        self.received = False
+
+    @property
+    def received(self) -> bool:
+        """Whether any byte of the answer arrived."""
+        return bool(self.head)
 
     # httptools callbacks -------------------------------------------------------------------
     def on_message_begin(self) -> None:
@@ -336,8 +318,15 @@ class ResponseReader:
     def on_headers_complete(self) -> None:
         if self.parser.get_status_code() < 200:  # 1xx interim response: the real one follows
             self.interim += 1
-        else:
-            self.headers_done = True
+            return
+        head = self.head
+        buf = head[0] if len(head) == 1 else b"".join(head)
+        pos = 0
+        if self.interim:
+            for _ in range(self.interim):  # skip 1xx heads (they have no body)
+                pos = buf.find(b"\r\n\r\n", pos) + 4
+        # httptools accepted the head, so both are there (an empty block is just the one CRLF)
+        self.headers = Headers(buf[buf.find(b"\r\n", pos) : buf.find(b"\r\n\r\n", pos) + 2])
 
     def on_body(self, data: bytes) -> None:
         self.chunks.append(data)
@@ -358,9 +347,7 @@ class ResponseReader:
 
         Raises ``httptools.HttpParserError`` on malformed input (before completion).
         """
-        self.received = True
-        collecting_head = self.headers is _NO_HEADERS
-        if collecting_head:
+        if self.headers is _NO_HEADERS:  # still in the head: keep the bytes for cutting it out
             self.head.append(data)
         try:
             self.parser.feed_data(data)
@@ -368,28 +355,14 @@ class ResponseReader:
             if not self.complete:
                 raise
             self.extra = True
-        if collecting_head and self.headers_done:
-            self._cut_head()
         return self.complete
-
-    def _cut_head(self) -> None:
-        head = self.head
-        buf = head[0] if len(head) == 1 else b"".join(head)
-        self.head = []
-        pos = 0
-        for _ in range(self.interim):  # skip 1xx heads (they have no body)
-            pos = buf.find(b"\r\n\r\n", pos) + 4
-        start = buf.find(b"\r\n", pos)
-        end = buf.find(b"\r\n\r\n", pos)
-        # httptools accepted the head, so both are there (an empty block is just the one CRLF)
-        self.headers = Headers(buf[start : end + 2])
 
     def feed_eof(self) -> bool:
         """The peer closed. True if that completes a response delimited by the connection close."""
         if self.complete:
             return True
         headers = self.headers
-        if self.headers_done and "content-length" not in headers and "transfer-encoding" not in headers:
+        if headers is not _NO_HEADERS and "content-length" not in headers and "transfer-encoding" not in headers:
             self.status = self.parser.get_status_code()
             self.keep_alive = False
             self.complete = True

@@ -44,7 +44,7 @@ class _StaleConnection(Exception):
 
 
 class _Conn:
-    __slots__ = ("pending", "poller", "reader", "sock")
+    __slots__ = ("pending", "poll", "poller", "reader", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -53,11 +53,11 @@ class _Conn:
         self.reader = ResponseReader()
         self.poller = select.poll()
         self.poller.register(sock.fileno(), _POLLIN)
+        self.poll = self.poller.poll
 
-    def stale(self) -> bool:
-        """True if the idle connection was closed by the server (or has unexpected input)."""
-        if not self.poller.poll(0):
-            return False
+    def closed_by_peer(self) -> bool:
+        """For an idle connection that polled readable: True if the server closed it (or sent
+        unexpected input), False if that was only a TLS record such as a session ticket."""
         if self.pending is None:
             return True
         try:  # TLS: may be a post-handshake record (session ticket), not data or EOF
@@ -116,7 +116,7 @@ class SyncHttpTransport:
                 conn = self._idle.pop()
         if conn is None:
             conn = self._acquire_slow(deadline, timeouts)
-        elif conn.stale():
+        elif conn.poll(0) and conn.closed_by_peer():
             # Readable while idle: the server closed it (or sent junk). Replace, keeping the slot.
             conn.close()
             conn = self._open_or_release(deadline, timeouts)
@@ -176,7 +176,7 @@ class SyncHttpTransport:
                     self._cond.wait(remaining)
                 finally:
                     self._waiting -= 1
-        if conn is not None and conn.stale():
+        if conn is not None and conn.poll(0) and conn.closed_by_peer():
             conn.close()
             conn = None
         if conn is None:
@@ -295,7 +295,7 @@ class SyncHttpTransport:
         if sent < len(data):
             self._send_rest(conn, memoryview(data)[sent:], deadline, timeouts)
 
-        poll = conn.poller.poll
+        poll = conn.poll
         read_timeout = timeouts.read
         pending = conn.pending
         while True:

@@ -1,14 +1,17 @@
-"""The contract between the sans-I/O client core and the transports (sync and async)."""
+"""The contract between the sans-I/O client core and the transports (sync and async).
+
+The value types are msgspec Structs: their constructors run in C, and one of each is made per call.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+import msgspec
 
-@dataclass(frozen=True, slots=True)
-class Timeouts:
+
+class Timeouts(msgspec.Struct, frozen=True, gc=False):
     """Deadlines in seconds. ``total`` bounds one whole exchange (connect + write + read)."""
 
     connect: float = 5.0
@@ -16,9 +19,12 @@ class Timeouts:
     total: float = 30.0
 
 
-@dataclass(slots=True)
-class HttpRequest:
+class HttpRequest(msgspec.Struct, gc=False):
     """One request, already encoded. ``target`` is the path plus query string (``/fapi/v1/x?a=1``).
+
+    ``headers``: name/value pairs. A tuple is taken as immutable: the encoder checks and encodes it
+    once and reuses the result while the same tuple comes back (the client sends the same one on
+    every call).
 
     ``idempotent=False``: the transport never sends it a second time, not even when a pooled
     connection turns out to have been reset (the server may have run it before resetting).
@@ -26,13 +32,12 @@ class HttpRequest:
 
     method: str
     target: str
-    headers: list[tuple[str, str]] = field(default_factory=list)
+    headers: Sequence[tuple[str, str]] = ()
     body: bytes = b""
     idempotent: bool = True
 
 
-@dataclass(slots=True)
-class HttpResponse:
+class HttpResponse(msgspec.Struct, gc=False):
     """One response. ``headers``: case-insensitive, lower-case names (the transports give a lazy
     :class:`~binance_usdm._http.headers.Headers`); ``elapsed`` is seconds from send to last byte."""
 

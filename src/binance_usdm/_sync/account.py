@@ -15,7 +15,7 @@ from binance_usdm._sync.core import Core
 from binance_usdm._wire import endpoints as ep
 from binance_usdm._wire import validate as check
 from binance_usdm._wire.endpoints import Endpoint
-from binance_usdm._wire.requests import check_recv_window, params_of
+from binance_usdm._wire.requests import params_of
 from binance_usdm.enums import IncomeType, MarginChangeDirection, MarginType, PositionSide
 from binance_usdm.result import WebCallResult
 
@@ -31,11 +31,6 @@ class AccountApi:
     def __init__(self, core: Core) -> None:
         self._core = core
 
-    def _recv(self, receive_window: int | None) -> int | None:
-        if receive_window is not None:
-            check_recv_window(check.integer(receive_window, "receive_window", 1, 60_000))
-        return receive_window
-
     # --- settings -----------------------------------------------------------------------------
     def change_initial_leverage(
         self, symbol: str, leverage: int, receive_window: int | None = None
@@ -44,7 +39,7 @@ class AccountApi:
         params = params_of(
             symbol=check.symbol(symbol), leverage=check.integer(leverage, "leverage", 1, check.MAX_LEVERAGE)
         )
-        return self._core.call(ep.CHANGE_INITIAL_LEVERAGE, params, self._recv(receive_window))
+        return self._core.call(ep.CHANGE_INITIAL_LEVERAGE, params, receive_window)
 
     def change_margin_type(
         self, symbol: str, margin_type: MarginType | str, receive_window: int | None = None
@@ -53,21 +48,21 @@ class AccountApi:
         params = params_of(
             symbol=check.symbol(symbol), marginType=check.enum_member(MarginType, margin_type, "margin_type")
         )
-        return self._core.call(ep.CHANGE_MARGIN_TYPE, params, self._recv(receive_window))
+        return self._core.call(ep.CHANGE_MARGIN_TYPE, params, receive_window)
 
     def modify_position_mode(
         self, dual_position_side: bool, receive_window: int | None = None
     ) -> WebCallResult[m.Acknowledgement]:
         """Hedge mode (True) or one-way mode (False), for every symbol."""
         params = params_of(dualSidePosition=check.boolean(dual_position_side, "dual_position_side"))
-        return self._core.call(ep.MODIFY_POSITION_MODE, params, self._recv(receive_window))
+        return self._core.call(ep.MODIFY_POSITION_MODE, params, receive_window)
 
     def set_multi_assets_mode(
         self, enabled: bool, receive_window: int | None = None
     ) -> WebCallResult[m.Acknowledgement]:
         """Multi-Assets mode (True) or Single-Asset mode (False), for every symbol."""
         params = params_of(multiAssetsMargin=check.boolean(enabled, "enabled"))
-        return self._core.call(ep.SET_MULTI_ASSETS_MODE, params, self._recv(receive_window))
+        return self._core.call(ep.SET_MULTI_ASSETS_MODE, params, receive_window)
 
     def modify_position_margin(
         self,
@@ -86,66 +81,66 @@ class AccountApi:
             amount=check.positive_decimal(amount, "amount"),
             type=check.enum_member(MarginChangeDirection, type, "type"),
         )
-        return self._core.call(ep.MODIFY_POSITION_MARGIN, params, self._recv(receive_window))
+        return self._core.call(ep.MODIFY_POSITION_MARGIN, params, receive_window)
 
     # --- account state ------------------------------------------------------------------------
     def get_account_info(self, receive_window: int | None = None) -> WebCallResult[m.AccountInfo]:
         """Account information (v2): totals, assets, and every symbol's position and leverage."""
-        return self._core.call(ep.GET_ACCOUNT_INFO, [], self._recv(receive_window))
+        return self._core.call(ep.GET_ACCOUNT_INFO, "", receive_window)
 
     def get_account_info_v3(
         self, receive_window: int | None = None
     ) -> WebCallResult[m.AccountInfoV3]:
         """Account information (v3): totals, assets, and only symbols with a position or orders."""
-        return self._core.call(ep.GET_ACCOUNT_INFO_V3, [], self._recv(receive_window))
+        return self._core.call(ep.GET_ACCOUNT_INFO_V3, "", receive_window)
 
     def get_balances(self, receive_window: int | None = None) -> WebCallResult[list[m.AccountBalance]]:
         """Balances per asset (v2)."""
-        return self._core.call(ep.GET_BALANCES, [], self._recv(receive_window))
+        return self._core.call(ep.GET_BALANCES, "", receive_window)
 
     def get_balances_v3(
         self, receive_window: int | None = None
     ) -> WebCallResult[list[m.AccountBalance]]:
         """Balances per asset (v3)."""
-        return self._core.call(ep.GET_BALANCES_V3, [], self._recv(receive_window))
+        return self._core.call(ep.GET_BALANCES_V3, "", receive_window)
 
     def get_brackets(
         self, symbol_or_pair: str | None = None, receive_window: int | None = None
     ) -> WebCallResult[list[m.SymbolBracket]]:
         """Notional and leverage brackets, of every symbol or of one."""
         params = params_of(symbol=check.optional_symbol(symbol_or_pair, "symbol_or_pair"))
-        return self._core.call(ep.GET_BRACKETS, params, self._recv(receive_window))
+        return self._core.call(ep.GET_BRACKETS, params, receive_window)
 
     def get_multi_assets_mode(
         self, receive_window: int | None = None
     ) -> WebCallResult[m.MultiAssetsMode]:
         """Whether Multi-Assets mode is on."""
-        return self._core.call(ep.GET_MULTI_ASSETS_MODE, [], self._recv(receive_window))
+        return self._core.call(ep.GET_MULTI_ASSETS_MODE, "", receive_window)
 
     def get_position_mode(self, receive_window: int | None = None) -> WebCallResult[m.PositionMode]:
         """Whether Hedge mode is on."""
-        return self._core.call(ep.GET_POSITION_MODE, [], self._recv(receive_window))
+        return self._core.call(ep.GET_POSITION_MODE, "", receive_window)
 
     def get_position_adl_quantile_estimation(
         self, symbol: str | None = None, receive_window: int | None = None
     ) -> WebCallResult[list[m.AdlQuantileEstimation]]:
         """Auto-deleveraging queue estimates (0 low .. 4 high) per position side."""
         params = params_of(symbol=check.optional_symbol(symbol))
-        return self._core.call(ep.GET_POSITION_ADL_QUANTILE_ESTIMATION, params, self._recv(receive_window))
+        return self._core.call(ep.GET_POSITION_ADL_QUANTILE_ESTIMATION, params, receive_window)
 
     def get_position_information(
         self, symbol: str | None = None, receive_window: int | None = None
     ) -> WebCallResult[list[m.PositionDetails]]:
         """Position information (v2): every symbol, with leverage and margin type."""
         params = params_of(symbol=check.optional_symbol(symbol))
-        return self._core.call(ep.GET_POSITION_INFORMATION, params, self._recv(receive_window))
+        return self._core.call(ep.GET_POSITION_INFORMATION, params, receive_window)
 
     def get_position_information_v3(
         self, symbol: str | None = None, receive_window: int | None = None
     ) -> WebCallResult[list[m.PositionV3]]:
         """Position information (v3): only symbols with a position or open orders."""
         params = params_of(symbol=check.optional_symbol(symbol))
-        return self._core.call(ep.GET_POSITION_INFORMATION_V3, params, self._recv(receive_window))
+        return self._core.call(ep.GET_POSITION_INFORMATION_V3, params, receive_window)
 
     def get_trading_status(
         self, receive_window: int | None = None, symbol: str | None = None
@@ -153,14 +148,14 @@ class AccountApi:
         """Futures trading quantitative-rules indicators (weight 10, or 1 for one symbol)."""
         params = params_of(symbol=check.optional_symbol(symbol))
         weight = ep.GET_TRADING_STATUS_WEIGHT_ONE_SYMBOL if params else None
-        return self._core.call(ep.GET_TRADING_STATUS, params, self._recv(receive_window), weight)
+        return self._core.call(ep.GET_TRADING_STATUS, params, receive_window, weight)
 
     def get_user_commission_rate(
         self, symbol: str, receive_window: int | None = None
     ) -> WebCallResult[m.CommissionRate]:
         """Maker and taker commission rates on ``symbol``."""
         params = params_of(symbol=check.symbol(symbol))
-        return self._core.call(ep.GET_USER_COMMISSION_RATE, params, self._recv(receive_window))
+        return self._core.call(ep.GET_USER_COMMISSION_RATE, params, receive_window)
 
     # --- history ------------------------------------------------------------------------------
     def get_income_history(
@@ -185,7 +180,7 @@ class AccountApi:
             page=check.optional_integer(page, "page", 1, 10**9),
             limit=check.optional_integer(limit, "limit", 1, MAX_INCOME_LIMIT),
         )
-        return self._core.call(ep.GET_INCOME_HISTORY, params, self._recv(receive_window))
+        return self._core.call(ep.GET_INCOME_HISTORY, params, receive_window)
 
     def get_margin_change_history(
         self,
@@ -205,7 +200,7 @@ class AccountApi:
             endTime=end_time,
             limit=check.optional_integer(limit, "limit", 1, MAX_MARGIN_HISTORY_LIMIT),
         )
-        return self._core.call(ep.GET_MARGIN_CHANGE_HISTORY, params, self._recv(receive_window))
+        return self._core.call(ep.GET_MARGIN_CHANGE_HISTORY, params, receive_window)
 
     def _download_id(
         self, endpoint: Endpoint[m.DownloadId], start_time: datetime, end_time: datetime,
@@ -215,13 +210,13 @@ class AccountApi:
         check.moment(end_time, "end_time")
         check.time_range(start_time, end_time, max_span=DOWNLOAD_MAX_SPAN)
         params = params_of(startTime=start_time, endTime=end_time)
-        return self._core.call(endpoint, params, self._recv(receive_window))
+        return self._core.call(endpoint, params, receive_window)
 
     def _download_link(
         self, endpoint: Endpoint[m.DownloadLink], download_id: str, receive_window: int | None
     ) -> WebCallResult[m.DownloadLink]:
         params = params_of(downloadId=check.text(download_id, "download_id"))
-        return self._core.call(endpoint, params, self._recv(receive_window))
+        return self._core.call(endpoint, params, receive_window)
 
     def get_download_id_for_order_history(
         self, start_time: datetime, end_time: datetime, receive_window: int | None = None
@@ -266,7 +261,7 @@ class AccountApi:
     # --- user data stream ---------------------------------------------------------------------
     def start_user_stream(self) -> WebCallResult[str]:
         """A listen key for the user data stream (the live one, extended, if it exists)."""
-        return self._core.call(ep.START_USER_STREAM, [])
+        return self._core.call(ep.START_USER_STREAM, "")
 
     def keep_alive_user_stream(self, listen_key: str) -> WebCallResult[None]:
         """Extend the listen key by 60 minutes; call it about every 30 minutes."""

@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 from binance_usdm._http import SyncHttpTransport
 from binance_usdm._http.types import SyncTransport, HttpResponse, Timeouts
 from binance_usdm._wire import endpoints
+from binance_usdm._wire import validate as check
 from binance_usdm._wire.clock import local_ms
 from binance_usdm._wire.config import ClientConfig
 from binance_usdm._wire.endpoints import Endpoint
-from binance_usdm._wire.requests import Params, build, redact
+from binance_usdm._wire.requests import MAX_RECV_WINDOW, Query, build, check_recv_window, redact
 from binance_usdm._wire.responses import parse
 from binance_usdm.errors import (
     ApiError,
@@ -55,23 +56,25 @@ class Core:
     def call(
         self,
         endpoint: Endpoint[R],
-        params: Params,
+        query: Query,
         recv_window: int | None = None,
         weight: int | None = None,
     ) -> WebCallResult[R]:
-        """Run one operation and return its result (never raises for API or transport failures).
+        """Run one operation and return its result (never raises for API or transport failures;
+        a bad ``recv_window`` raises ``ValidationError`` before anything is sent).
 
         ``timeouts.total`` bounds the call from its first send: every attempt, backoff, Retry-After
         wait and time resync fits in it. A wait for the client's own weight budget comes before it.
         """
         config = self.config
-        policy = config.retry
         limiter = config.limiter
         clock = config.clock
-        signed = endpoint.security.signed
+        signed = endpoint.signed
         weight = weight or endpoint.weight
         if recv_window is None:
             recv_window = config.recv_window
+        else:
+            check_recv_window(check.integer(recv_window, "receive_window", 1, MAX_RECV_WINDOW), endpoint.label)
         attempt = 0
         resynced = False
         maybe_applied = False
@@ -93,7 +96,7 @@ class Core:
             if timeouts is None:
                 return _failure(endpoint, _late(endpoint, config.timeouts.total))
             request = build(
-                endpoint, params, api_key=config.api_key, signer=config.signer,
+                endpoint, query, key_headers=config.key_headers, signer=config.signer,
                 timestamp_ms=clock.timestamp_ms(), recv_window=recv_window,
             )
             try:
@@ -124,6 +127,7 @@ class Core:
             if isinstance(error, RateLimitError):
                 self._hold(error)
                 wait = error.retry_after or 0.0
+                policy = config.retry
                 if (
                     not isinstance(error, IpBannedError)
                     and config.rate_limit == "wait"
@@ -162,7 +166,7 @@ class Core:
             config.clock.invalidate()
             return
         request = build(
-            endpoints.SERVER_TIME, [], api_key=None, signer=None, timestamp_ms=0, recv_window=None
+            endpoints.SERVER_TIME, "", key_headers=(), signer=None, timestamp_ms=0, recv_window=None
         )
         sent = local_ms()
         try:
@@ -254,14 +258,14 @@ def _failure(
         return WebCallResult(data=None, error=error, endpoint=endpoint.path, request_method=endpoint.method)
     return WebCallResult(
         data=None, error=error, endpoint=endpoint.path, request_method=endpoint.method,
-        status_code=response.status, headers=response.headers, elapsed=response.elapsed,
+        status_code=response.status, headers=response.headers, elapsed_seconds=response.elapsed,
     )
 
 
 def _success(endpoint: Endpoint[R], data: R, response: HttpResponse) -> WebCallResult[R]:
     return WebCallResult(
         data=data, error=None, endpoint=endpoint.path, request_method=endpoint.method,
-        status_code=response.status, headers=response.headers, elapsed=response.elapsed,
+        status_code=response.status, headers=response.headers, elapsed_seconds=response.elapsed,
     )
 
 

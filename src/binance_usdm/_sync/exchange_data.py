@@ -17,11 +17,11 @@ class ExchangeDataApi:
 
     def ping(self) -> WebCallResult[None]:
         """Test connectivity."""
-        return self._core.call(ep.PING, [])
+        return self._core.call(ep.PING, "")
 
     def get_server_time(self) -> WebCallResult[UtcDateTime]:
         """The server's current time."""
-        result = self._core.call(ep.SERVER_TIME, [])
+        result = self._core.call(ep.SERVER_TIME, "")
         moment = None if result.data is None else UtcDateTime.from_ms(result.data)
         return result.with_data(moment)
 

@@ -53,6 +53,11 @@ class ClientConfig:
     max_connections: int | None
     clock: ServerClock = field(default_factory=ServerClock)
     limiter: WeightLimiter = field(default_factory=WeightLimiter)
+    # the API key header, one tuple for every call (the transport encodes it once)
+    key_headers: tuple[tuple[str, str], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key_headers = (("X-MBX-APIKEY", self.api_key),) if self.api_key else ()
 
     @classmethod
     def create(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from types import GenericAlias
 from typing import Any, Generic, TypeVar
@@ -45,6 +45,10 @@ class Endpoint(Generic[R]):
     parse: Callable[[bytes], R]
     retry_safe: bool = True
     already_applied: frozenset[int] = frozenset()
+    signed: bool = field(init=False)  # carries timestamp and signature (from ``security``)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "signed", self.security.signed)
 
     @property
     def label(self) -> str:

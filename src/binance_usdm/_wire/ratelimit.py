@@ -20,13 +20,13 @@ DEFAULT_WEIGHT_LIMIT = 2400
 class WeightLimiter:
     """Decides how long a call must wait before its weight fits the current minute's budget."""
 
-    __slots__ = ("_blocked_until", "_clock", "_lock", "_minute", "_used", "limit")
+    __slots__ = ("_blocked_until", "_clock", "_lock", "_minute_end", "_used", "limit")
 
     def __init__(self, limit: int = DEFAULT_WEIGHT_LIMIT, clock: ServerClock | None = None) -> None:
         """``clock``: the server's clock, whose minutes the server counts in (default: the local one)."""
         self.limit = limit
         self._clock = clock
-        self._minute = 0
+        self._minute_end = 0.0  # epoch seconds (server clock) when the counted minute ends
         self._used = 0
         self._blocked_until = 0.0
         self._lock = threading.Lock()
@@ -39,7 +39,7 @@ class WeightLimiter:
     @property
     def used(self) -> int:
         """Weight counted in the current minute (own reservations and the server's figure)."""
-        return self._used if self._minute == int(self._now() // 60) else 0
+        return self._used if self._now() < self._minute_end else 0
 
     def reserve(self, weight: int) -> float:
         """Reserve ``weight`` now and return 0.0, or return the seconds to wait before trying again."""
@@ -48,12 +48,13 @@ class WeightLimiter:
         with self._lock:
             if now < self._blocked_until:
                 return self._blocked_until - now
-            minute = int(now // 60)
-            if minute != self._minute:
-                self._minute, self._used = minute, 0
-            if self._used + weight > self.limit and self._used > 0:
-                return (minute + 1) * 60 - now + 0.05
-            self._used += weight
+            if now >= self._minute_end:
+                self._minute_end = now - now % 60 + 60
+                self._used = 0
+            used = self._used
+            if used + weight > self.limit and used:
+                return self._minute_end - now + 0.05
+            self._used = used + weight
             return 0.0
 
     def observe(self, headers: Mapping[str, str]) -> None:
@@ -63,10 +64,11 @@ class WeightLimiter:
             return
         server_used = int(value)
         clock = self._clock
-        minute = int((time() if clock is None else time() + clock.offset_ms * 0.001) // 60)
+        now = time() if clock is None else time() + clock.offset_ms * 0.001
         with self._lock:
-            if minute != self._minute:
-                self._minute, self._used = minute, server_used
+            if now >= self._minute_end:
+                self._minute_end = now - now % 60 + 60
+                self._used = server_used
             elif server_used > self._used:
                 self._used = server_used
 

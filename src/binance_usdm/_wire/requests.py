@@ -14,13 +14,12 @@ from binance_usdm._wire.signing import Signer
 from binance_usdm.errors import ValidationError
 from binance_usdm.models._base import to_ms
 
-Params = list[tuple[str, str]]
+Query = str  # an encoded query string: ``symbol=BTCUSDT&leverage=20``
 ParamValue = str | int | bool | Decimal | datetime | Enum | None
 
 MAX_RECV_WINDOW = 60_000
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
-# module constants: an identity test against them is cheaper than Security.signed (a property)
-_NONE, _TRADE, _USER_DATA = Security.NONE, Security.TRADE, Security.USER_DATA
+_NONE = Security.NONE
 
 
 def encode_value(value: ParamValue) -> str:
@@ -40,19 +39,21 @@ def encode_value(value: ParamValue) -> str:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def params_of(**values: ParamValue) -> Params:
-    """Wire parameters from keyword arguments, dropping those that are None (keeps their order)."""
-    return [(name, encode_value(value)) for name, value in values.items() if value is not None]
-
-
-def _query(params: Params) -> str:
-    # Most values (symbols, numbers, enum names) are ASCII letters and digits: no quoting needed.
-    return "&".join([
-        f"{name}={value}"
-        if (value.isascii() and value.isalnum()) or _SAFE.issuperset(value)
-        else f"{name}={quote(value, safe='')}"
-        for name, value in params
-    ])
+def params_of(**values: ParamValue) -> Query:
+    """The query string of keyword arguments in Binance's wire form, dropping those that are None
+    (keeps their order). Values that are not plain ASCII letters and digits are percent-encoded."""
+    parts = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        if type(value) is int:  # bool is not: it goes to encode_value
+            parts.append(f"{name}={value}")
+            continue
+        text = value if type(value) is str else encode_value(value)
+        if not (text.isascii() and text.isalnum()) and not _SAFE.issuperset(text):
+            text = quote(text, safe="")
+        parts.append(f"{name}={text}")
+    return "&".join(parts)
 
 
 def check_recv_window(recv_window: int, endpoint: str | None = None) -> None:
@@ -65,24 +66,24 @@ def check_recv_window(recv_window: int, endpoint: str | None = None) -> None:
 
 def build(
     endpoint: Endpoint[Any],
-    params: Params,
+    query: Query,
     *,
-    api_key: str | None,
+    key_headers: tuple[tuple[str, str], ...],
     signer: Signer | None,
     timestamp_ms: int,
     recv_window: int | None,
 ) -> HttpRequest:
     """The HTTP request for one call. Signed parameters travel in the query string (Binance accepts
-    them there for every verb), so the signed payload is exactly the query string."""
+    them there for every verb), so the signed payload is exactly the query string.
+    ``key_headers``: the API key header (empty when there is no key)."""
     security = endpoint.security
     if security is _NONE:
-        headers: list[tuple[str, str]] = []
-    elif api_key:
-        headers = [("X-MBX-APIKEY", api_key)]
+        headers: tuple[tuple[str, str], ...] = ()
+    elif key_headers:
+        headers = key_headers
     else:
         raise ValidationError("api_key", "this endpoint needs an API key", endpoint=endpoint.label)
-    query = _query(params) if params else ""
-    if security is _TRADE or security is _USER_DATA:
+    if endpoint.signed:
         if signer is None:
             raise ValidationError(
                 "api_secret", "signed endpoints need an API secret or a private key", endpoint=endpoint.label

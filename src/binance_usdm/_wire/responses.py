@@ -60,13 +60,13 @@ def parse(endpoint: Endpoint[R], response: HttpResponse) -> WebCallResult[R]:
         else:
             return WebCallResult(
                 data=data, error=None, endpoint=endpoint.path, request_method=endpoint.method,
-                status_code=status, headers=response.headers, elapsed=response.elapsed,
+                status_code=status, headers=response.headers, elapsed_seconds=response.elapsed,
             )
     else:
         error = error_from(response, endpoint.label)
     return WebCallResult(
         data=None, error=error, endpoint=endpoint.path, request_method=endpoint.method,
-        status_code=status, headers=response.headers, elapsed=response.elapsed,
+        status_code=status, headers=response.headers, elapsed_seconds=response.elapsed,
     )
 
 
