@@ -1,6 +1,7 @@
 """Client-side CPU instructions per call, counted by valgrind (repeatable, unlike timings).
 
-    python benchmarks/count_instructions.py [--calls 2000] [--peer-python /tmp/peers-venv/bin/python]
+    python benchmarks/count_instructions.py [--calls 2000] [--op leverage] [--only ours-sync ...]
+                                            [--peer-python /tmp/peers-venv/bin/python]
 
 Timings on a shared machine move by 10-30 % from run to run; the number of user-space instructions
 a client executes per call does not (the kernel's share, the same for every client, is not counted).
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--peer-python", action="append", default=[])
     parser.add_argument("--op", choices=["account", "leverage"], action="append")
+    parser.add_argument("--only", choices=sorted({row[1] for row in ROWS}), action="append",
+                        help="measure only these clients (repeatable)")
     parser.add_argument("--run", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
@@ -108,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[tuple[str, str, str], int | None] = {}
     try:
         for label, client, loop in ROWS:
+            if args.only and client not in args.only:
+                continue
             pythons = [*args.peer_python, sys.executable] if client in PEERS else [sys.executable]
             for op in ops:
                 per_call = None

@@ -94,6 +94,24 @@ def test_encode_rejects_line_breaks_without_echoing_values() -> None:
         enc.encode(HttpRequest("HEAD", "/x"))
 
 
+def test_encode_reuses_a_header_tuple_and_checks_each_new_one() -> None:
+    enc = RequestEncoder(Origin.parse("http://127.0.0.1:8765"))
+    key_a = (("X-MBX-APIKEY", "key-a"),)
+    key_b = (("X-MBX-APIKEY", "key-b"),)
+    for headers, expected in ((key_a, "key-a"), (key_a, "key-a"), (key_b, "key-b"), (key_a, "key-a")):
+        _, got, _ = _head(enc.encode(HttpRequest("GET", "/x", headers)))
+        assert got["x-mbx-apikey"] == expected
+    # a list may change between calls: never taken from the cache
+    pairs = [("X-MBX-APIKEY", "one")]
+    assert _head(enc.encode(HttpRequest("GET", "/x", pairs)))[1]["x-mbx-apikey"] == "one"
+    pairs[0] = ("X-MBX-APIKEY", "two\r\nX-Evil: 1")
+    with pytest.raises(ValidationError):
+        enc.encode(HttpRequest("GET", "/x", pairs))
+    with pytest.raises(ValidationError):
+        enc.encode(HttpRequest("GET", "/x", (("X-MBX-APIKEY", "k\u00e9y"),)))  # not ASCII
+    assert _head(enc.encode(HttpRequest("GET", "/x")))[1].keys() == {"host", "connection", "user-agent"}
+
+
 def test_encode_http_through_proxy_uses_absolute_form_and_proxy_auth() -> None:
     proxy = ProxyConfig.parse("http://us%40er:p%3Ass@127.0.0.1:3128")
     assert proxy.authorization == "Basic " + base64.b64encode(b"us@er:p:ss").decode()

@@ -218,7 +218,7 @@ class RequestEncoder:
     seen and its lines are kept, so a client sending the same tuple on every call pays nothing.
     """
 
-    __slots__ = ("_fixed", "_fixed_no_ua", "_last_headers", "_last_lines", "_prefix")
+    __slots__ = ("_fixed", "_fixed_no_ua", "_last", "_prefix")
 
     def __init__(self, origin: Origin, proxy: ProxyConfig | None = None) -> None:
         fixed = f"Host: {origin.host_header}\r\n"
@@ -232,15 +232,17 @@ class RequestEncoder:
         fixed += "Connection: keep-alive\r\n"
         self._fixed_no_ua = fixed
         self._fixed = f"{fixed}User-Agent: {USER_AGENT}\r\n"
-        self._last_headers: object = ()
-        self._last_lines = self._fixed
+        # (header tuple, its lines): one attribute, so threads sharing the encoder never see a
+        # tuple paired with another tuple's lines
+        self._last: tuple[object, str] = ((), self._fixed)
 
     def encode(self, request: HttpRequest) -> bytes:
         method = request.method
         target = request.target
         headers = request.headers
         body = request.body
-        lines = self._last_lines if headers is self._last_headers else self._header_lines(headers)
+        last = self._last
+        lines = last[1] if headers is last[0] else self._header_lines(headers)
         # the target is the only part not checked before: no line breaks, spaces or non-ASCII
         if not target.isascii() or "\n" in target or "\r" in target or " " in target or target[:1] != "/":
             raise ValidationError("target", "must start with '/' and contain no spaces, line breaks or non-ASCII")
@@ -269,7 +271,7 @@ class RequestEncoder:
             custom.append(f"{name}: {value}\r\n")
         lines = fixed + "".join(custom)
         if isinstance(headers, tuple):
-            self._last_headers, self._last_lines = headers, lines
+            self._last = (headers, lines)
         return lines
 
 
