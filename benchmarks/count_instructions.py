@@ -4,7 +4,8 @@
                                             [--peer-python /tmp/peers-venv/bin/python]
 
 Timings on a shared machine move by 10-30 % from run to run; the number of user-space instructions
-a client executes per call does not (the kernel's share, the same for every client, is not counted).
+a client executes per call moves by well under 1 % (the kernel's share, about the same for every
+client, is not counted).
 Each client runs twice under ``valgrind --tool=callgrind`` against ``bench_server.py`` (in its own,
 unmeasured process): once with only the warm-up calls and once with ``--calls`` more; the difference
 divided by ``--calls`` is the cost of one call. Needs valgrind (``apt install valgrind``); takes a
@@ -131,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'client':44} {'loop':8}" + "".join(f"{op:>12}" for op in ops))
     print("-" * (53 + 12 * len(ops)))
     for label, client, loop in ROWS:
+        if args.only and client not in args.only:
+            continue
         cells = [results.get((client, loop, op)) for op in ops]
         print(f"{label:44} {loop:8}" + "".join(f"{'-' if c is None else f'{c:,}':>12}" for c in cells))
     print()
