@@ -1,0 +1,83 @@
+"""The client's weight budget on its own: minutes of the server's clock, the server's count, holds.
+
+The limiter reads the wall clock plus the server-clock offset; the tests move that offset to cross
+minute boundaries without waiting.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from binance_usdm._http.headers import Headers
+from binance_usdm._wire.clock import ServerClock
+from binance_usdm._wire.ratelimit import WeightLimiter
+
+
+def _limiter(limit: int) -> tuple[WeightLimiter, ServerClock]:
+    clock = ServerClock()
+    # start 30 s into a minute of the server's clock, so the test never straddles a boundary by itself
+    now_ms = time.time() * 1000
+    clock.offset_ms = (now_ms // 60_000) * 60_000 + 30_000 - now_ms
+    return WeightLimiter(limit, clock), clock
+
+
+def _weight(used: int) -> Headers:
+    return Headers(f"\r\nContent-Type: application/json\r\nX-MBX-USED-WEIGHT-1M: {used}\r\n".encode())
+
+
+def test_reserves_until_the_limit_then_asks_to_wait_for_the_next_minute() -> None:
+    limiter, _ = _limiter(10)
+    assert [limiter.reserve(5), limiter.reserve(5)] == [0.0, 0.0]
+    assert limiter.used == 10
+    wait = limiter.reserve(1)
+    assert 29.0 < wait <= 30.1  # half a minute left, plus a small margin past the boundary
+    assert limiter.used == 10  # a refused reservation counts nothing
+
+
+def test_a_single_call_heavier_than_the_limit_still_goes_in_an_empty_minute() -> None:
+    limiter, _ = _limiter(10)
+    assert limiter.reserve(50) == 0.0 and limiter.used == 50
+
+
+def test_a_new_minute_starts_from_zero() -> None:
+    limiter, clock = _limiter(10)
+    limiter.reserve(10)
+    clock.offset_ms += 60_000
+    assert limiter.used == 0
+    assert limiter.reserve(10) == 0.0 and limiter.used == 10
+
+
+def test_adopts_the_servers_count_only_when_higher() -> None:
+    limiter, clock = _limiter(100)
+    limiter.reserve(10)
+    limiter.observe(_weight(40))  # other processes on this IP used weight too
+    assert limiter.used == 40
+    limiter.observe(_weight(5))  # an older answer: ours is already higher
+    assert limiter.used == 40
+    limiter.observe(Headers())  # no header, or not a number: nothing learnt
+    limiter.observe(_weight(-3))
+    assert limiter.used == 40
+    clock.offset_ms += 60_000
+    limiter.observe(_weight(7))  # the first answer of a new minute sets its count
+    assert limiter.used == 7
+
+
+def test_block_for_holds_every_reservation() -> None:
+    limiter, _ = _limiter(1000)
+    limiter.block_for(2.0)
+    assert 1.9 < limiter.blocked_for <= 2.0
+    assert 1.9 < limiter.reserve(1) <= 2.0
+    assert limiter.used == 0
+
+
+@pytest.mark.parametrize("offset_ms", [0.0, -45_000.0, 45_000.0])
+def test_minutes_follow_the_servers_clock(offset_ms: float) -> None:
+    clock = ServerClock()
+    clock.offset_ms = offset_ms
+    limiter = WeightLimiter(10, clock)
+    limiter.reserve(10)
+    wait = limiter.reserve(1)
+    server_now = time.time() + offset_ms / 1000
+    assert abs((server_now + wait - 0.05) % 60) < 0.5 or abs((server_now + wait - 0.05) % 60 - 60) < 0.5
