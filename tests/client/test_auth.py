@@ -98,6 +98,6 @@ def test_pool_size_option(stub: StubServer) -> None:
     with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url, max_connections=3) as client:
         assert client._core.transport._max == 3  # type: ignore[attr-defined]
     with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url) as client:
-        assert client._core.transport._max == 10  # type: ignore[attr-defined]
+        assert client._core.transport._max == 50  # type: ignore[attr-defined]
     with pytest.raises(ValidationError, match="max_connections"):
         BinanceRestClient(API_KEY, API_SECRET, max_connections=0)

@@ -84,7 +84,7 @@ class SyncHttpTransport:
     ``max_connections``: open connections at most; further callers wait (within their deadline).
     """
 
-    DEFAULT_MAX_CONNECTIONS = 10
+    DEFAULT_MAX_CONNECTIONS = 50
 
     def __init__(
         self,
