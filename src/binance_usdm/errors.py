@@ -40,6 +40,18 @@ class BinanceError(Exception):
             return f"{self.message} [{self.endpoint}]"
         return self.message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # keyword-only constructors defeat Exception's pickling (``cls(*args)``): rebuild from state,
+        # so errors cross process boundaries (multiprocessing, concurrent.futures) intact
+        return (_restore, (type(self), self.args, self.__dict__.copy()))
+
+
+def _restore(cls: type[BinanceError], args: tuple[object, ...], state: dict[str, object]) -> BinanceError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class ValidationError(BinanceError, ValueError):
     """An argument was invalid; nothing was sent."""

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+from datetime import UTC, datetime
+from typing import TypeVar
+
 import pytest
 
 from binance_usdm import (
@@ -13,11 +17,15 @@ from binance_usdm import (
     ResponseParseError,
     ServerError,
     TimestampError,
+    errors,
 )
 from binance_usdm.errors import ConnectError
+from binance_usdm.result import WebCallResult
 from tests.client import samples
 from tests.client.conftest import Caller, make_caller
 from tests.client.stub_server import Reply, StubServer
+
+T = TypeVar("T")
 
 
 def test_binance_rule_error(stub: StubServer, call: Caller) -> None:
@@ -156,3 +164,32 @@ def test_variant_shapes_binance_has_sent_parse(stub: StubServer, call: Caller) -
                                                         b'"isAutoAddMargin":"true"}]'))
     [position] = call("get_position_information").unwrap()
     assert position.is_auto_add_margin is True and position.leverage == 20 and position.update_time is None
+
+
+@pytest.mark.parametrize("error", [
+    errors.ValidationError("leverage", "must be between 1 and 125, got 0", endpoint="POST /fapi/v1/leverage"),
+    errors.ConnectError("connect to 127.0.0.1:1 failed", endpoint="GET /fapi/v2/account"),
+    errors.RequestTimeout("read timed out after 10 s", request_sent=True),
+    errors.ResponseParseError("cannot decode", status_code=200, excerpt="<html>", endpoint="GET /x"),
+    errors.InvalidRequestError(-4028, "Leverage 200 is not valid", status_code=400, endpoint="POST /x"),
+    errors.RateLimitError(-1003, "Too many requests", status_code=429, retry_after=7.0),
+    errors.IpBannedError(-1003, "banned", status_code=418, retry_after=60.0,
+                         banned_until=datetime(2026, 11, 26, 12, 0, tzinfo=UTC)),
+    errors.OutcomeUnknownError(-1007, "Timeout waiting for response", status_code=503),
+    errors.ClientRateLimitError("budget spent", retry_after=3.5),
+    errors.DownloadQuotaExceeded(-1000, "quota", status_code=400, quota=5),
+    errors.DownloadTimeout("not ready", download_id="123"),
+], ids=lambda error: type(error).__name__)
+def test_errors_survive_pickling(error: errors.BinanceError) -> None:
+    """Errors cross process boundaries (multiprocessing, concurrent.futures) with every field."""
+    copy = _round_trip(error)
+    assert type(copy) is type(error) and str(copy) == str(error) and copy.args == error.args
+    assert vars(copy) == vars(error)
+    result: WebCallResult[None] = WebCallResult(data=None, error=error, endpoint="/x", request_method="GET",
+                                                status_code=400)
+    assert str(_round_trip(result).error) == str(error)
+
+
+def _round_trip(value: T) -> T:
+    restored: T = pickle.loads(pickle.dumps(value))  # noqa: S301 - our own bytes, just made
+    return restored
