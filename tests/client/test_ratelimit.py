@@ -20,7 +20,7 @@ def _limiter(limit: int) -> tuple[WeightLimiter, ServerClock]:
     # start 30 s into a minute of the server's clock, so the test never straddles a boundary by itself
     now_ms = time.time() * 1000
     clock.offset_ms = (now_ms // 60_000) * 60_000 + 30_000 - now_ms
-    return WeightLimiter(limit, clock), clock
+    return WeightLimiter(clock, limit), clock
 
 
 def _weight(used: int) -> Headers:
@@ -52,16 +52,29 @@ def test_a_new_minute_starts_from_zero() -> None:
 def test_adopts_the_servers_count_only_when_higher() -> None:
     limiter, clock = _limiter(100)
     limiter.reserve(10)
-    limiter.observe(_weight(40))  # other processes on this IP used weight too
+    sent = clock.timestamp_ms()
+    limiter.observe(_weight(40), sent)  # other processes on this IP used weight too
     assert limiter.used == 40
-    limiter.observe(_weight(5))  # an older answer: ours is already higher
+    limiter.observe(_weight(5), sent)  # an older answer: ours is already higher
     assert limiter.used == 40
-    limiter.observe(Headers())  # no header, or not a number: nothing learnt
-    limiter.observe(_weight(-3))
+    limiter.observe(Headers(), sent)  # no header, or not a number: nothing learnt
+    limiter.observe(_weight(-3), sent)
     assert limiter.used == 40
     clock.offset_ms += 60_000
-    limiter.observe(_weight(7))  # the first answer of a new minute sets its count
+    limiter.reserve(1)
+    limiter.observe(_weight(7), clock.timestamp_ms())  # an answer in the new minute
     assert limiter.used == 7
+
+
+def test_an_answer_to_a_request_of_the_previous_minute_is_not_the_new_minutes_count() -> None:
+    limiter, clock = _limiter(2400)
+    limiter.reserve(1)
+    sent_before = clock.timestamp_ms()
+    clock.offset_ms += 60_000  # the minute changes while the request is under way
+    assert limiter.reserve(1) == 0.0
+    limiter.observe(_weight(2390), sent_before)  # the old minute's count, arriving late
+    assert limiter.used == 1
+    assert limiter.reserve(100) == 0.0  # not held back by the old minute's weight
 
 
 def test_block_for_holds_every_reservation() -> None:
@@ -76,7 +89,7 @@ def test_block_for_holds_every_reservation() -> None:
 def test_minutes_follow_the_servers_clock(offset_ms: float) -> None:
     clock = ServerClock()
     clock.offset_ms = offset_ms
-    limiter = WeightLimiter(10, clock)
+    limiter = WeightLimiter(clock, 10)
     limiter.reserve(10)
     wait = limiter.reserve(1)
     server_now = time.time() + offset_ms / 1000

@@ -95,9 +95,10 @@ class Core:
                 timeouts = _within(config.timeouts, deadline)
             if timeouts is None:
                 return _failure(endpoint, _late(endpoint, config.timeouts.total))
+            sent_ms = clock.timestamp_ms()
             request = build(
                 endpoint, query, key_headers=config.key_headers, signer=config.signer,
-                timestamp_ms=clock.timestamp_ms(), recv_window=recv_window,
+                timestamp_ms=sent_ms, recv_window=recv_window,
             )
             try:
                 response = self.transport.send(request, timeouts)
@@ -113,7 +114,7 @@ class Core:
                 _log.debug("%s failed (%s); retry %d in %.2f s", endpoint.label, exc.message, attempt, delay)
                 time.sleep(delay)
                 continue
-            limiter.observe(response.headers)
+            limiter.observe(response.headers, sent_ms)
             result = parse(endpoint, response)
             if _log.isEnabledFor(logging.DEBUG):
                 _log_exchange(request.method, request.target, response)
@@ -169,6 +170,7 @@ class Core:
             endpoints.SERVER_TIME, "", key_headers=(), signer=None, timestamp_ms=0, recv_window=None
         )
         sent = local_ms()
+        sent_ms = config.clock.timestamp_ms()
         try:
             response = self.transport.send(request, timeouts)
         except TransportError as exc:
@@ -176,7 +178,7 @@ class Core:
             config.clock.invalidate()
             return
         received = local_ms()
-        config.limiter.observe(response.headers)
+        config.limiter.observe(response.headers, sent_ms)
         result = parse(endpoints.SERVER_TIME, response)
         if result.data is None:
             config.clock.invalidate()

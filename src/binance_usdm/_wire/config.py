@@ -51,8 +51,8 @@ class ClientConfig:
     proxy: str | None
     ssl_context: ssl.SSLContext | None
     max_connections: int | None
-    clock: ServerClock = field(default_factory=ServerClock)
-    limiter: WeightLimiter = field(default_factory=WeightLimiter)
+    clock: ServerClock
+    limiter: WeightLimiter  # counts in the minutes of ``clock``
     # the API key header, one tuple for every call (the transport encodes it once)
     key_headers: tuple[tuple[str, str], ...] = field(init=False)
 
@@ -120,7 +120,7 @@ class ClientConfig:
             ssl_context=ssl_context,
             max_connections=max_connections,
             clock=clock,
-            limiter=WeightLimiter(weight_limit, clock),
+            limiter=WeightLimiter(clock, weight_limit),
         )
 
     def describe(self) -> str:

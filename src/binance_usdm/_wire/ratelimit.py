@@ -2,8 +2,8 @@
 
 Binance counts weight per IP per calendar minute of its own clock (default limit 2400). The limiter
 reserves an endpoint's weight before sending and learns the server's count from each answer, so
-concurrent calls share one budget; its minutes follow the server's clock when given one. After a
-429/418 it holds every call until the Retry-After / ban time has passed.
+concurrent calls share one budget; its minutes follow the server's clock. After a 429/418 it holds
+every call until the Retry-After / ban time has passed.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ class WeightLimiter:
 
     __slots__ = ("_blocked_until", "_clock", "_lock", "_minute_end", "_used", "limit")
 
-    def __init__(self, limit: int = DEFAULT_WEIGHT_LIMIT, clock: ServerClock | None = None) -> None:
-        """``clock``: the server's clock, whose minutes the server counts in (default: the local one)."""
+    def __init__(self, clock: ServerClock, limit: int = DEFAULT_WEIGHT_LIMIT) -> None:
+        """``clock``: the server's clock, whose minutes the server counts in."""
         self.limit = limit
         self._clock = clock
         self._minute_end = 0.0  # epoch seconds (server clock) when the counted minute ends
@@ -32,9 +32,8 @@ class WeightLimiter:
         self._lock = threading.Lock()
 
     def _now(self) -> float:
-        """Epoch seconds on the server's clock (inlined in ``reserve`` and ``observe``)."""
-        clock = self._clock
-        return time() if clock is None else time() + clock.offset_ms * 0.001
+        """Epoch seconds on the server's clock (inlined in ``reserve``)."""
+        return time() + self._clock.offset_ms * 0.001
 
     @property
     def used(self) -> int:
@@ -43,8 +42,7 @@ class WeightLimiter:
 
     def reserve(self, weight: int) -> float:
         """Reserve ``weight`` now and return 0.0, or return the seconds to wait before trying again."""
-        clock = self._clock
-        now = time() if clock is None else time() + clock.offset_ms * 0.001
+        now = time() + self._clock.offset_ms * 0.001
         with self._lock:
             if now < self._blocked_until:
                 return self._blocked_until - now
@@ -57,19 +55,21 @@ class WeightLimiter:
             self._used = used + weight
             return 0.0
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Adopt the server's count for this minute when it is higher than ours."""
+    def observe(self, headers: Mapping[str, str], sent_ms: int) -> None:
+        """Adopt the server's count when it is higher than ours and belongs to the current minute.
+
+        ``sent_ms``: when the request was sent, on the server's clock (its ``timestamp``). The count
+        is the one of the minute the server took the request in, so an answer to a request sent
+        before the minute changed must not become the new minute's count.
+        """
         value = headers.get("x-mbx-used-weight-1m")
         if value is None or not value.isdigit():
             return
         server_used = int(value)
-        clock = self._clock
-        now = time() if clock is None else time() + clock.offset_ms * 0.001
+        sent = sent_ms * 0.001
         with self._lock:
-            if now >= self._minute_end:
-                self._minute_end = now - now % 60 + 60
-                self._used = server_used
-            elif server_used > self._used:
+            end = self._minute_end
+            if end - 60.0 <= sent < end and server_used > self._used:
                 self._used = server_used
 
     def block_for(self, seconds: float) -> None:
