@@ -12,7 +12,7 @@ import pytest
 
 from binance_usdm._http.headers import Headers
 from binance_usdm._wire.clock import ServerClock
-from binance_usdm._wire.ratelimit import WeightLimiter
+from binance_usdm._wire.ratelimit import READ_INTERVAL, WATCH_SHARE, WeightLimiter
 
 
 def _limiter(limit: int) -> tuple[WeightLimiter, ServerClock]:
@@ -55,15 +55,39 @@ def test_adopts_the_servers_count_only_when_higher() -> None:
     sent = clock.timestamp_ms()
     limiter.observe(_weight(40), sent)  # other processes on this IP used weight too
     assert limiter.used == 40
+    time.sleep(READ_INTERVAL)
     limiter.observe(_weight(5), sent)  # an older answer: ours is already higher
     assert limiter.used == 40
-    limiter.observe(Headers(), sent)  # no header, or not a number: nothing learnt
-    limiter.observe(_weight(-3), sent)
-    assert limiter.used == 40
+    for headers in (Headers(), _weight(-3)):  # no header, or not a number: nothing learnt
+        time.sleep(READ_INTERVAL)
+        limiter.observe(headers, sent)
+        assert limiter.used == 40
     clock.offset_ms += 60_000
     limiter.reserve(1)
+    time.sleep(READ_INTERVAL)
     limiter.observe(_weight(7), clock.timestamp_ms())  # an answer in the new minute
     assert limiter.used == 7
+
+
+def test_far_from_the_limit_the_count_is_read_at_most_every_interval() -> None:
+    limiter, clock = _limiter(1000)
+    limiter.reserve(1)
+    limiter.observe(_weight(100), clock.timestamp_ms())
+    limiter.observe(_weight(300), clock.timestamp_ms())  # just after: not read
+    assert limiter.used == 100
+    time.sleep(READ_INTERVAL)
+    limiter.observe(_weight(300), clock.timestamp_ms())  # the next answer carries the newer count
+    assert limiter.used == 300
+
+
+def test_near_the_limit_every_answer_is_read() -> None:
+    limiter, clock = _limiter(1000)
+    limiter.reserve(1)
+    limiter.observe(_weight(int(1000 * WATCH_SHARE)), clock.timestamp_ms())
+    for used in (850, 900, 990):
+        limiter.observe(_weight(used), clock.timestamp_ms())
+        assert limiter.used == used
+    assert limiter.reserve(20) > 0  # and the budget follows the server's count
 
 
 def test_an_answer_to_a_request_of_the_previous_minute_is_not_the_new_minutes_count() -> None:

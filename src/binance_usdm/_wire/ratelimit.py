@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from time import time
+from time import monotonic, time
 
 from binance_usdm._wire.clock import ServerClock
 
 DEFAULT_WEIGHT_LIMIT = 2400
+READ_INTERVAL = 0.05  # seconds between reads of the server's count while far from the limit
+WATCH_SHARE = 0.8  # from this share of the limit on, the server's count is read from every answer
 
 
 class WeightLimiter:
     """Decides how long a call must wait before its weight fits the current minute's budget."""
 
-    __slots__ = ("_blocked_until", "_clock", "_lock", "_minute_end", "_used", "limit")
+    __slots__ = ("_blocked_until", "_clock", "_lock", "_minute_end", "_read_after", "_used", "limit")
 
     def __init__(self, clock: ServerClock, limit: int = DEFAULT_WEIGHT_LIMIT) -> None:
         """``clock``: the server's clock, whose minutes the server counts in."""
@@ -29,6 +31,7 @@ class WeightLimiter:
         self._minute_end = 0.0  # epoch seconds (server clock) when the counted minute ends
         self._used = 0
         self._blocked_until = 0.0
+        self._read_after = 0.0  # time.monotonic() before which a far-from-the-limit count is not read
         self._lock = threading.Lock()
 
     def _now(self) -> float:
@@ -65,7 +68,16 @@ class WeightLimiter:
         ``sent_ms``: when the request was sent, on the server's clock (its ``timestamp``). The count
         is the one of the minute the server took the request in, so an answer to a request sent
         before the minute changed must not become the new minute's count.
+
+        The count only grows within a minute and every answer carries the latest, so while the
+        minute's weight is below ``WATCH_SHARE`` of the limit it is read at most every
+        ``READ_INTERVAL`` seconds (finding the header is most of what this costs); above, from
+        every answer.
         """
+        now = monotonic()
+        if now < self._read_after and self._used < self.limit * WATCH_SHARE:
+            return
+        self._read_after = now + READ_INTERVAL
         value = headers.get("x-mbx-used-weight-1m")
         if value is None or not value.isdigit():
             return
