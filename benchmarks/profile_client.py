@@ -75,7 +75,9 @@ def breakdown(url: str, n: int) -> None:
         rows.append((f"{label}: endpoint.parse (body decode)", _per_call(
             lambda e=endpoint, r=response: e.parse(r.body), n)))
         rows.append((f"{label}: limiter.reserve + observe", _per_call(
-            lambda r=response: (config.limiter.reserve(1), config.limiter.observe(r.headers)), n * 5)))
+            lambda r=response: (
+                config.limiter.reserve(1), config.limiter.observe(r.headers, config.clock.timestamp_ms())
+            ), n * 5)))
         call = account.get_account_info if label == "account" else (
             lambda: account.change_initial_leverage(SYMBOL, LEVERAGE))
         rows.append((f"{label}: whole sync call", _per_call(call, n)))

@@ -28,3 +28,34 @@ def test_quick_benchmark_prints_a_table() -> None:
         assert not any("error" in row for row in rows), out
     assert "import binance_usdm:" in out
     assert "Targets" in out
+
+
+def test_profile_breakdown_runs() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH.parent / "profile_client.py"), "--breakdown", "--calls", "30"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "leverage: whole sync call" in proc.stdout and "limiter.reserve + observe" in proc.stdout
+
+
+def test_instruction_count_runner_drives_each_of_our_clients() -> None:
+    """The part of count_instructions.py that runs inside valgrind, run here without it."""
+    server = subprocess.Popen(
+        [sys.executable, str(BENCH.parent / "bench_server.py")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = f"http://127.0.0.1:{server.stdout.readline().split()[1]}"
+        for client, loop in (("ours-sync", "-"), ("ours-async", "asyncio"), ("floor-async", "asyncio")):
+            proc = subprocess.run(
+                [sys.executable, str(BENCH.parent / "count_instructions.py"), "--run", url, client, loop,
+                 "leverage", "5"],
+                capture_output=True, text=True, timeout=120,
+            )
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        server.wait(10)
