@@ -8,8 +8,9 @@ a client executes per call moves by well under 1 % (the kernel's share, about th
 client, is not counted).
 Each client runs twice under ``valgrind --tool=callgrind`` against ``bench_server.py`` (in its own,
 unmeasured process): once with only the warm-up calls and once with ``--calls`` more; the difference
-divided by ``--calls`` is the cost of one call. Needs valgrind (``apt install valgrind``); takes a
-few minutes (valgrind runs Python about 50 times slower).
+divided by ``--calls`` is the cost of one call. Needs valgrind (``apt install valgrind``), which
+runs Python about 50 times slower: our clients and the floors take about 5 minutes, the peers
+(``--peer-python``) 10 more.
 """
 
 from __future__ import annotations
