@@ -44,6 +44,9 @@ def test_origin_parsing() -> None:
         Origin.parse("ftp://x")
     with pytest.raises(ValueError, match="credentials"):
         Origin.parse("https://user:secret@x")
+    for url in ("https://b\u00fccher.example", "http://127.0.0.1:1/p\u00e4th", "http://127.0.0.1:1/a b"):
+        with pytest.raises(ValueError, match="ASCII"):
+            Origin.parse(url)
 
 
 def test_encode_get_has_fixed_headers_and_no_content_length() -> None:

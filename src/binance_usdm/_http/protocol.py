@@ -99,8 +99,8 @@ class Origin:
             raise ValueError(f"base_url must start with http:// or https://, got {scheme or 'no'} scheme")
         if not parts.hostname:
             raise ValueError("base_url has no host")
-        if not parts.hostname.isascii():
-            raise ValueError("base_url host must be ASCII (IDNA-encode an internationalised name)")
+        if not parts.hostname.isascii() or not parts.path.isascii() or " " in parts.path:
+            raise ValueError("base_url must be ASCII without spaces (IDNA-encode a host, percent-encode a path)")
         if parts.query or parts.fragment or parts.username or parts.password:
             raise ValueError("base_url must not carry credentials, a query or a fragment")
         try:

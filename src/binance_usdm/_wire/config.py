@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from binance_usdm._http.protocol import Origin, ProxyConfig
 from binance_usdm._http.types import Timeouts
 from binance_usdm._wire.clock import ServerClock
 from binance_usdm._wire.ratelimit import WeightLimiter
@@ -97,7 +98,7 @@ class ClientConfig:
         elif private_key is not None:
             signer = load_private_key_signer(private_key, private_key_passphrase)
         if recv_window is not None:
-            check_recv_window(recv_window)
+            check_recv_window(recv_window, name="recv_window")
         if rate_limit not in ("wait", "fail"):
             raise ValidationError("rate_limit", f"must be 'wait' or 'fail', got {rate_limit!r}")
         if max_connections is not None and max_connections < 1:
@@ -106,8 +107,15 @@ class ClientConfig:
             raise ValidationError("weight_limit", f"must be positive, got {weight_limit}")
         url = (base_url or (TESTNET_URL if testnet else LIVE_URL)).rstrip("/")
         clock = ServerClock(auto_sync=auto_time_sync, sync_interval=time_sync_interval)
-        if not url.startswith(("http://", "https://")):
-            raise ValidationError("base_url", f"must start with http:// or https://, got {url!r}")
+        try:
+            Origin.parse(url)
+        except ValueError as exc:  # the message never repeats the URL (it may hold credentials)
+            raise ValidationError("base_url", str(exc)) from None
+        try:
+            if proxy:
+                ProxyConfig.parse(proxy)
+        except ValueError as exc:  # nor the proxy URL
+            raise ValidationError("proxy", str(exc)) from None
         return cls(
             base_url=url,
             api_key=api_key,
