@@ -8,6 +8,7 @@ Hierarchy::
     │   ├── ConnectError         could not connect (nothing was sent)
     │   └── RequestTimeout       connect/write/read timed out (``request_sent`` tells which side)
     ├── ResponseParseError       the server answered with a body we could not decode
+    ├── ResponseValueError       a number or time in a decoded answer is not one (raised when read)
     ├── ApiError                 the server answered with a Binance error (``code``, ``msg``)
     │   ├── AuthenticationError  bad key, signature or permissions (-1022, -2014, -2015, 401)
     │   ├── InvalidRequestError  the request was refused as malformed or against a rule (4xx)
@@ -90,6 +91,20 @@ class ResponseParseError(BinanceError):
         super().__init__(f"{message} (HTTP {status_code}, body starts: {excerpt!r})", endpoint=endpoint)
         self.status_code = status_code
         self.excerpt = excerpt
+
+
+class ResponseValueError(BinanceError, ValueError):
+    """A field of a decoded answer holds no valid value (an empty string where a number belongs).
+
+    Models convert numbers and times when a field is read, so this is raised by that read; the
+    model's ``repr`` shows the value as received instead.
+    """
+
+    def __init__(self, model: str, field: str, value: object) -> None:
+        super().__init__(f"{model}.{field}: Binance sent {value!r}, which is not a number")
+        self.model = model
+        self.field = field
+        self.value = value
 
 
 class ApiError(BinanceError):

@@ -6,6 +6,7 @@ import pickle
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import msgspec
 import pytest
 
 from binance_usdm import (
@@ -15,10 +16,12 @@ from binance_usdm import (
     OutcomeUnknownError,
     RateLimitError,
     ResponseParseError,
+    ResponseValueError,
     ServerError,
     TimestampError,
     errors,
 )
+from binance_usdm import models as m
 from binance_usdm.errors import ConnectError
 from binance_usdm.result import WebCallResult
 from tests.client import samples
@@ -91,6 +94,33 @@ def test_unknown_enum_values_and_extra_fields_do_not_break(stub: StubServer, cal
     kind = records[1].income_type
     assert kind.value == "BRAND_NEW_KIND" and not kind.known
     assert records[0].income_type.known
+
+
+def test_a_number_sent_as_text_that_is_not_one_is_a_clear_error_when_read(stub: StubServer, call: Caller) -> None:
+    stub.route("POST", "/fapi/v1/leverage",
+               Reply(body=b'{"leverage":20,"maxNotionalValue":"","symbol":"BTCUSDT"}'))
+    change = call("change_initial_leverage", "BTCUSDT", 20).unwrap()  # the answer itself decodes
+    assert change.leverage == 20 and change.symbol == "BTCUSDT"
+    with pytest.raises(ResponseValueError) as caught:
+        change.max_notional_value  # noqa: B018 - the read is the test
+    assert (caught.value.model, caught.value.field, caught.value.value) == (
+        "LeverageChange", "max_notional_value", "")
+    assert isinstance(caught.value, ValueError)
+    assert "max_notional_value=<not a number: ''>" in repr(change)  # repr never raises
+    with pytest.raises(ResponseValueError):
+        change.to_dict()  # no value is made up
+
+
+def test_an_optional_number_sent_empty_reads_as_none() -> None:
+    position = msgspec.json.decode(
+        b'{"symbol":"BTCUSDT","initialMargin":"0","maintMargin":"0","unrealizedProfit":"0",'
+        b'"positionInitialMargin":"0","openOrderInitialMargin":"0","leverage":"20","isolated":false,'
+        b'"entryPrice":"0.0","positionSide":"BOTH","positionAmt":"0","breakEvenPrice":"","maxNotional":"x"}',
+        type=m.AccountPosition,
+    )
+    assert position.break_even_price is None and position.entry_price == 0
+    with pytest.raises(ResponseValueError, match="max_notional"):
+        position.max_notional  # noqa: B018 - the read is the test
 
 
 def test_negative_code_in_a_200_answer_is_an_error(stub: StubServer, call: Caller) -> None:
@@ -179,6 +209,7 @@ def test_variant_shapes_binance_has_sent_parse(stub: StubServer, call: Caller) -
     errors.ClientRateLimitError("budget spent", retry_after=3.5),
     errors.DownloadQuotaExceeded(-1000, "quota", status_code=400, quota=5),
     errors.DownloadTimeout("not ready", download_id="123"),
+    errors.ResponseValueError("LeverageChange", "max_notional_value", ""),
 ], ids=lambda error: type(error).__name__)
 def test_errors_survive_pickling(error: errors.BinanceError) -> None:
     """Errors cross process boundaries (multiprocessing, concurrent.futures) with every field."""

@@ -16,6 +16,8 @@ from typing import Any, Self, overload
 
 import msgspec
 
+from binance_usdm.errors import ResponseValueError
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -91,6 +93,10 @@ def _decimal(value: WireNumber) -> Decimal:
     return Decimal(repr(value)) if type(value) is float else Decimal(value)
 
 
+def _not_a_number(obj: object, field: _WireField, value: object) -> ResponseValueError:
+    return ResponseValueError(type(obj).__name__, field.name, value)
+
+
 class Dec(_WireField):
     """A required decimal string, read as an exact ``Decimal``."""
 
@@ -103,11 +109,15 @@ class Dec(_WireField):
     def __get__(self, obj: object | None, owner: type) -> Self | Decimal:
         if obj is None:
             return self
-        return _decimal(getattr(obj, self.raw))
+        value = getattr(obj, self.raw)
+        try:
+            return _decimal(value)
+        except ArithmeticError:  # decimal.InvalidOperation: "" or any other text
+            raise _not_a_number(obj, self, value) from None
 
 
 class OptionalDec(_WireField):
-    """An optional decimal string; absent or null reads as None."""
+    """An optional decimal string; absent, null or empty reads as None."""
 
     suffix, kind = "_str", "decimal"
 
@@ -119,7 +129,12 @@ class OptionalDec(_WireField):
         if obj is None:
             return self
         value = getattr(obj, self.raw)
-        return None if value is None else _decimal(value)
+        if value is None or value == "":  # absent, null, or sent empty
+            return None
+        try:
+            return _decimal(value)
+        except ArithmeticError:
+            raise _not_a_number(obj, self, value) from None
 
 
 def wire_name(field: str) -> str:
@@ -140,8 +155,7 @@ class Model(msgspec.Struct, rename=wire_name, kw_only=True):
         return {public: _plain(getattr(self, public)) for public in public_fields(type(self))}
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in public_fields(type(self)))
-        return f"{type(self).__name__}({shown})"
+        return f"{type(self).__name__}({', '.join(_shown(self, name) for name in public_fields(type(self)))})"
 
 
 @cache
@@ -160,6 +174,14 @@ def public_fields(kind: type[Model]) -> tuple[str, ...]:
     """A model's field names as Python code reads them (``entry_price``, not ``entry_price_str``)."""
     lazy = lazy_fields(kind)
     return tuple(lazy[name].name if name in lazy else name for name in kind.__struct_fields__)
+
+
+def _shown(model: Model, name: str) -> str:
+    """``name=value`` for a repr, which never raises: a value that is not a number shows as received."""
+    try:
+        return f"{name}={getattr(model, name)!r}"
+    except ResponseValueError as exc:
+        return f"{name}=<not a number: {exc.value!r}>"
 
 
 def _plain(value: Any) -> Any:
