@@ -76,3 +76,17 @@ def test_no_headers_and_pickle() -> None:
     full = _read(RAW, len(RAW))
     assert pickle.loads(pickle.dumps(full)) == full  # noqa: S301 - our own bytes
     assert Headers.from_pairs({"Retry-After": "3"}).get("retry-after") == "3"
+
+
+@pytest.mark.parametrize("body_size", [10, 5000, 70_000])
+def test_headers_of_small_and_large_answers(body_size: int) -> None:
+    """Small answers keep their bytes and cut the block on first use; large ones cut it at once."""
+    body = b"x" * body_size
+    raw = (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-MBX-USED-WEIGHT-1M: 9\r\n"
+           b"Content-Length: " + str(body_size).encode() + b"\r\n\r\n" + body)
+    for split in (len(raw), 40, 4000):
+        headers = _read(raw, min(split, len(raw)))
+        assert headers.get("x-mbx-used-weight-1m") == "9"
+        assert headers.raw == b"\r\nX-MBX-USED-WEIGHT-1M: 9\r\nContent-Length: " + str(body_size).encode() + b"\r\n"
+        assert dict(headers) == {"x-mbx-used-weight-1m": "9", "content-length": str(body_size)}
+        assert pickle.loads(pickle.dumps(headers)) == headers  # noqa: S301 - our own bytes

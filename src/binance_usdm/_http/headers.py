@@ -18,6 +18,8 @@ _T = TypeVar("_T")
 # The header block of a response without headers (see Headers).
 EMPTY_HEAD: Final = b"\r\n"
 _OWS: Final = b" \t"
+# A message up to this size is kept whole until its headers are read (see Headers.in_message).
+_KEEP_MESSAGE_UP_TO: Final = 4096
 # Search needles (b"\n" + lower-case name + b":") by the name callers pass.
 _NEEDLES: dict[str, bytes] = {}
 
@@ -36,6 +38,15 @@ def _needle(key: str) -> bytes | None:
     return needle
 
 
+def _cut(message: bytes, interim: int) -> bytes:
+    """The header block of the response at the start of ``message`` (validated by httptools, so the
+    status line's CRLF and the blank line are there; an empty block is just the one CRLF)."""
+    pos = 0
+    for _ in range(interim):  # skip 1xx heads (they have no body)
+        pos = message.find(b"\r\n\r\n", pos) + 4
+    return message[message.find(b"\r\n", pos) : message.find(b"\r\n\r\n", pos) + 2]
+
+
 class Headers(Mapping[str, str]):
     """The headers of one response: a read-only, case-insensitive mapping with lower-case keys.
 
@@ -45,12 +56,37 @@ class Headers(Mapping[str, str]):
     httptools reports them); a repeated header's values are joined with ``", "``.
     """
 
-    __slots__ = ("_dict", "_lower", "_raw")
+    __slots__ = ("_dict", "_interim", "_lower", "_message", "_raw")
 
     def __init__(self, raw: bytes = EMPTY_HEAD) -> None:
-        self._raw = raw
+        self._raw: bytes | None = raw
+        self._message = b""
+        self._interim = 0
         self._lower: bytes | None = None
         self._dict: dict[str, str] | None = None
+
+    @classmethod
+    def in_message(cls, message: bytes, interim: int = 0) -> Headers:
+        """The headers of a response whose bytes (head first, after ``interim`` 1xx heads, each with
+        no body) start ``message``. Cutting the block out costs more than the rest of handling a
+        small answer, and most answers' headers are never read: for a small ``message`` it is cut
+        on first use (keeping ``message`` until then), for a large one at once."""
+        if len(message) > _KEEP_MESSAGE_UP_TO:
+            return cls(_cut(message, interim))
+        headers = cls.__new__(cls)
+        headers._raw = None
+        headers._message = message
+        headers._interim = interim
+        headers._lower = None
+        headers._dict = None
+        return headers
+
+    def _block(self) -> bytes:
+        raw = self._raw
+        if raw is None:
+            raw = self._raw = _cut(self._message, self._interim)
+            self._message = b""
+        return raw
 
     @classmethod
     def from_pairs(cls, pairs: Mapping[str, str]) -> Headers:
@@ -74,7 +110,7 @@ class Headers(Mapping[str, str]):
             return default
         low = self._lower
         if low is None:
-            low = self._lower = self._raw.lower()
+            low = self._lower = self._block().lower()
         i = low.find(needle)
         if i < 0:
             return default
@@ -82,7 +118,7 @@ class Headers(Mapping[str, str]):
         end = low.find(b"\r\n", start)
         if low.find(needle, end) >= 0:  # repeated: the joined value comes from the full parse
             return self._parsed().get(key.lower(), default)
-        return self._raw[start:end].lstrip(_OWS).decode("latin-1")
+        return self._block()[start:end].lstrip(_OWS).decode("latin-1")
 
     def __getitem__(self, key: str) -> str:
         value = self.get(key)
@@ -98,7 +134,7 @@ class Headers(Mapping[str, str]):
         parsed = self._dict
         if parsed is None:
             parsed = {}
-            for line in self._raw.split(b"\r\n"):
+            for line in self._block().split(b"\r\n"):
                 if not line:
                     continue
                 name, _, value = line.partition(b":")
@@ -131,9 +167,9 @@ class Headers(Mapping[str, str]):
         return f"Headers({self._parsed()!r})"
 
     def __reduce__(self) -> tuple[type[Headers], tuple[bytes]]:
-        return (Headers, (self._raw,))
+        return (Headers, (self._block(),))
 
     @property
     def raw(self) -> bytes:
         """The header block as received (see the class docs)."""
-        return self._raw
+        return self._block()

@@ -282,9 +282,9 @@ class ResponseReader:
     before each request. After :meth:`feed` returns True, ``status``/``headers``/``body()`` hold the
     response and ``keep_alive`` tells whether the connection may be reused.
 
-    No per-header callback: the bytes received until the head is complete are kept, and the
-    header block is cut out of them once (see :class:`~binance_usdm._http.headers.Headers`).
-    httptools still validates the head and frames the body.
+    No per-header callback: the bytes received until the head is complete are handed to
+    :class:`~binance_usdm._http.headers.Headers`, which cuts the header block out of them when it
+    is first read. httptools still validates the head and frames the body.
     """
 
     __slots__ = ("chunks", "complete", "extra", "head", "headers", "interim", "keep_alive", "parser", "status")
@@ -322,13 +322,7 @@ class ResponseReader:
             self.interim += 1
             return
         head = self.head
-        buf = head[0] if len(head) == 1 else b"".join(head)
-        pos = 0
-        if self.interim:
-            for _ in range(self.interim):  # skip 1xx heads (they have no body)
-                pos = buf.find(b"\r\n\r\n", pos) + 4
-        # httptools accepted the head, so both are there (an empty block is just the one CRLF)
-        self.headers = Headers(buf[buf.find(b"\r\n", pos) : buf.find(b"\r\n\r\n", pos) + 2])
+        self.headers = Headers.in_message(head[0] if len(head) == 1 else b"".join(head), self.interim)
 
     def on_body(self, data: bytes) -> None:
         self.chunks.append(data)
