@@ -16,11 +16,14 @@ MAX_LEVERAGE = 125
 
 
 def symbol(value: object, name: str = "symbol") -> str:
-    """A non-empty symbol, upper-cased (Binance symbols are upper case)."""
+    """A non-empty symbol of ASCII letters, digits and '_', upper-cased (Binance symbols are upper
+    case); safe to put in a query string as it is."""
+    if type(value) is str and value.isalnum() and value.isascii() and value.isupper():
+        return value  # already as Binance writes it: the usual case
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(name, f"must be a non-empty symbol such as 'BTCUSDT', got {value!r}")
     text = value.strip().upper()
-    if not text.isalnum() and not text.replace("_", "").isalnum():
+    if not text.isascii() or not text.replace("_", "").isalnum():
         raise ValidationError(name, f"must contain only letters, digits or '_', got {value!r}")
     return text
 
@@ -71,6 +74,11 @@ def boolean(value: object, name: str) -> bool:
     if not isinstance(value, bool):
         raise ValidationError(name, f"must be True or False, got {value!r}")
     return value
+
+
+def flag(value: object, name: str) -> str:
+    """A bool as Binance's wire text, ``true`` or ``false``."""
+    return "true" if boolean(value, name) else "false"
 
 
 def moment(value: object, name: str) -> datetime:
