@@ -19,6 +19,10 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("change_initial_leverage", ("BTCUSDT", "20"), {}, "leverage"),
     ("change_initial_leverage", ("", 20), {}, "symbol"),
     ("change_initial_leverage", ("BTC/USDT", 20), {}, "symbol"),
+    ("change_initial_leverage", ("\uff22\uff34\uff23USDT", 20), {}, "symbol"),  # full-width letters
+    ("change_margin_type", ("BTC USDT", "ISOLATED"), {}, "symbol"),
+    ("set_multi_assets_mode", (1,), {}, "enabled"),
+    ("get_user_commission_rate", ("BTC&x=1",), {}, "symbol"),
     ("change_margin_type", ("BTCUSDT", "HALF"), {}, "margin_type"),
     ("modify_position_margin", ("BTCUSDT", "-1", 1), {}, "amount"),
     ("modify_position_margin", ("BTCUSDT", "abc", 1), {}, "amount"),
