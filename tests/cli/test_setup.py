@@ -185,6 +185,13 @@ def test_usage_errors_exit_2(run: Run) -> None:
     assert run("margin-type", "BTCUSDT", "both").exit_code == 2
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999", "ftp://127.0.0.1", "https://user:hunter2@host"])
+def test_bad_base_url_is_a_usage_error_naming_the_option(isolated_env: Env, url: str) -> None:
+    result = invoke(["--base-url", url, "account"], isolated_env)
+    assert result.exit_code == 2 and "usdm: invalid --base-url: " in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+
+
 def test_recv_window_is_accepted(run: Run) -> None:
     assert run("--recv-window", "10000", "balances").exit_code == 0
 

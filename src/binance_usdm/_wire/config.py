@@ -110,7 +110,7 @@ class ClientConfig:
         try:
             Origin.parse(url)
         except ValueError as exc:  # the message never repeats the URL (it may hold credentials)
-            raise ValidationError("base_url", str(exc)) from None
+            raise ValidationError("base_url", str(exc).removeprefix("base_url ")) from None
         try:
             if proxy:
                 ProxyConfig.parse(proxy)

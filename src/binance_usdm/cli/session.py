@@ -40,7 +40,7 @@ class CommandUsageError(CommandError):
 
 CLI_NAMES = {
     "start_time": "--since", "end_time": "--until", "symbol_or_pair": "symbol", "income_type": "--type",
-    "destination": "--output", "download_id": "--id",
+    "destination": "--output", "download_id": "--id", "base_url": "--base-url",
 }
 """Client parameter names as the CLI user knows them."""
 
@@ -134,16 +134,19 @@ class Session:
         testnet = self.testnet or settings.testnet
         recv_window = self.recv_window or settings.recv_window
         credentials = settings.credentials
+        demo_at: str | None = None
         if credentials is None:
             if testnet and not base_url:
                 raise ConfigError(
                     "--testnet needs an API key: set BINANCE_API_KEY and BINANCE_API_SECRET "
                     "(or BINANCE_PRIVATE_KEY), or use --profile"
                 )
-            credentials = self._demo_credentials(base_url)
+            credentials = self._demo_credentials()
             if base_url is None:
                 base_url = self._start_embedded()
-        return BinanceRestClient(
+            else:
+                demo_at = base_url
+        client = BinanceRestClient(
             credentials.api_key,
             credentials.api_secret,
             private_key=credentials.private_key,
@@ -152,14 +155,13 @@ class Session:
             testnet=testnet,
             recv_window=recv_window,
         )
+        if demo_at is not None:  # said once the URL is known to be valid (so it holds no credentials)
+            click.echo(f"usdm: no API key configured — using the emulator's demo account at {demo_at}", err=True)
+        return client
 
-    def _demo_credentials(self, base_url: str | None) -> Credentials:
+    def _demo_credentials(self) -> Credentials:
         from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
 
-        if base_url is not None:
-            click.echo(
-                f"usdm: no API key configured — using the emulator's demo account at {base_url}", err=True
-            )
         return Credentials(DEMO_API_KEY, DEMO_API_SECRET, source="demo")
 
     def _start_embedded(self) -> str:
