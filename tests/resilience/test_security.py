@@ -4,6 +4,7 @@ outside recvWindow is refused (-1021), and no secret reaches logs, reprs, errors
 from __future__ import annotations
 
 import asyncio
+import base64
 import http.client
 import logging
 import re
@@ -224,6 +225,17 @@ def test_key_loading_errors_do_not_echo_the_key() -> None:
         testnet=False, recv_window=None, timeouts=None, retry=None, auto_time_sync=True, time_sync_interval=3600,
         rate_limit="wait", weight_limit=2400, proxy=None, ssl_context=None))
     assert_clean(config_repr)
+
+
+def test_proxy_password_stays_out_of_reprs() -> None:
+    proxy = "http://user:proxy-pass-123@127.0.0.1:3128"
+    secret = base64.b64encode(b"user:proxy-pass-123").decode()
+    with BinanceRestClient(HMAC_KEY, HMAC_SECRET, proxy=proxy) as client:
+        route = client._core.transport._proxy  # type: ignore[attr-defined]
+        texts = [repr(client), repr(client._config), repr(route), str(route)]
+    for text in texts:
+        assert "proxy-pass-123" not in text and secret not in text
+    assert route.authorization == f"Basic {secret}"  # still sent to the proxy
 
 
 def _signer_reprs() -> list[str]:

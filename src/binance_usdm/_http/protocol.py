@@ -15,7 +15,7 @@ import base64
 import ipaddress
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import unquote, urlsplit
 
@@ -116,7 +116,7 @@ class ProxyConfig:
 
     host: str
     port: int
-    authorization: str | None
+    authorization: str | None = field(repr=False)  # holds the proxy password (base64 is not hiding)
 
     @property
     def authority(self) -> str:

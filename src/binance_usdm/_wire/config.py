@@ -38,7 +38,7 @@ class RetryPolicy:
 
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class ClientConfig:
     """Everything a client needs besides its transport. Built by ``ClientConfig.create``."""
 
@@ -130,6 +130,9 @@ class ClientConfig:
             clock=clock,
             limiter=WeightLimiter(clock, weight_limit),
         )
+
+    def __repr__(self) -> str:
+        return f"ClientConfig({self.describe()})"
 
     def describe(self) -> str:
         """A one-line description without secrets, for ``repr``."""
