@@ -18,7 +18,7 @@ class Credential:
     """An API key with either an HMAC secret or an RSA/Ed25519 public key (PEM)."""
 
     api_key: str
-    secret: str | None = None
+    secret: str | None = field(default=None, repr=False)
     public_key_pem: str | None = None
 
 
