@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from binance_usdm import BinanceRestClient, ValidationError
+from binance_usdm import BinanceRestClient, RetryPolicy, Timeouts, ValidationError
 from tests.client.conftest import API_KEY, API_SECRET
 from tests.client.stub_server import StubServer
 
@@ -66,3 +66,24 @@ def test_bad_client_options(options: dict[str, Any]) -> None:
         BinanceRestClient(API_KEY, API_SECRET, **options)
     assert caught.value.parameter in options
     assert "hunter2" not in str(caught.value)  # a URL's credentials are never repeated
+
+
+@pytest.mark.parametrize("options", [
+    {"read": float("inf"), "total": float("inf")}, {"connect": -1}, {"total": 0}, {"read": float("nan")},
+    {"read": "5"}, {"total": True},
+])
+def test_bad_timeouts_are_refused_when_made(options: dict[str, Any]) -> None:
+    """An infinite timeout used to crash inside the transport (OverflowError); a negative connect
+    timeout made every call fail as "timed out after 29.7 s" without trying to connect."""
+    with pytest.raises(ValidationError, match="timeouts"):
+        Timeouts(**options)
+
+
+@pytest.mark.parametrize("options", [
+    {"max_retries": -1}, {"max_retries": 1.5}, {"backoff_base": -0.1}, {"backoff_max": float("inf")},
+    {"max_retry_after": float("nan")},
+])
+def test_bad_retry_policies_are_refused_when_made(options: dict[str, Any]) -> None:
+    """A negative backoff used to raise ValueError from time.sleep in the middle of a retry."""
+    with pytest.raises(ValidationError, match="retry"):
+        RetryPolicy(**options)

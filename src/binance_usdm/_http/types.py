@@ -5,18 +5,28 @@ The value types are msgspec Structs: their constructors run in C, and one of eac
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import msgspec
 
+from binance_usdm.errors import ValidationError
+
 
 class Timeouts(msgspec.Struct, frozen=True, gc=False):
-    """Deadlines in seconds. ``total`` bounds one whole exchange (connect + write + read)."""
+    """Deadlines in seconds. ``total`` bounds one whole exchange (connect + write + read).
+    Each must be a positive, finite number (for "practically none", give a large one)."""
 
     connect: float = 5.0
     read: float = 10.0
     total: float = 30.0
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "read", "total"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+                raise ValidationError("timeouts", f"{name} must be a positive, finite number of seconds, got {value!r}")
 
 
 class HttpRequest(msgspec.Struct, gc=False):

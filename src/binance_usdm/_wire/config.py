@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import ssl
@@ -31,6 +32,14 @@ class RetryPolicy:
     backoff_base: float = 0.25
     backoff_max: float = 4.0
     max_retry_after: float = 10.0  # wait out a 429's Retry-After up to this long, else report it
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
+            raise ValidationError("retry", f"max_retries must be an integer >= 0, got {self.max_retries!r}")
+        for name in ("backoff_base", "backoff_max", "max_retry_after"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+                raise ValidationError("retry", f"{name} must be a finite number of seconds >= 0, got {value!r}")
 
     def delay(self, attempt: int) -> float:
         """Seconds to sleep before retry number ``attempt`` (1-based)."""
