@@ -60,10 +60,11 @@ def test_bad_argument(stub: StubServer, op: str, args: tuple[Any, ...], kwargs: 
     {"base_url": "http://"}, {"base_url": "http://127.0.0.1:99999"}, {"base_url": "http://127.0.0.1:1/p\u00e4th"},
     {"base_url": "https://user:hunter2@example.com"}, {"base_url": "http://127.0.0.1:1/?a=1"},
     {"proxy": "socks5://user:hunter2@127.0.0.1:1080"}, {"proxy": "http://user:hunter2@127.0.0.1:port"},
+    {"api_key": "hunter2\n"}, {"api_key": "hunter 2"}, {"time_sync_interval": 0},
 ])
 def test_bad_client_options(options: dict[str, Any]) -> None:
     with pytest.raises(ValidationError) as caught:
-        BinanceRestClient(API_KEY, API_SECRET, **options)
+        BinanceRestClient(**{"api_key": API_KEY, "api_secret": API_SECRET, **options})
     assert caught.value.parameter in options
     assert "hunter2" not in str(caught.value)  # a URL's credentials are never repeated
 

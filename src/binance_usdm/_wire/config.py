@@ -101,6 +101,9 @@ class ClientConfig:
                 private_key_passphrase = os.environ.get("BINANCE_PRIVATE_KEY_PASSPHRASE") or None
         if api_secret is not None and private_key is not None:
             raise ValidationError("private_key", "give either api_secret (HMAC) or private_key, not both")
+        if api_key is not None and not (api_key.isascii() and api_key.isprintable() and " " not in api_key):
+            # checked here, not when the first request is built; the key itself is never repeated
+            raise ValidationError("api_key", "must be printable ASCII without spaces (check for a stray newline)")
         signer: Signer | None = None
         if api_secret is not None:
             signer = HmacSigner(api_secret)
@@ -114,6 +117,9 @@ class ClientConfig:
             raise ValidationError("max_connections", f"must be at least 1, got {max_connections}")
         if weight_limit <= 0:
             raise ValidationError("weight_limit", f"must be positive, got {weight_limit}")
+        if not 0 < time_sync_interval < math.inf:
+            raise ValidationError("time_sync_interval",
+                                  f"must be a positive number of seconds, got {time_sync_interval}")
         url = (base_url or (TESTNET_URL if testnet else LIVE_URL)).rstrip("/")
         clock = ServerClock(auto_sync=auto_time_sync, sync_interval=time_sync_interval)
         try:
