@@ -123,9 +123,14 @@ def test_unusable_destination_is_refused_before_spending_quota(
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"poll_interval": 0}, {"poll_interval": 5, "max_poll_interval": 1}, {"timeout": -1}]
+    "kwargs", [
+        {"poll_interval": 0}, {"poll_interval": 5, "max_poll_interval": 1}, {"timeout": -1},
+        # wrong types used to fail with TypeError; a progress that is not callable, after spending quota
+        {"poll_interval": None}, {"timeout": "60"}, {"max_poll_interval": float("inf")},
+        {"timeout": float("nan")}, {"progress": "yes"},
+    ]
 )
-def test_bad_polling_arguments(run: Run, scripted: ScriptedServer, kwargs: dict[str, float]) -> None:
+def test_bad_polling_arguments(run: Run, scripted: ScriptedServer, kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         run(lambda h: h.download("orders", START, END, io.BytesIO(), **kwargs))
     assert scripted.exchange.requests == []

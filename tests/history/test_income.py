@@ -174,3 +174,10 @@ def test_records_stream_page_by_page_async(scripted: ScriptedServer) -> None:
             assert first.tran_id == 1000 and len(scripted.exchange.calls(INCOME)) == 1
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("window", [timedelta(0), 3600, None, "30d"])
+def test_bad_window_is_a_validation_error(run: Run, scripted: ScriptedServer, window: Any) -> None:
+    with pytest.raises(ValidationError, match="window"):
+        run(lambda h: h.iter_income(at(T0), at(T0 + 86_400_000), window=window))
+    assert scripted.exchange.requests == []

@@ -9,6 +9,7 @@ client's core: its weight budget and retries apply, and a failed call raises its
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
@@ -219,7 +220,7 @@ class AsyncHistoryApi:
         ``DownloadTimeout`` carries the ``download_id`` for ``fetch_download``.
         """
         history = check.enum_member(HistoryKind, kind, "kind")
-        _check_polling(poll_interval, max_poll_interval, timeout)
+        _check_download_options(poll_interval, max_poll_interval, timeout, progress)
         check_destination(destination)
         result = await self._requests[history](start_time, end_time)  # checks the span before sending
         if result.error is not None:
@@ -244,7 +245,7 @@ class AsyncHistoryApi:
         """Wait for an already requested file and stream it to ``destination`` (spends no quota)."""
         history = check.enum_member(HistoryKind, kind, "kind")
         download_id = check.text(download_id, "download_id")
-        _check_polling(poll_interval, max_poll_interval, timeout)
+        _check_download_options(poll_interval, max_poll_interval, timeout, progress)
         target = check_destination(destination)
         started = monotonic()
         delay = poll_interval
@@ -288,6 +289,8 @@ def _windows(first: int, last: int, span: int) -> Iterable[tuple[int, int]]:
 
 
 def _span_ms(window: timedelta) -> int:
+    if not isinstance(window, timedelta):
+        raise ValidationError("window", f"must be a timedelta, got {window!r}")
     span = int(window.total_seconds() * 1000)
     if span < 1:
         raise ValidationError("window", f"must be at least 1 ms, got {window}")
@@ -314,10 +317,17 @@ def _margin_key(record: m.MarginChange) -> _MarginKey:
     )
 
 
-def _check_polling(poll_interval: float, max_poll_interval: float, timeout: float) -> None:
+def _check_download_options(
+    poll_interval: float, max_poll_interval: float, timeout: float, progress: Progress | None
+) -> None:
+    """Checked before the download request spends quota (a bad one would fail after it)."""
+    if progress is not None and not callable(progress):
+        raise ValidationError("progress", f"must be a callable taking a DownloadProgress, got {progress!r}")
+    for name, value in (("poll_interval", poll_interval), ("max_poll_interval", max_poll_interval),
+                        ("timeout", timeout)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+            raise ValidationError(name, f"must be a finite number of seconds, got {value!r}")
     if not poll_interval > 0:
         raise ValidationError("poll_interval", f"must be positive, got {poll_interval}")
     if not max_poll_interval >= poll_interval:
         raise ValidationError("max_poll_interval", "must be at least poll_interval")
-    if not timeout >= 0:
-        raise ValidationError("timeout", f"must not be negative, got {timeout}")
