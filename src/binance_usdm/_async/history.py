@@ -9,7 +9,6 @@ client's core: its weight budget and retries apply, and a failed call raises its
 from __future__ import annotations
 
 import asyncio
-import math
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
@@ -323,11 +322,8 @@ def _check_download_options(
     """Checked before the download request spends quota (a bad one would fail after it)."""
     if progress is not None and not callable(progress):
         raise ValidationError("progress", f"must be a callable taking a DownloadProgress, got {progress!r}")
-    for name, value in (("poll_interval", poll_interval), ("max_poll_interval", max_poll_interval),
-                        ("timeout", timeout)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
-            raise ValidationError(name, f"must be a finite number of seconds, got {value!r}")
-    if not poll_interval > 0:
-        raise ValidationError("poll_interval", f"must be positive, got {poll_interval}")
+    check.seconds(poll_interval, "poll_interval")
+    check.seconds(max_poll_interval, "max_poll_interval")
+    check.seconds(timeout, "timeout", zero=True)
     if not max_poll_interval >= poll_interval:
         raise ValidationError("max_poll_interval", "must be at least poll_interval")

@@ -5,13 +5,12 @@ The value types are msgspec Structs: their constructors run in C, and one of eac
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import msgspec
 
-from binance_usdm.errors import ValidationError
+from binance_usdm._wire import validate as check
 
 
 class Timeouts(msgspec.Struct, frozen=True, gc=False):
@@ -24,9 +23,7 @@ class Timeouts(msgspec.Struct, frozen=True, gc=False):
 
     def __post_init__(self) -> None:
         for name in ("connect", "read", "total"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-                raise ValidationError("timeouts", f"{name} must be a positive, finite number of seconds, got {value!r}")
+            check.seconds(getattr(self, name), name, option="timeouts")
 
 
 class HttpRequest(msgspec.Struct, gc=False):

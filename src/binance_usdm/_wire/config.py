@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import random
 import ssl
@@ -12,6 +11,7 @@ from typing import Literal
 
 from binance_usdm._http.protocol import Origin, ProxyConfig
 from binance_usdm._http.types import Timeouts
+from binance_usdm._wire import validate as check
 from binance_usdm._wire.clock import ServerClock
 from binance_usdm._wire.ratelimit import WeightLimiter
 from binance_usdm._wire.requests import check_recv_window
@@ -37,9 +37,7 @@ class RetryPolicy:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
             raise ValidationError("retry", f"max_retries must be an integer >= 0, got {self.max_retries!r}")
         for name in ("backoff_base", "backoff_max", "max_retry_after"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
-                raise ValidationError("retry", f"{name} must be a finite number of seconds >= 0, got {value!r}")
+            check.seconds(getattr(self, name), name, zero=True, option="retry")
 
     def delay(self, attempt: int) -> float:
         """Seconds to sleep before retry number ``attempt`` (1-based)."""
@@ -117,9 +115,7 @@ class ClientConfig:
             raise ValidationError("max_connections", f"must be at least 1, got {max_connections}")
         if weight_limit <= 0:
             raise ValidationError("weight_limit", f"must be positive, got {weight_limit}")
-        if not 0 < time_sync_interval < math.inf:
-            raise ValidationError("time_sync_interval",
-                                  f"must be a positive number of seconds, got {time_sync_interval}")
+        check.seconds(time_sync_interval, "time_sync_interval")
         url = (base_url or (TESTNET_URL if testnet else LIVE_URL)).rstrip("/")
         clock = ServerClock(auto_sync=auto_time_sync, sync_interval=time_sync_interval)
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -37,6 +38,16 @@ def integer(value: object, name: str, low: int, high: int) -> int:
         raise ValidationError(name, f"must be an integer, got {value!r}")
     if not low <= value <= high:
         raise ValidationError(name, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def seconds(value: object, name: str, *, zero: bool = False, option: str | None = None) -> float:
+    """A finite number of seconds, positive (or at least 0 with ``zero``). ``option``: the argument
+    ``name`` is a field of (``timeouts``), named by the error instead."""
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not value < math.inf
+            or not (value >= 0 if zero else value > 0)):
+        problem = f"must be a finite number of seconds {'>= 0' if zero else '> 0'}, got {value!r}"
+        raise ValidationError(option or name, f"{name} {problem}" if option else problem)
     return value
 
 
