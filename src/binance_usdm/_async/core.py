@@ -15,7 +15,7 @@ from binance_usdm._wire import validate as check
 from binance_usdm._wire.clock import local_ms
 from binance_usdm._wire.config import ClientConfig
 from binance_usdm._wire.endpoints import Endpoint
-from binance_usdm._wire.requests import MAX_RECV_WINDOW, Query, build, check_recv_window, redact
+from binance_usdm._wire.requests import MAX_RECV_WINDOW, Query, build, redact
 from binance_usdm._wire.responses import parse
 from binance_usdm.errors import (
     ApiError,
@@ -73,7 +73,7 @@ class AsyncCore:
         if recv_window is None:
             recv_window = config.recv_window
         else:
-            check_recv_window(check.integer(recv_window, "receive_window", 1, MAX_RECV_WINDOW), endpoint.label)
+            check.integer(recv_window, "receive_window", 1, MAX_RECV_WINDOW)
         attempt = 0
         resynced = False
         maybe_applied = False

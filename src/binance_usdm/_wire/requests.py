@@ -56,10 +56,10 @@ def params_of(**values: ParamValue) -> Query:
     return "&".join(parts)
 
 
-def check_recv_window(recv_window: int, endpoint: str | None = None, name: str = "receive_window") -> None:
+def check_recv_window(recv_window: int, name: str = "receive_window") -> None:
     """Binance refuses a recvWindow above 60000 ms; zero or less makes no sense."""
     if not 0 < recv_window <= MAX_RECV_WINDOW:
-        raise ValidationError(name, f"must be 1..{MAX_RECV_WINDOW} ms, got {recv_window}", endpoint=endpoint)
+        raise ValidationError(name, f"must be 1..{MAX_RECV_WINDOW} ms, got {recv_window}")
 
 
 def build(
