@@ -88,6 +88,20 @@ async def test_chunked_response_in_pieces() -> None:
 
 
 @on_loops
+async def test_head_split_over_reads_outlives_the_receive_buffer() -> None:
+    """The head arrives over several reads and is cut out only when first read, after the body's
+    reads have reused the connection's receive buffer: it must have been copied out."""
+    chunks = [b"[", b"7" * 2000, b"]"]
+    with serving(lambda r: Reply(chunked_response(chunks), pieces=40)) as srv:
+        async with AsyncHttpTransport(srv.base_url) as t:
+            first = await t.send(get(), FAST)
+            second = await t.send(get(), FAST)
+    for resp in (first, second):
+        assert resp.body == b"".join(chunks)
+        assert dict(resp.headers) == {"transfer-encoding": "chunked", "content-type": "application/json"}
+
+
+@on_loops
 async def test_large_bodies_both_ways() -> None:
     big = bytes(range(256)) * 4096
 

@@ -31,6 +31,7 @@ from .types import HttpRequest, HttpResponse
 _NO_HEADERS: Final = Headers()
 
 __all__ = [
+    "RECV_SIZE",
     "USER_AGENT",
     "Origin",
     "ProxyConfig",
@@ -44,6 +45,8 @@ __all__ = [
 
 
 USER_AGENT: Final = f"binance-usdm/{__version__}"
+# Bytes asked of the socket per read (below glibc's mmap threshold: served from the heap).
+RECV_SIZE: Final = 65536
 
 # Headers the transport owns; a caller may override only User-Agent.
 _RESERVED: Final = frozenset({"host", "content-length", "connection", "transfer-encoding"})

@@ -21,6 +21,7 @@ from binance_usdm.errors import TransportError
 
 from . import _errors
 from .protocol import (
+    RECV_SIZE,
     Destination,
     ResponseReader,
     build_connect_request,
@@ -30,7 +31,6 @@ from .types import HttpRequest, HttpResponse, Timeouts
 
 __all__ = ["SyncHttpTransport"]
 
-_RECV_SIZE = 65536
 _POLLIN = select.POLLIN
 _POLLOUT = select.POLLOUT
 _WOULD_BLOCK_READ = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
@@ -61,7 +61,7 @@ class _Conn:
         if self.pending is None:
             return True
         try:  # TLS: may be a post-handshake record (session ticket), not data or EOF
-            self.sock.recv(_RECV_SIZE)
+            self.sock.recv(RECV_SIZE)
         except ssl.SSLWantReadError:
             return bool(self.poller.poll(0))
         except OSError:
@@ -315,7 +315,7 @@ class SyncHttpTransport:
                         raise _errors.total_timeout(timeouts.total, request_sent=True)
                     raise _errors.read_timeout(read_timeout)
             try:
-                chunk = sock.recv(_RECV_SIZE)
+                chunk = sock.recv(RECV_SIZE)
             except _WOULD_BLOCK_READ:
                 continue
             except _TLS_EOF:

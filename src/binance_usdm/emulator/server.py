@@ -40,6 +40,7 @@ from .ratelimit import RateLimiter
 _json = msgspec.json.Encoder(decimal_format="string")
 _log = logging.getLogger(__name__)
 _PER_REQUEST = frozenset(("timestamp", "signature", "recvWindow"))
+_RECV_SIZE = 65536  # bytes per read: below glibc's mmap threshold, so served from the heap
 
 
 def _error(exc: BinanceError) -> Response:
@@ -170,11 +171,17 @@ def _encode_response(resp: Response, keep_alive: bool) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + resp.body
 
 
-class HttpProtocol(asyncio.Protocol):
-    """One connection: httptools parsing, sequential dispatch, keep-alive."""
+class HttpProtocol(asyncio.BufferedProtocol):
+    """One connection: httptools parsing, sequential dispatch, keep-alive.
 
-    def __init__(self, app: App) -> None:
+    The loop receives into ``buffer``, shared by the server's connections: the parser copies what it
+    keeps before the loop reads again. (With ``data_received`` asyncio's loop allocates 256 KB per
+    read, which glibc may serve with mmap and fresh pages every time.)
+    """
+
+    def __init__(self, app: App, buffer: memoryview) -> None:
         self.app = app
+        self.buffer = buffer
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.client_ip = "127.0.0.1"
@@ -192,10 +199,13 @@ class HttpProtocol(asyncio.Protocol):
         if peer:
             self.client_ip = str(peer[0])
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
         """Feed the parser; answer 400 and close on malformed HTTP."""
         try:
-            self.parser.feed_data(data)
+            self.parser.feed_data(self.buffer[:nbytes])
         except httptools.HttpParserUpgrade:
             self._fail(400)
         except httptools.HttpParserError:
@@ -277,4 +287,5 @@ class HttpProtocol(asyncio.Protocol):
 async def start_server(app: App, host: str, port: int) -> asyncio.Server:
     """Listen on host:port (0 = a free port)."""
     loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: HttpProtocol(app), host, port, reuse_address=True, backlog=1024)
+    buffer = memoryview(bytearray(_RECV_SIZE))
+    return await loop.create_server(lambda: HttpProtocol(app, buffer), host, port, reuse_address=True, backlog=1024)
