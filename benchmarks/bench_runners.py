@@ -140,7 +140,7 @@ def _open_connector(url: str) -> SyncTriple:
     return account, leverage, client.session.close
 
 
-# --- the floor: a minimal asyncio Protocol / blocking socket with httptools + msgspec ---------
+# --- the floor: a minimal asyncio (buffered) Protocol / blocking socket with httptools + msgspec -
 
 
 def _floor_requests(url: str) -> tuple[str, int, bytes, bytes]:
@@ -173,7 +173,11 @@ async def _open_floor_async(url: str) -> AsyncTriple:
     decode = msgspec.json.Decoder().decode
     loop = asyncio.get_running_loop()
 
-    class FloorProtocol(asyncio.Protocol):
+    # Receives into one buffer of its own: with data_received, asyncio's selector loop allocates
+    # 256 KB per read, which glibc may serve with mmap and fresh pages every time (history-dependent).
+    buffer = memoryview(bytearray(65536))
+
+    class FloorProtocol(asyncio.BufferedProtocol):
         def __init__(self) -> None:
             self.parser = httptools.HttpResponseParser(self)
             self.chunks: list[bytes] = []
@@ -183,8 +187,11 @@ async def _open_floor_async(url: str) -> AsyncTriple:
         def connection_made(self, transport: Any) -> None:
             self.transport = transport
 
-        def data_received(self, data: bytes) -> None:
-            self.parser.feed_data(data)
+        def get_buffer(self, sizehint: int) -> memoryview:
+            return buffer
+
+        def buffer_updated(self, nbytes: int) -> None:
+            self.parser.feed_data(buffer[:nbytes])  # httptools hands out copies (bytes)
 
         def on_body(self, body: bytes) -> None:
             self.chunks.append(body)

@@ -57,7 +57,10 @@ NOT_FOUND = _response(payloads.NOT_FOUND_BODY, "404 Not Found")
 TIME_PATH = b"/fapi/v1/time"
 
 
-class _Connection(asyncio.Protocol):
+_BUFFER = memoryview(bytearray(65536))  # shared: httptools copies what it hands out before the next read
+
+
+class _Connection(asyncio.BufferedProtocol):
     __slots__ = ("parser", "transport", "url")
 
     def __init__(self) -> None:
@@ -72,9 +75,12 @@ class _Connection(asyncio.Protocol):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return _BUFFER
+
+    def buffer_updated(self, nbytes: int) -> None:
         try:
-            self.parser.feed_data(data)
+            self.parser.feed_data(_BUFFER[:nbytes])
         except httptools.HttpParserError:
             if self.transport is not None:
                 self.transport.close()

@@ -5,7 +5,7 @@
 A keep-alive HTTP/1.1 server (raw asyncio protocol, TCP_NODELAY, a fixed ~2 KB JSON body) runs in
 ANOTHER process on 127.0.0.1. Each client makes N sequential signed-looking GET /fapi/v2/account
 calls and decodes the body with msgspec. CPU is ``time.process_time`` of the client process only.
-The "floor" is a minimal asyncio Protocol + httptools exchange sending pre-built request bytes:
+The "floor" is a minimal asyncio (buffered) Protocol + httptools exchange sending pre-built request bytes:
 an estimate of the least any Python asyncio client can spend, not a product.
 """
 
@@ -184,7 +184,9 @@ async def bench_floor(n: int, url: str) -> None:
     ).encode()
     loop = asyncio.get_running_loop()
 
-    class Floor(asyncio.Protocol):
+    buffer = memoryview(bytearray(65536))  # see bench_runners' floor: no 256 KB allocation per read
+
+    class Floor(asyncio.BufferedProtocol):
         def __init__(self) -> None:
             self.parser = httptools.HttpResponseParser(self)
             self.chunks: list[bytes] = []
@@ -197,8 +199,11 @@ async def bench_floor(n: int, url: str) -> None:
             assert self.fut is not None
             self.fut.set_result(b"".join(self.chunks))
 
-        def data_received(self, data: bytes) -> None:
-            self.parser.feed_data(data)
+        def get_buffer(self, sizehint: int) -> memoryview:
+            return buffer
+
+        def buffer_updated(self, nbytes: int) -> None:
+            self.parser.feed_data(buffer[:nbytes])
 
     transport, proto = await loop.create_connection(Floor, HOST, port)
     decode = msgspec.json.decode
