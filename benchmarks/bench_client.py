@@ -41,7 +41,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,10 +96,32 @@ def build_rows(with_peers: bool) -> list[Row]:
 # --- processes --------------------------------------------------------------------------------
 
 
+def _cpus() -> tuple[int, int] | None:
+    """(client CPU, server CPU) when this machine can keep them apart, else None."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return (cpus[0], cpus[-1]) if len(cpus) >= 2 else None
+
+
+def on_cpu(role: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` pinning a child to the client's (0) or the server's (1) CPU.
+
+    Where the scheduler puts the two processes moves a small call's CPU time by a third from run to
+    run (one core: context switches; two: wake-ups across cores); pinned, the runs agree.
+    """
+    cpus = _cpus()
+    if cpus is None:
+        return None
+    cpu = cpus[role]
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
 def start_server() -> tuple[subprocess.Popen[str], str]:
     """The server runs until its stdin closes; it prints ``READY <port>`` once listening."""
     proc = subprocess.Popen(
-        [sys.executable, str(SERVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, str(SERVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        preexec_fn=on_cpu(1),
     )
     assert proc.stdout is not None
     line = proc.stdout.readline().split()
@@ -139,7 +161,8 @@ def measure_once(row: Row, url: str, pythons: Sequence[str], args: argparse.Name
             cmd += ["--loop", row.loop]
         try:
             proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=args.timeout, env=_env_for(python)
+                cmd, capture_output=True, text=True, timeout=args.timeout, env=_env_for(python),
+                preexec_fn=on_cpu(0),
             )
         except subprocess.TimeoutExpired:
             return {"status": "error", "detail": f"timed out after {args.timeout:.0f} s"}
@@ -355,8 +378,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"account body {body:,} bytes (10 assets, 40 positions); client-side figures, best of"
-        f" {args.rounds} rounds x {args.reps} runs of ~{args.seconds:g} s; {os.cpu_count()} CPUs;"
-        f" Python {sys.version.split()[0]}"
+        f" {args.rounds} rounds x {args.reps} runs of ~{args.seconds:g} s; {os.cpu_count()} CPUs"
+        + ("" if (cpus := _cpus()) is None else f" (clients on CPU {cpus[0]}, server on CPU {cpus[1]})")
+        + f"; Python {sys.version.split()[0]}"
         + ("; QUICK RUN: figures are not meaningful" if args.quick else "")
     )
     print()
