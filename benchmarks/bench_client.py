@@ -61,7 +61,7 @@ class Row:
     label: str
     client: str  # bench_runners.CLIENTS key
     loop: str  # "asyncio" | "uvloop" | "-" (sync)
-    group: str  # "floor" | "ours" | "peer"
+    group: str  # "floor" | "signing floor" | "ours" | "peer"
     kind: str  # "async" | "sync"
     result: dict[str, Any] = field(default_factory=dict)
 
@@ -78,6 +78,9 @@ def build_rows(with_peers: bool) -> list[Row]:
         Row("FLOOR asyncio Protocol+httptools+msgspec", "floor-async", "asyncio", "floor", "async"),
         Row("FLOOR asyncio Protocol+httptools+msgspec", "floor-async", "uvloop", "floor", "async"),
         Row("FLOOR blocking socket+httptools+msgspec", "floor-sync", "-", "floor", "sync"),
+        Row("FLOOR asyncio, + timestamp & HMAC per call", "floor-signed-async", "asyncio", "signing floor", "async"),
+        Row("FLOOR asyncio, + timestamp & HMAC per call", "floor-signed-async", "uvloop", "signing floor", "async"),
+        Row("FLOOR blocking, + timestamp & HMAC per call", "floor-signed-sync", "-", "signing floor", "sync"),
         Row("binance_usdm AsyncBinanceRestClient", "ours-async", "asyncio", "ours", "async"),
         Row("binance_usdm AsyncBinanceRestClient", "ours-async", "uvloop", "ours", "async"),
         Row("binance_usdm BinanceRestClient (sync)", "ours-sync", "-", "ours", "sync"),
@@ -290,6 +293,9 @@ def render_targets(rows: list[Row]) -> list[str]:
                     f"floor {floor[0].fig(key):5.0f} -> {ratio:4.2f}x (<= {CPU_VS_FLOOR_TARGET}x:"
                     f" {_verdict(ratio <= CPU_VS_FLOOR_TARGET)})"
                 )
+            signing = _find(rows, "signing floor", kind, loop)
+            if signing:  # for reading the floor ratio: how much of it signing alone takes
+                parts.append(f"signing floor {signing[0].fig(key):5.0f} -> {value / signing[0].fig(key):4.2f}x")
             if peers:
                 best = min(peers, key=lambda r: r.fig(key))
                 gain = best.fig(key) / value

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import sys
@@ -143,7 +144,7 @@ def _open_connector(url: str) -> SyncTriple:
 # --- the floor: a minimal asyncio (buffered) Protocol / blocking socket with httptools + msgspec -
 
 
-def _floor_requests(url: str) -> tuple[str, int, bytes, bytes]:
+def _floor_head(url: str) -> tuple[str, int, str]:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
@@ -152,6 +153,12 @@ def _floor_requests(url: str) -> tuple[str, int, bytes, bytes]:
         f"Host: {host}:{port}\r\nX-MBX-APIKEY: {API_KEY}\r\nUser-Agent: floor/1\r\n"
         "Connection: keep-alive\r\n"
     )
+    return host, port, head
+
+
+def _floor_requests(url: str) -> tuple[str, int, bytes, bytes]:
+    """The floor's two requests, built once (a fixed timestamp and signature)."""
+    host, port, head = _floor_head(url)
     signature = "f" * 64
     account = (
         f"GET /fapi/v2/account?timestamp=1732400000000&signature={signature} HTTP/1.1\r\n{head}\r\n"
@@ -163,7 +170,30 @@ def _floor_requests(url: str) -> tuple[str, int, bytes, bytes]:
     return host, port, account, leverage
 
 
-async def _open_floor_async(url: str) -> AsyncTriple:
+def _signed_floor_requests(url: str) -> tuple[Callable[[], bytes], Callable[[], bytes]]:
+    """Builders of the same two requests as a real client sends them: each with the current
+    timestamp and its HMAC-SHA256 signature (the key absorbed once, as our signer does)."""
+    import _hashlib
+
+    _, _, head = _floor_head(url)
+    mac = _hashlib.hmac_new(API_SECRET.encode(), digestmod="sha256").copy
+
+    def builder(line_start: str, params: str, tail: str) -> Callable[[], bytes]:
+        def build() -> bytes:
+            query = f"{params}timestamp={int(time.time() * 1000)}"
+            state = mac()
+            state.update(query.encode())
+            return f"{line_start}?{query}&signature={state.hexdigest()} HTTP/1.1\r\n{head}{tail}\r\n".encode()
+
+        return build
+
+    return (
+        builder("GET /fapi/v2/account", "", ""),
+        builder("POST /fapi/v1/leverage", f"symbol={SYMBOL}&leverage={LEVERAGE}&", "Content-Length: 0\r\n"),
+    )
+
+
+async def _open_floor_async(url: str, signed: bool = False) -> AsyncTriple:
     try:
         import httptools
         import msgspec
@@ -222,11 +252,20 @@ async def _open_floor_async(url: str) -> AsyncTriple:
         idle.append(conn)
         return decode(body)
 
-    async def account() -> Any:
-        return await exchange(account_request)
+    if signed:
+        build_account, build_leverage = _signed_floor_requests(url)
 
-    async def leverage() -> Any:
-        return await exchange(leverage_request)
+        async def account() -> Any:
+            return await exchange(build_account())
+
+        async def leverage() -> Any:
+            return await exchange(build_leverage())
+    else:
+        async def account() -> Any:
+            return await exchange(account_request)
+
+        async def leverage() -> Any:
+            return await exchange(leverage_request)
 
     async def close() -> None:
         for conn in opened:
@@ -235,7 +274,7 @@ async def _open_floor_async(url: str) -> AsyncTriple:
     return account, leverage, close
 
 
-def _open_floor_sync(url: str) -> SyncTriple:
+def _open_floor_sync(url: str, signed: bool = False) -> SyncTriple:
     try:
         import httptools
         import msgspec
@@ -284,11 +323,20 @@ def _open_floor_sync(url: str) -> SyncTriple:
                 opened.append(conn)
         return conn
 
-    def account() -> Any:
-        return connection().exchange(account_request)
+    if signed:
+        build_account, build_leverage = _signed_floor_requests(url)
 
-    def leverage() -> Any:
-        return connection().exchange(leverage_request)
+        def account() -> Any:
+            return connection().exchange(build_account())
+
+        def leverage() -> Any:
+            return connection().exchange(build_leverage())
+    else:
+        def account() -> Any:
+            return connection().exchange(account_request)
+
+        def leverage() -> Any:
+            return connection().exchange(leverage_request)
 
     def close() -> None:
         for conn in opened:
@@ -301,6 +349,8 @@ def _open_floor_sync(url: str) -> SyncTriple:
 CLIENTS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "floor-async": ("async", _open_floor_async, True),
     "floor-sync": ("sync", _open_floor_sync, True),
+    "floor-signed-async": ("async", functools.partial(_open_floor_async, signed=True), True),
+    "floor-signed-sync": ("sync", functools.partial(_open_floor_sync, signed=True), True),
     "ours-async": ("async", _open_ours_async, True),
     "ours-sync": ("sync", _open_ours_sync, True),
     "python-binance": ("async", _open_python_binance, True),
