@@ -20,6 +20,8 @@ def test_quick_benchmark_prints_a_table() -> None:
     for label in (
         "FLOOR asyncio Protocol+httptools+msgspec",
         "FLOOR blocking socket+httptools+msgspec",
+        "FLOOR asyncio, + timestamp & HMAC per call",
+        "FLOOR blocking, + timestamp & HMAC per call",
         "binance_usdm AsyncBinanceRestClient",
         "binance_usdm BinanceRestClient (sync)",
     ):
@@ -27,7 +29,7 @@ def test_quick_benchmark_prints_a_table() -> None:
         assert rows, f"no row for {label}:\n{out}"
         assert not any("error" in row for row in rows), out
     assert "import binance_usdm:" in out
-    assert "Targets" in out
+    assert "Targets" in out and "signing floor" in out
 
 
 def test_profile_breakdown_runs() -> None:
