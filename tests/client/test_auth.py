@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import importlib
 import logging
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from binance_usdm import BinanceRestClient, ValidationError
+from binance_usdm._wire import signing
+from binance_usdm._wire.signing import HmacSigner
 from tests.client import samples
 from tests.client.conftest import API_KEY, API_SECRET, make_caller
 from tests.client.signatures import ed25519_valid, rsa_valid
 from tests.client.stub_server import Reply, StubServer
+
+
+@settings(max_examples=300, deadline=None)
+@given(secret=st.text(min_size=1, max_size=150), payload=st.binary(max_size=300))
+def test_hmac_signer_is_rfc2104_hmac_sha256(secret: str, payload: bytes) -> None:
+    """Keys shorter than, as long as and longer than SHA-256's 64-byte block (hashed first)."""
+    expected = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+    assert HmacSigner(secret).sign(payload) == expected
+
+
+def test_hmac_signer_without_cpythons_own_sha256(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CPython built without its own hashes signs through hashlib (OpenSSL), identically."""
+    real_import = importlib.import_module
+
+    def without_builtin_hashes(name: str, package: str | None = None) -> object:
+        if name in ("_sha2", "_sha256"):
+            raise ImportError(name)
+        return real_import(name, package)
+
+    monkeypatch.setattr(signing.importlib, "import_module", without_builtin_hashes)
+    assert signing._sha256_constructor() is hashlib.sha256
+    for secret in ("s", "x" * 64, "long secret " * 10):
+        expected = hmac.new(secret.encode(), b"symbol=BTCUSDT&timestamp=1", hashlib.sha256).hexdigest()
+        assert HmacSigner(secret).sign(b"symbol=BTCUSDT&timestamp=1") == expected
 
 
 def _pem(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey, passphrase: bytes | None = None) -> bytes:

@@ -7,13 +7,16 @@ Each signer turns the exact bytes Binance verifies ("totalParams": query string 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 from binance_usdm.errors import ValidationError
+
+_BLOCK = 64  # SHA-256's block size in bytes
+_IPAD = bytes(b ^ 0x36 for b in range(256))  # translation tables: XOR every key byte with the pad
+_OPAD = bytes(b ^ 0x5C for b in range(256))
 
 
 class Signer(Protocol):
@@ -24,40 +27,60 @@ class Signer(Protocol):
     def sign(self, payload: bytes) -> str: ...
 
 
-class _Mac(Protocol):
+class _Hash(Protocol):
     def update(self, data: bytes, /) -> None: ...
+
+    def digest(self) -> bytes: ...
 
     def hexdigest(self) -> str: ...
 
-    def copy(self) -> _Mac: ...
+    def copy(self) -> _Hash: ...
 
 
-def _hmac_sha256(key: bytes) -> _Mac:
-    """An HMAC-SHA256 state holding ``key``: OpenSSL's object when available (its C ``copy()`` costs
-    a third less than ``hmac.HMAC.copy()``, which is Python), else the standard library's."""
-    try:
-        import _hashlib
-    except ImportError:  # pragma: no cover - CPython built without OpenSSL's hashlib
-        return hmac.new(key, digestmod=hashlib.sha256)
-    return _hashlib.hmac_new(key, digestmod="sha256")
+def _sha256_constructor() -> Callable[[bytes], _Hash]:
+    """CPython's own SHA-256 when it has it, else hashlib's (OpenSSL).
+
+    Signing a call's query string (under ~200 bytes) with CPython's own SHA-256 measured 0.6 µs in
+    the middle of a call, against 4.5 µs for OpenSSL's HMAC object (state copies through OpenSSL 3's
+    provider layer, which the rest of a call has pushed out of the CPU's caches); OpenSSL's
+    SHA-NI code only wins on payloads of kilobytes, which no signed call sends.
+    """
+    for name in ("_sha2", "_sha256"):  # 3.12+, 3.11
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        constructor: Callable[[bytes], _Hash] = module.sha256
+        return constructor
+    import hashlib  # CPython built without its own hashes
+
+    return hashlib.sha256
 
 
 class HmacSigner:
-    """HMAC-SHA256 with the API secret; the signature is lower-case hex."""
+    """HMAC-SHA256 (RFC 2104) with the API secret; the signature is lower-case hex."""
 
     kind = "HMAC"
-    __slots__ = ("_copy",)
+    __slots__ = ("_inner", "_outer")
 
     def __init__(self, secret: str) -> None:
         if not secret:
             raise ValidationError("api_secret", "must not be empty")
-        # The key is absorbed once; each signature continues from a copy of that state.
-        self._copy: Callable[[], _Mac] = _hmac_sha256(secret.encode()).copy
+        sha256 = _sha256_constructor()
+        key = secret.encode()
+        if len(key) > _BLOCK:
+            key = sha256(key).digest()
+        key = key.ljust(_BLOCK, b"\0")
+        # The padded key is absorbed once; each signature continues from copies of both states.
+        self._inner: Callable[[], _Hash] = sha256(key.translate(_IPAD)).copy
+        self._outer: Callable[[], _Hash] = sha256(key.translate(_OPAD)).copy
 
     def sign(self, payload: bytes) -> str:
-        mac = self._copy()
-        mac.update(payload)
-        return mac.hexdigest()
+        inner = self._inner()
+        inner.update(payload)
+        outer = self._outer()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
     def __repr__(self) -> str:
         return "HmacSigner(<secret hidden>)"
