@@ -35,7 +35,6 @@ def _expected(raw: bytes) -> dict[str, str]:
 
 def _read(raw: bytes, split: int) -> Headers:
     reader = ResponseReader()
-    reader.reset()
     assert not reader.feed(raw[:split]) or split == len(raw)
     assert reader.feed(raw[split:]) if split < len(raw) else True
     headers = reader.response(0.0).headers

@@ -161,6 +161,10 @@ def test_resolve_proxy_from_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert resolve_proxy(binance, None) is None
 
 
+def _reusable(reader: ResponseReader) -> bool:
+    return reader.keep_alive and not reader.extra
+
+
 def _feed_all(reader: ResponseReader, data: bytes, step: int) -> bool:
     done = False
     for i in range(0, len(data), step):
@@ -179,15 +183,14 @@ def test_reader_content_length_any_split_and_repeated_headers(step: int) -> None
     resp = reader.response(0.5)
     assert resp.status == 200 and resp.body == b"hello" and resp.elapsed == 0.5
     assert resp.headers == {"content-length": "5", "x-mbx-used-weight-1m": "7", "set-cookie": "a=1, b=2"}
-    assert reader.reusable
+    assert _reusable(reader)
 
 
 def test_reader_chunked_then_next_response_on_same_parser() -> None:
     reader = ResponseReader()
     raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n"
     assert _feed_all(reader, raw, 5)
-    assert reader.response(0).body == b"abcdefg" and reader.reusable
-    reader.reset()
+    assert reader.response(0).body == b"abcdefg" and _reusable(reader)
     assert not reader.feed(b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n")
     assert reader.feed(b"{}")
     assert reader.response(0).status == 404
@@ -196,12 +199,12 @@ def test_reader_chunked_then_next_response_on_same_parser() -> None:
 def test_reader_connection_close_and_read_until_eof() -> None:
     reader = ResponseReader()
     assert reader.feed(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok")
-    assert not reader.reusable
+    assert not _reusable(reader)
     reader = ResponseReader()
     assert not reader.feed(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\npart1")
     assert not reader.feed(b"part2")
     assert reader.feed_eof()
-    assert reader.response(0).body == b"part1part2" and not reader.reusable
+    assert reader.response(0).body == b"part1part2" and not _reusable(reader)
 
 
 def test_reader_truncated_body_is_not_complete_at_eof() -> None:
@@ -221,7 +224,7 @@ def test_reader_extra_bytes_make_connection_unusable() -> None:
     reader = ResponseReader()
     assert reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1 2")
     assert reader.response(0).body == b"x"
-    assert not reader.reusable
+    assert not _reusable(reader)
 
 
 def test_reader_rejects_garbage() -> None:

@@ -132,7 +132,6 @@ class _Conn(asyncio.BufferedProtocol):
         loop = self.loop
         waiter: asyncio.Future[HttpResponse] = loop.create_future()
         self.waiter = waiter
-        self.reader.reset()
         self.last_rx = now
         self.deadline = deadline
         read = self.read_timeout = timeouts.read

@@ -281,9 +281,9 @@ class RequestEncoder:
 class ResponseReader:
     """Collects one HTTP response at a time from bytes fed in any split.
 
-    One reader (and one httptools parser) lives as long as its connection; call :meth:`reset`
-    before each request. After :meth:`feed` returns True, ``status``/``headers``/``body()`` hold the
-    response and ``keep_alive`` tells whether the connection may be reused.
+    One reader (and one httptools parser) lives as long as its connection. After :meth:`feed`
+    returns True, :meth:`response` hands out the response and readies the reader for the next one;
+    the connection may be reused if ``keep_alive`` and not ``extra``.
 
     No per-header callback: the bytes received until the head is complete are handed to
     :class:`~binance_usdm._http.headers.Headers`, which cuts the header block out of them when it
@@ -302,13 +302,6 @@ class ResponseReader:
         self.complete = False
         self.keep_alive = False
         self.extra = False
-
-    def reset(self) -> None:
-        self.headers = _NO_HEADERS
-        self.head = []
-        self.chunks = []
-        self.interim = 0
-        self.complete = False
 
     @property
     def received(self) -> bool:
@@ -368,11 +361,14 @@ class ResponseReader:
             return True
         return False
 
-    @property
-    def reusable(self) -> bool:
-        return self.keep_alive and not self.extra
-
     def response(self, elapsed: float) -> HttpResponse:
+        """The completed response; the reader starts over for the next one (``status``,
+        ``keep_alive`` and ``extra`` stay until then)."""
         chunks = self.chunks
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        return HttpResponse(self.status, self.headers, body, elapsed)
+        response = HttpResponse(self.status, self.headers, chunks[0] if len(chunks) == 1 else b"".join(chunks), elapsed)
+        self.headers = _NO_HEADERS
+        self.head = []
+        self.chunks = []
+        self.interim = 0
+        self.complete = False
+        return response

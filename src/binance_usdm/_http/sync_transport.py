@@ -136,7 +136,8 @@ class SyncHttpTransport:
             conn.close()
             self._drop_slot()
             raise
-        if conn.reader.reusable:
+        reader = conn.reader
+        if reader.keep_alive and not reader.extra:
             self._release(conn)
         else:
             conn.close()
@@ -288,7 +289,6 @@ class SyncHttpTransport:
         new one) when the send failed, and also on a reset before any answer if ``idempotent``."""
         sock = conn.sock
         reader = conn.reader
-        reader.reset()
         started = monotonic()
         try:
             sent = sock.send(data)
