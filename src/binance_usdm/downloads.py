@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from binance_usdm._http._errors import connect_failed
 from binance_usdm._http.protocol import default_ssl_context
 from binance_usdm._http.types import Timeouts
+from binance_usdm._wire import validate as check
 from binance_usdm.enums import HistoryKind
 from binance_usdm.errors import (
     ApiError,
@@ -57,6 +58,9 @@ class DownloadProgress:
     waited: float = 0.0
 
 
+Progress = Callable[[DownloadProgress], None]
+
+
 @dataclass(frozen=True, slots=True)
 class DownloadResult:
     """A fetched history file: where it went (``path`` is None for a file object), its size in
@@ -79,6 +83,19 @@ def check_destination(destination: Destination) -> Path | None:
     if not callable(getattr(destination, "write", None)):
         raise ValidationError("destination", "must be a file path or a binary file object open for writing")
     return None
+
+
+def check_download_options(
+    poll_interval: float, max_poll_interval: float, timeout: float, progress: Progress | None
+) -> None:
+    """Refuse bad waiting options before the download request spends quota (they would fail after it)."""
+    if progress is not None and not callable(progress):
+        raise ValidationError("progress", f"must be a callable taking a DownloadProgress, got {progress!r}")
+    check.seconds(poll_interval, "poll_interval")
+    check.seconds(max_poll_interval, "max_poll_interval")
+    check.seconds(timeout, "timeout", zero=True)
+    if not max_poll_interval >= poll_interval:
+        raise ValidationError("max_poll_interval", "must be at least poll_interval")
 
 
 def quota_error(error: BinanceError, kind: HistoryKind) -> BinanceError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from time import monotonic
 from typing import TypeVar
@@ -28,7 +28,9 @@ from binance_usdm.downloads import (
     Destination,
     DownloadProgress,
     DownloadResult,
+    Progress,
     check_destination,
+    check_download_options,
     quota_error,
 )
 from binance_usdm.enums import HistoryKind, IncomeType, MarginChangeDirection
@@ -41,7 +43,6 @@ INCOME_WINDOW = timedelta(days=30)
 #: Margin changes: at most 30 days per query; Binance's default page (its maximum is unconfirmed).
 MARGIN_PAGE_SIZE = 500
 
-Progress = Callable[[DownloadProgress], None]
 _MarginKey = tuple[str, object, str, str, int, object, object]
 _Timed = TypeVar("_Timed", m.IncomeRecord, m.MarginChange)
 
@@ -219,7 +220,7 @@ class AsyncHistoryApi:
         ``DownloadTimeout`` carries the ``download_id`` for ``fetch_download``.
         """
         history = check.enum_member(HistoryKind, kind, "kind")
-        _check_download_options(poll_interval, max_poll_interval, timeout, progress)
+        check_download_options(poll_interval, max_poll_interval, timeout, progress)
         check_destination(destination)
         result = await self._requests[history](start_time, end_time)  # checks the span before sending
         if result.error is not None:
@@ -244,7 +245,7 @@ class AsyncHistoryApi:
         """Wait for an already requested file and stream it to ``destination`` (spends no quota)."""
         history = check.enum_member(HistoryKind, kind, "kind")
         download_id = check.text(download_id, "download_id")
-        _check_download_options(poll_interval, max_poll_interval, timeout, progress)
+        check_download_options(poll_interval, max_poll_interval, timeout, progress)
         target = check_destination(destination)
         started = monotonic()
         delay = poll_interval
@@ -315,15 +316,3 @@ def _margin_key(record: m.MarginChange) -> _MarginKey:
         record.position_side.value, None if record.delta_type is None else record.delta_type.value,
     )
 
-
-def _check_download_options(
-    poll_interval: float, max_poll_interval: float, timeout: float, progress: Progress | None
-) -> None:
-    """Checked before the download request spends quota (a bad one would fail after it)."""
-    if progress is not None and not callable(progress):
-        raise ValidationError("progress", f"must be a callable taking a DownloadProgress, got {progress!r}")
-    check.seconds(poll_interval, "poll_interval")
-    check.seconds(max_poll_interval, "max_poll_interval")
-    check.seconds(timeout, "timeout", zero=True)
-    if not max_poll_interval >= poll_interval:
-        raise ValidationError("max_poll_interval", "must be at least poll_interval")
