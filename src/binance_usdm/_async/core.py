@@ -169,7 +169,7 @@ class AsyncCore:
             endpoints.SERVER_TIME, "", key_headers=(), signer=None, timestamp_ms=0, recv_window=None
         )
         sent = local_ms()
-        sent_ms = config.clock.timestamp_ms()
+        sent_ms = int(sent + config.clock.offset_ms)  # the same moment on the server's clock
         try:
             response = await self.transport.send(request, timeouts)
         except TransportError as exc:

@@ -14,7 +14,7 @@ from binance_usdm._http.types import Timeouts
 from binance_usdm._wire import validate as check
 from binance_usdm._wire.clock import ServerClock
 from binance_usdm._wire.ratelimit import WeightLimiter
-from binance_usdm._wire.requests import check_recv_window
+from binance_usdm._wire.requests import MAX_RECV_WINDOW
 from binance_usdm._wire.signing import HmacSigner, Signer, load_private_key_signer
 from binance_usdm.errors import ValidationError
 
@@ -108,7 +108,7 @@ class ClientConfig:
         elif private_key is not None:
             signer = load_private_key_signer(private_key, private_key_passphrase)
         if recv_window is not None:
-            check_recv_window(recv_window, name="recv_window")
+            check.integer(recv_window, "recv_window", 1, MAX_RECV_WINDOW)
         if rate_limit not in ("wait", "fail"):
             raise ValidationError("rate_limit", f"must be 'wait' or 'fail', got {rate_limit!r}")
         if max_connections is not None and max_connections < 1:

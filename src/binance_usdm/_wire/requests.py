@@ -17,7 +17,7 @@ from binance_usdm.models._base import to_ms
 Query = str  # an encoded query string: ``symbol=BTCUSDT&leverage=20``
 ParamValue = str | int | bool | Decimal | datetime | Enum | None
 
-MAX_RECV_WINDOW = 60_000
+MAX_RECV_WINDOW = 60_000  # ms: Binance refuses a larger recvWindow
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 _NONE = Security.NONE
 
@@ -54,12 +54,6 @@ def params_of(**values: ParamValue) -> Query:
             text = quote(text, safe="")
         parts.append(f"{name}={text}")
     return "&".join(parts)
-
-
-def check_recv_window(recv_window: int, name: str = "receive_window") -> None:
-    """Binance refuses a recvWindow above 60000 ms; zero or less makes no sense."""
-    if not 0 < recv_window <= MAX_RECV_WINDOW:
-        raise ValidationError(name, f"must be 1..{MAX_RECV_WINDOW} ms, got {recv_window}")
 
 
 def build(
