@@ -58,10 +58,12 @@ class Headers(Mapping[str, str]):
 
     __slots__ = ("_dict", "_interim", "_lower", "_message", "_raw")
 
-    def __init__(self, raw: bytes = EMPTY_HEAD) -> None:
-        self._raw: bytes | None = raw
-        self._message = b""
-        self._interim = 0
+    def __init__(self, raw: bytes | None = EMPTY_HEAD, message: bytes = b"", interim: int = 0) -> None:
+        """``raw``: the header block; or None, and it is cut from ``message`` when first read
+        (see :meth:`in_message`)."""
+        self._raw = raw
+        self._message = message
+        self._interim = interim
         self._lower: bytes | None = None
         self._dict: dict[str, str] | None = None
 
@@ -73,13 +75,7 @@ class Headers(Mapping[str, str]):
         on first use (keeping ``message`` until then), for a large one at once."""
         if len(message) > _KEEP_MESSAGE_UP_TO:
             return cls(_cut(message, interim))
-        headers = cls.__new__(cls)
-        headers._raw = None
-        headers._message = message
-        headers._interim = interim
-        headers._lower = None
-        headers._dict = None
-        return headers
+        return cls(None, message, interim)
 
     def _block(self) -> bytes:
         raw = self._raw
