@@ -16,7 +16,7 @@ from binance_usdm._wire.clock import local_ms
 from binance_usdm._wire.config import ClientConfig
 from binance_usdm._wire.endpoints import Endpoint
 from binance_usdm._wire.requests import MAX_RECV_WINDOW, Query, build, redact
-from binance_usdm._wire.responses import parse
+from binance_usdm._wire.responses import answered, parse
 from binance_usdm.errors import (
     ApiError,
     BinanceError,
@@ -142,7 +142,7 @@ class AsyncCore:
                 if not endpoint.retry_safe:
                     if isinstance(error, OutcomeUnknownError):
                         return result
-                    return _failure(endpoint, _unknown_outcome(endpoint, error.message), response)
+                    return answered(endpoint, response, None, _unknown_outcome(endpoint, error.message))
                 maybe_applied = True
                 delay = self._backoff(attempt, deadline)
                 if delay is None:
@@ -153,7 +153,7 @@ class AsyncCore:
                 continue
             if maybe_applied and isinstance(error, ApiError) and error.code in endpoint.already_applied:
                 # an earlier attempt that looked lost did apply the setting
-                return _success(endpoint, endpoint.parse(_ACK_BODY), response)
+                return answered(endpoint, response, endpoint.parse(_ACK_BODY), None)
             return result
 
     async def sync_time(self, deadline: float = 0.0) -> None:
@@ -252,22 +252,9 @@ def _unknown_outcome(endpoint: Endpoint[Any], cause: str) -> OutcomeUnknownError
     )
 
 
-def _failure(
-    endpoint: Endpoint[R], error: BinanceError, response: HttpResponse | None = None
-) -> WebCallResult[R]:
-    if response is None:
-        return WebCallResult(data=None, error=error, endpoint=endpoint.path, request_method=endpoint.method)
-    return WebCallResult(
-        data=None, error=error, endpoint=endpoint.path, request_method=endpoint.method,
-        status_code=response.status, headers=response.headers, elapsed_seconds=response.elapsed,
-    )
-
-
-def _success(endpoint: Endpoint[R], data: R, response: HttpResponse) -> WebCallResult[R]:
-    return WebCallResult(
-        data=data, error=None, endpoint=endpoint.path, request_method=endpoint.method,
-        status_code=response.status, headers=response.headers, elapsed_seconds=response.elapsed,
-    )
+def _failure(endpoint: Endpoint[R], error: BinanceError) -> WebCallResult[R]:
+    """A call that ended without an answer to report."""
+    return WebCallResult(data=None, error=error, endpoint=endpoint.path, request_method=endpoint.method)
 
 
 def _log_exchange(method: str, target: str, response: HttpResponse) -> None:
