@@ -63,11 +63,11 @@ def breakdown(url: str, n: int) -> None:
         ("leverage", ep.CHANGE_INITIAL_LEVERAGE, params_of(symbol=SYMBOL, leverage=LEVERAGE)),
     ):
         request = build(endpoint, params, key_headers=config.key_headers, signer=config.signer,
-                        timestamp_ms=config.clock.timestamp_ms(), recv_window=None)
+                        timestamp_ms=core.clock.timestamp_ms(), recv_window=None)
         response = core.transport.send(request, config.timeouts)
         rows.append((f"{label}: build + sign", _per_call(
             lambda e=endpoint, p=params: build(e, p, key_headers=config.key_headers, signer=config.signer,
-                                               timestamp_ms=config.clock.timestamp_ms(), recv_window=None),
+                                               timestamp_ms=core.clock.timestamp_ms(), recv_window=None),
             n * 5)))
         rows.append((f"{label}: transport.send (sync)", _per_call(
             lambda r=request: core.transport.send(r, config.timeouts), n)))
@@ -76,7 +76,7 @@ def breakdown(url: str, n: int) -> None:
             lambda e=endpoint, r=response: e.parse(r.body), n)))
         rows.append((f"{label}: limiter.reserve + observe", _per_call(
             lambda r=response: (
-                config.limiter.reserve(1), config.limiter.observe(r.headers, config.clock.timestamp_ms())
+                core.limiter.reserve(1), core.limiter.observe(r.headers, core.clock.timestamp_ms())
             ), n * 5)))
         call = account.get_account_info if label == "account" else (
             lambda: account.change_initial_leverage(SYMBOL, LEVERAGE))

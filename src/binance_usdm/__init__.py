@@ -7,11 +7,15 @@
             print(result.data.total_wallet_balance)
 """
 
+from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.client import AsyncBinanceRestClient
-from binance_usdm._http.types import Timeouts
+from binance_usdm._async.history import AsyncHistoryApi
+from binance_usdm._sync.account import AccountApi
 from binance_usdm._sync.client import BinanceRestClient
+from binance_usdm._sync.history import HistoryApi
 from binance_usdm._version import __version__
 from binance_usdm._wire.config import LIVE_URL, TESTNET_URL, RetryPolicy
+from binance_usdm._wire.types import Timeouts
 from binance_usdm.enums import (
     DownloadStatus,
     HistoryKind,
@@ -49,8 +53,11 @@ from binance_usdm.streams import AsyncListenKeyKeeper, ListenKeyKeeper
 __all__ = [
     "LIVE_URL",
     "TESTNET_URL",
+    "AccountApi",
     "ApiError",
+    "AsyncAccountApi",
     "AsyncBinanceRestClient",
+    "AsyncHistoryApi",
     "AsyncListenKeyKeeper",
     "AuthenticationError",
     "BinanceError",
@@ -61,6 +68,7 @@ __all__ = [
     "DownloadQuotaExceeded",
     "DownloadStatus",
     "DownloadTimeout",
+    "HistoryApi",
     "HistoryKind",
     "IncomeType",
     "InvalidRequestError",

@@ -10,7 +10,7 @@ handles optional and free-text values.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from binance_usdm import models as m
@@ -18,14 +18,16 @@ from binance_usdm._async.core import AsyncCore
 from binance_usdm._wire import endpoints as ep
 from binance_usdm._wire import validate as check
 from binance_usdm._wire.endpoints import Endpoint
+from binance_usdm._wire.limits import (
+    DOWNLOAD_MAX_SPAN,
+    MARGIN_HISTORY_MAX_SPAN,
+    MAX_INCOME_LIMIT,
+    MAX_LEVERAGE,
+    MAX_MARGIN_HISTORY_LIMIT,
+)
 from binance_usdm._wire.requests import params_of
 from binance_usdm.enums import IncomeType, MarginChangeDirection, MarginType, PositionSide
 from binance_usdm.result import WebCallResult
-
-DOWNLOAD_MAX_SPAN = timedelta(days=365)
-MARGIN_HISTORY_MAX_SPAN = timedelta(days=30)
-MAX_INCOME_LIMIT = 1000
-MAX_MARGIN_HISTORY_LIMIT = 1000
 
 
 class AsyncAccountApi:
@@ -39,7 +41,7 @@ class AsyncAccountApi:
         self, symbol: str, leverage: int, receive_window: int | None = None
     ) -> WebCallResult[m.LeverageChange]:
         """Change the initial leverage of ``symbol`` (1..125; the symbol's brackets may allow less)."""
-        query = f"symbol={check.symbol(symbol)}&leverage={check.integer(leverage, 'leverage', 1, check.MAX_LEVERAGE)}"
+        query = f"symbol={check.symbol(symbol)}&leverage={check.integer(leverage, 'leverage', 1, MAX_LEVERAGE)}"
         return await self._core.call(ep.CHANGE_INITIAL_LEVERAGE, query, receive_window)
 
     async def change_margin_type(

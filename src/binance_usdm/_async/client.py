@@ -10,9 +10,9 @@ from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.core import AsyncCore
 from binance_usdm._async.exchange_data import AsyncExchangeDataApi
 from binance_usdm._async.history import AsyncHistoryApi
-from binance_usdm._http.types import AsyncTransport, Timeouts
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
+from binance_usdm._wire.types import AsyncTransport, Timeouts
 
 
 class AsyncUsdFuturesApi:
@@ -71,12 +71,12 @@ class AsyncBinanceRestClient:
     @property
     def used_weight(self) -> int:
         """Request weight counted in the current minute."""
-        return self._config.limiter.used
+        return self._core.limiter.used
 
     @property
     def time_offset_ms(self) -> float:
         """Measured offset of the server's clock from ours."""
-        return self._config.clock.offset_ms
+        return self._core.clock.offset_ms
 
     async def aclose(self) -> None:
         """Close pooled connections."""

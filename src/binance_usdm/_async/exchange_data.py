@@ -27,4 +27,4 @@ class AsyncExchangeDataApi:
     async def sync_time(self) -> float:
         """Measure the offset to the server's clock now; returns it in milliseconds."""
         await self._core.sync_time()
-        return self._core.config.clock.offset_ms
+        return self._core.clock.offset_ms

@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from time import monotonic
-from typing import TypeVar
 
 from binance_usdm import models as m
-from binance_usdm._async.account import (
-    MARGIN_HISTORY_MAX_SPAN,
-    MAX_INCOME_LIMIT,
-    AsyncAccountApi,
-)
+from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.core import AsyncCore
+from binance_usdm._http.files import AsyncFileFetcher, Destination
+from binance_usdm._wire import paging
 from binance_usdm._wire import validate as check
+from binance_usdm._wire.limits import MARGIN_HISTORY_MAX_SPAN, MAX_INCOME_LIMIT
 from binance_usdm.downloads import (
-    AsyncFileFetcher,
-    Destination,
     DownloadProgress,
     DownloadResult,
     Progress,
@@ -36,15 +32,6 @@ from binance_usdm.downloads import (
 from binance_usdm.enums import HistoryKind, IncomeType, MarginChangeDirection
 from binance_usdm.errors import BinanceError, DownloadError, DownloadTimeout, ValidationError
 from binance_usdm.models._base import UtcDateTime, to_ms
-
-#: Income windows: Binance documents no span limit for USD-M income (its siblings cap at 200 days
-#: and 1 year), so a month per window stays well inside any of them for one extra call a month.
-INCOME_WINDOW = timedelta(days=30)
-#: Margin changes: at most 30 days per query; Binance's default page (its maximum is unconfirmed).
-MARGIN_PAGE_SIZE = 500
-
-_MarginKey = tuple[str, object, str, str, int, object, object]
-_Timed = TypeVar("_Timed", m.IncomeRecord, m.MarginChange)
 
 
 class AsyncHistoryApi:
@@ -73,7 +60,7 @@ class AsyncHistoryApi:
         symbol: str | None = None,
         income_type: IncomeType | str | None = None,
         page_size: int = MAX_INCOME_LIMIT,
-        window: timedelta = INCOME_WINDOW,
+        window: timedelta = paging.INCOME_WINDOW,
     ) -> AsyncIterator[m.IncomeRecord]:
         """Every income record from ``start_time`` to ``end_time`` (default: now), both inclusive,
         oldest first, fetched ``page_size`` at a time in windows of ``window``. Binance keeps about
@@ -83,7 +70,7 @@ class AsyncHistoryApi:
         kind = None if income_type is None else check.enum_member(IncomeType, income_type, "income_type")
         return self._income(
             check.optional_symbol(symbol), kind, first, last,
-            check.integer(page_size, "page_size", 1, MAX_INCOME_LIMIT), _span_ms(window),
+            check.integer(page_size, "page_size", 1, MAX_INCOME_LIMIT), paging.span_ms(window),
         )
 
     def iter_margin_changes(
@@ -103,7 +90,7 @@ class AsyncHistoryApi:
     def _range(self, start_time: datetime, end_time: datetime | None) -> tuple[int, int]:
         check.moment(start_time, "start_time")
         check.time_range(start_time, end_time)
-        last = self._core.config.clock.timestamp_ms() if end_time is None else to_ms(end_time)
+        last = self._core.clock.timestamp_ms() if end_time is None else to_ms(end_time)
         first = to_ms(start_time)
         if first > last:
             raise ValidationError("start_time", f"{start_time.isoformat()} is in the future")
@@ -112,20 +99,20 @@ class AsyncHistoryApi:
     async def _income(
         self, symbol: str | None, kind: IncomeType | None, first: int, last: int, limit: int, window: int
     ) -> AsyncIterator[m.IncomeRecord]:
-        for low, high in _windows(first, last, window):
+        for low, high in paging.windows(first, last, window):
             cursor = low
             seen: set[tuple[int, object]] = set()  # records already yielded at the cursor's millisecond
             while True:
                 page = await self._income_page(symbol, kind, cursor, high, limit)
                 for record in page:
-                    if not seen or _income_key(record) not in seen:
+                    if not seen or paging.income_key(record) not in seen:
                         yield record
                 if len(page) < limit:
                     break
                 newest = page[-1].time.to_ms()
                 if newest == cursor:
                     # a full page inside one millisecond: only the page number can go further
-                    seen.update(_income_key(record) for record in page)
+                    seen.update(paging.income_key(record) for record in page)
                     async for record in self._income_millisecond(symbol, kind, cursor, limit, seen):
                         yield record
                     if cursor == high:
@@ -133,7 +120,7 @@ class AsyncHistoryApi:
                     cursor += 1
                     seen = set()
                     continue
-                seen = {_income_key(record) for record in _at_end(page, newest)}
+                seen = {paging.income_key(record) for record in paging.at_end(page, newest)}
                 cursor = newest
 
     async def _income_millisecond(
@@ -143,7 +130,7 @@ class AsyncHistoryApi:
         while True:
             page = await self._income_page(symbol, kind, moment, moment, limit, number)
             for record in page:
-                key = _income_key(record)
+                key = paging.income_key(record)
                 if key not in seen:
                     seen.add(key)
                     yield record
@@ -164,36 +151,36 @@ class AsyncHistoryApi:
     async def _margin_changes(
         self, symbol: str, direction: MarginChangeDirection | None, first: int, last: int
     ) -> AsyncIterator[m.MarginChange]:
-        span = _span_ms(MARGIN_HISTORY_MAX_SPAN)
-        for low, high in _windows(first, last, span):
+        span = paging.span_ms(MARGIN_HISTORY_MAX_SPAN)
+        for low, high in paging.windows(first, last, span):
             cursor = low
             # records at the cursor's millisecond already yielded; they have no id, so count equal ones
-            seen: Counter[_MarginKey] = Counter()
+            seen: Counter[paging.MarginKey] = Counter()
             pending = 0
             while True:
                 result = await self._account.get_margin_change_history(
                     symbol, direction, UtcDateTime.from_ms(cursor), UtcDateTime.from_ms(high),
-                    MARGIN_PAGE_SIZE,
+                    paging.MARGIN_PAGE_SIZE,
                 )
                 page = result.unwrap()
                 for record in page:
                     if pending:
-                        key = _margin_key(record)
+                        key = paging.margin_key(record)
                         if seen[key] > 0:
                             seen[key] -= 1
                             pending -= 1
                             continue
                     yield record
-                if len(page) < MARGIN_PAGE_SIZE:
+                if len(page) < paging.MARGIN_PAGE_SIZE:
                     break
                 newest = page[-1].time.to_ms()
                 if newest == cursor:
                     raise BinanceError(
-                        f"more than {MARGIN_PAGE_SIZE} margin changes of {symbol} share the millisecond "
+                        f"more than {paging.MARGIN_PAGE_SIZE} margin changes of {symbol} share the millisecond "
                         f"{UtcDateTime.from_ms(cursor).isoformat()}; Binance offers no way to page past them",
                         endpoint=result.request_method + " " + result.endpoint,
                     )
-                seen = Counter(_margin_key(record) for record in _at_end(page, newest))
+                seen = Counter(paging.margin_key(record) for record in paging.at_end(page, newest))
                 pending = seen.total()
                 cursor = newest
 
@@ -277,42 +264,3 @@ class AsyncHistoryApi:
         if progress is not None:
             progress(DownloadProgress("done", download_id, size, size, monotonic() - started))
         return DownloadResult(target, size, link)
-
-
-def _windows(first: int, last: int, span: int) -> Iterable[tuple[int, int]]:
-    """Consecutive inclusive millisecond windows of at most ``span`` covering [first, last]."""
-    low = first
-    while low <= last:
-        high = min(low + span - 1, last)
-        yield low, high
-        low = high + 1
-
-
-def _span_ms(window: timedelta) -> int:
-    if not isinstance(window, timedelta):
-        raise ValidationError("window", f"must be a timedelta, got {window!r}")
-    span = int(window.total_seconds() * 1000)
-    if span < 1:
-        raise ValidationError("window", f"must be at least 1 ms, got {window}")
-    return span
-
-
-def _at_end(page: list[_Timed], moment: int) -> Iterable[_Timed]:
-    """The records at the end of ``page`` that carry the millisecond ``moment``."""
-    for record in reversed(page):
-        if record.time.to_ms() != moment:
-            return
-        yield record
-
-
-def _income_key(record: m.IncomeRecord) -> tuple[int, object]:
-    """Binance: tranId is unique within an incomeType for a user."""
-    return record.tran_id, record.income_type.value
-
-
-def _margin_key(record: m.MarginChange) -> _MarginKey:
-    return (
-        record.symbol, record.type.value, str(record.amount), record.asset, record.time.to_ms(),
-        record.position_side.value, None if record.delta_type is None else record.delta_type.value,
-    )
-

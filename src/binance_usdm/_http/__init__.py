@@ -1,9 +1,10 @@
 """Our HTTP/1.1 transports for one origin: :class:`SyncHttpTransport` (blocking sockets) and
 :class:`AsyncHttpTransport` (asyncio protocol), sharing the sans-I/O core in ``protocol``."""
 
+from binance_usdm._wire.types import AsyncTransport, HttpRequest, HttpResponse, SyncTransport, Timeouts
+
 from .async_transport import AsyncHttpTransport
 from .sync_transport import SyncHttpTransport
-from .types import AsyncTransport, HttpRequest, HttpResponse, SyncTransport, Timeouts
 
 __all__ = [
     "AsyncHttpTransport",

@@ -19,6 +19,7 @@ from typing import cast
 
 import httptools
 
+from binance_usdm._wire.types import HttpRequest, HttpResponse, Timeouts
 from binance_usdm.errors import ConnectError, TransportError
 
 from . import _errors
@@ -29,7 +30,6 @@ from .protocol import (
     build_connect_request,
     parse_connect_response,
 )
-from .types import HttpRequest, HttpResponse, Timeouts
 
 __all__ = ["AsyncHttpTransport"]
 

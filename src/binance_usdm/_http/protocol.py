@@ -1,31 +1,30 @@
 """Sans-I/O HTTP/1.1 core shared by the sync and async transports.
 
-No sockets and no event loop here: :class:`Origin` parses the base URL, :class:`RequestEncoder`
-turns an :class:`~binance_usdm._http.types.HttpRequest` into wire bytes (with everything that does
+No sockets and no event loop here: :class:`RequestEncoder`
+turns an :class:`~binance_usdm._wire.types.HttpRequest` into wire bytes (with everything that does
 not change per call encoded once), :class:`ResponseReader` wraps ``httptools.HttpResponseParser``
-and collects one response at a time from incrementally fed bytes, and :class:`ProxyConfig` holds
-an HTTP proxy (explicit or from the environment).
+and collects one response at a time from incrementally fed bytes, and :func:`resolve_proxy` picks
+the HTTP proxy (explicit or from the environment). :class:`~binance_usdm._wire.urls.Origin` and
+:class:`~binance_usdm._wire.urls.ProxyConfig` (the parsed URLs) come from ``_wire.urls``.
 
 Messages produced here never contain header values: the API key travels in a header.
 """
 
 from __future__ import annotations
 
-import base64
-import ipaddress
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
-from urllib.parse import unquote, urlsplit
 
 import httptools
 
 from binance_usdm._version import __version__
+from binance_usdm._wire.types import HttpRequest, HttpResponse
+from binance_usdm._wire.urls import Origin, ProxyConfig
 from binance_usdm.errors import ValidationError
 
 from .headers import Headers
-from .types import HttpRequest, HttpResponse
 
 # No head yet (identity-tested: a response without headers gets its own empty Headers).
 _NO_HEADERS: Final = Headers()
@@ -56,96 +55,6 @@ _NO_BODY_METHODS: Final = frozenset({"GET", "OPTIONS", "TRACE"})
 _METHODS: Final = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"})
 # RFC 9110 token characters: what a header name may be made of.
 _TOKEN: Final = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """The one origin a transport talks to."""
-
-    scheme: str
-    host: str
-    port: int
-    base_path: str
-
-    @property
-    def tls(self) -> bool:
-        return self.scheme == "https"
-
-    @property
-    def authority(self) -> str:
-        """``host:port`` (IPv6 in brackets), as used in CONNECT and error messages."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
-
-    @property
-    def host_header(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        if self.port == _DEFAULT_PORTS[self.scheme]:
-            return host
-        return f"{host}:{self.port}"
-
-    @property
-    def is_loopback(self) -> bool:
-        if self.host.lower() == "localhost" or self.host.lower().endswith(".localhost"):
-            return True
-        try:
-            return ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            return False
-
-    @classmethod
-    def parse(cls, base_url: str) -> Origin:
-        parts = urlsplit(base_url)
-        scheme = parts.scheme.lower()
-        if scheme not in _DEFAULT_PORTS:
-            raise ValueError(f"base_url must start with http:// or https://, got {scheme or 'no'} scheme")
-        if not parts.hostname:
-            raise ValueError("base_url has no host")
-        if not parts.hostname.isascii() or not parts.path.isascii() or " " in parts.path:
-            raise ValueError("base_url must be ASCII without spaces (IDNA-encode a host, percent-encode a path)")
-        if parts.query or parts.fragment or parts.username or parts.password:
-            raise ValueError("base_url must not carry credentials, a query or a fragment")
-        try:
-            port = parts.port or _DEFAULT_PORTS[scheme]
-        except ValueError as exc:
-            raise ValueError(f"base_url has an invalid port: {exc}") from None
-        return cls(scheme, parts.hostname, port, parts.path.rstrip("/"))
-
-
-@dataclass(frozen=True, slots=True)
-class ProxyConfig:
-    """An ``http://`` proxy. ``authorization`` is the ready ``Basic ...`` value, or None."""
-
-    host: str
-    port: int
-    authorization: str | None = field(repr=False)  # holds the proxy password (base64 is not hiding)
-
-    @property
-    def authority(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
-
-    @classmethod
-    def parse(cls, url: str) -> ProxyConfig:
-        if "://" not in url:
-            url = "http://" + url
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme != "http":
-            # Never echo the URL: it may carry a password.
-            raise ValueError(f"unsupported proxy scheme {scheme!r}: only http:// proxies are supported")
-        if not parts.hostname:
-            raise ValueError("proxy URL has no host")
-        try:
-            port = parts.port or 80
-        except ValueError:
-            raise ValueError("proxy URL has an invalid port") from None
-        auth = None
-        if parts.username is not None:
-            userpass = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
-            auth = "Basic " + base64.b64encode(userpass.encode("utf-8")).decode("ascii")
-        return cls(parts.hostname, port, auth)
 
 
 def resolve_proxy(origin: Origin, proxy: str | None) -> ProxyConfig | None:

@@ -17,6 +17,7 @@ from time import monotonic
 
 import httptools
 
+from binance_usdm._wire.types import HttpRequest, HttpResponse, Timeouts
 from binance_usdm.errors import TransportError
 
 from . import _errors
@@ -27,7 +28,6 @@ from .protocol import (
     build_connect_request,
     parse_connect_response,
 )
-from .types import HttpRequest, HttpResponse, Timeouts
 
 __all__ = ["SyncHttpTransport"]
 

@@ -11,9 +11,9 @@ from binance_usdm._sync.account import AccountApi
 from binance_usdm._sync.core import Core
 from binance_usdm._sync.exchange_data import ExchangeDataApi
 from binance_usdm._sync.history import HistoryApi
-from binance_usdm._http.types import SyncTransport, Timeouts
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
+from binance_usdm._wire.types import SyncTransport, Timeouts
 
 
 class UsdFuturesApi:
@@ -72,12 +72,12 @@ class BinanceRestClient:
     @property
     def used_weight(self) -> int:
         """Request weight counted in the current minute."""
-        return self._config.limiter.used
+        return self._core.limiter.used
 
     @property
     def time_offset_ms(self) -> float:
         """Measured offset of the server's clock from ours."""
-        return self._config.clock.offset_ms
+        return self._core.clock.offset_ms
 
     def close(self) -> None:
         """Close pooled connections."""

@@ -10,14 +10,16 @@ from time import monotonic
 from typing import Any, TypeVar
 
 from binance_usdm._http import SyncHttpTransport
-from binance_usdm._http.types import SyncTransport, HttpResponse, Timeouts
 from binance_usdm._wire import endpoints
 from binance_usdm._wire import validate as check
-from binance_usdm._wire.clock import local_ms
+from binance_usdm._wire.clock import ServerClock, local_ms
 from binance_usdm._wire.config import ClientConfig
 from binance_usdm._wire.endpoints import Endpoint
-from binance_usdm._wire.requests import MAX_RECV_WINDOW, Query, build, redact
+from binance_usdm._wire.limits import MAX_RECV_WINDOW
+from binance_usdm._wire.ratelimit import WeightLimiter
+from binance_usdm._wire.requests import Query, build, redact
 from binance_usdm._wire.responses import answered, parse
+from binance_usdm._wire.types import SyncTransport, HttpResponse, Timeouts
 from binance_usdm.errors import (
     ApiError,
     BinanceError,
@@ -51,6 +53,8 @@ class Core:
                 max_connections=config.max_connections or SyncHttpTransport.DEFAULT_MAX_CONNECTIONS,
             )
         self.transport: SyncTransport = transport
+        self.clock = ServerClock(auto_sync=config.auto_time_sync, sync_interval=config.time_sync_interval)
+        self.limiter = WeightLimiter(self.clock, config.weight_limit)  # counts in the minutes of ``clock``
         self._ban: IpBannedError | None = None
 
     def call(
@@ -67,8 +71,8 @@ class Core:
         wait and time resync fits in it. A wait for the client's own weight budget comes before it.
         """
         config = self.config
-        limiter = config.limiter
-        clock = config.clock
+        limiter = self.limiter
+        clock = self.clock
         signed = endpoint.signed
         weight = weight or endpoint.weight
         if recv_window is None:
@@ -164,26 +168,26 @@ class Core:
         timeouts = _within(config.timeouts, deadline) if deadline else config.timeouts
         if timeouts is None or self._wait_for_budget(
                 endpoints.SERVER_TIME, endpoints.SERVER_TIME.weight, deadline):
-            config.clock.invalidate()
+            self.clock.invalidate()
             return
         request = build(
             endpoints.SERVER_TIME, "", key_headers=(), signer=None, timestamp_ms=0, recv_window=None
         )
         sent = local_ms()
-        sent_ms = int(sent + config.clock.offset_ms)  # the same moment on the server's clock
+        sent_ms = int(sent + self.clock.offset_ms)  # the same moment on the server's clock
         try:
             response = self.transport.send(request, timeouts)
         except TransportError as exc:
             _log.debug("server time sync failed: %s", exc.message)
-            config.clock.invalidate()
+            self.clock.invalidate()
             return
         received = local_ms()
-        config.limiter.observe(response.headers, sent_ms)
+        self.limiter.observe(response.headers, sent_ms)
         result = parse(endpoints.SERVER_TIME, response)
         if result.data is None:
-            config.clock.invalidate()
+            self.clock.invalidate()
         else:
-            config.clock.record(result.data, sent, received)
+            self.clock.record(result.data, sent, received)
 
     def _backoff(self, attempt: int, deadline: float) -> float | None:
         """The pause before the next retry; None when no retry is left or it would end past the deadline."""
@@ -198,12 +202,12 @@ class Core:
         seconds = error.retry_after
         if isinstance(error, IpBannedError) and error.banned_until is not None:
             seconds = max(seconds or 0.0, (error.banned_until - datetime.now(UTC)).total_seconds())
-        self.config.limiter.block_for(seconds if seconds is not None else 60.0)
+        self.limiter.block_for(seconds if seconds is not None else 60.0)
         self._ban = error if isinstance(error, IpBannedError) else None
 
     def _wait_for_budget(self, endpoint: Endpoint[Any], weight: int, deadline: float) -> BinanceError | None:
         """Reserve ``weight``, waiting (rate_limit "wait") unless the wait would pass ``deadline`` (0: none)."""
-        limiter = self.config.limiter
+        limiter = self.limiter
         while True:
             delay = limiter.reserve(weight)
             if delay <= 0:

@@ -28,4 +28,4 @@ class ExchangeDataApi:
     def sync_time(self) -> float:
         """Measure the offset to the server's clock now; returns it in milliseconds."""
         self._core.sync_time()
-        return self._core.config.clock.offset_ms
+        return self._core.clock.offset_ms

@@ -1,4 +1,8 @@
-"""Client configuration shared by the sync and async clients: environment, credentials, policies."""
+"""Client configuration shared by the sync and async clients: environment, credentials, policies.
+
+Immutable once created; what changes while a client runs (the server clock's offset, the weight
+budget) lives in :class:`~binance_usdm._wire.clock.ServerClock` and
+:class:`~binance_usdm._wire.ratelimit.WeightLimiter`, owned by the client's core."""
 
 from __future__ import annotations
 
@@ -9,13 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from binance_usdm._http.protocol import Origin, ProxyConfig
-from binance_usdm._http.types import Timeouts
 from binance_usdm._wire import validate as check
-from binance_usdm._wire.clock import ServerClock
-from binance_usdm._wire.ratelimit import WeightLimiter
-from binance_usdm._wire.requests import MAX_RECV_WINDOW
+from binance_usdm._wire.limits import MAX_RECV_WINDOW
 from binance_usdm._wire.signing import HmacSigner, Signer, load_private_key_signer
+from binance_usdm._wire.types import Timeouts
+from binance_usdm._wire.urls import Origin, ProxyConfig
 from binance_usdm.errors import ValidationError
 
 LIVE_URL = "https://fapi.binance.com"
@@ -45,9 +47,9 @@ class RetryPolicy:
 
 
 
-@dataclass(slots=True, repr=False)
+@dataclass(frozen=True, slots=True, repr=False)
 class ClientConfig:
-    """Everything a client needs besides its transport. Built by ``ClientConfig.create``."""
+    """Everything a client is configured with (its transport aside). Built by ``ClientConfig.create``."""
 
     base_url: str
     api_key: str | None
@@ -59,13 +61,14 @@ class ClientConfig:
     proxy: str | None
     ssl_context: ssl.SSLContext | None
     max_connections: int | None
-    clock: ServerClock
-    limiter: WeightLimiter  # counts in the minutes of ``clock``
+    auto_time_sync: bool
+    time_sync_interval: float
+    weight_limit: int
     # the API key header, one tuple for every call (the transport encodes it once)
     key_headers: tuple[tuple[str, str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.key_headers = (("X-MBX-APIKEY", self.api_key),) if self.api_key else ()
+        object.__setattr__(self, "key_headers", (("X-MBX-APIKEY", self.api_key),) if self.api_key else ())
 
     @classmethod
     def create(
@@ -117,7 +120,6 @@ class ClientConfig:
             raise ValidationError("weight_limit", f"must be positive, got {weight_limit}")
         check.seconds(time_sync_interval, "time_sync_interval")
         url = (base_url or (TESTNET_URL if testnet else LIVE_URL)).rstrip("/")
-        clock = ServerClock(auto_sync=auto_time_sync, sync_interval=time_sync_interval)
         try:
             Origin.parse(url)
         except ValueError as exc:  # the message never repeats the URL (it may hold credentials)
@@ -138,8 +140,9 @@ class ClientConfig:
             proxy=proxy,
             ssl_context=ssl_context,
             max_connections=max_connections,
-            clock=clock,
-            limiter=WeightLimiter(clock, weight_limit),
+            auto_time_sync=auto_time_sync,
+            time_sync_interval=time_sync_interval,
+            weight_limit=weight_limit,
         )
 
     def __repr__(self) -> str:

@@ -8,16 +8,15 @@ from enum import Enum
 from typing import Any
 from urllib.parse import quote
 
-from binance_usdm._http.types import HttpRequest
 from binance_usdm._wire.endpoints import Endpoint, Security
 from binance_usdm._wire.signing import Signer
+from binance_usdm._wire.types import HttpRequest
 from binance_usdm.errors import ValidationError
 from binance_usdm.models._base import to_ms
 
 Query = str  # an encoded query string: ``symbol=BTCUSDT&leverage=20``
 ParamValue = str | int | bool | Decimal | datetime | Enum | None
 
-MAX_RECV_WINDOW = 60_000  # ms: Binance refuses a larger recvWindow
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 _NONE = Security.NONE
 

@@ -8,8 +8,8 @@ from typing import TypeVar
 
 import msgspec
 
-from binance_usdm._http.types import HttpResponse
 from binance_usdm._wire.endpoints import Endpoint
+from binance_usdm._wire.types import HttpResponse
 from binance_usdm.errors import (
     ApiError,
     AuthenticationError,

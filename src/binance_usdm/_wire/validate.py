@@ -13,8 +13,6 @@ from binance_usdm.models._base import to_ms
 
 E = TypeVar("E", bound=Enum)
 
-MAX_LEVERAGE = 125
-
 
 def symbol(value: object, name: str = "symbol") -> str:
     """A non-empty symbol of ASCII letters, digits and '_', upper-cased (Binance symbols are upper

@@ -20,7 +20,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from binance_usdm import models as m
-from binance_usdm._sync.account import MARGIN_HISTORY_MAX_SPAN, MAX_INCOME_LIMIT
+from binance_usdm._wire.limits import MARGIN_HISTORY_MAX_SPAN, MAX_INCOME_LIMIT
 from binance_usdm.cli.cmd_read import signed
 from binance_usdm.cli.options import SYMBOL, format_option, pass_session
 from binance_usdm.cli.progress import Progress

@@ -6,13 +6,12 @@ from decimal import Decimal
 
 import click
 
+from binance_usdm._wire.limits import MAX_LEVERAGE
 from binance_usdm.cli.cmd_read import _mode_name, _multi_name
 from binance_usdm.cli.options import AMOUNT, SYMBOL, format_option, pass_session
 from binance_usdm.cli.render import fmt_decimal
 from binance_usdm.cli.session import Session
 from binance_usdm.enums import MarginChangeDirection, MarginType
-
-MAX_LEVERAGE = 125
 
 
 @click.command("leverage", epilog="\b\nExample:\n  usdm leverage BTCUSDT 20")

@@ -15,9 +15,7 @@ from binance_usdm.cli.render import Output
 from binance_usdm.errors import ApiError, BinanceError, DownloadQuotaExceeded, ValidationError
 
 if TYPE_CHECKING:
-    from binance_usdm import BinanceRestClient
-    from binance_usdm._sync.account import AccountApi
-    from binance_usdm._sync.history import HistoryApi
+    from binance_usdm import AccountApi, BinanceRestClient, HistoryApi
 
 Format = Literal["table", "json", "csv", "jsonl", "parquet"]
 
