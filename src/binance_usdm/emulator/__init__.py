@@ -6,7 +6,8 @@ Point any Binance client at `EmulatorServer().base_url` with `DEMO_API_KEY` / `D
         client = UMFutures(key=emu.api_key, secret=emu.api_secret, base_url=emu.base_url)
         client.account()
 
-`python -m binance_usdm.emulator --port 8765` runs it from the command line; the pytest plugin
+The user data stream is served on the same port (`emu.ws_url + "/ws/" + listenKey` and the other
+forms in `stream.py`). `python -m binance_usdm.emulator --port 8765` runs it from the command line; the pytest plugin
 offers the `usdm_emulator` fixture. See `README.md` next to this module.
 """
 
@@ -29,8 +30,10 @@ from .ratelimit import RateLimiter
 from .scenario import DEMO_API_KEY, DEMO_API_SECRET, load_scenario, read_scenario
 from .server import App, start_server
 from .store import Store
+from .stream import StreamHub, StreamOptions
 
-__all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "Backend", "Clock", "EmulatorServer", "FaultSet", "serve"]
+__all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "Backend", "Clock", "EmulatorServer", "FaultSet", "StreamOptions",
+           "serve"]
 
 FaultSpec = str | Mapping[str, Any]
 
@@ -40,6 +43,8 @@ class EmulatorServer:
 
     `faults`: injected faults (syntax in `faults.py`), installed after the scenario's own `"faults"`;
     `emu.faults` changes them while serving; `fault_seed` makes their probabilities reproducible.
+    `stream`: the user data stream's timing and limits (`StreamOptions`: the 24-hour cut, pings,
+    the slow-consumer limit); `emu.streams` is the running `StreamHub`.
     """
 
     def __init__(
@@ -57,6 +62,7 @@ class EmulatorServer:
         income_retention_ms: int = INCOME_RETENTION_MS,
         faults: Sequence[FaultSpec] = (),
         fault_seed: int | None = None,
+        stream: StreamOptions | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -74,7 +80,9 @@ class EmulatorServer:
         self._start_faults: list[FaultSpec] = [*self._scenario.get("faults", []), *faults]
         self.faults = FaultSet(fault_seed)
         self.faults.extend(self._start_faults)
-        self.app = App(self.backend, self.limiter, Admin(self.backend, self._seed, self.faults), self.faults)
+        self.streams = StreamHub(self.backend, stream)
+        self.app = App(self.backend, self.limiter, Admin(self.backend, self._seed, self.faults), self.faults,
+                       self.streams)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -101,6 +109,11 @@ class EmulatorServer:
         """`http://host:port` of the running server."""
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def ws_url(self) -> str:
+        """`ws://host:port`, where the user data stream is served (`/ws/<listenKey>`, ...)."""
+        return f"ws://{self.host}:{self.port}"
+
     def start(self) -> EmulatorServer:
         """Start serving on a background thread; returns once the port is bound."""
         ready = threading.Event()
@@ -118,10 +131,12 @@ class EmulatorServer:
                 ready.set()
                 loop.close()
                 return
+            self.streams.start(loop)
             ready.set()
             try:
                 loop.run_forever()
             finally:
+                self.streams.stop()
                 self._server.close()
                 loop.run_until_complete(self._server.wait_closed())
                 loop.close()
@@ -168,7 +183,9 @@ def serve(host: str = "127.0.0.1", port: int = 8765, **kwargs: Any) -> None:
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(start_server(emu.app, host, port))
     emu.port = server.sockets[0].getsockname()[1]
+    emu.streams.start(loop)
     print(f"Binance USD-M emulator on {emu.base_url}", flush=True)
+    print(f"  user data stream: {emu.ws_url}/ws/<listenKey>", flush=True)
     print(f"  demo API key:    {DEMO_API_KEY}", flush=True)
     print(f"  demo API secret: {DEMO_API_SECRET}", flush=True)
     if emu.api_key != DEMO_API_KEY:
@@ -181,6 +198,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, **kwargs: Any) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        emu.streams.stop()
         server.close()
         loop.run_until_complete(server.wait_closed())
         loop.close()

@@ -14,13 +14,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import margin
+from . import events, margin
 from .accounts import Account, Credential, Position
 from .clock import Clock
 from .downloads import Downloads
 from .errors import BinanceError, bad_symbol, invalid_param, rule, start_after_end
 from .listenkeys import ListenKeys
-from .market import DEFAULT_MARK_PRICES, DEFAULT_SYMBOLS, MARGIN_ASSET_PRICE_SYMBOL, SymbolInfo
+from .market import (
+    DEFAULT_FUNDING_RATE,
+    DEFAULT_MARK_PRICES,
+    DEFAULT_SYMBOLS,
+    FUNDING_INTERVAL_MS,
+    MARGIN_ASSET_PRICE_SYMBOL,
+    SymbolInfo,
+)
 from .params import MAX_LONG
 from .snapshot import account_snapshot, max_notional
 from .store import IncomeRow, MarginRow, Store
@@ -78,8 +85,11 @@ class Backend:
         self.lock = threading.RLock()
         #: Bumped by every state change; answers computed from state can be reused while it stands.
         self.version = 0
+        #: Committed changes as domain events (`events.py`), published while the lock is still held.
+        self.events = events.Publisher()
         self._tran_id = self.store.max_tran_id() or 9_689_322_391
         self._load_persisted()
+        self.clock.subscribe(self.settle_funding)
 
     # -- loading and persistence -----------------------------------------------------------------
     def _load_persisted(self) -> None:
@@ -88,6 +98,9 @@ class Backend:
             self.marks[sym] = Decimal(price)
         for state in self.store.load_accounts():
             self._register(Account.from_dict(state, now))
+        charged = self.store.get_meta("funding_through")
+        #: The last funding time charged (funding is charged for funding times after it).
+        self.funding_through = int(charged) if charged is not None else now
 
     @property
     def seeded(self) -> bool:
@@ -151,6 +164,7 @@ class Backend:
             self._by_key.clear()
             self.marks = dict(DEFAULT_MARK_PRICES)
             self.listen_keys.reset()
+            self.funding_through = self.clock.now_ms()
             self.version += 1
 
     # -- reference data ----------------------------------------------------------------------------
@@ -172,6 +186,7 @@ class Backend:
             self.marks[symbol] = price
             self.version += 1
             self.store.save_mark(symbol, str(price))
+            self.events.publish(events.MarkChanged(self.clock.now_ms(), symbol))
 
     def max_notional(self, symbol: str, leverage: int) -> int:
         """The largest notional allowed at `leverage`: cap of the last bracket still allowing it."""
@@ -203,6 +218,7 @@ class Backend:
             settings.leverage = leverage
             acc.update_time = self.clock.now_ms()
             self.save(acc)
+            self.events.publish(events.LeverageChanged(acc.account_id, acc.update_time, symbol, leverage))
             return self.max_notional(symbol, leverage)
 
     def change_margin_type(self, acc: Account, symbol: str, isolated: bool) -> None:
@@ -221,6 +237,7 @@ class Backend:
             settings.isolated = isolated
             acc.update_time = self.clock.now_ms()
             self.save(acc)
+            self.events.publish(events.MarginTypeChanged(acc.account_id, acc.update_time, symbol))
 
     def change_position_mode(self, acc: Account, dual: bool) -> None:
         """POST /fapi/v1/positionSide/dual."""
@@ -256,6 +273,7 @@ class Backend:
             acc.multi_assets = enabled
             acc.update_time = self.clock.now_ms()
             self.save(acc)
+            self.events.publish(events.MultiAssetsChanged(acc.account_id, acc.update_time, enabled))
 
     # -- rules: isolated position margin ---------------------------------------------------------
     def modify_position_margin(
@@ -299,6 +317,8 @@ class Backend:
                 self.store.add_margin_history(
                     [(acc.account_id, symbol, now, type_, "USER_ADJUST", f"{amount:f}", asset, side)])
                 self.save(acc)
+            moved = amount if type_ == 1 else -amount
+            self.events.publish(events.IsolatedMarginMoved(acc.account_id, now, symbol, side, asset, moved))
 
     # -- margin figures used by the rules ------------------------------------------------------------
     def cross_available(self, acc: Account, asset: str, *, single_asset: bool = False) -> Decimal:
@@ -372,6 +392,7 @@ class Backend:
             acc.positions[(symbol, side)] = pos
             acc.update_time = now
             self.save(acc)
+            self.events.publish(events.PositionAdjusted(acc.account_id, now, symbol, side))
             return pos
 
     def close_position(self, acc: Account, symbol: str, side: str = "BOTH") -> Decimal:
@@ -396,14 +417,74 @@ class Backend:
                 del acc.positions[(symbol, side)]
                 acc.update_time = now
                 self.save(acc)
+            self.events.publish(events.PositionAdjusted(acc.account_id, now, symbol, side, pnl))
             return pnl
 
-    def set_balance(self, acc: Account, asset: str, amount: Decimal) -> None:
-        """Set a wallet balance (admin; no income record)."""
+    def set_balance(self, acc: Account, asset: str, amount: Decimal, reason: str | None = None) -> None:
+        """Set a wallet balance (admin; no income record). The stream shows the change with `reason`
+        (default DEPOSIT for an increase, WITHDRAW for a decrease)."""
         with self.lock:
+            change = amount - acc.balances.get(asset, Decimal(0))
+            now = self.clock.now_ms()
             acc.balances[asset] = amount
-            acc.balance_times[asset] = self.clock.now_ms()
+            acc.balance_times[asset] = now
             self.save(acc)
+            reason = reason or ("WITHDRAW" if change < 0 else "DEPOSIT")
+            self.events.publish(events.BalanceAdjusted(acc.account_id, now, asset, change, reason))
+
+    # -- funding -------------------------------------------------------------------------------------
+    def funding_rate(self, symbol: str) -> Decimal:
+        """The funding rate charged at each funding time (the `lastFundingRate` premiumIndex shows)."""
+        return DEFAULT_FUNDING_RATE
+
+    def settle_funding(self) -> int:
+        """Charge every funding time the clock has passed since the last one charged; returns how many
+        fees were charged.
+
+        Binance charges funding every 8 hours, at 00:00, 08:00 and 16:00 UTC
+        (https://www.binance.com/en/support/faq/introduction-to-binance-futures-funding-rates-360033525031):
+        each open leg pays (rate > 0: longs pay shorts) `positionAmt * markPrice * fundingRate`, recorded
+        as a FUNDING_FEE income at the funding time. A cross leg's fee moves the wallet; an isolated
+        leg's fee moves the wallet and that leg's isolated wallet.
+        """
+        now = self.clock.now_ms()
+        charged = 0
+        with self.lock:
+            due = (self.funding_through // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
+            if due > now:
+                return 0
+            while due <= now:
+                charged += self._charge_funding(due)
+                self.funding_through = due
+                due += FUNDING_INTERVAL_MS
+            self.store.set_meta("funding_through", str(self.funding_through))
+        return charged
+
+    def _charge_funding(self, time: int) -> int:
+        """One funding time: per open leg, the fee and its income record committed together, then
+        published (so each event shows the state right after its own fee)."""
+        charged = 0
+        for acc in self.accounts.values():
+            for pos in acc.open_positions():
+                info = self.symbols.get(pos.symbol)
+                if info is None:
+                    continue
+                rate = self.funding_rate(pos.symbol)
+                fee = -(pos.amount * self.mark(pos.symbol) * rate).quantize(Decimal("0.00000001"))
+                isolated = acc.setting(pos.symbol).isolated
+                asset = info.margin_asset
+                acc.balances[asset] = acc.balances.get(asset, Decimal(0)) + fee
+                acc.balance_times[asset] = time
+                if isolated:
+                    pos.isolated_wallet += fee
+                with self.store.transaction():
+                    self.store.add_income([(acc.account_id, time, self.next_tran_id(), pos.symbol, "FUNDING_FEE",
+                                            f"{fee:.8f}", asset, "FUNDING_FEE", "")])
+                    self.save(acc)
+                self.events.publish(events.FundingCharged(acc.account_id, time, pos.symbol, pos.side, asset, fee,
+                                                          isolated))
+                charged += 1
+        return charged
 
     def set_open_orders(self, acc: Account, symbol: str, count: int) -> None:
         """Set how many open orders a symbol has (drives -4047/-4067/-4170)."""
@@ -530,5 +611,8 @@ class Backend:
 
     def listen_key_close(self, acc: Account, key: str | None) -> None:
         """DELETE /fapi/v1/listenKey; -1125 for an unknown or expired key."""
-        if not self.listen_keys.close(acc.account_id, key):
-            raise BinanceError(-1125, "This listenKey does not exist.")
+        with self.lock:
+            live = self.listen_keys.key_of(acc.account_id)
+            if live is None or not self.listen_keys.close(acc.account_id, key):
+                raise BinanceError(-1125, "This listenKey does not exist.")
+            self.events.publish(events.ListenKeyClosed(acc.account_id, self.clock.now_ms(), live))

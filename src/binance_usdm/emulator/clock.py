@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 
 class Clock:
@@ -17,6 +18,15 @@ class Clock:
         self._lock = threading.Lock()
         self._offset_ms = 0
         self._frozen_ms = frozen_at_ms
+        self._listeners: list[Callable[[], object]] = []
+
+    def subscribe(self, listener: Callable[[], object]) -> None:
+        """Call `listener` (in the caller's thread) after every `advance`, `set`, `freeze`, `unfreeze`."""
+        self._listeners.append(listener)
+
+    def _moved(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     @property
     def frozen(self) -> bool:
@@ -38,6 +48,7 @@ class Clock:
                 self._frozen_ms += delta
             else:
                 self._offset_ms += delta
+        self._moved()
         return self.now_ms()
 
     def set(self, ms: int) -> None:
@@ -47,11 +58,13 @@ class Clock:
                 self._frozen_ms = ms
             else:
                 self._offset_ms = ms - int(time.time() * 1000)
+        self._moved()
 
     def freeze(self) -> None:
         """Stop the clock at the current time."""
         with self._lock:
             self._frozen_ms = int(time.time() * 1000) + self._offset_ms
+        self._moved()
 
     def unfreeze(self) -> None:
         """Let the clock run again from where it stands."""
@@ -59,3 +72,4 @@ class Clock:
             if self._frozen_ms is not None:
                 self._offset_ms = self._frozen_ms - int(time.time() * 1000)
                 self._frozen_ms = None
+        self._moved()

@@ -55,6 +55,20 @@ class ListenKeys:
             del self._by_account[account]
         return True
 
+    def key_of(self, account: str) -> str | None:
+        """The account's live key, or None."""
+        with self._lock:
+            return self._live(account, self._clock.now_ms())
+
+    def owner(self, key: str) -> str | None:
+        """The account whose live key `key` is, or None (unknown, closed or expired)."""
+        now = self._clock.now_ms()
+        with self._lock:
+            for account, (live, expires) in self._by_account.items():
+                if live == key and expires > now:
+                    return account
+        return None
+
     def expiry(self, account: str) -> int | None:
         """When the account's live key expires (ms), or None."""
         with self._lock:

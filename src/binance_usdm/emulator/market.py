@@ -134,6 +134,11 @@ DEFAULT_SYMBOLS: dict[str, SymbolInfo] = {
     )
 }
 
+#: Funding is charged every 8 hours (00:00, 08:00, 16:00 UTC) at this rate (0.01%, the baseline
+#: interest rate of Binance's funding formula), the `lastFundingRate` `GET /fapi/v1/premiumIndex` shows.
+FUNDING_INTERVAL_MS = 8 * 3600 * 1000
+DEFAULT_FUNDING_RATE = Decimal("0.0001")
+
 DEFAULT_MARK_PRICES: dict[str, Decimal] = {
     "BTCUSDT": Decimal("95000.00000000"),
     "ETHUSDT": Decimal("3400.00000000"),

@@ -12,6 +12,9 @@ Each request goes through these steps, in order:
 6. `handle`: the endpoint handler (the backend commits changes before returning); answers that
    depend only on account state are reused until the backend's state version changes.
 7. `respond`: JSON body, Binance's status, `X-MBX-USED-WEIGHT-1M` on every answer.
+
+A websocket upgrade request on a user-data-stream path leaves this pipeline: the connection is
+handed to `stream.StreamHub` and carries websocket frames from then on.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from .faults import FaultSet, Plan
 from .messages import RawRequest, Response
 from .params import Params
 from .ratelimit import RateLimiter
+from .stream import Session, StreamHub
 
 _json = msgspec.json.Encoder(decimal_format="string")
 _log = logging.getLogger(__name__)
@@ -50,11 +54,13 @@ def _error(exc: BinanceError) -> Response:
 class App:
     """The request pipeline over a backend (no sockets: `dispatch` maps a request to a response)."""
 
-    def __init__(self, backend: Backend, limiter: RateLimiter, admin: Admin, faults: FaultSet | None = None) -> None:
+    def __init__(self, backend: Backend, limiter: RateLimiter, admin: Admin, faults: FaultSet | None = None,
+                 streams: StreamHub | None = None) -> None:
         self.backend = backend
         self.limiter = limiter
         self.admin = admin
         self.faults = faults or FaultSet()
+        self.streams = streams
         self._answers: dict[tuple[str, str, str], tuple[int, bytes]] = {}
 
     def plan(self, req: RawRequest) -> Plan | None:
@@ -151,8 +157,22 @@ class App:
             return Response(400, _json.encode({"error": "body must be JSON"}))
         if not isinstance(body, dict):
             return Response(400, _json.encode({"error": "body must be a JSON object"}))
+        if self.streams is not None and req.path.startswith("/emulator/streams"):
+            status, result = self._streams_admin(req.method, req.path)
+            return Response(status, _json.encode(result))
         status, result = self.admin.handle(req.method, req.path, body)
         return Response(status, _json.encode(result))
+
+
+    def _streams_admin(self, method: str, path: str) -> tuple[int, Any]:
+        """`GET /emulator/streams`: open streams per account; `POST /emulator/streams/drop`: close them
+        all now, as a server-side disconnect would."""
+        assert self.streams is not None
+        if method == "GET" and path == "/emulator/streams":
+            return 200, self.streams.connections()
+        if method == "POST" and path == "/emulator/streams/drop":
+            return 200, {"closed": self.streams.drop_all()}
+        return 404, {"error": f"no admin endpoint {method} {path}"}
 
 
 def _encode_response(resp: Response, keep_alive: bool) -> bytes:
@@ -188,6 +208,8 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._url = b""
         self._headers: dict[str, str] = {}
         self._body: list[bytes] = []
+        self._upgrade: RawRequest | None = None
+        self.stream: Session | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Remember the peer; disable Nagle."""
@@ -203,13 +225,32 @@ class HttpProtocol(asyncio.BufferedProtocol):
         return self.buffer
 
     def buffer_updated(self, nbytes: int) -> None:
-        """Feed the parser; answer 400 and close on malformed HTTP."""
+        """Feed the parser (or the websocket, once upgraded); answer 400 and close on malformed HTTP."""
+        if self.stream is not None:
+            self.stream.receive(bytes(self.buffer[:nbytes]))
+            return
         try:
             self.parser.feed_data(self.buffer[:nbytes])
-        except httptools.HttpParserUpgrade:
-            self._fail(400)
+        except httptools.HttpParserUpgrade as exc:
+            self._upgraded(bytes(self.buffer[exc.args[0]:nbytes]))
         except httptools.HttpParserError:
             self._fail(400)
+
+    def _upgraded(self, rest: bytes) -> None:
+        """A websocket upgrade on a stream path goes to the stream hub; on any other path the request
+        was answered as plain HTTP (not 101), and the connection ends there."""
+        req, self._upgrade = self._upgrade, None
+        if self.transport is None:
+            return
+        if req is None or self.app.streams is None:
+            self.transport.close()
+            return
+        self.stream = self.app.streams.open(self.transport, req, rest)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Forget an upgraded connection's stream."""
+        if self.stream is not None:
+            self.stream.lost()
 
     def _fail(self, status: int) -> None:
         if self.transport is not None:
@@ -242,6 +283,9 @@ class HttpProtocol(asyncio.BufferedProtocol):
         path, _, query = target.partition("?")
         method = self.parser.get_method().decode("ascii")
         req = RawRequest(method, path, query, b"".join(self._body), self._headers, self.client_ip)
+        if self.parser.should_upgrade() and self.app.streams is not None and self.app.streams.handles(path):
+            self._upgrade = req  # httptools raises HttpParserUpgrade next (see buffer_updated)
+            return
         keep_alive = self.parser.should_keep_alive()
         plan = self.app.plan(req)
         if plan is not None and plan.delay_ms > 0 and self.transport is not None:

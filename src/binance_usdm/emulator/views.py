@@ -9,7 +9,7 @@ from typing import Any
 from .accounts import DEFAULT_LEVERAGE, Account
 from .backend import Backend
 from .downloads import DownloadStatus
-from .market import MARGIN_ASSET_PRICE_SYMBOL, SymbolInfo
+from .market import FUNDING_INTERVAL_MS, MARGIN_ASSET_PRICE_SYMBOL, SymbolInfo
 from .snapshot import Leg, Snapshot, account_snapshot, leg
 
 Json = dict[str, Any]
@@ -330,15 +330,14 @@ def download_status(st: DownloadStatus, url: str) -> Json:
 def mark_price(backend: Backend, info: SymbolInfo, now: int) -> Json:
     """One entry of GET /fapi/v1/premiumIndex."""
     mark = backend.mark(info.symbol)
-    eight_h = 8 * 3600 * 1000
     return {
         "symbol": info.symbol,
         "markPrice": d8(mark),
         "indexPrice": d8(mark),
         "estimatedSettlePrice": d8(mark),
-        "lastFundingRate": "0.00010000",
+        "lastFundingRate": d8(backend.funding_rate(info.symbol)),
         "interestRate": "0.00010000",
-        "nextFundingTime": (now // eight_h + 1) * eight_h,
+        "nextFundingTime": (now // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS,
         "time": now,
     }
 

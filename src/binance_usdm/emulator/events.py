@@ -1,0 +1,138 @@
+"""Domain events: what a committed change did to an account, as small facts (no JSON here).
+
+The backend publishes one of these after each change is committed (and while it still holds its
+lock, so subscribers see the state right after that change). `userdata.py` turns them into
+Binance's user-data payloads and `stream.py` delivers those; a rule never writes stream JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LeverageChanged:
+    """`POST /fapi/v1/leverage` set a symbol's leverage."""
+
+    account: str
+    time: int
+    symbol: str
+    leverage: int
+
+
+@dataclass(frozen=True, slots=True)
+class MultiAssetsChanged:
+    """`POST /fapi/v1/multiAssetsMargin` switched Multi-Assets mode."""
+
+    account: str
+    time: int
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MarginTypeChanged:
+    """`POST /fapi/v1/marginType` switched a symbol between cross and isolated."""
+
+    account: str
+    time: int
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class IsolatedMarginMoved:
+    """`POST /fapi/v1/positionMargin` moved `amount` (signed: > 0 added) into an isolated leg."""
+
+    account: str
+    time: int
+    symbol: str
+    side: str
+    asset: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FundingCharged:
+    """A funding fee (signed: < 0 paid) charged to one leg at the funding time `time`."""
+
+    account: str
+    time: int
+    symbol: str
+    side: str
+    asset: str
+    amount: Decimal
+    isolated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceAdjusted:
+    """An admin change of a wallet balance by `change`, for Binance's reason `reason`."""
+
+    account: str
+    time: int
+    asset: str
+    change: Decimal
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PositionAdjusted:
+    """An admin change of a position leg (opened, replaced, or closed with `realized` PnL)."""
+
+    account: str
+    time: int
+    symbol: str
+    side: str
+    realized: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkChanged:
+    """A mark price moved (accounts holding the symbol may come near liquidation)."""
+
+    time: int
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListenKeyClosed:
+    """`DELETE /fapi/v1/listenKey` closed an account's listen key."""
+
+    account: str
+    time: int
+    key: str
+
+
+DomainEvent = (
+    LeverageChanged | MultiAssetsChanged | MarginTypeChanged | IsolatedMarginMoved | FundingCharged
+    | BalanceAdjusted | PositionAdjusted | MarkChanged | ListenKeyClosed
+)
+Subscriber = Callable[[DomainEvent], None]
+
+
+class Publisher:
+    """Hands each event to every subscriber, in publication order; a failing subscriber is logged
+    and never undoes or blocks the change that was already committed."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        """Call `subscriber` with every event published from now on."""
+        self._subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Stop calling `subscriber`."""
+        self._subscribers.remove(subscriber)
+
+    def publish(self, event: DomainEvent) -> None:
+        """Deliver one event to the subscribers."""
+        for subscriber in self._subscribers:
+            try:
+                subscriber(event)
+            except Exception:
+                _log.exception("event subscriber failed on %s", type(event).__name__)

@@ -1,0 +1,413 @@
+"""The user data stream on the emulator's own port: websocket sessions, fan-out and their lifecycle.
+
+The HTTP front end (`server.py`) hands over a connection whose request asks for a websocket upgrade
+on a stream path; from then on the websocket protocol is the `websockets` library's sans-I/O
+`ServerProtocol` running over the same asyncio transport (framing, masking, ping/pong and close
+handshakes are the library's). Binance's facts
+(https://developers.binance.com/docs/derivatives/usds-margined-futures/user-data-streams/Connect and
+.../websocket-market-streams, .../Live-Subscribing-Unsubscribing-to-streams):
+
+- URL forms: `/ws/<listenKey>` (raw payloads), `/stream?streams=<listenKey>` (combined:
+  `{"stream":<listenKey>,"data":<payload>}`), the `/private` route (`/private/ws/<listenKey>`,
+  `/private/ws?listenKey=<listenKey>`, which python-binance builds), `/ws/<key>?listenKey=<key>`, and
+  a bare `/ws` or `/stream` followed by `{"method":"SUBSCRIBE","params":[<listenKey>],"id":1}`
+  (binance-futures-connector), answered `{"result":null,"id":1}`; UNSUBSCRIBE, LIST_SUBSCRIPTIONS and
+  the `combined` property (SET_PROPERTY / GET_PROPERTY) work as on Binance's stream servers.
+- The server pings every 3 minutes and disconnects a connection that sent no pong for 10 minutes;
+  any pong counts (unsolicited ones too). A connection lives at most 24 hours.
+- A listen key is valid 60 minutes after its last POST/PUT; when a key in use expires (or is closed
+  by DELETE) the stream pushes `{"e":"listenKeyExpired","E":"<ms>","listenKey":<key>}` (`E` as a
+  string, as the current page's example and live servers send it) and the socket closes (1000).
+- A name that is not a valid listen key opens a stream that never receives anything (Binance:
+  "This event will be received only when a valid listenKey in connection got expired").
+
+Clocks: key expiry and the 24-hour cut follow the emulator clock (`clock.py`), so tests move time
+instead of waiting; pings and the pong deadline are real time (a jump of the emulator clock must not
+cut a healthy client that had no chance to answer). Both are `StreamOptions`.
+
+Slow consumers: Binance drops them. A socket whose unsent data exceeds `StreamOptions.max_buffer`
+bytes is aborted at once (no close frame: the buffer is what it cannot drain), so memory per socket
+stays bounded. Listen keys never reach a log: the websocket library sees the path `/` only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+import msgspec
+from websockets.datastructures import Headers
+from websockets.frames import CloseCode, Frame, Opcode
+from websockets.http11 import Request
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+
+from . import events as ev
+from .backend import Backend
+from .messages import RawRequest
+from .userdata import Payload, Renderer
+
+DAY_S = 24 * 3600.0
+_MAX_MESSAGE = 64 * 1024  # bytes per incoming message (requests are tiny)
+_METHODS = "SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS, SET_PROPERTY, GET_PROPERTY"
+_json = msgspec.json.Encoder()
+# The websocket library logs through this logger; WARNING keeps its debug lines (which would show
+# request lines and headers) off even when the application logs at DEBUG.
+_ws_log = logging.getLogger(__name__ + ".websocket")
+_ws_log.setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOptions:
+    """Timing and limits of the emulator's streams (defaults: Binance's)."""
+
+    #: Emulator-clock seconds after which a connection is closed (Binance: 24 hours).
+    lifetime_s: float = DAY_S
+    #: Real seconds between the server's pings (Binance: 3 minutes).
+    ping_interval_s: float = 180.0
+    #: Real seconds without a pong after which a connection is dropped (Binance: 10 minutes).
+    pong_timeout_s: float = 600.0
+    #: Unsent bytes a socket may hold before it is dropped as a slow consumer.
+    max_buffer: int = 4 * 1024 * 1024
+    #: Real seconds between checks of a running emulator clock (key expiry, 24 h cut, funding).
+    tick_s: float = 1.0
+
+
+def stream_target(path: str, query: str) -> tuple[bool, list[str]] | None:
+    """(combined?, listen keys named in the URL) for a stream path, else None."""
+    for prefix in ("/private", ""):
+        for base, combined in (("/ws", False), ("/stream", True)):
+            root = prefix + base
+            if path != root and not path.startswith(root + "/"):
+                continue
+            args = parse_qs(query)
+            keys = [path[len(root) + 1:]] if path.startswith(root + "/") else []
+            keys += args.get("listenKey", [])
+            keys += [k for s in args.get("streams", []) for k in s.split("/")]
+            return combined, list(dict.fromkeys(k for k in keys if k))
+    return None
+
+
+class Session:
+    """One websocket connection: the library's protocol over the transport, plus its subscriptions."""
+
+    def __init__(self, hub: StreamHub, transport: asyncio.Transport, combined: bool) -> None:
+        self.hub = hub
+        self.transport = transport
+        self.combined = combined
+        self.keys: list[str] = []
+        self.protocol = ServerProtocol(max_size=_MAX_MESSAGE, logger=_ws_log)
+        self.opened_ms = hub.backend.clock.now_ms()
+        loop = asyncio.get_running_loop()
+        self.last_pong = loop.time()
+        self._ping_timer = loop.call_later(hub.options.ping_interval_s, self._ping)
+        self.closed = False
+
+    def handshake(self, headers: dict[str, str], rest: bytes) -> bool:
+        """Answer the upgrade request (101, or the library's rejection); True when open."""
+        self.protocol.receive_data(Request("/", Headers(headers)).serialize())
+        request = self.protocol.events_received()[0]
+        assert isinstance(request, Request)
+        self.protocol.send_response(self.protocol.accept(request))
+        self._flush()
+        if self.protocol.state is not State.OPEN:
+            self.transport.close()
+            self.lost()
+            return False
+        if rest:
+            self.receive(rest)
+        return True
+
+    def receive(self, data: bytes) -> None:
+        """Bytes from the client: frames for the library; text frames are requests."""
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Frame):
+                if event.opcode is Opcode.TEXT:
+                    self._request(event.data)
+                elif event.opcode is Opcode.PONG:
+                    self.last_pong = asyncio.get_running_loop().time()
+        self._flush()
+
+    def send(self, data: bytes) -> None:
+        """Push one text message; drop the socket when its unsent data passes the limit."""
+        if self.closed or self.protocol.state is not State.OPEN:
+            return
+        self.protocol.send_text(data)
+        self._flush()
+        if not self.closed and self.transport.get_write_buffer_size() > self.hub.options.max_buffer:
+            self.drop()
+
+    def close(self, code: int, reason: str = "") -> None:
+        """Send a close frame and close the connection after it."""
+        if self.closed:
+            return
+        if self.protocol.state is State.OPEN:
+            self.protocol.send_close(code, reason)
+            self._flush()
+        self.transport.close()
+        self.lost()
+
+    def drop(self) -> None:
+        """Abort the connection (TCP reset), discarding what it has not sent."""
+        self.transport.abort()
+        self.lost()
+
+    def lost(self) -> None:
+        """The connection is gone: forget it."""
+        if not self.closed:
+            self.closed = True
+            self._ping_timer.cancel()
+            self.hub.forget(self)
+
+    def _flush(self) -> None:
+        for data in self.protocol.data_to_send():
+            if data:
+                self.transport.write(data)
+            else:  # the library ended the stream (after a close handshake or a protocol error)
+                self.transport.close()
+                self.lost()
+                return
+
+    def _ping(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() - self.last_pong > self.hub.options.pong_timeout_s:
+            self.close(CloseCode.POLICY_VIOLATION, "Pong timeout")
+            return
+        if self.protocol.state is State.OPEN:
+            self.protocol.send_ping(b"")
+            self._flush()
+            self._ping_timer = loop.call_later(self.hub.options.ping_interval_s, self._ping)
+
+    def _request(self, text: bytes | Any) -> None:
+        """A SUBSCRIBE-style request (Binance's live subscribing page), answered in its format."""
+        try:
+            msg = msgspec.json.decode(bytes(text))
+        except msgspec.DecodeError as exc:
+            self._reply({"code": 3, "msg": f"Invalid JSON: {exc}", "id": None})
+            return
+        if not isinstance(msg, dict):
+            self._reply({"code": 2, "msg": "Invalid request: expected an object", "id": None})
+            return
+        rid = msg.get("id")
+        if not (type(rid) is int and rid >= 0):
+            self._reply({"code": 2, "msg": "Invalid request: request ID must be an unsigned integer", "id": None})
+            return
+        method, params = msg.get("method"), msg.get("params", [])
+        if not isinstance(params, list):
+            self._reply({"code": 2, "msg": "Invalid request: params must be an array", "id": rid})
+            return
+        result: Any = None
+        if method in ("SUBSCRIBE", "UNSUBSCRIBE"):
+            if not all(isinstance(p, str) for p in params):
+                self._reply({"code": 2, "msg": "Invalid request: stream names must be strings", "id": rid})
+                return
+            for name in params:
+                (self.hub.subscribe if method == "SUBSCRIBE" else self.hub.unsubscribe)(self, name)
+        elif method == "LIST_SUBSCRIPTIONS":
+            result = list(self.keys)
+        elif method in ("SET_PROPERTY", "GET_PROPERTY"):
+            if not params or params[0] != "combined":
+                self._reply({"code": 0, "msg": "Unknown property", "id": rid})
+                return
+            if method == "GET_PROPERTY":
+                result = self.combined
+            elif len(params) == 2 and isinstance(params[1], bool):
+                self.combined = params[1]
+            else:
+                self._reply({"code": 1, "msg": "Invalid value type: expected Boolean", "id": rid})
+                return
+        else:
+            self._reply({"code": 2, "msg": f"Invalid request: unknown variant {method}, expected one of {_METHODS}",
+                         "id": rid})
+            return
+        self._reply({"result": result, "id": rid})
+
+    def _reply(self, answer: dict[str, Any]) -> None:
+        if self.protocol.state is State.OPEN:
+            self.protocol.send_text(_json.encode(answer))
+
+
+class StreamHub:
+    """Every open stream of the emulator: subscriptions per listen key, delivery, lifecycle checks.
+
+    Domain events arrive from the backend (any thread, under its lock) and are rendered at once;
+    the payloads are queued and written by the event loop in publication order.
+    """
+
+    def __init__(self, backend: Backend, options: StreamOptions | None = None) -> None:
+        self.backend = backend
+        self.options = options or StreamOptions()
+        self.renderer = Renderer(backend)
+        self._lock = threading.Lock()
+        self._sessions: list[Session] = []
+        self._by_key: dict[str, list[Session]] = {}
+        self._owner: dict[str, str] = {}  # listen key -> account, for keys valid when subscribed
+        self._pending: deque[tuple[str, bytes | None, int]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._flush_scheduled = False
+        self._tick_timer: asyncio.TimerHandle | None = None
+        backend.events.subscribe(self._on_event)
+        backend.clock.subscribe(self.poke)
+
+    # -- life on the event loop -------------------------------------------------------------------
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run on `loop` (the server's): periodic checks of the running clock begin."""
+        self._loop = loop
+        loop.call_soon_threadsafe(self._tick)
+
+    def stop(self) -> None:
+        """Close every stream (1001 going away) and stop the checks (on the loop)."""
+        if self._tick_timer is not None:
+            self._tick_timer.cancel()
+        self.drop_all(CloseCode.GOING_AWAY, "Server shutting down")
+        self._loop = None
+
+    def poke(self) -> None:
+        """Check expiry and lifetimes now (from any thread; the clock calls this when moved)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._check)
+
+    def _tick(self) -> None:
+        self.backend.settle_funding()
+        self._check()
+        if self._loop is not None:
+            self._tick_timer = self._loop.call_later(self.options.tick_s, self._tick)
+
+    def _check(self) -> None:
+        """Expire keys that are no longer valid; cut connections past their lifetime."""
+        keys = self.backend.listen_keys
+        now = self.backend.clock.now_ms()
+        for key, account in list(self._owner.items()):
+            if keys.owner(key) != account:
+                self._expire(key, now)
+        limit = self.options.lifetime_s * 1000
+        for session in list(self._sessions):
+            if now - session.opened_ms >= limit:
+                session.close(CloseCode.NORMAL_CLOSURE, "Connection lifetime reached")
+
+    # -- connections ------------------------------------------------------------------------------
+    @staticmethod
+    def handles(path: str) -> bool:
+        """True for the paths streams are served on."""
+        return stream_target(path, "") is not None
+
+    def open(self, transport: asyncio.Transport, req: RawRequest, rest: bytes) -> Session:
+        """Take over an upgrade request on a stream path (`handles`)."""
+        target = stream_target(req.path, req.query)
+        assert target is not None
+        combined, keys = target
+        session = Session(self, transport, combined)
+        if session.handshake(req.headers, b""):
+            with self._lock:
+                self._sessions.append(session)
+            for key in keys:
+                self.subscribe(session, key)
+            if rest:
+                session.receive(rest)
+        return session
+
+    def subscribe(self, session: Session, key: str) -> None:
+        """Attach a session to a listen key (a name that is no valid key receives nothing)."""
+        if key in session.keys or not key:
+            return
+        owner = self.backend.listen_keys.owner(key)
+        with self._lock:
+            session.keys.append(key)
+            self._by_key.setdefault(key, []).append(session)
+            if owner is not None:
+                self._owner[key] = owner
+
+    def unsubscribe(self, session: Session, key: str) -> None:
+        """Detach a session from a listen key."""
+        if key not in session.keys:
+            return
+        with self._lock:
+            session.keys.remove(key)
+            self._detach(session, key)
+
+    def forget(self, session: Session) -> None:
+        """A session closed: remove it everywhere."""
+        with self._lock:
+            if session in self._sessions:
+                self._sessions.remove(session)
+            for key in session.keys:
+                self._detach(session, key)
+
+    def _detach(self, session: Session, key: str) -> None:
+        group = self._by_key.get(key)
+        if group is not None and session in group:
+            group.remove(session)
+            if not group:
+                del self._by_key[key]
+                self._owner.pop(key, None)
+
+    def connections(self) -> dict[str, int]:
+        """Open connections per account (those subscribed to a valid key), without the keys."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for key, account in self._owner.items():
+                counts[account] = counts.get(account, 0) + len(self._by_key.get(key, ()))
+            counts["total"] = len(self._sessions)
+        return counts
+
+    def drop_all(self, code: int = CloseCode.GOING_AWAY, reason: str = "") -> int:
+        """Close every open connection (as the server's side would); returns how many."""
+        sessions = list(self._sessions)
+        for session in sessions:
+            session.close(code, reason)
+        return len(sessions)
+
+    # -- events -----------------------------------------------------------------------------------
+    def _on_event(self, event: ev.DomainEvent) -> None:
+        """Backend subscriber: render for accounts with open streams, queue for the loop."""
+        if isinstance(event, ev.ListenKeyClosed):
+            self._queue(event.key, None, event.time)
+            return
+        with self._lock:
+            listening = {account: key for key, account in self._owner.items()}
+        if not listening:
+            return
+        if not isinstance(event, ev.MarkChanged) and event.account not in listening:
+            return
+        for account, payload in self.renderer.render(event):
+            key = listening.get(account)
+            if key is not None:
+                self._queue(key, _json.encode(payload), 0)
+
+    def _queue(self, key: str, data: bytes | None, time: int) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        self._pending.append((key, data, time))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon_threadsafe(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        while self._pending:
+            key, data, time = self._pending.popleft()
+            if data is None:
+                self._expire(key, time)
+                continue
+            for session in list(self._by_key.get(key, ())):
+                session.send(b'{"stream":"%s","data":%s}' % (key.encode(), data) if session.combined else data)
+
+    def _expire(self, key: str, time: int) -> None:
+        """Push listenKeyExpired to the key's streams and close them."""
+        with self._lock:
+            valid = self._owner.pop(key, None) is not None
+        if not valid:
+            return
+        payload: Payload = {"e": "listenKeyExpired", "E": str(time), "listenKey": key}
+        data = _json.encode(payload)
+        for session in list(self._by_key.get(key, ())):
+            session.send(b'{"stream":"%s","data":%s}' % (key.encode(), data) if session.combined else data)
+            session.close(CloseCode.NORMAL_CLOSURE, "listenKeyExpired")
