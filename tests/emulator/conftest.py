@@ -7,8 +7,12 @@ import hashlib
 import hmac
 import http.client
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -138,3 +142,58 @@ def kept_transfers(client: Client, now: int, *ages_days: int) -> list[int]:
     ok(client.admin("/emulator/income", {"records": records}))
     rows = ok(client.get("/fapi/v1/income", incomeType="TRANSFER", startTime=now - (max(ages_days) + 30) * day))
     return [times[r["time"]] for r in rows if r["time"] in times]
+
+
+class EmulatorProcess:
+    """`python -m binance_usdm.emulator` in its own process on a free port, with a state file."""
+
+    def __init__(self, state: Path, *args: str) -> None:
+        self.state = state
+        self.args = args
+        self.port = 0
+        self.proc = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "binance_usdm.emulator", "--port", str(self.port), "--state", str(self.state),
+             *self.args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert proc.stdout is not None
+        line = proc.stdout.readline().decode()
+        assert "emulator on http://127.0.0.1:" in line, line
+        self.port = int(line.rsplit(":", 1)[1])
+        return proc
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        """kill -9."""
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+    def restart(self, *, kill: bool = False) -> None:
+        """Stop (or kill -9) and start again on the same port and state file."""
+        if kill:
+            self.kill()
+        self.stop()
+        self.proc = self._spawn()
+
+    def __enter__(self) -> EmulatorProcess:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

@@ -28,7 +28,7 @@ def test_income_matches_the_exchange_record_for_record(run_emulator: Run, emulat
         datetime.fromtimestamp(start / 1000, UTC), datetime.fromtimestamp(now / 1000, UTC), window=timedelta(days=7)
     ))
     account = emulator.backend.account().account_id
-    expected = [(row[1], row[3]) for row in emulator.backend.store.iter_income(account, start, now)]
+    expected = [(row.tran_id, row.income_type) for row in emulator.backend.store.iter_income(account, start, now)]
     assert [(r.tran_id, r.income_type.value) for r in got] == expected
 
 

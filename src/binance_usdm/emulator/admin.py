@@ -35,7 +35,7 @@ from typing import Any
 
 from . import openapi
 from .backend import Backend
-from .errors import BinanceError
+from .errors import Rejection
 from .faults import FaultError, FaultSet
 
 AdminResult = tuple[int, Any]
@@ -114,7 +114,7 @@ class Admin:
                 b.set_trading_status(acc, dict(body["indicators"]))
                 return 200, {"ok": True}
             return 404, {"error": f"no admin endpoint {method} {path}"}
-        except BinanceError as exc:
+        except Rejection as exc:
             return exc.status, {"code": exc.code, "msg": exc.msg}
         except (AdminError, FaultError, KeyError, ValueError, TypeError) as exc:
             return 400, {"error": f"{type(exc).__name__}: {exc}"}

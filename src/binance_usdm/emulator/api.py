@@ -1,7 +1,8 @@
 """Binance's REST endpoints: the route table (verb, path, weight, security) and one handler each.
 
-Handlers validate parameters (Binance's codes next to each rule, in `params` and `backend`), call
-the backend and render the answer with `views`.
+Handlers read the parameters with their types (`params`: -1100/-1102/-1130 for malformed values and
+enums), call the backend, which holds every rule of the endpoint with Binance's codes, and render the
+answer with `views`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import Any
 
 from . import products, views
 from .accounts import Account
-from .backend import INCOME_TYPES, Backend, IncomeQuery
+from .backend import Backend, IncomeQuery
 from .downloads import KINDS
-from .errors import BinanceError, invalid_param
+from .errors import INVALID_PARAMETER
 from .market import SymbolInfo
 from .params import Params
 
@@ -128,7 +129,7 @@ def change_margin_type(c: Call) -> Any:
     assert symbol is not None
     value = c.params.text("marginType").upper()
     if value not in ("ISOLATED", "CROSSED"):
-        raise invalid_param("marginType")
+        raise INVALID_PARAMETER.reject(name="marginType")
     c.backend.change_margin_type(c.acc, symbol, value == "ISOLATED")
     return _OK
 
@@ -180,35 +181,21 @@ def _download_link(kind: str) -> Handler:
 def income(c: Call) -> Any:
     """GET /fapi/v1/income."""
     p = c.params
-    income_type = p.get("incomeType")
-    if income_type is not None and income_type not in INCOME_TYPES:
-        raise invalid_param("incomeType")
-    limit = p.integer("limit")
-    if limit is not None and not 1 <= limit <= 1000:
-        raise invalid_param("limit")
-    page = p.integer("page")
-    if page is not None and page < 1:
-        raise invalid_param("page")
+    limit, page = p.integer("limit"), p.integer("page")
     q = IncomeQuery(
-        symbol=c.symbol(), income_type=income_type, start=p.integer("startTime"), end=p.integer("endTime"),
-        limit=limit or 100, page=page or 1,
+        symbol=c.symbol(), income_type=p.get("incomeType"), start=p.integer("startTime"),
+        end=p.integer("endTime"), limit=100 if limit is None else limit, page=1 if page is None else page,
     )
     return views.income_rows(c.backend.query_income(c.acc, q))
 
 
 def margin_history(c: Call) -> Any:
-    """GET /fapi/v1/positionMargin/history (limit default 500, larger values capped at 500)."""
+    """GET /fapi/v1/positionMargin/history."""
     symbol = c.symbol(required=True)
     assert symbol is not None
     p = c.params
-    type_ = p.integer("type")
-    if type_ is not None and type_ not in (1, 2):
-        raise invalid_param("type")
-    limit = p.integer("limit")
-    if limit is not None and limit < 1:
-        raise invalid_param("limit")
     rows = c.backend.query_margin_history(
-        c.acc, symbol, type_, p.integer("startTime"), p.integer("endTime"), min(limit or 500, 500))
+        c.acc, symbol, p.integer("type"), p.integer("startTime"), p.integer("endTime"), p.integer("limit"))
     return views.margin_rows(rows)
 
 
@@ -313,14 +300,8 @@ def position_margin(c: Call) -> Any:
     assert symbol is not None
     p = c.params
     amount = p.decimal("amount")
-    if amount.as_tuple().exponent < -8:  # type: ignore[operator]
-        # -1111 BAD_PRECISION
-        raise BinanceError(-1111, "Precision is over the maximum defined for this asset.")
     type_ = p.req_integer("type")
-    if type_ not in (1, 2):
-        raise invalid_param("type")
-    side = p.get("positionSide")
-    c.backend.modify_position_margin(c.acc, symbol, amount, type_, side)
+    c.backend.modify_position_margin(c.acc, symbol, amount, type_, p.get("positionSide"))
     return {"amount": float(amount), "code": 200, "msg": "Successfully modify position margin.", "type": type_}
 
 

@@ -18,37 +18,22 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
+from . import errors as e
 from .accounts import Account, Credential
 from .backend import Backend
-from .errors import BinanceError, illegal_chars, mandatory
 from .params import Params
 
 DEFAULT_RECV_WINDOW = 5000
 MAX_RECV_WINDOW = 60000
 
 
-def _bad_key_format() -> BinanceError:
-    """-2014 BAD_API_KEY_FMT (missing or empty X-MBX-APIKEY)."""
-    return BinanceError(-2014, "API-key format invalid.", 401)
-
-
-def _rejected_key() -> BinanceError:
-    """-2015 REJECTED_MBX_KEY."""
-    return BinanceError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
-
-
-def _bad_signature() -> BinanceError:
-    """-1022 INVALID_SIGNATURE."""
-    return BinanceError(-1022, "Signature for this request is not valid.")
-
-
 def identify(backend: Backend, api_key: str | None) -> tuple[Account, Credential]:
     """The account named by X-MBX-APIKEY (USER_STREAM needs only this)."""
     if not api_key:
-        raise _bad_key_format()
+        raise e.BAD_API_KEY_FMT.reject()  # missing or empty X-MBX-APIKEY
     hit = backend.lookup_key(api_key)
     if hit is None:
-        raise _rejected_key()
+        raise e.REJECTED_MBX_KEY.reject()
     return hit
 
 
@@ -66,12 +51,11 @@ def check_timestamp(params: Params, now_ms: int) -> None:
     rw = params.integer("recvWindow")
     recv_window = DEFAULT_RECV_WINDOW if rw is None else rw
     if recv_window > MAX_RECV_WINDOW:
-        # -1131 BAD_RECV_WINDOW
-        raise BinanceError(-1131, "recvWindow must be less than 60000")
+        raise e.BAD_RECV_WINDOW.reject()
     if ts >= now_ms + 1000:
-        raise BinanceError(-1021, "Timestamp for this request was 1000ms ahead of the server's time.")
+        raise e.TIMESTAMP_AHEAD.reject()
     if now_ms - ts > recv_window:
-        raise BinanceError(-1021, "Timestamp for this request is outside of the recvWindow.")
+        raise e.TIMESTAMP_OUTSIDE_WINDOW.reject()
 
 
 @lru_cache(maxsize=64)
@@ -117,10 +101,10 @@ def authenticate_signed(
     check_timestamp(params, backend.clock.now_ms() if now_ms is None else now_ms)
     signature = params.get("signature")
     if signature is None:
-        raise mandatory("signature")
+        raise e.MANDATORY_PARAM.reject(name="signature")
     if len(signature) > 1024:
-        raise illegal_chars("signature", "^[A-Za-z0-9+/=]{1,1024}$")
+        raise e.ILLEGAL_CHARS.reject(name="signature", legal="^[A-Za-z0-9+/=]{1,1024}$")
     payload = strip_signature(raw_query) + strip_signature(raw_body)
     if not verify_signature(cred, payload, signature):
-        raise _bad_signature()
+        raise e.INVALID_SIGNATURE.reject()
     return acc

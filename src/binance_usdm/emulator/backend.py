@@ -1,24 +1,35 @@
 """The exchange: accounts and their rules, history, listen keys and downloads. No HTTP here.
 
-Every mutating method validates against Binance's rules (raising `BinanceError` with Binance's
-code and message), applies the change and commits it to the store before returning, so the server
-acknowledges only durable changes. The same methods serve the admin API and in-process tests.
+Every mutating method validates against Binance's rules (raising a `Rejection` from the `errors`
+catalogue) and prepares its effects in a `Change`: drafts (copies) of the accounts it touches, the
+mark prices it sets and the history rows it adds. Nothing of it is visible until `Backend._commit`,
+the one commit point of every mutation, has written all of it to the store in one transaction; only
+then are the drafts installed in memory and the state version bumped (which retires every cached
+answer). When saving fails, the method raises `CommitFailed` and leaves no trace: memory, history
+rows and cached answers stay as they were. So the server acknowledges only durable changes, and a
+reader always sees a committed state (accounts are replaced, never changed in place, once committed).
+A change's domain events (`events.py`) are published right after its commit point, still under the
+backend lock, so subscribers see the state just after that change.
+The same methods serve the admin API and in-process tests.
 """
 
 from __future__ import annotations
 
+import copy
 import random
+import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from . import errors as e
 from . import events, margin
 from .accounts import Account, Credential, Position
 from .clock import Clock
 from .downloads import Downloads
-from .errors import BinanceError, bad_symbol, invalid_param, rule, start_after_end
 from .listenkeys import ListenKeys
 from .market import (
     DEFAULT_FUNDING_RATE,
@@ -31,6 +42,36 @@ from .market import (
 from .params import MAX_LONG
 from .snapshot import account_snapshot, max_notional
 from .store import IncomeRow, MarginRow, Store
+
+
+class CommitFailed(Exception):
+    """Saving a change failed (disk full, I/O error, state file locked...): nothing of it was applied."""
+
+
+@dataclass(slots=True)
+class Change:
+    """The effects of one mutation, prepared before the commit: nothing here is visible to readers.
+
+    `account(acc)` gives the mutation its own copy of an account's committed state to change.
+    """
+
+    accounts: dict[str, Account] = field(default_factory=dict)
+    marks: dict[str, Decimal] = field(default_factory=dict)
+    income: list[IncomeRow] = field(default_factory=list)
+    margin: list[MarginRow] = field(default_factory=list)
+    records: list[tuple[str, str, int, dict[str, Any]]] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    #: Published once the change is committed.
+    events: list[events.DomainEvent] = field(default_factory=list)
+    committed: Mapping[str, Account] = field(default_factory=dict)
+
+    def account(self, acc: Account) -> Account:
+        """This change's draft of `acc` (a copy of its committed state, made on first use)."""
+        draft = self.accounts.get(acc.account_id)
+        if draft is None:
+            draft = copy.deepcopy(self.committed.get(acc.account_id, acc))
+            self.accounts[acc.account_id] = draft
+        return draft
 
 DAY_MS = 24 * 3600 * 1000
 INCOME_DEFAULT_WINDOW_MS = 7 * DAY_MS
@@ -83,7 +124,7 @@ class Backend:
         #: How far back `GET /fapi/v1/income` reaches (Binance: three months).
         self.income_retention_ms = income_retention_ms
         self.lock = threading.RLock()
-        #: Bumped by every state change; answers computed from state can be reused while it stands.
+        #: Bumped by every commit (only there); answers computed from state can be reused while it stands.
         self.version = 0
         #: Committed changes as domain events (`events.py`), published while the lock is still held.
         self.events = events.Publisher()
@@ -116,25 +157,63 @@ class Backend:
         for cred in acc.credentials:
             self._by_key[cred.api_key] = (acc, cred)
 
-    def save(self, acc: Account) -> None:
-        """Persist an account (call it after changing an `Account` object directly)."""
+    @contextmanager
+    def _change(self) -> Iterator[Change]:
+        """One mutation: validate and prepare in the `Change`, then it is committed whole, or (on any
+        exception, a `Rejection` or a failed save) not at all. Mutations run one at a time."""
+        with self.lock:
+            tran_id = self._tran_id
+            change = Change(committed=self.accounts)
+            try:
+                yield change
+                self._commit(change)
+            except BaseException:
+                self._tran_id = tran_id
+                raise
+
+    def _commit(self, change: Change) -> None:
+        """The commit point: write every effect in one transaction, then make it visible.
+
+        Raises `CommitFailed` (the store rolled back; memory untouched) when saving fails."""
+        try:
+            with self.store.transaction():
+                for acc in change.accounts.values():
+                    self.store.save_account(acc.account_id, acc.to_dict())
+                for symbol, price in change.marks.items():
+                    self.store.save_mark(symbol, str(price))
+                if change.income:
+                    self.store.add_income(change.income)
+                if change.margin:
+                    self.store.add_margin_history(change.margin)
+                for account, kind, time_ms, data in change.records:
+                    self.store.add_records(account, kind, [(time_ms, data)])
+                for key, value in change.meta.items():
+                    self.store.set_meta(key, value)
+        except sqlite3.Error as exc:
+            raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
+        for acc in change.accounts.values():
+            self._register(acc)
+        if change.marks:
+            self.marks = {**self.marks, **change.marks}
         self.version += 1
-        self.store.save_account(acc.account_id, acc.to_dict())
+        for event in change.events:
+            self.events.publish(event)
+
+    def save(self, acc: Account) -> None:
+        """Commit `acc` as its account's state (after changing an `Account` object directly)."""
+        with self._change() as change:
+            change.accounts[acc.account_id] = acc
 
     def add_account(self, acc: Account) -> Account:
         """Add (or replace) an account and persist it."""
-        with self.lock:
-            self._register(acc)
-            self.save(acc)
+        self.save(acc)
         return acc
 
     def add_credential(self, account_id: str, cred: Credential) -> None:
         """Give an account another API key (HMAC secret or public key)."""
-        with self.lock:
-            acc = self.account(account_id)
+        with self._change() as change:
+            acc = change.account(self.account(account_id))
             acc.credentials = [c for c in acc.credentials if c.api_key != cred.api_key] + [cred]
-            self._by_key[cred.api_key] = (acc, cred)
-            self.save(acc)
 
     def lookup_key(self, api_key: str) -> tuple[Account, Credential] | None:
         """The account and credential of an API key."""
@@ -159,7 +238,10 @@ class Backend:
     def reset(self) -> None:
         """Forget all state (accounts, history, marks, listen keys)."""
         with self.lock:
-            self.store.clear()
+            try:
+                self.store.clear()
+            except sqlite3.Error as exc:
+                raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
             self.accounts.clear()
             self._by_key.clear()
             self.marks = dict(DEFAULT_MARK_PRICES)
@@ -172,7 +254,7 @@ class Backend:
         """A known symbol, else -1121."""
         info = self.symbols.get(name)
         if info is None:
-            raise bad_symbol()
+            raise e.BAD_SYMBOL.reject()
         return info
 
     def mark(self, symbol: str) -> Decimal:
@@ -181,12 +263,10 @@ class Backend:
 
     def set_mark_price(self, symbol: str, price: Decimal) -> None:
         """Set a mark price (admin)."""
-        with self.lock:
-            self.symbol(symbol)
-            self.marks[symbol] = price
-            self.version += 1
-            self.store.save_mark(symbol, str(price))
-            self.events.publish(events.MarkChanged(self.clock.now_ms(), symbol))
+        self.symbol(symbol)
+        with self._change() as change:
+            change.marks[symbol] = price
+            change.events.append(events.MarkChanged(self.clock.now_ms(), symbol))
 
     def max_notional(self, symbol: str, leverage: int) -> int:
         """The largest notional allowed at `leverage`: cap of the last bracket still allowing it."""
@@ -195,130 +275,127 @@ class Backend:
     # -- rules: settings ---------------------------------------------------------------------------
     def change_leverage(self, acc: Account, symbol: str, leverage: int) -> int:
         """POST /fapi/v1/leverage; returns the maxNotionalValue at the new leverage."""
-        with self.lock:
-            info = self.symbol(symbol)
+        info = self.symbol(symbol)
+        with self._change() as change:
+            acc = change.account(acc)
             if leverage < 1 or leverage > info.max_leverage:
-                # -4028 INVALID_LEVERAGE
-                raise rule(-4028, f"Leverage {leverage} is not valid")
+                raise e.INVALID_LEVERAGE.reject(leverage=leverage)
             settings = acc.setting(symbol)
             legs = acc.open_positions(symbol)
             mark = self.mark(symbol)
             notional = sum((abs(p.amount) * mark for p in legs), Decimal(0))
             if notional > 0 and notional >= self.max_notional(symbol, leverage):
                 # -4028: the current position's notional bracket does not allow this leverage.
-                raise rule(-4028, f"Leverage {leverage} is not valid")
+                raise e.INVALID_LEVERAGE.reject(leverage=leverage)
             if legs and settings.isolated and leverage < settings.leverage:
-                # -4161 ISOLATED_LEVERAGE_REJECT_WITH_POSITION
-                raise rule(-4161, "Leverage reduction is not supported in Isolated Margin Mode with open positions")
+                raise e.ISOLATED_LEVERAGE_REJECT_WITH_POSITION.reject()
             if legs and not settings.isolated and leverage < settings.leverage:
                 extra = notional / leverage - notional / settings.leverage
                 if extra > self.cross_available(acc, info.margin_asset):
-                    # -2028 MIN_LEVERAGE_RATIO
-                    raise rule(-2028, "Leverage is smaller than permitted: insufficient margin balance.")
+                    raise e.MIN_LEVERAGE_RATIO.reject()
             settings.leverage = leverage
             acc.update_time = self.clock.now_ms()
-            self.save(acc)
-            self.events.publish(events.LeverageChanged(acc.account_id, acc.update_time, symbol, leverage))
-            return self.max_notional(symbol, leverage)
+            change.events.append(events.LeverageChanged(acc.account_id, acc.update_time, symbol, leverage))
+        return self.max_notional(symbol, leverage)
 
     def change_margin_type(self, acc: Account, symbol: str, isolated: bool) -> None:
         """POST /fapi/v1/marginType."""
-        with self.lock:
-            self.symbol(symbol)
+        self.symbol(symbol)
+        with self._change() as change:
+            acc = change.account(acc)
             settings = acc.setting(symbol)
             if settings.isolated == isolated:
-                raise rule(-4046, "No need to change margin type.")
+                raise e.NO_NEED_TO_CHANGE_MARGIN_TYPE.reject()
             if isolated and acc.multi_assets:
-                raise rule(-4168, "Unable to adjust to isolated-margin mode under the Multi-Assets mode.")
+                raise e.ISOLATED_UNDER_MULTI_ASSETS.reject()
             if settings.open_orders > 0:
-                raise rule(-4047, "Margin type cannot be changed if there exists open orders.")
+                raise e.THERE_EXISTS_OPEN_ORDERS.reject()
             if acc.open_positions(symbol):
-                raise rule(-4048, "Margin type cannot be changed if there exists position.")
+                raise e.THERE_EXISTS_QUANTITY.reject()
             settings.isolated = isolated
             acc.update_time = self.clock.now_ms()
-            self.save(acc)
-            self.events.publish(events.MarginTypeChanged(acc.account_id, acc.update_time, symbol))
+            change.events.append(events.MarginTypeChanged(acc.account_id, acc.update_time, symbol))
 
     def change_position_mode(self, acc: Account, dual: bool) -> None:
         """POST /fapi/v1/positionSide/dual."""
-        with self.lock:
+        with self._change() as change:
+            acc = change.account(acc)
             if acc.dual_side == dual:
-                raise rule(-4059, "No need to change position side.")
+                raise e.NO_NEED_TO_CHANGE_POSITION_SIDE.reject()
             if any(s.open_orders > 0 for s in acc.settings.values()):
-                raise rule(-4067, "Position side cannot be changed if there exists open orders.")
+                raise e.POSITION_SIDE_CHANGE_EXISTS_OPEN_ORDERS.reject()
             if acc.open_positions():
-                raise rule(-4068, "Position side cannot be changed if there exists position.")
+                raise e.POSITION_SIDE_CHANGE_EXISTS_QUANTITY.reject()
             acc.dual_side = dual
             acc.positions = {}
             acc.update_time = self.clock.now_ms()
-            self.save(acc)
 
     def change_multi_assets(self, acc: Account, enabled: bool) -> None:
         """POST /fapi/v1/multiAssetsMargin."""
-        with self.lock:
+        with self._change() as change:
+            acc = change.account(acc)
             if acc.multi_assets == enabled:
-                raise rule(-4171, "Adjusted asset mode is currently set and does not need to be adjusted repeatedly.")
+                raise e.MULTI_ASSETS_NO_NEED_TO_CHANGE.reject()
             if any(s.open_orders > 0 for s in acc.settings.values()):
-                raise rule(-4170, "Unable to adjust Multi-Assets Mode with open orders in USDⓈ-M Futures.")
+                raise e.MULTI_ASSETS_WITH_OPEN_ORDERS.reject()
             if enabled:
                 if any(s.isolated for s in acc.settings.values()):
-                    raise rule(-4167, "Unable to adjust to Multi-Assets mode with symbols of USDⓈ-M Futures "
-                                      "under isolated-margin mode.")
+                    raise e.MULTI_ASSETS_WITH_ISOLATED.reject()
                 if any(v < 0 for a, v in acc.balances.items() if a in MARGIN_ASSET_PRICE_SYMBOL):
-                    raise rule(-4172, "Unable to adjust Multi-Assets Mode with a negative wallet balance of "
-                                      "margin available asset in USDⓈ-M Futures account.")
+                    raise e.MULTI_ASSETS_NEGATIVE_BALANCE.reject()
             elif acc.open_positions() and self.cross_available(acc, "USDT", single_asset=True) <= 0:
-                raise rule(-4169, "Unable to adjust Multi-Assets Mode with insufficient margin balance in "
-                                  "USDⓈ-M Futures.")
+                raise e.MULTI_ASSETS_INSUFFICIENT_MARGIN.reject()
             acc.multi_assets = enabled
             acc.update_time = self.clock.now_ms()
-            self.save(acc)
-            self.events.publish(events.MultiAssetsChanged(acc.account_id, acc.update_time, enabled))
+            change.events.append(events.MultiAssetsChanged(acc.account_id, acc.update_time, enabled))
 
     # -- rules: isolated position margin ---------------------------------------------------------
     def modify_position_margin(
         self, acc: Account, symbol: str, amount: Decimal, type_: int, side: str | None
     ) -> None:
-        """POST /fapi/v1/positionMargin: move margin between the cross and the isolated wallet."""
-        with self.lock:
-            info = self.symbol(symbol)
+        """POST /fapi/v1/positionMargin: move margin between the cross and the isolated wallet
+        (type 1 adds, 2 reduces); every rule of the endpoint, with Binance's code, is here."""
+        info = self.symbol(symbol)
+        if amount.as_tuple().exponent < -8:  # type: ignore[operator]
+            raise e.BAD_PRECISION.reject()
+        if type_ not in (1, 2):
+            raise e.INVALID_PARAMETER.reject(name="type")
+        with self._change() as change:
+            acc = change.account(acc)
             if side is None:
                 side = "BOTH"
-                if acc.dual_side:
-                    # -4061 POSITION_SIDE_NOT_MATCH: hedge mode requires LONG or SHORT.
-                    raise rule(-4061, "Order's position side does not match user's setting.")
+                if acc.dual_side:  # hedge mode requires LONG or SHORT
+                    raise e.POSITION_SIDE_NOT_MATCH.reject()
             if side not in ("BOTH", "LONG", "SHORT"):
-                raise rule(-4060, "Invalid position side.")
+                raise e.INVALID_POSITION_SIDE.reject()
             if (side == "BOTH") == acc.dual_side:
-                raise rule(-4061, "Order's position side does not match user's setting.")
+                raise e.POSITION_SIDE_NOT_MATCH.reject()
             if amount <= 0:
-                raise rule(-4055, "Amount must be positive.")
+                raise e.AMOUNT_MUST_BE_POSITIVE.reject()
             if not acc.setting(symbol).isolated:
-                raise rule(-4049, "Add margin only support for isolated position.")
+                raise e.ADD_ISOLATED_MARGIN_REJECT.reject()
             pos = acc.positions.get((symbol, side))
             if pos is None or pos.amount == 0:
-                raise rule(-4054, "Cannot add position margin: position is 0.")
+                raise e.NO_POSITION_MARGIN.reject()
             asset = info.margin_asset
             if type_ == 1:
                 if amount > self.cross_available(acc, asset):
-                    raise rule(-4050, "Cross balance insufficient.")
+                    raise e.CROSS_BALANCE_INSUFFICIENT.reject()
                 pos.isolated_wallet += amount
             else:
                 mark = self.mark(symbol)
                 need = margin.initial_margin(abs(pos.amount) * mark, acc.setting(symbol).leverage)
                 upnl = margin.unrealized_pnl(pos.amount, pos.entry_price, mark)
                 if amount > pos.isolated_wallet or pos.isolated_wallet - amount + upnl < need:
-                    raise rule(-4051, "Isolated balance insufficient.")
+                    raise e.ISOLATED_BALANCE_INSUFFICIENT.reject()
                 pos.isolated_wallet -= amount
             now = self.clock.now_ms()
             pos.update_time = now
             acc.update_time = now
-            with self.store.transaction():
-                self.store.add_margin_history(
-                    [(acc.account_id, symbol, now, type_, "USER_ADJUST", f"{amount:f}", asset, side)])
-                self.save(acc)
+            change.margin.append(MarginRow(acc.account_id, symbol, now, type_, "USER_ADJUST", f"{amount:f}", asset,
+                                           side))
             moved = amount if type_ == 1 else -amount
-            self.events.publish(events.IsolatedMarginMoved(acc.account_id, now, symbol, side, asset, moved))
+            change.events.append(events.IsolatedMarginMoved(acc.account_id, now, symbol, side, asset, moved))
 
     # -- margin figures used by the rules ------------------------------------------------------------
     def cross_available(self, acc: Account, asset: str, *, single_asset: bool = False) -> Decimal:
@@ -328,15 +405,21 @@ class Backend:
         return fig.available if fig is not None else Decimal(0)
 
     # -- history queries -----------------------------------------------------------------------------
-    def query_income(self, acc: Account, q: IncomeQuery) -> list[tuple[Any, ...]]:
+    def query_income(self, acc: Account, q: IncomeQuery) -> list[IncomeRow]:
         """GET /fapi/v1/income: ascending (time, tranId), last 7 days by default, records of the
-        retention period only (90 days unless configured)."""
+        retention period only (90 days unless configured); `limit` 1..1000, `page` from 1."""
         if q.symbol is not None:
             self.symbol(q.symbol)
+        if q.income_type is not None and q.income_type not in INCOME_TYPES:
+            raise e.INVALID_PARAMETER.reject(name="incomeType")
+        if not 1 <= q.limit <= 1000:
+            raise e.INVALID_PARAMETER.reject(name="limit")
+        if q.page < 1:
+            raise e.INVALID_PARAMETER.reject(name="page")
         now = self.clock.now_ms()
         start, end = q.start, q.end
         if start is not None and end is not None and start > end:
-            raise start_after_end()
+            raise e.START_AFTER_END.reject()
         if start is None and end is None:
             start, end = now - INCOME_DEFAULT_WINDOW_MS, now
         elif start is None:
@@ -349,22 +432,26 @@ class Backend:
         return self.store.query_income(acc.account_id, start, end, q.income_type, q.symbol, q.limit, offset)
 
     def query_margin_history(
-        self, acc: Account, symbol: str, type_: int | None, start: int | None, end: int | None, limit: int
-    ) -> list[tuple[Any, ...]]:
-        """GET /fapi/v1/positionMargin/history: not older than 30 days, window at most 30 days."""
+        self, acc: Account, symbol: str, type_: int | None, start: int | None, end: int | None, limit: int | None
+    ) -> list[MarginRow]:
+        """GET /fapi/v1/positionMargin/history: not older than 30 days, window at most 30 days;
+        `limit` default 500, larger values capped at 500."""
         self.symbol(symbol)
+        if type_ is not None and type_ not in (1, 2):
+            raise e.INVALID_PARAMETER.reject(name="type")
+        if limit is not None and limit < 1:
+            raise e.INVALID_PARAMETER.reject(name="limit")
         now = self.clock.now_ms()
         if end is None:
             end = now
         if start is None:
             start = end - MARGIN_HISTORY_WINDOW_MS
         if start > end:
-            raise start_after_end()
+            raise e.START_AFTER_END.reject()
         if end - start > MARGIN_HISTORY_WINDOW_MS:
-            # -4165 INVALID_TIME_INTERVAL
-            raise rule(-4165, "Maximum time interval is 30 days")
+            raise e.INVALID_TIME_INTERVAL.reject()
         start = max(start, now - MARGIN_HISTORY_WINDOW_MS)
-        return self.store.query_margin_history(acc.account_id, symbol, start, end, type_, limit)
+        return self.store.query_margin_history(acc.account_id, symbol, start, end, type_, min(limit or 500, 500))
 
     # -- admin: positions, balances, history -------------------------------------------------------
     def set_position(
@@ -377,10 +464,11 @@ class Backend:
         isolated_wallet: Decimal | None = None,
     ) -> Position:
         """Open or replace a position leg; an isolated leg gets its initial margin as wallet by default."""
-        with self.lock:
-            self.symbol(symbol)
+        self.symbol(symbol)
+        with self._change() as change:
+            acc = change.account(acc)
             if side not in ("BOTH", "LONG", "SHORT") or (side == "BOTH") == acc.dual_side:
-                raise rule(-4061, "Order's position side does not match user's setting.")
+                raise e.POSITION_SIDE_NOT_MATCH.reject()
             settings = acc.setting(symbol)
             if isolated_wallet is None:
                 isolated_wallet = (
@@ -391,13 +479,13 @@ class Backend:
             pos = Position(symbol, side, amount, entry_price, isolated_wallet, now)
             acc.positions[(symbol, side)] = pos
             acc.update_time = now
-            self.save(acc)
-            self.events.publish(events.PositionAdjusted(acc.account_id, now, symbol, side))
-            return pos
+            change.events.append(events.PositionAdjusted(acc.account_id, now, symbol, side))
+        return pos
 
     def close_position(self, acc: Account, symbol: str, side: str = "BOTH") -> Decimal:
         """Close a leg at the mark price: realized PnL and taker commission go to the wallet and to income."""
-        with self.lock:
+        with self._change() as change:
+            acc = change.account(acc)
             pos = acc.positions.get((symbol, side))
             if pos is None or pos.amount == 0:
                 raise ValueError(f"no {side} position in {symbol}")
@@ -407,30 +495,28 @@ class Backend:
             fee = -(abs(pos.amount) * mark * acc.taker_rate).quantize(Decimal("0.00000001"))
             now = self.clock.now_ms()
             trade_id = str(random.randint(10**8, 10**9))
-            with self.store.transaction():
-                self.add_income(acc, [
-                    {"symbol": symbol, "incomeType": "REALIZED_PNL", "income": str(pnl), "asset": asset,
-                     "time": now, "tradeId": trade_id},
-                    {"symbol": symbol, "incomeType": "COMMISSION", "income": str(fee), "asset": asset,
-                     "time": now, "tradeId": trade_id},
-                ], apply_to_wallet=True)
-                del acc.positions[(symbol, side)]
-                acc.update_time = now
-                self.save(acc)
-            self.events.publish(events.PositionAdjusted(acc.account_id, now, symbol, side, pnl))
-            return pnl
+            self._stage_income(change, acc, [
+                {"symbol": symbol, "incomeType": "REALIZED_PNL", "income": str(pnl), "asset": asset,
+                 "time": now, "tradeId": trade_id},
+                {"symbol": symbol, "incomeType": "COMMISSION", "income": str(fee), "asset": asset,
+                 "time": now, "tradeId": trade_id},
+            ], apply_to_wallet=True)
+            del acc.positions[(symbol, side)]
+            acc.update_time = now
+            change.events.append(events.PositionAdjusted(acc.account_id, now, symbol, side, pnl))
+        return pnl
 
     def set_balance(self, acc: Account, asset: str, amount: Decimal, reason: str | None = None) -> None:
         """Set a wallet balance (admin; no income record). The stream shows the change with `reason`
         (default DEPOSIT for an increase, WITHDRAW for a decrease)."""
-        with self.lock:
-            change = amount - acc.balances.get(asset, Decimal(0))
+        with self._change() as change:
+            acc = change.account(acc)
+            delta = amount - acc.balances.get(asset, Decimal(0))
             now = self.clock.now_ms()
             acc.balances[asset] = amount
             acc.balance_times[asset] = now
-            self.save(acc)
-            reason = reason or ("WITHDRAW" if change < 0 else "DEPOSIT")
-            self.events.publish(events.BalanceAdjusted(acc.account_id, now, asset, change, reason))
+            reason = reason or ("WITHDRAW" if delta < 0 else "DEPOSIT")
+            change.events.append(events.BalanceAdjusted(acc.account_id, now, asset, delta, reason))
 
     # -- funding -------------------------------------------------------------------------------------
     def funding_rate(self, symbol: str) -> Decimal:
@@ -451,104 +537,102 @@ class Backend:
         charged = 0
         with self.lock:
             due = (self.funding_through // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
-            if due > now:
-                return 0
             while due <= now:
                 charged += self._charge_funding(due)
-                self.funding_through = due
                 due += FUNDING_INTERVAL_MS
-            self.store.set_meta("funding_through", str(self.funding_through))
         return charged
 
     def _charge_funding(self, time: int) -> int:
-        """One funding time: per open leg, the fee and its income record committed together, then
-        published (so each event shows the state right after its own fee)."""
-        charged = 0
-        for acc in self.accounts.values():
-            for pos in acc.open_positions():
-                info = self.symbols.get(pos.symbol)
-                if info is None:
-                    continue
-                rate = self.funding_rate(pos.symbol)
-                fee = -(pos.amount * self.mark(pos.symbol) * rate).quantize(Decimal("0.00000001"))
-                isolated = acc.setting(pos.symbol).isolated
-                asset = info.margin_asset
-                acc.balances[asset] = acc.balances.get(asset, Decimal(0)) + fee
-                acc.balance_times[asset] = time
-                if isolated:
-                    pos.isolated_wallet += fee
-                with self.store.transaction():
-                    self.store.add_income([(acc.account_id, time, self.next_tran_id(), pos.symbol, "FUNDING_FEE",
-                                            f"{fee:.8f}", asset, "FUNDING_FEE", "")])
-                    self.save(acc)
-                self.events.publish(events.FundingCharged(acc.account_id, time, pos.symbol, pos.side, asset, fee,
-                                                          isolated))
-                charged += 1
-        return charged
+        """One funding time as one change: every open leg's fee and income record, and the funding
+        time reached, committed together (a failed save charges nothing, so a retry cannot charge a
+        leg twice); then one event per fee, in order."""
+        with self._change() as change:
+            for committed in list(self.accounts.values()):
+                for pos in committed.open_positions():
+                    info = self.symbols.get(pos.symbol)
+                    if info is None:
+                        continue
+                    acc = change.account(committed)
+                    leg = acc.positions[(pos.symbol, pos.side)]
+                    fee = -(leg.amount * self.mark(pos.symbol) * self.funding_rate(pos.symbol)).quantize(
+                        Decimal("0.00000001"))
+                    isolated = acc.setting(pos.symbol).isolated
+                    asset = info.margin_asset
+                    acc.balances[asset] = acc.balances.get(asset, Decimal(0)) + fee
+                    acc.balance_times[asset] = time
+                    if isolated:
+                        leg.isolated_wallet += fee
+                    change.income.append(IncomeRow(acc.account_id, time, self.next_tran_id(), pos.symbol,
+                                                   "FUNDING_FEE", f"{fee:.8f}", asset, "FUNDING_FEE", ""))
+                    change.events.append(events.FundingCharged(acc.account_id, time, pos.symbol, pos.side, asset,
+                                                               fee, isolated))
+            change.meta["funding_through"] = str(time)
+        self.funding_through = time
+        return len(change.events)
 
     def set_open_orders(self, acc: Account, symbol: str, count: int) -> None:
         """Set how many open orders a symbol has (drives -4047/-4067/-4170)."""
-        with self.lock:
-            self.symbol(symbol)
-            acc.setting(symbol).open_orders = count
-            self.save(acc)
+        self.symbol(symbol)
+        with self._change() as change:
+            change.account(acc).setting(symbol).open_orders = count
 
     def set_trading_status(self, acc: Account, indicators: dict[str, list[dict[str, Any]]]) -> None:
         """Set the quantitative-rules indicators shown by apiTradingStatus."""
-        with self.lock:
+        with self._change() as change:
+            acc = change.account(acc)
             acc.trading_indicators = indicators
             acc.indicators_time = self.clock.now_ms()
-            self.save(acc)
 
     def next_tran_id(self) -> int:
         """A fresh income tranId."""
         self._tran_id += 1
         return self._tran_id
 
+    def _stage_income(
+        self, change: Change, acc: Account, records: Iterable[Mapping[str, Any]], *, apply_to_wallet: bool
+    ) -> None:
+        """Add income rows to `change` (and their amounts to the draft's wallet when `apply_to_wallet`)."""
+        now = self.clock.now_ms()
+        for r in records:
+            income_type = str(r["incomeType"])
+            amount = Decimal(str(r["income"]))
+            asset = str(r.get("asset", "USDT"))
+            change.income.append(IncomeRow(
+                acc.account_id, int(r.get("time", now)), int(r.get("tranId") or self.next_tran_id()),
+                str(r.get("symbol", "")), income_type, f"{amount:.8f}", asset,
+                str(r.get("info", income_type)), str(r.get("tradeId", "")),
+            ))
+            if apply_to_wallet:
+                acc.balances[asset] = acc.balances.get(asset, Decimal(0)) + amount
+                acc.balance_times[asset] = now
+
     def add_income(
         self, acc: Account, records: Iterable[Mapping[str, Any]], *, apply_to_wallet: bool = False
     ) -> int:
         """Append income records (fields as in the API answer; `time` defaults to now)."""
-        now = self.clock.now_ms()
-        rows: list[IncomeRow] = []
-        with self.lock:
-            for r in records:
-                income_type = str(r["incomeType"])
-                amount = Decimal(str(r["income"]))
-                asset = str(r.get("asset", "USDT"))
-                rows.append((
-                    acc.account_id, int(r.get("time", now)), int(r.get("tranId") or self.next_tran_id()),
-                    str(r.get("symbol", "")), income_type, f"{amount:.8f}", asset,
-                    str(r.get("info", income_type)), str(r.get("tradeId", "")),
-                ))
-                if apply_to_wallet:
-                    acc.balances[asset] = acc.balances.get(asset, Decimal(0)) + amount
-                    acc.balance_times[asset] = now
-            with self.store.transaction():
-                self.store.add_income(rows)
-                if apply_to_wallet:
-                    self.save(acc)
-        return len(rows)
+        with self._change() as change:
+            self._stage_income(change, change.account(acc) if apply_to_wallet else acc, records,
+                               apply_to_wallet=apply_to_wallet)
+        return len(change.income)
 
     def add_margin_history(self, acc: Account, records: Iterable[Mapping[str, Any]]) -> int:
         """Append position-margin change records (fields as in the API answer)."""
         now = self.clock.now_ms()
-        rows: list[MarginRow] = [
-            (acc.account_id, str(r["symbol"]), int(r.get("time", now)), int(r["type"]),
-             str(r.get("deltaType", "USER_ADJUST")), str(r["amount"]), str(r.get("asset", "USDT")),
-             str(r.get("positionSide", "BOTH")))
-            for r in records
-        ]
-        with self.lock:
-            self.store.add_margin_history(rows)
-        return len(rows)
+        with self._change() as change:
+            change.margin += [
+                MarginRow(acc.account_id, str(r["symbol"]), int(r.get("time", now)), int(r["type"]),
+                          str(r.get("deltaType", "USER_ADJUST")), str(r["amount"]), str(r.get("asset", "USDT")),
+                          str(r.get("positionSide", "BOTH")))
+                for r in records
+            ]
+        return len(change.margin)
 
     def add_records(self, acc: Account, kind: str, records: Sequence[Mapping[str, Any]]) -> int:
         """Store order or trade records (by their `time`) for the download exports."""
         if kind not in ("order", "trade"):
-            raise invalid_param("kind")
-        with self.lock:
-            self.store.add_records(acc.account_id, kind, ((int(r["time"]), dict(r)) for r in records))
+            raise e.INVALID_PARAMETER.reject(name="kind")
+        with self._change() as change:
+            change.records += [(acc.account_id, kind, int(r["time"]), dict(r)) for r in records]
         return len(records)
 
     def generate_history(
@@ -562,10 +646,11 @@ class Backend:
         end_ms: int | None = None,
     ) -> int:
         """Bulk history: per symbol and interval a FUNDING_FEE, plus `trades_per_interval` trades each
-        giving a COMMISSION and a REALIZED_PNL; deterministic for a seed. Returns the record count."""
+        giving a COMMISSION and a REALIZED_PNL; deterministic for a seed. Returns the record count.
+        All or nothing, like every change; written straight to the store (no account changes)."""
         step = _INTERVALS.get(interval)
         if step is None:
-            raise invalid_param("interval")
+            raise e.INVALID_PARAMETER.reject(name="interval")
         for s in symbols:
             self.symbol(s)
         rng = random.Random(seed)
@@ -580,20 +665,24 @@ class Backend:
                 for sym in symbols:
                     asset = self.symbols[sym].margin_asset
                     funding = rng.uniform(-2.5, 2.0)
-                    yield (account, t, self.next_tran_id(), sym, "FUNDING_FEE", f"{funding:.8f}", asset,
-                           "FUNDING_FEE", "")
+                    yield IncomeRow(account, t, self.next_tran_id(), sym, "FUNDING_FEE", f"{funding:.8f}", asset,
+                                    "FUNDING_FEE", "")
                     for k in range(trades_per_interval):
                         trade_time = t - step + 1 + (k + 1) * (step // (trades_per_interval + 1))
                         trade_id = str(rng.randint(10**8, 10**10))
-                        yield (account, trade_time, self.next_tran_id(), sym, "COMMISSION",
-                               f"{-rng.uniform(0.01, 4.0):.8f}", asset, "COMMISSION", trade_id)
-                        yield (account, trade_time, self.next_tran_id(), sym, "REALIZED_PNL",
-                               f"{rng.uniform(-60.0, 75.0):.8f}", asset, "REALIZED_PNL", trade_id)
+                        yield IncomeRow(account, trade_time, self.next_tran_id(), sym, "COMMISSION",
+                                        f"{-rng.uniform(0.01, 4.0):.8f}", asset, "COMMISSION", trade_id)
+                        yield IncomeRow(account, trade_time, self.next_tran_id(), sym, "REALIZED_PNL",
+                                        f"{rng.uniform(-60.0, 75.0):.8f}", asset, "REALIZED_PNL", trade_id)
                 t += step
 
         with self.lock:
             before = self._tran_id
-            self.store.add_income(rows())
+            try:
+                self.store.add_income(rows())
+            except sqlite3.Error as exc:
+                self._tran_id = before
+                raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
             return self._tran_id - before
 
     # -- downloads and listen keys -----------------------------------------------------------------
@@ -606,7 +695,7 @@ class Backend:
         """PUT /fapi/v1/listenKey; -1125 for an unknown or expired key."""
         live = self.listen_keys.keepalive(acc.account_id, key)
         if live is None:
-            raise BinanceError(-1125, "This listenKey does not exist.")
+            raise e.NO_SUCH_LISTEN_KEY.reject()
         return live
 
     def listen_key_close(self, acc: Account, key: str | None) -> None:
@@ -614,5 +703,5 @@ class Backend:
         with self.lock:
             live = self.listen_keys.key_of(acc.account_id)
             if live is None or not self.listen_keys.close(acc.account_id, key):
-                raise BinanceError(-1125, "This listenKey does not exist.")
+                raise e.NO_SUCH_LISTEN_KEY.reject()
             self.events.publish(events.ListenKeyClosed(acc.account_id, self.clock.now_ms(), live))

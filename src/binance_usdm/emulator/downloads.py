@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .clock import Clock
-from .errors import BinanceError, start_after_end
-from .store import Store
+from .errors import DOWNLOAD_QUOTA, INVALID_PARAMETER, LOOKUP_INTERVAL_TOO_BIG, START_AFTER_END
+from .store import DownloadRow, Store
 
 KINDS = ("order", "trade", "income")
 MONTHLY_QUOTA = {"order": 10, "trade": 5, "income": 100}
@@ -57,26 +57,24 @@ class Downloads:
     def request(self, account: str, kind: str, start: int, end: int) -> str:
         """Register a download; raises Binance's errors for a bad window or an exhausted quota."""
         if start > end:
-            raise start_after_end()
+            raise START_AFTER_END.reject()
         if end - start > MAX_SPAN_MS:
-            # -1127 MORE_THAN_XX_HOURS: "Lookup interval is too big." (span over one year)
-            raise BinanceError(-1127, "Lookup interval is too big.")
+            raise LOOKUP_INTERVAL_TOO_BIG.reject()  # -1127: a span over one year
         now = self._clock.now_ms()
         quota = MONTHLY_QUOTA[kind]
         if self._store.count_downloads(account, kind, _month_start(now)) >= quota:
-            # Binance documents the quota but not its error code; the emulator answers -1000 (UNKNOWN).
-            raise BinanceError(-1000, f"Request limit of {quota} times per month reached for {kind} downloads.")
+            raise DOWNLOAD_QUOTA.reject(quota=quota, kind=kind)
         download_id = str(10**17 + secrets.randbelow(9 * 10**17))
-        self._store.add_download(download_id, account, kind, start, end, now, now + self.completion_delay_ms)
+        self._store.add_download(
+            download_id, DownloadRow(account, kind, start, end, now, now + self.completion_delay_ms))
         return download_id
 
     def status(self, account: str, kind: str, download_id: str) -> DownloadStatus:
         """Processing until the completion delay has passed, then completed with a 7-day link."""
         row = self._store.get_download(download_id)
-        if row is None or row[0] != account or row[1] != kind:
-            # -1130 INVALID_PARAMETER for an id this account/kind does not own.
-            raise BinanceError(-1130, "Data sent for parameter 'downloadId' is not valid.")
-        ready_at = row[5]
+        if row is None or row.account != account or row.kind != kind:
+            raise INVALID_PARAMETER.reject(name="downloadId")  # an id this account/kind does not own
+        ready_at = row.ready_at
         now = self._clock.now_ms()
         if now < ready_at:
             return DownloadStatus(download_id, False, -1, False)
@@ -88,19 +86,19 @@ class Downloads:
         row = self._store.get_download(download_id)
         if row is None:
             return None
-        account, kind, start, end, _created, ready_at = row
         now = self._clock.now_ms()
-        if now < ready_at or now >= ready_at + LINK_TTL_MS:
+        if now < row.ready_at or now >= row.ready_at + LINK_TTL_MS:
             return None
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        if kind == "income":
+        if row.kind == "income":
             writer.writerow(INCOME_COLUMNS)
-            writer.writerows(self._store.iter_income(account, start, end))
+            writer.writerows((r.time, r.tran_id, r.symbol, r.income_type, r.income, r.asset, r.info, r.trade_id)
+                             for r in self._store.iter_income(row.account, row.start_time, row.end_time))
         else:
-            columns = ORDER_COLUMNS if kind == "order" else TRADE_COLUMNS
+            columns = ORDER_COLUMNS if row.kind == "order" else TRADE_COLUMNS
             writer.writerow(columns)
-            for rec in self._store.query_records(account, kind, start, end):
+            for rec in self._store.query_records(row.account, row.kind, row.start_time, row.end_time):
                 writer.writerow(_cell(rec.get(c, "")) for c in columns)
         return buf.getvalue().encode()
 

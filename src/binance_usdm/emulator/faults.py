@@ -51,11 +51,8 @@ from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
 
-import msgspec
-
+from . import errors as e
 from .messages import Response
-
-_json = msgspec.json.Encoder()
 
 
 class FaultError(ValueError):
@@ -93,11 +90,6 @@ _INTS: dict[Kind, tuple[int | None, int, int]] = {
     Kind.RATE_LIMIT: (1, 0, 3 * 24 * 3600),
     Kind.BAN: (120, 1, 3 * 24 * 3600),
 }
-
-_INTERNAL = b'{"code":-1000,"msg":"An unknown error occured while processing the request."}'
-_UNKNOWN = b'{"code":-1000,"msg":"Unknown error, please check your request or try again later."}'
-_TIMEOUT = (b'{"code":-1007,"msg":"Timeout waiting for response from backend server. '
-            b'Send status unknown; execution status unknown."}')
 
 
 def _html(status: int) -> bytes:
@@ -227,24 +219,19 @@ class Fault:
         headers = {"X-MBX-USED-WEIGHT-1M": str(used_weight)}
         if kind is Kind.STATUS:
             assert isinstance(self.arg, int)
-            return Response(self.arg, _INTERNAL, headers=headers)
+            return Response(self.arg, e.UNKNOWN.body(), headers=headers)
         if kind is Kind.UNKNOWN:
-            return Response(503, _UNKNOWN, headers=headers)
+            return Response.rejection(e.UNKNOWN_OUTCOME.reject(headers))
         if kind is Kind.TIMEOUT:
-            return Response(408, _TIMEOUT, headers=headers)
+            return Response.rejection(e.TIMEOUT.reject(headers))
         if kind is Kind.HTML:
             assert isinstance(self.arg, int)
             return Response(self.arg, _html(self.arg), content_type="text/html")
         assert isinstance(self.arg, int)
         headers["Retry-After"] = str(self.arg)
         if kind is Kind.RATE_LIMIT:
-            msg = (f"Too many requests; current limit of IP({client_ip}) is exceeded (injected fault). "
-                   "Please use the websocket for live updates to avoid polling the API.")
-            return Response(429, _json.encode({"code": -1003, "msg": msg}), headers=headers)
-        until = now_ms + self.arg * 1000
-        msg = (f"Way too many requests; IP({client_ip}) banned until {until}. "
-               "Please use the websocket for live updates to avoid bans.")
-        return Response(418, _json.encode({"code": -1003, "msg": msg}), headers=headers)
+            return Response.rejection(e.TOO_MANY_REQUESTS_FAULT.reject(headers, ip=client_ip))
+        return Response.rejection(e.IP_BANNED.reject(headers, ip=client_ip, until=now_ms + self.arg * 1000))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import Rejection
+
 
 @dataclass(slots=True)
 class RawRequest:
@@ -30,3 +32,8 @@ class Response:
     drop: bool = False
     cut: int | None = None
     reset: bool = False
+
+    @classmethod
+    def rejection(cls, exc: Rejection) -> Response:
+        """The answer of a refused request: Binance's error body, status and headers."""
+        return cls(exc.status, exc.body(), headers=dict(exc.headers))

@@ -1,4 +1,8 @@
-"""Request parameters: parsing the query string and form body, typed access with Binance's errors."""
+"""Request parameters: parsing the query string and form body, typed access with Binance's errors.
+
+Patterns are applied with `fullmatch`: `re.match` with `$` would let a trailing newline through
+(`leverage=7%0A`), which Binance refuses like any other illegal character (-1100).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote_plus
 
-from .errors import duplicate_param, illegal_chars, invalid_param, mandatory
+from .errors import DUPLICATE_PARAM, ILLEGAL_CHARS, INVALID_PARAMETER, MANDATORY_PARAM
 
-_INT_RE = re.compile(r"^[0-9]{1,20}$")
+_INT_RE = re.compile(r"[0-9]{1,20}")
 _INT_LEGAL = "^[0-9]{1,20}$"
-_DECIMAL_RE = re.compile(r"^-?([0-9]{1,20})(\.[0-9]{1,20})?$")
+_DECIMAL_RE = re.compile(r"-?([0-9]{1,20})(\.[0-9]{1,20})?")
 _DECIMAL_LEGAL = "^([0-9]{1,20})(\\.[0-9]{1,20})?$"
 #: Binance's INT/LONG parameters are 64-bit: 20 digits pass the pattern but not all of them fit.
 MAX_LONG = 2**63 - 1
@@ -27,7 +31,7 @@ def parse_pairs(raw: str) -> dict[str, str]:
         name, _, value = part.partition("=")
         key = unquote_plus(name)
         if key in out:
-            raise duplicate_param()
+            raise DUPLICATE_PARAM.reject()
         out[key] = unquote_plus(value)
     return out
 
@@ -51,7 +55,7 @@ class Params:
         """A mandatory string (-1102 when absent)."""
         v = self.get(name)
         if v is None:
-            raise mandatory(name)
+            raise MANDATORY_PARAM.reject(name=name)
         return v
 
     def integer(self, name: str, *, required: bool = False) -> int | None:
@@ -59,10 +63,10 @@ class Params:
         v = self.get(name)
         if v is None:
             if required:
-                raise mandatory(name)
+                raise MANDATORY_PARAM.reject(name=name)
             return None
-        if not _INT_RE.match(v) or int(v) > MAX_LONG:
-            raise illegal_chars(name, _INT_LEGAL)
+        if not _INT_RE.fullmatch(v) or int(v) > MAX_LONG:
+            raise ILLEGAL_CHARS.reject(name=name, legal=_INT_LEGAL)
         return int(v)
 
     def req_integer(self, name: str) -> int:
@@ -74,18 +78,18 @@ class Params:
     def decimal(self, name: str) -> Decimal:
         """A mandatory DECIMAL (-1102 absent, -1100 malformed)."""
         v = self.text(name)
-        if not _DECIMAL_RE.match(v):
-            raise illegal_chars(name, _DECIMAL_LEGAL)
+        if not _DECIMAL_RE.fullmatch(v):
+            raise ILLEGAL_CHARS.reject(name=name, legal=_DECIMAL_LEGAL)
         try:
             return Decimal(v)
         except InvalidOperation:
-            raise illegal_chars(name, _DECIMAL_LEGAL) from None
+            raise ILLEGAL_CHARS.reject(name=name, legal=_DECIMAL_LEGAL) from None
 
     def boolean(self, name: str) -> bool:
         """A mandatory boolean string: true/false in any letter case (-1130 otherwise)."""
         v = self.text(name).lower()
         if v not in ("true", "false"):
-            raise invalid_param(name)
+            raise INVALID_PARAMETER.reject(name=name)
         return v == "true"
 
     def choice(self, name: str, allowed: tuple[str, ...], *, required: bool = False) -> str | None:
@@ -93,8 +97,8 @@ class Params:
         v = self.get(name)
         if v is None:
             if required:
-                raise mandatory(name)
+                raise MANDATORY_PARAM.reject(name=name)
             return None
         if v not in allowed:
-            raise invalid_param(name)
+            raise INVALID_PARAMETER.reject(name=name)
         return v

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 
 from .clock import Clock
-from .errors import BinanceError
+from .errors import IP_BANNED, TOO_MANY_REQUESTS, Rejection
 
 MINUTE_MS = 60_000
 FIRST_BAN_MS = 2 * MINUTE_MS
@@ -68,24 +68,12 @@ class RateLimiter:
                 raise self._banned(ip, st.banned_until, now, headers)
             retry = ((window + 1) * MINUTE_MS - now + 999) // 1000
             headers["Retry-After"] = str(retry)
-            raise BinanceError(
-                -1003,
-                f"Too many requests; current limit of IP({ip}) is {self.limit} requests per minute. "
-                "Please use the websocket for live updates to avoid polling the API.",
-                429,
-                headers,
-            )
+            raise TOO_MANY_REQUESTS.reject(headers, ip=ip, limit=self.limit)
 
     @staticmethod
-    def _banned(ip: str, until: int, now: int, headers: dict[str, str]) -> BinanceError:
+    def _banned(ip: str, until: int, now: int, headers: dict[str, str]) -> Rejection:
         headers["Retry-After"] = str((until - now + 999) // 1000)
-        return BinanceError(
-            -1003,
-            f"Way too many requests; IP({ip}) banned until {until}. "
-            "Please use the websocket for live updates to avoid bans.",
-            418,
-            headers,
-        )
+        return IP_BANNED.reject(headers, ip=ip, until=until)
 
     def reset(self) -> None:
         """Forget all counters and bans."""

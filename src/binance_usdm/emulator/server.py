@@ -10,7 +10,10 @@ Each request goes through these steps, in order:
 4. `charge`: request weight against the IP's per-minute budget (429 / 418).
 5. `authenticate`: API key, timestamp window and signature per the route's security type.
 6. `handle`: the endpoint handler (the backend commits changes before returning); answers that
-   depend only on account state are reused until the backend's state version changes.
+   depend only on account state are reused until the backend's state version changes. A change
+   whose commit failed left no trace (`backend.CommitFailed`), but the client cannot know that:
+   it gets Binance's 503 "Unknown error, please check your request or try again later." (execution
+   status unknown), and reading the state shows it was not applied.
 7. `respond`: JSON body, Binance's status, `X-MBX-USED-WEIGHT-1M` on every answer.
 
 A websocket upgrade request on a user-data-stream path leaves this pipeline: the connection is
@@ -33,8 +36,8 @@ from . import auth
 from .accounts import Account
 from .admin import Admin
 from .api import ROUTES, Call, Route, Security
-from .backend import Backend
-from .errors import BinanceError
+from .backend import Backend, CommitFailed
+from .errors import NOT_FOUND, UNKNOWN, UNKNOWN_OUTCOME, Rejection
 from .faults import FaultSet, Plan
 from .messages import RawRequest, Response
 from .params import Params
@@ -45,10 +48,6 @@ _json = msgspec.json.Encoder(decimal_format="string")
 _log = logging.getLogger(__name__)
 _PER_REQUEST = frozenset(("timestamp", "signature", "recvWindow"))
 _RECV_SIZE = 65536  # bytes per read: below glibc's mmap threshold, so served from the heap
-
-
-def _error(exc: BinanceError) -> Response:
-    return Response(exc.status, _json.encode({"code": exc.code, "msg": exc.msg}), headers=dict(exc.headers))
 
 
 class App:
@@ -93,10 +92,14 @@ class App:
             used = self.limiter.charge(req.client_ip, route.weight_of(params))
             account = self.authenticate(req, route, params, body, skew_ms)
             call = Call(self.backend, params, account, self._base_url(req), self.limiter.limit, skew_ms)
-            with self.backend.lock:
-                answer = self._handle(req.path, route, call)
-        except BinanceError as exc:
-            resp = _error(exc)
+            answer = self._handle(req.path, route, call)
+        except CommitFailed as exc:
+            _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
+            resp = Response.rejection(UNKNOWN_OUTCOME.reject())
+            resp.headers["X-MBX-USED-WEIGHT-1M"] = str(self.limiter.used(req.client_ip))
+            return resp
+        except Rejection as exc:
+            resp = Response.rejection(exc)
             resp.headers.setdefault("X-MBX-USED-WEIGHT-1M", str(self.limiter.used(req.client_ip)))
             return resp
         return Response(200, answer, headers={"X-MBX-USED-WEIGHT-1M": str(used)})
@@ -137,8 +140,7 @@ class App:
         return body
 
     def _not_found(self, req: RawRequest) -> Response:
-        body = _json.encode({"code": -1099, "msg": "Not found, unauthenticated, or unauthorized"})
-        return Response(404, body, headers={"X-MBX-USED-WEIGHT-1M": str(self.limiter.used(req.client_ip))})
+        return Response.rejection(NOT_FOUND.reject({"X-MBX-USED-WEIGHT-1M": str(self.limiter.used(req.client_ip))}))
 
     @staticmethod
     def _base_url(req: RawRequest) -> str:
@@ -160,7 +162,11 @@ class App:
         if self.streams is not None and req.path.startswith("/emulator/streams"):
             status, result = self._streams_admin(req.method, req.path)
             return Response(status, _json.encode(result))
-        status, result = self.admin.handle(req.method, req.path, body)
+        try:
+            status, result = self.admin.handle(req.method, req.path, body)
+        except CommitFailed as exc:
+            _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
+            return Response(503, _json.encode({"error": f"the change was not saved (nothing applied): {exc}"}))
         return Response(status, _json.encode(result))
 
 
@@ -254,8 +260,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
 
     def _fail(self, status: int) -> None:
         if self.transport is not None:
-            body = _json.encode({"code": -1000, "msg": "An unknown error occured while processing the request."})
-            self.transport.write(_encode_response(Response(status, body), keep_alive=False))
+            self.transport.write(_encode_response(Response(status, UNKNOWN.body()), keep_alive=False))
             self.transport.close()
 
     # httptools callbacks
@@ -299,8 +304,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
             resp = self.app.dispatch(req, plan)
         except Exception:  # a bug must not kill the connection loop; answer like Binance's -1000
             _log.exception("emulator failed on %s %s", req.method, req.path)
-            body = _json.encode({"code": -1000, "msg": "An unknown error occured while processing the request."})
-            resp = Response(500, body)
+            resp = Response.rejection(UNKNOWN.reject())
         transport = self.transport
         if transport is None or transport.is_closing():
             return  # the client gave up (its request was still run, as a server would)

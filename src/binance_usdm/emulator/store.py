@@ -11,15 +11,58 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
-IncomeRow = tuple[str, int, int, str, str, str, str, str, str]
-"""(account, time, tranId, symbol, incomeType, income, asset, info, tradeId)."""
+_T = TypeVar("_T")
+#: How long a write waits for a state file locked by another process before it fails (seconds).
+BUSY_TIMEOUT_S = 5.0
+_BUSY_POLL_S = 0.02
+_ABORT_CHECK_ROWS = 4096
 
-MarginRow = tuple[str, str, int, int, str, str, str, str]
-"""(account, symbol, time, type, deltaType, amount, asset, positionSide)."""
+
+class IncomeRow(NamedTuple):
+    """One income record, as stored (the `income` table's columns, in order)."""
+
+    account: str
+    time: int
+    tran_id: int
+    symbol: str
+    income_type: str
+    income: str
+    asset: str
+    info: str
+    trade_id: str
+
+
+class MarginRow(NamedTuple):
+    """One position-margin change record, as stored (the `margin_history` table's columns, in order)."""
+
+    account: str
+    symbol: str
+    time: int
+    type: int
+    delta_type: str
+    amount: str
+    asset: str
+    position_side: str
+
+
+class DownloadRow(NamedTuple):
+    """One download request, as stored (the `downloads` table's columns after the id)."""
+
+    account: str
+    kind: str
+    start_time: int
+    end_time: int
+    created: int
+    ready_at: int
+
+
+class StoreClosed(sqlite3.OperationalError):
+    """The store is closing: work still running on it is abandoned (rolled back)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,41 +89,75 @@ CREATE INDEX IF NOT EXISTS records_by_time ON records (account, kind, time);
 
 
 class Store:
-    """Thread-safe wrapper around one SQLite connection."""
+    """Thread-safe wrapper around one SQLite connection.
 
-    def __init__(self, path: str | None = None) -> None:
+    A state file locked by another process makes a write wait up to `busy_timeout` seconds (polling,
+    so that `close` can cut the wait short), then fail with `sqlite3.OperationalError`.
+    """
+
+    def __init__(self, path: str | None = None, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
         self.path = path
+        self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
+        self._closing = threading.Event()
+        self._conn = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None,
+                                     timeout=_BUSY_POLL_S)
         if path:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
         self._depth = 0
 
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._conn.close()
+    def close(self, timeout: float = 1.0) -> None:
+        """Close the connection; work running on it from another thread is interrupted (and rolled
+        back) first. Gives up waiting for that work after `timeout` seconds (the process is ending)."""
+        self._closing.set()
+        self._conn.interrupt()
+        if self._lock.acquire(timeout=timeout):
+            try:
+                self._conn.close()
+            finally:
+                self._lock.release()
+
+    def abortable(self, rows: Iterable[_T]) -> Iterator[_T]:
+        """`rows`, raising `StoreClosed` once the store is closing (for long bulk inserts)."""
+        for n, row in enumerate(rows):
+            if n % _ABORT_CHECK_ROWS == 0 and self._closing.is_set():
+                raise StoreClosed("the store is closing")
+            yield row
+
+    def _begin(self) -> None:
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            if self._closing.is_set():
+                raise StoreClosed("the store is closing")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            self._closing.wait(_BUSY_POLL_S)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A (re-entrant) transaction: committed when the outermost block exits without error."""
+        """A (re-entrant) transaction: committed when the outermost block exits without error,
+        rolled back (nothing written) when it raises or when the commit itself fails."""
         with self._lock:
             outer = self._depth == 0
             if outer:
-                self._conn.execute("BEGIN IMMEDIATE")
+                self._begin()
             self._depth += 1
             try:
                 yield self._conn
-            except BaseException:
-                self._depth -= 1
                 if outer:
+                    self._conn.execute("COMMIT")
+            except BaseException:
+                if outer and self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 raise
-            self._depth -= 1
-            if outer:
-                self._conn.execute("COMMIT")
+            finally:
+                self._depth -= 1
 
     # -- meta, accounts, marks -------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -132,7 +209,7 @@ class Store:
     def add_income(self, rows: Iterable[IncomeRow]) -> None:
         """Insert income records (executemany; fast for bulk loads)."""
         with self.transaction() as c:
-            c.executemany("INSERT INTO income VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            c.executemany("INSERT INTO income VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.abortable(rows))
 
     def query_income(
         self,
@@ -143,9 +220,9 @@ class Store:
         symbol: str | None,
         limit: int,
         offset: int,
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[IncomeRow]:
         """Records in [start, end] ascending by (time, tranId), through the index."""
-        sql = ["SELECT symbol, income_type, income, asset, info, time, tran_id, trade_id FROM income",
+        sql = ["SELECT * FROM income",
                "WHERE account = ?"]
         args: list[Any] = [account]
         if income_type is not None:
@@ -159,7 +236,7 @@ class Store:
         sql.append("ORDER BY time, tran_id LIMIT ? OFFSET ?")
         args += [limit, offset]
         with self._lock:
-            return self._conn.execute(" ".join(sql), args).fetchall()
+            return list(map(IncomeRow._make, self._conn.execute(" ".join(sql), args)))
 
     def count_income(self, account: str) -> int:
         """How many income records the account has."""
@@ -167,14 +244,13 @@ class Store:
             return int(self._conn.execute("SELECT COUNT(*) FROM income WHERE account = ?", (account,))
                        .fetchone()[0])
 
-    def iter_income(self, account: str, start: int, end: int) -> Iterator[tuple[Any, ...]]:
+    def iter_income(self, account: str, start: int, end: int) -> Iterator[IncomeRow]:
         """All records of a window, ascending (for CSV exports)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT time, tran_id, symbol, income_type, income, asset, info, trade_id FROM income "
-                "WHERE account = ? AND time >= ? AND time <= ? ORDER BY time, tran_id",
+                "SELECT * FROM income WHERE account = ? AND time >= ? AND time <= ? ORDER BY time, tran_id",
                 (account, start, end)).fetchall()
-        yield from rows
+        return map(IncomeRow._make, rows)
 
     # -- margin history ----------------------------------------------------------------------------
     def add_margin_history(self, rows: Iterable[MarginRow]) -> None:
@@ -184,9 +260,9 @@ class Store:
 
     def query_margin_history(
         self, account: str, symbol: str, start: int, end: int, type_: int | None, limit: int
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[MarginRow]:
         """Records of one symbol in [start, end], ascending by time."""
-        sql = ("SELECT symbol, type, delta_type, amount, asset, time, position_side FROM margin_history "
+        sql = ("SELECT * FROM margin_history "
                "WHERE account = ? AND symbol = ? AND time >= ? AND time <= ?")
         args: list[Any] = [account, symbol, start, end]
         if type_ is not None:
@@ -195,24 +271,21 @@ class Store:
         sql += " ORDER BY time, rowid LIMIT ?"
         args.append(limit)
         with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+            return list(map(MarginRow._make, self._conn.execute(sql, args)))
 
     # -- downloads and exported records ----------------------------------------------------------
-    def add_download(self, download_id: str, account: str, kind: str, start: int, end: int,
-                     created: int, ready_at: int) -> None:
+    def add_download(self, download_id: str, row: DownloadRow) -> None:
         """Record a download request."""
         with self.transaction() as c:
-            c.execute("INSERT INTO downloads VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      (download_id, account, kind, start, end, created, ready_at))
+            c.execute("INSERT INTO downloads VALUES (?, ?, ?, ?, ?, ?, ?)", (download_id, *row))
 
-    def get_download(self, download_id: str) -> tuple[str, str, int, int, int, int] | None:
-        """(account, kind, start, end, created, ready_at) of a download."""
+    def get_download(self, download_id: str) -> DownloadRow | None:
+        """A download request by id."""
         with self._lock:
             row = self._conn.execute(
                 "SELECT account, kind, start_time, end_time, created, ready_at FROM downloads "
                 "WHERE download_id = ?", (download_id,)).fetchone()
-        return None if row is None else (str(row[0]), str(row[1]), int(row[2]), int(row[3]),
-                                         int(row[4]), int(row[5]))
+        return None if row is None else DownloadRow._make(row)
 
     def count_downloads(self, account: str, kind: str, since: int) -> int:
         """Download requests of a kind made since `since` (monthly quota)."""

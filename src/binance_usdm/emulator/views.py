@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +11,7 @@ from .backend import Backend
 from .downloads import DownloadStatus
 from .market import FUNDING_INTERVAL_MS, MARGIN_ASSET_PRICE_SYMBOL, SymbolInfo
 from .snapshot import Leg, Snapshot, account_snapshot, leg
+from .store import IncomeRow, MarginRow
 
 Json = dict[str, Any]
 
@@ -299,19 +300,19 @@ def leverage_brackets(backend: Backend, symbol: str | None) -> list[Json]:
     } for info in infos]
 
 
-def income_rows(rows: Sequence[tuple[Any, ...]]) -> list[Json]:
+def income_rows(rows: Iterable[IncomeRow]) -> list[Json]:
     """Income records from the store."""
     return [{
-        "symbol": r[0], "incomeType": r[1], "income": r[2], "asset": r[3], "info": r[4],
-        "time": r[5], "tranId": r[6], "tradeId": r[7],
+        "symbol": r.symbol, "incomeType": r.income_type, "income": r.income, "asset": r.asset, "info": r.info,
+        "time": r.time, "tranId": r.tran_id, "tradeId": r.trade_id,
     } for r in rows]
 
 
-def margin_rows(rows: Sequence[tuple[Any, ...]]) -> list[Json]:
+def margin_rows(rows: Iterable[MarginRow]) -> list[Json]:
     """Position-margin change records from the store."""
     return [{
-        "symbol": r[0], "type": r[1], "deltaType": r[2], "amount": r[3], "asset": r[4], "time": r[5],
-        "positionSide": r[6],
+        "symbol": r.symbol, "type": r.type, "deltaType": r.delta_type, "amount": r.amount, "asset": r.asset,
+        "time": r.time, "positionSide": r.position_side,
     } for r in rows]
 
 

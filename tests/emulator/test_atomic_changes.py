@@ -1,0 +1,100 @@
+"""A change is applied whole or not at all: when saving fails, the request leaves no trace.
+
+The store is made to fail for real: the emulator runs as its own process with a state file, and
+its file-size limit (RLIMIT_FSIZE) is lowered so that SQLite's next write fails like a full disk.
+Binance answers a request whose execution status is unknown with 503 "Unknown error, please check
+your request or try again later." (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info);
+the emulator does the same, and the state then shows that nothing was applied.
+"""
+
+from __future__ import annotations
+
+import resource
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
+from binance_usdm.emulator.clock import Clock
+
+from .conftest import Client, EmulatorProcess, err, ok
+
+UNKNOWN_OUTCOME = "Unknown error, please check your request or try again later."
+
+
+@pytest.fixture
+def proc(tmp_path: Path) -> Iterator[EmulatorProcess]:
+    with EmulatorProcess(tmp_path / "state.db") as p:
+        yield p
+
+
+def _client(proc: EmulatorProcess) -> Client:
+    return Client(proc.base_url, DEMO_API_KEY, Clock().now_ms, secret=DEMO_API_SECRET)
+
+
+def _eth(c: Client) -> tuple[str, int]:
+    """ETHUSDT's isolated wallet and the length of its margin-change history."""
+    wallet = ok(c.get("/fapi/v2/positionRisk", symbol="ETHUSDT"))[0]["isolatedWallet"]
+    return wallet, len(ok(c.get("/fapi/v1/positionMargin/history", symbol="ETHUSDT")))
+
+
+def _disk_full(proc: EmulatorProcess, full: bool) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (1 if full else hard, hard))
+
+
+def test_failed_save_leaves_no_trace_in_memory_history_or_cache(proc: EmulatorProcess) -> None:
+    c = _client(proc)
+    before = _eth(c)  # also caches the positionRisk answer
+    _disk_full(proc, True)
+    msg = err(c.post("/fapi/v1/positionMargin", symbol="ETHUSDT", amount="25", type=1), -1000, 503)
+    assert msg == UNKNOWN_OUTCOME
+    assert _eth(c) == before  # reads: neither the change nor a stale answer
+    _disk_full(proc, False)
+    ok(c.post("/fapi/v1/leverage", symbol="BTCUSDT", leverage=11))  # the next, unrelated, write
+    assert _eth(c) == before  # did not carry the failed change along
+    ok(c.post("/fapi/v1/positionMargin", symbol="ETHUSDT", amount="25", type=1))  # resending applies it once
+    wallet, history = _eth(c)
+    assert (wallet, history) != before and history == before[1] + 1
+    c.close()
+    proc.restart()
+    c = _client(proc)
+    assert _eth(c) == (wallet, history)
+    assert ok(c.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["leverage"] == "11"
+    c.close()
+
+
+def test_failed_save_of_a_closing_position_keeps_wallet_position_and_income(proc: EmulatorProcess) -> None:
+    c = _client(proc)
+    balance = ok(c.get("/fapi/v2/balance"))
+    income = ok(c.get("/fapi/v1/income"))
+    _disk_full(proc, True)
+    answer = c.admin("/emulator/positions/close", {"symbol": "BTCUSDT"})
+    assert answer.status == 503, answer.body
+    _disk_full(proc, False)
+    assert ok(c.get("/fapi/v2/balance")) == balance
+    assert ok(c.get("/fapi/v1/income")) == income
+    assert ok(c.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["positionAmt"] == "0.150"
+    c.close()
+
+
+@pytest.mark.parametrize(("name", "value", "legal"), [
+    ("leverage", "7\n", "^[0-9]{1,20}$"),
+    ("leverage", "7\r\n", "^[0-9]{1,20}$"),
+])
+def test_integer_with_a_trailing_newline_is_refused(client: Client, name: str, value: str, legal: str) -> None:
+    msg = err(client.post("/fapi/v1/leverage", symbol="BTCUSDT", **{name: value}), -1100)
+    assert msg == f"Illegal characters found in parameter '{name}'; legal range is '{legal}'."
+    assert ok(client.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["leverage"] == "10"
+
+
+@pytest.mark.parametrize("amount", ["1\n", "1.5\n", "\n1"])
+def test_decimal_with_a_newline_is_refused(client: Client, amount: str) -> None:
+    err(client.post("/fapi/v1/positionMargin", symbol="ETHUSDT", amount=amount, type=1), -1100)
+
+
+def test_income_limit_and_page_with_a_trailing_newline_are_refused(client: Client) -> None:
+    err(client.get("/fapi/v1/income", limit="5\n"), -1100)
+    err(client.get("/fapi/v1/income", page="1\n"), -1100)
+    err(client.get("/fapi/v1/income", recvWindow="5000\n"), -1100)
