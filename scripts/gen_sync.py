@@ -21,30 +21,23 @@ RULES: list[tuple[str, str]] = [
     (r"\bAsyncBinanceRestClient\b", "BinanceRestClient"),
     (r"\bAsync([A-Z]\w*)", r"\1"),
     (r"\basync def ", "def "),
-    (r"\basync with ", "with "),
     (r"\basync for ", "for "),
     (r"\bawait ", ""),
     (r"__aenter__", "__enter__"),
     (r"__aexit__", "__exit__"),
-    (r"__aiter__", "__iter__"),
-    (r"__anext__", "__next__"),
-    (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\baclose\b", "close"),
     (r"\basyncio\.sleep\b", "time.sleep"),
     (r"^import asyncio$", "import time"),
-    (r"\(asyncio\)", "(blocking)"),
-    (r"the asyncio client", "the blocking client"),
-    (
-        r"The asynchronous client, written once; ``binance_usdm\._sync`` is generated from it\.",
-        "The blocking client, generated from ``binance_usdm._async`` by scripts/gen_sync.py.",
-    ),
 ]
 _COMPILED = [(re.compile(pattern, re.MULTILINE), replacement) for pattern, replacement in RULES]
 
 
-def transform(source: str, name: str) -> str:
-    for pattern, replacement in _COMPILED:
-        source = pattern.sub(replacement, source)
+def transform(source: str, name: str, used: list[int] | None = None) -> str:
+    """The blocking twin of one async module; ``used`` counts each rule's replacements."""
+    for number, (pattern, replacement) in enumerate(_COMPILED):
+        source, count = pattern.subn(replacement, source)
+        if used is not None:
+            used[number] += count
     if "asyncio" in source:
         raise SystemExit(f"{name}: 'asyncio' left after generation; add a rule")
     header = f"# GENERATED from binance_usdm/_async/{name} by scripts/gen_sync.py: do not edit.\n"
@@ -52,7 +45,14 @@ def transform(source: str, name: str) -> str:
 
 
 def generated() -> dict[Path, str]:
-    return {TARGET / path.name: transform(path.read_text(), path.name) for path in sorted(SOURCE.glob("*.py"))}
+    """Every generated file and its text. A rule that matches nothing is an error: the code it was
+    written for is gone (or was renamed), and the rule would silently stop doing its job."""
+    used = [0] * len(_COMPILED)
+    files = {TARGET / path.name: transform(path.read_text(), path.name, used) for path in sorted(SOURCE.glob("*.py"))}
+    unused = [RULES[number][0] for number, count in enumerate(used) if not count]
+    if unused:
+        raise SystemExit(f"rules that match nothing in _async: {', '.join(unused)}; remove them")
+    return files
 
 
 def main() -> int:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import inspect
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient
 
@@ -30,3 +36,40 @@ def test_sync_and_async_surfaces_match() -> None:
             async_sig = inspect.signature(getattr(getattr(async_api, area), name))
             assert list(sync_sig.parameters) == list(async_sig.parameters), name
             assert inspect.iscoroutinefunction(getattr(getattr(async_api, area), name)) or name.startswith("iter")
+
+
+def load_generator() -> Any:
+    spec = importlib.util.spec_from_file_location("gen_sync", ROOT / "scripts" / "gen_sync.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_rule_that_matches_nothing_fails_the_generation(monkeypatch: pytest.MonkeyPatch) -> None:
+    gen = load_generator()
+    stale = (re.compile(r"\bAsyncGoneAway\b", re.MULTILINE), "GoneAway")
+    monkeypatch.setattr(gen, "RULES", [*gen.RULES, (stale[0].pattern, stale[1])])
+    monkeypatch.setattr(gen, "_COMPILED", [*gen._COMPILED, stale])
+    with pytest.raises(SystemExit, match=r"match nothing.*AsyncGoneAway"):
+        gen.generated()
+
+
+def code_only(source: str) -> str:
+    """``source`` without its docstrings and comments."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            body[0] = ast.Pass()
+    return ast.unparse(tree)
+
+
+def test_every_rule_renames_code_not_prose() -> None:
+    """Each rule matches the async code itself, not only its docstrings or comments: prose is
+    written to be true of both twins, so no rule depends on its wording."""
+    gen = load_generator()
+    code = "\n".join(code_only(path.read_text()) for path in sorted(gen.SOURCE.glob("*.py")))
+    for pattern, _ in gen._COMPILED:
+        assert pattern.search(code), pattern.pattern

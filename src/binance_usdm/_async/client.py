@@ -1,4 +1,4 @@
-"""``AsyncBinanceRestClient``: the asyncio client."""
+"""``AsyncBinanceRestClient``: the client object a program creates; its operations hang off ``usd_futures_api``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class AsyncUsdFuturesApi:
 
 
 class AsyncBinanceRestClient:
-    """Binance USD-M futures REST client (asyncio).
+    """Binance USD-M futures REST client.
 
     Credentials: ``api_key`` with ``api_secret`` (HMAC) or ``private_key`` (RSA/Ed25519 PEM text or
     path, ``private_key_passphrase`` if encrypted); otherwise ``BINANCE_API_KEY``,

@@ -1,10 +1,10 @@
-"""The call pipeline: budget, time sync, build, send, parse, and the retry policy."""
+"""The call pipeline's I/O: budget wait, time sync, send, sleep. What a failure means next is
+decided by the sans-I/O :mod:`binance_usdm._wire.policy`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 from time import monotonic
 from typing import Any, TypeVar
 
@@ -15,30 +15,17 @@ from binance_usdm._wire.clock import ServerClock, local_ms
 from binance_usdm._wire.config import ClientConfig
 from binance_usdm._wire.endpoints import Endpoint
 from binance_usdm._wire.limits import MAX_RECV_WINDOW
+from binance_usdm._wire.policy import ACK_BODY, CallPolicy, Step, budget_refusal, too_late, within
 from binance_usdm._wire.ratelimit import WeightLimiter
-from binance_usdm._wire.requests import Query, build, redact
-from binance_usdm._wire.responses import answered, parse
+from binance_usdm._wire.requests import Query, build
+from binance_usdm._wire.responses import answered, log_exchange, parse, unanswered
 from binance_usdm._wire.types import AsyncTransport, HttpResponse, Timeouts
-from binance_usdm.errors import (
-    ApiError,
-    BinanceError,
-    ClientRateLimitError,
-    IpBannedError,
-    OutcomeUnknownError,
-    RateLimitError,
-    RequestTimeout,
-    ResponseParseError,
-    ServerError,
-    TimestampError,
-    TransportError,
-)
+from binance_usdm.errors import BinanceError, IpBannedError, TransportError
 from binance_usdm.result import WebCallResult
 
 R = TypeVar("R")
 
 _log = logging.getLogger("binance_usdm")
-_ACK_BODY = b'{"code":200,"msg":"success"}'
-_LONGEST_BUDGET_WAIT = 61.0  # a minute boundary; anything longer is a ban and is reported instead
 
 
 class AsyncCore:
@@ -78,9 +65,7 @@ class AsyncCore:
             recv_window = config.recv_window
         else:
             check.integer(recv_window, "receive_window", 1, MAX_RECV_WINDOW)
-        attempt = 0
-        resynced = False
-        maybe_applied = False
+        policy: CallPolicy | None = None  # made at the first failure
         deadline = 0.0  # fixed once the weight budget admits the first attempt
         timeouts: Timeouts | None = config.timeouts
         while True:
@@ -88,83 +73,61 @@ class AsyncCore:
             if limiter.reserve(weight) > 0:
                 refusal = await self._wait_for_budget(endpoint, weight, deadline)
                 if refusal is not None:
-                    return _failure(endpoint, refusal)
+                    return unanswered(endpoint, refusal)
             if not deadline:
                 deadline = monotonic() + config.timeouts.total
             else:  # a later attempt gets what is left of the call's total
-                timeouts = _within(config.timeouts, deadline)
+                timeouts = within(config.timeouts, deadline, monotonic())
             if signed and clock.claim_sync():
                 await self.sync_time(deadline)
-                timeouts = _within(config.timeouts, deadline)
+                timeouts = within(config.timeouts, deadline, monotonic())
             if timeouts is None:
-                return _failure(endpoint, _late(endpoint, config.timeouts.total))
+                return unanswered(endpoint, too_late(endpoint, config.timeouts.total))
             sent_ms = clock.timestamp_ms()
             request = build(
                 endpoint, query, key_headers=config.key_headers, signer=config.signer,
                 timestamp_ms=sent_ms, recv_window=recv_window,
             )
+            response: HttpResponse | None = None
             try:
                 response = await self.transport.send(request, timeouts)
             except TransportError as exc:
                 exc.endpoint = endpoint.label
-                if exc.request_sent and not endpoint.retry_safe:
-                    return _failure(endpoint, _unknown_outcome(endpoint, exc.message))
-                delay = self._backoff(attempt, deadline)
-                if delay is None:
-                    return _failure(endpoint, exc)
-                attempt += 1
-                maybe_applied = maybe_applied or exc.request_sent
-                _log.debug("%s failed (%s); retry %d in %.2f s", endpoint.label, exc.message, attempt, delay)
-                await asyncio.sleep(delay)
+                error: BinanceError = exc
+            else:
+                limiter.observe(response.headers, sent_ms)
+                result = parse(endpoint, response)
+                if _log.isEnabledFor(logging.DEBUG):
+                    log_exchange(request.method, request.target, response)
+                if result.error is None:
+                    return result
+                error = result.error
+            if policy is None:
+                policy = CallPolicy(endpoint, config.retry, config.rate_limit)
+            verdict = policy.after(error, now=monotonic(), deadline=deadline, wall_ms=local_ms())
+            if verdict.hold is not None:  # a 429 or 418: every call of this client waits
+                limiter.block_for(verdict.hold)
+                self._ban = verdict.ban
+            step = verdict.step
+            if step is Step.RETRY:
+                if verdict.delay:
+                    _log.debug("%s failed (%s); retry %d in %.2f s", endpoint.label, error.message,
+                               policy.retries, verdict.delay)
+                    await asyncio.sleep(verdict.delay)
                 continue
-            limiter.observe(response.headers, sent_ms)
-            result = parse(endpoint, response)
-            if _log.isEnabledFor(logging.DEBUG):
-                _log_exchange(request.method, request.target, response)
-            error = result.error
-            if error is None:
-                return result
-            if isinstance(error, TimestampError) and not resynced and signed:
-                resynced = True
+            if step is Step.RESYNC:
                 await self.sync_time(deadline)
                 continue
-            if isinstance(error, RateLimitError):
-                self._hold(error)
-                wait = error.retry_after or 0.0
-                policy = config.retry
-                if (
-                    not isinstance(error, IpBannedError)
-                    and config.rate_limit == "wait"
-                    and attempt < policy.max_retries
-                    and wait <= policy.max_retry_after
-                    and monotonic() + wait < deadline
-                ):
-                    attempt += 1
-                    continue  # a 429 was refused before execution: resending is safe
-                return result
-            if isinstance(error, ServerError | ResponseParseError):  # the answer was lost or garbled
-                if not endpoint.retry_safe:
-                    if isinstance(error, OutcomeUnknownError):
-                        return result
-                    return answered(endpoint, response, None, _unknown_outcome(endpoint, error.message))
-                maybe_applied = True
-                delay = self._backoff(attempt, deadline)
-                if delay is None:
-                    return result
-                attempt += 1
-                _log.debug("%s failed (%s); retry %d in %.2f s", endpoint.label, error.message, attempt, delay)
-                await asyncio.sleep(delay)
-                continue
-            if maybe_applied and isinstance(error, ApiError) and error.code in endpoint.already_applied:
-                # an earlier attempt that looked lost did apply the setting
-                return answered(endpoint, response, endpoint.parse(_ACK_BODY), None)
-            return result
+            if response is None:
+                return unanswered(endpoint, verdict.error or error)
+            data = endpoint.parse(ACK_BODY) if step is Step.APPLIED else None
+            return answered(endpoint, response, data, verdict.error)
 
     async def sync_time(self, deadline: float = 0.0) -> None:
         """Measure the offset to the server's clock (kept as it was if the server does not answer).
         ``deadline`` (``time.monotonic()``): the end of the call that needs it."""
         config = self.config
-        timeouts = _within(config.timeouts, deadline) if deadline else config.timeouts
+        timeouts = within(config.timeouts, deadline, monotonic()) if deadline else config.timeouts
         if timeouts is None or await self._wait_for_budget(
                 endpoints.SERVER_TIME, endpoints.SERVER_TIME.weight, deadline):
             self.clock.invalidate()
@@ -188,22 +151,6 @@ class AsyncCore:
         else:
             self.clock.record(result.data, sent, received)
 
-    def _backoff(self, attempt: int, deadline: float) -> float | None:
-        """The pause before the next retry; None when no retry is left or it would end past the deadline."""
-        policy = self.config.retry
-        if attempt >= policy.max_retries:
-            return None
-        delay = policy.delay(attempt + 1)
-        return delay if monotonic() + delay < deadline else None
-
-    def _hold(self, error: RateLimitError) -> None:
-        """Stop sending until a 429's Retry-After or a 418's ban has passed."""
-        seconds = error.retry_after
-        if isinstance(error, IpBannedError) and error.banned_until is not None:
-            seconds = max(seconds or 0.0, (error.banned_until - datetime.now(UTC)).total_seconds())
-        self.limiter.block_for(seconds if seconds is not None else 60.0)
-        self._ban = error if isinstance(error, IpBannedError) else None
-
     async def _wait_for_budget(self, endpoint: Endpoint[Any], weight: int, deadline: float) -> BinanceError | None:
         """Reserve ``weight``, waiting (rate_limit "wait") unless the wait would pass ``deadline`` (0: none)."""
         limiter = self.limiter
@@ -211,58 +158,14 @@ class AsyncCore:
             delay = limiter.reserve(weight)
             if delay <= 0:
                 return None
-            ban = self._ban
-            if ban is not None and limiter.blocked_for > 0:
-                return IpBannedError(
-                    ban.code, f"{ban.msg} (no request sent while the ban lasts)", status_code=ban.status_code,
-                    retry_after=limiter.blocked_for, banned_until=ban.banned_until, endpoint=endpoint.label,
-                )
-            if (
-                self.config.rate_limit == "fail"
-                or delay > _LONGEST_BUDGET_WAIT
-                or (deadline and monotonic() + delay >= deadline)
-            ):
-                if limiter.blocked_for > 0:
-                    why = f"calls are held after a 429 (Retry-After); retry in {delay:.1f} s"
-                else:
-                    why = (f"request weight budget exhausted ({limiter.used}/{limiter.limit} this minute); "
-                           f"retry in {delay:.1f} s")
-                return ClientRateLimitError(why, retry_after=delay, endpoint=endpoint.label)
+            refusal = budget_refusal(
+                endpoint, delay, mode=self.config.rate_limit, blocked_for=limiter.blocked_for, ban=self._ban,
+                used=limiter.used, limit=limiter.limit, now=monotonic(), deadline=deadline,
+            )
+            if refusal is not None:
+                return refusal
             _log.debug("%s waits %.2f s for request weight", endpoint.label, delay)
             await asyncio.sleep(delay)
 
     async def aclose(self) -> None:
         await self.transport.aclose()
-
-
-def _within(timeouts: Timeouts, deadline: float) -> Timeouts | None:
-    """``timeouts`` with ``total`` cut to what is left before ``deadline``; None when nothing is left."""
-    left = deadline - monotonic()
-    return Timeouts(timeouts.connect, timeouts.read, left) if left > 0 else None
-
-
-def _late(endpoint: Endpoint[Any], total: float) -> RequestTimeout:
-    return RequestTimeout(
-        f"no time left to send the request within the total timeout of {total:g} s",
-        request_sent=False, endpoint=endpoint.label,
-    )
-
-
-def _unknown_outcome(endpoint: Endpoint[Any], cause: str) -> OutcomeUnknownError:
-    return OutcomeUnknownError(
-        0,
-        f"{cause}; the request may or may not have been applied — check the state before resending",
-        status_code=0, endpoint=endpoint.label,
-    )
-
-
-def _failure(endpoint: Endpoint[R], error: BinanceError) -> WebCallResult[R]:
-    """A call that ended without an answer to report."""
-    return WebCallResult(data=None, error=error, endpoint=endpoint.path, request_method=endpoint.method)
-
-
-def _log_exchange(method: str, target: str, response: HttpResponse) -> None:
-    _log.debug(
-        "%s %s -> %d (weight used %s) in %.1f ms", method, redact(target), response.status,
-        response.headers.get("x-mbx-used-weight-1m", "?"), response.elapsed * 1000,
-    )

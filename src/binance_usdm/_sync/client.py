@@ -1,5 +1,5 @@
 # GENERATED from binance_usdm/_async/client.py by scripts/gen_sync.py: do not edit.
-"""``BinanceRestClient``: the blocking client."""
+"""``BinanceRestClient``: the client object a program creates; its operations hang off ``usd_futures_api``."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class UsdFuturesApi:
 
 
 class BinanceRestClient:
-    """Binance USD-M futures REST client (blocking).
+    """Binance USD-M futures REST client.
 
     Credentials: ``api_key`` with ``api_secret`` (HMAC) or ``private_key`` (RSA/Ed25519 PEM text or
     path, ``private_key_passphrase`` if encrypted); otherwise ``BINANCE_API_KEY``,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -9,6 +10,7 @@ from typing import TypeVar
 import msgspec
 
 from binance_usdm._wire.endpoints import Endpoint
+from binance_usdm._wire.requests import redact
 from binance_usdm._wire.types import HttpResponse
 from binance_usdm.errors import (
     ApiError,
@@ -26,6 +28,7 @@ from binance_usdm.result import WebCallResult
 
 R = TypeVar("R")
 
+_log = logging.getLogger("binance_usdm")
 _AUTH_CODES = frozenset({-1022, -2014, -2015, -1099})
 _UNKNOWN_OUTCOME_CODES = frozenset({-1007, -1006})
 _BAN_UNTIL = re.compile(r"banned until (\d{12,14})")
@@ -74,6 +77,19 @@ def answered(
     return WebCallResult(
         data=data, error=error, endpoint=endpoint.path, request_method=endpoint.method,
         status_code=response.status, headers=response.headers, elapsed_seconds=response.elapsed,
+    )
+
+
+def unanswered(endpoint: Endpoint[R], error: BinanceError) -> WebCallResult[R]:
+    """A result for a call that ended without an answer to report (refused before sending, or lost)."""
+    return WebCallResult(data=None, error=error, endpoint=endpoint.path, request_method=endpoint.method)
+
+
+def log_exchange(method: str, target: str, response: HttpResponse) -> None:
+    """One DEBUG line per answered request: method, target (signature redacted), status, weight, time."""
+    _log.debug(
+        "%s %s -> %d (weight used %s) in %.1f ms", method, redact(target), response.status,
+        response.headers.get("x-mbx-used-weight-1m", "?"), response.elapsed * 1000,
     )
 
 
