@@ -10,9 +10,11 @@
 from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.client import AsyncBinanceRestClient
 from binance_usdm._async.history import AsyncHistoryApi
+from binance_usdm._async.user_stream import AsyncUserDataStream
 from binance_usdm._sync.account import AccountApi
 from binance_usdm._sync.client import BinanceRestClient
 from binance_usdm._sync.history import HistoryApi
+from binance_usdm._sync.user_stream import UserDataStream
 from binance_usdm._version import __version__
 from binance_usdm._wire.config import LIVE_URL, TESTNET_URL, RetryPolicy
 from binance_usdm._wire.types import Timeouts
@@ -59,6 +61,7 @@ __all__ = [
     "AsyncBinanceRestClient",
     "AsyncHistoryApi",
     "AsyncListenKeyKeeper",
+    "AsyncUserDataStream",
     "AuthenticationError",
     "BinanceError",
     "BinanceRestClient",
@@ -89,6 +92,7 @@ __all__ = [
     "TimestampError",
     "TradingIndicator",
     "TransportError",
+    "UserDataStream",
     "ValidationError",
     "WebCallResult",
     "__version__",

@@ -285,3 +285,35 @@ def test_cli_output_has_no_secret(
     finally:
         emu.faults.clear()
     assert_clean(caplog.text, *outputs)
+
+
+def test_listen_keys_and_secrets_stay_out_of_stream_logs_reprs_and_errors(
+    emu: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The stream's URL holds the listen key: it must not reach a log line (the websocket library's
+    handshake lines included), a repr, a notice or an error, and neither may the API secret."""
+    from binance_usdm import ConnectError
+    from binance_usdm.streams import ListenKeyKeeper
+    from tests.streams.scripted_ws import scripted_stream
+
+    caplog.set_level(logging.DEBUG)
+    shown: list[str] = []
+    with scripted_stream() as ws, BinanceRestClient(HMAC_KEY, HMAC_SECRET, base_url=emu.base_url) as client:
+        with client.user_stream(stream_url=ws.url) as stream, ListenKeyKeeper(client) as keeper:
+            shown += [repr(stream), repr(next(stream)), repr(keeper)]
+            ws.wait_connections(1)
+            key = ws.paths[0].rsplit("/", 1)[-1]
+            assert key == keeper.listen_key  # Binance hands out the account's live key again
+            ws.drop_all()
+            shown += [repr(next(stream)), repr(next(stream))]
+        ws.refuse_next = 1
+        try:
+            client.user_stream(stream_url=ws.url).open()
+        except ConnectError as exc:
+            shown += [str(exc), repr(exc)]
+    logged = [record.getMessage() for record in caplog.records if not record.name.startswith("websockets.server")]
+    assert any("GET /private/ws/<redacted>" in line for line in logged)
+    assert len(shown) == 7
+    for text in [*shown, *logged]:
+        assert key not in text
+    assert_clean(*shown, *logged)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.core import AsyncCore
@@ -13,6 +14,9 @@ from binance_usdm._async.history import AsyncHistoryApi
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
 from binance_usdm._wire.types import AsyncTransport, Timeouts
+
+if TYPE_CHECKING:
+    from binance_usdm._async.user_stream import AsyncUserDataStream
 
 
 class AsyncUsdFuturesApi:
@@ -77,6 +81,13 @@ class AsyncBinanceRestClient:
     def time_offset_ms(self) -> float:
         """Measured offset of the server's clock from ours."""
         return self._core.clock.offset_ms
+
+    def user_stream(self, **options: Any) -> AsyncUserDataStream:
+        """The account's user data stream: typed events and lifecycle notices; it owns the listen key
+        (options: see ``binance_usdm._async.user_stream.AsyncUserDataStream``)."""
+        from binance_usdm._async.user_stream import AsyncUserDataStream
+
+        return AsyncUserDataStream(self, **options)
 
     async def aclose(self) -> None:
         """Close pooled connections."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from binance_usdm._sync.account import AccountApi
 from binance_usdm._sync.core import Core
@@ -14,6 +15,9 @@ from binance_usdm._sync.history import HistoryApi
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
 from binance_usdm._wire.types import SyncTransport, Timeouts
+
+if TYPE_CHECKING:
+    from binance_usdm._sync.user_stream import UserDataStream
 
 
 class UsdFuturesApi:
@@ -78,6 +82,13 @@ class BinanceRestClient:
     def time_offset_ms(self) -> float:
         """Measured offset of the server's clock from ours."""
         return self._core.clock.offset_ms
+
+    def user_stream(self, **options: Any) -> UserDataStream:
+        """The account's user data stream: typed events and lifecycle notices; it owns the listen key
+        (options: see ``binance_usdm._sync.user_stream.UserDataStream``)."""
+        from binance_usdm._sync.user_stream import UserDataStream
+
+        return UserDataStream(self, **options)
 
     def close(self) -> None:
         """Close pooled connections."""

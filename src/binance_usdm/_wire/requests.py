@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -90,6 +91,12 @@ def build(
 
 
 def redact(target: str) -> str:
-    """The request target with its signature removed, for logs."""
+    """The request target with its signature and listen key (a bearer secret for the account's
+    user data stream) removed, for logs."""
     head, sep, _ = target.partition("&signature=")
-    return f"{head}&signature=<redacted>" if sep else target
+    if sep:
+        target = f"{head}&signature=<redacted>"
+    return _LISTEN_KEY.sub(r"\1<redacted>", target) if "listenKey=" in target else target
+
+
+_LISTEN_KEY = re.compile(r"([?&]listenKey=)[^&]*")
