@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import IntEnum
 from typing import Any
 
 import pytest
 
 from binance_usdm import BinanceRestClient, RetryPolicy, Timeouts, ValidationError
 from tests.client.conftest import API_KEY, API_SECRET
-from tests.client.stub_server import StubServer
+from tests.client.stub_server import Reply, StubServer
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -27,6 +29,21 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("modify_position_margin", ("BTCUSDT", "-1", 1), {}, "amount"),
     ("modify_position_margin", ("BTCUSDT", "abc", 1), {}, "amount"),
     ("modify_position_margin", ("BTCUSDT", float("nan"), 1), {}, "amount"),
+    # amounts are exact or refused: these used to be turned into other numbers and sent
+    ("modify_position_margin", ("BTCUSDT", "1_000", 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", "\u0661\u0662", 1), {}, "amount"),  # Arabic-Indic 12
+    ("modify_position_margin", ("BTCUSDT", " .5 ", 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", "1e5", 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", Decimal("1e999999"), 1), {}, "amount"),  # was a 1 MB query
+    ("modify_position_margin", ("BTCUSDT", 0.1, 1), {}, "amount"),  # a float is not 0.1
+    ("modify_position_margin", ("BTCUSDT", "1.123456789", 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", Decimal("0.000000001"), 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", 10**20, 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", "5\n", 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", "+5", 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", True, 1), {}, "amount"),
+    ("modify_position_margin", ("BTCUSDT", Decimal("sNaN"), 1), {}, "amount"),
+    ("get_income_history", (), {"start_time": datetime(1969, 12, 31, tzinfo=UTC)}, "start_time"),
     ("modify_position_margin", ("BTCUSDT", 5, 3), {}, "type"),
     ("modify_position_margin", ("BTCUSDT", 5, 1), {"position_side": "UP"}, "position_side"),
     ("modify_position_mode", ("yes",), {}, "dual_position_side"),
@@ -88,3 +105,30 @@ def test_bad_retry_policies_are_refused_when_made(options: dict[str, Any]) -> No
     """A negative backoff used to raise ValueError from time.sleep in the middle of a retry."""
     with pytest.raises(ValidationError, match="retry"):
         RetryPolicy(**options)
+
+
+@pytest.mark.parametrize(("amount", "wire"), [
+    (Decimal("1.500000000"), "1.5"), (Decimal("1E+5"), "100000"), ("007.25", "7.25"), (12, "12"),
+    (Decimal("0.00000001"), "0.00000001"), ("99999999999999999999.12345678", "99999999999999999999.12345678"),
+])
+def test_amounts_are_sent_exactly(stub: StubServer, amount: Any, wire: str) -> None:
+    stub.routes[("POST", "/fapi/v1/positionMargin")] = [
+        Reply(body=b'{"amount":1,"code":200,"msg":"Successfully modify position margin.","type":1}')]
+    with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url) as client:
+        client.usd_futures_api.account.modify_position_margin("BTCUSDT", amount, 1).unwrap()
+    assert f"amount={wire}&" in stub.requests[-1].query
+
+
+class _Level(IntEnum):
+    HIGH = 20
+
+    def __format__(self, spec: str) -> str:  # an int subclass never writes itself into the query
+        return "20&leverage=125"
+
+
+def test_integer_subclasses_are_sent_as_their_value(stub: StubServer) -> None:
+    stub.routes[("POST", "/fapi/v1/leverage")] = [
+        Reply(body=b'{"leverage":20,"maxNotionalValue":"1000000","symbol":"BTCUSDT"}')]
+    with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url) as client:
+        client.usd_futures_api.account.change_initial_leverage("BTCUSDT", _Level.HIGH).unwrap()
+    assert stub.requests[-1].query.startswith("symbol=BTCUSDT&leverage=20&timestamp=")

@@ -70,18 +70,20 @@ class AccountApi:
     def modify_position_margin(
         self,
         symbol: str,
-        amount: Decimal | str | int | float,
+        amount: Decimal | str | int,
         type: MarginChangeDirection | int | str,
         position_side: PositionSide | str | None = None,
         receive_window: int | None = None,
     ) -> WebCallResult[m.PositionMarginResult]:
-        """Add margin to, or take it from, an isolated position. Never resent automatically once it
-        may have reached the server: an unclear outcome is reported as ``OutcomeUnknownError``."""
+        """Add margin to, or take it from, an isolated position. ``amount``: a ``Decimal``, an ``int``
+        or a decimal string such as ``"12.5"`` (at most 8 decimals; floats are refused: they are not
+        exact). Never resent automatically once it may have reached the server: an unclear outcome is
+        reported as ``OutcomeUnknownError``."""
         params = params_of(
             symbol=check.symbol(symbol),
             positionSide=None if position_side is None
             else check.enum_member(PositionSide, position_side, "position_side"),
-            amount=check.positive_decimal(amount, "amount"),
+            amount=check.amount(amount, "amount"),
             type=check.enum_member(MarginChangeDirection, type, "type"),
         )
         return self._core.call(ep.MODIFY_POSITION_MARGIN, params, receive_window)

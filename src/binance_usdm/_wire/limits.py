@@ -19,3 +19,7 @@ MAX_INCOME_LIMIT = 1000
 MAX_MARGIN_HISTORY_LIMIT = 1000
 MARGIN_HISTORY_MAX_SPAN = timedelta(days=30)
 DOWNLOAD_MAX_SPAN = timedelta(days=365)
+# DECIMAL parameters (a margin amount): at most 20 digits before the point (Binance's -1100 pattern,
+# see validate.amount) and 8 after it (margin assets' precision)
+MAX_AMOUNT_DIGITS = 20
+MAX_AMOUNT_DECIMALS = 8

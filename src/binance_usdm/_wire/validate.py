@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
 
+from binance_usdm._wire.limits import MAX_AMOUNT_DECIMALS, MAX_AMOUNT_DIGITS
 from binance_usdm.errors import ValidationError
 from binance_usdm.models._base import to_ms
 
 E = TypeVar("E", bound=Enum)
+
+_AMOUNT_TEXT = re.compile(rf"[0-9]{{1,{MAX_AMOUNT_DIGITS}}}(?:\.[0-9]{{1,{MAX_AMOUNT_DECIMALS}}})?")
 
 
 def symbol(value: object, name: str = "symbol") -> str:
@@ -32,8 +36,12 @@ def optional_symbol(value: object, name: str = "symbol") -> str | None:
 
 
 def integer(value: object, name: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(name, f"must be an integer, got {value!r}")
+    """An ``int`` (not a bool) within ``low..high``. A subclass (an ``IntEnum``, numpy-like wrappers)
+    is taken by its integer value: its own ``str``/``format`` never reaches the query string."""
+    if type(value) is not int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(name, f"must be an integer, got {_shown(value)}")
+        value = int.__int__(value)
     if not low <= value <= high:
         raise ValidationError(name, f"must be between {low} and {high}, got {value}")
     return value
@@ -53,19 +61,52 @@ def optional_integer(value: object, name: str, low: int, high: int) -> int | Non
     return None if value is None else integer(value, name, low, high)
 
 
-def positive_decimal(value: object, name: str) -> Decimal:
-    """A strictly positive, finite amount; floats go through ``str`` so 0.1 stays 0.1."""
-    if isinstance(value, bool):
-        raise ValidationError(name, f"must be a number, got {value!r}")
-    try:
-        amount = Decimal(str(value)) if isinstance(value, float | int | str) else value
-    except InvalidOperation:
-        raise ValidationError(name, f"must be a number, got {value!r}") from None
-    if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise ValidationError(name, f"must be a finite number, got {value!r}")
-    if amount <= 0:
-        raise ValidationError(name, f"must be positive, got {value}")
-    return amount
+def amount(value: object, name: str) -> str:
+    """A strictly positive amount as its exact wire text: a ``Decimal``, an ``int`` or a plain ASCII
+    decimal string (``"12.5"``), with at most 20 digits before the point and 8 after it.
+
+    Binance refuses a DECIMAL parameter outside ``^([0-9]{1,20})(\\.[0-9]{1,20})?$`` with -1100 ILLEGAL_CHARS
+    (https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code; its message names
+    the pattern, as quoted in https://github.com/ccxt/binance-api-node/issues/181) and margin assets
+    carry 8 decimals. Everything else is refused before sending, never rounded: floats
+    (``0.1`` is not 0.1), exponents (``"1e5"``), digit separators (``"1_000"``), non-ASCII digits,
+    spaces, signs.
+    """
+    if type(value) is str:
+        if not _AMOUNT_TEXT.fullmatch(value):
+            raise ValidationError(name, f"must be a decimal number such as '12.5' (digits and at most one "
+                                        f"point, no sign, exponent or spaces), got {_shown(value)}")
+        number = Decimal(value)
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = Decimal(int.__int__(value))
+    else:
+        raise ValidationError(name, f"must be a Decimal, an int or a decimal string such as '12.5', "
+                                    f"got {type(value).__name__} {_shown(value)}")
+    if not number.is_finite() or number <= 0:
+        raise ValidationError(name, f"must be a positive number, got {_shown(value)}")
+    if number.adjusted() >= MAX_AMOUNT_DIGITS:  # before looking at the digits: there may be a million
+        raise ValidationError(name, f"has more than {MAX_AMOUNT_DIGITS} digits before the point: {_shown(value)}")
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    end = len(digits)
+    while exponent < 0 and digits[end - 1] == 0:  # trailing zeros after the point say nothing
+        end -= 1
+        exponent += 1
+    if exponent < -MAX_AMOUNT_DECIMALS:
+        raise ValidationError(name, f"has more than {MAX_AMOUNT_DECIMALS} decimals: {_shown(value)}")
+    text = "".join(map(str, digits[:end]))
+    if exponent >= 0:
+        return text + "0" * exponent
+    point = len(text) + exponent
+    return f"{text[:point] or '0'}.{'0' * -point}{text[max(point, 0):]}"
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, cut short: an error message never carries a megabyte of argument."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def enum_member(kind: type[E], value: object, name: str) -> E:
@@ -91,8 +132,12 @@ def flag(value: object, name: str) -> str:
 
 
 def moment(value: object, name: str) -> datetime:
+    """A datetime from the Unix epoch on: Binance's times are unsigned milliseconds (a LONG parameter
+    with a minus sign is refused with -1100)."""
     if not isinstance(value, datetime):
         raise ValidationError(name, f"must be a datetime, got {type(value).__name__}")
+    if to_ms(value) < 0:
+        raise ValidationError(name, f"must not be before 1970-01-01 UTC, got {value.isoformat()}")
     return value
 
 
