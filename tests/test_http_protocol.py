@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 
-import httptools
 import pytest
 
 from binance_usdm._http import HttpRequest
 from binance_usdm._http.protocol import (
     USER_AGENT,
+    BadResponse,
     Origin,
     ProxyConfig,
     RequestEncoder,
@@ -228,5 +228,54 @@ def test_reader_extra_bytes_make_connection_unusable() -> None:
 
 
 def test_reader_rejects_garbage() -> None:
-    with pytest.raises(httptools.HttpParserError):
+    with pytest.raises(BadResponse):
         ResponseReader().feed(b"NOT HTTP AT ALL\r\n\r\n")
+
+
+@pytest.mark.parametrize(("answer", "reason"), [
+    # httptools' own HttpParserUpgrade used to escape the sync client
+    (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n", "101"),
+    (b"HTTP/1.1 101 Switching Protocols\r\n\r\n", "101"),
+    # status 000 (and any below 100) used to count as interim: the call waited for its timeout
+    (b"HTTP/1.1 000 Nothing\r\nContent-Length: 0\r\n\r\n", "status 000"),
+    (b"HTTP/1.1 099 X\r\nContent-Length: 0\r\n\r\n", "status 099"),
+])
+def test_reader_refuses_upgrades_and_statuses_below_100(answer: bytes, reason: str) -> None:
+    with pytest.raises(BadResponse, match=reason):
+        ResponseReader().feed(answer)
+
+
+def test_reader_bounds_the_header_block() -> None:
+    reader = ResponseReader(max_header_bytes=1000)
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + b"X-Pad: " + b"a" * 990 + b"\r\n\r\n{}"
+    with pytest.raises(BadResponse, match="header block larger than 1000 bytes"):
+        reader.feed(head)  # in one piece: the block is measured once complete
+    reader = ResponseReader(max_header_bytes=1000)
+    with pytest.raises(BadResponse, match="header block larger than 1000 bytes"):  # never completed
+        for _ in range(100):
+            reader.feed(b"X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+                        if reader.received else b"HTTP/1.1 200 OK\r\n")
+    reader = ResponseReader(max_header_bytes=1000)
+    with pytest.raises(BadResponse, match="header block larger"):  # endless interim heads count too
+        for _ in range(100):
+            reader.feed(b"HTTP/1.1 100 Continue\r\n\r\n")
+    small = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000
+    reader = ResponseReader(max_header_bytes=1000)
+    assert reader.feed(small) and reader.response(0.0).body == b"x" * 5000  # a large body is no large head
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked", "close"])
+def test_reader_bounds_the_body(framing: str) -> None:
+    if framing == "length":
+        answer = b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" + b"x" * 3000
+    elif framing == "chunked":
+        chunk = b"400\r\n" + b"x" * 1024 + b"\r\n"
+        answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk * 3
+    else:
+        answer = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"x" * 3000
+    reader = ResponseReader(max_body_bytes=2048)
+    with pytest.raises(BadResponse, match="body larger than 2048 bytes"):
+        for i in range(0, len(answer), 500):
+            reader.feed(answer[i:i + 500])
+    exact = ResponseReader(max_body_bytes=3000)
+    assert exact.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" + b"x" * 3000)

@@ -17,7 +17,7 @@ from binance_usdm._sync.history import HistoryApi
 from binance_usdm._sync.user_stream import UserDataStream
 from binance_usdm._version import __version__
 from binance_usdm._wire.config import LIVE_URL, TESTNET_URL, RetryPolicy
-from binance_usdm._wire.types import Timeouts
+from binance_usdm._wire.types import Limits, Timeouts
 from binance_usdm.enums import (
     DownloadStatus,
     HistoryKind,
@@ -32,6 +32,7 @@ from binance_usdm.errors import (
     ApiError,
     AuthenticationError,
     BinanceError,
+    CertificateError,
     ClientRateLimitError,
     ConnectError,
     DownloadError,
@@ -65,6 +66,7 @@ __all__ = [
     "AuthenticationError",
     "BinanceError",
     "BinanceRestClient",
+    "CertificateError",
     "ClientRateLimitError",
     "ConnectError",
     "DownloadError",
@@ -76,6 +78,7 @@ __all__ = [
     "IncomeType",
     "InvalidRequestError",
     "IpBannedError",
+    "Limits",
     "ListenKeyKeeper",
     "MarginChangeDirection",
     "MarginDeltaType",

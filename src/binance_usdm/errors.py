@@ -6,6 +6,7 @@ Hierarchy::
     ├── ValidationError          bad argument, caught before anything was sent (also a ValueError)
     ├── TransportError           the request did not complete at the HTTP level
     │   ├── ConnectError         could not connect (nothing was sent)
+    │   │   └── CertificateError the server's TLS certificate was rejected (never retried)
     │   └── RequestTimeout       connect/write/read timed out (``request_sent`` tells which side)
     ├── ResponseParseError       the server answered with a body we could not decode
     ├── ResponseValueError       a number or time in a decoded answer is not one (raised when read)
@@ -76,6 +77,11 @@ class ConnectError(TransportError):
 
     def __init__(self, message: str, *, endpoint: str | None = None) -> None:
         super().__init__(message, request_sent=False, endpoint=endpoint)
+
+
+class CertificateError(ConnectError):
+    """The server's TLS certificate failed verification. Not retried: it would fail the same way
+    (check the system clock, the trust store, or pass ``ssl_context=`` for a private CA)."""
 
 
 class RequestTimeout(TransportError):

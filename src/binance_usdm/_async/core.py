@@ -37,6 +37,7 @@ class AsyncCore:
             transport = AsyncHttpTransport(
                 config.base_url, proxy=config.proxy, ssl_context=config.ssl_context,
                 max_connections=config.max_connections or AsyncHttpTransport.DEFAULT_MAX_CONNECTIONS,
+                limits=config.limits,
             )
         self.transport: AsyncTransport = transport
         self.clock = ServerClock(auto_sync=config.auto_time_sync, sync_interval=config.time_sync_interval)
@@ -103,7 +104,7 @@ class AsyncCore:
                     return result
                 error = result.error
             if policy is None:
-                policy = CallPolicy(endpoint, config.retry, config.rate_limit)
+                policy = CallPolicy(endpoint, config.retry, config.rate_limit, config.timeouts.total)
             verdict = policy.after(error, now=monotonic(), deadline=deadline, wall_ms=local_ms())
             if verdict.hold is not None:  # a 429 or 418: every call of this client waits
                 limiter.block_for(verdict.hold)

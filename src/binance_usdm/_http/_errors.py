@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 
-from binance_usdm.errors import ConnectError, RequestTimeout, TransportError
+from binance_usdm.errors import CertificateError, ConnectError, RequestTimeout, TransportError
 
 
 def fmt_seconds(value: float) -> str:
@@ -21,7 +21,7 @@ def connect_failed(exc: BaseException, authority: str, *, proxy: bool = False) -
         return ConnectError(f"could not resolve host of {peer}: {exc.strerror or exc}")
     if isinstance(exc, ssl.SSLCertVerificationError):
         reason = exc.verify_message or exc.reason or "verification failed"
-        return ConnectError(f"TLS certificate of {peer} rejected: {reason}")
+        return CertificateError(f"TLS certificate of {peer} rejected: {reason}")
     if isinstance(exc, ssl.SSLError):
         return ConnectError(f"TLS handshake with {peer} failed: {exc.reason or exc}")
     if isinstance(exc, OSError) and exc.strerror:

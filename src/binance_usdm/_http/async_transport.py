@@ -17,14 +17,13 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import cast
 
-import httptools
-
-from binance_usdm._wire.types import HttpRequest, HttpResponse, Timeouts
+from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits, Timeouts
 from binance_usdm.errors import ConnectError, TransportError
 
 from . import _errors
 from .protocol import (
     RECV_SIZE,
+    BadResponse,
     Destination,
     ResponseReader,
     build_connect_request,
@@ -54,13 +53,16 @@ class _Conn(asyncio.BufferedProtocol):
     much kernel time as the whole exchange otherwise takes.)
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, authority: str, buffer: memoryview) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, authority: str, buffer: memoryview, reader: ResponseReader
+    ) -> None:
         self.loop = loop
         self.authority = authority
         self.buffer = buffer
         self.transport: asyncio.Transport | None = None
         self.write: Callable[[bytes], object] = _not_connected
-        self.reader = ResponseReader()
+        self.reader = reader
+        self.idle_since = 0.0  # loop.time() when it was last returned to the pool
         self.waiter: asyncio.Future[HttpResponse] | None = None
         self.timer: asyncio.TimerHandle | None = None
         self.timer_at = 0.0
@@ -92,7 +94,7 @@ class _Conn(asyncio.BufferedProtocol):
         reader = self.reader
         try:
             done = reader.feed(data)
-        except httptools.HttpParserError as exc:
+        except BadResponse as exc:
             self._fail(_errors.invalid_response(self.authority, exc))
             return
         if done:
@@ -249,8 +251,12 @@ class AsyncHttpTransport:
         proxy: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        limits: Limits | None = None,
     ) -> None:
         route = Destination.resolve(base_url, proxy, ssl_context, max_connections)
+        limits = limits or Limits()
+        self._limits = (limits.max_header_bytes, limits.max_body_bytes)
+        self._idle_timeout = limits.idle_timeout
         self._origin, self._proxy, self._encoder = route.origin, route.proxy, route.encoder
         self._ssl = route.tls_context
         self._authority = route.origin.authority
@@ -274,10 +280,13 @@ class AsyncHttpTransport:
         idle = self._idle
         while idle:
             candidate = idle.pop()
-            if not candidate.closed:
+            if candidate.closed:
+                self._drop_slot()
+            elif now - candidate.idle_since > self._idle_timeout:
+                self._expire_idle(candidate)
+            else:
                 conn = candidate
                 break
-            self._drop_slot()
         if conn is None:
             conn = await self._acquire_slow(loop, deadline, timeouts)
             now = loop.time()
@@ -296,6 +305,7 @@ class AsyncHttpTransport:
             raise
         reader = conn.reader
         if reader.keep_alive and not reader.extra and not conn.closed:
+            conn.idle_since = now + response.elapsed  # about now: spares a clock read
             self._release(conn)
         else:
             conn.abort()
@@ -336,6 +346,13 @@ class AsyncHttpTransport:
         self._open = 0
         self._loop = loop
 
+    def _expire_idle(self, expired: _Conn) -> None:
+        """Close ``expired`` and every idle connection (idle at least as long), freeing their slots."""
+        idle, self._idle = self._idle, []
+        for conn in (expired, *idle):
+            conn.abort()
+            self._drop_slot()
+
     async def _acquire_slow(self, loop: asyncio.AbstractEventLoop, deadline: float, timeouts: Timeouts) -> _Conn:
         while True:
             if self._closed:
@@ -343,9 +360,12 @@ class AsyncHttpTransport:
             idle = self._idle
             while idle:
                 candidate = idle.pop()
-                if not candidate.closed:
+                if candidate.closed:
+                    self._drop_slot()
+                elif loop.time() - candidate.idle_since > self._idle_timeout:
+                    self._expire_idle(candidate)
+                else:
                     return candidate
-                self._drop_slot()
             if self._open < self._max:
                 self._open += 1
                 try:
@@ -406,7 +426,7 @@ class AsyncHttpTransport:
         origin = self._origin
         proxy = self._proxy
         ctx = self._ssl
-        conn = _Conn(loop, self._authority, self._buffer)
+        conn = _Conn(loop, self._authority, self._buffer, ResponseReader(*self._limits))
         if proxy is None:
             try:
                 async with asyncio.timeout(budget):

@@ -20,7 +20,7 @@ from typing import Final
 import httptools
 
 from binance_usdm._version import __version__
-from binance_usdm._wire.types import HttpRequest, HttpResponse
+from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits, Secret, WireBytes
 from binance_usdm._wire.urls import Origin, ProxyConfig
 from binance_usdm.errors import ValidationError
 
@@ -32,6 +32,7 @@ _NO_HEADERS: Final = Headers()
 __all__ = [
     "RECV_SIZE",
     "USER_AGENT",
+    "BadResponse",
     "Origin",
     "ProxyConfig",
     "RequestEncoder",
@@ -46,6 +47,7 @@ __all__ = [
 USER_AGENT: Final = f"binance-usdm/{__version__}"
 # Bytes asked of the socket per read (below glibc's mmap threshold: served from the heap).
 RECV_SIZE: Final = 65536
+_DEFAULT_LIMITS: Final = Limits()
 
 # Headers the transport owns; a caller may override only User-Agent.
 _RESERVED: Final = frozenset({"host", "content-length", "connection", "transfer-encoding"})
@@ -59,27 +61,43 @@ _TOKEN: Final = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZab
 
 def resolve_proxy(origin: Origin, proxy: str | None) -> ProxyConfig | None:
     """The proxy to use: ``proxy`` if given (``""`` means none, ignoring the environment), else
-    the environment's (HTTPS_PROXY / HTTP_PROXY, honouring NO_PROXY). Loopback origins (the local
-    emulator) never go through an environment proxy."""
+    the environment's (HTTPS_PROXY / HTTP_PROXY by the origin's scheme, else ALL_PROXY, honouring
+    NO_PROXY). Loopback origins (the local emulator) never go through an environment proxy.
+
+    Only ``http://`` proxies are supported: any other scheme (``https://``, ``socks5://``) is a
+    ``ValidationError`` naming where it came from, never a silent direct connection."""
     if proxy is not None:
-        return ProxyConfig.parse(proxy) if proxy else None
+        try:
+            return ProxyConfig.parse(proxy) if proxy else None
+        except ValueError as exc:  # the message never repeats the URL (it may hold a password)
+            raise ValidationError("proxy", str(exc)) from None
     from urllib.request import getproxies, proxy_bypass  # costs ~15 ms to import: only when needed
 
     env = getproxies()
-    url = env.get(origin.scheme)
+    name = origin.scheme if origin.scheme in env else "all"
+    url = env.get(name)
     if not url or origin.is_loopback or proxy_bypass(origin.host):
         return None
-    return ProxyConfig.parse(url)
+    try:
+        return ProxyConfig.parse(url)
+    except ValueError as exc:
+        raise ValidationError(
+            "proxy", f"{name.upper()}_PROXY in the environment: {exc} (proxy='' ignores the environment)"
+        ) from None
 
 
 def default_ssl_context() -> ssl.SSLContext:
-    """Verification on, trusting certifi's bundle if installed, else the system's."""
-    try:
-        import certifi
-    except ImportError:
-        ctx = ssl.create_default_context()
-    else:
-        ctx = ssl.create_default_context(cafile=certifi.where())
+    """Verification on, trusting the certificate authorities of ``certifi`` (a declared dependency:
+    Mozilla's list, which Binance's certificates chain to).
+
+    One source of trust on every machine: the operating system's store differs between machines
+    and is missing for OpenSSL on some (python.org's macOS builds, slim containers without
+    ca-certificates), so the same client verified or failed depending on where it ran. For a
+    private CA, a TLS-inspecting corporate proxy or the system's store, pass ``ssl_context=``
+    (``ssl.create_default_context()`` is the system's)."""
+    import certifi
+
+    ctx = ssl.create_default_context(cafile=certifi.where())
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx
 
@@ -160,10 +178,15 @@ class RequestEncoder:
             raise ValidationError("target", "must start with '/' and contain no spaces, line breaks or non-ASCII")
         if method not in _METHODS:
             raise ValidationError("method", f"{method!r} is not supported by this transport")
-        if body or method not in _NO_BODY_METHODS:
-            head = f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}Content-Length: {len(body)}\r\n\r\n"
-            return head.encode() + body if body else head.encode()
-        return f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}\r\n".encode()
+        # WireBytes: the request's repr never shows its headers (the API key); ASCII checked above
+        if body:
+            return WireBytes(
+                f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+        if method not in _NO_BODY_METHODS:
+            return WireBytes(f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}Content-Length: 0\r\n\r\n", "ascii")
+        return WireBytes(f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}\r\n", "ascii")
 
     def _header_lines(self, headers: Sequence[tuple[str, str]]) -> str:
         """The fixed lines plus the caller's, checked (kept for next time when ``headers`` is a tuple)."""
@@ -181,10 +204,14 @@ class RequestEncoder:
             if lname == "user-agent":  # the caller's User-Agent replaces ours
                 fixed = self._fixed_no_ua
             custom.append(f"{name}: {value}\r\n")
-        lines = fixed + "".join(custom)
+        lines = Secret(fixed + "".join(custom))  # holds the API key
         if isinstance(headers, tuple):
             self._last = (headers, lines)
         return lines
+
+
+class BadResponse(Exception):
+    """The bytes received are not an HTTP/1.1 answer this client takes; the message says why."""
 
 
 class ResponseReader:
@@ -197,15 +224,30 @@ class ResponseReader:
     No per-header callback: the bytes received until the head is complete are handed to
     :class:`~binance_usdm._http.headers.Headers`, which cuts the header block out of them when it
     is first read. httptools still validates the head and frames the body.
+
+    Bounded: a header block over ``max_header_bytes`` (1xx heads before it included) or a body
+    over ``max_body_bytes`` is refused, as are a ``101 Switching Protocols`` (this client never asks
+    for an upgrade) and a status below 100 (``000`` is no HTTP status).
     """
 
-    __slots__ = ("chunks", "complete", "extra", "head", "headers", "interim", "keep_alive", "parser", "status")
+    __slots__ = (
+        "check_at", "chunks", "complete", "extra", "head", "headers", "interim", "keep_alive", "max_body",
+        "max_head", "parser", "size", "status",
+    )
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        max_header_bytes: int = _DEFAULT_LIMITS.max_header_bytes,
+        max_body_bytes: int = _DEFAULT_LIMITS.max_body_bytes,
+    ) -> None:
         self.parser = httptools.HttpResponseParser(self)
+        self.max_head = max_header_bytes
+        self.max_body = max_body_bytes
+        self.check_at = min(max_header_bytes, max_body_bytes)  # sizes are checked past this many bytes
         self.headers = _NO_HEADERS
         self.head: list[bytes] = []  # bytes received while the head was incomplete
         self.chunks: list[bytes] = []
+        self.size = 0  # bytes of this response received so far
         self.status = 0
         self.interim = 0  # 1xx heads received before the response's own
         self.complete = False
@@ -217,17 +259,25 @@ class ResponseReader:
         """Whether any byte of the answer arrived."""
         return bool(self.head)
 
-    # httptools callbacks -------------------------------------------------------------------
+    # httptools callbacks (a BadResponse raised here comes out of feed_data as the context of
+    # httptools' HttpParserCallbackError) -----------------------------------------------------
     def on_message_begin(self) -> None:
         if self.complete:  # bytes after the response: the connection is out of step
             self.extra = True
 
     def on_headers_complete(self) -> None:
-        if self.parser.get_status_code() < 200:  # 1xx interim response: the real one follows
-            self.interim += 1
+        status = self.parser.get_status_code()
+        if status < 200:
+            if status < 100:
+                raise BadResponse(f"status {status:03d} is not an HTTP status")
+            if status == 101:
+                raise BadResponse("unexpected 101 Switching Protocols (no upgrade was asked for)")
+            self.interim += 1  # 1xx interim response: the real one follows
             return
         head = self.head
-        self.headers = Headers.in_message(head[0] if len(head) == 1 else b"".join(head), self.interim)
+        headers = self.headers = Headers.in_message(head[0] if len(head) == 1 else b"".join(head), self.interim)
+        if self.size > self.max_head and len(headers.raw) > self.max_head:
+            raise BadResponse(f"header block larger than {self.max_head} bytes")
 
     def on_body(self, data: bytes) -> None:
         self.chunks.append(data)
@@ -246,17 +296,33 @@ class ResponseReader:
     def feed(self, data: bytes) -> bool:
         """Feed received bytes; True once the response is complete.
 
-        Raises ``httptools.HttpParserError`` on malformed input (before completion).
+        Raises :class:`BadResponse` on malformed or oversized input (before completion); bytes
+        after a complete response only mark the connection unusable (``extra``).
         """
         if self.headers is _NO_HEADERS:  # still in the head: keep the bytes for cutting it out
             self.head.append(data)
+        size = self.size = self.size + len(data)
         try:
             self.parser.feed_data(data)
-        except httptools.HttpParserError:
-            if not self.complete:
-                raise
-            self.extra = True
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
+            if self.complete:
+                self.extra = True
+                return True
+            cause = exc.__context__
+            if isinstance(cause, BadResponse):
+                raise cause from None
+            if isinstance(exc, httptools.HttpParserUpgrade):
+                raise BadResponse("the server switched protocols (Upgrade) instead of answering") from None
+            raise BadResponse(str(exc) or type(exc).__name__) from None
+        if size > self.check_at:  # the head or the body may be over its bound
+            self._check_size()
         return self.complete
+
+    def _check_size(self) -> None:
+        if self.headers is _NO_HEADERS and not self.complete:
+            raise BadResponse(f"header block larger than {self.max_head} bytes")
+        if sum(map(len, self.chunks)) > self.max_body:
+            raise BadResponse(f"body larger than {self.max_body} bytes")
 
     def feed_eof(self) -> bool:
         """The peer closed. True if that completes a response delimited by the connection close."""
@@ -278,6 +344,7 @@ class ResponseReader:
         self.headers = _NO_HEADERS
         self.head = []
         self.chunks = []
+        self.size = 0
         self.interim = 0
         self.complete = False
         return response

@@ -15,14 +15,13 @@ import threading
 from math import ceil
 from time import monotonic
 
-import httptools
-
-from binance_usdm._wire.types import HttpRequest, HttpResponse, Timeouts
+from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits, Timeouts
 from binance_usdm.errors import TransportError
 
 from . import _errors
 from .protocol import (
     RECV_SIZE,
+    BadResponse,
     Destination,
     ResponseReader,
     build_connect_request,
@@ -44,13 +43,14 @@ class _StaleConnection(Exception):
 
 
 class _Conn:
-    __slots__ = ("pending", "poll", "poller", "reader", "sock")
+    __slots__ = ("idle_since", "pending", "poll", "poller", "reader", "sock")
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, reader: ResponseReader) -> None:
         self.sock = sock
         # TLS may hold decrypted bytes that poll() cannot see.
         self.pending = sock.pending if isinstance(sock, ssl.SSLSocket) else None
-        self.reader = ResponseReader()
+        self.reader = reader
+        self.idle_since = 0.0  # time.monotonic() when it was last returned to the pool
         self.poller = select.poll()
         self.poller.register(sock.fileno(), _POLLIN)
         self.poll = self.poller.poll
@@ -80,8 +80,11 @@ class SyncHttpTransport:
     ``proxy``: an ``http://[user:pass@]host:port`` proxy (CONNECT tunnel for https origins,
     absolute-form targets for http origins). When None, HTTPS_PROXY / HTTP_PROXY / NO_PROXY from
     the environment apply (never to loopback origins); ``""`` disables proxies altogether.
-    ``ssl_context``: used for https origins; default verifies certificates (certifi if installed).
+    ``ssl_context``: used for https origins; default verifies certificates (see
+    :func:`~binance_usdm._http.protocol.default_ssl_context`).
     ``max_connections``: open connections at most; further callers wait (within their deadline).
+    ``limits``: the largest answer taken and how long a pooled connection may sit idle (see
+    :class:`~binance_usdm._wire.types.Limits`).
     """
 
     DEFAULT_MAX_CONNECTIONS = 50
@@ -93,8 +96,12 @@ class SyncHttpTransport:
         proxy: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        limits: Limits | None = None,
     ) -> None:
         route = Destination.resolve(base_url, proxy, ssl_context, max_connections)
+        limits = limits or Limits()
+        self._limits = (limits.max_header_bytes, limits.max_body_bytes)
+        self._idle_timeout = limits.idle_timeout
         self._origin, self._proxy, self._encoder = route.origin, route.proxy, route.encoder
         self._ssl = route.tls_context
         self._authority = route.origin.authority
@@ -108,7 +115,8 @@ class SyncHttpTransport:
 
     # public ------------------------------------------------------------------------------------
     def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse:
-        deadline = monotonic() + timeouts.total
+        now = monotonic()
+        deadline = now + timeouts.total
         data = self._encoder.encode(request)
         conn: _Conn | None = None
         lock = self._lock
@@ -120,9 +128,12 @@ class SyncHttpTransport:
             lock.release()
         if conn is None:
             conn = self._acquire_slow(deadline, timeouts)
-        elif conn.poll(0) and conn.closed_by_peer():
-            # Readable while idle: the server closed it (or sent junk). Replace, keeping the slot.
+        elif now - conn.idle_since > self._idle_timeout or (conn.poll(0) and conn.closed_by_peer()):
+            # Idle too long, or readable while idle: the server closed it (or sent junk). Replace it
+            # (and the older idle ones if it expired), keeping the slot.
             conn.close()
+            if now - conn.idle_since > self._idle_timeout:
+                self._expire_idle()
             conn = self._open_or_release(deadline, timeouts)
         reused = conn.reader.status != 0
         try:
@@ -138,6 +149,7 @@ class SyncHttpTransport:
             raise
         reader = conn.reader
         if reader.keep_alive and not reader.extra:
+            conn.idle_since = now + response.elapsed  # about now: spares a clock read
             self._release(conn)
         else:
             conn.close()
@@ -160,6 +172,16 @@ class SyncHttpTransport:
         self.close()
 
     # pool ----------------------------------------------------------------------------------------
+    def _expire_idle(self) -> None:
+        """Close every idle connection (they have been idle at least as long as the one found expired)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+            if self._waiting:
+                self._cond.notify_all()
+        for conn in idle:
+            conn.close()
+
     def _acquire_slow(self, deadline: float, timeouts: Timeouts) -> _Conn:
         conn: _Conn | None
         with self._lock:
@@ -181,7 +203,9 @@ class SyncHttpTransport:
                     self._cond.wait(remaining)
                 finally:
                     self._waiting -= 1
-        if conn is not None and conn.poll(0) and conn.closed_by_peer():
+        if conn is not None and (
+            monotonic() - conn.idle_since > self._idle_timeout or (conn.poll(0) and conn.closed_by_peer())
+        ):
             conn.close()
             conn = None
         if conn is None:
@@ -250,7 +274,7 @@ class SyncHttpTransport:
                 except OSError as exc:
                     raise _errors.connect_failed(exc, self._authority) from None
             sock.setblocking(False)
-            return _Conn(sock)
+            return _Conn(sock, ResponseReader(*self._limits))
         except BaseException:
             sock.close()
             raise
@@ -333,7 +357,7 @@ class SyncHttpTransport:
             try:
                 if reader.feed(chunk):
                     break
-            except httptools.HttpParserError as exc:
+            except BadResponse as exc:
                 raise _errors.invalid_response(self._authority, exc) from None
         return reader.response(monotonic() - started)
 

@@ -27,6 +27,7 @@ from binance_usdm._wire.limits import (
     MAX_MARGIN_HISTORY_LIMIT,
 )
 from binance_usdm._wire.requests import params_of
+from binance_usdm._wire.types import Secret
 from binance_usdm.enums import IncomeType, MarginChangeDirection, MarginType, PositionSide
 from binance_usdm.result import WebCallResult
 
@@ -269,10 +270,12 @@ class AccountApi:
 
     def keep_alive_user_stream(self, listen_key: str) -> WebCallResult[None]:
         """Extend the listen key by 60 minutes; call it about every 30 minutes."""
-        params = params_of(listenKey=check.text(listen_key, "listen_key"))
+        params = Secret(params_of(listenKey=check.text(listen_key, "listen_key")))
+        del listen_key  # this frame's locals show in tracebacks that capture them; ``params`` hides it
         return self._core.call(ep.KEEP_ALIVE_USER_STREAM, params)
 
     def stop_user_stream(self, listen_key: str) -> WebCallResult[None]:
         """Close the user data stream."""
-        params = params_of(listenKey=check.text(listen_key, "listen_key"))
+        params = Secret(params_of(listenKey=check.text(listen_key, "listen_key")))
+        del listen_key  # this frame's locals show in tracebacks that capture them; ``params`` hides it
         return self._core.call(ep.STOP_USER_STREAM, params)

@@ -14,7 +14,7 @@ from binance_usdm._sync.exchange_data import ExchangeDataApi
 from binance_usdm._sync.history import HistoryApi
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
-from binance_usdm._wire.types import SyncTransport, Timeouts
+from binance_usdm._wire.types import SyncTransport, Limits, Timeouts
 
 if TYPE_CHECKING:
     from binance_usdm._sync.user_stream import UserDataStream
@@ -36,6 +36,7 @@ class BinanceRestClient:
     path, ``private_key_passphrase`` if encrypted); otherwise ``BINANCE_API_KEY``,
     ``BINANCE_API_SECRET`` / ``BINANCE_PRIVATE_KEY`` from the environment. ``base_url`` points the
     client anywhere (e.g. the emulator); ``testnet=True`` selects Binance's futures testnet.
+    ``limits``: the largest answer taken and how long a pooled connection may idle (:class:`Limits`).
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class BinanceRestClient:
         proxy: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         max_connections: int | None = None,
+        limits: Limits | None = None,
         transport: SyncTransport | None = None,
     ) -> None:
         self._config = ClientConfig.create(
@@ -64,7 +66,7 @@ class BinanceRestClient:
             private_key_passphrase=private_key_passphrase, base_url=base_url, testnet=testnet,
             recv_window=recv_window, timeouts=timeouts, retry=retry, auto_time_sync=auto_time_sync,
             time_sync_interval=time_sync_interval, rate_limit=rate_limit, weight_limit=weight_limit,
-            proxy=proxy, ssl_context=ssl_context, max_connections=max_connections,
+            proxy=proxy, ssl_context=ssl_context, max_connections=max_connections, limits=limits,
         )
         self._core = Core(self._config, transport)
         self.usd_futures_api = UsdFuturesApi(self._core)

@@ -38,6 +38,7 @@ class Core:
             transport = SyncHttpTransport(
                 config.base_url, proxy=config.proxy, ssl_context=config.ssl_context,
                 max_connections=config.max_connections or SyncHttpTransport.DEFAULT_MAX_CONNECTIONS,
+                limits=config.limits,
             )
         self.transport: SyncTransport = transport
         self.clock = ServerClock(auto_sync=config.auto_time_sync, sync_interval=config.time_sync_interval)
@@ -104,7 +105,7 @@ class Core:
                     return result
                 error = result.error
             if policy is None:
-                policy = CallPolicy(endpoint, config.retry, config.rate_limit)
+                policy = CallPolicy(endpoint, config.retry, config.rate_limit, config.timeouts.total)
             verdict = policy.after(error, now=monotonic(), deadline=deadline, wall_ms=local_ms())
             if verdict.hold is not None:  # a 429 or 418: every call of this client waits
                 limiter.block_for(verdict.hold)

@@ -16,7 +16,7 @@ from typing import Literal
 from binance_usdm._wire import validate as check
 from binance_usdm._wire.limits import MAX_RECV_WINDOW
 from binance_usdm._wire.signing import HmacSigner, Signer, load_private_key_signer
-from binance_usdm._wire.types import Timeouts
+from binance_usdm._wire.types import Limits, Secret, Timeouts
 from binance_usdm._wire.urls import Origin, ProxyConfig
 from binance_usdm.errors import ValidationError
 
@@ -61,6 +61,7 @@ class ClientConfig:
     proxy: str | None
     ssl_context: ssl.SSLContext | None
     max_connections: int | None
+    limits: Limits
     auto_time_sync: bool
     time_sync_interval: float
     weight_limit: int
@@ -68,7 +69,7 @@ class ClientConfig:
     key_headers: tuple[tuple[str, str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key_headers", (("X-MBX-APIKEY", self.api_key),) if self.api_key else ())
+        object.__setattr__(self, "key_headers", (("X-MBX-APIKEY", Secret(self.api_key)),) if self.api_key else ())
 
     @classmethod
     def create(
@@ -90,6 +91,7 @@ class ClientConfig:
         proxy: str | None,
         ssl_context: ssl.SSLContext | None,
         max_connections: int | None = None,
+        limits: Limits | None = None,
     ) -> ClientConfig:
         """Resolve arguments, falling back to ``BINANCE_API_KEY``, ``BINANCE_API_SECRET``,
         ``BINANCE_PRIVATE_KEY`` (path or PEM) and ``BINANCE_PRIVATE_KEY_PASSPHRASE``."""
@@ -140,6 +142,7 @@ class ClientConfig:
             proxy=proxy,
             ssl_context=ssl_context,
             max_connections=max_connections,
+            limits=limits or Limits(),
             auto_time_sync=auto_time_sync,
             time_sync_interval=time_sync_interval,
             weight_limit=weight_limit,

@@ -19,10 +19,12 @@ from typing import Any
 
 from binance_usdm._wire.config import RateLimitMode, RetryPolicy
 from binance_usdm._wire.endpoints import Endpoint
+from binance_usdm._wire.responses import MAX_SERVER_WAIT
 from binance_usdm._wire.types import Timeouts
 from binance_usdm.errors import (
     ApiError,
     BinanceError,
+    CertificateError,
     ClientRateLimitError,
     IpBannedError,
     OutcomeUnknownError,
@@ -67,12 +69,15 @@ class Next:
 class CallPolicy:
     """The retry state of one call: made at its first failure, asked after each one."""
 
-    __slots__ = ("endpoint", "maybe_applied", "mode", "resynced", "retries", "retry")
+    __slots__ = ("endpoint", "maybe_applied", "mode", "resynced", "retries", "retry", "total")
 
-    def __init__(self, endpoint: Endpoint[Any], retry: RetryPolicy, mode: RateLimitMode) -> None:
+    def __init__(self, endpoint: Endpoint[Any], retry: RetryPolicy, mode: RateLimitMode, total: float = 0.0) -> None:
+        """``total``: the call's total timeout (its deadline minus ``total`` is when it began), for
+        the duration a timeout's message states; 0 leaves the message as the transport wrote it."""
         self.endpoint = endpoint
         self.retry = retry
         self.mode = mode
+        self.total = total
         self.retries = 0  # resends made so far
         self.resynced = False  # the clock was measured again after a -1021
         self.maybe_applied = False  # an earlier attempt may have reached Binance and been applied
@@ -82,8 +87,12 @@ class CallPolicy:
         was no answer). ``now``, ``deadline``: ``time.monotonic()`` values; ``wall_ms``: local epoch ms."""
         endpoint = self.endpoint
         if isinstance(error, TransportError):
+            if isinstance(error, RequestTimeout) and self.total:
+                self._restate(error, now - (deadline - self.total))
             if error.request_sent and not endpoint.retry_safe:
                 return Next(Step.UNKNOWN, error=unknown_outcome(endpoint, error.message))
+            if isinstance(error, CertificateError):  # it would be rejected again
+                return Next(Step.REPORT, error=error)
             return self._backoff(error, now, deadline, maybe_applied=error.request_sent)
         if isinstance(error, TimestampError) and endpoint.signed and not self.resynced:
             self.resynced = True
@@ -99,6 +108,14 @@ class CallPolicy:
         if self.maybe_applied and isinstance(error, ApiError) and error.code in endpoint.already_applied:
             return Next(Step.APPLIED)
         return Next(Step.REPORT, error=error)
+
+    def _restate(self, error: RequestTimeout, spent: float) -> None:
+        """Add the call's own duration to a timeout's message: the transport states only its attempt's
+        share of the total (after retries or a time sync, what was left of it). If the call goes on,
+        the message is never seen."""
+        tries = f"{self.retries + 1} attempts" if self.retries else "1 attempt"
+        error.message = f"{error.message}; the call ran {spent:.1f} s in all ({tries})"
+        error.args = (error.message,)
 
     def _backoff(self, error: BinanceError, now: float, deadline: float, *, maybe_applied: bool) -> Next:
         """Retry after a backoff when one is left and it ends before the deadline; else report."""
@@ -116,7 +133,7 @@ class CallPolicy:
         hold = error.retry_after
         if ban is not None and ban.banned_until is not None:
             hold = max(hold or 0.0, ban.banned_until.timestamp() - wall_ms / 1000)
-        hold = DEFAULT_HOLD if hold is None else hold
+        hold = DEFAULT_HOLD if hold is None else min(hold, MAX_SERVER_WAIT)
         wait = error.retry_after or 0.0
         if (
             ban is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
+from time import time
 from typing import TypeVar
 
 import msgspec
@@ -32,6 +33,11 @@ _log = logging.getLogger("binance_usdm")
 _AUTH_CODES = frozenset({-1022, -2014, -2015, -1099})
 _UNKNOWN_OUTCOME_CODES = frozenset({-1007, -1006})
 _BAN_UNTIL = re.compile(r"banned until (\d{12,14})")
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+#: The longest wait a server can impose on the client: Binance's IP bans "scale in duration for repeat
+#: offenders, from 2 minutes to 3 days" (https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits,
+#: the same rule on the USD-M futures pages). A longer Retry-After or ban is cut to this, and the error says so.
+MAX_SERVER_WAIT = 3 * 24 * 3600.0
 
 
 class _ErrorBody(msgspec.Struct):
@@ -104,9 +110,13 @@ def error_from(response: HttpResponse, label: str) -> BinanceError:
             code, msg = 0, f"unexpected non-Binance body: {excerpt(response.body)!r}"
         else:
             return _plain_http_error(response, label)
-    retry_after = _retry_after(response)
+    retry_after, capped = _retry_after(response)
+    if capped:
+        msg = f"{msg} ({capped})"
     if status == 418:
         banned_until = _banned_until(msg, retry_after)
+        if banned_until is not None and banned_until.timestamp() - time() > MAX_SERVER_WAIT:
+            msg = f"{msg} (calls are held for at most {MAX_SERVER_WAIT:.0f} s, Binance's longest ban)"
         return IpBannedError(
             code, msg, status_code=status, retry_after=retry_after, banned_until=banned_until,
             endpoint=label,
@@ -137,20 +147,31 @@ def _plain_http_error(response: HttpResponse, label: str) -> ApiError:
     return InvalidRequestError(0, msg, status_code=status, endpoint=label)
 
 
-def _retry_after(response: HttpResponse) -> float | None:
+def _retry_after(response: HttpResponse) -> tuple[float | None, str]:
+    """Retry-After in seconds (ASCII digits, as Binance sends), at most ``MAX_SERVER_WAIT``, and a
+    note when it was cut or, not being a number of seconds, ignored."""
     value = response.headers.get("retry-after")
     if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
+        return None, ""
+    text = value.strip()
+    if not _SECONDS.fullmatch(text):
+        return None, f"Retry-After {_short(text)!r} ignored: not a number of seconds"
+    seconds = float(text)
+    if seconds > MAX_SERVER_WAIT:
+        return MAX_SERVER_WAIT, f"Retry-After {_short(text)} s capped to {MAX_SERVER_WAIT:.0f} s"
+    return seconds, ""
 
 
 def _banned_until(msg: str, retry_after: float | None) -> datetime | None:
+    """When a 418's ban ends: as its message says (14 digits at most: always a valid date), else
+    Retry-After from now."""
     match = _BAN_UNTIL.search(msg)
     if match:
         return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC)
     if retry_after is not None:
-        return datetime.fromtimestamp(datetime.now(UTC).timestamp() + retry_after, UTC)
+        return datetime.fromtimestamp(time() + retry_after, UTC)
     return None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:21]}..."

@@ -26,6 +26,51 @@ class Timeouts(msgspec.Struct, frozen=True, gc=False):
             check.seconds(getattr(self, name), name, option="timeouts")
 
 
+class Limits(msgspec.Struct, frozen=True, gc=False):
+    """Bounds a transport keeps. ``max_header_bytes`` / ``max_body_bytes``: a larger answer is
+    refused as a ``TransportError`` (Binance's heads are about 1 KB, its largest bodies, exchange
+    information and every symbol's brackets, a few MB). ``idle_timeout``: seconds a pooled
+    connection may sit unused before it is closed instead of reused (below the 60 s idle timeout of
+    common load balancers, so the client gives a connection up before the server side closes it
+    while a request is on its way)."""
+
+    max_header_bytes: int = 64 * 1024
+    max_body_bytes: int = 64 * 1024 * 1024
+    idle_timeout: float = 20.0
+
+    def __post_init__(self) -> None:
+        check.integer(self.max_header_bytes, "max_header_bytes", 1, 2**62)
+        check.integer(self.max_body_bytes, "max_body_bytes", 0, 2**62)
+        check.seconds(self.idle_timeout, "idle_timeout", zero=True, option="limits")
+
+
+class Secret(str):
+    """Text whose ``repr`` is ``'***'``: an API key, a listen key, a query string holding one.
+
+    A traceback that captures locals (``traceback.TracebackException(capture_locals=True)``, rich's
+    ``show_locals``, error trackers), a debugger or a stray ``print(locals())`` shows the ``repr`` of
+    every object on a call's path; ``str()``, formatting and comparisons still give the value.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
+class WireBytes(bytes):
+    """An encoded request: its ``repr`` names the method and path only (its headers hold the API
+    key; its query may hold a listen key)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        line = bytes(self[: self.find(b"\r\n")])
+        method, _, rest = line.partition(b" ")
+        path = rest.partition(b"?")[0].partition(b" ")[0]
+        return f"<request {method.decode('latin-1')} {path.decode('latin-1')}, {len(self)} bytes>"
+
+
 class HttpRequest(msgspec.Struct, gc=False):
     """One request, already encoded. ``target`` is the path plus query string (``/fapi/v1/x?a=1``).
 
@@ -43,6 +88,14 @@ class HttpRequest(msgspec.Struct, gc=False):
     body: bytes = b""
     idempotent: bool = True
 
+    def __repr__(self) -> str:
+        """Method, path and header names only: a header holds the API key, the query may hold a
+        listen key (see :class:`Secret`)."""
+        path, query, _ = self.target.partition("?")
+        names = ", ".join(name for name, _ in self.headers)
+        return (f"HttpRequest({self.method} {path}{'?<query>' if query else ''}, headers=[{names}], "
+                f"body={len(self.body)} bytes, idempotent={self.idempotent})")
+
 
 class HttpResponse(msgspec.Struct, gc=False):
     """One response. ``headers``: case-insensitive, lower-case names (the transports give a lazy
@@ -52,6 +105,10 @@ class HttpResponse(msgspec.Struct, gc=False):
     headers: Mapping[str, str]
     body: bytes
     elapsed: float
+
+    def __repr__(self) -> str:
+        """Without the body: it may hold a listen key."""
+        return f"HttpResponse({self.status}, body={len(self.body)} bytes, elapsed={self.elapsed:.3f} s)"
 
 
 class SyncTransport(Protocol):
