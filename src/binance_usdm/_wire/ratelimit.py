@@ -79,7 +79,7 @@ class WeightLimiter:
             return
         self._read_after = now + READ_INTERVAL
         value = headers.get("x-mbx-used-weight-1m")
-        if value is None or not value.isdigit():
+        if value is None or not (value.isascii() and value.isdigit()):  # "²" is a digit to isdigit(), not to int()
             return
         server_used = int(value)
         sent = sent_ms * 0.001
