@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from binance_usdm import BinanceRestClient, RetryPolicy, Timeouts, ValidationError
+from binance_usdm._wire import validate as check
 from tests.client.conftest import API_KEY, API_SECRET
 from tests.client.stub_server import Reply, StubServer
 
@@ -110,6 +114,7 @@ def test_bad_retry_policies_are_refused_when_made(options: dict[str, Any]) -> No
 @pytest.mark.parametrize(("amount", "wire"), [
     (Decimal("1.500000000"), "1.5"), (Decimal("1E+5"), "100000"), ("007.25", "7.25"), (12, "12"),
     (Decimal("0.00000001"), "0.00000001"), ("99999999999999999999.12345678", "99999999999999999999.12345678"),
+    (Decimal("0.01000001"), "0.01000001"), (Decimal("0.05"), "0.05"), ("0.5", "0.5"), (Decimal("12.00000340"), "12.0000034"),
 ])
 def test_amounts_are_sent_exactly(stub: StubServer, amount: Any, wire: str) -> None:
     stub.routes[("POST", "/fapi/v1/positionMargin")] = [
@@ -132,3 +137,13 @@ def test_integer_subclasses_are_sent_as_their_value(stub: StubServer) -> None:
     with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url) as client:
         client.usd_futures_api.account.change_initial_leverage("BTCUSDT", _Level.HIGH).unwrap()
     assert stub.requests[-1].query.startswith("symbol=BTCUSDT&leverage=20&timestamp=")
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(st.decimals(min_value=Decimal("0.00000001"), max_value=Decimal("99999999999999999999.99999999"), places=8))
+def test_every_amount_in_range_is_written_exactly(amount: Decimal) -> None:
+    """The wire text is plain digits and means exactly the amount (as a Decimal and as its text)."""
+    for given_as in (amount, format(amount, "f")):
+        wire = check.amount(given_as, "amount")
+        assert re.fullmatch(r"[0-9]{1,20}(\.[0-9]{0,7}[1-9])?", wire), wire
+        assert Decimal(wire) == amount

@@ -99,8 +99,10 @@ def amount(value: object, name: str) -> str:
     text = "".join(map(str, digits[:end]))
     if exponent >= 0:
         return text + "0" * exponent
-    point = len(text) + exponent
-    return f"{text[:point] or '0'}.{'0' * -point}{text[max(point, 0):]}"
+    point = len(text) + exponent  # digits before the point
+    if point <= 0:
+        return f"0.{'0' * -point}{text}"
+    return f"{text[:point]}.{text[point:]}"
 
 
 def _shown(value: object) -> str:
