@@ -47,7 +47,7 @@ from typing import Any
 SRC = Path(__file__).resolve().parent.parent / "src"
 sys.path.insert(0, str(SRC))
 
-from binance_usdm import (  # noqa: I001 (after the path is set)
+from binance_usdm import (
     AsyncBinanceRestClient,
     BinanceError,
     BinanceRestClient,
@@ -84,11 +84,11 @@ class Tally:
     margin: list[tuple[Decimal, int, str]] = field(default_factory=list)  # amount, type, ack|absent|unknown
 
     def record(self, op: str, result: object, took: float, amount: Decimal | None = None, kind: int = 0) -> None:
-        if not isinstance(result, WebCallResult) or not (result.error is None or isinstance(result.error, BinanceError)):
+        error = getattr(result, "error", None)
+        if not isinstance(result, WebCallResult) or not (error is None or isinstance(error, BinanceError)):
             with self.lock:
                 self.escaped.append(f"{op}: not a result: {result!r}")
             return
-        error = result.error
         name = "ok" if error is None else type(error).__name__
         with self.lock:
             self.outcomes[f"{op} {name}"] += 1

@@ -24,7 +24,8 @@ from tests.client.conftest import API_KEY, API_SECRET
 from tests.http_helpers import CloseNow, HttpServer, Reply, Request
 
 TIMEOUTS = Timeouts(connect=1.0, read=0.3, total=0.6)
-EXAMPLES = 80  # for the sync client, half that per event loop: about 8 s in all
+SLACK = 1.4
+EXAMPLES = 60  # for the sync client, half that per event loop: about 6 s in all
 
 VERSIONS = st.sampled_from([b"HTTP/1.1", b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2", b"HTTP/1.1x", b"ICY", b""])
 STATUSES = st.one_of(
@@ -152,7 +153,9 @@ def _check(result: object, took: float) -> None:
     else:
         assert isinstance(result.error, BinanceError)
         assert API_KEY not in str(result.error) and API_SECRET not in str(result.error)
-    assert took < TIMEOUTS.total + 0.5, took  # no call outlives its total timeout (plus scheduling slack)
+    # no call outlives its total timeout; the slack is a busy machine's scheduling (the defects this
+    # catches wait a minute for a weight budget, or for ever)
+    assert took < TIMEOUTS.total + SLACK, took
 
 
 def _no_errors_logged(caplog: pytest.LogCaptureFixture) -> None:

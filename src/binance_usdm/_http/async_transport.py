@@ -275,7 +275,6 @@ class AsyncHttpTransport:
             self._bind(loop)
         now = loop.time()
         deadline = now + timeouts.total
-        data = self._encoder.encode(request)
         conn: _Conn | None = None
         idle = self._idle
         while idle:
@@ -292,13 +291,15 @@ class AsyncHttpTransport:
             now = loop.time()
         try:
             try:
-                response = await conn.start(data, now, deadline, timeouts)
+                # encoded straight into the call: no frame keeps the request's bytes (its headers hold
+                # the API key) in a local that a traceback capturing locals would print
+                response = await conn.start(self._encoder.encode(request), now, deadline, timeouts)
             except _StaleConnection:
                 if not request.idempotent:  # it may have run before the reset: never send it twice
                     reset = ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
                     raise _errors.recv_failed(self._authority, reset) from None
                 conn = await self._connect(loop, deadline, timeouts)
-                response = await conn.start(data, loop.time(), deadline, timeouts)
+                response = await conn.start(self._encoder.encode(request), loop.time(), deadline, timeouts)
         except BaseException:
             conn.abort()
             self._drop_slot()

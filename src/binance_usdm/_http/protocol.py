@@ -20,7 +20,7 @@ from typing import Final
 import httptools
 
 from binance_usdm._version import __version__
-from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits, Secret, WireBytes
+from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits, Secret
 from binance_usdm._wire.urls import Origin, ProxyConfig
 from binance_usdm.errors import ValidationError
 
@@ -178,15 +178,10 @@ class RequestEncoder:
             raise ValidationError("target", "must start with '/' and contain no spaces, line breaks or non-ASCII")
         if method not in _METHODS:
             raise ValidationError("method", f"{method!r} is not supported by this transport")
-        # WireBytes: the request's repr never shows its headers (the API key); ASCII checked above
-        if body:
-            return WireBytes(
-                f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}Content-Length: {len(body)}\r\n\r\n".encode()
-                + body
-            )
-        if method not in _NO_BODY_METHODS:
-            return WireBytes(f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}Content-Length: 0\r\n\r\n", "ascii")
-        return WireBytes(f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}\r\n", "ascii")
+        if body or method not in _NO_BODY_METHODS:
+            head = f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}Content-Length: {len(body)}\r\n\r\n"
+            return head.encode() + body if body else head.encode()
+        return f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}\r\n".encode()
 
     def _header_lines(self, headers: Sequence[tuple[str, str]]) -> str:
         """The fixed lines plus the caller's, checked (kept for next time when ``headers`` is a tuple)."""

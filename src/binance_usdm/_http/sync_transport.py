@@ -117,7 +117,7 @@ class SyncHttpTransport:
     def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse:
         now = monotonic()
         deadline = now + timeouts.total
-        data = self._encoder.encode(request)
+        encode = self._encoder.encode
         conn: _Conn | None = None
         lock = self._lock
         lock.acquire()  # acquire/release: a third of the cost of ``with`` on this per-call path
@@ -138,11 +138,13 @@ class SyncHttpTransport:
         reused = conn.reader.status != 0
         try:
             try:
-                response = self._exchange(conn, data, deadline, timeouts, reused, request.idempotent)
+                # encoded straight into the call: no frame keeps the request's bytes (its headers hold
+                # the API key) in a local that a traceback capturing locals would print
+                response = self._exchange(conn, encode(request), deadline, timeouts, reused, request.idempotent)
             except _StaleConnection:
                 conn.close()
                 conn = self._connect(deadline, timeouts)
-                response = self._exchange(conn, data, deadline, timeouts, False, request.idempotent)
+                response = self._exchange(conn, encode(request), deadline, timeouts, False, request.idempotent)
         except BaseException:
             conn.close()
             self._drop_slot()
@@ -324,8 +326,10 @@ class SyncHttpTransport:
             raise _errors.send_failed(self._authority, exc) from None
         except OSError as exc:
             raise _errors.send_failed(self._authority, exc) from None
-        if sent < len(data):
-            self._send_rest(conn, memoryview(data)[sent:], deadline, timeouts)
+        rest = memoryview(data)[sent:] if sent < len(data) else None
+        del data  # not a local while waiting (see send); a memoryview's repr shows no content
+        if rest is not None:
+            self._send_rest(conn, rest, deadline, timeouts)
 
         poll = conn.poll
         read_timeout = timeouts.read

@@ -58,19 +58,6 @@ class Secret(str):
         return "'***'"
 
 
-class WireBytes(bytes):
-    """An encoded request: its ``repr`` names the method and path only (its headers hold the API
-    key; its query may hold a listen key)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        line = bytes(self[: self.find(b"\r\n")])
-        method, _, rest = line.partition(b" ")
-        path = rest.partition(b"?")[0].partition(b" ")[0]
-        return f"<request {method.decode('latin-1')} {path.decode('latin-1')}, {len(self)} bytes>"
-
-
 class HttpRequest(msgspec.Struct, gc=False):
     """One request, already encoded. ``target`` is the path plus query string (``/fapi/v1/x?a=1``).
 
