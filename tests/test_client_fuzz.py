@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,26 +163,35 @@ def _no_errors_logged(caplog: pytest.LogCaptureFixture) -> None:
     assert logged == [], [r.getMessage() for r in logged]
 
 
+GOOD = Answer(b'HTTP/1.1 200 OK\r\nContent-Length: 25\r\n\r\n{"dualSidePosition":true}', "keep")
+
+
+def _fuzz(server: ScriptedServer, client: BinanceRestClient | AsyncBinanceRestClient,
+          call: Callable[[], object], examples: int) -> None:
+    """Every generated answer (the known defects first) through ``call``; then a good one."""
+
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @known
+    @given(answers())
+    def one(answer: Answer) -> None:
+        server.current = answer
+        fresh_budget(client)
+        started = time.monotonic()
+        _check(call(), time.monotonic() - started)
+
+    one()
+    server.current = GOOD
+    result = call()
+    assert isinstance(result, WebCallResult) and result.data is not None  # still usable
+
+
 def test_sync_client_answers_every_server_answer_with_a_result(
     server: ScriptedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR)
     with BinanceRestClient(API_KEY, API_SECRET, base_url=server.base_url, **OPTIONS) as client:
-        account = client.usd_futures_api.account
-
-        @settings(max_examples=EXAMPLES, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-        @known
-        @given(answers())
-        def one(answer: Answer) -> None:
-            server.current = answer
-            fresh_budget(client)
-            started = time.monotonic()
-            _check(account.get_position_mode(), time.monotonic() - started)
-
-        one()
-        server.current = Answer(b'HTTP/1.1 200 OK\r\nContent-Length: 25\r\n\r\n{"dualSidePosition":true}', "keep")
-        assert account.get_position_mode().data is not None  # still usable
+        _fuzz(server, client, client.usd_futures_api.account.get_position_mode, EXAMPLES)
     _no_errors_logged(caplog)
 
 
@@ -194,24 +203,9 @@ def test_async_client_answers_every_server_answer_with_a_result(
     if loop_name == "uvloop":
         factory = pytest.importorskip("uvloop").new_event_loop
     caplog.set_level(logging.ERROR)
-
     with asyncio.Runner(loop_factory=factory) as runner:
         client = AsyncBinanceRestClient(API_KEY, API_SECRET, base_url=server.base_url, **OPTIONS)
         account = client.usd_futures_api.account
-
-        @settings(max_examples=EXAMPLES // 2, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-        @known
-        @given(answers())
-        def one(answer: Answer) -> None:
-            server.current = answer
-            fresh_budget(client)
-            started = time.monotonic()
-            result = runner.run(account.get_position_mode())
-            _check(result, time.monotonic() - started)
-
-        one()
-        server.current = Answer(b'HTTP/1.1 200 OK\r\nContent-Length: 25\r\n\r\n{"dualSidePosition":true}', "keep")
-        assert runner.run(account.get_position_mode()).data is not None
+        _fuzz(server, client, lambda: runner.run(account.get_position_mode()), EXAMPLES // 2)
         runner.run(client.aclose())
     _no_errors_logged(caplog)
