@@ -8,7 +8,7 @@ It is not a Binance path: it exists only on the emulator, to arrange state from 
 | POST /emulator/mark-price | {"symbol", "price"} | set a mark price |
 | POST /emulator/positions | {"symbol", "positionAmt", "entryPrice", "positionSide"?, "isolatedWallet"?} | set a leg |
 | POST /emulator/positions/close | {"symbol", "positionSide"?} | close at mark (PnL + fee to wallet and income) |
-| POST /emulator/balances | {"asset", "balance"} | set a wallet balance |
+| POST /emulator/balances | {"asset", "balance", "reason"?} | set a wallet balance (stream: DEPOSIT/WITHDRAW) |
 | POST /emulator/income | {"records": [...]} | append income records |
 | POST /emulator/margin-history | {"records": [...]} | append margin-change records |
 | POST /emulator/records | {"kind": "order"/"trade", "records": [...]} | order/trade rows for the downloads |
@@ -22,6 +22,8 @@ It is not a Binance path: it exists only on the emulator, to arrange state from 
 | DELETE /emulator/faults[/<id>] | | uninstall every fault, or one |
 | GET /emulator/openapi.json | | the OpenAPI 3 document of the Binance endpoints served |
 | GET /emulator/downloads/<id>.csv | | a completed download's file |
+| GET /emulator/streams | | open user data streams per account (`stream.py`, served by `server.App`) |
+| POST /emulator/streams/drop | | close every open stream now, as a server-side disconnect |
 
 Every account-scoped body may name the account with "account" (id, alias or API key; default: the
 first account).
@@ -92,7 +94,8 @@ class Admin:
                 pnl = b.close_position(acc, str(body["symbol"]), str(body.get("positionSide", "BOTH")))
                 return 200, {"realizedPnl": str(pnl)}
             if path == "/emulator/balances":
-                b.set_balance(acc, str(body["asset"]), _dec(body, "balance"))
+                reason = body.get("reason")
+                b.set_balance(acc, str(body["asset"]), _dec(body, "balance"), None if reason is None else str(reason))
                 return 200, {"ok": True}
             if path == "/emulator/income":
                 return 200, {"added": b.add_income(acc, list(body["records"]))}

@@ -508,7 +508,9 @@ class Backend:
 
     def set_balance(self, acc: Account, asset: str, amount: Decimal, reason: str | None = None) -> None:
         """Set a wallet balance (admin; no income record). The stream shows the change with `reason`
-        (default DEPOSIT for an increase, WITHDRAW for a decrease)."""
+        (default DEPOSIT for an increase, WITHDRAW for a decrease; else one of `events.REASONS`)."""
+        if reason is not None and reason not in events.REASONS:
+            raise ValueError(f"reason must be one of Binance's ACCOUNT_UPDATE reasons, not {reason!r}")
         with self._change() as change:
             acc = change.account(acc)
             delta = amount - acc.balances.get(asset, Decimal(0))
@@ -564,8 +566,12 @@ class Backend:
                         leg.isolated_wallet += fee
                     change.income.append(IncomeRow(acc.account_id, time, self.next_tran_id(), pos.symbol,
                                                    "FUNDING_FEE", f"{fee:.8f}", asset, "FUNDING_FEE", ""))
+                    wallet = acc.balances[asset]
+                    cross = wallet - sum((p.isolated_wallet for p in acc.open_positions()
+                                          if acc.setting(p.symbol).isolated
+                                          and self.symbol(p.symbol).margin_asset == asset), Decimal(0))
                     change.events.append(events.FundingCharged(acc.account_id, time, pos.symbol, pos.side, asset,
-                                                               fee, isolated))
+                                                               fee, isolated, wallet, cross))
             change.meta["funding_through"] = str(time)
         self.funding_through = time
         return len(change.events)

@@ -14,6 +14,14 @@ from decimal import Decimal
 
 _log = logging.getLogger(__name__)
 
+#: The ACCOUNT_UPDATE reason types (`m`) of Binance's documentation
+#: (https://developers.binance.com/docs/derivatives/usds-margined-futures/user-data-streams/Event-Balance-and-Position-Update).
+REASONS = frozenset((
+    "DEPOSIT", "WITHDRAW", "ORDER", "FUNDING_FEE", "WITHDRAW_REJECT", "ADJUSTMENT", "INSURANCE_CLEAR",
+    "ADMIN_DEPOSIT", "ADMIN_WITHDRAW", "MARGIN_TRANSFER", "MARGIN_TYPE_CHANGE", "ASSET_TRANSFER",
+    "OPTIONS_PREMIUM_FEE", "OPTIONS_SETTLE_PROFIT", "AUTO_EXCHANGE", "COIN_SWAP_DEPOSIT", "COIN_SWAP_WITHDRAW",
+))
+
 
 @dataclass(frozen=True, slots=True)
 class LeverageChanged:
@@ -57,7 +65,9 @@ class IsolatedMarginMoved:
 
 @dataclass(frozen=True, slots=True)
 class FundingCharged:
-    """A funding fee (signed: < 0 paid) charged to one leg at the funding time `time`."""
+    """A funding fee (signed: < 0 paid) charged to one leg at the funding time `time`, with the
+    asset's wallet and cross wallet balance right after it (one funding time charges every leg in one
+    commit, so the account's state after the commit is that after the last fee)."""
 
     account: str
     time: int
@@ -66,6 +76,8 @@ class FundingCharged:
     asset: str
     amount: Decimal
     isolated: bool
+    wallet: Decimal
+    cross_wallet: Decimal
 
 
 @dataclass(frozen=True, slots=True)

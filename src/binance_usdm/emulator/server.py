@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import struct
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -42,7 +41,7 @@ from .faults import FaultSet, Plan
 from .messages import RawRequest, Response
 from .params import Params
 from .ratelimit import RateLimiter
-from .stream import Session, StreamHub
+from .stream import Session, StreamHub, abort
 
 _json = msgspec.json.Encoder(decimal_format="string")
 _log = logging.getLogger(__name__)
@@ -323,13 +322,10 @@ class HttpProtocol(asyncio.BufferedProtocol):
     @staticmethod
     def _close(transport: asyncio.Transport, reset: bool) -> None:
         """Close after what was written; with `reset`, abort with a TCP RST (SO_LINGER 0) instead."""
-        if not reset:
+        if reset:
+            abort(transport)
+        else:
             transport.close()
-            return
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
 
 
 async def start_server(app: App, host: str, port: int) -> asyncio.Server:

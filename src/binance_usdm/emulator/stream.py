@@ -26,14 +26,19 @@ instead of waiting; pings and the pong deadline are real time (a jump of the emu
 cut a healthy client that had no chance to answer). Both are `StreamOptions`.
 
 Slow consumers: Binance drops them. A socket whose unsent data exceeds `StreamOptions.max_buffer`
-bytes is aborted at once (no close frame: the buffer is what it cannot drain), so memory per socket
-stays bounded. Listen keys never reach a log: the websocket library sees the path `/` only.
+bytes is aborted at once with a TCP reset (no close frame: the buffer is what it cannot drain), and
+its kernel send buffer is fixed at `StreamOptions.send_buffer`, so memory per socket stays bounded.
+
+Logs name accounts, never listen keys: the websocket library sees the path `/` only, and its own
+logger is held at WARNING.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+import struct
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -54,10 +59,12 @@ from .userdata import Payload, Renderer
 
 DAY_S = 24 * 3600.0
 _MAX_MESSAGE = 64 * 1024  # bytes per incoming message (requests are tiny)
+_CLOSE_TIMEOUT_S = 2.0  # real seconds a client has to answer the server's close frame
 _METHODS = "SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS, SET_PROPERTY, GET_PROPERTY"
 _json = msgspec.json.Encoder()
 # The websocket library logs through this logger; WARNING keeps its debug lines (which would show
 # request lines and headers) off even when the application logs at DEBUG.
+_log = logging.getLogger(__name__)
 _ws_log = logging.getLogger(__name__ + ".websocket")
 _ws_log.setLevel(logging.WARNING)
 
@@ -72,10 +79,20 @@ class StreamOptions:
     ping_interval_s: float = 180.0
     #: Real seconds without a pong after which a connection is dropped (Binance: 10 minutes).
     pong_timeout_s: float = 600.0
-    #: Unsent bytes a socket may hold before it is dropped as a slow consumer.
-    max_buffer: int = 4 * 1024 * 1024
+    #: Unsent bytes a socket may hold in the emulator before it is dropped as a slow consumer.
+    max_buffer: int = 1024 * 1024
+    #: The kernel send buffer of a stream socket (SO_SNDBUF): bounds what a slow reader holds there too.
+    send_buffer: int = 256 * 1024
     #: Real seconds between checks of a running emulator clock (key expiry, 24 h cut, funding).
     tick_s: float = 1.0
+
+
+def abort(transport: asyncio.Transport) -> None:
+    """Close at once with a TCP reset (SO_LINGER 0): unsent data, the kernel's included, is discarded."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
 
 
 def stream_target(path: str, query: str) -> tuple[bool, list[str]] | None:
@@ -102,6 +119,9 @@ class Session:
         self.combined = combined
         self.keys: list[str] = []
         self.protocol = ServerProtocol(max_size=_MAX_MESSAGE, logger=_ws_log)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, hub.options.send_buffer)
         self.opened_ms = hub.backend.clock.now_ms()
         loop = asyncio.get_running_loop()
         self.last_pong = loop.time()
@@ -144,18 +164,21 @@ class Session:
             self.drop()
 
     def close(self, code: int, reason: str = "") -> None:
-        """Send a close frame and close the connection after it."""
+        """Start the closing handshake: nothing more is sent; the connection ends when the client
+        answers the close frame, or after `_CLOSE_TIMEOUT_S` at the latest."""
         if self.closed:
             return
         if self.protocol.state is State.OPEN:
             self.protocol.send_close(code, reason)
             self._flush()
-        self.transport.close()
         self.lost()
+        if not self.transport.is_closing():
+            asyncio.get_running_loop().call_later(_CLOSE_TIMEOUT_S, self.transport.close)
 
     def drop(self) -> None:
         """Abort the connection (TCP reset), discarding what it has not sent."""
-        self.transport.abort()
+        _log.info("stream dropped: slow consumer (over %d unsent bytes)", self.hub.options.max_buffer)
+        abort(self.transport)
         self.lost()
 
     def lost(self) -> None:
@@ -177,6 +200,7 @@ class Session:
     def _ping(self) -> None:
         loop = asyncio.get_running_loop()
         if loop.time() - self.last_pong > self.hub.options.pong_timeout_s:
+            _log.info("stream closed: no pong for %.1f s", self.hub.options.pong_timeout_s)
             self.close(CloseCode.POLICY_VIOLATION, "Pong timeout")
             return
         if self.protocol.state is State.OPEN:
@@ -290,6 +314,7 @@ class StreamHub:
         limit = self.options.lifetime_s * 1000
         for session in list(self._sessions):
             if now - session.opened_ms >= limit:
+                _log.info("stream closed: connection lifetime of %.0f s reached", self.options.lifetime_s)
                 session.close(CloseCode.NORMAL_CLOSURE, "Connection lifetime reached")
 
     # -- connections ------------------------------------------------------------------------------
@@ -307,6 +332,7 @@ class StreamHub:
         if session.handshake(req.headers, b""):
             with self._lock:
                 self._sessions.append(session)
+            _log.debug("stream opened (%s, %d listen key(s) in the URL)", "combined" if combined else "raw", len(keys))
             for key in keys:
                 self.subscribe(session, key)
             if rest:
@@ -323,6 +349,7 @@ class StreamHub:
             self._by_key.setdefault(key, []).append(session)
             if owner is not None:
                 self._owner[key] = owner
+        _log.debug("stream subscribed to %s", f"the listen key of account {owner}" if owner else "an unknown name")
 
     def unsubscribe(self, session: Session, key: str) -> None:
         """Detach a session from a listen key."""
@@ -403,9 +430,11 @@ class StreamHub:
     def _expire(self, key: str, time: int) -> None:
         """Push listenKeyExpired to the key's streams and close them."""
         with self._lock:
-            valid = self._owner.pop(key, None) is not None
-        if not valid:
+            owner = self._owner.pop(key, None)
+        if owner is None:
             return
+        _log.info("listen key of account %s expired or closed: %d stream(s) closed", owner,
+                  len(self._by_key.get(key, ())))
         payload: Payload = {"e": "listenKeyExpired", "E": str(time), "listenKey": key}
         data = _json.encode(payload)
         for session in list(self._by_key.get(key, ())):

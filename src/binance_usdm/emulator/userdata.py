@@ -38,12 +38,6 @@ Payload = dict[str, Any]
 ZERO = Decimal(0)
 #: Margin ratio (maintenance margin / margin balance) at which MARGIN_CALL is pushed; 1 liquidates.
 MARGIN_CALL_RATIO = Decimal("0.8")
-#: The reason types of Binance's ACCOUNT_UPDATE documentation.
-REASONS = frozenset((
-    "DEPOSIT", "WITHDRAW", "ORDER", "FUNDING_FEE", "WITHDRAW_REJECT", "ADJUSTMENT", "INSURANCE_CLEAR",
-    "ADMIN_DEPOSIT", "ADMIN_WITHDRAW", "MARGIN_TRANSFER", "MARGIN_TYPE_CHANGE", "ASSET_TRANSFER",
-    "OPTIONS_PREMIUM_FEE", "OPTIONS_SETTLE_PROFIT", "AUTO_EXCHANGE", "COIN_SWAP_DEPOSIT", "COIN_SWAP_WITHDRAW",
-))
 
 
 def at_least5(x: Decimal) -> str:
@@ -74,7 +68,8 @@ class Renderer:
         if acc is None:
             return []
         out = [(acc.account_id, self._payload(acc, event))]
-        out += [(acc.account_id, p) for p in self.margin_calls(acc)]
+        if not isinstance(event, ev.LeverageChanged):  # leverage moves neither margin balance nor maintenance
+            out += [(acc.account_id, p) for p in self.margin_calls(acc)]
         return out
 
     def _payload(self, acc: Account, event: ev.DomainEvent) -> Payload:
@@ -96,8 +91,8 @@ class Renderer:
                            [_position(lg)])
         if isinstance(event, ev.FundingCharged):
             positions = [_position(self._leg(acc, snap, event.symbol, event.side))] if event.isolated else []
-            return _update(now, event.time, "FUNDING_FEE", [_balance(acc, snap, event.asset, event.amount)],
-                           positions)
+            balance = {"a": event.asset, "wb": d8(event.wallet), "cw": d8(event.cross_wallet), "bc": _bc(event.amount)}
+            return _update(now, event.time, "FUNDING_FEE", [balance], positions)
         if isinstance(event, ev.BalanceAdjusted):
             return _update(now, event.time, event.reason, [_balance(acc, snap, event.asset, event.change)], [])
         assert isinstance(event, ev.PositionAdjusted)
