@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
@@ -17,7 +19,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from binance_usdm.emulator import Clock, EmulatorServer, StreamOptions
+from binance_usdm.emulator import DEMO_API_KEY, Clock, EmulatorServer, StreamOptions
 
 from .conftest import Client, ok
 
@@ -213,3 +215,27 @@ def test_balance_set_without_server_loop_is_harmless() -> None:
     emu = EmulatorServer()
     emu.backend.set_balance(emu.backend.account(), "USDT", Decimal(5))
     emu.backend.store.close()
+
+
+async def test_command_line_stream_lifetime() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--stream-lifetime", "60"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        base_url = proc.stdout.readline().rsplit(" ", 1)[1].strip()
+        assert proc.stdout.readline().strip() == f"user data stream: ws{base_url[4:]}/ws/<listenKey>"
+        c = Client(base_url, DEMO_API_KEY, lambda: 0)
+        key = ok(c.call("POST", "/fapi/v1/listenKey", signed=False))["listenKey"]
+        async with connect(f"ws{base_url[4:]}/ws/{key}") as ws:
+            ok(c.admin("/emulator/clock", {"advance": 59}))
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(ws.recv(), 0.3)
+            ok(c.admin("/emulator/clock", {"advance": 1}))
+            await closed(ws)
+        c.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    bad = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--stream-lifetime", "0"],
+                         capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "--stream-lifetime must be positive" in bad.stderr

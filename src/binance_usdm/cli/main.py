@@ -189,10 +189,13 @@ Examples:
               help="Inject a fault, e.g. 'POST /fapi/v1/positionMargin=drop_after,count=1' (repeatable; "
                    "syntax in the emulator README).")
 @click.option("--fault-seed", type=int, metavar="N", help="Seed for fault probabilities (reproducible runs).")
+@click.option("--stream-lifetime", type=click.FloatRange(min=0, min_open=True), default=86400.0, show_default=True,
+              metavar="SECONDS", help="Emulator-clock seconds after which a user data stream connection is cut "
+                                      "(Binance: 24 hours).")
 def emulator(host: str, port: int, scenario: Path | None, state: Path | None, api_key: str | None,
              api_secret: str | None, public_key: Path | None, download_delay: float,
              income_retention_days: float | None, weight_limit: int, faults: tuple[str, ...],
-             fault_seed: int | None) -> None:
+             fault_seed: int | None, stream_lifetime: float) -> None:
     """Run the local Binance USD-M emulator in the foreground until Ctrl-C.
 
     Point any client at it; `usdm --base-url URL ...` without credentials uses the demo account.
@@ -201,7 +204,7 @@ def emulator(host: str, port: int, scenario: Path | None, state: Path | None, ap
         raise click.UsageError("--api-secret/--public-key need --api-key")
     if api_key and not (api_secret or public_key):
         raise click.UsageError("--api-key needs --api-secret or --public-key")
-    from binance_usdm.emulator import EmulatorServer
+    from binance_usdm.emulator import EmulatorServer, StreamOptions
     from binance_usdm.emulator.backend import DAY_MS, INCOME_RETENTION_MS
     from binance_usdm.emulator.faults import FaultError, parse_fault
 
@@ -217,7 +220,7 @@ def emulator(host: str, port: int, scenario: Path | None, state: Path | None, ap
         host, port, scenario=scenario, state_path=state, api_key=api_key, api_secret=api_secret,
         public_key_pem=pem, download_delay_ms=int(download_delay * 1000),
         income_retention_ms=retention_ms, weight_limit=weight_limit, faults=list(faults),
-        fault_seed=fault_seed,
+        fault_seed=fault_seed, stream=StreamOptions(lifetime_s=stream_lifetime),
     )
     stop = threading.Event()
 
@@ -237,6 +240,7 @@ def emulator(host: str, port: int, scenario: Path | None, state: Path | None, ap
         else:
             click.echo(f"  API key: {server.api_key} (demo; the secret is binance_usdm.emulator.DEMO_API_SECRET)")
             click.echo(f"  Try: usdm --base-url {server.base_url} account")
+        click.echo(f"  User data stream: {server.ws_url}/ws/<listenKey>")
         click.echo("Ctrl-C to stop.", err=True)
         try:
             while not stop.wait(0.5):

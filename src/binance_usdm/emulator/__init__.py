@@ -185,7 +185,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, **kwargs: Any) -> None:
     emu.port = server.sockets[0].getsockname()[1]
     emu.streams.start(loop)
     print(f"Binance USD-M emulator on {emu.base_url}", flush=True)
-    print(f"  user data stream: {emu.ws_url}/ws/<listenKey>", flush=True)
+    print(f"user data stream: {emu.ws_url}/ws/<listenKey>", flush=True)
     print(f"  demo API key:    {DEMO_API_KEY}", flush=True)
     print(f"  demo API secret: {DEMO_API_SECRET}", flush=True)
     if emu.api_key != DEMO_API_KEY:

@@ -9,6 +9,7 @@ from pathlib import Path
 from . import serve
 from .backend import DAY_MS, INCOME_RETENTION_MS
 from .faults import FaultError, parse_fault
+from .stream import DAY_S, StreamOptions
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,12 +31,17 @@ def main(argv: list[str] | None = None) -> None:
                     help="inject a fault, e.g. 'POST /fapi/v1/positionMargin=drop_after,count=1' (repeatable; "
                          "syntax in the emulator README)")
     ap.add_argument("--fault-seed", type=int, metavar="N", help="seed for fault probabilities (reproducible runs)")
+    ap.add_argument("--stream-lifetime", type=float, default=DAY_S, metavar="SECONDS",
+                    help="emulator-clock seconds after which a user data stream connection is cut (default 86400, "
+                         "as Binance)")
     args = ap.parse_args(argv)
     for spec in args.fault:
         try:
             parse_fault(spec)
         except FaultError as exc:
             ap.error(f"--fault {spec!r}: {exc}")
+    if not args.stream_lifetime > 0:
+        ap.error("--stream-lifetime must be positive")
     if not args.income_retention_days > 0:
         ap.error("--income-retention-days must be positive")
     if (args.api_secret or args.public_key) and not args.api_key:
@@ -56,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         income_retention_ms=int(args.income_retention_days * DAY_MS),
         faults=args.fault,
         fault_seed=args.fault_seed,
+        stream=StreamOptions(lifetime_s=args.stream_lifetime),
     )
 
 
