@@ -16,6 +16,7 @@ from binance_usdm._sync.client import BinanceRestClient
 from binance_usdm._sync.history import HistoryApi
 from binance_usdm._sync.user_stream import UserDataStream
 from binance_usdm._version import __version__
+from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import LIVE_URL, TESTNET_URL, RetryPolicy
 from binance_usdm._wire.types import Limits, Timeouts
 from binance_usdm.enums import (
@@ -80,6 +81,7 @@ __all__ = [
     "IpBannedError",
     "Limits",
     "ListenKeyKeeper",
+    "LocalClock",
     "MarginChangeDirection",
     "MarginDeltaType",
     "MarginType",

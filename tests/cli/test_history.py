@@ -195,11 +195,17 @@ def test_download_timeout_then_resume_by_id(emu: EmulatorServer, run: Run, tmp_p
 
 
 def test_download_quota_is_named(run: Run) -> None:
-    with EmulatorServer(download_delay_ms=0, weight_limit=10**9) as emu:  # a request weighs 1000
+    with EmulatorServer(download_delay_ms=0) as emu:
         env = {"BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret}
         args = ("--base-url", emu.base_url, "download", "trades", "--since", "7d", "--poll-interval", "0.05")
+        # mid-month on the emulator's clock, so that the quota's calendar month cannot turn meanwhile
+        emu.clock.set(int(datetime.now(UTC).replace(day=15).timestamp() * 1000))
         for _ in range(5):  # trades: five requests a month
+            # a request weighs 1000 of the minute's 2400: each run in a new minute of the server's clock
+            # (which the client's budget follows) instead of the client waiting for the minute to turn
+            emu.clock.advance(60)
             assert run(*args, extra_env=env).exit_code == 0
+        emu.clock.advance(60)
         refused = run(*args, extra_env=env)
     assert refused.exit_code == 1
     assert refused.stderr.startswith("usdm: error -1000:") and "monthly quota of 5 requests" in refused.stderr

@@ -27,6 +27,7 @@ from binance_usdm.result import WebCallResult
 from tests.client import samples
 from tests.client.conftest import Caller, make_caller
 from tests.client.stub_server import Reply, StubServer
+from tests.virtual_clock import VirtualClock
 
 T = TypeVar("T")
 
@@ -176,8 +177,10 @@ def test_429_is_waited_out_and_retried(stub: StubServer, kind: str) -> None:
     stub.route("GET", "/fapi/v2/balance",
                Reply(429, b'{"code":-1003,"msg":"Too many requests."}', {"Retry-After": "1"}),
                Reply(body=samples.BALANCES))
-    result = make_caller(kind, stub.base_url, retry=None)("get_balances")
+    clock = VirtualClock()
+    result = make_caller(kind, stub.base_url, retry=None, clock=clock)("get_balances")
     assert result.success and len(stub.requests) == 2
+    assert clock.waits == [pytest.approx(1.0, abs=0.1)]  # the Retry-After, waited out on the client's clock
 
 
 def test_variant_shapes_binance_has_sent_parse(stub: StubServer, call: Caller) -> None:

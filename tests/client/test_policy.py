@@ -85,7 +85,7 @@ def policy(endpoint: Endpoint[Any], *, retries: int = 0, maybe_applied: bool = F
 
 
 def after(made: CallPolicy, error: BinanceError, *, left: float = 30.0) -> Next:
-    return made.after(error, now=NOW, deadline=NOW + left, wall_ms=WALL_MS)
+    return made.after(error, now=NOW, deadline=NOW + left, server_ms=WALL_MS)
 
 
 # --- one case per rule ----------------------------------------------------------------------------

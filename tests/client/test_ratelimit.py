@@ -1,7 +1,7 @@
 """The client's weight budget on its own: minutes of the server's clock, the server's count, holds.
 
-The limiter reads the wall clock plus the server-clock offset; the tests move that offset to cross
-minute boundaries without waiting.
+The limiter reads the client's local clock plus the server-clock offset; the tests freeze a virtual
+local clock half-way through a minute and move it (or the offset) to cross minute boundaries.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import pytest
 from binance_usdm._http.headers import Headers
 from binance_usdm._wire.clock import ServerClock
 from binance_usdm._wire.ratelimit import READ_INTERVAL, WATCH_SHARE, WeightLimiter
+from tests.virtual_clock import VirtualClock
+
+HALF_MINUTE = 1_700_000_010.0  # 30 s into a minute (1_699_999_980 is a multiple of 60)
 
 
-def _limiter(limit: int) -> tuple[WeightLimiter, ServerClock]:
-    clock = ServerClock()
-    # start 30 s into a minute of the server's clock, so the test never straddles a boundary by itself
-    now_ms = time.time() * 1000
-    clock.offset_ms = (now_ms // 60_000) * 60_000 + 30_000 - now_ms
+def _limiter(limit: int, at: float = HALF_MINUTE) -> tuple[WeightLimiter, ServerClock]:
+    clock = ServerClock(local=VirtualClock(at=at))
     return WeightLimiter(clock, limit), clock
 
 
@@ -32,7 +32,7 @@ def test_reserves_until_the_limit_then_asks_to_wait_for_the_next_minute() -> Non
     assert [limiter.reserve(5), limiter.reserve(5)] == [0.0, 0.0]
     assert limiter.used == 10
     wait = limiter.reserve(1)
-    assert 29.0 < wait <= 30.1  # half a minute left, plus a small margin past the boundary
+    assert wait == pytest.approx(30.05)  # half a minute left, plus a small margin past the boundary
     assert limiter.used == 10  # a refused reservation counts nothing
 
 
@@ -104,17 +104,25 @@ def test_an_answer_to_a_request_of_the_previous_minute_is_not_the_new_minutes_co
 def test_block_for_holds_every_reservation() -> None:
     limiter, _ = _limiter(1000)
     limiter.block_for(2.0)
-    assert 1.9 < limiter.blocked_for <= 2.0
-    assert 1.9 < limiter.reserve(1) <= 2.0
+    assert limiter.blocked_for == pytest.approx(2.0)
+    assert limiter.reserve(1) == pytest.approx(2.0)
     assert limiter.used == 0
 
 
-@pytest.mark.parametrize("offset_ms", [0.0, -45_000.0, 45_000.0])
-def test_minutes_follow_the_servers_clock(offset_ms: float) -> None:
-    clock = ServerClock()
+@pytest.mark.parametrize(("offset_ms", "left"), [(0.0, 30.0), (-45_000.0, 15.0), (20_000.0, 10.0)])
+def test_minutes_follow_the_servers_clock(offset_ms: float, left: float) -> None:
+    limiter, clock = _limiter(10)  # 30 s into a minute on the local clock
     clock.offset_ms = offset_ms
-    limiter = WeightLimiter(clock, 10)
     limiter.reserve(10)
-    wait = limiter.reserve(1)
-    server_now = time.time() + offset_ms / 1000
-    assert abs((server_now + wait - 0.05) % 60) < 0.5 or abs((server_now + wait - 0.05) % 60 - 60) < 0.5
+    assert limiter.reserve(1) == pytest.approx(left + 0.05)  # to the end of the server's minute
+
+
+def test_a_held_call_goes_once_the_local_clock_has_passed_the_wait() -> None:
+    local = VirtualClock(at=HALF_MINUTE)
+    limiter = WeightLimiter(ServerClock(local=local), 10)
+    limiter.reserve(10)
+    local.pass_time(limiter.reserve(1))  # what the client does with the wait: let it pass
+    assert limiter.reserve(1) == 0.0 and limiter.used == 1
+    limiter.block_for(3.0)
+    assert local.pass_time(limiter.reserve(1)) == 0.0  # a virtual clock leaves nothing to sleep
+    assert limiter.reserve(1) == 0.0 and local.waits == [pytest.approx(30.05), pytest.approx(3.0)]

@@ -26,6 +26,7 @@ from binance_usdm import (
 from binance_usdm.emulator import EmulatorServer
 from binance_usdm.errors import ClientRateLimitError, ConnectError, InvalidRequestError
 from tests.resilience.conftest import MARGIN, READ, SLACK, TIMEOUTS, client_options, margin_state, run_ops
+from tests.virtual_clock import VirtualClock
 
 IP = "127.0.0.1"
 
@@ -80,32 +81,40 @@ def test_concurrent_async_calls_wait_for_the_next_minute(small: EmulatorServer) 
 
 
 def test_429_fail_fast_holds_calls_for_retry_after(fresh: EmulatorServer) -> None:
-    emu = fresh
-    with BinanceRestClient(**client_options(emu, rate_limit="fail")) as client:
+    emu, clock = fresh, VirtualClock(fresh.clock.advance)
+    with BinanceRestClient(**client_options(emu, rate_limit="fail", clock=clock)) as client:
         account = client.usd_futures_api.account
         assert account.get_brackets("BTCUSDT").success
         emu.faults.add("GET /fapi/v2/account=rate_limit:1,count=1")
         first = account.get_account_info().error
         used = emu.limiter.used(IP)
         held = account.get_balances().error
-        assert emu.limiter.used(IP) == used  # not sent
-        time.sleep(1.05)
+        clock.advance(0.5)
+        still_held = account.get_balances().error
+        assert emu.limiter.used(IP) == used  # neither was sent
+        clock.advance(0.55)
         assert account.get_balances().success
     assert isinstance(first, RateLimitError) and first.retry_after == 1.0
-    assert isinstance(held, ClientRateLimitError) and 0 < held.retry_after <= 1.0
+    assert isinstance(held, ClientRateLimitError) and 0.9 < held.retry_after <= 1.0
+    assert isinstance(still_held, ClientRateLimitError) and 0 < still_held.retry_after <= 0.5
+    assert clock.waits == []  # failing fast never waits
 
 
 def test_429_is_waited_out_for_its_retry_after(fresh: EmulatorServer, kind: str) -> None:
+    clock = VirtualClock(fresh.clock.advance)
     [(result, elapsed)] = run_ops(kind, fresh, [READ], lambda: fresh.faults.add("GET /fapi/v2/account=rate_limit:1"
-                                                                               ",count=1"))
-    assert result.success and 1.0 <= elapsed <= TIMEOUTS.total + SLACK
+                                                                               ",count=1"), clock=clock)
+    assert result.success and elapsed <= TIMEOUTS.total + SLACK
+    assert clock.waits == [pytest.approx(1.0, abs=0.1)]  # the Retry-After, on the client's clock
 
 
 def test_418_stops_every_call_until_the_ban_ends(fresh: EmulatorServer) -> None:
     emu = fresh
 
+    clock = VirtualClock(emu.clock.advance)
+
     async def main() -> None:
-        async with AsyncBinanceRestClient(**client_options(emu)) as client:
+        async with AsyncBinanceRestClient(**client_options(emu, clock=clock)) as client:
             account = client.usd_futures_api.account
             assert (await account.get_brackets("BTCUSDT")).success
             emu.faults.add("GET /fapi/v2/account=ban:1,count=1")
@@ -115,7 +124,7 @@ def test_418_stops_every_call_until_the_ban_ends(fresh: EmulatorServer) -> None:
             held = await asyncio.gather(*(account.get_balances() for _ in range(10)), account.get_account_info())
             assert all(isinstance(r.error, IpBannedError) and "no request sent" in r.error.msg for r in held)
             assert emu.limiter.used(IP) == used
-            await asyncio.sleep(1.1)
+            clock.advance(1.1)
             assert (await account.get_account_info()).success
 
     asyncio.run(main())

@@ -14,6 +14,7 @@ import pytest
 
 from binance_usdm import IpBannedError, OutcomeUnknownError
 from binance_usdm.emulator import EmulatorServer
+from binance_usdm.emulator.faults import Kind, parse_fault
 from binance_usdm.errors import RequestTimeout
 from tests.resilience.conftest import (
     LEVERAGE,
@@ -28,6 +29,7 @@ from tests.resilience.conftest import (
     run_ops,
     wait_for,
 )
+from tests.virtual_clock import VirtualClock
 
 OK = None  # the call succeeds (after retries where needed)
 
@@ -83,9 +85,13 @@ def test_fault(fresh: EmulatorServer, kind: str, case_name: str, op_name: str) -
     margin_before, leverage_before = margin_state(emu), leverage_of(emu, "BTCUSDT")
     started = time.monotonic()
 
-    [(result, elapsed)] = run_ops(kind, emu, [op], before=lambda: emu.faults.add(case.spec(op)))
+    clock = VirtualClock(emu.clock.advance)  # a 429's Retry-After passes without wall time
+
+    [(result, elapsed)] = run_ops(kind, emu, [op], before=lambda: emu.faults.add(case.spec(op)), clock=clock)
 
     assert elapsed <= TIMEOUTS.total + SLACK, f"the call took {elapsed:.2f} s"
+    # only a 429 makes the client wait (its Retry-After: 1); a ban is reported at once
+    assert clock.waits == ([pytest.approx(1.0, abs=0.1)] if case.fault.startswith("rate_limit") else [])
     if expected is None:
         assert result.success, result.error
     else:
@@ -111,6 +117,12 @@ def test_fault(fresh: EmulatorServer, kind: str, case_name: str, op_name: str) -
         assert result.data is not None and result.data.assets
 
 
-def test_matrix_size() -> None:
-    """Documents the matrix: faults x clients x operations."""
-    assert len(CASES) * 2 * len(OPS) == 126
+def test_matrix_covers_every_fault_kind_and_variant() -> None:
+    """A fault kind (or a variant of one) added to the emulator must get its row in the matrix."""
+    specs = [parse_fault(case.spec(READ)) for case in CASES.values()]
+    assert {spec["kind"] for spec in specs} == set(Kind)
+    drops = {(spec["kind"], spec["arg"]) for spec in specs if spec["kind"] in (Kind.DROP_BEFORE, Kind.DROP_AFTER)}
+    assert drops == {(kind, how) for kind in (Kind.DROP_BEFORE, Kind.DROP_AFTER) for how in ("fin", "rst")}
+    assert {spec["arg"] for spec in specs if spec["kind"] is Kind.TRUNCATED} == {"body", "close"}
+    for kind in (Kind.UNKNOWN, Kind.TIMEOUT):  # the execution-status-unknown answers, applied or not
+        assert {spec["applied"] for spec in specs if spec["kind"] is kind} == {True, False}

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from binance_usdm._http import AsyncHttpTransport
 from binance_usdm._wire import endpoints
 from binance_usdm._wire import validate as check
-from binance_usdm._wire.clock import ServerClock, local_ms
+from binance_usdm._wire.clock import SYSTEM_CLOCK, LocalClock, ServerClock
 from binance_usdm._wire.config import ClientConfig
 from binance_usdm._wire.endpoints import Endpoint
 from binance_usdm._wire.limits import MAX_RECV_WINDOW
@@ -31,7 +31,10 @@ _log = logging.getLogger("binance_usdm")
 class AsyncCore:
     """Sends calls for one client. Retries only where resending cannot double an effect."""
 
-    def __init__(self, config: ClientConfig, transport: AsyncTransport | None = None) -> None:
+    def __init__(
+        self, config: ClientConfig, transport: AsyncTransport | None = None, clock: LocalClock | None = None
+    ) -> None:
+        """``clock``: the local clock to read the time from and wait with (default: the system's)."""
         self.config = config
         if transport is None:
             transport = AsyncHttpTransport(
@@ -40,7 +43,8 @@ class AsyncCore:
                 limits=config.limits,
             )
         self.transport: AsyncTransport = transport
-        self.clock = ServerClock(auto_sync=config.auto_time_sync, sync_interval=config.time_sync_interval)
+        self.clock = ServerClock(auto_sync=config.auto_time_sync, sync_interval=config.time_sync_interval,
+                                 local=clock or SYSTEM_CLOCK)
         self.limiter = WeightLimiter(self.clock, config.weight_limit)  # counts in the minutes of ``clock``
         self._ban: IpBannedError | None = None
 
@@ -105,7 +109,7 @@ class AsyncCore:
                 error = result.error
             if policy is None:
                 policy = CallPolicy(endpoint, config.retry, config.rate_limit, config.timeouts.total)
-            verdict = policy.after(error, now=monotonic(), deadline=deadline, wall_ms=local_ms())
+            verdict = policy.after(error, now=monotonic(), deadline=deadline, server_ms=clock.timestamp_ms())
             if verdict.hold is not None:  # a 429 or 418: every call of this client waits
                 limiter.block_for(verdict.hold)
                 self._ban = verdict.ban
@@ -136,7 +140,7 @@ class AsyncCore:
         request = build(
             endpoints.SERVER_TIME, "", key_headers=(), signer=None, timestamp_ms=0, recv_window=None
         )
-        sent = local_ms()
+        sent = self.clock.local_ms()
         sent_ms = int(sent + self.clock.offset_ms)  # the same moment on the server's clock
         try:
             response = await self.transport.send(request, timeouts)
@@ -144,7 +148,7 @@ class AsyncCore:
             _log.debug("server time sync failed: %s", exc.message)
             self.clock.invalidate()
             return
-        received = local_ms()
+        received = self.clock.local_ms()
         self.limiter.observe(response.headers, sent_ms)
         result = parse(endpoints.SERVER_TIME, response)
         if result.data is None:
@@ -166,7 +170,7 @@ class AsyncCore:
             if refusal is not None:
                 return refusal
             _log.debug("%s waits %.2f s for request weight", endpoint.label, delay)
-            await asyncio.sleep(delay)
+            await asyncio.sleep(self.clock.local.pass_time(delay))
 
     async def aclose(self) -> None:
         await self.transport.aclose()

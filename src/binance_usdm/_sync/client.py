@@ -12,6 +12,7 @@ from binance_usdm._sync.account import AccountApi
 from binance_usdm._sync.core import Core
 from binance_usdm._sync.exchange_data import ExchangeDataApi
 from binance_usdm._sync.history import HistoryApi
+from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
 from binance_usdm._wire.types import SyncTransport, Limits, Timeouts
@@ -36,6 +37,8 @@ class BinanceRestClient:
     path, ``private_key_passphrase`` if encrypted); otherwise ``BINANCE_API_KEY``,
     ``BINANCE_API_SECRET`` / ``BINANCE_PRIVATE_KEY`` from the environment. ``base_url`` points the
     client anywhere (e.g. the emulator); ``testnet=True`` selects Binance's futures testnet.
+    ``clock`` (a ``LocalClock``; default the system clock) is what the client reads the time from
+    and waits for request weight with: a virtual clock lets tests pass a rate-limit minute instantly.
     ``limits``: the largest answer taken and how long a pooled connection may idle (:class:`Limits`).
     """
 
@@ -60,6 +63,7 @@ class BinanceRestClient:
         max_connections: int | None = None,
         limits: Limits | None = None,
         transport: SyncTransport | None = None,
+        clock: LocalClock | None = None,
     ) -> None:
         self._config = ClientConfig.create(
             api_key=api_key, api_secret=api_secret, private_key=private_key,
@@ -68,7 +72,7 @@ class BinanceRestClient:
             time_sync_interval=time_sync_interval, rate_limit=rate_limit, weight_limit=weight_limit,
             proxy=proxy, ssl_context=ssl_context, max_connections=max_connections, limits=limits,
         )
-        self._core = Core(self._config, transport)
+        self._core = Core(self._config, transport, clock)
         self.usd_futures_api = UsdFuturesApi(self._core)
 
     @property

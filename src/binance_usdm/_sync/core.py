@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from binance_usdm._http import SyncHttpTransport
 from binance_usdm._wire import endpoints
 from binance_usdm._wire import validate as check
-from binance_usdm._wire.clock import ServerClock, local_ms
+from binance_usdm._wire.clock import SYSTEM_CLOCK, LocalClock, ServerClock
 from binance_usdm._wire.config import ClientConfig
 from binance_usdm._wire.endpoints import Endpoint
 from binance_usdm._wire.limits import MAX_RECV_WINDOW
@@ -32,7 +32,10 @@ _log = logging.getLogger("binance_usdm")
 class Core:
     """Sends calls for one client. Retries only where resending cannot double an effect."""
 
-    def __init__(self, config: ClientConfig, transport: SyncTransport | None = None) -> None:
+    def __init__(
+        self, config: ClientConfig, transport: SyncTransport | None = None, clock: LocalClock | None = None
+    ) -> None:
+        """``clock``: the local clock to read the time from and wait with (default: the system's)."""
         self.config = config
         if transport is None:
             transport = SyncHttpTransport(
@@ -41,7 +44,8 @@ class Core:
                 limits=config.limits,
             )
         self.transport: SyncTransport = transport
-        self.clock = ServerClock(auto_sync=config.auto_time_sync, sync_interval=config.time_sync_interval)
+        self.clock = ServerClock(auto_sync=config.auto_time_sync, sync_interval=config.time_sync_interval,
+                                 local=clock or SYSTEM_CLOCK)
         self.limiter = WeightLimiter(self.clock, config.weight_limit)  # counts in the minutes of ``clock``
         self._ban: IpBannedError | None = None
 
@@ -106,7 +110,7 @@ class Core:
                 error = result.error
             if policy is None:
                 policy = CallPolicy(endpoint, config.retry, config.rate_limit, config.timeouts.total)
-            verdict = policy.after(error, now=monotonic(), deadline=deadline, wall_ms=local_ms())
+            verdict = policy.after(error, now=monotonic(), deadline=deadline, server_ms=clock.timestamp_ms())
             if verdict.hold is not None:  # a 429 or 418: every call of this client waits
                 limiter.block_for(verdict.hold)
                 self._ban = verdict.ban
@@ -137,7 +141,7 @@ class Core:
         request = build(
             endpoints.SERVER_TIME, "", key_headers=(), signer=None, timestamp_ms=0, recv_window=None
         )
-        sent = local_ms()
+        sent = self.clock.local_ms()
         sent_ms = int(sent + self.clock.offset_ms)  # the same moment on the server's clock
         try:
             response = self.transport.send(request, timeouts)
@@ -145,7 +149,7 @@ class Core:
             _log.debug("server time sync failed: %s", exc.message)
             self.clock.invalidate()
             return
-        received = local_ms()
+        received = self.clock.local_ms()
         self.limiter.observe(response.headers, sent_ms)
         result = parse(endpoints.SERVER_TIME, response)
         if result.data is None:
@@ -167,7 +171,7 @@ class Core:
             if refusal is not None:
                 return refusal
             _log.debug("%s waits %.2f s for request weight", endpoint.label, delay)
-            time.sleep(delay)
+            time.sleep(self.clock.local.pass_time(delay))
 
     def close(self) -> None:
         self.transport.close()

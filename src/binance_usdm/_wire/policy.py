@@ -82,9 +82,10 @@ class CallPolicy:
         self.resynced = False  # the clock was measured again after a -1021
         self.maybe_applied = False  # an earlier attempt may have reached Binance and been applied
 
-    def after(self, error: BinanceError, *, now: float, deadline: float, wall_ms: float) -> Next:
+    def after(self, error: BinanceError, *, now: float, deadline: float, server_ms: float) -> Next:
         """The next step after an attempt that ended in ``error`` (a ``TransportError`` when there
-        was no answer). ``now``, ``deadline``: ``time.monotonic()`` values; ``wall_ms``: local epoch ms."""
+        was no answer). ``now``, ``deadline``: ``time.monotonic()`` values; ``server_ms``: epoch ms on
+        the server's clock (a ban's end is on it)."""
         endpoint = self.endpoint
         if isinstance(error, TransportError):
             if isinstance(error, RequestTimeout) and self.total:
@@ -98,7 +99,7 @@ class CallPolicy:
             self.resynced = True
             return Next(Step.RESYNC)
         if isinstance(error, RateLimitError):
-            return self._rate_limited(error, now, deadline, wall_ms)
+            return self._rate_limited(error, now, deadline, server_ms)
         if isinstance(error, ServerError | ResponseParseError):  # the answer was lost or garbled
             if endpoint.retry_safe:
                 return self._backoff(error, now, deadline, maybe_applied=True)
@@ -128,11 +129,11 @@ class CallPolicy:
         self.maybe_applied = self.maybe_applied or maybe_applied
         return Next(Step.RETRY, delay=delay)
 
-    def _rate_limited(self, error: RateLimitError, now: float, deadline: float, wall_ms: float) -> Next:
+    def _rate_limited(self, error: RateLimitError, now: float, deadline: float, server_ms: float) -> Next:
         ban = error if isinstance(error, IpBannedError) else None
         hold = error.retry_after
         if ban is not None and ban.banned_until is not None:
-            hold = max(hold or 0.0, ban.banned_until.timestamp() - wall_ms / 1000)
+            hold = max(hold or 0.0, ban.banned_until.timestamp() - server_ms / 1000)
         hold = DEFAULT_HOLD if hold is None else min(hold, MAX_SERVER_WAIT)
         wait = error.retry_after or 0.0
         if (

@@ -3,14 +3,15 @@
 Binance counts weight per IP per calendar minute of its own clock (default limit 2400). The limiter
 reserves an endpoint's weight before sending and learns the server's count from each answer, so
 concurrent calls share one budget; its minutes follow the server's clock. After a 429/418 it holds
-every call until the Retry-After / ban time has passed.
+every call until the Retry-After / ban time has passed. It reads the time from the client's local
+clock (``ServerClock.local``), so a virtual clock makes its minutes and holds pass without waiting.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from time import monotonic, time
+from time import monotonic
 
 from binance_usdm._wire.clock import ServerClock
 
@@ -22,12 +23,13 @@ WATCH_SHARE = 0.8  # from this share of the limit on, the server's count is read
 class WeightLimiter:
     """Decides how long a call must wait before its weight fits the current minute's budget."""
 
-    __slots__ = ("_blocked_until", "_clock", "_lock", "_minute_end", "_read_after", "_used", "limit")
+    __slots__ = ("_blocked_until", "_clock", "_lock", "_minute_end", "_read_after", "_time", "_used", "limit")
 
     def __init__(self, clock: ServerClock, limit: int = DEFAULT_WEIGHT_LIMIT) -> None:
         """``clock``: the server's clock, whose minutes the server counts in."""
         self.limit = limit
         self._clock = clock
+        self._time = clock.local_time  # the local clock's seconds since the epoch
         self._minute_end = 0.0  # epoch seconds (server clock) when the counted minute ends
         self._used = 0
         self._blocked_until = 0.0
@@ -36,7 +38,7 @@ class WeightLimiter:
 
     def _now(self) -> float:
         """Epoch seconds on the server's clock (inlined in ``reserve``)."""
-        return time() + self._clock.offset_ms * 0.001
+        return self._time() + self._clock.offset_ms * 0.001
 
     @property
     def used(self) -> int:
@@ -45,7 +47,7 @@ class WeightLimiter:
 
     def reserve(self, weight: int) -> float:
         """Reserve ``weight`` now and return 0.0, or return the seconds to wait before trying again."""
-        now = time() + self._clock.offset_ms * 0.001
+        now = self._time() + self._clock.offset_ms * 0.001
         lock = self._lock
         lock.acquire()  # acquire/release: a third of the cost of ``with`` on this per-call path
         try:
