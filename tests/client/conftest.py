@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, RetryPolicy, WebCallResult
-from tests.client.stub_server import StubServer
+from tests.scripted_server import Reply, Request, ScriptedServer, not_found
 
 API_KEY = "stubKey0123456789stubKey0123456789stubKey0123456789stubKey012345"
 API_SECRET = "stubSecret0123456789stubSecret0123456789stubSecret0123456789ab"
@@ -15,16 +16,39 @@ API_SECRET = "stubSecret0123456789stubSecret0123456789stubSecret0123456789ab"
 Caller = Callable[..., WebCallResult[Any]]
 
 
+class ServerTime:
+    """The stub's fallback: ``GET /fapi/v1/time`` on the local clock plus ``offset_ms``, else 404."""
+
+    def __init__(self) -> None:
+        self.offset_ms = 0
+
+    def __call__(self, request: Request) -> Reply:
+        if request.method == "GET" and request.path == "/fapi/v1/time":
+            return Reply(body=b'{"serverTime":%d}' % (time.time() * 1000 + self.offset_ms))
+        return not_found(request)
+
+
 @pytest.fixture(scope="session")
-def _stub_server() -> Iterator[StubServer]:
-    server = StubServer().start()
-    yield server
-    server.stop()
+def _stub_server() -> Iterator[ScriptedServer]:
+    # every answer carries a used-weight count, as Binance's do; the time probes are not recorded
+    with ScriptedServer(ServerTime(), default_headers={"X-MBX-USED-WEIGHT-1M": "7"},
+                        quiet={"/fapi/v1/time"}) as server:
+        yield server
 
 
 @pytest.fixture
-def stub(_stub_server: StubServer) -> StubServer:
+def server_time(_stub_server: ScriptedServer) -> ServerTime:
+    """The stub's server clock: set ``offset_ms`` to put it ahead of or behind ours."""
+    handler = _stub_server.handler
+    assert isinstance(handler, ServerTime)
+    return handler
+
+
+@pytest.fixture
+def stub(_stub_server: ScriptedServer, server_time: ServerTime) -> ScriptedServer:
+    """A recording server for Binance-shaped canned answers (``stub.route``), reset for each test."""
     _stub_server.reset()
+    server_time.offset_ms = 0
     return _stub_server
 
 
@@ -56,5 +80,5 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def call(kind: str, stub: StubServer) -> Caller:
+def call(kind: str, stub: ScriptedServer) -> Caller:
     return make_caller(kind, stub.base_url)

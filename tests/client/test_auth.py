@@ -18,9 +18,9 @@ from binance_usdm import BinanceRestClient, ValidationError
 from binance_usdm._wire import signing
 from binance_usdm._wire.signing import HmacSigner
 from tests.client import samples
-from tests.client.conftest import API_KEY, API_SECRET, make_caller
+from tests.client.conftest import API_KEY, API_SECRET, ServerTime, make_caller
 from tests.client.signatures import ed25519_valid, rsa_valid
-from tests.client.stub_server import Reply, StubServer
+from tests.scripted_server import Reply, ScriptedServer
 
 
 @settings(max_examples=300, deadline=None)
@@ -53,7 +53,7 @@ def _pem(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey, passphrase: bytes |
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
 
 
-def test_rsa_signature(stub: StubServer, kind: str, tmp_path: Path) -> None:
+def test_rsa_signature(stub: ScriptedServer, kind: str, tmp_path: Path) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     path = tmp_path / "rsa.pem"
     path.write_bytes(_pem(key, b"pass phrase"))
@@ -65,7 +65,7 @@ def test_rsa_signature(stub: StubServer, kind: str, tmp_path: Path) -> None:
     assert rsa_valid(query, key.public_key())
 
 
-def test_ed25519_signature(stub: StubServer, kind: str) -> None:
+def test_ed25519_signature(stub: ScriptedServer, kind: str) -> None:
     key = ed25519.Ed25519PrivateKey.generate()
     stub.route("POST", "/fapi/v1/leverage", Reply(body=samples.LEVERAGE))
     call = make_caller(kind, stub.base_url, private_key=_pem(key).decode())
@@ -83,7 +83,7 @@ def test_bad_private_key_is_a_clear_error(tmp_path: Path) -> None:
         BinanceRestClient("k", private_key=_pem(key, b"right"), private_key_passphrase="wrong")
 
 
-def test_credentials_from_environment(stub: StubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_credentials_from_environment(stub: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BINANCE_API_KEY", API_KEY)
     monkeypatch.setenv("BINANCE_API_SECRET", API_SECRET)
     stub.route("GET", "/fapi/v2/balance", Reply(body=samples.BALANCES))
@@ -92,15 +92,15 @@ def test_credentials_from_environment(stub: StubServer, monkeypatch: pytest.Monk
     assert stub.requests[0].headers["x-mbx-apikey"] == API_KEY
 
 
-def test_signed_call_without_secret_is_refused_before_sending(stub: StubServer) -> None:
+def test_signed_call_without_secret_is_refused_before_sending(stub: ScriptedServer) -> None:
     with BinanceRestClient(api_key="k", base_url=stub.base_url) as client, \
             pytest.raises(ValidationError, match="api_secret"):
         client.usd_futures_api.account.get_balances()
     assert stub.requests == []
 
 
-def test_server_time_sync_sets_timestamp(stub: StubServer, kind: str) -> None:
-    stub.server_time_offset_ms = -30_000
+def test_server_time_sync_sets_timestamp(stub: ScriptedServer, server_time: ServerTime, kind: str) -> None:
+    server_time.offset_ms = -30_000
     stub.route("GET", "/fapi/v2/balance", Reply(body=samples.BALANCES))
     assert make_caller(kind, stub.base_url, auto_time_sync=True)("get_balances").success
     import time
@@ -109,7 +109,7 @@ def test_server_time_sync_sets_timestamp(stub: StubServer, kind: str) -> None:
     assert abs(sent - (time.time() * 1000 - 30_000)) < 2_000
 
 
-def test_secrets_never_shown(stub: StubServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_secrets_never_shown(stub: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
     stub.route("GET", "/fapi/v2/balance", Reply(body=samples.BALANCES))
     stub.route("POST", "/fapi/v1/leverage", Reply(400, b'{"code":-4028,"msg":"Leverage 200 is not valid"}'))
     caplog.set_level(logging.DEBUG, logger="binance_usdm")
@@ -125,7 +125,7 @@ def test_secrets_never_shown(stub: StubServer, caplog: pytest.LogCaptureFixture)
         assert API_SECRET not in shown and API_KEY not in shown and signature not in shown
 
 
-def test_pool_size_option(stub: StubServer) -> None:
+def test_pool_size_option(stub: ScriptedServer) -> None:
     with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url, max_connections=3) as client:
         assert client._core.transport._max == 3  # type: ignore[attr-defined]
     with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url) as client:

@@ -37,7 +37,7 @@ from binance_usdm import (
 from binance_usdm import models as m
 from binance_usdm.enums import TradingIndicator
 from tests.client.conftest import Caller
-from tests.client.stub_server import Reply, StubServer
+from tests.scripted_server import Reply, ScriptedServer
 
 D = Decimal
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -666,7 +666,7 @@ SIGNED: list[tuple[str, str, tuple[Any, ...], str, str, bytes, Callable[[Any], N
 @pytest.mark.parametrize(("op", "args", "verb", "path", "answer", "check"), [c[1:] for c in SIGNED],
                          ids=[c[0] for c in SIGNED])
 def test_published_answer_decodes(
-    stub: StubServer, call: Caller, op: str, args: tuple[Any, ...], verb: str, path: str, answer: bytes,
+    stub: ScriptedServer, call: Caller, op: str, args: tuple[Any, ...], verb: str, path: str, answer: bytes,
     check: Callable[[Any], None],
 ) -> None:
     stub.route(verb, path, Reply(body=answer))
@@ -692,7 +692,7 @@ STREAM: list[tuple[str, str, tuple[Any, ...], str, bytes, Any]] = [
 @pytest.mark.parametrize(("op", "args", "verb", "answer", "expected"), [c[1:] for c in STREAM],
                          ids=[c[0] for c in STREAM])
 def test_published_listen_key_answer(
-    stub: StubServer, call: Caller, op: str, args: tuple[Any, ...], verb: str, answer: bytes, expected: Any,
+    stub: ScriptedServer, call: Caller, op: str, args: tuple[Any, ...], verb: str, answer: bytes, expected: Any,
 ) -> None:
     stub.route(verb, "/fapi/v1/listenKey", Reply(body=answer))
     result = call(op, *args)
@@ -700,7 +700,7 @@ def test_published_listen_key_answer(
     assert result.data == expected
 
 
-def test_income_record_fields_stay_text_for_exports(stub: StubServer, call: Caller) -> None:
+def test_income_record_fields_stay_text_for_exports(stub: ScriptedServer, call: Caller) -> None:
     """A numeric tradeId still reads back as plain text (and so exports as text)."""
     stub.route("GET", "/fapi/v1/income", Reply(body=INCOME_STRING))
     _, commission = call("get_income_history").unwrap()

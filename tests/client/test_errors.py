@@ -25,14 +25,14 @@ from binance_usdm import models as m
 from binance_usdm.errors import ConnectError
 from binance_usdm.result import WebCallResult
 from tests.client import samples
-from tests.client.conftest import Caller, make_caller
-from tests.client.stub_server import Reply, StubServer
+from tests.client.conftest import Caller, ServerTime, make_caller
+from tests.scripted_server import Reply, ScriptedServer
 from tests.virtual_clock import VirtualClock
 
 T = TypeVar("T")
 
 
-def test_binance_rule_error(stub: StubServer, call: Caller) -> None:
+def test_binance_rule_error(stub: ScriptedServer, call: Caller) -> None:
     stub.route("POST", "/fapi/v1/marginType", Reply(400, b'{"code":-4046,"msg":"No need to change margin type."}'))
     result = call("change_margin_type", "BTCUSDT", "ISOLATED")
     assert not result.success and not result and result.data is None
@@ -55,7 +55,7 @@ def test_binance_rule_error(stub: StubServer, call: Caller) -> None:
     (502, b"<html><body>Bad Gateway</body></html>", ServerError),
     (403, b"<html>WAF</html>", InvalidRequestError),
 ])
-def test_error_classes(stub: StubServer, call: Caller, status: int, body: bytes, kind: type) -> None:
+def test_error_classes(stub: ScriptedServer, call: Caller, status: int, body: bytes, kind: type) -> None:
     stub.route("GET", "/fapi/v2/balance", Reply(status, body))
     error = call("get_balances").error
     assert type(error) is kind
@@ -63,7 +63,7 @@ def test_error_classes(stub: StubServer, call: Caller, status: int, body: bytes,
         assert "HTML" in str(error) or "html" in str(error)
 
 
-def test_rate_limited_429_carries_retry_after(stub: StubServer, call: Caller) -> None:
+def test_rate_limited_429_carries_retry_after(stub: ScriptedServer, call: Caller) -> None:
     stub.route("GET", "/fapi/v2/balance", Reply(
         429, b'{"code":-1003,"msg":"Too many requests; current limit is 2400 requests per minute."}',
         {"Retry-After": "30"}))
@@ -71,7 +71,7 @@ def test_rate_limited_429_carries_retry_after(stub: StubServer, call: Caller) ->
     assert isinstance(error, RateLimitError) and error.retry_after == 30.0 and error.code == -1003
 
 
-def test_ip_ban_418(stub: StubServer, call: Caller) -> None:
+def test_ip_ban_418(stub: ScriptedServer, call: Caller) -> None:
     stub.route("GET", "/fapi/v2/balance", Reply(
         418, b'{"code":-1003,"msg":"Way too many requests; IP banned until 1893456000000."}'))
     error = call("get_balances").error
@@ -80,14 +80,14 @@ def test_ip_ban_418(stub: StubServer, call: Caller) -> None:
 
 
 @pytest.mark.parametrize("body", [b'{"leverage": 21, "maxNot', b"not json", b'{"leverage":"x"}'])
-def test_malformed_answer_is_a_parse_error_with_excerpt(stub: StubServer, call: Caller, body: bytes) -> None:
+def test_malformed_answer_is_a_parse_error_with_excerpt(stub: ScriptedServer, call: Caller, body: bytes) -> None:
     stub.route("POST", "/fapi/v1/leverage", Reply(200, body))
     error = call("change_initial_leverage", "BTCUSDT", 5).error
     assert isinstance(error, ResponseParseError)
     assert error.excerpt == body.decode()[:120] and error.status_code == 200
 
 
-def test_unknown_enum_values_and_extra_fields_do_not_break(stub: StubServer, call: Caller) -> None:
+def test_unknown_enum_values_and_extra_fields_do_not_break(stub: ScriptedServer, call: Caller) -> None:
     body = samples.INCOME.replace(b'"COMMISSION"', b'"BRAND_NEW_KIND"').replace(
         b'"tradeId": ""', b'"tradeId": "", "newField": {"x": [1, 2]}')
     stub.route("GET", "/fapi/v1/income", Reply(body=body))
@@ -97,7 +97,7 @@ def test_unknown_enum_values_and_extra_fields_do_not_break(stub: StubServer, cal
     assert records[0].income_type.known
 
 
-def test_a_number_sent_as_text_that_is_not_one_is_a_clear_error_when_read(stub: StubServer, call: Caller) -> None:
+def test_a_number_sent_as_text_that_is_not_one_is_a_clear_error_when_read(stub: ScriptedServer, call: Caller) -> None:
     stub.route("POST", "/fapi/v1/leverage",
                Reply(body=b'{"leverage":20,"maxNotionalValue":"","symbol":"BTCUSDT"}'))
     change = call("change_initial_leverage", "BTCUSDT", 20).unwrap()  # the answer itself decodes
@@ -124,23 +124,23 @@ def test_an_optional_number_sent_empty_reads_as_none() -> None:
         position.max_notional  # noqa: B018 - the read is the test
 
 
-def test_negative_code_in_a_200_answer_is_an_error(stub: StubServer, call: Caller) -> None:
+def test_negative_code_in_a_200_answer_is_an_error(stub: ScriptedServer, call: Caller) -> None:
     stub.route("GET", "/fapi/v2/balance", Reply(200, b'{"code":-1000,"msg":"An unknown error occured."}'))
     assert isinstance(call("get_balances").error, InvalidRequestError)
 
 
-def test_timestamp_error_resyncs_and_retries_once(stub: StubServer, kind: str) -> None:
+def test_timestamp_error_resyncs_and_retries_once(stub: ScriptedServer, server_time: ServerTime, kind: str) -> None:
     stub.route("GET", "/fapi/v2/balance",
                Reply(400, b'{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}'),
                Reply(body=samples.BALANCES))
-    stub.server_time_offset_ms = 120_000
+    server_time.offset_ms = 120_000
     result = make_caller(kind, stub.base_url)("get_balances")
     assert result.success
     first, second = stub.requests
     assert int(second.params["timestamp"]) - int(first.params["timestamp"]) > 100_000
 
 
-def test_timestamp_error_twice_is_reported(stub: StubServer, call: Caller) -> None:
+def test_timestamp_error_twice_is_reported(stub: ScriptedServer, call: Caller) -> None:
     stub.route("GET", "/fapi/v2/balance",
                Reply(400, b'{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}'))
     assert isinstance(call("get_balances").error, TimestampError)
@@ -157,7 +157,7 @@ def test_connection_refused_is_a_connect_error(kind: str) -> None:
     assert isinstance(result.error, ConnectError) and result.status_code is None
 
 
-def test_after_a_ban_nothing_is_sent_until_it_ends(stub: StubServer) -> None:
+def test_after_a_ban_nothing_is_sent_until_it_ends(stub: ScriptedServer) -> None:
     from binance_usdm import BinanceRestClient, RetryPolicy
     from tests.client.conftest import API_KEY, API_SECRET
 
@@ -173,7 +173,7 @@ def test_after_a_ban_nothing_is_sent_until_it_ends(stub: StubServer) -> None:
     assert len(stub.requests) == 1
 
 
-def test_429_is_waited_out_and_retried(stub: StubServer, kind: str) -> None:
+def test_429_is_waited_out_and_retried(stub: ScriptedServer, kind: str) -> None:
     stub.route("GET", "/fapi/v2/balance",
                Reply(429, b'{"code":-1003,"msg":"Too many requests."}', {"Retry-After": "1"}),
                Reply(body=samples.BALANCES))
@@ -183,7 +183,7 @@ def test_429_is_waited_out_and_retried(stub: StubServer, kind: str) -> None:
     assert clock.waits == [pytest.approx(1.0, abs=0.1)]  # the Retry-After, waited out on the client's clock
 
 
-def test_variant_shapes_binance_has_sent_parse(stub: StubServer, call: Caller) -> None:
+def test_variant_shapes_binance_has_sent_parse(stub: ScriptedServer, call: Caller) -> None:
     # ids and flags as strings, numbers as JSON numbers, a missing symbol, unknown extra fields
     stub.route("GET", "/fapi/v1/income", Reply(body=b'[{"incomeType":"TRANSFER","income":-0.375,"asset":"USDT",'
                                                     b'"time":1570608000000,"tranId":"9689322392","tradeId":"",'

@@ -19,7 +19,7 @@ from binance_usdm import models as m
 from tests.client import samples
 from tests.client.conftest import API_KEY, API_SECRET, Caller
 from tests.client.signatures import hmac_valid
-from tests.client.stub_server import Reply, StubServer
+from tests.scripted_server import Reply, ScriptedServer
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 T1 = datetime(2026, 2, 1, tzinfo=UTC)
@@ -111,7 +111,7 @@ def test_every_seed_operation_is_covered() -> None:
 @pytest.mark.parametrize(("op", "args", "kwargs", "verb", "path", "wire", "answer", "check"), CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_signed_operation(
-    stub: StubServer, call: Caller, op: str, args: tuple[Any, ...], kwargs: dict[str, Any], verb: str,
+    stub: ScriptedServer, call: Caller, op: str, args: tuple[Any, ...], kwargs: dict[str, Any], verb: str,
     path: str, wire: dict[str, str], answer: bytes, check: Any,
 ) -> None:
     stub.route(verb, path, Reply(body=answer))
@@ -132,7 +132,7 @@ def test_signed_operation(
 @pytest.mark.parametrize(("op", "args", "verb", "wire", "answer", "check"), STREAM_CASES,
                          ids=[f"{c[0]}-{i}" for i, c in enumerate(STREAM_CASES)])
 def test_user_stream_operation(
-    stub: StubServer, call: Caller, op: str, args: tuple[Any, ...], verb: str, wire: dict[str, str],
+    stub: ScriptedServer, call: Caller, op: str, args: tuple[Any, ...], verb: str, wire: dict[str, str],
     answer: bytes, check: Any,
 ) -> None:
     stub.route(verb, "/fapi/v1/listenKey", Reply(body=answer))
@@ -144,7 +144,7 @@ def test_user_stream_operation(
     assert sent.headers["x-mbx-apikey"] == API_KEY
 
 
-def test_receive_window_per_call_and_default(stub: StubServer, kind: str) -> None:
+def test_receive_window_per_call_and_default(stub: ScriptedServer, kind: str) -> None:
     from tests.client.conftest import make_caller
 
     stub.route("GET", "/fapi/v2/balance", Reply(body=samples.BALANCES))
@@ -153,13 +153,13 @@ def test_receive_window_per_call_and_default(stub: StubServer, kind: str) -> Non
     assert [r.params["recvWindow"] for r in stub.requests] == ["7000", "2500"]
 
 
-def test_trading_status_for_one_symbol(stub: StubServer, call: Caller) -> None:
+def test_trading_status_for_one_symbol(stub: ScriptedServer, call: Caller) -> None:
     stub.route("GET", "/fapi/v1/apiTradingStatus", Reply(body=samples.TRADING_STATUS))
     assert call("get_trading_status", symbol="BTCUSDT").success
     assert stub.requests[0].params["symbol"] == "BTCUSDT"
 
 
-def test_models_convert_to_plain_dicts(stub: StubServer, call: Caller) -> None:
+def test_models_convert_to_plain_dicts(stub: ScriptedServer, call: Caller) -> None:
     stub.route("GET", "/fapi/v2/positionRisk", Reply(body=samples.POSITION_V2))
     [position] = call("get_position_information").unwrap()
     plain = position.to_dict()

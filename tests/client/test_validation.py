@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from binance_usdm import BinanceRestClient, RetryPolicy, Timeouts, ValidationError
 from binance_usdm._wire import validate as check
 from tests.client.conftest import API_KEY, API_SECRET
-from tests.client.stub_server import Reply, StubServer
+from tests.scripted_server import Reply, ScriptedServer
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -66,7 +66,7 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("op", "args", "kwargs", "argument"), BAD_CALLS,
                          ids=[f"{c[0]}-{c[3]}-{i}" for i, c in enumerate(BAD_CALLS)])
-def test_bad_argument(stub: StubServer, op: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+def test_bad_argument(stub: ScriptedServer, op: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                       argument: str) -> None:
     with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url) as client:
         with pytest.raises(ValidationError) as caught:
@@ -116,7 +116,7 @@ def test_bad_retry_policies_are_refused_when_made(options: dict[str, Any]) -> No
     (Decimal("0.00000001"), "0.00000001"), ("99999999999999999999.12345678", "99999999999999999999.12345678"),
     (Decimal("0.01000001"), "0.01000001"), (Decimal("0.05"), "0.05"), ("0.5", "0.5"), (Decimal("12.00000340"), "12.0000034"),
 ])
-def test_amounts_are_sent_exactly(stub: StubServer, amount: Any, wire: str) -> None:
+def test_amounts_are_sent_exactly(stub: ScriptedServer, amount: Any, wire: str) -> None:
     stub.routes[("POST", "/fapi/v1/positionMargin")] = [
         Reply(body=b'{"amount":1,"code":200,"msg":"Successfully modify position margin.","type":1}')]
     with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url) as client:
@@ -131,7 +131,7 @@ class _Level(IntEnum):
         return "20&leverage=125"
 
 
-def test_integer_subclasses_are_sent_as_their_value(stub: StubServer) -> None:
+def test_integer_subclasses_are_sent_as_their_value(stub: ScriptedServer) -> None:
     stub.routes[("POST", "/fapi/v1/leverage")] = [
         Reply(body=b'{"leverage":20,"maxNotionalValue":"1000000","symbol":"BTCUSDT"}')]
     with BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url) as client:

@@ -11,7 +11,8 @@ import pytest
 
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, RetryPolicy
 from binance_usdm.emulator import EmulatorServer
-from tests.history.scripted import Exchange, ScriptedServer
+from tests.history.exchange import Exchange
+from tests.scripted_server import ScriptedServer
 
 API_KEY = "histKey0123456789histKey0123456789histKey0123456789histKey012345"
 API_SECRET = "histSecret0123456789histSecret0123456789histSecret0123456789abcd"
@@ -20,16 +21,17 @@ Run = Callable[..., Any]
 
 
 @pytest.fixture(scope="session")
-def _scripted() -> Iterator[ScriptedServer]:
-    server = ScriptedServer().start()
-    yield server
-    server.stop()
+def _server() -> Iterator[ScriptedServer]:
+    with ScriptedServer() as server:
+        yield server
 
 
 @pytest.fixture
-def scripted(_scripted: ScriptedServer) -> ScriptedServer:
-    _scripted.exchange = Exchange()
-    return _scripted
+def exchange(_server: ScriptedServer) -> Exchange:
+    """A fresh scripted history exchange, served at ``exchange.base_url``."""
+    fresh = Exchange(_server.base_url)
+    _server.handler = fresh
+    return fresh
 
 
 @pytest.fixture
@@ -78,8 +80,8 @@ def runner(flavour: str, base_url: str, api_key: str = API_KEY, api_secret: str 
 
 
 @pytest.fixture
-def run(flavour: str, scripted: ScriptedServer) -> Run:
-    return runner(flavour, scripted.base_url)
+def run(flavour: str, exchange: Exchange) -> Run:
+    return runner(flavour, exchange.base_url)
 
 
 @pytest.fixture

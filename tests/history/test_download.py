@@ -1,4 +1,4 @@
-"""The download flow against the scripted server: request, poll with backoff, stream to disk;
+"""The download flow against the scripted exchange: request, poll with backoff, stream to disk;
 timeouts, resuming, quota and span errors, expired links, file-server failures. Sync and async."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from binance_usdm.errors import (
     ValidationError,
 )
 from tests.history.conftest import API_KEY, API_SECRET, Run
-from tests.history.scripted import FILE_PATH, ScriptedServer
+from tests.history.exchange import FILE_PATH, Exchange
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2026, 3, 1, tzinfo=UTC)
@@ -35,8 +35,8 @@ def body(size: int) -> bytes:
     return os.urandom(size)
 
 
-def test_processing_then_completed_streams_the_file(run: Run, scripted: ScriptedServer, tmp_path: Path) -> None:
-    ex = scripted.exchange
+def test_processing_then_completed_streams_the_file(run: Run, exchange: Exchange, tmp_path: Path) -> None:
+    ex = exchange
     ex.link_states = ["processing", "processing", "completed"]
     ex.file_body = body(1_000_003)
     events: list[DownloadProgress] = []
@@ -57,19 +57,19 @@ def test_processing_then_completed_streams_the_file(run: Run, scripted: Scripted
 
 
 @pytest.mark.parametrize("kind", [HistoryKind.TRADES, "transactions", "income"])
-def test_kinds_pick_their_endpoints(run: Run, scripted: ScriptedServer, kind: Any) -> None:
-    scripted.exchange.file_body = b"a,b\n1,2\n"
+def test_kinds_pick_their_endpoints(run: Run, exchange: Exchange, kind: Any) -> None:
+    exchange.file_body = b"a,b\n1,2\n"
     sink = io.BytesIO()
     result = run(lambda h: h.download(kind, START, END, sink, **FAST))
     assert sink.getvalue() == b"a,b\n1,2\n" and result.path is None and result.size == 8
     path = "/fapi/v1/trade/asyn" if kind is HistoryKind.TRADES else "/fapi/v1/income/asyn"
-    assert len(scripted.exchange.calls(path)) == 1 and len(scripted.exchange.calls(path + "/id")) == 1
+    assert len(exchange.calls(path)) == 1 and len(exchange.calls(path + "/id")) == 1
 
 
 def test_polling_backs_off_exponentially(
-    flavour: str, run: Run, scripted: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+    flavour: str, run: Run, exchange: Exchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scripted.exchange.link_states = ["processing"] * 6 + ["completed"]
+    exchange.link_states = ["processing"] * 6 + ["completed"]
     slept: list[float] = []
     if flavour == "sync":
         real_sleep = time.sleep
@@ -87,25 +87,25 @@ def test_polling_backs_off_exponentially(
 
 
 def test_timeout_carries_the_id_and_fetch_download_resumes(
-    run: Run, scripted: ScriptedServer, tmp_path: Path
+    run: Run, exchange: Exchange, tmp_path: Path
 ) -> None:
-    scripted.exchange.link_states = ["processing"]
+    exchange.link_states = ["processing"]
     target = tmp_path / "trades.csv"
     with pytest.raises(DownloadTimeout) as info:
         run(lambda h: h.download("trades", START, END, target, timeout=0.05, **FAST))
     assert info.value.download_id == "777" and "fetch_download" in str(info.value)
     assert not target.exists() and list(tmp_path.iterdir()) == []
-    scripted.exchange.link_states = ["completed"]
-    scripted.exchange.file_body = b"id,qty\n1,2\n"
+    exchange.link_states = ["completed"]
+    exchange.file_body = b"id,qty\n1,2\n"
     result = run(lambda h: h.fetch_download(HistoryKind.TRADES, info.value.download_id, target, **FAST))
     assert target.read_bytes() == b"id,qty\n1,2\n" and result.size == 11
-    assert len(scripted.exchange.calls("/fapi/v1/trade/asyn")) == 1  # resuming spent no quota
+    assert len(exchange.calls("/fapi/v1/trade/asyn")) == 1  # resuming spent no quota
 
 
-def test_span_over_a_year_is_refused_before_calling(run: Run, scripted: ScriptedServer, tmp_path: Path) -> None:
+def test_span_over_a_year_is_refused_before_calling(run: Run, exchange: Exchange, tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="365 days"):
         run(lambda h: h.download("orders", START, START + timedelta(days=366), tmp_path / "x.csv"))
-    assert scripted.exchange.requests == []
+    assert exchange.requests == []
 
 
 @pytest.mark.parametrize(
@@ -113,13 +113,13 @@ def test_span_over_a_year_is_refused_before_calling(run: Run, scripted: Scripted
     [("missing-dir/x.csv", "does not exist"), (".", "is a directory"), (object(), "binary file object")],
 )
 def test_unusable_destination_is_refused_before_spending_quota(
-    run: Run, scripted: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    run: Run, exchange: Exchange, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     destination: Any, match: str,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ValidationError, match=match):
         run(lambda h: h.download("orders", START, END, destination))
-    assert scripted.exchange.requests == []
+    assert exchange.requests == []
 
 
 @pytest.mark.parametrize(
@@ -130,39 +130,39 @@ def test_unusable_destination_is_refused_before_spending_quota(
         {"timeout": float("nan")}, {"progress": "yes"},
     ]
 )
-def test_bad_polling_arguments(run: Run, scripted: ScriptedServer, kwargs: dict[str, Any]) -> None:
+def test_bad_polling_arguments(run: Run, exchange: Exchange, kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         run(lambda h: h.download("orders", START, END, io.BytesIO(), **kwargs))
-    assert scripted.exchange.requests == []
+    assert exchange.requests == []
 
 
-def test_monthly_quota_refusal_is_a_typed_error(run: Run, scripted: ScriptedServer) -> None:
-    scripted.exchange.fail["/fapi/v1/trade/asyn"] = (
+def test_monthly_quota_refusal_is_a_typed_error(run: Run, exchange: Exchange) -> None:
+    exchange.fail["/fapi/v1/trade/asyn"] = (
         400, {"code": -1000, "msg": "Request limit of 5 times per month reached for trade downloads."}
     )
     with pytest.raises(DownloadQuotaExceeded) as info:
         run(lambda h: h.download("trades", START, END, io.BytesIO()))
     assert isinstance(info.value, InvalidRequestError) and info.value.quota == 5
     assert "monthly quota of 5" in str(info.value)
-    assert scripted.exchange.calls("/fapi/v1/trade/asyn/id") == []
+    assert exchange.calls("/fapi/v1/trade/asyn/id") == []
 
 
-def test_other_refusals_pass_through_unchanged(run: Run, scripted: ScriptedServer) -> None:
-    scripted.exchange.fail["/fapi/v1/income/asyn"] = (400, {"code": -1127, "msg": "Lookup interval is too big."})
+def test_other_refusals_pass_through_unchanged(run: Run, exchange: Exchange) -> None:
+    exchange.fail["/fapi/v1/income/asyn"] = (400, {"code": -1127, "msg": "Lookup interval is too big."})
     with pytest.raises(InvalidRequestError) as info:
         run(lambda h: h.download("income", START, END, io.BytesIO()))
     assert not isinstance(info.value, DownloadQuotaExceeded) and info.value.code == -1127
 
 
-def test_expired_link(run: Run, scripted: ScriptedServer) -> None:
-    scripted.exchange.expired = True
+def test_expired_link(run: Run, exchange: Exchange) -> None:
+    exchange.expired = True
     with pytest.raises(DownloadError, match="expired") as info:
         run(lambda h: h.fetch_download("orders", "777", io.BytesIO(), **FAST))
     assert info.value.download_id == "777"
 
 
-def test_file_server_refusal_leaves_no_file(run: Run, scripted: ScriptedServer, tmp_path: Path) -> None:
-    scripted.exchange.file_status = 403
+def test_file_server_refusal_leaves_no_file(run: Run, exchange: Exchange, tmp_path: Path) -> None:
+    exchange.file_status = 403
     target = tmp_path / "orders.csv"
     with pytest.raises(DownloadError, match="HTTP 403") as info:
         run(lambda h: h.fetch_download("orders", "777", target, **FAST))
@@ -171,16 +171,16 @@ def test_file_server_refusal_leaves_no_file(run: Run, scripted: ScriptedServer, 
 
 
 def test_truncated_file_is_a_transport_error_and_leaves_no_file(
-    run: Run, scripted: ScriptedServer, tmp_path: Path
+    run: Run, exchange: Exchange, tmp_path: Path
 ) -> None:
-    scripted.exchange.file_body, scripted.exchange.file_cut = body(300_000), 100_000
+    exchange.file_body, exchange.file_cut = body(300_000), 100_000
     with pytest.raises(TransportError, match=r"download from 127\.0\.0\.1"):
         run(lambda h: h.fetch_download("orders", "777", tmp_path / "orders.csv", **FAST))
     assert list(tmp_path.iterdir()) == []
 
 
-def test_async_download_does_not_block_the_loop(scripted: ScriptedServer, tmp_path: Path) -> None:
-    ex = scripted.exchange
+def test_async_download_does_not_block_the_loop(exchange: Exchange, tmp_path: Path) -> None:
+    ex = exchange
     ex.file_body, ex.file_chunk, ex.file_chunk_delay = body(200_000), 20_000, 0.02
     ticks = 0
 
@@ -191,7 +191,7 @@ def test_async_download_does_not_block_the_loop(scripted: ScriptedServer, tmp_pa
             ticks += 1
 
     async def main() -> int:
-        async with AsyncBinanceRestClient(API_KEY, API_SECRET, base_url=scripted.base_url,
+        async with AsyncBinanceRestClient(API_KEY, API_SECRET, base_url=exchange.base_url,
                                           auto_time_sync=False) as client:
             task = asyncio.create_task(ticker())
             result = await client.usd_futures_api.history.download("orders", START, END, tmp_path / "o.csv", **FAST)
@@ -202,13 +202,13 @@ def test_async_download_does_not_block_the_loop(scripted: ScriptedServer, tmp_pa
     assert ticks >= 10  # the transfer took ~0.2 s and the loop kept running
 
 
-def test_async_cancel_stops_the_transfer_and_cleans_up(scripted: ScriptedServer, tmp_path: Path) -> None:
-    ex = scripted.exchange
+def test_async_cancel_stops_the_transfer_and_cleans_up(exchange: Exchange, tmp_path: Path) -> None:
+    ex = exchange
     ex.file_body, ex.file_chunk, ex.file_chunk_delay = body(2_000_000), 10_000, 0.01
     target = tmp_path / "o.csv"
 
     async def main() -> None:
-        async with AsyncBinanceRestClient(API_KEY, API_SECRET, base_url=scripted.base_url,
+        async with AsyncBinanceRestClient(API_KEY, API_SECRET, base_url=exchange.base_url,
                                           auto_time_sync=False) as client:
             task = asyncio.create_task(client.usd_futures_api.history.download("orders", START, END, target, **FAST))
             while not (tmp_path / "o.csv.part").exists():

@@ -60,7 +60,8 @@ class ServerClock:
         self._due = 0.0  # time.monotonic() from which a measurement is due (0: never measured)
 
     def timestamp_ms(self) -> int:
-        return int(self.local_time() * 1000 + self.offset_ms)
+        local_time = self.local_time  # read as an attribute, then called: cheaper than a method-style call
+        return int(local_time() * 1000 + self.offset_ms)
 
     def local_ms(self) -> float:
         """The local clock in epoch milliseconds."""

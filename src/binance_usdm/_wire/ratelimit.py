@@ -47,7 +47,8 @@ class WeightLimiter:
 
     def reserve(self, weight: int) -> float:
         """Reserve ``weight`` now and return 0.0, or return the seconds to wait before trying again."""
-        now = self._time() + self._clock.offset_ms * 0.001
+        local_time = self._time  # read as an attribute, then called: cheaper than a method-style call
+        now = local_time() + self._clock.offset_ms * 0.001
         lock = self._lock
         lock.acquire()  # acquire/release: a third of the cost of ``with`` on this per-call path
         try:
