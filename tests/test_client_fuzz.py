@@ -21,7 +21,7 @@ from binance_usdm import AsyncBinanceRestClient, BinanceError, BinanceRestClient
 from binance_usdm._wire.ratelimit import WeightLimiter
 from binance_usdm.result import WebCallResult
 from tests.client.conftest import API_KEY, API_SECRET
-from tests.http_helpers import CloseNow, HttpServer, Reply, Request
+from tests.scripted_server import CloseNow, Reply, Request, ScriptedServer
 
 TIMEOUTS = Timeouts(connect=1.0, read=0.3, total=0.6)
 SLACK = 1.4
@@ -67,10 +67,10 @@ class Answer:
 
     def action(self) -> Reply | CloseNow:
         if self.ending == "keep":
-            return Reply(self.data)
+            return Reply(raw=self.data)
         if self.ending == "partial":
             return CloseNow(self.data)
-        return Reply(self.data, close=True, reset=self.ending == "reset")
+        return Reply(raw=self.data, close=True, reset=self.ending == "reset")
 
 
 @st.composite
@@ -114,23 +114,15 @@ def known(test):  # type: ignore[no-untyped-def]
     return test
 
 
-class ScriptedServer(HttpServer):
-    """Answers GET /fapi/v1/positionSide/dual with the current generated answer."""
-
-    def __init__(self) -> None:
-        self.current: Answer = Answer(b"", "close")
-        super().__init__(self._answer)
-
-    def _answer(self, request: Request) -> Reply | CloseNow:
-        return self.current.action()
+def answering(answer: Answer) -> Callable[[Request], Reply | CloseNow]:
+    """A scripted-server handler giving every request ``answer``."""
+    return lambda request: answer.action()
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ScriptedServer]:
-    srv = ScriptedServer()
-    srv.start()
-    yield srv
-    srv.stop()
+    with ScriptedServer() as srv:
+        yield srv
 
 
 OPTIONS: dict[str, Any] = {
@@ -175,13 +167,13 @@ def _fuzz(server: ScriptedServer, client: BinanceRestClient | AsyncBinanceRestCl
     @known
     @given(answers())
     def one(answer: Answer) -> None:
-        server.current = answer
+        server.handler = answering(answer)
         fresh_budget(client)
         started = time.monotonic()
         _check(call(), time.monotonic() - started)
 
     one()
-    server.current = GOOD
+    server.handler = answering(GOOD)
     result = call()
     assert isinstance(result, WebCallResult) and result.data is not None  # still usable
 

@@ -1,20 +1,25 @@
 """Both transports against hostile or oversized answers from a real loopback server: every answer
 ends in a response or a TransportError, at once (never the read timeout), nothing is logged at
-ERROR, and the pool stays usable; idle pooled connections expire."""
+ERROR, and the pool stays usable; idle pooled connections expire. Each case runs for the blocking
+transport and the async one on asyncio and uvloop (``tests.transport_driver``)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 import pytest
 
 from binance_usdm import Limits, ValidationError
-from binance_usdm._http import AsyncHttpTransport, HttpRequest, SyncHttpTransport, Timeouts
+from binance_usdm._http import HttpRequest, Timeouts
 from binance_usdm.errors import TransportError
-from tests.http_helpers import KEY, Reply, Request, response, serving
+from tests.scripted_server import Reply, Request, ScriptedServer, echo
+from tests.transport_driver import Driver, connect, flavour
 
+__all__ = ["connect", "flavour"]  # the fixtures the tests here use
+
+KEY = "SECRET-API-KEY-VALUE"  # a header value that must never appear in error messages
 # A read timeout far above how long any of these answers takes: hitting it fails the test.
 PATIENT = Timeouts(connect=2.0, read=8.0, total=10.0)
 
@@ -26,7 +31,7 @@ HOSTILE = {
     "status-000": b"HTTP/1.1 000 None\r\nContent-Length: 0\r\n\r\n",
     "status-042": b"HTTP/1.1 042 None\r\nContent-Length: 0\r\n\r\n",
     "head-too-large": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: " + b"p" * 5000 + b"\r\n\r\n{}",
-    "body-too-large": response(b"[" + b"0," * 3000 + b"0]"),
+    "body-too-large": Reply(body=b"[" + b"0," * 3000 + b"0]").encode({}),
     "chunked-too-large": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1001\r\n" + b"x" * 4097 + b"\r\n",
 }
 SIZED = {"head-too-large", "body-too-large", "chunked-too-large"}
@@ -41,48 +46,25 @@ def get(path: str = "/fapi/v1/ping") -> HttpRequest:
     return HttpRequest("GET", path, (("X-MBX-APIKEY", KEY),))
 
 
-def _script(answer: bytes):  # type: ignore[no-untyped-def]
+def _script(answer: bytes) -> Callable[[Request], Reply]:
     """The hostile answer for /bad; a normal one otherwise (the pool must still work)."""
-
-    def handler(req: Request) -> Reply:
-        return Reply(answer) if req.target == "/bad" else Reply(response())
-
-    return handler
+    return lambda req: Reply(raw=answer) if req.target == "/bad" else Reply()
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_sync_refuses_hostile_answers_at_once(name: str) -> None:
-    with serving(_script(HOSTILE[name])) as srv, SyncHttpTransport(srv.base_url, **limits(name)) as t:
+def test_hostile_answers_are_refused_at_once(
+    connect: Callable[..., Driver], name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR)
+    with ScriptedServer(_script(HOSTILE[name])) as srv:
+        t = connect(srv.base_url, **limits(name))
         started = time.monotonic()
         with pytest.raises(TransportError, match="invalid HTTP response") as info:
             t.send(get("/bad"), PATIENT)
         assert time.monotonic() - started < 4.0
         assert info.value.request_sent is True and KEY not in str(info.value)
         assert t.send(get(), PATIENT).status == 200
-        assert t._open == 1
-
-
-@pytest.mark.parametrize("loop_name", ["asyncio", "uvloop"])
-@pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_async_refuses_hostile_answers_at_once(name: str, loop_name: str, caplog: pytest.LogCaptureFixture) -> None:
-    factory = None
-    if loop_name == "uvloop":
-        uvloop = pytest.importorskip("uvloop")
-        factory = uvloop.new_event_loop
-
-    async def run() -> None:
-        async with AsyncHttpTransport(srv.base_url, **limits(name)) as t:
-            started = time.monotonic()
-            with pytest.raises(TransportError, match="invalid HTTP response") as info:
-                await t.send(get("/bad"), PATIENT)
-            assert time.monotonic() - started < 4.0
-            assert info.value.request_sent is True and KEY not in str(info.value)
-            assert (await t.send(get(), PATIENT)).status == 200
-            assert t._open == 1
-
-    caplog.set_level(logging.ERROR)
-    with serving(_script(HOSTILE[name])) as srv, asyncio.Runner(loop_factory=factory) as runner:
-        runner.run(run())
+        assert t.open == 1
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
@@ -95,32 +77,16 @@ def test_limits_are_checked_when_made(bad: dict[str, object]) -> None:
         Limits(**bad)  # type: ignore[arg-type]
 
 
-def test_sync_idle_connections_expire() -> None:
-    with serving() as srv:
-        with SyncHttpTransport(srv.base_url) as t:  # the default keeps a connection for 20 s
-            for _ in range(3):
-                t.send(get(), PATIENT)
-            assert srv.connections == 1
-        with SyncHttpTransport(srv.base_url, limits=Limits(idle_timeout=0.0)) as t:  # every idle moment is too long
-            for _ in range(3):
-                t.send(get(), PATIENT)
-            assert srv.connections == 1 + 3
-            assert srv.wait_closed(2)  # the expired ones were closed, not leaked
-            assert t._open == 1 and len(t._idle) == 1
-
-
-def test_async_idle_connections_expire() -> None:
-    async def run(idle_timeout: float) -> AsyncHttpTransport:
-        t = AsyncHttpTransport(srv.base_url, limits=Limits(idle_timeout=idle_timeout))
+def test_idle_connections_expire(connect: Callable[..., Driver]) -> None:
+    with ScriptedServer(echo) as srv:
+        t = connect(srv.base_url)  # the default keeps a connection for 20 s
         for _ in range(3):
-            await t.send(get(), PATIENT)
-        assert t._open == 1 and len(t._idle) == 1
-        await t.aclose()
-        return t
-
-    with serving() as srv:
-        asyncio.run(run(20.0))
+            t.send(get(), PATIENT)
         assert srv.connections == 1
-        asyncio.run(run(0.0))
+        t.close()
+        t = connect(srv.base_url, limits=Limits(idle_timeout=0.0))  # every idle moment is too long
+        for _ in range(3):
+            t.send(get(), PATIENT)
         assert srv.connections == 1 + 3
-        assert srv.wait_closed(4)
+        assert t.open == 1 and t.idle == 1
+        assert srv.wait_closed(3)  # the first transport's connection and the expired ones were closed

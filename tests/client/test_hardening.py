@@ -35,13 +35,12 @@ from binance_usdm._http import AsyncHttpTransport, SyncHttpTransport
 from binance_usdm._http.protocol import default_ssl_context
 from binance_usdm._wire.responses import MAX_SERVER_WAIT
 from tests.client.conftest import API_KEY, API_SECRET, Caller, make_caller
-from tests.client.stub_server import Reply, StubServer
-from tests.http_helpers import Hang, make_certs, serving
+from tests.scripted_server import Hang, Reply, ScriptedServer, echo, make_certs
 
 WEIGHT_429 = b'{"code":-1003,"msg":"Too many requests."}'
 
 
-def _client(stub: StubServer, **options: Any) -> BinanceRestClient:
+def _client(stub: ScriptedServer, **options: Any) -> BinanceRestClient:
     options.setdefault("retry", RetryPolicy(max_retries=0))
     return BinanceRestClient(API_KEY, API_SECRET, base_url=stub.base_url, auto_time_sync=False, **options)
 
@@ -55,7 +54,7 @@ def _client(stub: StubServer, **options: Any) -> BinanceRestClient:
     ("1_0", "ignored", 60.0),  # float() takes digit separators, HTTP does not
     ("12", "", 12.0),
 ])
-def test_retry_after_is_bounded_and_said(stub: StubServer, header: str, said: str, held: float) -> None:
+def test_retry_after_is_bounded_and_said(stub: ScriptedServer, header: str, said: str, held: float) -> None:
     stub.route("GET", "/fapi/v2/balance", Reply(429, WEIGHT_429, {"Retry-After": header}))
     with _client(stub, rate_limit="fail") as client:
         error = client.usd_futures_api.account.get_balances().error
@@ -68,7 +67,7 @@ def test_retry_after_is_bounded_and_said(stub: StubServer, header: str, said: st
         assert isinstance(refused, ClientRateLimitError) and refused.retry_after <= MAX_SERVER_WAIT
 
 
-def test_a_ban_longer_than_binance_documents_is_held_at_most_three_days(stub: StubServer) -> None:
+def test_a_ban_longer_than_binance_documents_is_held_at_most_three_days(stub: ScriptedServer) -> None:
     until = int((time.time() + 400 * 86400) * 1000)
     stub.route("GET", "/fapi/v2/balance", Reply(
         418, b'{"code":-1003,"msg":"Way too many requests; IP banned until %d."}' % until))
@@ -84,7 +83,7 @@ def test_a_ban_longer_than_binance_documents_is_held_at_most_three_days(stub: St
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_a_rejected_certificate_is_not_retried(kind: str) -> None:
     certs = make_certs()
-    with serving(ssl_context=certs.server_context) as srv:
+    with ScriptedServer(echo, ssl_context=certs.server_context) as srv:
         call = make_caller(kind, srv.base_url, retry=RetryPolicy(max_retries=3, backoff_base=0.01))
         result = call("get_position_mode")
         assert isinstance(result.error, CertificateError) and "certificate" in str(result.error)
@@ -92,7 +91,7 @@ def test_a_rejected_certificate_is_not_retried(kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
-def test_a_timeout_states_how_long_the_call_ran(kind: str, stub: StubServer) -> None:
+def test_a_timeout_states_how_long_the_call_ran(kind: str, stub: ScriptedServer) -> None:
     stub.route("GET", "/fapi/v1/positionSide/dual", Reply(body=b'{"dualSidePosition":true}', delay=1.0))
     timeouts = Timeouts(connect=1.0, read=0.25, total=0.9)
     call = make_caller(kind, stub.base_url, timeouts=timeouts,
@@ -139,7 +138,7 @@ def test_certificate_trust_is_certifi_declared_and_only_it(monkeypatch: pytest.M
     context = default_ssl_context()
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     assert len(context.get_ca_certs()) == len(bundle)
-    with serving(ssl_context=certs.server_context) as srv, SyncHttpTransport(srv.base_url) as transport:
+    with ScriptedServer(echo, ssl_context=certs.server_context) as srv, SyncHttpTransport(srv.base_url) as transport:
         with pytest.raises(CertificateError):
             transport.send(__import__("binance_usdm._http", fromlist=["HttpRequest"]).HttpRequest("GET", "/"),
                            Timeouts(2, 2, 4))
@@ -155,7 +154,7 @@ class _Interrupted(Exception):
 
 @pytest.fixture
 def hanging() -> Iterator[Any]:
-    with serving(lambda request: Hang()) as srv:
+    with ScriptedServer(lambda request: Hang()) as srv:
         yield srv
 
 
@@ -231,7 +230,7 @@ def test_async_call_path_locals_show_no_secret(hanging: Any) -> None:
         _assert_no_secret(text)
 
 
-def test_a_listen_key_answer_keeps_out_of_reprs(stub: StubServer, kind: str) -> None:
+def test_a_listen_key_answer_keeps_out_of_reprs(stub: ScriptedServer, kind: str) -> None:
     stub.route("POST", "/fapi/v1/listenKey", Reply(body=b'{"listenKey":"%s"}' % LISTEN_KEY.encode()))
     call: Caller = make_caller(kind, stub.base_url)
     result = call("start_user_stream")
