@@ -24,7 +24,7 @@ from binance_usdm.errors import (
 from binance_usdm.models.history import DownloadLink
 
 #: Download-id requests Binance allows per account and month (shared with its web download page).
-MONTHLY_QUOTA = {HistoryKind.ORDERS: 10, HistoryKind.TRADES: 5, HistoryKind.TRANSACTIONS: 100}
+MONTHLY_QUOTA = {HistoryKind.ORDERS: 10, HistoryKind.TRADES: 5, HistoryKind.TRANSACTIONS: 5}
 _QUOTA_MESSAGE = re.compile(r"limit.*(month|times)|(month|times).*limit", re.IGNORECASE)
 
 

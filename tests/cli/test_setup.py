@@ -249,7 +249,8 @@ def test_entry_point_subprocess(emu: EmulatorServer, isolated_env: Env) -> None:
 
 def test_emulator_command_serves_until_terminated(isolated_env: Env) -> None:
     proc = subprocess.Popen([*_usdm(), "emulator", "--port", "0", "--download-delay", "0.1",
-                             "--income-retention-days", "120", "--fault", "GET /fapi/v1/adlQuantile=status:502"],
+                             "--income-retention-days", "120", "--fault", "GET /fapi/v1/adlQuantile=status:502",
+                             "--log-requests"],
                             env=_process_env(isolated_env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
@@ -274,6 +275,9 @@ def test_emulator_command_serves_until_terminated(isolated_env: Env) -> None:
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert_no_secret(banner, key_line, out, err)
+    # --log-requests: one line per answered Binance request, the injected fault named
+    assert "GET /fapi/v1/adlQuantile?" in out and "-> 502 -1000" in out and "fault[GET /fapi/v1/adlQuantile=status:502]" in out
+    assert "signature" not in out
 
 
 def test_emulator_command_refuses_a_bad_fault(isolated_env: Env) -> None:

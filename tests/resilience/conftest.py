@@ -41,8 +41,8 @@ def emu() -> Iterator[EmulatorServer]:
 @pytest.fixture
 def fresh(emu: EmulatorServer) -> EmulatorServer:
     """The module's emulator with the demo state reloaded, no faults and fresh rate-limit counters."""
-    status, _ = emu.app.admin.handle("POST", "/emulator/reset", {})
-    assert status == 200 and not emu.faults.listing()
+    emu.reset()
+    assert not emu.faults.listing()
     return emu
 
 

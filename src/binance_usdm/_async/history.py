@@ -200,7 +200,7 @@ class AsyncHistoryApi:
         """Request a history file (orders, trades or transactions; at most one year), wait until
         Binance has prepared it, then stream it to ``destination`` (a path or a binary file object).
 
-        Each request spends one of a small monthly quota (orders 10, trades 5, transactions 100,
+        Each request spends one of a small monthly quota (orders 10, trades 5, transactions 5,
         shared with Binance's web page): arguments are checked first, the request is never resent,
         and a refusal over quota raises ``DownloadQuotaExceeded``. Polling starts every
         ``poll_interval`` seconds and doubles up to ``max_poll_interval``; after ``timeout`` seconds

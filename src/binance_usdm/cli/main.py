@@ -167,6 +167,7 @@ Examples:
   usdm emulator --state emu.sqlite3 --port 9000
   usdm emulator --api-key K --api-secret S
   usdm emulator --fault 'GET /fapi/v2/account=status:503,count=2'
+  usdm emulator --log-requests           # one line per answered request
 """)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
@@ -192,10 +193,12 @@ Examples:
 @click.option("--stream-lifetime", type=click.FloatRange(min=0, min_open=True), default=86400.0, show_default=True,
               metavar="SECONDS", help="Emulator-clock seconds after which a user data stream connection is cut "
                                       "(Binance: 24 hours).")
+@click.option("--log-requests", is_flag=True,
+              help="Print every answered Binance request (status, code, weight, latency, fault) to stdout.")
 def emulator(host: str, port: int, scenario: Path | None, state: Path | None, api_key: str | None,
              api_secret: str | None, public_key: Path | None, download_delay: float,
              income_retention_days: float | None, weight_limit: int, faults: tuple[str, ...],
-             fault_seed: int | None, stream_lifetime: float) -> None:
+             fault_seed: int | None, stream_lifetime: float, log_requests: bool) -> None:
     """Run the local Binance USD-M emulator in the foreground until Ctrl-C.
 
     Point any client at it; `usdm --base-url URL ...` without credentials uses the demo account.
@@ -222,6 +225,8 @@ def emulator(host: str, port: int, scenario: Path | None, state: Path | None, ap
         income_retention_ms=retention_ms, weight_limit=weight_limit, faults=list(faults),
         fault_seed=fault_seed, stream=StreamOptions(lifetime_s=stream_lifetime),
     )
+    if log_requests:
+        server.log.subscribe(lambda entry: click.echo(entry.line()))
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -241,6 +246,7 @@ def emulator(host: str, port: int, scenario: Path | None, state: Path | None, ap
             click.echo(f"  API key: {server.api_key} (demo; the secret is binance_usdm.emulator.DEMO_API_SECRET)")
             click.echo(f"  Try: usdm --base-url {server.base_url} account")
         click.echo(f"  User data stream: {server.ws_url}/ws/<listenKey>")
+        click.echo(f"  Dashboard: {server.base_url}/emulator/")
         click.echo("Ctrl-C to stop.", err=True)
         try:
             while not stop.wait(0.5):

@@ -27,6 +27,7 @@ from .backend import INCOME_RETENTION_MS, Backend
 from .clock import Clock
 from .faults import FaultSet
 from .ratelimit import RateLimiter
+from .reqlog import DEFAULT_CAPACITY, RequestLog
 from .scenario import DEMO_API_KEY, DEMO_API_SECRET, load_scenario, read_scenario
 from .server import App, start_server
 from .store import Store
@@ -45,6 +46,8 @@ class EmulatorServer:
     `emu.faults` changes them while serving; `fault_seed` makes their probabilities reproducible.
     `stream`: the user data stream's timing and limits (`StreamOptions`: the 24-hour cut, pings,
     the slow-consumer limit); `emu.streams` is the running `StreamHub`.
+    `log_capacity`: how many answered requests the request log keeps. The dashboard is served at
+    `emu.base_url + "/emulator/"`.
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class EmulatorServer:
         faults: Sequence[FaultSpec] = (),
         fault_seed: int | None = None,
         stream: StreamOptions | None = None,
+        log_capacity: int = DEFAULT_CAPACITY,
     ) -> None:
         self.host = host
         self.port = port
@@ -81,8 +85,10 @@ class EmulatorServer:
         self.faults = FaultSet(fault_seed)
         self.faults.extend(self._start_faults)
         self.streams = StreamHub(self.backend, stream)
-        self.app = App(self.backend, self.limiter, Admin(self.backend, self._seed, self.faults), self.faults,
-                       self.streams)
+        #: The request log (`reqlog.py`): `emu.log.entries()`, also `GET /emulator/log` and the dashboard.
+        self.log = RequestLog(log_capacity)
+        self.app = App(self.backend, self.limiter, Admin(self.backend, self._seed, self.faults, self.log, self.streams),
+                       self.faults, self.streams, self.log)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -103,6 +109,13 @@ class EmulatorServer:
         self.limiter.reset()
         self.faults.clear()
         self.faults.extend(self._start_faults)
+
+    def reset(self) -> None:
+        """What `POST /emulator/reset` does: forget all state, load the scenario again, reinstall the
+        starting faults, forget rate-limit counters."""
+        with self.backend.lock:
+            self.backend.reset()
+            self._seed()
 
     @property
     def base_url(self) -> str:
@@ -176,9 +189,12 @@ def _new_loop() -> asyncio.AbstractEventLoop:
     return loop
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, **kwargs: Any) -> None:
-    """Run the emulator in the foreground until interrupted (the command line uses this)."""
+def serve(host: str = "127.0.0.1", port: int = 8765, *, log_requests: bool = False, **kwargs: Any) -> None:
+    """Run the emulator in the foreground until interrupted (the command line uses this);
+    `log_requests` prints every answered Binance request (a `reqlog.Entry` line) to stdout."""
     emu = EmulatorServer(host, port, **kwargs)
+    if log_requests:
+        emu.log.subscribe(lambda entry: print(entry.line(), flush=True))
     loop = _new_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(start_server(emu.app, host, port))
@@ -193,6 +209,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, **kwargs: Any) -> None:
         print(f"  also API key:    {emu.api_key} ({kind})", flush=True)
     for fault in emu.faults.listing():
         print(f"  fault {fault['id']}: {fault['spec']}", flush=True)
+    print(f"  dashboard:       {emu.base_url}/emulator/", flush=True)
     try:
         loop.run_forever()
     except KeyboardInterrupt:

@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--stream-lifetime", type=float, default=DAY_S, metavar="SECONDS",
                     help="emulator-clock seconds after which a user data stream connection is cut (default 86400, "
                          "as Binance)")
+    ap.add_argument("--log-requests", action="store_true",
+                    help="print every answered Binance request (status, code, weight, latency, fault)")
     args = ap.parse_args(argv)
     for spec in args.fault:
         try:
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         faults=args.fault,
         fault_seed=args.fault_seed,
         stream=StreamOptions(lifetime_s=args.stream_lifetime),
+        log_requests=args.log_requests,
     )
 
 

@@ -36,11 +36,10 @@ class Position:
 
 @dataclass(slots=True)
 class SymbolSettings:
-    """Per-symbol leverage, margin type and the number of open orders (set by scenario/admin)."""
+    """Per-symbol leverage and margin type."""
 
     leverage: int = DEFAULT_LEVERAGE
     isolated: bool = False
-    open_orders: int = 0
 
 
 @dataclass(slots=True)
@@ -57,6 +56,8 @@ class Account:
     dual_side: bool = False
     multi_assets: bool = False
     fee_tier: int = 0
+    #: BNB fee discount ("feeBurn"), on by default as on a new Binance account.
+    fee_burn: bool = True
     maker_rate: Decimal = Decimal("0.0002")
     taker_rate: Decimal = Decimal("0.0005")
     rpi_rate: Decimal = Decimal("0.00007")
@@ -103,13 +104,13 @@ class Account:
                 for p in self.positions.values()
             ],
             "symbols": {
-                s: {"leverage": v.leverage, "marginType": "ISOLATED" if v.isolated else "CROSSED",
-                    "openOrders": v.open_orders}
+                s: {"leverage": v.leverage, "marginType": "ISOLATED" if v.isolated else "CROSSED"}
                 for s, v in self.settings.items()
             },
             "dualSidePosition": self.dual_side,
             "multiAssetsMargin": self.multi_assets,
             "feeTier": self.fee_tier,
+            "feeBurn": self.fee_burn,
             "commission": {"maker": str(self.maker_rate), "taker": str(self.taker_rate),
                            "rpi": str(self.rpi_rate)},
             "canTrade": self.can_trade,
@@ -133,7 +134,6 @@ class Account:
             acc.settings[s] = SymbolSettings(
                 int(v.get("leverage", DEFAULT_LEVERAGE)),
                 str(v.get("marginType", "CROSSED")).upper() == "ISOLATED",
-                int(v.get("openOrders", 0)),
             )
         for p in d.get("positions", []):
             pos = Position(
@@ -145,6 +145,7 @@ class Account:
         acc.dual_side = bool(d.get("dualSidePosition", False))
         acc.multi_assets = bool(d.get("multiAssetsMargin", False))
         acc.fee_tier = int(d.get("feeTier", 0))
+        acc.fee_burn = bool(d.get("feeBurn", True))
         com = d.get("commission", {})
         acc.maker_rate = Decimal(str(com.get("maker", acc.maker_rate)))
         acc.taker_rate = Decimal(str(com.get("taker", acc.taker_rate)))

@@ -16,8 +16,9 @@ from . import products, views
 from .accounts import Account
 from .backend import Backend, IncomeQuery
 from .downloads import KINDS
-from .errors import INVALID_PARAMETER
+from .errors import INVALID_PARAMETER, MANDATORY_EITHER
 from .market import SymbolInfo
+from .orders import check_limit
 from .params import Params
 
 
@@ -305,6 +306,86 @@ def position_margin(c: Call) -> Any:
     return {"amount": float(amount), "code": 200, "msg": "Successfully modify position margin.", "type": type_}
 
 
+def _symbol_param(c: Call) -> str:
+    symbol = c.symbol(required=True)
+    assert symbol is not None
+    return symbol
+
+
+def open_orders(c: Call) -> Any:
+    """GET /fapi/v1/openOrders: open orders of one symbol, or of all.
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Current-All-Open-Orders"""
+    return c.backend.orders.open_orders(c.acc.account_id, c.symbol())
+
+
+def open_order(c: Call) -> Any:
+    """GET /fapi/v1/openOrder: one open order by orderId or origClientOrderId (one of them mandatory),
+    -2013 "Order does not exist." when it is not open.
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Query-Current-Open-Order"""
+    symbol = _symbol_param(c)
+    order_id = c.params.integer("orderId")
+    client_id = c.params.get("origClientOrderId")
+    if order_id is None and client_id is None:
+        raise MANDATORY_EITHER.reject(first="origClientOrderId", second="orderId")
+    return c.backend.orders.open_order(c.acc.account_id, symbol, order_id, client_id)
+
+
+def all_orders(c: Call) -> Any:
+    """GET /fapi/v1/allOrders (limit default 500, max 1000; 7-day window).
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/All-Orders"""
+    symbol = _symbol_param(c)
+    p = c.params
+    limit = check_limit(p.integer("limit"), 500, 1000)
+    return c.backend.orders.all_orders(c.acc.account_id, symbol, p.integer("orderId"), p.integer("startTime"),
+                                       p.integer("endTime"), limit)
+
+
+def user_trades(c: Call) -> Any:
+    """GET /fapi/v1/userTrades (limit default 500, max 1000; 7-day window; fromId alone).
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Account-Trade-List"""
+    symbol = _symbol_param(c)
+    p = c.params
+    limit = check_limit(p.integer("limit"), 500, 1000)
+    return c.backend.orders.user_trades(c.acc.account_id, symbol, p.integer("orderId"), p.integer("fromId"),
+                                        p.integer("startTime"), p.integer("endTime"), limit)
+
+
+def force_orders(c: Call) -> Any:
+    """GET /fapi/v1/forceOrders (autoCloseType LIQUIDATION or ADL; limit default 50, max 100).
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Users-Force-Orders"""
+    p = c.params
+    auto_close = p.choice("autoCloseType", ("LIQUIDATION", "ADL"))
+    limit = check_limit(p.integer("limit"), 50, 100)
+    return c.backend.orders.force_orders(c.acc.account_id, c.symbol(), auto_close, p.integer("startTime"),
+                                         p.integer("endTime"), limit)
+
+
+def open_algo_orders(c: Call) -> Any:
+    """GET /fapi/v1/openAlgoOrders (algoType, symbol, algoId all optional).
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Current-All-Algo-Open-Orders"""
+    p = c.params
+    return c.backend.orders.open_algo_orders(c.acc.account_id, c.symbol(), p.get("algoType"), p.integer("algoId"))
+
+
+def order_rate_limit(c: Call) -> Any:
+    """GET /fapi/v1/rateLimit/order: the ORDERS limits (those of exchangeInfo).
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Query-Rate-Limit"""
+    return views.order_rate_limits()
+
+
+def get_fee_burn(c: Call) -> Any:
+    """GET /fapi/v1/feeBurn.
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-BNB-Burn-Status"""
+    return {"feeBurn": c.acc.fee_burn}
+
+
+def set_fee_burn(c: Call) -> Any:
+    """POST /fapi/v1/feeBurn ("true" / "false", mandatory).
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Toggle-BNB-Burn-On-Futures-Trade"""
+    c.backend.set_fee_burn(c.acc, c.params.boolean("feeBurn"))
+    return _OK
+
+
 S, U, N, K = Security.SIGNED, Security.USER_STREAM, Security.NONE, Security.MARKET_DATA
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -347,6 +428,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("PUT", "/fapi/v1/listenKey"): Route(1, U, listen_key_keepalive),
     ("DELETE", "/fapi/v1/listenKey"): Route(1, U, listen_key_close),
     ("POST", "/fapi/v1/positionMargin"): Route(1, S, position_margin),
+    ("GET", "/fapi/v1/openOrders"): Route(_symbol_weight(1, 40), S, open_orders),
+    ("GET", "/fapi/v1/openOrder"): Route(1, S, open_order),
+    ("GET", "/fapi/v1/allOrders"): Route(5, S, all_orders),
+    ("GET", "/fapi/v1/userTrades"): Route(5, S, user_trades),
+    ("GET", "/fapi/v1/forceOrders"): Route(_symbol_weight(20, 50), S, force_orders),
+    ("GET", "/fapi/v1/openAlgoOrders"): Route(_symbol_weight(1, 40), S, open_algo_orders),
+    ("GET", "/fapi/v1/rateLimit/order"): Route(1, S, order_rate_limit),
+    ("GET", "/fapi/v1/feeBurn"): Route(30, S, get_fee_burn),
+    ("POST", "/fapi/v1/feeBurn"): Route(1, S, set_fee_burn),
 }
 for _kind in KINDS:
     ROUTES[("GET", f"/fapi/v1/{_kind}/asyn")] = Route(1000, S, _download_request(_kind))

@@ -39,6 +39,7 @@ from .market import (
     MARGIN_ASSET_PRICE_SYMBOL,
     SymbolInfo,
 )
+from .orders import OrderBook
 from .params import MAX_LONG
 from .snapshot import account_snapshot, max_notional
 from .store import IncomeRow, MarginRow, Store
@@ -59,7 +60,10 @@ class Change:
     marks: dict[str, Decimal] = field(default_factory=dict)
     income: list[IncomeRow] = field(default_factory=list)
     margin: list[MarginRow] = field(default_factory=list)
-    records: list[tuple[str, str, int, dict[str, Any]]] = field(default_factory=list)
+    #: (account id, order / trade / algo order) rows to insert or replace (`orders.py` shapes).
+    orders: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    trades: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    algo_orders: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
     #: Published once the change is committed.
     events: list[events.DomainEvent] = field(default_factory=list)
@@ -87,7 +91,15 @@ INCOME_TYPES = frozenset((
     "DELIVERED_SETTELMENT", "COIN_SWAP_DEPOSIT", "COIN_SWAP_WITHDRAW", "POSITION_LIMIT_INCREASE_FEE",
     "STRATEGY_UMFUTURES_TRANSFER", "FEE_RETURN", "BFUSD_REWARD", "SPECIAL_FUNDING_FEE",
 ))
-_INTERVALS = {"1h": 3600_000, "4h": 4 * 3600_000, "8h": 8 * 3600_000, "1d": DAY_MS}
+GENERATE_INTERVALS = {"1h": 3600_000, "4h": 4 * 3600_000, "8h": 8 * 3600_000, "1d": DAY_MS}
+
+
+def generated_rows(symbols: int, days: float, interval: str, trades_per_interval: int) -> int:
+    """How many income records `generate_history` writes for these arguments (an upper bound)."""
+    step = GENERATE_INTERVALS.get(interval)
+    if step is None:
+        raise e.INVALID_PARAMETER.reject(name="interval")
+    return symbols * (int(days * DAY_MS) // step + 1) * (1 + 2 * trades_per_interval)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +132,8 @@ class Backend:
         self.accounts: dict[str, Account] = {}
         self._by_key: dict[str, tuple[Account, Credential]] = {}
         self.listen_keys = ListenKeys(self.clock)
-        self.downloads = Downloads(self.store, self.clock, download_delay_ms)
+        self.orders = OrderBook(self.store, self.clock)
+        self.downloads = Downloads(self.store, self.clock, self.orders, download_delay_ms)
         #: How far back `GET /fapi/v1/income` reaches (Binance: three months).
         self.income_retention_ms = income_retention_ms
         self.lock = threading.RLock()
@@ -185,8 +198,12 @@ class Backend:
                     self.store.add_income(change.income)
                 if change.margin:
                     self.store.add_margin_history(change.margin)
-                for account, kind, time_ms, data in change.records:
-                    self.store.add_records(account, kind, [(time_ms, data)])
+                if change.orders:
+                    self.store.put_orders(change.orders)
+                if change.trades:
+                    self.store.put_trades(change.trades)
+                if change.algo_orders:
+                    self.store.put_algo_orders(change.algo_orders)
                 for key, value in change.meta.items():
                     self.store.set_meta(key, value)
         except sqlite3.Error as exc:
@@ -308,7 +325,7 @@ class Backend:
                 raise e.NO_NEED_TO_CHANGE_MARGIN_TYPE.reject()
             if isolated and acc.multi_assets:
                 raise e.ISOLATED_UNDER_MULTI_ASSETS.reject()
-            if settings.open_orders > 0:
+            if self.orders.open_order_count(acc.account_id, symbol):
                 raise e.THERE_EXISTS_OPEN_ORDERS.reject()
             if acc.open_positions(symbol):
                 raise e.THERE_EXISTS_QUANTITY.reject()
@@ -322,7 +339,7 @@ class Backend:
             acc = change.account(acc)
             if acc.dual_side == dual:
                 raise e.NO_NEED_TO_CHANGE_POSITION_SIDE.reject()
-            if any(s.open_orders > 0 for s in acc.settings.values()):
+            if self.orders.open_order_count(acc.account_id):
                 raise e.POSITION_SIDE_CHANGE_EXISTS_OPEN_ORDERS.reject()
             if acc.open_positions():
                 raise e.POSITION_SIDE_CHANGE_EXISTS_QUANTITY.reject()
@@ -336,7 +353,7 @@ class Backend:
             acc = change.account(acc)
             if acc.multi_assets == enabled:
                 raise e.MULTI_ASSETS_NO_NEED_TO_CHANGE.reject()
-            if any(s.open_orders > 0 for s in acc.settings.values()):
+            if self.orders.open_order_count(acc.account_id):
                 raise e.MULTI_ASSETS_WITH_OPEN_ORDERS.reject()
             if enabled:
                 if any(s.isolated for s in acc.settings.values()):
@@ -577,10 +594,15 @@ class Backend:
         return len(change.events)
 
     def set_open_orders(self, acc: Account, symbol: str, count: int) -> None:
-        """Set how many open orders a symbol has (drives -4047/-4067/-4170)."""
+        """Make a symbol hold `count` open orders (placeholders; they drive -4047/-4067/-4170)."""
         self.symbol(symbol)
         with self._change() as change:
-            change.account(acc).setting(symbol).open_orders = count
+            change.orders += [(acc.account_id, o) for o in self.orders.open_count_orders(acc.account_id, symbol, count)]
+
+    def set_fee_burn(self, acc: Account, enabled: bool) -> None:
+        """POST /fapi/v1/feeBurn: the BNB fee discount on every symbol."""
+        with self._change() as change:
+            change.account(acc).fee_burn = enabled
 
     def set_trading_status(self, acc: Account, indicators: dict[str, list[dict[str, Any]]]) -> None:
         """Set the quantitative-rules indicators shown by apiTradingStatus."""
@@ -633,13 +655,30 @@ class Backend:
             ]
         return len(change.margin)
 
-    def add_records(self, acc: Account, kind: str, records: Sequence[Mapping[str, Any]]) -> int:
-        """Store order or trade records (by their `time`) for the download exports."""
-        if kind not in ("order", "trade"):
-            raise e.INVALID_PARAMETER.reject(name="kind")
+    def add_orders(self, acc: Account, records: Sequence[Mapping[str, Any]]) -> int:
+        """Add or replace orders (fields as `GET /fapi/v1/allOrders` answers them; `orders.order_record`)."""
+        self._known_symbols(records)
         with self._change() as change:
-            change.records += [(acc.account_id, kind, int(r["time"]), dict(r)) for r in records]
-        return len(records)
+            change.orders += [(acc.account_id, o) for o in self.orders.new_orders(acc.account_id, records)]
+        return len(change.orders)
+
+    def add_trades(self, acc: Account, records: Sequence[Mapping[str, Any]]) -> int:
+        """Add trades (fields as `GET /fapi/v1/userTrades` answers them)."""
+        self._known_symbols(records)
+        with self._change() as change:
+            change.trades += [(acc.account_id, t) for t in self.orders.new_trades(acc.account_id, records)]
+        return len(change.trades)
+
+    def add_algo_orders(self, acc: Account, records: Sequence[Mapping[str, Any]]) -> int:
+        """Add algo (conditional) orders (fields as `GET /fapi/v1/openAlgoOrders` answers them)."""
+        self._known_symbols(records)
+        with self._change() as change:
+            change.algo_orders += [(acc.account_id, a) for a in self.orders.new_algo_orders(acc.account_id, records)]
+        return len(change.algo_orders)
+
+    def _known_symbols(self, records: Sequence[Mapping[str, Any]]) -> None:
+        for r in records:
+            self.symbol(str(r.get("symbol")))
 
     def generate_history(
         self,
@@ -654,7 +693,7 @@ class Backend:
         """Bulk history: per symbol and interval a FUNDING_FEE, plus `trades_per_interval` trades each
         giving a COMMISSION and a REALIZED_PNL; deterministic for a seed. Returns the record count.
         All or nothing, like every change; written straight to the store (no account changes)."""
-        step = _INTERVALS.get(interval)
+        step = GENERATE_INTERVALS.get(interval)
         if step is None:
             raise e.INVALID_PARAMETER.reject(name="interval")
         for s in symbols:

@@ -1,8 +1,11 @@
 """The asynchronous history downloads: request an id, poll its status, fetch the CSV.
 
 Rules (Binance `GET /fapi/v1/{order,trade,income}/asyn`): startTime and endTime mandatory, span at
-most one year, monthly request quotas per account (order 10, trade 5, income 100, counted per UTC
-calendar month of the emulator clock); the link completes after a delay and expires 7 days later.
+most one year, monthly request quotas per account (order 10, trade 5, income 5, "shared by front end
+download page and rest api", counted per UTC calendar month of the emulator clock; Binance's pages
+https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/ +
+Get-Download-Id-For-Futures-{Order,Trade,Transaction}-History); the link completes after a delay and
+expires 7 days later.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from datetime import UTC, datetime
 
 from .clock import Clock
 from .errors import DOWNLOAD_QUOTA, INVALID_PARAMETER, LOOKUP_INTERVAL_TOO_BIG, START_AFTER_END
+from .orders import OrderBook
 from .store import DownloadRow, Store
 
 KINDS = ("order", "trade", "income")
-MONTHLY_QUOTA = {"order": 10, "trade": 5, "income": 100}
+MONTHLY_QUOTA = {"order": 10, "trade": 5, "income": 5}
 MAX_SPAN_MS = 365 * 24 * 3600 * 1000
 LINK_TTL_MS = 7 * 24 * 3600 * 1000
 
@@ -49,9 +53,10 @@ def _month_start(ms: int) -> int:
 class Downloads:
     """Download requests persisted in the store; status derived from the emulator clock."""
 
-    def __init__(self, store: Store, clock: Clock, completion_delay_ms: int = 3000) -> None:
+    def __init__(self, store: Store, clock: Clock, orders: OrderBook, completion_delay_ms: int = 3000) -> None:
         self._store = store
         self._clock = clock
+        self._orders = orders
         self.completion_delay_ms = completion_delay_ms
 
     def request(self, account: str, kind: str, start: int, end: int) -> str:
@@ -98,7 +103,7 @@ class Downloads:
         else:
             columns = ORDER_COLUMNS if row.kind == "order" else TRADE_COLUMNS
             writer.writerow(columns)
-            for rec in self._store.query_records(row.account, row.kind, row.start_time, row.end_time):
+            for rec in self._orders.export(row.account, row.kind, row.start_time, row.end_time):
                 writer.writerow(_cell(rec.get(c, "")) for c in columns)
         return buf.getvalue().encode()
 

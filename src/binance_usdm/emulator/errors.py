@@ -79,15 +79,18 @@ NOT_FOUND = ErrorCode(-1099, 404, "Not found, unauthenticated, or unauthorized")
 ILLEGAL_CHARS = ErrorCode(-1100, 400, "Illegal characters found in parameter '{name}'; legal range is '{legal}'.")
 DUPLICATE_PARAM = ErrorCode(-1101, 400, "Duplicate values for a parameter detected.")
 MANDATORY_PARAM = ErrorCode(-1102, 400, "Mandatory parameter '{name}' was not sent, was empty/null, or malformed.")
+MANDATORY_EITHER = ErrorCode(-1102, 400, "Param '{first}' or '{second}' must be sent, but both were empty/null!")
 BAD_PRECISION = ErrorCode(-1111, 400, "Precision is over the maximum defined for this asset.")
 BAD_SYMBOL = ErrorCode(-1121, 400, "Invalid symbol.")
 NO_SUCH_LISTEN_KEY = ErrorCode(-1125, 400, "This listenKey does not exist.")
 LOOKUP_INTERVAL_TOO_BIG = ErrorCode(-1127, 400, "Lookup interval is too big.")
+BAD_COMBINATION = ErrorCode(-1128, 400, "Combination of optional parameters invalid.")
 INVALID_PARAMETER = ErrorCode(-1130, 400, "Data sent for parameter '{name}' is not valid.")
 BAD_RECV_WINDOW = ErrorCode(-1131, 400, "recvWindow must be less than 60000")
 
 # -- 20xx: processing issues ---------------------------------------------------------------------------
 BAD_API_KEY_FMT = ErrorCode(-2014, 401, "API-key format invalid.")
+NO_SUCH_ORDER = ErrorCode(-2013, 400, "Order does not exist.")
 REJECTED_MBX_KEY = ErrorCode(-2015, 401, "Invalid API-key, IP, or permissions for action.")
 MIN_LEVERAGE_RATIO = ErrorCode(-2028, 400, "Leverage is smaller than permitted: insufficient margin balance.")
 

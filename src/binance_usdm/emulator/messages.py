@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import Rejection
+
+#: A streamed answer: started with the connection's writer once the head is written; returns the
+#: function that stops it (called when the connection closes).
+Stream = Callable[[Callable[[bytes], None]], Callable[[], None]]
 
 
 @dataclass(slots=True)
@@ -21,9 +26,10 @@ class RawRequest:
 
 @dataclass(slots=True)
 class Response:
-    """One HTTP answer. The last three fields exist for fault injection (`faults`): `drop` writes
+    """One HTTP answer. `drop`, `cut` and `reset` exist for fault injection (`faults`): `drop` writes
     nothing, `cut` writes the head and only the first `cut` body bytes, and either then closes the
-    connection (with a TCP reset when `reset`)."""
+    connection (with a TCP reset when `reset`). With `stream` the body is not sent: the head goes
+    without a length and the stream writes until the connection closes (server-sent events)."""
 
     status: int
     body: bytes
@@ -32,6 +38,7 @@ class Response:
     drop: bool = False
     cut: int | None = None
     reset: bool = False
+    stream: Stream | None = None
 
     @classmethod
     def rejection(cls, exc: Rejection) -> Response:

@@ -1,5 +1,6 @@
 """The emulator's OpenAPI 3 document (served at `GET /emulator/openapi.json`): every Binance endpoint
-it serves, with parameter types, enums and ranges as the handlers check them, and its security.
+it serves, with parameter types, enums and ranges as the handlers check them, and its security; and
+the emulator's own admin API (`/emulator/...`, tagged "emulator admin", no authentication).
 
 Signed (TRADE / USER_DATA) endpoints also take `recvWindow`, `timestamp` and `signature`: the
 signature is HMAC-SHA256 (hex) or RSA/Ed25519 (base64) over the raw query string followed by the raw
@@ -34,6 +35,12 @@ def _req(name: str, schema: dict[str, Any]) -> Param:
 
 
 _WINDOW = [_opt("startTime", _TIME), _opt("endTime", _TIME)]
+_LONG: dict[str, Any] = {"type": "integer", "format": "int64", "minimum": 0}
+
+
+def _limit(default: int, maximum: int) -> Param:
+    return _opt("limit", {"type": "integer", "minimum": 1, "maximum": maximum, "default": default})
+
 
 #: (verb, path) -> (summary, parameters besides recvWindow/timestamp/signature).
 ENDPOINTS: dict[tuple[str, str], tuple[str, list[Param]]] = {
@@ -86,6 +93,21 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, list[Param]]] = {
     ("POST", "/fapi/v1/positionMargin"): ("Modify isolated position margin", [
         _req("symbol", _SYMBOL), _opt("positionSide", {"type": "string", "enum": ["BOTH", "LONG", "SHORT"]}),
         _req("amount", _DECIMAL), _req("type", _MARGIN_TYPE)]),
+    ("GET", "/fapi/v1/openOrders"): ("Current all open orders", [_opt("symbol", _SYMBOL)]),
+    ("GET", "/fapi/v1/openOrder"): ("Query current open order (orderId or origClientOrderId)", [
+        _req("symbol", _SYMBOL), _opt("orderId", _LONG), _opt("origClientOrderId", {"type": "string"})]),
+    ("GET", "/fapi/v1/allOrders"): ("All orders (7-day window)", [
+        _req("symbol", _SYMBOL), _opt("orderId", _LONG), *_WINDOW, _limit(500, 1000)]),
+    ("GET", "/fapi/v1/userTrades"): ("Account trade list (7-day window; fromId without a window)", [
+        _req("symbol", _SYMBOL), _opt("orderId", _LONG), *_WINDOW, _opt("fromId", _LONG), _limit(500, 1000)]),
+    ("GET", "/fapi/v1/forceOrders"): ("User's force orders", [
+        _opt("symbol", _SYMBOL), _opt("autoCloseType", {"type": "string", "enum": ["LIQUIDATION", "ADL"]}),
+        *_WINDOW, _limit(50, 100)]),
+    ("GET", "/fapi/v1/openAlgoOrders"): ("Current all algo open orders", [
+        _opt("algoType", {"type": "string"}), _opt("symbol", _SYMBOL), _opt("algoId", _LONG)]),
+    ("GET", "/fapi/v1/rateLimit/order"): ("Query user order rate limit", []),
+    ("GET", "/fapi/v1/feeBurn"): ("Get BNB burn status", []),
+    ("POST", "/fapi/v1/feeBurn"): ("Toggle BNB burn on futures trade", [_req("feeBurn", _BOOL)]),
 }
 for _kind in KINDS:
     ENDPOINTS[("GET", f"/fapi/v1/{_kind}/asyn")] = (
@@ -116,8 +138,9 @@ def _parameter(param: Param) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": required, "schema": schema}
 
 
-def document(symbols: Iterable[str]) -> dict[str, Any]:
-    """The OpenAPI 3.0 document of every route in `api.ROUTES` (symbols: the emulator's)."""
+def document(symbols: Iterable[str], admin_paths: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.0 document of every route in `api.ROUTES` (symbols: the emulator's), plus the
+    admin API's path items (`admin.openapi_paths`)."""
     missing = set(ROUTES) - set(ENDPOINTS)
     if missing:
         raise RuntimeError(f"routes without an OpenAPI entry: {sorted(missing)}")
@@ -148,7 +171,7 @@ def document(symbols: Iterable[str]) -> dict[str, Any]:
             "version": "1",
             "description": __doc__,
         },
-        "paths": paths,
+        "paths": {**paths, **(admin_paths or {})},
         "components": {
             "schemas": {"Symbol": {"type": "string", "enum": sorted(symbols)}, "Error": _ERROR},
             "responses": {

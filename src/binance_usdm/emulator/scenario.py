@@ -1,32 +1,7 @@
 """Scenario files: the starting state of the emulator (JSON; the demo ships as `scenarios/demo.json`).
 
-Format::
-
-    {
-      "markPrices": {"BTCUSDT": "95000"},                      # optional, overrides defaults
-      "accounts": [{
-        "accountId": "demo", "alias": "SgsR...",
-        "apiKey": "...", "apiSecret": "..."                      # HMAC key, or "publicKeyPem": "-----BEGIN..."
-        "credentials": [{"apiKey": ..., "apiSecret"|"publicKeyPem": ...}],   # more keys (optional)
-        "balances": {"USDT": "25000"},                           # wallet balance per asset
-        "dualSidePosition": false, "multiAssetsMargin": false, "feeTier": 0,
-        "commission": {"maker": "0.0002", "taker": "0.0005", "rpi": "0.00007"},
-        "symbols": {"ETHUSDT": {"leverage": 10, "marginType": "ISOLATED", "openOrders": 0}},
-        "positions": [{"symbol": "ETHUSDT", "positionSide": "BOTH", "positionAmt": "-2.5",
-                       "entryPrice": "3520.25", "isolatedWallet": "1180"}],
-        "tradingStatus": {"indicators": {"BTCUSDT": [{"isLocked": false, "plannedRecoverTime": 0,
-                          "indicator": "UFR", "value": 0.05, "triggerValue": 0.995}]}},
-        "income": [{"symbol": "", "incomeType": "TRANSFER", "income": "25000", "asset": "USDT",
-                    "ageSeconds": 86400}],                       # or "time": <ms>
-        "generate": [{"symbols": ["BTCUSDT"], "days": 28, "interval": "8h", "tradesPerInterval": 1}],
-        "marginHistory": [{"symbol": "ETHUSDT", "type": 1, "amount": "400", "ageSeconds": 3600}],
-        "orders": [{...order fields..., "ageSeconds": 60}], "trades": [{...trade fields...}]
-      }],
-      "faults": ["POST /fapi/v1/positionMargin=drop_after,count=1",   # optional: injected faults
-                 {"target": "GET /fapi/v2/*", "kind": "status", "arg": 502, "p": 0.1}]   # (see faults.py)
-    }
-
-Record times are absolute (`time`, ms) or relative to the load time (`ageSeconds`). A position on an
+Every key, and a complete example, is documented in the emulator README ("Scenario files"). Record
+times are absolute (`time`, ms) or relative to the load time (`ageSeconds`). A position on an
 isolated symbol without `isolatedWallet` gets its initial margin (entry notional / leverage).
 """
 
@@ -86,10 +61,10 @@ def load_scenario(backend: Backend, data: dict[str, Any]) -> None:
                 int(gen.get("tradesPerInterval", 1)), int(gen.get("seed", 7)))
         backend.add_income(acc, _timed(entry.get("income", []), now))
         backend.add_margin_history(acc, _timed(entry.get("marginHistory", []), now))
-        for kind, key in (("order", "orders"), ("trade", "trades")):
-            recs = _timed(entry.get(key, []), now)
-            if kind == "order":
-                for r in recs:
-                    r.setdefault("updateTime", r["time"])
-            backend.add_records(acc, kind, recs)
+        backend.add_orders(acc, _timed(entry.get("orders", []), now))
+        backend.add_trades(acc, _timed(entry.get("trades", []), now))
+        backend.add_algo_orders(acc, _timed(entry.get("algoOrders", []), now))
+        for symbol, settings in entry.get("symbols", {}).items():
+            if settings.get("openOrders"):
+                backend.set_open_orders(acc, symbol, int(settings["openOrders"]))
     backend.mark_seeded()

@@ -25,8 +25,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
+from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, cast
+from typing import cast
 
 import httptools
 import msgspec
@@ -41,6 +43,7 @@ from .faults import FaultSet, Plan
 from .messages import RawRequest, Response
 from .params import Params
 from .ratelimit import RateLimiter
+from .reqlog import RequestLog, visible_params
 from .stream import Session, StreamHub, abort
 
 _json = msgspec.json.Encoder(decimal_format="string")
@@ -49,16 +52,27 @@ _PER_REQUEST = frozenset(("timestamp", "signature", "recvWindow"))
 _RECV_SIZE = 65536  # bytes per read: below glibc's mmap threshold, so served from the heap
 
 
+class _Trace:
+    """What the pipeline learnt about a request, for the request log."""
+
+    __slots__ = ("params", "weight")
+
+    def __init__(self) -> None:
+        self.params: dict[str, str] = {}
+        self.weight = 0
+
+
 class App:
     """The request pipeline over a backend (no sockets: `dispatch` maps a request to a response)."""
 
     def __init__(self, backend: Backend, limiter: RateLimiter, admin: Admin, faults: FaultSet | None = None,
-                 streams: StreamHub | None = None) -> None:
+                 streams: StreamHub | None = None, log: RequestLog | None = None) -> None:
         self.backend = backend
         self.limiter = limiter
         self.admin = admin
         self.faults = faults or FaultSet()
         self.streams = streams
+        self.log = log or RequestLog()
         self._answers: dict[tuple[str, str, str], tuple[int, bytes]] = {}
 
     def plan(self, req: RawRequest) -> Plan | None:
@@ -68,19 +82,41 @@ class App:
         return self.faults.plan(req.method, req.path)
 
     def dispatch(self, req: RawRequest, plan: Plan | None = None) -> Response:
-        """Run the pipeline steps (module docstring) for one request."""
+        """Run the pipeline steps (module docstring) for one request; Binance paths are logged."""
         if req.path.startswith("/emulator/"):
-            return self._emulator(req)
+            return self.admin.handle(req)
+        started = time.perf_counter()
+        trace = _Trace()
+        resp = self._faulted(req, plan, trace)
+        fault = plan.fault if plan is not None else None
+        delay = plan.delay_ms if plan is not None else 0
+        self.log.record(
+            time=self.backend.clock.now_ms(), client=req.client_ip, method=req.method, path=req.path,
+            params=visible_params(trace.params or self._readable_params(req)), weight=trace.weight,
+            usedWeight=self.limiter.used(req.client_ip),
+            status=resp.status, code=_binance_code(resp),
+            latencyMs=round(delay + (time.perf_counter() - started) * 1000, 3),
+            fault=None if fault is None else fault.spec)
+        return resp
+
+    def _readable_params(self, req: RawRequest) -> dict[str, str]:
+        """The parameters of a request the pipeline did not parse (not run, unknown path), if readable."""
+        try:
+            return Params(req.query, self.form_body(req)).values
+        except Rejection:
+            return {}
+
+    def _faulted(self, req: RawRequest, plan: Plan | None, trace: _Trace) -> Response:
         if plan is None:
-            return self._binance(req, 0)
+            return self._binance(req, 0, trace)
         fault = plan.fault
         if fault is None:
-            return self._binance(req, plan.skew_ms)
-        real = self._binance(req, plan.skew_ms) if fault.applied else None
+            return self._binance(req, plan.skew_ms, trace)
+        real = self._binance(req, plan.skew_ms, trace) if fault.applied else None
         ip = req.client_ip
         return fault.answer(real, ip, self.limiter.used(ip), self.backend.clock.now_ms() + plan.skew_ms)
 
-    def _binance(self, req: RawRequest, skew_ms: int) -> Response:
+    def _binance(self, req: RawRequest, skew_ms: int, trace: _Trace) -> Response:
         """Steps 2-7 for a Binance path; `skew_ms` shifts the server time the request sees."""
         route = ROUTES.get((req.method, req.path))
         if route is None:
@@ -88,7 +124,9 @@ class App:
         try:
             body = self.form_body(req)
             params = Params(req.query, body)
-            used = self.limiter.charge(req.client_ip, route.weight_of(params))
+            trace.params = params.values
+            trace.weight = route.weight_of(params)
+            used = self.limiter.charge(req.client_ip, trace.weight)
             account = self.authenticate(req, route, params, body, skew_ms)
             call = Call(self.backend, params, account, self._base_url(req), self.limiter.limit, skew_ms)
             answer = self._handle(req.path, route, call)
@@ -105,9 +143,12 @@ class App:
 
     @staticmethod
     def form_body(req: RawRequest) -> str:
-        """The body as parameter text; a JSON body is ignored (Binance reads query and form bodies)."""
+        """The body as parameter text. Ignored: a JSON body (Binance reads query strings and form
+        bodies) and any body of a GET ("For GET endpoints, parameters must be sent as a query
+        string": a GET signed in its body misses its mandatory `timestamp`, -1102).
+        https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info"""
         body = req.body.decode("utf-8", "replace")
-        if body and "json" in req.headers.get("content-type", ""):
+        if req.method == "GET" or (body and "json" in req.headers.get("content-type", "")):
             return ""
         return body
 
@@ -145,39 +186,16 @@ class App:
     def _base_url(req: RawRequest) -> str:
         return f"http://{req.headers.get('host', '127.0.0.1')}"
 
-    def _emulator(self, req: RawRequest) -> Response:
-        prefix = "/emulator/downloads/"
-        if req.method == "GET" and req.path.startswith(prefix) and req.path.endswith(".csv"):
-            data = self.backend.downloads.csv_bytes(req.path[len(prefix):-4])
-            if data is None:
-                return Response(404, _json.encode({"error": "no such download (or not ready, or expired)"}))
-            return Response(200, data, content_type="text/csv")
-        try:
-            body: Any = msgspec.json.decode(req.body) if req.body.strip() else {}
-        except msgspec.DecodeError:
-            return Response(400, _json.encode({"error": "body must be JSON"}))
-        if not isinstance(body, dict):
-            return Response(400, _json.encode({"error": "body must be a JSON object"}))
-        if self.streams is not None and req.path.startswith("/emulator/streams"):
-            status, result = self._streams_admin(req.method, req.path)
-            return Response(status, _json.encode(result))
-        try:
-            status, result = self.admin.handle(req.method, req.path, body)
-        except CommitFailed as exc:
-            _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
-            return Response(503, _json.encode({"error": f"the change was not saved (nothing applied): {exc}"}))
-        return Response(status, _json.encode(result))
 
-
-    def _streams_admin(self, method: str, path: str) -> tuple[int, Any]:
-        """`GET /emulator/streams`: open streams per account; `POST /emulator/streams/drop`: close them
-        all now, as a server-side disconnect would."""
-        assert self.streams is not None
-        if method == "GET" and path == "/emulator/streams":
-            return 200, self.streams.connections()
-        if method == "POST" and path == "/emulator/streams/drop":
-            return 200, {"closed": self.streams.drop_all()}
-        return 404, {"error": f"no admin endpoint {method} {path}"}
+def _binance_code(resp: Response) -> int | None:
+    """The Binance error code of an answer (None for a success or a body that is not Binance's)."""
+    if resp.status < 400 or not resp.body.startswith(b'{"code":'):
+        return None
+    try:
+        code = msgspec.json.decode(resp.body).get("code")
+    except (msgspec.DecodeError, AttributeError):
+        return None
+    return code if isinstance(code, int) else None
 
 
 def _encode_response(resp: Response, keep_alive: bool) -> bytes:
@@ -185,13 +203,11 @@ def _encode_response(resp: Response, keep_alive: bool) -> bytes:
         reason = HTTPStatus(resp.status).phrase
     except ValueError:
         reason = "Unknown"
-    lines = [
-        f"HTTP/1.1 {resp.status} {reason}",
-        f"Content-Type: {resp.content_type}",
-        f"Content-Length: {len(resp.body)}",
-    ]
+    lines = [f"HTTP/1.1 {resp.status} {reason}", f"Content-Type: {resp.content_type}"]
+    if resp.stream is None:
+        lines.append(f"Content-Length: {len(resp.body)}")
     lines += [f"{k}: {v}" for k, v in resp.headers.items()]
-    if not keep_alive:
+    if not keep_alive or resp.stream is not None:
         lines.append("Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + resp.body
 
@@ -215,6 +231,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._body: list[bytes] = []
         self._upgrade: RawRequest | None = None
         self.stream: Session | None = None
+        self._stop_stream: Callable[[], None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Remember the peer; disable Nagle."""
@@ -253,9 +270,12 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self.stream = self.app.streams.open(self.transport, req, rest)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """Forget an upgraded connection's stream."""
+        """Forget an upgraded connection's stream, or stop the server-sent events it was serving."""
         if self.stream is not None:
             self.stream.lost()
+        if self._stop_stream is not None:
+            self._stop_stream()
+            self._stop_stream = None
 
     def _fail(self, status: int) -> None:
         if self.transport is not None:
@@ -307,6 +327,10 @@ class HttpProtocol(asyncio.BufferedProtocol):
         transport = self.transport
         if transport is None or transport.is_closing():
             return  # the client gave up (its request was still run, as a server would)
+        if resp.stream is not None:  # the connection now carries the stream until it closes
+            transport.write(_encode_response(resp, keep_alive))
+            self._stop_stream = resp.stream(transport.write)
+            return
         if resp.drop or resp.cut is not None:
             if resp.cut is not None:
                 data = _encode_response(resp, keep_alive)

@@ -1,4 +1,4 @@
-"""SQLite storage: account state, income and margin-change history, downloads, exported records.
+"""SQLite storage: account state, income and margin-change history, downloads, orders and trades.
 
 One connection, in memory by default or a state file (WAL, `synchronous=FULL`) so that a change is
 durable once `transaction()` returns: the server answers only after the commit, so an acknowledged
@@ -82,9 +82,18 @@ CREATE TABLE IF NOT EXISTS downloads (
     download_id TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL, start_time INTEGER NOT NULL,
     end_time INTEGER NOT NULL, created INTEGER NOT NULL, ready_at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS downloads_by_account ON downloads (account, kind, created);
-CREATE TABLE IF NOT EXISTS records (
-    account TEXT NOT NULL, kind TEXT NOT NULL, time INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS records_by_time ON records (account, kind, time);
+CREATE TABLE IF NOT EXISTS orders (
+    account TEXT NOT NULL, order_id INTEGER NOT NULL, symbol TEXT NOT NULL, status TEXT NOT NULL,
+    time INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (account, order_id));
+CREATE INDEX IF NOT EXISTS orders_by_symbol ON orders (account, symbol, order_id);
+CREATE INDEX IF NOT EXISTS orders_by_status ON orders (account, status, symbol);
+CREATE TABLE IF NOT EXISTS trades (
+    account TEXT NOT NULL, trade_id INTEGER NOT NULL, symbol TEXT NOT NULL, time INTEGER NOT NULL,
+    data TEXT NOT NULL, PRIMARY KEY (account, trade_id));
+CREATE INDEX IF NOT EXISTS trades_by_time ON trades (account, symbol, time, trade_id);
+CREATE TABLE IF NOT EXISTS algo_orders (
+    account TEXT NOT NULL, algo_id INTEGER NOT NULL, symbol TEXT NOT NULL, status TEXT NOT NULL,
+    data TEXT NOT NULL, PRIMARY KEY (account, algo_id));
 """
 
 
@@ -196,7 +205,8 @@ class Store:
     def clear(self) -> None:
         """Delete everything (admin reset)."""
         with self.transaction() as c:
-            for table in ("meta", "accounts", "marks", "income", "margin_history", "downloads", "records"):
+            for table in ("meta", "accounts", "marks", "income", "margin_history", "downloads", "orders", "trades",
+                          "algo_orders"):
                 c.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
     # -- income --------------------------------------------------------------------------------
@@ -294,16 +304,100 @@ class Store:
                 "SELECT COUNT(*) FROM downloads WHERE account = ? AND kind = ? AND created >= ?",
                 (account, kind, since)).fetchone()[0])
 
-    def add_records(self, account: str, kind: str, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
-        """Store order/trade records (time, fields) for the download exports."""
-        with self.transaction() as c:
-            c.executemany("INSERT INTO records VALUES (?, ?, ?, ?)",
-                          ((account, kind, t, json.dumps(d)) for t, d in rows))
-
-    def query_records(self, account: str, kind: str, start: int, end: int) -> list[dict[str, Any]]:
-        """Order/trade records of a window, ascending by time."""
+    # -- orders, trades, algo orders ---------------------------------------------------------------
+    def _max(self, sql: str, account: str) -> int:
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT data FROM records WHERE account = ? AND kind = ? AND time >= ? AND time <= ? "
-                "ORDER BY time, rowid", (account, kind, start, end)).fetchall()
+            return int(self._conn.execute(sql, (account,)).fetchone()[0] or 0)
+
+    def max_order_id(self, account: str) -> int:
+        """The highest orderId of the account (0 when none)."""
+        return self._max("SELECT MAX(order_id) FROM orders WHERE account = ?", account)
+
+    def max_trade_id(self, account: str) -> int:
+        """The highest trade id of the account (0 when none)."""
+        return self._max("SELECT MAX(trade_id) FROM trades WHERE account = ?", account)
+
+    def max_algo_id(self, account: str) -> int:
+        """The highest algoId of the account (0 when none)."""
+        return self._max("SELECT MAX(algo_id) FROM algo_orders WHERE account = ?", account)
+
+    def put_orders(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Insert or replace (account, order) rows (by orderId)."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?, ?)",
+                          ((account, o["orderId"], o["symbol"], o["status"], o["time"], json.dumps(o))
+                           for account, o in rows))
+
+    def query_orders(self, account: str, symbol: str | None, *, statuses: tuple[str, ...] = (),
+                     from_id: int | None = None, start: int | None = None,
+                     end: int | None = None) -> list[dict[str, Any]]:
+        """Orders by orderId, filtered by symbol, statuses, a first id and a time window."""
+        sql = "SELECT data FROM orders WHERE account = ?"
+        args: list[Any] = [account]
+        if symbol is not None:
+            sql += " AND symbol = ?"
+            args.append(symbol)
+        if statuses:
+            sql += f" AND status IN ({', '.join('?' * len(statuses))})"
+            args += statuses
+        if from_id is not None:
+            sql += " AND order_id >= ?"
+            args.append(from_id)
+        if start is not None and end is not None:
+            sql += " AND time >= ? AND time <= ?"
+            args += [start, end]
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY order_id", args).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def count_orders(self, account: str, symbol: str | None, statuses: tuple[str, ...]) -> int:
+        """How many orders of these statuses (in one symbol, or in all)."""
+        marks = ", ".join("?" * len(statuses))
+        sql = f"SELECT COUNT(*) FROM orders WHERE account = ? AND status IN ({marks})"  # noqa: S608 - placeholders
+        args: list[Any] = [account, *statuses]
+        if symbol is not None:
+            sql += " AND symbol = ?"
+            args.append(symbol)
+        with self._lock:
+            return int(self._conn.execute(sql, args).fetchone()[0])
+
+    def put_trades(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Insert or replace (account, trade) rows (by id)."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO trades VALUES (?, ?, ?, ?, ?)",
+                          ((account, t["id"], t["symbol"], t["time"], json.dumps(t)) for account, t in rows))
+
+    def query_trades(self, account: str, symbol: str | None, *, from_id: int | None = None,
+                     start: int | None = None, end: int | None = None) -> list[dict[str, Any]]:
+        """Trades ascending by (time, id) in a window, or by id from a first id."""
+        sql = "SELECT data FROM trades WHERE account = ?"
+        args: list[Any] = [account]
+        if symbol is not None:
+            sql += " AND symbol = ?"
+            args.append(symbol)
+        if from_id is not None:
+            sql += " AND trade_id >= ? ORDER BY trade_id"
+            args.append(from_id)
+        else:
+            sql += " AND time >= ? AND time <= ? ORDER BY time, trade_id"
+            args += [start, end]
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def put_algo_orders(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Insert or replace (account, algo order) rows (by algoId)."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO algo_orders VALUES (?, ?, ?, ?, ?)",
+                          ((account, a["algoId"], a["symbol"], a["algoStatus"], json.dumps(a)) for account, a in rows))
+
+    def query_algo_orders(self, account: str, symbol: str | None, status: str) -> list[dict[str, Any]]:
+        """Algo orders of a status by algoId (in one symbol, or in all)."""
+        sql = "SELECT data FROM algo_orders WHERE account = ? AND status = ?"
+        args: list[Any] = [account, status]
+        if symbol is not None:
+            sql += " AND symbol = ?"
+            args.append(symbol)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY algo_id", args).fetchall()
         return [json.loads(r[0]) for r in rows]

@@ -54,6 +54,7 @@ from websockets.server import ServerProtocol
 
 from . import events as ev
 from .backend import Backend
+from .feeds import StreamEvents
 from .messages import RawRequest
 from .userdata import Payload, Renderer
 
@@ -276,6 +277,8 @@ class StreamHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flush_scheduled = False
         self._tick_timer: asyncio.TimerHandle | None = None
+        #: What the streams delivered (per account, keys masked): the dashboard's events panel.
+        self.delivered = StreamEvents(200)
         backend.events.subscribe(self._on_event)
         backend.clock.subscribe(self.poke)
 
@@ -424,8 +427,12 @@ class StreamHub:
             if data is None:
                 self._expire(key, time)
                 continue
-            for session in list(self._by_key.get(key, ())):
+            sessions = list(self._by_key.get(key, ()))
+            for session in sessions:
                 session.send(b'{"stream":"%s","data":%s}' % (key.encode(), data) if session.combined else data)
+            account = self._owner.get(key)
+            if sessions and account is not None:
+                self.delivered.record(self.backend.clock.now_ms(), account, msgspec.json.decode(data))
 
     def _expire(self, key: str, time: int) -> None:
         """Push listenKeyExpired to the key's streams and close them."""
@@ -440,3 +447,4 @@ class StreamHub:
         for session in list(self._by_key.get(key, ())):
             session.send(b'{"stream":"%s","data":%s}' % (key.encode(), data) if session.combined else data)
             session.close(CloseCode.NORMAL_CLOSURE, "listenKeyExpired")
+        self.delivered.record(time, owner, payload)

@@ -116,7 +116,7 @@ def account_v2(backend: Backend, acc: Account) -> Json:
         })
     return {
         "feeTier": acc.fee_tier,
-        "feeBurn": True,
+        "feeBurn": acc.fee_burn,
         "canTrade": acc.can_trade,
         "canDeposit": acc.can_deposit,
         "canWithdraw": acc.can_withdraw,
@@ -146,10 +146,19 @@ def _totals(snap: Snapshot) -> Json:
     }
 
 
+def _symbols_with_orders(backend: Backend, acc: Account) -> set[str]:
+    return {o["symbol"] for o in backend.orders.open_orders(acc.account_id)}
+
+
 def account_v3(backend: Backend, acc: Account) -> Json:
-    """GET /fapi/v3/account (positions: only legs with a position)."""
+    """GET /fapi/v3/account: positions of the symbols with a position or open orders (Binance's page:
+    "only symbols with position or open orders will be returned", change log 2024-07-24), one entry
+    per leg of the account's position mode.
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Account-Information-V3"""
     snap = _snapshot(backend, acc)
     assets = [_asset_view(acc, snap, a, v2=False) for a in snap.assets]
+    with_orders = _symbols_with_orders(backend, acc)
+    legs = [lg for lg in _all_legs(backend, acc, snap, None) if lg.amount != 0 or lg.symbol in with_orders]
     positions = [{
         "symbol": lg.symbol,
         "positionSide": lg.side,
@@ -161,7 +170,7 @@ def account_v3(backend: Backend, acc: Account) -> Json:
         "initialMargin": d8(lg.initial),
         "maintMargin": d8(lg.maint),
         "updateTime": lg.update_time,
-    } for lg in snap.legs]
+    } for lg in legs]
     return {**_totals(snap), "assets": assets, "positions": positions}
 
 
@@ -210,10 +219,10 @@ def position_risk_v2(backend: Backend, acc: Account, symbol: str | None) -> list
 def position_risk_v3(backend: Backend, acc: Account, symbol: str | None) -> list[Json]:
     """GET /fapi/v3/positionRisk: only symbols with a position or open orders."""
     snap = _snapshot(backend, acc)
+    with_orders = _symbols_with_orders(backend, acc)
     out = []
     for lg in _all_legs(backend, acc, snap, symbol):
-        settings = acc.settings.get(lg.symbol)
-        if lg.amount == 0 and not (settings and settings.open_orders > 0):
+        if lg.amount == 0 and lg.symbol not in with_orders:
             continue
         out.append({
             "symbol": lg.symbol,
@@ -421,11 +430,18 @@ def exchange_info(backend: Backend, weight_limit: int, now: int) -> Json:
         "futuresType": "U_MARGINED",
         "rateLimits": [
             {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": weight_limit},
-            {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
-            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
+            *order_rate_limits(),
         ],
         "exchangeFilters": [],
         "assets": [{"asset": a, "marginAvailable": True, "autoAssetExchange": "-10000"}
                    for a in MARGIN_ASSET_PRICE_SYMBOL],
         "symbols": symbols,
     }
+
+
+def order_rate_limits() -> list[Json]:
+    """The ORDERS limits: `exchangeInfo`'s `rateLimits` entries and `GET /fapi/v1/rateLimit/order`."""
+    return [
+        {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
+        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
+    ]

@@ -1,0 +1,82 @@
+"""The request log: the last N Binance-path requests the emulator answered, for the admin API, its
+server-sent event stream, the dashboard and `--log-requests`.
+
+An entry holds what a person debugging a bot asks first: when, from where, which call with which
+parameters (never the signature or a listen key), the weight charged and the minute's used weight,
+the status and Binance code, the latency, and the injected fault that fired. The emulator's own
+`/emulator/...` requests are not logged (the dashboard polls them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .feeds import Feed
+
+DEFAULT_CAPACITY = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One answered request."""
+
+    id: int
+    time: int
+    client: str
+    method: str
+    path: str
+    params: dict[str, str]
+    weight: int
+    usedWeight: int
+    status: int
+    code: int | None
+    latencyMs: float
+    fault: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (`GET /emulator/log`, the stream)."""
+        return asdict(self)
+
+    def line(self) -> str:
+        """One console line (`--log-requests`)."""
+        query = "&".join(f"{k}={v}" for k, v in self.params.items())
+        code = "" if self.code is None else f" {self.code}"
+        fault = "" if self.fault is None else f" fault[{self.fault}]"
+        return (f"{self.client} {self.method} {self.path}{'?' + query if query else ''} -> {self.status}{code} "
+                f"w={self.weight} used={self.usedWeight} {self.latencyMs:.1f}ms{fault}")
+
+
+def visible_params(values: Mapping[str, str]) -> dict[str, str]:
+    """The parameters as logged: the signature dropped, listen keys masked."""
+    return {k: ("***" if k == "listenKey" else v) for k, v in values.items() if k != "signature"}
+
+
+def matches(entry: Entry, status: str | None, path: str | None) -> bool:
+    """Filter: `status` is a code ("429") or a class ("4xx"); `path` a substring of the path."""
+    if path and path not in entry.path:
+        return False
+    if not status:
+        return True
+    text = str(entry.status)
+    if len(status) == 3 and status.endswith("xx"):
+        return text[0] == status[0]
+    return text == status
+
+
+class RequestLog(Feed[Entry]):
+    """A bounded, ordered log of answered requests with listeners (called on the server's event loop)."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        super().__init__(capacity)
+
+    def record(self, **fields: Any) -> Entry:
+        """Append an entry (fields of `Entry` but `id`) and tell the listeners."""
+        return self.append(Entry(id=self.next_id(), **fields))
+
+    def entries(self, status: str | None = None, path: str | None = None, after: int = 0,
+                limit: int | None = None) -> list[Entry]:
+        """Entries (oldest first) with an id above `after`, filtered, the last `limit` of them."""
+        rows = [e for e in self.items() if e.id > after and matches(e, status, path)]
+        return rows if limit is None else rows[-limit:] if limit > 0 else []
