@@ -25,6 +25,7 @@ from . import openapi
 from .accounts import Account
 from .backend import GENERATE_INTERVALS, INCOME_TYPES, Backend, CommitFailed, generated_rows
 from .errors import Rejection
+from .events import REASONS
 from .faults import FaultError, FaultSet
 from .feeds import Feed, StreamEvent, T
 from .messages import RawRequest, Response
@@ -314,6 +315,8 @@ def _close_position(a: Admin, body: Body) -> Any:
 
 def _balance(a: Admin, body: Body) -> Any:
     reason = body.text("reason") if body.has("reason") else None
+    if reason is not None and reason not in REASONS:
+        raise AdminError(f"'reason' must be one of Binance's ACCOUNT_UPDATE reasons ({', '.join(sorted(REASONS))})")
     a.backend.set_balance(a.account(body), body.text("asset"), body.decimal("balance"), reason)
     return {"ok": True}
 
