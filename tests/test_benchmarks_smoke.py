@@ -61,3 +61,12 @@ def test_instruction_count_runner_drives_each_of_our_clients() -> None:
         assert server.stdin is not None
         server.stdin.close()
         server.wait(10)
+
+
+def test_signing_benchmark_prints_its_table() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH.parent / "bench_signing.py"), "--number", "100"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "hmac.digest" in proc.stdout and "binance_usdm HmacSigner" in proc.stdout
