@@ -82,9 +82,12 @@ def graph() -> dict[str, set[str]]:
 
 
 def layer_of(module: str) -> str | None:
+    """The layer of a module: a prefix names a module and its submodules (the package itself,
+    ``binance_usdm``, names only its ``__init__``)."""
     for layer, prefixes in LAYERS:
-        if any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes):
-            return layer
+        for prefix in prefixes:
+            if module == prefix or (prefix != "binance_usdm" and module.startswith(prefix + ".")):
+                return layer
     return None
 
 
@@ -98,6 +101,7 @@ def test_the_graph_is_read() -> None:
     assert "binance_usdm._async.core" in edges["binance_usdm._async.account"]
     assert "binance_usdm.models" in edges["binance_usdm._wire.endpoints"]  # ``from binance_usdm import models``
     assert all(layer_of(name) is not None for name in client_modules(edges))
+    assert layer_of("binance_usdm._wire.policy") == "_wire" and layer_of("binance_usdm") == "public face"
 
 
 def test_no_import_cycle_in_the_client() -> None:
