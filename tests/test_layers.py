@@ -8,7 +8,7 @@ layer or from layers below it, and no two modules import each other, directly or
     public face                  binance_usdm/__init__, streams, stream/, export
     clients                      _async (written once) and _sync (generated from it), never each other
     downloads                    history-download values and checks (uses _http.files)
-    _http                        our transports; of _wire only the contract (types) and the parsed URLs
+    _http, httpx_transport       transports; of _wire only the contract (types) and the parsed URLs
     _wire                        the sans-I/O core: endpoints, policy, requests, responses, config, ...
     models, result               wire models and the call result
     errors, enums, _version      leaves
@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("public face", ("binance_usdm.streams", "binance_usdm.stream", "binance_usdm.export", "binance_usdm")),
     ("clients", ("binance_usdm._async", "binance_usdm._sync")),
     ("downloads", ("binance_usdm.downloads",)),
-    ("_http", ("binance_usdm._http",)),
+    ("_http", ("binance_usdm._http", "binance_usdm.httpx_transport")),
     ("_wire", ("binance_usdm._wire",)),
     ("models", ("binance_usdm.models", "binance_usdm.result")),
     ("leaves", ("binance_usdm.errors", "binance_usdm.enums", "binance_usdm._version")),
@@ -174,7 +174,7 @@ def test_the_twins_do_not_import_each_other(ours: str, theirs: str) -> None:
 
 def test_http_takes_only_the_contract_from_wire() -> None:
     edges = graph()
-    taken = {t for n in edges if n.startswith("binance_usdm._http") for t in edges[n] if t.startswith("binance_usdm._wire")}
+    taken = {t for n in edges if layer_of(n) == "_http" for t in edges[n] if t.startswith("binance_usdm._wire")}
     assert taken <= HTTP_FROM_WIRE
 
 

@@ -18,7 +18,7 @@ from binance_usdm._sync.user_stream import UserDataStream
 from binance_usdm._version import __version__
 from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import LIVE_URL, TESTNET_URL, RetryPolicy
-from binance_usdm._wire.types import Limits, Timeouts
+from binance_usdm._wire.types import AsyncTransport, HttpRequest, HttpResponse, Limits, SyncTransport, Timeouts
 from binance_usdm.enums import (
     DownloadStatus,
     HistoryKind,
@@ -64,6 +64,7 @@ __all__ = [
     "AsyncHistoryApi",
     "AsyncListenKeyKeeper",
     "AsyncUserDataStream",
+    "AsyncTransport",
     "AuthenticationError",
     "BinanceError",
     "BinanceRestClient",
@@ -76,6 +77,8 @@ __all__ = [
     "DownloadTimeout",
     "HistoryApi",
     "HistoryKind",
+    "HttpRequest",
+    "HttpResponse",
     "IncomeType",
     "InvalidRequestError",
     "IpBannedError",
@@ -93,6 +96,7 @@ __all__ = [
     "ResponseValueError",
     "RetryPolicy",
     "ServerError",
+    "SyncTransport",
     "Timeouts",
     "TimestampError",
     "TradingIndicator",

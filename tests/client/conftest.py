@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, RetryPolicy, WebCallResult
+from binance_usdm.httpx_transport import AsyncHttpxTransport, HttpxTransport
 from tests.scripted_server import Reply, Request, ScriptedServer, not_found
 
 API_KEY = "stubKey0123456789stubKey0123456789stubKey0123456789stubKey012345"
@@ -52,8 +53,13 @@ def stub(_stub_server: ScriptedServer, server_time: ServerTime) -> ScriptedServe
     return _stub_server
 
 
+#: The clients and transports every client test runs through: ours, and the httpx adapters (the same
+#: conformance tests for any implementation of the transport contract).
+KINDS = ["sync", "async", "sync-httpx", "async-httpx"]
+
+
 def make_caller(kind: str, base_url: str, **options: Any) -> Caller:
-    """call(op_name, *args, **kwargs) through a fresh sync or async client."""
+    """call(op_name, *args, **kwargs) through a fresh client of ``kind`` (one of ``KINDS``)."""
     options.setdefault("api_key", API_KEY)
     if "private_key" not in options:
         options.setdefault("api_secret", API_SECRET)
@@ -61,11 +67,15 @@ def make_caller(kind: str, base_url: str, **options: Any) -> Caller:
     options.setdefault("retry", RetryPolicy(max_retries=0))
 
     def call(op: str, *args: Any, **kwargs: Any) -> WebCallResult[Any]:
-        if kind == "sync":
+        if kind == "sync-httpx":
+            options["transport"] = HttpxTransport(base_url)
+        if kind.startswith("sync"):
             with BinanceRestClient(base_url=base_url, **options) as client:
                 return getattr(client.usd_futures_api.account, op)(*args, **kwargs)  # type: ignore[no-any-return]
 
         async def run() -> WebCallResult[Any]:
+            if kind == "async-httpx":
+                options["transport"] = AsyncHttpxTransport(base_url)
             async with AsyncBinanceRestClient(base_url=base_url, **options) as client:
                 return await getattr(client.usd_futures_api.account, op)(*args, **kwargs)  # type: ignore[no-any-return]
 
@@ -74,7 +84,7 @@ def make_caller(kind: str, base_url: str, **options: Any) -> Caller:
     return call
 
 
-@pytest.fixture(params=["sync", "async"])
+@pytest.fixture(params=KINDS)
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

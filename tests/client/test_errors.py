@@ -45,7 +45,7 @@ def test_binance_rule_error(stub: ScriptedServer, call: Caller) -> None:
         result.unwrap()
 
 
-@pytest.mark.parametrize(("status", "body", "kind"), [
+@pytest.mark.parametrize(("status", "body", "error_type"), [
     (401, b'{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}', AuthenticationError),
     (400, b'{"code":-1022,"msg":"Signature for this request is not valid."}', AuthenticationError),
     (400, b'{"code":-1121,"msg":"Invalid symbol."}', InvalidRequestError),
@@ -55,10 +55,10 @@ def test_binance_rule_error(stub: ScriptedServer, call: Caller) -> None:
     (502, b"<html><body>Bad Gateway</body></html>", ServerError),
     (403, b"<html>WAF</html>", InvalidRequestError),
 ])
-def test_error_classes(stub: ScriptedServer, call: Caller, status: int, body: bytes, kind: type) -> None:
+def test_error_classes(stub: ScriptedServer, call: Caller, status: int, body: bytes, error_type: type) -> None:
     stub.route("GET", "/fapi/v2/balance", Reply(status, body))
     error = call("get_balances").error
-    assert type(error) is kind
+    assert type(error) is error_type
     if body.startswith(b"<html"):
         assert "HTML" in str(error) or "html" in str(error)
 

@@ -13,6 +13,7 @@ import pytest
 
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, RetryPolicy, Timeouts, WebCallResult
 from binance_usdm.emulator import EmulatorServer
+from binance_usdm.httpx_transport import AsyncHttpxTransport, HttpxTransport
 
 #: Short deadlines keep the suite fast; every call must end within TOTAL + SLACK seconds.
 TIMEOUTS = Timeouts(connect=0.5, read=0.6, total=1.5)
@@ -51,6 +52,10 @@ def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+#: Our clients, and both again on the httpx transports (the fault matrix holds them to the same cases).
+TRANSPORT_KINDS = ["sync", "async", "sync-httpx", "async-httpx"]
+
+
 def client_options(emu: EmulatorServer, **options: Any) -> dict[str, Any]:
     """Keyword arguments for a client of `emu` with the suite's deadlines and retry policy."""
     return {"api_key": emu.api_key, "api_secret": emu.api_secret, "base_url": emu.base_url,
@@ -65,7 +70,9 @@ def run_ops(kind: str, emu: EmulatorServer, ops: list[Op], before: Callable[[], 
     """With one client of `kind`: a warm-up call (clock synced, keep-alive connection open), then
     `before()` (e.g. install faults), then each op; returns every op's result and wall time."""
     opts = client_options(emu, **options)
-    if kind == "sync":
+    if kind == "sync-httpx":
+        opts["transport"] = HttpxTransport(emu.base_url)
+    if kind.startswith("sync"):
         with BinanceRestClient(**opts) as client:
             account = client.usd_futures_api.account
             assert account.get_brackets("BTCUSDT").success
@@ -79,6 +86,8 @@ def run_ops(kind: str, emu: EmulatorServer, ops: list[Op], before: Callable[[], 
             return out
 
     async def main() -> list[Timed]:
+        if kind == "async-httpx":
+            opts["transport"] = AsyncHttpxTransport(emu.base_url)
         async with AsyncBinanceRestClient(**opts) as client:
             account = client.usd_futures_api.account
             assert (await account.get_brackets("BTCUSDT")).success

@@ -1,4 +1,5 @@
-"""Every emulator fault x sync/async client x read, idempotent write and money-moving write.
+"""Every emulator fault x sync/async client (on our transport and on httpx) x read, idempotent write
+and money-moving write.
 
 Each case asserts the typed error or the recovery, that the emulator's state shows the change
 applied at most once (exactly once when the fault lets the request run), and that the call ended
@@ -23,6 +24,7 @@ from tests.resilience.conftest import (
     READ,
     SLACK,
     TIMEOUTS,
+    TRANSPORT_KINDS,
     Op,
     leverage_of,
     margin_state,
@@ -79,6 +81,7 @@ OPS = {"read": READ, "idempotent-write": LEVERAGE, "money-write": MARGIN}
 
 @pytest.mark.parametrize("op_name", list(OPS))
 @pytest.mark.parametrize("case_name", list(CASES))
+@pytest.mark.parametrize("kind", TRANSPORT_KINDS)
 def test_fault(fresh: EmulatorServer, kind: str, case_name: str, op_name: str) -> None:
     emu, case, op = fresh, CASES[case_name], OPS[op_name]
     expected = {"read": case.read, "idempotent-write": case.leverage, "money-write": case.margin}[op_name]

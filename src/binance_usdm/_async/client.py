@@ -39,6 +39,12 @@ class AsyncBinanceRestClient:
     ``clock`` (a ``LocalClock``; default the system clock) is what the client reads the time from
     and waits for request weight with: a virtual clock lets tests pass a rate-limit minute instantly.
     ``limits``: the largest answer taken and how long a pooled connection may idle (:class:`Limits`).
+
+    ``transport``: any object implementing the transport contract (``AsyncTransport``, see
+    :mod:`binance_usdm._wire.types`), e.g. ``binance_usdm.httpx_transport.AsyncHttpxTransport`` for
+    HTTP/2, SOCKS or recording; it talks to its own base URL and is closed with the client. By
+    default the client's own HTTP/1.1 transport, configured by ``proxy``, ``ssl_context``,
+    ``max_connections`` and ``limits`` (which a given transport does not take).
     """
 
     def __init__(
@@ -70,6 +76,7 @@ class AsyncBinanceRestClient:
             recv_window=recv_window, timeouts=timeouts, retry=retry, auto_time_sync=auto_time_sync,
             time_sync_interval=time_sync_interval, rate_limit=rate_limit, weight_limit=weight_limit,
             proxy=proxy, ssl_context=ssl_context, max_connections=max_connections, limits=limits,
+            transport_given=transport is not None,
         )
         self._core = AsyncCore(self._config, transport, clock)
         self.usd_futures_api = AsyncUsdFuturesApi(self._core)

@@ -92,6 +92,7 @@ class ClientConfig:
         ssl_context: ssl.SSLContext | None,
         max_connections: int | None = None,
         limits: Limits | None = None,
+        transport_given: bool = False,
     ) -> ClientConfig:
         """Resolve arguments, falling back to ``BINANCE_API_KEY``, ``BINANCE_API_SECRET``,
         ``BINANCE_PRIVATE_KEY`` (path or PEM) and ``BINANCE_PRIVATE_KEY_PASSPHRASE``."""
@@ -116,6 +117,11 @@ class ClientConfig:
             check.integer(recv_window, "recv_window", 1, MAX_RECV_WINDOW)
         if rate_limit not in ("wait", "fail"):
             raise ValidationError("rate_limit", f"must be 'wait' or 'fail', got {rate_limit!r}")
+        if transport_given and any(option is not None for option in (proxy, ssl_context, max_connections, limits)):
+            raise ValidationError(
+                "transport", "proxy, ssl_context, max_connections and limits configure the built-in transport; "
+                "configure the transport you give instead",
+            )
         if max_connections is not None and max_connections < 1:
             raise ValidationError("max_connections", f"must be at least 1, got {max_connections}")
         if weight_limit <= 0:

@@ -1,4 +1,19 @@
-"""The contract between the sans-I/O client core and the transports (sync and async).
+"""The transport contract: what the client core hands a transport and what it expects back.
+
+A leaf module (it imports only the argument checks), so every layer may depend on it. Both clients
+accept ``transport=``: anything with these methods, e.g. our own ``binance_usdm._http`` transports
+(the default), ``binance_usdm.httpx_transport`` (HTTP/2, SOCKS, corporate proxies through httpx),
+or a wrapper that records or replays. A transport talks to one base URL and must:
+
+- send ``request.method`` to the base URL followed by ``request.target`` (path and query string,
+  already encoded and signed), with ``request.headers`` and ``request.body``; never send a request
+  with ``idempotent=False`` twice;
+- return an :class:`HttpResponse` for every answer, whatever its status (the core reads Binance's
+  errors from status and body): ``headers`` a case-insensitive mapping, ``body`` the decoded bytes;
+- bound the exchange by ``timeouts`` (``connect``, ``read``, and ``total`` for the whole exchange);
+- raise only :class:`~binance_usdm.errors.TransportError` (``ConnectError``, ``RequestTimeout``)
+  for a failure, with ``request_sent=False`` only when the request cannot have reached the server
+  (the core resends a request that moves money only then).
 
 The value types are msgspec Structs: their constructors run in C, and one of each is made per call.
 """
