@@ -10,10 +10,12 @@
 from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.client import AsyncBinanceRestClient
 from binance_usdm._async.history import AsyncHistoryApi
+from binance_usdm._async.live_account import AsyncLiveAccount
 from binance_usdm._async.user_stream import AsyncUserDataStream
 from binance_usdm._sync.account import AccountApi
 from binance_usdm._sync.client import BinanceRestClient
 from binance_usdm._sync.history import HistoryApi
+from binance_usdm._sync.live_account import LiveAccount
 from binance_usdm._sync.user_stream import UserDataStream
 from binance_usdm._version import __version__
 from binance_usdm._wire.clock import LocalClock
@@ -63,6 +65,7 @@ __all__ = [
     "AsyncBinanceRestClient",
     "AsyncHistoryApi",
     "AsyncListenKeyKeeper",
+    "AsyncLiveAccount",
     "AsyncTransport",
     "AsyncUserDataStream",
     "AuthenticationError",
@@ -84,6 +87,7 @@ __all__ = [
     "IpBannedError",
     "Limits",
     "ListenKeyKeeper",
+    "LiveAccount",
     "LocalClock",
     "MarginChangeDirection",
     "MarginDeltaType",

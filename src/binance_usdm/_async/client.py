@@ -17,6 +17,7 @@ from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
 from binance_usdm._wire.types import AsyncTransport, Limits, Timeouts
 
 if TYPE_CHECKING:
+    from binance_usdm._async.live_account import AsyncLiveAccount
     from binance_usdm._async.user_stream import AsyncUserDataStream
 
 
@@ -101,6 +102,13 @@ class AsyncBinanceRestClient:
         from binance_usdm._async.user_stream import AsyncUserDataStream
 
         return AsyncUserDataStream(self, **options)
+
+    def live_account(self, **options: Any) -> AsyncLiveAccount:
+        """The account mirrored live: a REST snapshot kept current by the user data stream
+        (options: see ``binance_usdm._async.live_account.AsyncLiveAccount``)."""
+        from binance_usdm._async.live_account import AsyncLiveAccount
+
+        return AsyncLiveAccount(self, **options)
 
     async def aclose(self) -> None:
         """Close pooled connections."""

@@ -77,6 +77,11 @@ class AsyncUserDataStream:
         self._closed = False
 
     @property
+    def clock(self) -> Callable[[], float]:
+        """The monotonic clock (seconds) that times keepalives and backoff."""
+        return self._policy.clock
+
+    @property
     def connected(self) -> bool:
         """True while the websocket is open."""
         return self._socket is not None

@@ -18,6 +18,7 @@ from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
 from binance_usdm._wire.types import SyncTransport, Limits, Timeouts
 
 if TYPE_CHECKING:
+    from binance_usdm._sync.live_account import LiveAccount
     from binance_usdm._sync.user_stream import UserDataStream
 
 
@@ -102,6 +103,13 @@ class BinanceRestClient:
         from binance_usdm._sync.user_stream import UserDataStream
 
         return UserDataStream(self, **options)
+
+    def live_account(self, **options: Any) -> LiveAccount:
+        """The account mirrored live: a REST snapshot kept current by the user data stream
+        (options: see ``binance_usdm._sync.live_account.LiveAccount``)."""
+        from binance_usdm._sync.live_account import LiveAccount
+
+        return LiveAccount(self, **options)
 
     def close(self) -> None:
         """Close pooled connections."""
