@@ -90,13 +90,14 @@ function accountCard(acc, now) {
   return el("article", { class: "account", "data-account": acc.accountId },
     el("h3", {}, el("span", { text: acc.accountId }), el("span", { class: "badge", text: acc.alias })),
     badges,
-    el("h4", { text: "Balances" }),
-    table([["asset"], ["wallet", "num"], ["available", "num"], ["unrealized", "num"]], balances),
-    el("h4", { text: "Positions" }),
-    positions.length
-      ? table([["symbol"], ["side"], ["amount", "num"], ["entry", "num"], ["mark", "num"], ["PnL", "num"],
-               ["lev.", "num"], ["margin"]], positions)
-      : el("p", { class: "empty", text: "No open position." }));
+    el("div", { class: "tables" },
+      el("div", {}, el("h4", { text: "Balances" }),
+        table([["asset"], ["wallet", "num"], ["available", "num"], ["unrealized", "num"]], balances)),
+      el("div", {}, el("h4", { text: "Positions" }),
+        positions.length
+          ? table([["symbol"], ["side"], ["amount", "num"], ["entry", "num"], ["mark", "num"], ["PnL", "num"],
+                   ["lev.", "num"], ["margin"]], positions)
+          : el("p", { class: "empty", text: "No open position." }))));
 }
 
 async function refreshAccounts() {
@@ -189,7 +190,7 @@ function logRow(entry, fresh) {
     params ? el("span", { class: "params", text: "?" + params }) : "");
   const status = entry.status + (entry.code === null ? "" : " " + entry.code);
   return el("tr", { class: fresh ? "fresh" : "", "data-status": String(entry.status), "data-path": entry.path },
-    cell(clockOf(entry.time), "mono"), request, cell(status, "s" + String(entry.status)[0]),
+    cell(clockOf(entry.time), "mono"), cell(status, "s" + String(entry.status)[0]), request,
     cell(entry.weight + " / " + entry.usedWeight, "num"), cell(entry.latencyMs.toFixed(1), "num"),
     cell(entry.fault || "", "mono"));
 }
