@@ -24,13 +24,16 @@ import hmac
 import json
 import multiprocessing
 import os
+import selectors
 import socket
 import subprocess
 import sys
 import time
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.uri import parse_uri
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
 
@@ -89,33 +92,44 @@ async def _drive(rest: Rest, count: int, rate: float, first: int = 0) -> tuple[l
     return answered, durations
 
 
-async def _listen(ws: ClientConnection, count: int, arrivals: list[float], levels: list[int]) -> None:
-    while len(arrivals) < count:
-        event = json.loads(await ws.recv())
-        if event.get("e") == "ACCOUNT_CONFIG_UPDATE":
-            arrivals.append(time.perf_counter())
-            levels.append(event["ac"]["l"])
-
-
-async def _consume_async(port: int, key: str, streams: int, count: int,
-                         ready: Any) -> list[tuple[list[float], list[int]]]:
-    sockets = [await connect(f"ws://127.0.0.1:{port}/ws/{key}", max_queue=None) for _ in range(streams)]
-    got: list[tuple[list[float], list[int]]] = [([], []) for _ in sockets]
-    listeners = [asyncio.ensure_future(_listen(ws, count, a, lv)) for ws, (a, lv) in zip(sockets, got, strict=True)]
-    await asyncio.get_running_loop().run_in_executor(None, ready.wait)
-    try:
-        await asyncio.wait_for(asyncio.gather(*listeners), 60 + count / 10)
-    except TimeoutError:
-        for task in listeners:
-            task.cancel()
-    for ws in sockets:
-        await ws.close()
-    return got
-
-
 def _consume(port: int, key: str, streams: int, count: int, ready: Any, results: Any) -> None:
-    """A consumer process: its streams' arrival times and leverage values, put on `results`."""
-    results.put(asyncio.run(_consume_async(port, key, streams, count, ready)))
+    """A consumer process: `streams` websockets read with the library's sans-I/O client protocol over
+    plain sockets and one selector (lighter than an asyncio client per socket); puts each stream's
+    arrival times and leverage values on `results`."""
+    selector = selectors.DefaultSelector()
+    got: list[tuple[list[float], list[int]]] = []
+    for i in range(streams):
+        proto = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}/ws/{key}"), max_size=None)
+        sock = socket.create_connection(("127.0.0.1", port))
+        proto.send_request(proto.connect())
+        sock.sendall(b"".join(proto.data_to_send()))
+        while not proto.events_received():
+            proto.receive_data(sock.recv(65536))
+        got.append(([], []))
+        selector.register(sock, selectors.EVENT_READ, (i, proto))
+    ready.wait()
+    done = 0
+    deadline = time.monotonic() + 60 + count / 10
+    while done < streams and time.monotonic() < deadline:
+        for sel_key, _ in selector.select(timeout=1):
+            i, proto = sel_key.data
+            data = sel_key.fileobj.recv(262144)  # type: ignore[union-attr]
+            now = time.perf_counter()
+            proto.receive_data(data)
+            arrivals, levels = got[i]
+            for frame in proto.events_received():
+                if isinstance(frame, Frame) and frame.opcode is Opcode.TEXT:
+                    event = json.loads(frame.data)
+                    if event.get("e") == "ACCOUNT_CONFIG_UPDATE":
+                        arrivals.append(now)
+                        levels.append(event["ac"]["l"])
+            if proto.data_to_send():
+                pass  # pongs are not needed within the run (pings come every 3 minutes)
+            if len(arrivals) >= count:
+                selector.unregister(sel_key.fileobj)
+                sel_key.fileobj.close()  # type: ignore[union-attr]
+                done += 1
+    results.put(got)
 
 
 def _cpu_seconds(pid: int) -> float:

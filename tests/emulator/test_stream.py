@@ -239,3 +239,12 @@ async def test_command_line_stream_lifetime() -> None:
     bad = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--stream-lifetime", "0"],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "--stream-lifetime must be positive" in bad.stderr
+
+
+def test_usdm_emulator_refuses_a_non_positive_stream_lifetime() -> None:
+    from click.testing import CliRunner
+
+    from binance_usdm.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["emulator", "--port", "0", "--stream-lifetime", "0"])
+    assert result.exit_code == 2 and "--stream-lifetime" in result.output

@@ -96,6 +96,12 @@ def abort(transport: asyncio.Transport) -> None:
     transport.abort()
 
 
+def text_frame(data: bytes) -> bytes:
+    """One unfragmented text frame as the server sends it (unmasked; no extension is negotiated), built
+    by the websockets library once and written to every stream that gets the payload."""
+    return Frame(Opcode.TEXT, data).serialize(mask=False)
+
+
 def stream_target(path: str, query: str) -> tuple[bool, list[str]] | None:
     """(combined?, listen keys named in the URL) for a stream path, else None."""
     for prefix in ("/private", ""):
@@ -155,13 +161,13 @@ class Session:
                     self.last_pong = asyncio.get_running_loop().time()
         self._flush()
 
-    def send(self, data: bytes) -> None:
-        """Push one text message; drop the socket when its unsent data passes the limit."""
+    def send(self, frame: bytes) -> None:
+        """Push one serialized text frame (`text_frame`); drop the socket when its unsent data passes
+        the limit."""
         if self.closed or self.protocol.state is not State.OPEN:
             return
-        self.protocol.send_text(data)
-        self._flush()
-        if not self.closed and self.transport.get_write_buffer_size() > self.hub.options.max_buffer:
+        self.transport.write(frame)
+        if self.transport.get_write_buffer_size() > self.hub.options.max_buffer:
             self.drop()
 
     def close(self, code: int, reason: str = "") -> None:
@@ -427,12 +433,21 @@ class StreamHub:
             if data is None:
                 self._expire(key, time)
                 continue
-            sessions = list(self._by_key.get(key, ()))
-            for session in sessions:
-                session.send(b'{"stream":"%s","data":%s}' % (key.encode(), data) if session.combined else data)
             account = self._owner.get(key)
-            if sessions and account is not None:
+            if self._deliver(key, data) and account is not None:
                 self.delivered.record(self.backend.clock.now_ms(), account, msgspec.json.decode(data))
+
+    def _deliver(self, key: str, data: bytes) -> int:
+        """Send a payload to the key's streams, each frame (raw, combined) built once; how many."""
+        frames: dict[bool, bytes] = {}
+        sessions = list(self._by_key.get(key, ()))
+        for session in sessions:
+            frame = frames.get(session.combined)
+            if frame is None:
+                body = b'{"stream":"%s","data":%s}' % (key.encode(), data) if session.combined else data
+                frame = frames[session.combined] = text_frame(body)
+            session.send(frame)
+        return len(sessions)
 
     def _expire(self, key: str, time: int) -> None:
         """Push listenKeyExpired to the key's streams and close them."""
@@ -443,8 +458,8 @@ class StreamHub:
         _log.info("listen key of account %s expired or closed: %d stream(s) closed", owner,
                   len(self._by_key.get(key, ())))
         payload: Payload = {"e": "listenKeyExpired", "E": str(time), "listenKey": key}
-        data = _json.encode(payload)
-        for session in list(self._by_key.get(key, ())):
-            session.send(b'{"stream":"%s","data":%s}' % (key.encode(), data) if session.combined else data)
+        sessions = list(self._by_key.get(key, ()))
+        self._deliver(key, _json.encode(payload))
+        for session in sessions:
             session.close(CloseCode.NORMAL_CLOSURE, "listenKeyExpired")
         self.delivered.record(time, owner, payload)
