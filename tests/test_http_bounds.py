@@ -84,9 +84,10 @@ def test_idle_connections_expire(connect: Callable[..., Driver]) -> None:
             t.send(get(), PATIENT)
         assert srv.connections == 1
         t.close()
-        t = connect(srv.base_url, limits=Limits(idle_timeout=0.0))  # every idle moment is too long
+        t = connect(srv.base_url, limits=Limits(idle_timeout=0.01))
         for _ in range(3):
             t.send(get(), PATIENT)
+            t.pause(0.05)  # idle longer than the limit (uvloop's clock moves in whole milliseconds)
         assert srv.connections == 1 + 3
         assert t.open == 1 and t.idle == 1
         assert srv.wait_closed(3)  # the first transport's connection and the expired ones were closed
