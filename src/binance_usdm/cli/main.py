@@ -12,7 +12,7 @@ import click
 from click.shell_completion import get_completion_class
 
 from binance_usdm import __version__
-from binance_usdm.cli import cmd_history, cmd_read, cmd_write
+from binance_usdm.cli import cmd_history, cmd_read, cmd_stream, cmd_write
 from binance_usdm.cli.config import config_path, resolve
 from binance_usdm.cli.options import format_option, pass_session
 from binance_usdm.cli.session import CommandError, CommandUsageError, Session, as_command_error, demo_state_path
@@ -87,9 +87,11 @@ SHORT_HELP = {
     "income": "Income history of a time window (table, JSON, CSV, JSON lines, Parquet).",
     "margin-history": "Isolated position-margin changes of a symbol.",
     "download": "Download order, trade or transaction history as CSV.",
+    "watch": "Live view of the account, kept current by the user data stream.",
+    "events": "User data stream events as JSON lines.",
 }
 
-for _command in (*cmd_read.COMMANDS, *cmd_write.COMMANDS, *cmd_history.COMMANDS):
+for _command in (*cmd_read.COMMANDS, *cmd_write.COMMANDS, *cmd_history.COMMANDS, *cmd_stream.COMMANDS):
     _command.short_help = SHORT_HELP.get(_command.name or "")
     cli.add_command(_command)
 
