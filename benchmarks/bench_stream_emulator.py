@@ -162,7 +162,8 @@ async def run(port: int, pid: int, streams: int, consumers: int, rate: float,
     cpu0, wall0 = _cpu_seconds(pid), time.perf_counter()
     answered, rest_with = await _drive(rest, count, rate)
     achieved = count / (answered[-1] - wall0)
-    cpu = (_cpu_seconds(pid) - cpu0) / (time.perf_counter() - wall0) * 100
+    cpu_used = _cpu_seconds(pid) - cpu0
+    cpu = cpu_used / (time.perf_counter() - wall0) * 100
     got = [item for _ in procs for item in results.get(timeout=120 + count / 10)]
     for proc in procs:
         proc.join()
@@ -184,6 +185,8 @@ async def run(port: int, pid: int, streams: int, consumers: int, rate: float,
         ("delivery latency p50 / p90 ms", f"{_pct(latency, .5):.2f} / {_pct(latency, .9):.2f}"),
         ("delivery latency p99 / max ms (target p99 < 20)", f"{_pct(latency, .99):.2f} / {max(latency):.2f}"),
         ("emulator CPU while streaming", f"{cpu:.0f}% of one core"),
+        ("emulator CPU per change (REST call + fan-out)", f"{cpu_used / count * 1e6:.0f} µs"),
+        ("machine load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}"),
     ]
 
 
