@@ -1,7 +1,8 @@
 """A change is applied whole or not at all: when saving fails, the request leaves no trace.
 
 The store is made to fail for real: the emulator runs as its own process with a state file, and
-its file-size limit (RLIMIT_FSIZE) is lowered so that SQLite's next write fails like a full disk.
+its file-size limit (RLIMIT_FSIZE) is lowered so that SQLite's next write fails like a full disk;
+or another process holds the state file's write lock.
 Binance answers a request whose execution status is unknown with 503 "Unknown error, please check
 your request or try again later." (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info);
 the emulator does the same, and the state then shows that nothing was applied.
@@ -10,15 +11,19 @@ the emulator does the same, and the state then shows that nothing was applied.
 from __future__ import annotations
 
 import resource
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
 from binance_usdm.emulator.clock import Clock
 
-from .conftest import Client, EmulatorProcess, err, ok
+from .conftest import Answer, Client, EmulatorProcess, err, ok
 
 UNKNOWN_OUTCOME = "Unknown error, please check your request or try again later."
 
@@ -98,3 +103,75 @@ def test_income_limit_and_page_with_a_trailing_newline_are_refused(client: Clien
     err(client.get("/fapi/v1/income", limit="5\n"), -1100)
     err(client.get("/fapi/v1/income", page="1\n"), -1100)
     err(client.get("/fapi/v1/income", recvWindow="5000\n"), -1100)
+
+
+class LockHolder:
+    """Another process holding the state file's write lock (BEGIN IMMEDIATE) until released."""
+
+    def __init__(self, state: Path) -> None:
+        code = ("import sqlite3, sys\n"
+                "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                "c.execute('BEGIN IMMEDIATE')\n"
+                "print('locked', flush=True)\n"
+                "sys.stdin.readline()\n"
+                "c.execute('ROLLBACK')\n")
+        self.proc = subprocess.Popen([sys.executable, "-c", code, str(state)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE)
+        assert self.proc.stdout is not None and self.proc.stdout.readline() == b"locked\n"
+
+    def release(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(b"\n")
+            self.proc.stdin.close()
+            self.proc.wait(10)
+
+
+def _waiting_for_the_store(emu: EmulatorServer) -> None:
+    """Return once a change holds the backend's change lock (it is waiting for the state file)."""
+    deadline = time.monotonic() + 10
+    while emu.backend.lock.acquire(blocking=False):
+        emu.backend.lock.release()
+        assert time.monotonic() < deadline, "the change never started"
+        time.sleep(0.01)
+
+
+def test_a_locked_state_file_does_not_stall_the_event_loop(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state, busy_timeout=30) as emu:
+        holder = LockHolder(state)
+        try:
+            writer = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+            result: list[Answer] = []
+            thread = threading.Thread(target=lambda: result.append(
+                writer.post("/fapi/v1/leverage", symbol="BTCUSDT", leverage=12)))
+            thread.start()
+            _waiting_for_the_store(emu)
+            reader = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+            assert ok(reader.call("GET", "/fapi/v1/ping", signed=False)) == {}
+            assert ok(reader.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["leverage"] == "10"
+            assert thread.is_alive() and not result  # the write still waits, the loop answered meanwhile
+        finally:
+            holder.release()
+        thread.join(10)
+        assert ok(result[0])["leverage"] == 12  # it waited for the lock, then applied
+        assert ok(reader.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["leverage"] == "12"
+        writer.close()
+        reader.close()
+
+
+def test_a_write_that_cannot_get_the_lock_is_503_and_not_applied(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state, busy_timeout=0.3) as emu:
+        c = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+        before = _eth(c)
+        holder = LockHolder(state)
+        try:
+            msg = err(c.post("/fapi/v1/positionMargin", symbol="ETHUSDT", amount="25", type=1), -1000, 503)
+            assert msg == UNKNOWN_OUTCOME
+            assert _eth(c) == before
+        finally:
+            holder.release()
+        ok(c.post("/fapi/v1/positionMargin", symbol="ETHUSDT", amount="25", type=1))
+        assert _eth(c)[1] == before[1] + 1
+        c.close()

@@ -14,6 +14,7 @@ offers the `usdm_emulator` fixture. See `README.md` next to this module.
 from __future__ import annotations
 
 import asyncio
+import signal
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -29,12 +30,12 @@ from .faults import FaultSet
 from .ratelimit import RateLimiter
 from .reqlog import DEFAULT_CAPACITY, RequestLog
 from .scenario import DEMO_API_KEY, DEMO_API_SECRET, load_scenario, read_scenario
-from .server import App, start_server
-from .store import Store
+from .server import App, HttpLimits, start_server
+from .store import BUSY_TIMEOUT_S, Store
 from .stream import StreamHub, StreamOptions
 
-__all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "Backend", "Clock", "EmulatorServer", "FaultSet", "StreamOptions",
-           "serve"]
+__all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "Backend", "Clock", "EmulatorServer", "FaultSet", "HttpLimits",
+           "StreamOptions", "serve"]
 
 FaultSpec = str | Mapping[str, Any]
 
@@ -48,6 +49,9 @@ class EmulatorServer:
     the slow-consumer limit); `emu.streams` is the running `StreamHub`.
     `log_capacity`: how many answered requests the request log keeps. The dashboard is served at
     `emu.base_url + "/emulator/"`.
+    `limits`: what one client can make the HTTP front end hold (`HttpLimits`: request line, headers,
+    body, read and idle timeouts); `busy_timeout`: how long a change waits for a state file locked by
+    another process before it fails (answered 503, nothing applied).
     """
 
     def __init__(
@@ -67,12 +71,14 @@ class EmulatorServer:
         fault_seed: int | None = None,
         stream: StreamOptions | None = None,
         log_capacity: int = DEFAULT_CAPACITY,
+        limits: HttpLimits | None = None,
+        busy_timeout: float = BUSY_TIMEOUT_S,
     ) -> None:
         self.host = host
         self.port = port
         self.clock = clock or Clock()
         self._scenario = scenario if isinstance(scenario, dict) else read_scenario(scenario)
-        self.backend = Backend(Store(str(state_path) if state_path else None), self.clock,
+        self.backend = Backend(Store(str(state_path) if state_path else None, busy_timeout), self.clock,
                                download_delay_ms=download_delay_ms, income_retention_ms=income_retention_ms)
         self._credentials = (api_key, api_secret, public_key_pem)
         self.limiter = RateLimiter(self.clock, weight_limit)
@@ -88,7 +94,7 @@ class EmulatorServer:
         #: The request log (`reqlog.py`): `emu.log.entries()`, also `GET /emulator/log` and the dashboard.
         self.log = RequestLog(log_capacity)
         self.app = App(self.backend, self.limiter, Admin(self.backend, self._seed, self.faults, self.log, self.streams),
-                       self.faults, self.streams, self.log)
+                       self.faults, self.streams, self.log, limits)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -144,15 +150,12 @@ class EmulatorServer:
                 ready.set()
                 loop.close()
                 return
-            self.streams.start(loop)
+            self.streams.start(loop, self.app.storage)
             ready.set()
             try:
                 loop.run_forever()
             finally:
-                self.streams.stop()
-                self._server.close()
-                loop.run_until_complete(self._server.wait_closed())
-                loop.close()
+                _shut_down(self, self._server, loop)
 
         self._thread = threading.Thread(target=run, name="usdm-emulator", daemon=True)
         self._thread.start()
@@ -162,12 +165,16 @@ class EmulatorServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the store."""
+        """Stop serving and close the store, within about 2 s whatever the server is doing: open
+        connections are cut, and work on the store (a write waiting for a locked state file, a long
+        bulk insert) is abandoned and rolled back."""
+        self.backend.store.closing()
         if self._loop is not None and self._thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=1.5)
             self._loop = None
             self._thread = None
+        self.app.storage.shutdown(wait=False, cancel_futures=True)
         self.backend.store.close()
 
     def __enter__(self) -> EmulatorServer:
@@ -199,7 +206,21 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, log_requests: bool = Fal
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(start_server(emu.app, host, port))
     emu.port = server.sockets[0].getsockname()[1]
-    emu.streams.start(loop)
+    emu.streams.start(loop, emu.app.storage)
+    loop.add_signal_handler(signal.SIGTERM, loop.stop)
+    loop.call_soon(_banner, emu)  # once the loop runs: from then on SIGTERM is handled
+    try:
+        loop.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emu.backend.store.closing()
+        _shut_down(emu, server, loop)
+        emu.app.storage.shutdown(wait=False, cancel_futures=True)
+        emu.backend.store.close()
+
+
+def _banner(emu: EmulatorServer) -> None:
     print(f"Binance USD-M emulator on {emu.base_url}", flush=True)
     print(f"user data stream: {emu.ws_url}/ws/<listenKey>", flush=True)
     print(f"  demo API key:    {DEMO_API_KEY}", flush=True)
@@ -210,13 +231,12 @@ def serve(host: str = "127.0.0.1", port: int = 8765, *, log_requests: bool = Fal
     for fault in emu.faults.listing():
         print(f"  fault {fault['id']}: {fault['spec']}", flush=True)
     print(f"  dashboard:       {emu.base_url}/emulator/", flush=True)
-    try:
-        loop.run_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emu.streams.stop()
-        server.close()
-        loop.run_until_complete(server.wait_closed())
-        loop.close()
-        emu.backend.store.close()
+
+
+def _shut_down(emu: EmulatorServer, server: asyncio.Server, loop: asyncio.AbstractEventLoop) -> None:
+    """On the stopped loop: close the streams, cut every connection, stop listening, close the loop."""
+    emu.streams.stop()
+    emu.app.close_connections()
+    server.close()
+    loop.run_until_complete(server.wait_closed())
+    loop.close()

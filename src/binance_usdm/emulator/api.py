@@ -74,6 +74,9 @@ class Route:
     handler: Handler
     #: The answer depends only on account state and parameters (not on the clock or history).
     cacheable: bool = False
+    #: The handler may wait: it reads or writes the store (history, downloads, changes) or takes the
+    #: backend's change lock. It runs on the server's storage thread, never on the event loop.
+    off_loop: bool = False
 
     def weight_of(self, params: Params) -> int:
         """The request weight (some endpoints weigh more without `symbol`)."""
@@ -404,40 +407,40 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/fapi/v1/ticker/24hr"): Route(_symbol_weight(1, 40), N, _per_symbol(views.ticker_24h)),
     ("GET", "/fapi/v1/ticker/price"): Route(_symbol_weight(1, 2), N, _per_symbol(views.ticker_price)),
     ("GET", "/fapi/v2/ticker/price"): Route(_symbol_weight(1, 2), N, _per_symbol(views.ticker_price)),
-    ("POST", "/fapi/v1/leverage"): Route(1, S, change_leverage),
-    ("POST", "/fapi/v1/marginType"): Route(1, S, change_margin_type),
+    ("POST", "/fapi/v1/leverage"): Route(1, S, change_leverage, off_loop=True),
+    ("POST", "/fapi/v1/marginType"): Route(1, S, change_margin_type, off_loop=True),
     ("GET", "/fapi/v2/account"): Route(5, S, account_v2, cacheable=True),
     ("GET", "/fapi/v3/account"): Route(5, S, account_v3, cacheable=True),
     ("GET", "/fapi/v2/balance"): Route(5, S, balance, cacheable=True),
     ("GET", "/fapi/v3/balance"): Route(5, S, balance, cacheable=True),
     ("GET", "/fapi/v1/leverageBracket"): Route(1, S, leverage_bracket, cacheable=True),
-    ("GET", "/fapi/v1/income"): Route(30, S, income),
-    ("GET", "/fapi/v1/positionMargin/history"): Route(1, S, margin_history),
+    ("GET", "/fapi/v1/income"): Route(30, S, income, off_loop=True),
+    ("GET", "/fapi/v1/positionMargin/history"): Route(1, S, margin_history, off_loop=True),
     ("GET", "/fapi/v1/symbolConfig"): Route(5, S, symbol_config, cacheable=True),
     ("GET", "/fapi/v1/accountConfig"): Route(5, S, account_config),
     ("GET", "/fapi/v1/multiAssetsMargin"): Route(30, S, get_multi_assets),
-    ("POST", "/fapi/v1/multiAssetsMargin"): Route(1, S, set_multi_assets),
+    ("POST", "/fapi/v1/multiAssetsMargin"): Route(1, S, set_multi_assets, off_loop=True),
     ("GET", "/fapi/v1/adlQuantile"): Route(5, S, adl_quantile, cacheable=True),
     ("GET", "/fapi/v2/positionRisk"): Route(5, S, position_risk_v2, cacheable=True),
     ("GET", "/fapi/v3/positionRisk"): Route(5, S, position_risk_v3, cacheable=True),
     ("GET", "/fapi/v1/positionSide/dual"): Route(30, S, get_position_mode),
-    ("POST", "/fapi/v1/positionSide/dual"): Route(1, S, set_position_mode),
+    ("POST", "/fapi/v1/positionSide/dual"): Route(1, S, set_position_mode, off_loop=True),
     ("GET", "/fapi/v1/apiTradingStatus"): Route(_symbol_weight(1, 10), S, trading_status),
     ("GET", "/fapi/v1/commissionRate"): Route(20, S, commission_rate),
     ("POST", "/fapi/v1/listenKey"): Route(1, U, listen_key_create),
     ("PUT", "/fapi/v1/listenKey"): Route(1, U, listen_key_keepalive),
-    ("DELETE", "/fapi/v1/listenKey"): Route(1, U, listen_key_close),
-    ("POST", "/fapi/v1/positionMargin"): Route(1, S, position_margin),
-    ("GET", "/fapi/v1/openOrders"): Route(_symbol_weight(1, 40), S, open_orders),
-    ("GET", "/fapi/v1/openOrder"): Route(1, S, open_order),
-    ("GET", "/fapi/v1/allOrders"): Route(5, S, all_orders),
-    ("GET", "/fapi/v1/userTrades"): Route(5, S, user_trades),
-    ("GET", "/fapi/v1/forceOrders"): Route(_symbol_weight(20, 50), S, force_orders),
-    ("GET", "/fapi/v1/openAlgoOrders"): Route(_symbol_weight(1, 40), S, open_algo_orders),
+    ("DELETE", "/fapi/v1/listenKey"): Route(1, U, listen_key_close, off_loop=True),
+    ("POST", "/fapi/v1/positionMargin"): Route(1, S, position_margin, off_loop=True),
+    ("GET", "/fapi/v1/openOrders"): Route(_symbol_weight(1, 40), S, open_orders, off_loop=True),
+    ("GET", "/fapi/v1/openOrder"): Route(1, S, open_order, off_loop=True),
+    ("GET", "/fapi/v1/allOrders"): Route(5, S, all_orders, off_loop=True),
+    ("GET", "/fapi/v1/userTrades"): Route(5, S, user_trades, off_loop=True),
+    ("GET", "/fapi/v1/forceOrders"): Route(_symbol_weight(20, 50), S, force_orders, off_loop=True),
+    ("GET", "/fapi/v1/openAlgoOrders"): Route(_symbol_weight(1, 40), S, open_algo_orders, off_loop=True),
     ("GET", "/fapi/v1/rateLimit/order"): Route(1, S, order_rate_limit),
     ("GET", "/fapi/v1/feeBurn"): Route(30, S, get_fee_burn),
-    ("POST", "/fapi/v1/feeBurn"): Route(1, S, set_fee_burn),
+    ("POST", "/fapi/v1/feeBurn"): Route(1, S, set_fee_burn, off_loop=True),
 }
 for _kind in KINDS:
-    ROUTES[("GET", f"/fapi/v1/{_kind}/asyn")] = Route(1000, S, _download_request(_kind))
-    ROUTES[("GET", f"/fapi/v1/{_kind}/asyn/id")] = Route(10, S, _download_link(_kind))
+    ROUTES[("GET", f"/fapi/v1/{_kind}/asyn")] = Route(1000, S, _download_request(_kind), off_loop=True)
+    ROUTES[("GET", f"/fapi/v1/{_kind}/asyn/id")] = Route(10, S, _download_link(_kind), off_loop=True)

@@ -554,6 +554,8 @@ class Backend:
         """
         now = self.clock.now_ms()
         charged = 0
+        if (self.funding_through // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS > now:
+            return 0  # nothing due: no lock taken (the stream hub asks every tick)
         with self.lock:
             due = (self.funding_through // FUNDING_INTERVAL_MS + 1) * FUNDING_INTERVAL_MS
             while due <= now:

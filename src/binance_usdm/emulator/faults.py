@@ -48,7 +48,6 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from http import HTTPStatus
 from typing import Any
 
 from . import errors as e
@@ -90,16 +89,6 @@ _INTS: dict[Kind, tuple[int | None, int, int]] = {
     Kind.RATE_LIMIT: (1, 0, 3 * 24 * 3600),
     Kind.BAN: (120, 1, 3 * 24 * 3600),
 }
-
-
-def _html(status: int) -> bytes:
-    """A gateway's (nginx-like) error page."""
-    try:
-        title = f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        title = f"{status} Error"
-    return (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
-            f"<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n").encode()
 
 
 def _parse_bool(name: str, value: Any) -> bool:
@@ -226,7 +215,7 @@ class Fault:
             return Response.rejection(e.TIMEOUT.reject(headers))
         if kind is Kind.HTML:
             assert isinstance(self.arg, int)
-            return Response(self.arg, _html(self.arg), content_type="text/html")
+            return Response.gateway_page(self.arg)
         assert isinstance(self.arg, int)
         headers["Retry-After"] = str(self.arg)
         if kind is Kind.RATE_LIMIT:

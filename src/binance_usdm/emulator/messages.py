@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 from .errors import Rejection
 
@@ -22,6 +23,8 @@ class RawRequest:
     body: bytes
     headers: dict[str, str]
     client_ip: str
+    #: `http://host:port` the connection was accepted on (what links point to; never the Host header).
+    origin: str = "http://127.0.0.1"
 
 
 @dataclass(slots=True)
@@ -44,3 +47,14 @@ class Response:
     def rejection(cls, exc: Rejection) -> Response:
         """The answer of a refused request: Binance's error body, status and headers."""
         return cls(exc.status, exc.body(), headers=dict(exc.headers))
+
+    @classmethod
+    def gateway_page(cls, status: int) -> Response:
+        """A front end's (nginx-like) text/html error page, as gateways answer before the API runs."""
+        try:
+            title = f"{status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            title = f"{status} Error"
+        page = (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+                f"<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n").encode()
+        return cls(status, page, content_type="text/html")

@@ -17,7 +17,16 @@ Each request goes through these steps, in order:
 7. `respond`: JSON body, Binance's status, `X-MBX-USED-WEIGHT-1M` on every answer.
 
 A websocket upgrade request on a user-data-stream path leaves this pipeline: the connection is
-handed to `stream.StreamHub` and carries websocket frames from then on.
+handed to `stream.StreamHub` and carries websocket frames from then on. Any other upgrade (and
+CONNECT) is answered once, as plain HTTP, and the connection then closes.
+
+The event loop never waits for storage: requests whose route reads or writes the store (history,
+downloads, every change, the admin API) run on one storage thread (`App.storage`), the others on
+the loop from committed in-memory state. Pipelined requests are answered in request order whatever
+each one waits for (an injected latency, the storage thread). The front end bounds what a client
+can make it hold (`HttpLimits`), answering as gateways do: 414 for a long request line, 431 for a
+large or crowded header block, 413 for a large body, 408 for a request not received in time; an
+idle keep-alive connection is closed silently.
 """
 
 from __future__ import annotations
@@ -26,7 +35,10 @@ import asyncio
 import logging
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import cast
 
@@ -62,18 +74,64 @@ class _Trace:
         self.weight = 0
 
 
+@dataclass(frozen=True, slots=True)
+class HttpLimits:
+    """What one client can make the server hold, and how long (sizes in bytes, times in seconds)."""
+
+    #: Request line (method, target, version): over it 414 URI Too Long.
+    max_request_line: int = 8192
+    #: Header block (names and values) and header count: over either 431.
+    max_header_bytes: int = 16384
+    max_headers: int = 100
+    #: Body (Content-Length, or chunked as received): over it 413 Content Too Large.
+    max_body: int = 4 * 1024 * 1024
+    #: From a request's first byte until it is complete: else 408 Request Timeout.
+    request_timeout: float = 30.0
+    #: A keep-alive connection with no request under way is closed after this long.
+    idle_timeout: float = 60.0
+    #: Requests received but not yet answered on one connection before reading pauses.
+    max_pipelined: int = 64
+    #: Open connections; more are closed as soon as they are accepted.
+    max_connections: int = 4096
+
+
 class App:
     """The request pipeline over a backend (no sockets: `dispatch` maps a request to a response)."""
 
     def __init__(self, backend: Backend, limiter: RateLimiter, admin: Admin, faults: FaultSet | None = None,
-                 streams: StreamHub | None = None, log: RequestLog | None = None) -> None:
+                 streams: StreamHub | None = None, log: RequestLog | None = None,
+                 limits: HttpLimits | None = None) -> None:
         self.backend = backend
         self.limiter = limiter
         self.admin = admin
         self.faults = faults or FaultSet()
         self.streams = streams
         self.log = log or RequestLog()
+        self.limits = limits or HttpLimits()
+        #: Runs the requests that touch the store, one at a time, off the event loop.
+        self.storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usdm-emulator-store")
+        #: The open connections (closed by `close_connections` when the server stops).
+        self.connections: set[HttpProtocol] = set()
+        #: Requests waiting off the loop's direct path (a latency, the storage thread); they still run
+        #: when their client goes away, as a server's would, and are cancelled when the server stops.
+        self.tasks: set[asyncio.Task[None]] = set()
         self._answers: dict[tuple[str, str, str], tuple[int, bytes]] = {}
+
+    def uses_storage(self, req: RawRequest) -> bool:
+        """True when the request reads or writes the store (it then runs on `storage`)."""
+        if req.path.startswith("/emulator/"):
+            return not req.path.startswith("/emulator/streams")
+        route = ROUTES.get((req.method, req.path))
+        return route is not None and route.off_loop
+
+    def close_connections(self) -> None:
+        """Close every open connection now and drop the requests still waiting (server shutdown; on
+        the loop)."""
+        for task in list(self.tasks):
+            task.cancel()
+        for conn in list(self.connections):
+            if conn.transport is not None:
+                conn.transport.abort()
 
     def plan(self, req: RawRequest) -> Plan | None:
         """Fire the faults matching a request (never on the emulator's own paths)."""
@@ -128,7 +186,7 @@ class App:
             trace.weight = route.weight_of(params)
             used = self.limiter.charge(req.client_ip, trace.weight)
             account = self.authenticate(req, route, params, body, skew_ms)
-            call = Call(self.backend, params, account, self._base_url(req), self.limiter.limit, skew_ms)
+            call = Call(self.backend, params, account, req.origin, self.limiter.limit, skew_ms)
             answer = self._handle(req.path, route, call)
         except CommitFailed as exc:
             _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
@@ -170,6 +228,9 @@ class App:
         args = "&".join(f"{k}={v}" for k, v in sorted(call.params.values.items()) if k not in _PER_REQUEST)
         key = (path, call.account.account_id, args)
         version = self.backend.version
+        # A commit installs its state before it bumps the version: the account read after the version
+        # is at least as new as that version, so an answer is never filed under a newer version than its state.
+        call.account = self.backend.accounts.get(call.account.account_id, call.account)
         hit = self._answers.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]
@@ -181,10 +242,6 @@ class App:
 
     def _not_found(self, req: RawRequest) -> Response:
         return Response.rejection(NOT_FOUND.reject({"X-MBX-USED-WEIGHT-1M": str(self.limiter.used(req.client_ip))}))
-
-    @staticmethod
-    def _base_url(req: RawRequest) -> str:
-        return f"http://{req.headers.get('host', '127.0.0.1')}"
 
 
 def _binance_code(resp: Response) -> int | None:
@@ -198,7 +255,8 @@ def _binance_code(resp: Response) -> int | None:
     return code if isinstance(code, int) else None
 
 
-def _encode_response(resp: Response, keep_alive: bool) -> bytes:
+def _encode_response(resp: Response, keep_alive: bool, head: bool = False) -> bytes:
+    """The answer's bytes; for a HEAD request without the body (its length is still announced)."""
     try:
         reason = HTTPStatus(resp.status).phrase
     except ValueError:
@@ -209,11 +267,28 @@ def _encode_response(resp: Response, keep_alive: bool) -> bytes:
     lines += [f"{k}: {v}" for k, v in resp.headers.items()]
     if not keep_alive or resp.stream is not None:
         lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + resp.body
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if head else resp.body)
+
+
+class _Refused(Exception):
+    """A request the front end refuses (a limit or malformed HTTP): answer `status`, then close."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A received request's place in the connection's answer order."""
+
+    keep_alive: bool
+    head: bool
+    response: Response | None = None
 
 
 class HttpProtocol(asyncio.BufferedProtocol):
-    """One connection: httptools parsing, sequential dispatch, keep-alive.
+    """One connection: httptools parsing, keep-alive, pipelined answers in request order, limits.
 
     The loop receives into ``buffer``, shared by the server's connections: the parser copies what it
     keeps before the loop reads again. (With ``data_received`` asyncio's loop allocates 256 KB per
@@ -222,126 +297,278 @@ class HttpProtocol(asyncio.BufferedProtocol):
 
     def __init__(self, app: App, buffer: memoryview) -> None:
         self.app = app
+        self.limits = app.limits
         self.buffer = buffer
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.client_ip = "127.0.0.1"
+        self.origin = "http://127.0.0.1"
         self._url = b""
         self._headers: dict[str, str] = {}
+        self._header_bytes = 0
         self._body: list[bytes] = []
+        self._body_size = 0
+        self._in_message = False
+        # Received while the current request's head is incomplete, counting the reads after the one it
+        # began in (httptools buffers a partial header itself: this bounds it to the limit + one read).
+        self._head_bytes = 0
+        self._answers: deque[_Pending] = deque()
+        self._tail: asyncio.Task[None] | None = None  # the last request still running off the loop
+        self._timer: asyncio.TimerHandle | None = None
+        self._last = False  # a request asked to close (or was refused): nothing after it is read
+        self._paused = False
         self._upgrade: RawRequest | None = None
         self.stream: Session | None = None
         self._stop_stream: Callable[[], None] | None = None
 
+    # -- connection --------------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        """Remember the peer; disable Nagle."""
+        """Remember the peer and the address it reached; disable Nagle; refuse beyond the limit."""
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not subclasses
+        if len(self.app.connections) >= self.limits.max_connections:
+            self.transport.abort()
+            return
+        self.app.connections.add(self)
         sock = transport.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         peer = transport.get_extra_info("peername")
         if peer:
             self.client_ip = str(peer[0])
-
-    def get_buffer(self, sizehint: int) -> memoryview:
-        return self.buffer
-
-    def buffer_updated(self, nbytes: int) -> None:
-        """Feed the parser (or the websocket, once upgraded); answer 400 and close on malformed HTTP."""
-        if self.stream is not None:
-            self.stream.receive(bytes(self.buffer[:nbytes]))
-            return
-        try:
-            self.parser.feed_data(self.buffer[:nbytes])
-        except httptools.HttpParserUpgrade as exc:
-            self._upgraded(bytes(self.buffer[exc.args[0]:nbytes]))
-        except httptools.HttpParserError:
-            self._fail(400)
-
-    def _upgraded(self, rest: bytes) -> None:
-        """A websocket upgrade on a stream path goes to the stream hub; on any other path the request
-        was answered as plain HTTP (not 101), and the connection ends there."""
-        req, self._upgrade = self._upgrade, None
-        if self.transport is None:
-            return
-        if req is None or self.app.streams is None:
-            self.transport.close()
-            return
-        self.stream = self.app.streams.open(self.transport, req, rest)
+        local = transport.get_extra_info("sockname")
+        if local:
+            host = str(local[0])
+            self.origin = f"http://{'[' + host + ']' if ':' in host else host}:{local[1]}"
+        self._arm(self.limits.idle_timeout, self._idle)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        """Forget an upgraded connection's stream, or stop the server-sent events it was serving."""
+        """Forget the connection: its timer, its waiting answers (requests under way still run), an
+        upgraded connection's stream, or the server-sent events it was serving."""
+        self.app.connections.discard(self)
+        self._disarm()
+        self._answers.clear()
         if self.stream is not None:
             self.stream.lost()
         if self._stop_stream is not None:
             self._stop_stream()
             self._stop_stream = None
 
-    def _fail(self, status: int) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """Feed the parser (or the websocket, once upgraded); refuse malformed or oversized requests."""
+        if self.stream is not None:
+            self.stream.receive(bytes(self.buffer[:nbytes]))
+            return
+        if self._last:
+            return
+        if not self._in_message:
+            self._disarm()
+        in_head = self._in_message and self._head_bytes > 0
+        try:
+            self.parser.feed_data(self.buffer[:nbytes])
+        except httptools.HttpParserUpgrade as exc:
+            self._upgraded(bytes(self.buffer[exc.args[0]:nbytes]))
+            return
+        except httptools.HttpParserCallbackError as exc:
+            if not isinstance(exc.__context__, _Refused):
+                raise
+            self._refuse(exc.__context__.status)
+            return
+        except httptools.HttpParserError:
+            self._refuse(400)
+            return
+        if in_head and self._in_message and self._head_bytes:  # a head still incomplete after this read
+            self._head_bytes += nbytes
+            if self._head_bytes > self.limits.max_request_line + self.limits.max_header_bytes:
+                self._refuse(431)
+        elif self._timer is None and not self._in_message and not self._answers:
+            self._arm(self.limits.idle_timeout, self._idle)
+
+    def _upgraded(self, rest: bytes) -> None:
+        """A websocket upgrade on a stream path goes to the stream hub; any other upgrade (or CONNECT)
+        was queued as plain HTTP (not 101) and is the connection's last answer."""
+        req, self._upgrade = self._upgrade, None
+        if self.transport is None:
+            return
+        if req is None or self.app.streams is None:
+            self._stop_reading()
+            self._flush()
+            return
+        self._disarm()
+        self.stream = self.app.streams.open(self.transport, req, rest)
+
+    def _refuse(self, status: int) -> None:
+        """Answer a front-end refusal after the answers already owed, then close."""
+        self._in_message = False
+        self._answers.append(_Pending(False, False, Response.gateway_page(status)))
+        self._stop_reading()
+        self._flush()
+
+    def _stop_reading(self) -> None:
+        self._last = True
+        if self._answers:
+            self._answers[-1].keep_alive = False
+        if self.transport is not None and not self._paused:
+            self._paused = True
+            self.transport.pause_reading()
+
+    # -- timers ------------------------------------------------------------------------------------
+    def _arm(self, seconds: float, callback: Callable[[], None]) -> None:
+        self._disarm()
+        self._timer = asyncio.get_running_loop().call_later(seconds, callback)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _idle(self) -> None:
+        """No request under way for `idle_timeout`: close quietly, as front ends do."""
+        self._timer = None
         if self.transport is not None:
-            self.transport.write(_encode_response(Response(status, UNKNOWN.body()), keep_alive=False))
             self.transport.close()
 
-    # httptools callbacks
+    def _too_slow(self) -> None:
+        """A request still incomplete after `request_timeout`: 408, then close."""
+        self._timer = None
+        self._refuse(408)
+
+    # -- httptools callbacks -----------------------------------------------------------------------
     def on_message_begin(self) -> None:
-        """Start a new request."""
+        """Start a new request (its read deadline starts now)."""
+        if self._last:
+            return
         self._url = b""
         self._headers = {}
+        self._header_bytes = 0
         self._body = []
+        self._body_size = 0
+        self._in_message = True
+        self._head_bytes = 1
+        self._arm(self.limits.request_timeout, self._too_slow)
 
     def on_url(self, url: bytes) -> None:
         """Collect the request target (may arrive in pieces)."""
         self._url += url
+        if len(self._url) > self.limits.max_request_line:
+            raise _Refused(414)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         """Collect a header (names lower-cased)."""
+        self._header_bytes += len(name) + len(value)
+        if self._header_bytes > self.limits.max_header_bytes or len(self._headers) >= self.limits.max_headers:
+            raise _Refused(431)
         self._headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_headers_complete(self) -> None:
+        """Refuse a body announced too large before reading it."""
+        self._head_bytes = 0
+        length = self._headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.limits.max_body:
+            raise _Refused(413)
 
     def on_body(self, body: bytes) -> None:
         """Collect body bytes (chunked bodies arrive decoded)."""
+        self._body_size += len(body)
+        if self._body_size > self.limits.max_body:
+            raise _Refused(413)
         self._body.append(body)
 
     def on_message_complete(self) -> None:
-        """Dispatch the request (after an injected latency, if any) and write the answer."""
+        """Queue the request's answer in request order, then run it: on the loop, or on the storage
+        thread when it touches the store, after an injected latency if any."""
+        self._in_message = False
+        self._disarm()
+        if self._last:
+            return
         target = self._url.decode("latin-1")
         path, _, query = target.partition("?")
         method = self.parser.get_method().decode("ascii")
-        req = RawRequest(method, path, query, b"".join(self._body), self._headers, self.client_ip)
+        head = method == "HEAD"
+        req = RawRequest("GET" if head else method, path, query, b"".join(self._body), self._headers,
+                         self.client_ip, self.origin)
         if self.parser.should_upgrade() and self.app.streams is not None and self.app.streams.handles(path):
             self._upgrade = req  # httptools raises HttpParserUpgrade next (see buffer_updated)
             return
-        keep_alive = self.parser.should_keep_alive()
+        pending = _Pending(self.parser.should_keep_alive(), head)
+        self._answers.append(pending)
+        if not pending.keep_alive:
+            self._stop_reading()
+        elif len(self._answers) >= self.limits.max_pipelined and self.transport is not None and not self._paused:
+            self._paused = True
+            self.transport.pause_reading()
         plan = self.app.plan(req)
-        if plan is not None and plan.delay_ms > 0 and self.transport is not None:
-            self.transport.pause_reading()  # one request at a time per connection, also while it waits
-            asyncio.get_running_loop().call_later(plan.delay_ms / 1000, self._answer, req, plan, keep_alive, True)
-        else:
-            self._answer(req, plan, keep_alive, False)
+        delay = plan.delay_ms / 1000 if plan is not None else 0.0
+        if delay or self.app.uses_storage(req) or (self._tail is not None and not self._tail.done()):
+            task = asyncio.get_running_loop().create_task(self._run_later(self._tail, pending, req, plan, delay))
+            self._tail = task
+            self.app.tasks.add(task)
+            task.add_done_callback(self.app.tasks.discard)
+            return
+        pending.response = self._dispatch(req, plan)
+        self._flush()
 
-    def _answer(self, req: RawRequest, plan: Plan | None, keep_alive: bool, paused: bool) -> None:
+    # -- answers -----------------------------------------------------------------------------------
+    async def _run_later(self, previous: asyncio.Task[None] | None, pending: _Pending, req: RawRequest,
+                         plan: Plan | None, delay: float) -> None:
+        """Run a request after the connection's previous one (requests on a connection take effect in
+        order), after its injected latency, on the storage thread when it touches the store."""
+        if previous is not None:
+            await asyncio.wait([previous])
+        if delay:
+            await asyncio.sleep(delay)
+        if self.app.uses_storage(req):
+            loop = asyncio.get_running_loop()
+            pending.response = await loop.run_in_executor(self.app.storage, self._dispatch, req, plan)
+        else:
+            pending.response = self._dispatch(req, plan)
+        self._flush()
+
+    def _dispatch(self, req: RawRequest, plan: Plan | None) -> Response:
         try:
-            resp = self.app.dispatch(req, plan)
+            return self.app.dispatch(req, plan)
         except Exception:  # a bug must not kill the connection loop; answer like Binance's -1000
             _log.exception("emulator failed on %s %s", req.method, req.path)
-            resp = Response.rejection(UNKNOWN.reject())
+            return Response.rejection(UNKNOWN.reject())
+
+    def _flush(self) -> None:
+        """Write the answers that are ready, in request order; close after the last one."""
         transport = self.transport
         if transport is None or transport.is_closing():
-            return  # the client gave up (its request was still run, as a server would)
-        if resp.stream is not None:  # the connection now carries the stream until it closes
-            transport.write(_encode_response(resp, keep_alive))
-            self._stop_stream = resp.stream(transport.write)
-            return
-        if resp.drop or resp.cut is not None:
-            if resp.cut is not None:
-                data = _encode_response(resp, keep_alive)
-                transport.write(data[:len(data) - len(resp.body) + resp.cut])
-            self._close(transport, resp.reset)
-            return
-        transport.write(_encode_response(resp, keep_alive))
-        if not keep_alive:
-            transport.close()
-        elif paused:
+            return  # the client gave up (its requests still ran, as a server's would)
+        while self._answers and self._answers[0].response is not None:
+            pending = self._answers.popleft()
+            resp = pending.response
+            assert resp is not None
+            if resp.stream is not None:  # the connection now carries the stream until it closes
+                transport.write(_encode_response(resp, pending.keep_alive, pending.head))
+                self._answers.clear()
+                self._last = True  # what the client sends now is ignored, but read: its close is seen
+                if self._paused:
+                    self._paused = False
+                    transport.resume_reading()
+                self._disarm()
+                self._stop_stream = resp.stream(_threadsafe_writer(transport))
+                return
+            if resp.drop or resp.cut is not None:
+                if resp.cut is not None:
+                    data = _encode_response(resp, pending.keep_alive, pending.head)
+                    transport.write(data[:len(data) - len(resp.body) + resp.cut])
+                self._answers.clear()
+                self._close(transport, resp.reset)
+                return
+            transport.write(_encode_response(resp, pending.keep_alive, pending.head))
+            if not pending.keep_alive:
+                self._answers.clear()
+                transport.close()
+                return
+        if self._paused and not self._last and len(self._answers) < self.limits.max_pipelined:
+            self._paused = False
             transport.resume_reading()
+        if not self._answers and not self._in_message and not self._last:
+            self._arm(self.limits.idle_timeout, self._idle)
 
     @staticmethod
     def _close(transport: asyncio.Transport, reset: bool) -> None:
@@ -350,6 +577,21 @@ class HttpProtocol(asyncio.BufferedProtocol):
             abort(transport)
         else:
             transport.close()
+
+
+def _threadsafe_writer(transport: asyncio.Transport) -> Callable[[bytes], None]:
+    """A writer for a streamed answer whose items may come from the storage thread: the bytes are
+    written on the event loop, in order, while the connection is open."""
+    loop = asyncio.get_running_loop()
+
+    def write_now(data: bytes) -> None:
+        if not transport.is_closing():
+            transport.write(data)
+
+    def write(data: bytes) -> None:
+        loop.call_soon_threadsafe(write_now, data)
+
+    return write
 
 
 async def start_server(app: App, host: str, port: int) -> asyncio.Server:

@@ -117,11 +117,16 @@ class Store:
         self._conn.executescript(_SCHEMA)
         self._depth = 0
 
-    def close(self, timeout: float = 1.0) -> None:
-        """Close the connection; work running on it from another thread is interrupted (and rolled
-        back) first. Gives up waiting for that work after `timeout` seconds (the process is ending)."""
+    def closing(self) -> None:
+        """Abandon the work running on the store from other threads (it raises `StoreClosed`, or
+        SQLite's "interrupted", and rolls back); new work is refused. `close` follows."""
         self._closing.set()
         self._conn.interrupt()
+
+    def close(self, timeout: float = 1.0) -> None:
+        """Close the connection, after `closing`. Gives up waiting for work still running on it after
+        `timeout` seconds (the process is ending; SQLite's journal keeps the file consistent)."""
+        self.closing()
         if self._lock.acquire(timeout=timeout):
             try:
                 self._conn.close()
@@ -146,7 +151,11 @@ class Store:
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() >= deadline:
                     raise
-            self._closing.wait(_BUSY_POLL_S)
+            self._lock.release()  # wait without the connection: reads on it go on meanwhile
+            try:
+                self._closing.wait(_BUSY_POLL_S)
+            finally:
+                self._lock.acquire()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -155,7 +164,7 @@ class Store:
         with self._lock:
             outer = self._depth == 0
             if outer:
-                self._begin()
+                self._begin()  # holds the lock only while trying, not while waiting for another process
             self._depth += 1
             try:
                 yield self._conn

@@ -41,6 +41,7 @@ import socket
 import struct
 import threading
 from collections import deque
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
@@ -53,7 +54,7 @@ from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from . import events as ev
-from .backend import Backend
+from .backend import Backend, CommitFailed
 from .feeds import StreamEvents
 from .messages import RawRequest
 from .userdata import Payload, Renderer
@@ -285,13 +286,16 @@ class StreamHub:
         self._tick_timer: asyncio.TimerHandle | None = None
         #: What the streams delivered (per account, keys masked): the dashboard's events panel.
         self.delivered = StreamEvents(200)
+        self._storage: Executor | None = None
         backend.events.subscribe(self._on_event)
         backend.clock.subscribe(self.poke)
 
     # -- life on the event loop -------------------------------------------------------------------
-    def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Run on `loop` (the server's): periodic checks of the running clock begin."""
+    def start(self, loop: asyncio.AbstractEventLoop, storage: Executor | None = None) -> None:
+        """Run on `loop` (the server's): periodic checks of the running clock begin. Funding, which
+        writes to the store, is settled on `storage` (the server's storage thread) when given."""
         self._loop = loop
+        self._storage = storage
         loop.call_soon_threadsafe(self._tick)
 
     def stop(self) -> None:
@@ -301,6 +305,12 @@ class StreamHub:
         self.drop_all(CloseCode.GOING_AWAY, "Server shutting down")
         self._loop = None
 
+    def _settle_funding(self) -> None:
+        try:
+            self.backend.settle_funding()
+        except CommitFailed as exc:  # charged at a later tick (nothing was applied)
+            _log.error("funding not settled: %s", exc)
+
     def poke(self) -> None:
         """Check expiry and lifetimes now (from any thread; the clock calls this when moved)."""
         loop = self._loop
@@ -308,7 +318,10 @@ class StreamHub:
             loop.call_soon_threadsafe(self._check)
 
     def _tick(self) -> None:
-        self.backend.settle_funding()
+        if self._storage is None:
+            self.backend.settle_funding()
+        else:
+            self._storage.submit(self._settle_funding)
         self._check()
         if self._loop is not None:
             self._tick_timer = self._loop.call_later(self.options.tick_s, self._tick)

@@ -1,0 +1,217 @@
+"""The HTTP front end over raw sockets: bounded input, bounded connections, answers in request order.
+
+Limits answer as front ends (nginx, load balancers) do: 414 request line, 431 header block, 413 body,
+408 request not received in time; an idle keep-alive connection is closed without an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, HttpLimits
+
+LIMITS = HttpLimits(max_request_line=2048, max_header_bytes=4096, max_headers=20, max_body=65536,
+                    request_timeout=0.5, idle_timeout=0.5, max_connections=64)
+
+
+@pytest.fixture
+def emu() -> Iterator[EmulatorServer]:
+    with EmulatorServer(limits=LIMITS, download_delay_ms=0) as server:
+        yield server
+
+
+class Raw:
+    """One raw connection: send bytes, read answers (status, headers, body) one at a time."""
+
+    def __init__(self, emu: EmulatorServer) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", emu.port), timeout=5)
+        self.pending = b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def _more(self) -> bytes:
+        chunk = self.sock.recv(65536)
+        self.pending += chunk
+        return chunk
+
+    def answer(self, *, head: bool = False) -> tuple[int, dict[str, str], bytes]:
+        while b"\r\n\r\n" not in self.pending:
+            if not self._more():
+                raise EOFError(self.pending)
+        raw_head, self.pending = self.pending.split(b"\r\n\r\n", 1)
+        lines = raw_head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = 0 if head else int(headers.get("content-length", "0"))
+        while len(self.pending) < length:
+            if not self._more():
+                raise EOFError(self.pending)
+        body, self.pending = self.pending[:length], self.pending[length:]
+        return int(lines[0].split()[1]), headers, body
+
+    def closed(self) -> bool:
+        """True when the server closed the connection (nothing more arrives)."""
+        try:
+            return self.pending == b"" and self._more() == b""
+        except ConnectionResetError:
+            return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def raw(emu: EmulatorServer) -> Iterator[Raw]:
+    conn = Raw(emu)
+    yield conn
+    conn.close()
+
+
+def get(target: str, *extra: str) -> bytes:
+    return ("\r\n".join([f"GET {target} HTTP/1.1", "Host: 127.0.0.1", *extra]) + "\r\n\r\n").encode()
+
+
+def signed(method: str, path: str, query: str, *extra: str) -> bytes:
+    q = f"{query}&timestamp={int(time.time() * 1000)}" if query else f"timestamp={int(time.time() * 1000)}"
+    sig = hmac.new(DEMO_API_SECRET.encode(), q.encode(), hashlib.sha256).hexdigest()
+    lines = [f"{method} {path}?{q}&signature={sig} HTTP/1.1", "Host: 127.0.0.1", f"X-MBX-APIKEY: {DEMO_API_KEY}",
+             "Content-Length: 0", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+# -- answers in request order ---------------------------------------------------------------------
+def test_pipelined_answers_keep_request_order_when_the_first_is_delayed(emu: EmulatorServer, raw: Raw) -> None:
+    emu.faults.add("GET /fapi/v1/time=latency:300,count=1")
+    raw.send(get("/fapi/v1/time") + get("/fapi/v1/ping"))
+    status, _, body = raw.answer()
+    assert status == 200 and "serverTime" in json.loads(body)
+    assert raw.answer()[2] == b"{}"
+
+
+def test_pipelined_answers_all_arrive_when_the_last_asks_to_close(emu: EmulatorServer, raw: Raw) -> None:
+    emu.faults.add("GET /fapi/v1/time=latency:300,count=1")
+    raw.send(get("/fapi/v1/time") + get("/fapi/v1/ping", "Connection: close"))
+    assert "serverTime" in json.loads(raw.answer()[2])
+    status, headers, body = raw.answer()
+    assert (status, body, headers.get("connection")) == (200, b"{}", "close")
+    assert raw.closed()
+
+
+def test_requests_after_one_asking_to_close_are_not_run(emu: EmulatorServer, raw: Raw) -> None:
+    raw.send(get("/fapi/v1/ping", "Connection: close")
+             + signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=3"))
+    assert raw.answer()[2] == b"{}"
+    assert raw.closed()
+    assert emu.backend.account().settings["BTCUSDT"].leverage == 10
+
+
+def test_a_change_on_the_storage_thread_keeps_its_place_in_the_pipeline(raw: Raw) -> None:
+    raw.send(signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=4") + get("/fapi/v1/ping")
+             + signed("GET", "/fapi/v2/positionRisk", "symbol=BTCUSDT"))
+    assert json.loads(raw.answer()[2])["leverage"] == 4
+    assert raw.answer()[2] == b"{}"
+    assert json.loads(raw.answer()[2])[0]["leverage"] == "4"
+
+
+def test_head_is_answered_without_a_body(raw: Raw) -> None:
+    raw.send(b"HEAD /fapi/v1/time HTTP/1.1\r\nHost: x\r\n\r\n" + get("/fapi/v1/ping"))
+    status, headers, body = raw.answer(head=True)
+    assert status == 200 and int(headers["content-length"]) > 0 and body == b""
+    status, _, body = raw.answer()  # the next answer starts right after the HEAD answer's head
+    assert (status, body) == (200, b"{}")
+
+
+@pytest.mark.parametrize("request_bytes", [
+    b"GET /fapi/v1/ping HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+    b"GET /fapi/v1/ping HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    b"CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n",
+])
+def test_upgrade_and_connect_are_answered_once(raw: Raw, request_bytes: bytes) -> None:
+    raw.send(request_bytes + b"garbage after the upgrade\r\n\r\n")
+    raw.answer()
+    assert raw.closed()
+
+
+def test_download_links_point_to_the_server_not_to_the_host_header(emu: EmulatorServer, raw: Raw) -> None:
+    now = int(time.time() * 1000)
+    raw.send(signed("GET", "/fapi/v1/income/asyn", f"startTime={now - 86_400_000}&endTime={now}"))
+    download_id = json.loads(raw.answer()[2])["downloadId"]
+    raw.send(signed("GET", "/fapi/v1/income/asyn/id", f"downloadId={download_id}", "Host: attacker.example"))
+    url = json.loads(raw.answer()[2])["url"]
+    assert url.startswith(f"{emu.base_url}/emulator/downloads/"), url
+
+
+# -- bounded input ---------------------------------------------------------------------------------
+def test_long_request_line_is_414(raw: Raw) -> None:
+    raw.send(get("/fapi/v1/ping?x=" + "a" * 3000))
+    assert raw.answer()[0] == 414
+    assert raw.closed()
+
+
+def test_many_headers_are_431(raw: Raw) -> None:
+    raw.send(get("/fapi/v1/ping", *(f"X-H{i}: v" for i in range(30))))
+    assert raw.answer()[0] == 431
+    assert raw.closed()
+
+
+def test_large_header_block_is_431_also_when_it_never_ends(raw: Raw) -> None:
+    raw.send(b"GET /fapi/v1/ping HTTP/1.1\r\nX-Big: ")
+    try:
+        for _ in range(200):  # one header value, never finished: the front end stops reading it
+            raw.send(b"v" * 1024)
+    except OSError:
+        pass  # closed by the server (after answering)
+    assert raw.answer()[0] == 431
+    assert raw.closed()
+
+
+def test_announced_large_body_is_413_before_it_is_sent(raw: Raw) -> None:
+    raw.send(b"POST /fapi/v1/leverage HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
+    assert raw.answer()[0] == 413
+    assert raw.closed()
+
+
+def test_chunked_body_over_the_limit_is_413(raw: Raw) -> None:
+    raw.send(b"POST /fapi/v1/leverage HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"x" * 16384
+    for _ in range(5):
+        raw.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    assert raw.answer()[0] == 413
+    assert raw.closed()
+
+
+def test_slow_request_is_408(raw: Raw) -> None:
+    raw.send(b"GET /fapi/v1/ping HTTP/1.1\r\nHost: x\r\n")  # the head never completes
+    assert raw.answer()[0] == 408
+    assert raw.closed()
+
+
+def test_idle_keep_alive_connection_is_closed_without_an_answer(raw: Raw) -> None:
+    raw.send(get("/fapi/v1/ping"))
+    assert raw.answer()[2] == b"{}"
+    assert raw.closed()  # after idle_timeout
+
+
+def test_silent_connection_is_closed(raw: Raw) -> None:
+    assert raw.closed()
+
+
+def test_connections_beyond_the_limit_are_refused(emu: EmulatorServer) -> None:
+    held = [Raw(emu) for _ in range(LIMITS.max_connections)]
+    try:
+        for conn in held:
+            conn.send(get("/fapi/v1/ping"))
+            assert conn.answer()[2] == b"{}"
+        extra = Raw(emu)
+        assert extra.closed()
+        extra.close()
+    finally:
+        for conn in held:
+            conn.close()
