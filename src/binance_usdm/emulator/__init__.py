@@ -171,11 +171,11 @@ class EmulatorServer:
         self.backend.store.closing()
         if self._loop is not None and self._thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=1.5)
+            self._thread.join(timeout=1.0)
             self._loop = None
             self._thread = None
         self.app.storage.shutdown(wait=False, cancel_futures=True)
-        self.backend.store.close()
+        self.backend.store.close(timeout=0.5)
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

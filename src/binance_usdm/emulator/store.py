@@ -20,7 +20,7 @@ _T = TypeVar("_T")
 #: How long a write waits for a state file locked by another process before it fails (seconds).
 BUSY_TIMEOUT_S = 5.0
 _BUSY_POLL_S = 0.02
-_ABORT_CHECK_ROWS = 4096
+_ABORT_CHECK_ROWS = 1024
 
 
 class IncomeRow(NamedTuple):
