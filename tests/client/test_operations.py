@@ -1,4 +1,5 @@
-"""Every seed operation: verb, path, parameters and signature on the wire; the documented answer parsed."""
+"""Every operation of Binance.Net's account interface (IBinanceRestClientUsdFuturesApiAccount): verb,
+path, parameters and signature on the wire; the documented answer parsed."""
 
 from __future__ import annotations
 
@@ -103,9 +104,9 @@ STREAM_CASES: list[tuple[str, tuple[Any, ...], str, dict[str, str], bytes, Any]]
 ]
 
 
-def test_every_seed_operation_is_covered() -> None:
-    seed_ops = {case[0] for case in CASES} | {case[0] for case in STREAM_CASES}
-    assert len(seed_ops - {"get_account_info_v3", "get_balances_v3", "get_position_information_v3"}) == 25
+def test_every_binance_net_account_operation_is_covered() -> None:
+    ops = {case[0] for case in CASES} | {case[0] for case in STREAM_CASES}
+    assert len(ops - {"get_account_info_v3", "get_balances_v3", "get_position_information_v3"}) == 25
 
 
 @pytest.mark.parametrize(("op", "args", "kwargs", "verb", "path", "wire", "answer", "check"), CASES,

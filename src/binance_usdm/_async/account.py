@@ -1,4 +1,5 @@
-"""``client.usd_futures_api.account``: the seed's 25 account operations (plus the v3 variants).
+"""``client.usd_futures_api.account``: the 25 operations of Binance.Net's account interface
+(``IBinanceRestClientUsdFuturesApiAccount``), plus the v3 variants.
 
 Arguments are checked before anything is sent: a bad one raises ``ValidationError`` at once.
 Everything that happens after sending is reported in the returned ``WebCallResult``.
@@ -39,14 +40,14 @@ class AsyncAccountApi:
 
     # --- settings -----------------------------------------------------------------------------
     async def change_initial_leverage(
-        self, symbol: str, leverage: int, receive_window: int | None = None
+        self, symbol: str, leverage: int, *, receive_window: int | None = None
     ) -> WebCallResult[m.LeverageChange]:
         """Change the initial leverage of ``symbol`` (1..125; the symbol's brackets may allow less)."""
         query = f"symbol={check.symbol(symbol)}&leverage={check.integer(leverage, 'leverage', 1, MAX_LEVERAGE)}"
         return await self._core.call(ep.CHANGE_INITIAL_LEVERAGE, query, receive_window)
 
     async def change_margin_type(
-        self, symbol: str, margin_type: MarginType | str, receive_window: int | None = None
+        self, symbol: str, margin_type: MarginType | str, *, receive_window: int | None = None
     ) -> WebCallResult[m.Acknowledgement]:
         """Switch ``symbol`` between isolated and crossed margin."""
         kind = check.enum_member(MarginType, margin_type, "margin_type").value
@@ -54,14 +55,14 @@ class AsyncAccountApi:
         return await self._core.call(ep.CHANGE_MARGIN_TYPE, query, receive_window)
 
     async def modify_position_mode(
-        self, dual_position_side: bool, receive_window: int | None = None
+        self, dual_position_side: bool, *, receive_window: int | None = None
     ) -> WebCallResult[m.Acknowledgement]:
         """Hedge mode (True) or one-way mode (False), for every symbol."""
         query = f"dualSidePosition={check.flag(dual_position_side, 'dual_position_side')}"
         return await self._core.call(ep.MODIFY_POSITION_MODE, query, receive_window)
 
     async def set_multi_assets_mode(
-        self, enabled: bool, receive_window: int | None = None
+        self, enabled: bool, *, receive_window: int | None = None
     ) -> WebCallResult[m.Acknowledgement]:
         """Multi-Assets mode (True) or Single-Asset mode (False), for every symbol."""
         query = f"multiAssetsMargin={check.flag(enabled, 'enabled')}"
@@ -73,6 +74,7 @@ class AsyncAccountApi:
         amount: Decimal | str | int,
         type: MarginChangeDirection | int | str,
         position_side: PositionSide | str | None = None,
+        *,
         receive_window: int | None = None,
     ) -> WebCallResult[m.PositionMarginResult]:
         """Add margin to, or take it from, an isolated position. ``amount``: a ``Decimal``, an ``int``
@@ -89,66 +91,66 @@ class AsyncAccountApi:
         return await self._core.call(ep.MODIFY_POSITION_MARGIN, params, receive_window)
 
     # --- account state ------------------------------------------------------------------------
-    async def get_account_info(self, receive_window: int | None = None) -> WebCallResult[m.AccountInfo]:
+    async def get_account_info(self, *, receive_window: int | None = None) -> WebCallResult[m.AccountInfo]:
         """Account information (v2): totals, assets, and every symbol's position and leverage."""
         return await self._core.call(ep.GET_ACCOUNT_INFO, "", receive_window)
 
     async def get_account_info_v3(
-        self, receive_window: int | None = None
+        self, *, receive_window: int | None = None
     ) -> WebCallResult[m.AccountInfoV3]:
         """Account information (v3): totals, assets, and only symbols with a position or orders."""
         return await self._core.call(ep.GET_ACCOUNT_INFO_V3, "", receive_window)
 
-    async def get_balances(self, receive_window: int | None = None) -> WebCallResult[list[m.AccountBalance]]:
+    async def get_balances(self, *, receive_window: int | None = None) -> WebCallResult[list[m.AccountBalance]]:
         """Balances per asset (v2)."""
         return await self._core.call(ep.GET_BALANCES, "", receive_window)
 
     async def get_balances_v3(
-        self, receive_window: int | None = None
+        self, *, receive_window: int | None = None
     ) -> WebCallResult[list[m.AccountBalance]]:
         """Balances per asset (v3)."""
         return await self._core.call(ep.GET_BALANCES_V3, "", receive_window)
 
     async def get_brackets(
-        self, symbol_or_pair: str | None = None, receive_window: int | None = None
+        self, symbol_or_pair: str | None = None, *, receive_window: int | None = None
     ) -> WebCallResult[list[m.SymbolBracket]]:
         """Notional and leverage brackets, of every symbol or of one."""
         params = params_of(symbol=check.optional_symbol(symbol_or_pair, "symbol_or_pair"))
         return await self._core.call(ep.GET_BRACKETS, params, receive_window)
 
     async def get_multi_assets_mode(
-        self, receive_window: int | None = None
+        self, *, receive_window: int | None = None
     ) -> WebCallResult[m.MultiAssetsMode]:
         """Whether Multi-Assets mode is on."""
         return await self._core.call(ep.GET_MULTI_ASSETS_MODE, "", receive_window)
 
-    async def get_position_mode(self, receive_window: int | None = None) -> WebCallResult[m.PositionMode]:
+    async def get_position_mode(self, *, receive_window: int | None = None) -> WebCallResult[m.PositionMode]:
         """Whether Hedge mode is on."""
         return await self._core.call(ep.GET_POSITION_MODE, "", receive_window)
 
     async def get_position_adl_quantile_estimation(
-        self, symbol: str | None = None, receive_window: int | None = None
+        self, symbol: str | None = None, *, receive_window: int | None = None
     ) -> WebCallResult[list[m.AdlQuantileEstimation]]:
         """Auto-deleveraging queue estimates (0 low .. 4 high) per position side."""
         params = params_of(symbol=check.optional_symbol(symbol))
         return await self._core.call(ep.GET_POSITION_ADL_QUANTILE_ESTIMATION, params, receive_window)
 
     async def get_position_information(
-        self, symbol: str | None = None, receive_window: int | None = None
+        self, symbol: str | None = None, *, receive_window: int | None = None
     ) -> WebCallResult[list[m.PositionDetails]]:
         """Position information (v2): every symbol, with leverage and margin type."""
         params = params_of(symbol=check.optional_symbol(symbol))
         return await self._core.call(ep.GET_POSITION_INFORMATION, params, receive_window)
 
     async def get_position_information_v3(
-        self, symbol: str | None = None, receive_window: int | None = None
+        self, symbol: str | None = None, *, receive_window: int | None = None
     ) -> WebCallResult[list[m.PositionV3]]:
         """Position information (v3): only symbols with a position or open orders."""
         params = params_of(symbol=check.optional_symbol(symbol))
         return await self._core.call(ep.GET_POSITION_INFORMATION_V3, params, receive_window)
 
     async def get_trading_status(
-        self, receive_window: int | None = None, symbol: str | None = None
+        self, symbol: str | None = None, *, receive_window: int | None = None
     ) -> WebCallResult[m.TradingStatus]:
         """Futures trading quantitative-rules indicators (weight 10, or 1 for one symbol)."""
         params = params_of(symbol=check.optional_symbol(symbol))
@@ -156,7 +158,7 @@ class AsyncAccountApi:
         return await self._core.call(ep.GET_TRADING_STATUS, params, receive_window, weight)
 
     async def get_user_commission_rate(
-        self, symbol: str, receive_window: int | None = None
+        self, symbol: str, *, receive_window: int | None = None
     ) -> WebCallResult[m.CommissionRate]:
         """Maker and taker commission rates on ``symbol``."""
         return await self._core.call(ep.GET_USER_COMMISSION_RATE, f"symbol={check.symbol(symbol)}", receive_window)
@@ -169,8 +171,9 @@ class AsyncAccountApi:
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         limit: int | None = None,
-        receive_window: int | None = None,
         page: int | None = None,
+        *,
+        receive_window: int | None = None,
     ) -> WebCallResult[list[m.IncomeRecord]]:
         """Income records (funding, commission, realized PnL, ...). Without a time range Binance
         answers the last 7 days; at most ``limit`` (default 100, max 1000) records, oldest first."""
@@ -193,6 +196,7 @@ class AsyncAccountApi:
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         limit: int | None = None,
+        *,
         receive_window: int | None = None,
     ) -> WebCallResult[list[m.MarginChange]]:
         """Isolated margin changes of ``symbol`` (window of at most 30 days, last 30 days kept)."""
@@ -223,19 +227,19 @@ class AsyncAccountApi:
         return await self._core.call(endpoint, params, receive_window)
 
     async def get_download_id_for_order_history(
-        self, start_time: datetime, end_time: datetime, receive_window: int | None = None
+        self, start_time: datetime, end_time: datetime, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadId]:
         """Ask Binance to prepare an order-history file (at most 1 year; 10 requests a month)."""
         return await self._download_id(ep.GET_DOWNLOAD_ID_FOR_ORDER_HISTORY, start_time, end_time, receive_window)
 
     async def get_download_id_for_trade_history(
-        self, start_time: datetime, end_time: datetime, receive_window: int | None = None
+        self, start_time: datetime, end_time: datetime, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadId]:
         """Ask Binance to prepare a trade-history file (at most 1 year; 5 requests a month)."""
         return await self._download_id(ep.GET_DOWNLOAD_ID_FOR_TRADE_HISTORY, start_time, end_time, receive_window)
 
     async def get_download_id_for_transaction_history(
-        self, start_time: datetime, end_time: datetime, receive_window: int | None = None
+        self, start_time: datetime, end_time: datetime, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadId]:
         """Ask Binance to prepare a transaction-history file (at most 1 year; 100 requests a month)."""
         return await self._download_id(
@@ -243,19 +247,19 @@ class AsyncAccountApi:
         )
 
     async def get_download_link_for_order_history(
-        self, download_id: str, receive_window: int | None = None
+        self, download_id: str, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadLink]:
         """State and link of an order-history file."""
         return await self._download_link(ep.GET_DOWNLOAD_LINK_FOR_ORDER_HISTORY, download_id, receive_window)
 
     async def get_download_link_for_trade_history(
-        self, download_id: str, receive_window: int | None = None
+        self, download_id: str, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadLink]:
         """State and link of a trade-history file."""
         return await self._download_link(ep.GET_DOWNLOAD_LINK_FOR_TRADE_HISTORY, download_id, receive_window)
 
     async def get_download_link_for_transaction_history(
-        self, download_id: str, receive_window: int | None = None
+        self, download_id: str, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadLink]:
         """State and link of a transaction-history file."""
         return await self._download_link(

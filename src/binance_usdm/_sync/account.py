@@ -1,5 +1,6 @@
 # GENERATED from binance_usdm/_async/account.py by scripts/gen_sync.py: do not edit.
-"""``client.usd_futures_api.account``: the seed's 25 account operations (plus the v3 variants).
+"""``client.usd_futures_api.account``: the 25 operations of Binance.Net's account interface
+(``IBinanceRestClientUsdFuturesApiAccount``), plus the v3 variants.
 
 Arguments are checked before anything is sent: a bad one raises ``ValidationError`` at once.
 Everything that happens after sending is reported in the returned ``WebCallResult``.
@@ -40,14 +41,14 @@ class AccountApi:
 
     # --- settings -----------------------------------------------------------------------------
     def change_initial_leverage(
-        self, symbol: str, leverage: int, receive_window: int | None = None
+        self, symbol: str, leverage: int, *, receive_window: int | None = None
     ) -> WebCallResult[m.LeverageChange]:
         """Change the initial leverage of ``symbol`` (1..125; the symbol's brackets may allow less)."""
         query = f"symbol={check.symbol(symbol)}&leverage={check.integer(leverage, 'leverage', 1, MAX_LEVERAGE)}"
         return self._core.call(ep.CHANGE_INITIAL_LEVERAGE, query, receive_window)
 
     def change_margin_type(
-        self, symbol: str, margin_type: MarginType | str, receive_window: int | None = None
+        self, symbol: str, margin_type: MarginType | str, *, receive_window: int | None = None
     ) -> WebCallResult[m.Acknowledgement]:
         """Switch ``symbol`` between isolated and crossed margin."""
         kind = check.enum_member(MarginType, margin_type, "margin_type").value
@@ -55,14 +56,14 @@ class AccountApi:
         return self._core.call(ep.CHANGE_MARGIN_TYPE, query, receive_window)
 
     def modify_position_mode(
-        self, dual_position_side: bool, receive_window: int | None = None
+        self, dual_position_side: bool, *, receive_window: int | None = None
     ) -> WebCallResult[m.Acknowledgement]:
         """Hedge mode (True) or one-way mode (False), for every symbol."""
         query = f"dualSidePosition={check.flag(dual_position_side, 'dual_position_side')}"
         return self._core.call(ep.MODIFY_POSITION_MODE, query, receive_window)
 
     def set_multi_assets_mode(
-        self, enabled: bool, receive_window: int | None = None
+        self, enabled: bool, *, receive_window: int | None = None
     ) -> WebCallResult[m.Acknowledgement]:
         """Multi-Assets mode (True) or Single-Asset mode (False), for every symbol."""
         query = f"multiAssetsMargin={check.flag(enabled, 'enabled')}"
@@ -74,6 +75,7 @@ class AccountApi:
         amount: Decimal | str | int,
         type: MarginChangeDirection | int | str,
         position_side: PositionSide | str | None = None,
+        *,
         receive_window: int | None = None,
     ) -> WebCallResult[m.PositionMarginResult]:
         """Add margin to, or take it from, an isolated position. ``amount``: a ``Decimal``, an ``int``
@@ -90,66 +92,66 @@ class AccountApi:
         return self._core.call(ep.MODIFY_POSITION_MARGIN, params, receive_window)
 
     # --- account state ------------------------------------------------------------------------
-    def get_account_info(self, receive_window: int | None = None) -> WebCallResult[m.AccountInfo]:
+    def get_account_info(self, *, receive_window: int | None = None) -> WebCallResult[m.AccountInfo]:
         """Account information (v2): totals, assets, and every symbol's position and leverage."""
         return self._core.call(ep.GET_ACCOUNT_INFO, "", receive_window)
 
     def get_account_info_v3(
-        self, receive_window: int | None = None
+        self, *, receive_window: int | None = None
     ) -> WebCallResult[m.AccountInfoV3]:
         """Account information (v3): totals, assets, and only symbols with a position or orders."""
         return self._core.call(ep.GET_ACCOUNT_INFO_V3, "", receive_window)
 
-    def get_balances(self, receive_window: int | None = None) -> WebCallResult[list[m.AccountBalance]]:
+    def get_balances(self, *, receive_window: int | None = None) -> WebCallResult[list[m.AccountBalance]]:
         """Balances per asset (v2)."""
         return self._core.call(ep.GET_BALANCES, "", receive_window)
 
     def get_balances_v3(
-        self, receive_window: int | None = None
+        self, *, receive_window: int | None = None
     ) -> WebCallResult[list[m.AccountBalance]]:
         """Balances per asset (v3)."""
         return self._core.call(ep.GET_BALANCES_V3, "", receive_window)
 
     def get_brackets(
-        self, symbol_or_pair: str | None = None, receive_window: int | None = None
+        self, symbol_or_pair: str | None = None, *, receive_window: int | None = None
     ) -> WebCallResult[list[m.SymbolBracket]]:
         """Notional and leverage brackets, of every symbol or of one."""
         params = params_of(symbol=check.optional_symbol(symbol_or_pair, "symbol_or_pair"))
         return self._core.call(ep.GET_BRACKETS, params, receive_window)
 
     def get_multi_assets_mode(
-        self, receive_window: int | None = None
+        self, *, receive_window: int | None = None
     ) -> WebCallResult[m.MultiAssetsMode]:
         """Whether Multi-Assets mode is on."""
         return self._core.call(ep.GET_MULTI_ASSETS_MODE, "", receive_window)
 
-    def get_position_mode(self, receive_window: int | None = None) -> WebCallResult[m.PositionMode]:
+    def get_position_mode(self, *, receive_window: int | None = None) -> WebCallResult[m.PositionMode]:
         """Whether Hedge mode is on."""
         return self._core.call(ep.GET_POSITION_MODE, "", receive_window)
 
     def get_position_adl_quantile_estimation(
-        self, symbol: str | None = None, receive_window: int | None = None
+        self, symbol: str | None = None, *, receive_window: int | None = None
     ) -> WebCallResult[list[m.AdlQuantileEstimation]]:
         """Auto-deleveraging queue estimates (0 low .. 4 high) per position side."""
         params = params_of(symbol=check.optional_symbol(symbol))
         return self._core.call(ep.GET_POSITION_ADL_QUANTILE_ESTIMATION, params, receive_window)
 
     def get_position_information(
-        self, symbol: str | None = None, receive_window: int | None = None
+        self, symbol: str | None = None, *, receive_window: int | None = None
     ) -> WebCallResult[list[m.PositionDetails]]:
         """Position information (v2): every symbol, with leverage and margin type."""
         params = params_of(symbol=check.optional_symbol(symbol))
         return self._core.call(ep.GET_POSITION_INFORMATION, params, receive_window)
 
     def get_position_information_v3(
-        self, symbol: str | None = None, receive_window: int | None = None
+        self, symbol: str | None = None, *, receive_window: int | None = None
     ) -> WebCallResult[list[m.PositionV3]]:
         """Position information (v3): only symbols with a position or open orders."""
         params = params_of(symbol=check.optional_symbol(symbol))
         return self._core.call(ep.GET_POSITION_INFORMATION_V3, params, receive_window)
 
     def get_trading_status(
-        self, receive_window: int | None = None, symbol: str | None = None
+        self, symbol: str | None = None, *, receive_window: int | None = None
     ) -> WebCallResult[m.TradingStatus]:
         """Futures trading quantitative-rules indicators (weight 10, or 1 for one symbol)."""
         params = params_of(symbol=check.optional_symbol(symbol))
@@ -157,7 +159,7 @@ class AccountApi:
         return self._core.call(ep.GET_TRADING_STATUS, params, receive_window, weight)
 
     def get_user_commission_rate(
-        self, symbol: str, receive_window: int | None = None
+        self, symbol: str, *, receive_window: int | None = None
     ) -> WebCallResult[m.CommissionRate]:
         """Maker and taker commission rates on ``symbol``."""
         return self._core.call(ep.GET_USER_COMMISSION_RATE, f"symbol={check.symbol(symbol)}", receive_window)
@@ -170,8 +172,9 @@ class AccountApi:
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         limit: int | None = None,
-        receive_window: int | None = None,
         page: int | None = None,
+        *,
+        receive_window: int | None = None,
     ) -> WebCallResult[list[m.IncomeRecord]]:
         """Income records (funding, commission, realized PnL, ...). Without a time range Binance
         answers the last 7 days; at most ``limit`` (default 100, max 1000) records, oldest first."""
@@ -194,6 +197,7 @@ class AccountApi:
         start_time: datetime | None = None,
         end_time: datetime | None = None,
         limit: int | None = None,
+        *,
         receive_window: int | None = None,
     ) -> WebCallResult[list[m.MarginChange]]:
         """Isolated margin changes of ``symbol`` (window of at most 30 days, last 30 days kept)."""
@@ -224,19 +228,19 @@ class AccountApi:
         return self._core.call(endpoint, params, receive_window)
 
     def get_download_id_for_order_history(
-        self, start_time: datetime, end_time: datetime, receive_window: int | None = None
+        self, start_time: datetime, end_time: datetime, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadId]:
         """Ask Binance to prepare an order-history file (at most 1 year; 10 requests a month)."""
         return self._download_id(ep.GET_DOWNLOAD_ID_FOR_ORDER_HISTORY, start_time, end_time, receive_window)
 
     def get_download_id_for_trade_history(
-        self, start_time: datetime, end_time: datetime, receive_window: int | None = None
+        self, start_time: datetime, end_time: datetime, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadId]:
         """Ask Binance to prepare a trade-history file (at most 1 year; 5 requests a month)."""
         return self._download_id(ep.GET_DOWNLOAD_ID_FOR_TRADE_HISTORY, start_time, end_time, receive_window)
 
     def get_download_id_for_transaction_history(
-        self, start_time: datetime, end_time: datetime, receive_window: int | None = None
+        self, start_time: datetime, end_time: datetime, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadId]:
         """Ask Binance to prepare a transaction-history file (at most 1 year; 100 requests a month)."""
         return self._download_id(
@@ -244,19 +248,19 @@ class AccountApi:
         )
 
     def get_download_link_for_order_history(
-        self, download_id: str, receive_window: int | None = None
+        self, download_id: str, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadLink]:
         """State and link of an order-history file."""
         return self._download_link(ep.GET_DOWNLOAD_LINK_FOR_ORDER_HISTORY, download_id, receive_window)
 
     def get_download_link_for_trade_history(
-        self, download_id: str, receive_window: int | None = None
+        self, download_id: str, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadLink]:
         """State and link of a trade-history file."""
         return self._download_link(ep.GET_DOWNLOAD_LINK_FOR_TRADE_HISTORY, download_id, receive_window)
 
     def get_download_link_for_transaction_history(
-        self, download_id: str, receive_window: int | None = None
+        self, download_id: str, *, receive_window: int | None = None
     ) -> WebCallResult[m.DownloadLink]:
         """State and link of a transaction-history file."""
         return self._download_link(
