@@ -10,8 +10,8 @@ from binance_usdm.enums import MarginChangeDirection, MarginType, PositionSide
 from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber
 
 
-class PositionDetails(Model):
-    """Position information, v2 (``/fapi/v2/positionRisk``): one entry per symbol and side."""
+class _Position(Model):
+    """What both versions of position information open with (Binance's field order)."""
 
     symbol: str
     position_side: PositionSide
@@ -25,6 +25,11 @@ class PositionDetails(Model):
     un_realized_profit = Dec()
     liquidation_price_str: WireNumber
     liquidation_price = Dec()
+
+
+class PositionDetails(_Position):
+    """Position information, v2 (``/fapi/v2/positionRisk``): one entry per symbol and side."""
+
     leverage_str: WireNumber
     leverage = Dec()
     margin_type: MarginType
@@ -43,21 +48,9 @@ class PositionDetails(Model):
     update_time = OptionalMsTime()
 
 
-class PositionV3(Model):
+class PositionV3(_Position):
     """Position information, v3 (``/fapi/v3/positionRisk``): only symbols with a position or orders."""
 
-    symbol: str
-    position_side: PositionSide
-    position_amt_str: WireNumber
-    position_amt = Dec()
-    entry_price_str: WireNumber
-    entry_price = Dec()
-    mark_price_str: WireNumber
-    mark_price = Dec()
-    un_realized_profit_str: WireNumber
-    un_realized_profit = Dec()
-    liquidation_price_str: WireNumber
-    liquidation_price = Dec()
     isolated_margin_str: WireNumber
     isolated_margin = Dec()
     notional_str: WireNumber
