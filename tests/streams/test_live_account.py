@@ -133,11 +133,11 @@ class RacingClient:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client.usd_futures_api.account, name)
 
-    def get_account_info_v3(self, receive_window: int | None = None) -> Any:
+    def get_account_info_v3(self, *, receive_window: int | None = None) -> Any:
         if self._race is not None:
             self._race, race = None, self._race
             race()
-        return self._client.usd_futures_api.account.get_account_info_v3(receive_window)
+        return self._client.usd_futures_api.account.get_account_info_v3(receive_window=receive_window)
 
 
 def test_events_that_arrive_during_the_snapshot_are_applied_once_and_in_order(
