@@ -17,7 +17,7 @@ class WireEnum(Enum):
     def _missing_(cls, value: object) -> Self:
         alias = cls._aliases().get(value)
         if alias is not None:
-            return cls(alias)
+            return cls._value2member_map_[alias]  # type: ignore[return-value]
         pseudo = object.__new__(cls)
         pseudo._name_ = str(value)
         pseudo._value_ = value
@@ -45,7 +45,10 @@ class MarginType(WireEnum):
 
     @classmethod
     def _aliases(cls) -> dict[Any, Any]:
-        return {"isolated": "ISOLATED", "cross": "CROSSED", "crossed": "CROSSED"}
+        return _MARGIN_TYPE_ALIASES
+
+
+_MARGIN_TYPE_ALIASES = {"isolated": "ISOLATED", "cross": "CROSSED", "crossed": "CROSSED"}
 
 
 class PositionSide(WireEnum):

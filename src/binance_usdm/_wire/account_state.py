@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+import msgspec
+
 from binance_usdm.enums import MarginType, PositionSide
 from binance_usdm.models.account import AccountAsset
 from binance_usdm.models.events import AccountConfigUpdate, AccountUpdate, BalanceUpdate, PositionUpdate, UserEvent
@@ -36,8 +38,7 @@ ChangeKind = Literal["balance", "position", "leverage", "margin_type", "multi_as
 PositionKey = tuple[str, PositionSide]
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(msgspec.Struct, frozen=True, gc=False):
     """One value of the account that changed: ``kind``, which one (``key``: the asset, ``"SYMBOL SIDE"``
     for a position, the symbol, or ``""`` for an account setting), ``old`` and ``new``. ``event`` is
     the event that brought it, None when a new REST snapshot found it (after a gap in the stream)."""
@@ -101,7 +102,7 @@ class Snapshot:
 
 
 def _position_key(position: PositionUpdate) -> str:
-    return f"{position.symbol} {position.position_side.value}"
+    return f"{position.symbol} {position.position_side._value_}"
 
 
 class AccountState:
