@@ -171,6 +171,7 @@ def test_async_mirror_and_cancellation(emu: EmulatorServer) -> None:
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
+            assert emu.backend.listen_keys.expiry(emu.backend.account().account_id) is None  # closed
 
     asyncio.run(run())
 

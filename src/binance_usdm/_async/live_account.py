@@ -134,9 +134,13 @@ class AsyncLiveAccount:
                 yield change
 
     async def run(self) -> None:
-        """Keep the mirror current until it is closed (changes go to ``on_change``)."""
-        async for _ in self:
-            pass
+        """Keep the mirror current until it is closed (changes go to ``on_change``); the stream and its
+        listen key are closed when it returns, also when it is cancelled or interrupted."""
+        try:
+            async for _ in self:
+                pass
+        finally:
+            await self.aclose()
 
     async def read_snapshot(self) -> Snapshot:
         """The account as REST sees it now (the mirror is not changed): v3 account, v2 position risk,

@@ -117,9 +117,13 @@ class AsyncUserDataStream:
         return self._pending.popleft()
 
     async def run(self, handler: Callable[[StreamItem], object]) -> None:
-        """The callback form: ``handler(item)`` for every event and notice until the stream closes."""
-        async for item in self:
-            handler(item)
+        """The callback form: ``handler(item)`` for every event and notice until the stream closes; it
+        is closed when this returns, also when it is cancelled or interrupted (or ``handler`` raises)."""
+        try:
+            async for item in self:
+                handler(item)
+        finally:
+            await self.aclose()
 
     async def _advance(self) -> None:
         now = self._policy.clock()

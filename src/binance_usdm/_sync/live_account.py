@@ -135,9 +135,13 @@ class LiveAccount:
                 yield change
 
     def run(self) -> None:
-        """Keep the mirror current until it is closed (changes go to ``on_change``)."""
-        for _ in self:
-            pass
+        """Keep the mirror current until it is closed (changes go to ``on_change``); the stream and its
+        listen key are closed when it returns, also when it is cancelled or interrupted."""
+        try:
+            for _ in self:
+                pass
+        finally:
+            self.close()
 
     def read_snapshot(self) -> Snapshot:
         """The account as REST sees it now (the mirror is not changed): v3 account, v2 position risk,

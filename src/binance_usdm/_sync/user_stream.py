@@ -118,9 +118,13 @@ class UserDataStream:
         return self._pending.popleft()
 
     def run(self, handler: Callable[[StreamItem], object]) -> None:
-        """The callback form: ``handler(item)`` for every event and notice until the stream closes."""
-        for item in self:
-            handler(item)
+        """The callback form: ``handler(item)`` for every event and notice until the stream closes; it
+        is closed when this returns, also when it is cancelled or interrupted (or ``handler`` raises)."""
+        try:
+            for item in self:
+                handler(item)
+        finally:
+            self.close()
 
     def _advance(self) -> None:
         now = self._policy.clock()
