@@ -190,6 +190,15 @@ async def test_admin_drop_closes_every_stream(emu: EmulatorServer, client: Clien
     assert ok(client.admin("/emulator/streams", method="GET")) == {"total": 0}
 
 
+async def test_stopping_the_server_closes_its_streams(client: Client) -> None:
+    emu = EmulatorServer(clock=Clock(frozen_at_ms=T0)).start()
+    key = ok(Client(emu.base_url, emu.api_key, emu.clock.now_ms).call("POST", "/fapi/v1/listenKey",
+                                                                     signed=False))["listenKey"]
+    async with connect(f"{emu.ws_url}/ws/{key}") as ws:
+        await asyncio.get_running_loop().run_in_executor(None, emu.stop)
+        assert (await closed(ws)).rcvd.code == 1001  # type: ignore[union-attr]
+
+
 async def test_every_stream_of_the_account_gets_every_event(emu: EmulatorServer, client: Client, key: str) -> None:
     async with connect(f"{emu.ws_url}/ws/{key}") as a, connect(f"{emu.ws_url}/private/ws/{key}") as b:
         for lev in (2, 3, 4):

@@ -171,16 +171,19 @@ class Session:
         if self.transport.get_write_buffer_size() > self.hub.options.max_buffer:
             self.drop()
 
-    def close(self, code: int, reason: str = "") -> None:
+    def close(self, code: int, reason: str = "", *, wait: bool = True) -> None:
         """Start the closing handshake: nothing more is sent; the connection ends when the client
-        answers the close frame, or after `_CLOSE_TIMEOUT_S` at the latest."""
+        answers the close frame, or after `_CLOSE_TIMEOUT_S` at the latest (at once without `wait`:
+        the server is stopping and its loop no longer runs timers)."""
         if self.closed:
             return
         if self.protocol.state is State.OPEN:
             self.protocol.send_close(code, reason)
             self._flush()
         self.lost()
-        if not self.transport.is_closing():
+        if not wait:
+            self.transport.close()
+        elif not self.transport.is_closing():
             asyncio.get_running_loop().call_later(_CLOSE_TIMEOUT_S, self.transport.close)
 
     def drop(self) -> None:
@@ -302,7 +305,8 @@ class StreamHub:
         """Close every stream (1001 going away) and stop the checks (on the loop)."""
         if self._tick_timer is not None:
             self._tick_timer.cancel()
-        self.drop_all(CloseCode.GOING_AWAY, "Server shutting down")
+        for session in list(self._sessions):
+            session.close(CloseCode.GOING_AWAY, "Server shutting down", wait=False)
         self._loop = None
 
     def _settle_funding(self) -> None:
