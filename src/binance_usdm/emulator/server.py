@@ -130,7 +130,7 @@ class App:
         for task in list(self.tasks):
             task.cancel()
         for conn in list(self.connections):
-            if conn.transport is not None:
+            if conn.transport is not None and not conn.transport.is_closing():  # closing: a stream's close frame
                 conn.transport.abort()
 
     def plan(self, req: RawRequest) -> Plan | None:
