@@ -1,9 +1,10 @@
 """Typed records (income, margin changes, any result model) to CSV, JSON lines, Parquet or a polars
 DataFrame, streamed from an iterator in constant memory (Parquet and DataFrames in batches).
 
-Columns are the model's snake_case field names, in field order. CSV and JSON lines keep numbers
-exact (Decimal written as plain text, never through float), times as ISO-8601 UTC with milliseconds
-(``2026-01-01T08:00:00.000Z``), enums as Binance's wire values. Parquet and DataFrames use native
+Columns are the model's snake_case field names, in field order. CSV and JSON lines follow the one
+serialization of ``binance_usdm.serialize`` (also that of ``to_dict`` and the ``usdm`` command's
+JSON): numbers exact, times ISO-8601 UTC with milliseconds (``2026-01-01T08:00:00.000Z``), a time
+Binance sends as 0 empty, enums as Binance's names. Parquet and DataFrames use native
 types: decimal(38, 18), timestamp[ms, UTC], string, int64, bool. Parquet needs the ``parquet``
 extra (pyarrow), DataFrames the ``dataframe`` extra (polars).
 
@@ -28,7 +29,8 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
-from binance_usdm.models._base import Model, lazy_fields, public_fields
+from binance_usdm.models._base import Model, is_unset_time, lazy_fields, public_fields
+from binance_usdm.serialize import decimal_text, enum_value, iso_utc, time_text, to_json_text, to_plain
 
 if TYPE_CHECKING:
     import polars
@@ -87,22 +89,8 @@ def _kind_of(annotation: Any) -> Kind:
     return "other"
 
 
-def iso_utc(moment: datetime) -> str:
-    """ISO-8601 with milliseconds, UTC written as ``Z``."""
-    text = moment.isoformat(timespec="milliseconds")
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _decimal_text(value: Decimal) -> str:
-    return format(value, "f")
-
-
 def _json_text(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
-
-
-def _enum_value(value: Enum) -> Any:
-    return value.value
+    return to_json_text(value)
 
 
 def _enum_text(value: Enum) -> str:
@@ -113,14 +101,23 @@ def _bool_text(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _native_time(moment: datetime) -> datetime | None:
+    return None if is_unset_time(moment) else moment
+
+
+# Per-kind conversions; the value rules themselves are binance_usdm.serialize's (shared with to_dict
+# and the CLI's JSON), so every format writes the same names, times, numbers and enums.
 _TEXT: dict[Kind, Callable[[Any], Any]] = {
-    "decimal": _decimal_text, "time": iso_utc, "enum_str": _enum_text, "enum_int": _enum_text,
+    "decimal": decimal_text, "time": time_text, "enum_str": _enum_text, "enum_int": _enum_text,
     "bool": _bool_text, "other": _json_text,
 }
 _JSON: dict[Kind, Callable[[Any], Any]] = {
-    "decimal": _decimal_text, "time": iso_utc, "enum_str": _enum_value, "enum_int": _enum_value,
+    "decimal": decimal_text, "time": time_text, "enum_str": enum_value, "enum_int": enum_value,
+    "other": to_plain,
 }
-_NATIVE: dict[Kind, Callable[[Any], Any]] = {"enum_str": _enum_value, "enum_int": _enum_value, "other": _json_text}
+_NATIVE: dict[Kind, Callable[[Any], Any]] = {
+    "time": _native_time, "enum_str": enum_value, "enum_int": enum_value, "other": _json_text,
+}
 
 
 def _converters(columns: _Columns, table: dict[Kind, Callable[[Any], Any]]) -> list[tuple[int, Callable[[Any], Any]]]:

@@ -47,7 +47,7 @@ def test_account_json_is_exact(run_json: Json, emu: EmulatorServer) -> None:
     eth = next(p for p in data["positions"] if p["symbol"] == "ETHUSDT")
     assert eth["margin_type"] == "ISOLATED" and eth["position_side"] == "BOTH"
     assert eth["position_amt"] == "-2.500" and Decimal(eth["leverage"]) == 10
-    assert eth["update_time"] is None or eth["update_time"].endswith("+00:00")
+    assert eth["update_time"] is None or eth["update_time"].endswith("Z")
     assert {p["symbol"] for p in data["positions"]} == {"BTCUSDT", "ETHUSDT", "SOLUSDT"}
 
 

@@ -241,9 +241,9 @@ def test_entry_point_subprocess(emu: EmulatorServer, isolated_env: Env) -> None:
     assert done.returncode == 0, done.stderr
     assert_no_secret(done.stdout, done.stderr)
     assert {p["symbol"] for p in json.loads(done.stdout)} == {"BTCUSDT", "ETHUSDT", "SOLUSDT"}
-    failed = subprocess.run([*_usdm(), "--base-url", emu.base_url, "margin-type", "BTCUSDT", "crossed"],
+    failed = subprocess.run([*_usdm(), "--base-url", emu.base_url, "margin-type", "ETHUSDT", "crossed"],
                             env=env, capture_output=True, text=True, timeout=60)
-    assert failed.returncode == 1 and failed.stderr.startswith("usdm: error -4046")
+    assert failed.returncode == 1 and failed.stderr.startswith("usdm: error -4048")
     assert "Traceback" not in failed.stderr
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -51,7 +52,7 @@ def test_json_keeps_decimals_exact_and_times_iso() -> None:
                             asset="USDT", time_ms=1_700_000_000_123, tran_id=1)
     data = json.loads(render.to_json(record))
     assert data["income"] == "0.00000000"
-    assert data["time"] == "2023-11-14T22:13:20.123+00:00"
+    assert data["time"] == "2023-11-14T22:13:20.123Z"
     assert data["income_type"] == "FUNDING_FEE"
     assert render.to_json({"n": Decimal("1E+2"), "x": Decimal("123.4500")}, indent=None) == \
         '{"n": "100", "x": "123.4500"}'
@@ -91,14 +92,36 @@ def test_output_without_rich_is_plain(monkeypatch: pytest.MonkeyPatch) -> None:
     assert stream.getvalue() == "Title\nNAME   VALUE\nalpha   +1.5\nb        -20\n\nBlock\na           1\nlong label  2\n"
 
 
-def test_output_with_rich_renders_a_table() -> None:
-    pytest.importorskip("rich")
+def test_fancy_output_is_the_same_layout_in_colour() -> None:
     stream = io.StringIO()
-    out = Output(fancy=True, stream=stream)
-    out.table(_table())
+    Output(fancy=True, stream=stream).table(_table())
     text = stream.getvalue()
-    assert "Title" in text and "alpha" in text and "+1.5" in text and "─" in text
-    assert "\x1b[" not in text  # not a terminal: no colour codes
+    assert "\x1b[1mTitle\x1b[0m" in text and "\x1b[32m+1.5\x1b[0m" in text
+    assert re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines() == list(render.render_plain(_table()))
+
+
+def test_number_columns_share_their_decimals_and_zero_has_no_exponent() -> None:
+    table = Table(None, [Column("A"), Column("PNL", signed=True)])
+    table.add("x", Decimal("1.5"))
+    table.add("y", Decimal("-0.125"))
+    table.add("z", Decimal("0E-8"))
+    table.add("w", None)
+    assert list(render.render_plain(table)) == ["A     PNL", "x  +1.500", "y  -0.125", "z   0.000", "w       -"]
+
+
+def test_layout_abbreviates_then_hides_by_priority_then_stacks() -> None:
+    table = Table("T", [Column("SYMBOL"), Column("UNREALIZED PNL", short="PNL"),
+                        Column("NOTIONAL", priority=1)])
+    table.add("BTCUSDT", Decimal("12.5"), Decimal("14250"))
+    assert list(render.render_plain(table, 40)) == ["T", "SYMBOL   UNREALIZED PNL  NOTIONAL", "BTCUSDT            12.5     14250"]
+    assert list(render.render_plain(table, 25))[1:3] == ["SYMBOL    PNL  NOTIONAL", "BTCUSDT  12.5     14250"]
+    narrow = list(render.render_plain(table, 16))
+    assert narrow[1:3] == ["SYMBOL    PNL", "BTCUSDT  12.5"] and "Hidden" in narrow[3] and "NOTIONAL" in narrow[4]
+    assert list(render.render_plain(table, 12))[1:4] == ["SYMBOL          BTCUSDT", "UNREALIZED PNL  12.5", "NOTIONAL        14250"]
+
+
+def test_plural() -> None:
+    assert [render.plural(n, "record") for n in (0, 1, 2)] == ["0 records", "1 record", "2 records"]
 
 
 def test_progress_is_quiet_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:

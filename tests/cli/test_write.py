@@ -29,16 +29,29 @@ def test_leverage_out_of_range_is_a_usage_error(run: Run) -> None:
     assert result.exit_code == 2 and "1<=x<=125" in result.stderr
 
 
-def test_margin_type_to_the_current_type_fails_with_binance_code(run: Run) -> None:
-    result = run("margin-type", "BTCUSDT", "crossed")
+def test_margin_type_to_the_current_type_is_already_done(run: Run, run_json: Json) -> None:
+    result = run("margin-type", "BTCUSDT", "crossed")  # Binance answers -4046: nothing to change
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "BTCUSDT: margin type already crossed\n", "")
+    assert run_json("margin-type", "BTCUSDT", "crossed") == {
+        "symbol": "BTCUSDT", "margin_type": "CROSSED", "changed": False,
+    }
+
+
+def test_leverage_above_the_brackets_names_the_maximum(run: Run) -> None:
+    result = run("leverage", "BNBUSDT", "125")  # -4028: the demo's BNBUSDT brackets stop lower
     assert result.exit_code == 1
-    assert result.stdout == ""
-    assert result.stderr.strip() == "usdm: error -4046: No need to change margin type. (POST /fapi/v1/marginType)"
+    assert "error -4028" in result.stderr and "BNBUSDT allows at most 75x" in result.stderr
+
+
+def test_position_side_mismatch_mentions_side(run: Run) -> None:
+    result = run("position-margin", "ETHUSDT", "add", "1", "--side", "LONG")  # one-way mode
+    assert result.exit_code == 1
+    assert "error -4061" in result.stderr and "--side" in result.stderr and "usdm position-mode" in result.stderr
 
 
 def test_margin_type_change(run: Run, run_json: Json) -> None:
     result = run("margin-type", "BNBUSDT", "isolated")  # no position on BNBUSDT
-    assert result.exit_code == 0 and result.stdout.strip() == "BNBUSDT: margin type isolated"
+    assert result.exit_code == 0 and result.stdout.strip() == "BNBUSDT: margin type set to isolated"
     assert run_json("positions", "BNBUSDT")[0]["margin_type"] == "ISOLATED"
     assert run("margin-type", "ETHUSDT", "cross").stderr.startswith("usdm: error -4048")  # open position
 
@@ -52,14 +65,16 @@ def test_position_mode_show_and_set(run: Run, run_json: Json, emu: EmulatorServe
         admin(emu, "/emulator/positions/close", {"symbol": symbol})
     assert run("position-mode", "hedge").stdout.strip() == "Position mode set to hedge"
     assert run_json("position-mode")["dual_side_position"] is True
-    assert run("position-mode", "hedge").stderr.startswith("usdm: error -4059")
+    again = run("position-mode", "hedge")  # -4059: nothing to change
+    assert (again.exit_code, again.stdout.strip()) == (0, "Position mode already hedge")
 
 
 def test_multi_assets_show_and_set(run: Run, run_json: Json) -> None:
     assert run("multi-assets").stdout.strip() == "Multi-assets mode: off"
     assert run_json("multi-assets") == {"multi_assets_margin": False}
-    again = run("multi-assets", "off")
-    assert again.exit_code == 1 and "error -4171" in again.stderr
+    again = run("multi-assets", "off")  # -4171: nothing to change
+    assert (again.exit_code, again.stdout.strip()) == (0, "Multi-assets mode already off")
+    assert run_json("multi-assets", "off") == {"multi_assets_margin": False, "changed": False}
     refused = run("multi-assets", "on")  # ETHUSDT is isolated
     assert refused.exit_code == 1 and "error -4167" in refused.stderr
 
@@ -67,7 +82,7 @@ def test_multi_assets_show_and_set(run: Run, run_json: Json) -> None:
 def test_position_margin_add_then_history(run: Run, run_json: Json) -> None:
     result = run("position-margin", "ETHUSDT", "add", "12.5")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip() == "12.5 margin added to ETHUSDT"
+    assert result.stdout.strip() == "12.5 USDT margin added to ETHUSDT; isolated margin now 1493.1875 USDT"
     history = run_json("margin-history", "ETHUSDT", "--type", "add")
     assert any(h["amount"] == "12.5" or h["amount"].rstrip("0") == "12.5" for h in history)
     assert all(h["type"] == 1 for h in history)  # enums as wire values

@@ -29,10 +29,9 @@ from binance_usdm.cli.render import (
     Column,
     Output,
     Table,
-    fmt_decimal,
     fmt_time,
     is_tty,
-    iso,
+    plural,
     write_json_array,
 )
 from binance_usdm.cli.session import CommandError, CommandUsageError, Session
@@ -62,7 +61,8 @@ def _window(since: datetime | None, until: datetime | None, default: timedelta) 
     end = until or datetime.now(UTC)
     start = since or end - default
     if start > end:
-        raise click.BadParameter(f"--since ({iso(start)}) is after --until ({iso(end)})", param_hint="--since")
+        raise click.BadParameter(f"--since ({fmt_time(start)}) is after --until ({fmt_time(end)})",
+                                 param_hint="--since")
     return start, end
 
 
@@ -129,7 +129,7 @@ def income(
     a terminal. The table ends with totals per income type and asset.
     """
     start, end = _window(since, until, DEFAULT_WINDOW)
-    chosen = session.format(fmt)
+    chosen = output_format(fmt, session.fmt, path)
     if chosen == "parquet" and path is None:
         raise click.UsageError("--format parquet writes a file: give -o FILE")
     records: Iterator[m.IncomeRecord] = session.history.iter_income(
@@ -137,22 +137,54 @@ def income(
         page_size=min(limit or MAX_INCOME_LIMIT, MAX_INCOME_LIMIT),
     )
     records = islice(records, limit)
-    with Progress("income", total=max(to_ms(end) - to_ms(start), 1)) as progress:
+    # progress on a terminal's stderr, unless the records themselves scroll past on that terminal
+    shown = is_tty(sys.stderr) and (path is not None or chosen == "table" or not is_tty(sys.stdout))
+    rows: list[m.IncomeRecord] = []
+    with Progress("income", total=max(to_ms(end) - to_ms(start), 1), enabled=shown) as progress:
         if progress.enabled:
             records = _tracked(records, progress, to_ms(start))
         exported = EXPORT_FORMATS.get(chosen)
         if exported is not None:
             count = _export(records, exported, path)
-        else:
+        elif chosen == "json":
             with _text_output(path) as stream:
-                if chosen == "json":
-                    count = write_json_array(stream, records)
-                else:
-                    rows = list(records)
-                    count = len(rows)
-                    _income_table(Output(stream=stream, fancy=None if path is None else False), rows, start, end)
+                count = write_json_array(stream, records)
+        else:
+            rows = list(records)
+            count = len(rows)
+    if chosen == "table":  # printed once the progress display is gone
+        with _text_output(path) as stream:
+            _income_table(Output(stream=stream, fancy=None if path is None else False), rows, start, end)
     if path is not None:
-        click.echo(f"usdm: wrote {count} income records to {path}", err=True)
+        click.echo(f"usdm: wrote {plural(count, 'income record')} to {path}", err=True)
+
+
+#: Output formats by file extension (``-o FILE``).
+SUFFIX_FORMATS: dict[str, str] = {
+    ".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "table",
+}
+
+
+def output_format(fmt: str | None, default: str | None, path: Path | None) -> str:
+    """The format to write: ``--format``, else the one ``-o FILE``'s extension names, else the global
+    ``--format``, else a table. A ``--format`` the extension contradicts is a usage error."""
+    by_suffix = None if path is None else SUFFIX_FORMATS.get(path.suffix.lower())
+    if fmt is not None:
+        chosen = fmt.lower()
+        if by_suffix is not None and by_suffix != chosen:
+            raise click.BadParameter(
+                f"--format {chosen} does not match the extension of {path} ({by_suffix}); "
+                "change one of them", param_hint="--format",
+            )
+        return chosen
+    if by_suffix is not None:
+        return by_suffix
+    if path is not None and path.suffix:
+        raise click.BadParameter(
+            f"cannot tell the format of {path} from its extension: use .csv, .json, .jsonl, .parquet or .txt, "
+            "or give --format", param_hint="-o/--output",
+        )
+    return default or "table"
 
 
 def _tracked(records: Iterable[m.IncomeRecord], progress: Progress, start_ms: int) -> Iterator[m.IncomeRecord]:
@@ -186,18 +218,18 @@ def _income_table(out: Output, rows: list[m.IncomeRecord], start: datetime, end:
         out.echo(f"No income records from {window}.")
         return
     table = Table(None, [
-        Column("TIME (UTC)"), Column("SYMBOL"), Column("TYPE"), Column("AMOUNT", "right"), Column("ASSET"),
-        Column("TRAN ID", "right"), Column("INFO"),
+        Column("TIME (UTC)"), Column("SYMBOL", priority=1), Column("TYPE"), Column("AMOUNT", "right", signed=True),
+        Column("ASSET"), Column("TRAN ID", "right", priority=3), Column("INFO", priority=2),
     ])
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for r in rows:
         kind = str(r.income_type.value)
         sums[(kind, r.asset)] += r.income
-        table.add(fmt_time(r.time), r.symbol or "-", kind, signed(r.income), r.asset, str(r.tran_id),
+        table.add(fmt_time(r.time), r.symbol or None, kind, signed(r.income), r.asset, str(r.tran_id),
                   r.info if r.info != kind else "")
     out.table(table)
-    totals = Table(f"Totals, {len(rows)} records from {window}", [
-        Column("TYPE"), Column("ASSET"), Column("TOTAL", "right"),
+    totals = Table(f"Totals, {plural(len(rows), 'record')} from {window}", [
+        Column("TYPE"), Column("ASSET"), Column("TOTAL", "right", signed=True),
     ])
     for (kind, asset), total in sorted(sums.items()):
         totals.add(kind, asset, signed(total))
@@ -245,15 +277,14 @@ def margin_history(
         out.echo(f"No margin changes for {symbol}.")
         return
     table = Table(None, [
-        Column("TIME (UTC)"), Column("SYMBOL"), Column("SIDE"), Column("CHANGE"), Column("AMOUNT", "right"),
-        Column("ASSET"), Column("ORIGIN"),
+        Column("TIME (UTC)"), Column("SYMBOL"), Column("SIDE", priority=1), Column("CHANGE"),
+        Column("AMOUNT", "right"), Column("ASSET"), Column("ORIGIN", priority=2),
     ])
     for r in rows:
         add = r.type is MarginChangeDirection.ADD
         origin = "-" if r.delta_type is None else str(r.delta_type.value).lower().replace("_", " ")
         change: Cell = ("add", "green") if add else ("reduce", "red")
-        table.add(fmt_time(r.time), r.symbol, str(r.position_side.value), change, fmt_decimal(r.amount),
-                  r.asset, origin)
+        table.add(fmt_time(r.time), r.symbol, str(r.position_side.value), change, r.amount, r.asset, origin)
     out.table(table)
 
 
@@ -294,7 +325,7 @@ def download(
     if download_id is None and since is None:
         raise click.UsageError("--since is required (or --id to wait for an earlier request)")
     history = session.history
-    display = _DownloadDisplay(kind.lower(), announce=download_id is None and is_tty(sys.stderr))
+    display = _DownloadDisplay(kind.lower(), announce=download_id is None)
     destination = path if path is not None else _stdout_bytes()
     polling = {"poll_interval": poll_interval, "max_poll_interval": max(poll_interval, MAX_POLL_INTERVAL),
                "timeout": timeout}

@@ -16,13 +16,14 @@ from binance_usdm.enums import MarginType, PositionSide
 
 # --- shared views -------------------------------------------------------------------------------
 def signed(value: Decimal | None) -> Cell:
-    """A PnL cell: explicit sign, green/red on a terminal."""
-    if value is None:
-        return "-"
+    """A PnL cell (in a ``signed`` column: explicit sign), green/red on a terminal."""
+    return (value, pnl_style(value))
+
+
+def signed_text(value: Decimal) -> Cell:
+    """A PnL outside a table: explicit sign, green/red on a terminal."""
     text = fmt_decimal(value)
-    if value > 0:
-        text = "+" + text
-    return (text, pnl_style(value))
+    return ("+" + text if value > 0 else text, pnl_style(value))
 
 
 def side_of(position: m.PositionDetails) -> str:
@@ -42,25 +43,26 @@ def margin_name(margin_type: MarginType) -> str:
 _MARGIN_NAMES = {MarginType.CROSSED: "cross", MarginType.ISOLATED: "isolated"}
 
 
-def price(value: Decimal | None) -> str:
+def price(value: Decimal | None) -> Decimal | None:
     """A price; 0 (Binance's "none", e.g. no liquidation price) shows as ``-``."""
-    return "-" if value is None or value == 0 else fmt_decimal(value)
+    return None if value is None or value == 0 else value
 
 
 def positions_table(positions: list[m.PositionDetails], title: str | None = "Positions") -> Table:
     """Symbol, side, size, prices, PnL, leverage, margin type, isolated margin, liquidation price."""
     table = Table(title, [
-        Column("SYMBOL"), Column("SIDE"), Column("SIZE", "right"), Column("ENTRY", "right"),
-        Column("MARK", "right"), Column("UNREALIZED PNL", "right"), Column("LEVERAGE", "right"),
-        Column("MARGIN"), Column("ISOLATED MARGIN", "right"), Column("LIQ. PRICE", "right"),
-        Column("NOTIONAL", "right"),
+        Column("SYMBOL"), Column("SIDE"), Column("SIZE", "right"), Column("ENTRY", "right", priority=1),
+        Column("MARK", "right", priority=2), Column("UNREALIZED PNL", "right", "PNL", signed=True),
+        Column("LEVERAGE", "right", "LEV", priority=1), Column("MARGIN", priority=2),
+        Column("ISOLATED MARGIN", "right", "ISO MARGIN", priority=3),
+        Column("LIQ. PRICE", "right", "LIQ", priority=1), Column("NOTIONAL", "right", priority=3),
     ])
     for p in positions:
         table.add(
-            p.symbol, side_of(p), fmt_decimal(p.position_amt), price(p.entry_price), price(p.mark_price),
+            p.symbol, side_of(p), p.position_amt, price(p.entry_price), price(p.mark_price),
             signed(p.un_realized_profit), f"{fmt_decimal(p.leverage)}x", margin_name(p.margin_type),
-            "-" if p.margin_type is not MarginType.ISOLATED else fmt_decimal(p.isolated_margin),
-            price(p.liquidation_price), fmt_decimal(p.notional),
+            None if p.margin_type is not MarginType.ISOLATED else p.isolated_margin,
+            price(p.liquidation_price), p.notional,
         )
     return table
 
@@ -141,7 +143,7 @@ def account(session: Session, show_all: bool, fmt: str | None) -> None:
         flags.append("TRADING DISABLED")
     out.fields(f"Account ({', '.join(flags)})", [
         ("Wallet balance", fmt_decimal(info.total_wallet_balance)),
-        ("Unrealized PnL", signed(info.total_unrealized_profit)),
+        ("Unrealized PnL", signed_text(info.total_unrealized_profit)),
         ("Margin balance", fmt_decimal(info.total_margin_balance)),
         ("Initial margin", f"{fmt_decimal(info.total_initial_margin)} (positions "
          f"{fmt_decimal(info.total_position_initial_margin)}, open orders "
@@ -152,13 +154,13 @@ def account(session: Session, show_all: bool, fmt: str | None) -> None:
         ("Max withdraw", fmt_decimal(info.max_withdraw_amount)),
     ])
     table = Table("Assets", [
-        Column("ASSET"), Column("WALLET", "right"), Column("UNREALIZED PNL", "right"),
-        Column("MARGIN BALANCE", "right"), Column("AVAILABLE", "right"), Column("MAX WITHDRAW", "right"),
+        Column("ASSET"), Column("WALLET", "right"), Column("UNREALIZED PNL", "right", "PNL", signed=True),
+        Column("MARGIN BALANCE", "right", "MARGIN", priority=2), Column("AVAILABLE", "right", "AVAIL."),
+        Column("MAX WITHDRAW", "right", "MAX WDR.", priority=1),
     ])
     for a in assets:
-        table.add(a.asset, fmt_decimal(a.wallet_balance), signed(a.unrealized_profit),
-                  fmt_decimal(a.margin_balance), fmt_decimal(a.available_balance),
-                  fmt_decimal(a.max_withdraw_amount))
+        table.add(a.asset, a.wallet_balance, signed(a.unrealized_profit), a.margin_balance,
+                  a.available_balance, a.max_withdraw_amount)
     out.table(table)
     if positions:
         out.table(positions_table(positions))
@@ -180,12 +182,13 @@ def balances(session: Session, show_all: bool, fmt: str | None) -> None:
         out.json(rows)
         return
     table = Table(None, [
-        Column("ASSET"), Column("BALANCE", "right"), Column("CROSS WALLET", "right"),
-        Column("CROSS UNREALIZED PNL", "right"), Column("AVAILABLE", "right"), Column("MAX WITHDRAW", "right"),
+        Column("ASSET"), Column("BALANCE", "right"), Column("CROSS WALLET", "right", "CROSS", priority=2),
+        Column("CROSS UNREALIZED PNL", "right", "CROSS PNL", priority=1, signed=True),
+        Column("AVAILABLE", "right", "AVAIL."), Column("MAX WITHDRAW", "right", "MAX WDR.", priority=1),
     ])
     for b in rows:
-        table.add(b.asset, fmt_decimal(b.balance), fmt_decimal(b.cross_wallet_balance), signed(b.cross_un_pnl),
-                  fmt_decimal(b.available_balance), fmt_decimal(b.max_withdraw_amount))
+        table.add(b.asset, b.balance, b.cross_wallet_balance, signed(b.cross_un_pnl), b.available_balance,
+                  b.max_withdraw_amount)
     out.table(table)
 
 
@@ -235,14 +238,14 @@ def brackets(session: Session, symbol: str | None, fmt: str | None) -> None:
         out.json(rows)
         return
     table = Table(None, [
-        Column("SYMBOL"), Column("BRACKET", "right"), Column("MAX LEVERAGE", "right"),
-        Column("NOTIONAL FLOOR", "right"), Column("NOTIONAL CAP", "right"), Column("MAINT. RATIO", "right"),
-        Column("CUM", "right"),
+        Column("SYMBOL"), Column("BRACKET", "right", "#", priority=2), Column("MAX LEVERAGE", "right", "MAX LEV"),
+        Column("NOTIONAL FLOOR", "right", "FLOOR", priority=1), Column("NOTIONAL CAP", "right", "CAP"),
+        Column("MAINT. RATIO", "right", "MAINT.", priority=1), Column("CUM", "right", priority=3),
     ])
     for item in rows:
         for b in item.brackets:
-            table.add(item.symbol, str(b.bracket), f"{b.initial_leverage}x", fmt_decimal(b.notional_floor),
-                      fmt_decimal(b.notional_cap), fmt_decimal(b.maint_margin_ratio), fmt_decimal(b.cum))
+            table.add(item.symbol, str(b.bracket), f"{b.initial_leverage}x", b.notional_floor, b.notional_cap,
+                      b.maint_margin_ratio, b.cum)
     out.table(table)
 
 
@@ -323,12 +326,13 @@ def trading_status(session: Session, symbol: str | None, fmt: str | None) -> Non
     if not rows:
         out.echo("No indicators triggered: trading is not restricted.")
         return
-    table = Table(None, [Column("SYMBOL"), Column("INDICATOR"), Column("VALUE", "right"),
-                         Column("TRIGGER", "right"), Column("LOCKED"), Column("RECOVERS AT (UTC)")])
+    table = Table(None, [Column("SYMBOL"), Column("INDICATOR", short="IND."), Column("VALUE", "right"),
+                         Column("TRIGGER", "right", priority=1), Column("LOCKED"),
+                         Column("RECOVERS AT (UTC)", short="RECOVERS (UTC)")])
     for name, ind in rows:
         locked: Cell = ("yes", "red") if ind.is_locked else "no"
-        table.add(name, str(ind.indicator.value), fmt_decimal(ind.value), fmt_decimal(ind.trigger_value),
-                  locked, fmt_time(ind.planned_recover_time) if ind.is_locked else "-")
+        table.add(name, str(ind.indicator.value), ind.value, ind.trigger_value,
+                  locked, fmt_time(ind.planned_recover_time) if ind.is_locked else None)
     out.table(table)
 
 

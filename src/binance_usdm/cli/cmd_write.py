@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -10,8 +11,19 @@ from binance_usdm._wire.limits import MAX_LEVERAGE
 from binance_usdm.cli.cmd_read import _mode_name, _multi_name
 from binance_usdm.cli.options import AMOUNT, SYMBOL, format_option, pass_session
 from binance_usdm.cli.render import fmt_decimal
-from binance_usdm.cli.session import Session
+from binance_usdm.cli.session import CommandError, Session, describe, refused
 from binance_usdm.enums import MarginChangeDirection, MarginType
+from binance_usdm.models import PositionV3
+
+if TYPE_CHECKING:
+    from binance_usdm import WebCallResult
+
+# Binance error codes with a next step (https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code)
+INVALID_LEVERAGE = -4028
+NO_MARGIN_TYPE_CHANGE = -4046
+NO_POSITION_MODE_CHANGE = -4059
+POSITION_SIDE_MISMATCH = -4061
+NO_MULTI_ASSETS_CHANGE = -4171
 
 
 @click.command("leverage", epilog="\b\nExample:\n  usdm leverage BTCUSDT 20")
@@ -21,13 +33,25 @@ from binance_usdm.enums import MarginChangeDirection, MarginType
 @pass_session
 def leverage(session: Session, symbol: str, leverage: int, fmt: str | None) -> None:
     """Set the initial leverage of SYMBOL to N (1..125; the symbol's brackets may allow less)."""
-    result = session.account.change_initial_leverage(symbol, leverage).unwrap()
+    call = session.account.change_initial_leverage(symbol, leverage)
+    if call.error is not None and refused(call.error, INVALID_LEVERAGE):
+        raise CommandError(f"{describe(call.error)}; {_leverage_hint(session, symbol)}")
+    result = call.unwrap()
     out = session.output()
     if session.format(fmt) == "json":
         out.json(result)
         return
     out.echo(f"{result.symbol}: leverage {result.leverage}x "
              f"(max notional at this leverage {fmt_decimal(result.max_notional_value)})")
+
+
+def _leverage_hint(session: Session, symbol: str) -> str:
+    """What leverage ``symbol`` allows, from its brackets (the first bracket has the highest)."""
+    brackets = session.account.get_brackets(symbol).data
+    levels = [b.initial_leverage for item in brackets or () for b in item.brackets]
+    if not levels:
+        return f"see usdm brackets {symbol} for the leverage it allows"
+    return (f"{symbol} allows at most {max(levels)}x (less on a larger position: usdm brackets {symbol})")
 
 
 @click.command("margin-type", epilog="\b\nExamples:\n  usdm margin-type ETHUSDT isolated\n"
@@ -40,16 +64,19 @@ def leverage(session: Session, symbol: str, leverage: int, fmt: str | None) -> N
 def margin_type(session: Session, symbol: str, margin_type: str, fmt: str | None) -> None:
     """Switch SYMBOL between isolated and crossed margin.
 
-    Binance refuses (-4046) when the symbol already has that margin type, and (-4048) while the
-    symbol has a position or open orders.
+    A symbol that already has that margin type is left as it is ("already ...", exit 0); Binance
+    refuses (-4048) a change while the symbol has a position or open orders.
     """
     kind = MarginType.ISOLATED if margin_type.lower() == "isolated" else MarginType.CROSSED
-    result = session.account.change_margin_type(symbol, kind).unwrap()
+    call = session.account.change_margin_type(symbol, kind)
+    changed = not refused(call.error, NO_MARGIN_TYPE_CHANGE)
+    if changed:
+        call.unwrap()
     out = session.output()
     if session.format(fmt) == "json":
-        out.json({"symbol": symbol, "margin_type": kind.value, "code": result.code, "msg": result.msg})
+        out.json({"symbol": symbol, "margin_type": kind.value, "changed": changed})
         return
-    out.echo(f"{symbol}: margin type {kind.value.lower()}")
+    out.echo(f"{symbol}: margin type {'set to' if changed else 'already'} {kind.value.lower()}")
 
 
 @click.command("position-mode", epilog="\b\nExamples:\n  usdm position-mode            # show\n"
@@ -60,12 +87,13 @@ def margin_type(session: Session, symbol: str, margin_type: str, fmt: str | None
 def position_mode(session: Session, mode: str | None, fmt: str | None) -> None:
     """Show the position mode, or set it: hedge (LONG and SHORT sides) or one-way, for every symbol."""
     api = session.account
+    changed: bool | None = None
     if mode is None:
         dual = api.get_position_mode().unwrap().dual_side_position
     else:
         dual = mode.lower() == "hedge"
-        api.modify_position_mode(dual).unwrap()
-    _report_mode(session, fmt, "Position mode", _mode_name(dual), mode is not None,
+        changed = _set(api.modify_position_mode(dual), NO_POSITION_MODE_CHANGE)
+    _report_mode(session, fmt, "Position mode", _mode_name(dual), changed,
                  {"position_mode": _mode_name(dual), "dual_side_position": dual})
 
 
@@ -77,23 +105,35 @@ def position_mode(session: Session, mode: str | None, fmt: str | None) -> None:
 def multi_assets(session: Session, state: str | None, fmt: str | None) -> None:
     """Show Multi-Assets mode, or turn it on or off (off: Single-Asset mode), for every symbol."""
     api = session.account
+    changed: bool | None = None
     if state is None:
         enabled = api.get_multi_assets_mode().unwrap().multi_assets_margin
     else:
         enabled = state.lower() == "on"
-        api.set_multi_assets_mode(enabled).unwrap()
-    _report_mode(session, fmt, "Multi-assets mode", _multi_name(enabled), state is not None,
+        changed = _set(api.set_multi_assets_mode(enabled), NO_MULTI_ASSETS_CHANGE)
+    _report_mode(session, fmt, "Multi-assets mode", _multi_name(enabled), changed,
                  {"multi_assets_margin": enabled})
 
 
-def _report_mode(session: Session, fmt: str | None, label: str, name: str, changed: bool,
+def _set(call: WebCallResult[Any], unchanged_code: int) -> bool:
+    """Whether a setting call changed it: False when Binance says it already had that value."""
+    if refused(call.error, unchanged_code):
+        return False
+    call.unwrap()
+    return True
+
+
+def _report_mode(session: Session, fmt: str | None, label: str, name: str, changed: bool | None,
                  data: dict[str, object]) -> None:
-    """Print an account-wide mode after showing (``changed`` False) or setting it."""
+    """Print an account-wide mode after showing it (``changed`` None) or setting it."""
     out = session.output()
     if session.format(fmt) == "json":
-        out.json(data)
+        out.json(data if changed is None else {**data, "changed": changed})
         return
-    out.echo(f"{label} set to {name}" if changed else f"{label}: {name}")
+    if changed is None:
+        out.echo(f"{label}: {name}")
+    else:
+        out.echo(f"{label} {'set to' if changed else 'already'} {name}")
 
 
 @click.command("position-margin", epilog="\b\nExamples:\n  usdm position-margin ETHUSDT add 100\n"
@@ -114,16 +154,31 @@ def position_margin(
     margin history before trying again.
     """
     kind = MarginChangeDirection.ADD if direction.lower() == "add" else MarginChangeDirection.REDUCE
-    result = session.account.modify_position_margin(
-        symbol, amount, kind, None if side is None else side.upper()
-    ).unwrap()
+    position_side = None if side is None else side.upper()
+    call = session.account.modify_position_margin(symbol, amount, kind, position_side)
+    if call.error is not None and refused(call.error, POSITION_SIDE_MISMATCH):
+        raise CommandError(f"{describe(call.error)}; in hedge mode give --side LONG or --side SHORT, in "
+                           "one-way mode leave --side out (usdm position-mode shows the mode)")
+    result = call.unwrap()
+    position = _isolated_position(session, symbol, position_side or "BOTH")
+    asset = position.margin_asset if position is not None else None
+    margin = position.isolated_margin if position is not None else None
     out = session.output()
     if session.format(fmt) == "json":
-        out.json({"symbol": symbol, **result.to_dict()})
+        out.json({"symbol": symbol, "position_side": position_side or "BOTH", **result.to_dict(),
+                  "asset": asset, "isolated_margin": margin})
         return
     verb = "added to" if result.type is MarginChangeDirection.ADD else "removed from"
-    where = f"{symbol} {side.upper()}" if side else symbol
-    out.echo(f"{fmt_decimal(result.amount)} margin {verb} {where}")
+    where = f"{symbol} {position_side}" if position_side else symbol
+    unit = f" {asset}" if asset else ""
+    after = "" if margin is None else f"; isolated margin now {fmt_decimal(margin)}{unit}"
+    out.echo(f"{fmt_decimal(result.amount)}{unit} margin {verb} {where}{after}")
+
+
+def _isolated_position(session: Session, symbol: str, side: str) -> PositionV3 | None:
+    """The position just changed (its margin asset and new isolated margin), if Binance lists it."""
+    rows = session.account.get_position_information_v3(symbol).data or []
+    return next((p for p in rows if p.symbol == symbol and p.position_side.value == side), None)
 
 
 # --- listen keys --------------------------------------------------------------------------------

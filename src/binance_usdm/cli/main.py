@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -33,18 +36,34 @@ Examples:
   usdm --profile main income --since 30d --format csv -o income.csv
 
 \b
-Exit codes: 0 ok, 1 Binance/API or network error, 2 usage error.
+Exit codes: 0 ok, 1 Binance/API or network error, 2 usage error,
+130 interrupted (Ctrl-C).
 Shell completion: eval "$(usdm completion bash)" (or zsh, fish),
 equivalent to eval "$(_USDM_COMPLETE=bash_source usdm)".
 """
 
 
+NEGATIVE_NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
 class UsdmGroup(click.Group):
-    """Turns expected errors (Binance, configuration) into one line on stderr without a traceback."""
+    """Turns expected errors (Binance, configuration) into one line on stderr without a traceback, and
+    a closed output pipe into a quiet success."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.NoSuchOption as exc:
+            if NEGATIVE_NUMBER.fullmatch(exc.option_name):
+                raise click.UsageError(
+                    f"{exc.option_name} reads as an option: a negative number is never needed here (amounts "
+                    "are positive: say add or reduce); to pass a value that starts with '-', put -- before it",
+                    ctx=exc.ctx,
+                ) from None
+            raise
+        except BrokenPipeError:  # the reader has gone (``| head -1``): nothing left to say
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
         except Exception as exc:
             failure = as_command_error(exc)
             if failure is None:
@@ -260,9 +279,36 @@ def emulator(host: str, port: int, scenario: Path | None, state: Path | None, ap
         server.stop()
 
 
-def main() -> None:
-    """Entry point of the ``usdm`` script."""
-    cli(prog_name="usdm")
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C: 128 + SIGINT, as shells report it."""
+
+
+def main(args: list[str] | None = None) -> None:
+    """Entry point of the ``usdm`` script: exit 0 ok, 1 API/network error, 2 usage error, 130 after
+    Ctrl-C (without click's ``Aborted!``); a reader that closes the pipe early (``| head -1``) ends the
+    command quietly with 0."""
+    try:
+        code = cli.main(args, prog_name="usdm", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except (click.Abort, KeyboardInterrupt):  # click has ended the ^C line on stderr
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        code = 0
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush does not complain of the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 __all__ = ["cli", "main"]

@@ -7,7 +7,7 @@ import sys
 from types import TracebackType
 from typing import IO, Any
 
-from binance_usdm.cli.render import has_rich, is_tty
+from binance_usdm.cli.render import has_rich, is_tty, terminal_width
 
 
 class Progress:
@@ -46,7 +46,7 @@ class Progress:
             count: Any = DownloadColumn() if self.unit == "bytes" else TaskProgressColumn()
             self._rich = RichProgress(
                 SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), count, TimeElapsedColumn(),
-                console=Console(file=self._stream), transient=True,
+                console=Console(file=self._stream, width=terminal_width(self._stream)), transient=True,
             )
             self._rich.start()
             self._task = self._rich.add_task(self.description, total=self.total)

@@ -1,24 +1,34 @@
-"""Output: tables (rich on a terminal, plain aligned text otherwise), JSON, and value formatting.
+"""Output: tables and label/value blocks that fit the terminal, JSON, and value formatting.
 
-Colour is used only when stdout is a terminal (and ``NO_COLOR`` is not set); piped output is plain
-text that ``grep``/``awk`` can read. JSON keeps every Decimal exact (as a string), datetimes as
-ISO-8601 UTC and enums as their wire values.
+Every table is laid out here, whatever the destination, so one screen has one style. On a terminal a
+table never wraps: when its columns do not fit the width, headers are abbreviated, then the least
+important columns are hidden (a caption names them), and as a last resort each row is stacked as a
+block of ``label  value`` lines. Piped output keeps every column and no colour, for ``grep``/``awk``.
+Colour (bold titles, green/red amounts) only on a terminal and only without ``NO_COLOR``.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import textwrap
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import IO, Any, Literal
 
 import click
 
+from binance_usdm.serialize import to_json_text, to_plain
+
 Align = Literal["left", "right"]
+MAX_PLACES = 8
+"""Most decimals a number column shows (Binance's amounts have at most 8)."""
+GAP = "  "
+MIN_STACKED_VALUE = 8
+
+_ANSI = {"bold": "1", "green": "32", "red": "31", "yellow": "33", "dim": "2"}
 
 
 def has_rich() -> bool:
@@ -39,17 +49,46 @@ def is_tty(stream: IO[Any]) -> bool:
         return False
 
 
+def terminal_width(stream: IO[Any]) -> int | None:
+    """Columns of the terminal ``stream`` writes to (``$COLUMNS`` wins); None when it is no terminal."""
+    if not is_tty(stream):
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 # --- values -------------------------------------------------------------------------------------
 def fmt_decimal(value: Decimal | None, places: int | None = None) -> str:
-    """A Decimal for reading: no exponent, no trailing zeros (``places`` rounds first)."""
+    """A Decimal for reading: no exponent, no trailing zeros (``places`` rounds first); zero is ``0``."""
     if value is None:
         return "-"
     if places is not None:
         value = value.quantize(Decimal(1).scaleb(-places))
     if value == 0:
         return "0"
-    text = f"{value.normalize():f}"
-    return text
+    return f"{value.normalize():f}"
+
+
+def decimals_of(value: Decimal) -> int:
+    """Decimal places ``value`` needs (``1.50`` needs 1, ``100`` none)."""
+    if not value.is_finite() or value == 0:
+        return 0
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def fixed(value: Decimal, places: int, *, sign: bool = False) -> str:
+    """``value`` with exactly ``places`` decimals (zero without a sign), e.g. ``+562.43``."""
+    rounded = value.quantize(Decimal(1).scaleb(-places)) if places or value != value.to_integral() else value
+    if rounded == 0:
+        rounded = abs(rounded)
+    text = f"{rounded:.{places}f}"
+    return "+" + text if sign and rounded > 0 else text
 
 
 def fmt_time(value: datetime | None) -> str:
@@ -59,14 +98,9 @@ def fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def exact(value: Decimal) -> str:
-    """A Decimal exactly as received, without exponent: ``0.00000000`` (``str`` would say ``0E-8``)."""
-    return f"{value:f}"
-
-
-def iso(value: datetime) -> str:
-    """ISO-8601 with milliseconds (Binance's resolution) and the UTC offset."""
-    return value.isoformat(timespec="milliseconds")
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 record``, ``2 records``, ``0 records``."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def pnl_style(value: Decimal | None) -> str | None:
@@ -77,64 +111,52 @@ def pnl_style(value: Decimal | None) -> str | None:
 
 
 # --- JSON ----------------------------------------------------------------------------------------
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return exact(value)
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, Enum):
-        return value.value
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
-
-
 def to_json(data: Any, *, indent: int | None = 2) -> str:
-    """JSON text with exact decimals (strings), ISO datetimes and wire-valued enums."""
-    return json.dumps(data, default=_json_default, indent=indent, ensure_ascii=False)
+    """JSON text of ``data`` in the one serialization of ``binance_usdm.serialize``."""
+    return to_json_text(data, indent=indent)
 
 
 def plain(value: Any) -> Any:
-    """``value`` with models turned into dicts (for building JSON payloads)."""
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        return to_dict()
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    return value
+    """``value`` as JSON-ready plain data (models as dicts)."""
+    return to_plain(value)
 
 
-def write_json_array(stream: IO[str], items: Iterable[Any]) -> int:
+def write_json_array(stream: IO[str], items: Any) -> int:
     """Stream a JSON array, one element per line; returns the number of elements."""
     count = 0
     stream.write("[")
     for item in items:
         stream.write(",\n  " if count else "\n  ")
-        stream.write(to_json(plain(item), indent=None))
+        stream.write(to_json(item, indent=None))
         count += 1
     stream.write("\n]\n" if count else "]\n")
     return count
 
 
 # --- tables -------------------------------------------------------------------------------------
-Cell = str | tuple[str, str | None]
-"""Text, or (text, rich style) for colour on a terminal."""
+Value = str | Decimal | None
+Cell = Value | tuple[Value, str | None]
+"""Text or a number (``None``: unknown, shown ``-``), or (value, style) for colour on a terminal."""
+Segment = tuple[str, str | None]
+Line = list[Segment]
 
 
 @dataclass(slots=True)
 class Column:
-    """A table column."""
+    """A table column. Numbers (Decimal cells) are right-aligned with the same decimals down the
+    column; ``signed`` writes a ``+`` on gains. Columns of a higher ``priority`` number are hidden
+    first when the table does not fit; ``short`` is the header used when space is short."""
 
     header: str
     align: Align = "left"
+    short: str | None = None
+    priority: int = 0
+    signed: bool = False
 
 
 @dataclass(slots=True)
 class Table:
-    """A titled table of pre-formatted cells."""
+    """A titled table of cells."""
 
     title: str | None
     columns: list[Column]
@@ -146,57 +168,149 @@ class Table:
         self.rows.append(list(cells))
 
 
-def _text(cell: Cell) -> str:
-    return cell if isinstance(cell, str) else cell[0]
+def _value(cell: Cell) -> Value:
+    return cell[0] if isinstance(cell, tuple) else cell
 
 
 def _style(cell: Cell) -> str | None:
-    return None if isinstance(cell, str) else cell[1]
+    return cell[1] if isinstance(cell, tuple) else None
 
 
-def render_plain(table: Table) -> Iterator[str]:
-    """Plain aligned text lines, two spaces between columns."""
+def _column_texts(table: Table, index: int) -> list[Segment]:
+    """The cells of column ``index`` as text, numbers with the column's decimals."""
+    column = table.columns[index]
+    cells = [row[index] for row in table.rows]
+    numbers = [v for v in map(_value, cells) if isinstance(v, Decimal)]
+    places = min(MAX_PLACES, max(map(decimals_of, numbers), default=0))
+    texts: list[Segment] = []
+    for cell in cells:
+        value = _value(cell)
+        if isinstance(value, Decimal):
+            text = fixed(value, places, sign=column.signed)
+        else:
+            text = "-" if value is None else value
+        texts.append((text, _style(cell)))
+    return texts
+
+
+def _is_number_column(table: Table, index: int) -> bool:
+    return any(isinstance(_value(row[index]), Decimal) for row in table.rows)
+
+
+def _grid(table: Table, shown: list[int], texts: list[list[Segment]], short: bool) -> list[Line]:
+    headers = [(table.columns[i].short or table.columns[i].header) if short else table.columns[i].header
+               for i in shown]
+    widths = [max([len(h)] + [len(t) for t, _ in texts[i]]) for h, i in zip(headers, shown, strict=True)]
+    right = [table.columns[i].align == "right" or _is_number_column(table, i) for i in shown]
+
+    def line(cells: Sequence[Segment], style: str | None = None) -> Line:
+        out: Line = []
+        for n, ((text, cell_style), width) in enumerate(zip(cells, widths, strict=True)):
+            pad = " " * (width - len(text))
+            last = n == len(cells) - 1
+            if right[n]:
+                out.append((pad, None))
+                out.append((text, style or cell_style))
+            else:
+                out.append((text, style or cell_style))
+                if not last:
+                    out.append((pad, None))
+            if not last:
+                out.append((GAP, None))
+        return out
+
+    lines = [line([(h, None) for h in headers], "bold")]
+    lines.extend(line([texts[i][r] for i in shown]) for r in range(len(table.rows)))
+    return lines
+
+
+def _width_of(line: Line) -> int:
+    return sum(len(text) for text, _ in line)
+
+
+def _stacked(table: Table, texts: list[list[Segment]], width: int | None) -> list[Line]:
+    """Each row as a block of ``label  value`` lines (a blank line between rows)."""
+    label_width = max(len(c.header) for c in table.columns)
+    room = None if width is None else width - label_width - len(GAP)
+    if room is not None and room < MIN_STACKED_VALUE:  # too narrow to help: let the terminal wrap
+        room = None
+    lines: list[Line] = []
+    for r in range(len(table.rows)):
+        if r:
+            lines.append([])
+        for i, column in enumerate(table.columns):
+            text, style = texts[i][r]
+            if room is not None and len(text) > room:
+                text = text[: room - 1] + "…"
+            lines.append([(column.header.ljust(label_width) + GAP, "bold"), (text, style)])
+    return lines
+
+
+def layout(table: Table, width: int | None) -> Iterator[Line]:
+    """The table's lines, fitted to ``width`` columns (None: no limit, every column)."""
+    texts = [_column_texts(table, i) for i in range(len(table.columns))]
+    every = list(range(len(table.columns)))
+    hidden: list[int] = []
+    grid = _grid(table, every, texts, short=False)
+    if width is not None and max(map(_width_of, grid)) > width:
+        grid = _grid(table, every, texts, short=True)
+        shown = every
+        for level in sorted({c.priority for c in table.columns if c.priority > 0}, reverse=True):
+            if max(map(_width_of, grid)) <= width:
+                break
+            shown = [i for i in shown if table.columns[i].priority < level]
+            grid = _grid(table, shown, texts, short=True)
+        hidden = [i for i in every if i not in shown]
+        if max(map(_width_of, grid)) > width:
+            grid, hidden = _stacked(table, texts, width), []
     if table.title:
-        yield table.title
-    widths = [len(c.header) for c in table.columns]
-    for row in table.rows:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(_text(cell)))
+        for text in _wrap(table.title, width) if width else [table.title]:
+            yield [(text, "bold")]
+    yield from grid
+    notes = [table.caption] if table.caption else []
+    if hidden:
+        names = ", ".join(table.columns[i].header for i in hidden)
+        notes.append(f"Hidden at this width: {names} (--format json has every field).")
+    for note in notes:
+        for text in _wrap(note, width) if width else [note]:
+            yield [(text, "dim")]
 
-    def line(cells: Sequence[str]) -> str:
-        parts = [
-            cell.rjust(widths[i]) if table.columns[i].align == "right" else cell.ljust(widths[i])
-            for i, cell in enumerate(cells)
-        ]
-        return "  ".join(parts).rstrip()
 
-    yield line([c.header for c in table.columns])
-    for row in table.rows:
-        yield line([_text(cell) for cell in row])
-    if table.caption:
-        yield table.caption
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken at spaces only."""
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+
+
+def render_plain(table: Table, width: int | None = None) -> Iterator[str]:
+    """The table as plain text lines (two spaces between columns)."""
+    for line in layout(table, width):
+        yield "".join(text for text, _ in line).rstrip()
 
 
 class Output:
-    """Writes to stdout: rich tables and colour on a terminal when rich is installed, else plain text."""
+    """Writes to stdout (or ``stream``): fitted to the terminal's width, coloured on a terminal."""
 
-    def __init__(self, *, fancy: bool | None = None, stream: IO[str] | None = None) -> None:
+    def __init__(self, *, fancy: bool | None = None, stream: IO[str] | None = None,
+                 width: int | None = None) -> None:
         self.stream = stream
+        out = self._out()
         if fancy is None:
-            fancy = is_tty(self._out()) and has_rich()
+            fancy = is_tty(out) and not os.environ.get("NO_COLOR")
         self.fancy = fancy
-        self._console: Any = None
+        self.width = width if width is not None else terminal_width(out)
         self._first = True
 
     def _out(self) -> IO[str]:
         return self.stream if self.stream is not None else sys.stdout
 
-    def _rich_console(self) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(file=self._out(), highlight=False, soft_wrap=False)
-        return self._console
+    def _write(self, line: Line) -> None:
+        if self.fancy:
+            text = "".join(
+                f"\x1b[{_ANSI[style]}m{part}\x1b[0m" if style in _ANSI and part else part for part, style in line
+            )
+        else:
+            text = "".join(part for part, _ in line)
+        click.echo(text.rstrip(), file=self._out(), color=self.fancy)
 
     def _gap(self) -> None:
         if not self._first:
@@ -205,59 +319,30 @@ class Output:
 
     def echo(self, text: str = "", style: str | None = None) -> None:
         """One line of text (coloured on a terminal)."""
-        if self.fancy and style:
-            from rich.text import Text
-
-            self._rich_console().print(Text(text, style=style))
-        else:
-            click.echo(text, file=self._out())
+        self._write([(text, style)])
 
     def table(self, table: Table) -> None:
         """Print a table (a blank line separates it from earlier output)."""
         self._gap()
-        if not self.fancy:
-            for text in render_plain(table):
-                click.echo(text, file=self._out())
-            return
-        from rich import box
-        from rich.table import Table as RichTable
-        from rich.text import Text
-
-        console = self._rich_console()
-        rt = RichTable(
-            title=table.title, title_justify="left", title_style="bold", caption=table.caption,
-            caption_justify="left", box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False,
-        )
-        widths = [
-            max([len(column.header)] + [len(_text(row[i])) for row in table.rows])
-            for i, column in enumerate(table.columns)
-        ]
-        if sum(widths) + 3 * len(widths) > console.width:  # would cut numbers: plain lines instead
-            for text in render_plain(table):
-                click.echo(text, file=self._out())
-            return
-        for column in table.columns:
-            rt.add_column(column.header, justify=column.align, no_wrap=True)
-        for row in table.rows:
-            rt.add_row(*(Text(_text(cell), style=_style(cell) or "") for cell in row))
-        console.print(rt)
+        for line in layout(table, self.width):
+            self._write(line)
 
     def fields(self, title: str | None, pairs: Sequence[tuple[str, Cell]]) -> None:
-        """A block of ``label  value`` lines."""
+        """A block of ``label  value`` lines; a value too long for the terminal continues indented."""
         self._gap()
         if title:
-            self.echo(title, "bold")
+            for text in _wrap(title, self.width) if self.width else [title]:
+                self.echo(text, "bold")
         width = max((len(label) for label, _ in pairs), default=0)
-        for label, value in pairs:
-            if self.fancy:
-                from rich.text import Text
-
-                line = Text(f"{label.ljust(width)}  ")
-                line.append(_text(value), style=_style(value) or "")
-                self._rich_console().print(line)
-            else:
-                click.echo(f"{label.ljust(width)}  {_text(value)}", file=self._out())
+        for label, cell in pairs:
+            value = _value(cell)
+            text = "-" if value is None else fmt_decimal(value) if isinstance(value, Decimal) else value
+            room = None if self.width is None else max(10, self.width - width - len(GAP))
+            parts = _wrap(text, room) if room and len(text) > room else [text]
+            self._write([(label.ljust(width) + GAP, None), (parts[0], _style(cell))])
+            for part in parts[1:]:
+                self._write([(" " * (width + len(GAP)) + part, _style(cell))])
 
     def json(self, data: Any) -> None:
         """Print ``data`` as JSON (models become dicts)."""
-        click.echo(to_json(plain(data)), file=self._out())
+        click.echo(to_json(data), file=self._out())

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 Format = Literal["table", "json", "csv", "jsonl", "parquet"]
 
-DEMO_NOTICE = "usdm: no API key configured — using the built-in emulator (demo account)"
+DEMO_NOTICE = "usdm: no API key configured: using the built-in demo emulator"
 EMBEDDED_DOWNLOAD_DELAY_MS = 1000
 
 
@@ -38,7 +38,7 @@ class CommandUsageError(CommandError):
 
 CLI_NAMES = {
     "start_time": "--since", "end_time": "--until", "symbol_or_pair": "symbol", "income_type": "--type",
-    "destination": "--output", "download_id": "--id", "base_url": "--base-url",
+    "destination": "--output", "download_id": "--id", "base_url": "--base-url", "amount": "AMOUNT",
 }
 """Client parameter names as the CLI user knows them."""
 
@@ -55,6 +55,11 @@ def describe(error: BinanceError) -> str:
     if isinstance(error, ValidationError):
         return f"invalid {CLI_NAMES.get(error.parameter, error.parameter)}: {error.problem}"
     return f"error: {error.message}{where}"
+
+
+def refused(error: BinanceError | None, code: int) -> bool:
+    """True when ``error`` is Binance's error ``code``."""
+    return isinstance(error, ApiError) and error.code == code
 
 
 def as_command_error(error: BaseException) -> CommandError | None:
@@ -154,7 +159,7 @@ class Session:
             recv_window=recv_window,
         )
         if demo_at is not None:  # said once the URL is known to be valid (so it holds no credentials)
-            click.echo(f"usdm: no API key configured — using the emulator's demo account at {demo_at}", err=True)
+            click.echo(f"usdm: no API key configured: using the demo account at {demo_at}", err=True)
         return client
 
     def _demo_credentials(self) -> Credentials:

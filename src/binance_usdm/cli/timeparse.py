@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # click >= 8.2 types ParamType as a generic; 8.1 cannot subsc
 else:
     _ParamTypeDatetime = click.ParamType
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 
@@ -28,7 +29,11 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
     age = _AGE.match(value)
     if age:
         seconds = float(age.group(1)) * _UNITS[age.group(2).lower()]
-        return now - timedelta(seconds=seconds)
+        try:
+            moment = now - timedelta(seconds=seconds)
+        except OverflowError:
+            moment = EARLIEST - timedelta(days=1)
+        return _checked(text, moment)
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except ValueError:
@@ -37,8 +42,16 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
             "nor an age like 7d, 12h, 30m"
         ) from None
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+        return _checked(text, moment.replace(tzinfo=UTC))
+    return _checked(text, moment.astimezone(UTC))
+
+
+def _checked(text: str, moment: datetime) -> datetime:
+    """``moment``, unless it is before the Unix epoch (Binance's times are milliseconds since it: a
+    negative startTime is refused by the server)."""
+    if moment < EARLIEST:
+        raise ValueError(f"{text!r} is before 1970-01-01, the earliest time Binance accepts")
+    return moment
 
 
 class TimeParam(_ParamTypeDatetime):

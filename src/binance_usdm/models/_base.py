@@ -34,6 +34,12 @@ class UtcDateTime(datetime):
         return to_ms(self)
 
 
+def is_unset_time(moment: datetime) -> bool:
+    """True for the epoch itself: Binance sends 0 for a time that never happened (a position never
+    updated); every output shows it as empty / null."""
+    return moment == _EPOCH
+
+
 def to_ms(moment: datetime) -> int:
     """Milliseconds since the Unix epoch; a naive datetime is taken as UTC."""
     if moment.tzinfo is None:
@@ -151,7 +157,8 @@ class Model(msgspec.Struct, rename=wire_name, kw_only=True):
     """Base of every result model: camelCase on the wire, snake_case in Python."""
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain dict with Python names and exact values (Decimal, UTC datetimes, enum values)."""
+        """A plain dict with Python names and exact values: Decimal, UTC datetimes (None for Binance's
+        0, "never"), enums as Binance's names (the rules of ``binance_usdm.serialize``)."""
         return {public: _plain(getattr(self, public)) for public in public_fields(type(self))}
 
     def __repr__(self) -> str:
@@ -193,6 +200,8 @@ def _plain(value: Any) -> Any:
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, datetime) and is_unset_time(value):
+        return None
     return value
 
 
@@ -205,6 +214,7 @@ __all__ = [
     "OptionalMsTime",
     "UtcDateTime",
     "WireNumber",
+    "is_unset_time",
     "lazy_fields",
     "public_fields",
     "to_ms",

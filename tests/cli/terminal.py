@@ -1,0 +1,75 @@
+"""Run ``usdm`` on a pseudo-terminal of a given width and read back what the screen shows."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import struct
+import sys
+import termios
+import threading
+from dataclasses import dataclass
+
+import pyte
+
+from binance_usdm.cli.main import cli
+
+CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+"""ANSI control sequences (colour, cursor moves, erasing)."""
+
+
+@dataclass
+class Screen:
+    """What a terminal of ``columns`` shows after the command (``lines``) and the bytes it was sent."""
+
+    columns: int
+    raw: str
+    lines: list[str]
+    exit_code: int
+
+    def longest_line(self) -> int:
+        """Width of the longest line the command wrote (control sequences do not count; a progress
+        line rewritten with ``\\r`` counts as its last state)."""
+        widths = [len(CSI.sub("", line).split("\r")[-1]) for line in self.raw.split("\n")]
+        return max(widths, default=0)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines).strip("\n")
+
+
+def on_terminal(args: list[str], columns: int, rows: int = 300) -> Screen:
+    """Run ``usdm ARGS`` in this process with stdout and stderr on a pseudo-terminal ``columns`` wide."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    chunks: list[bytes] = []
+
+    def read() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: every writer has closed the terminal
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    out = open(slave, "w", encoding="utf-8", closefd=False, buffering=1)  # noqa: SIM115
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = out
+    try:
+        code = cli.main(args, prog_name="usdm", standalone_mode=False)
+    finally:
+        sys.stdout, sys.stderr = saved
+        out.close()
+        os.close(slave)
+    reader.join(timeout=30)
+    os.close(master)
+    raw = b"".join(chunks).decode("utf-8", "replace")
+    screen = pyte.Screen(columns, rows)
+    pyte.Stream(screen).feed(raw)
+    return Screen(columns, raw.replace("\r\n", "\n"), [line.rstrip() for line in screen.display],
+                  code if isinstance(code, int) else 0)

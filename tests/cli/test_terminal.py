@@ -1,0 +1,132 @@
+"""What a person sees on a terminal of 80 and 60 columns, and what a script sees through pipes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from binance_usdm.emulator import EmulatorServer
+from tests.cli.helpers import CLEAN_ENV
+from tests.cli.terminal import on_terminal
+
+WIDTHS = (80, 60)
+TABLE_COMMANDS = [
+    ["account"], ["positions", "--all"], ["balances", "--all"], ["brackets", "BTCUSDT"],
+    ["income", "--since", "60d"], ["margin-history", "ETHUSDT"], ["config"], ["commission", "BTCUSDT"],
+]
+
+
+@pytest.fixture
+def terminal_env(emu: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment of an interactive shell pointed at the emulator (colour allowed, no $COLUMNS)."""
+    env = {
+        "USDM_CONFIG": str(tmp_path / "none.toml"), "USDM_DEMO_STATE": "", "USDM_BASE_URL": emu.base_url,
+        "BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret,
+    }
+    for name, value in {**CLEAN_ENV, "NO_COLOR": None, "COLUMNS": None, **env}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
+@pytest.mark.parametrize("args", TABLE_COMMANDS, ids=lambda args: args[0])
+def test_every_table_fits_the_terminal(terminal_env: dict[str, str], args: list[str], columns: int) -> None:
+    screen = on_terminal(args, columns)
+    assert screen.exit_code == 0, screen.text
+    assert screen.longest_line() <= columns, screen.raw
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
+def test_positions_keep_one_line_per_position_and_name_what_is_hidden(
+    terminal_env: dict[str, str], columns: int
+) -> None:
+    screen = on_terminal(["positions"], columns)
+    rows = [line for line in screen.lines if line.split(" ")[0].endswith("USDT")]
+    assert [row.split()[:2] for row in rows] == [["BTCUSDT", "long"], ["ETHUSDT", "short"], ["SOLUSDT", "long"]]
+    hidden = screen.text[screen.text.index("Hidden at this width:"):].replace("\n", " ")
+    assert "NOTIONAL" in hidden and "ISOLATED MARGIN" in hidden
+
+
+def test_a_wide_terminal_shows_every_column(terminal_env: dict[str, str]) -> None:
+    screen = on_terminal(["positions"], 160)
+    assert "ISOLATED MARGIN" in screen.text and "Hidden" not in screen.text
+
+
+def test_one_style_per_screen_and_numbers_aligned_to_the_column(terminal_env: dict[str, str]) -> None:
+    screen = on_terminal(["account"], 80)
+    assert "─" not in screen.raw  # no boxed table beside plain ones
+    assert "\x1b[1mAssets\x1b[0m" in screen.raw and "\x1b[1mPositions\x1b[0m" in screen.raw
+    sizes = [line.split()[2] for line in screen.lines if line.startswith(("BTCUSDT", "ETHUSDT", "SOLUSDT"))]
+    assert sizes == ["0.15", "-2.50", "40.00"]
+
+
+def test_a_table_too_narrow_for_its_columns_is_stacked(terminal_env: dict[str, str]) -> None:
+    screen = on_terminal(["positions"], 30)
+    assert screen.longest_line() <= 30
+    assert "SYMBOL" in screen.text and "BTCUSDT" in screen.text
+
+
+def test_no_progress_residue_before_the_income_table(terminal_env: dict[str, str]) -> None:
+    screen = on_terminal(["income", "--since", "60d", "--limit", "50"], 80)
+    assert screen.exit_code == 0
+    assert "━" in screen.raw  # the bar was drawn while the records came in
+    assert "━" not in screen.text and "%" not in screen.text  # and is gone from the screen
+    assert screen.text.startswith("TIME (UTC)")
+    assert "Totals, 50 records from " in screen.text
+
+
+def test_piped_output_keeps_every_column_and_no_colour(run: object, emu: EmulatorServer) -> None:
+    from tests.cli.helpers import invoke
+
+    env = {**CLEAN_ENV, "BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret,
+           "USDM_DEMO_STATE": "", "COLUMNS": "40"}
+    result = invoke(["--base-url", emu.base_url, "positions"], env)
+    assert "ISOLATED MARGIN" in result.stdout and "\x1b[" not in result.stdout
+
+
+# --- exit codes through real pipes and signals ---------------------------------------------------
+def _usdm(emu: EmulatorServer, tmp_path: Path, *args: str, **popen: object) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
+    env.update(USDM_CONFIG=str(tmp_path / "none.toml"), USDM_DEMO_STATE="", BINANCE_API_KEY=emu.api_key,
+               BINANCE_API_SECRET=emu.api_secret, NO_COLOR="1")
+    return subprocess.Popen([sys.executable, "-m", "binance_usdm.cli", "--base-url", emu.base_url, *args],
+                            env=env, stderr=subprocess.PIPE, **popen)  # type: ignore[call-overload]
+
+
+@pytest.mark.parametrize("args", [["positions", "--all"], ["brackets", "--format", "json"]])
+def test_a_closed_pipe_ends_quietly_with_0(emu: EmulatorServer, tmp_path: Path, args: list[str]) -> None:
+    proc = _usdm(emu, tmp_path, *args, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # `| head -1`
+    _, err = proc.communicate(timeout=60)
+    assert first and proc.returncode == 0, err
+    assert b"Error" not in err and b"Exception" not in err and b"Traceback" not in err
+
+
+def test_ctrl_c_exits_130_without_aborted_and_the_download_id_is_already_known(tmp_path: Path) -> None:
+    with EmulatorServer(download_delay_ms=600_000) as emu:
+        proc = _usdm(emu, tmp_path, "download", "transactions", "--since", "30d", stdout=subprocess.DEVNULL)
+        assert proc.stderr is not None
+        line = proc.stderr.readline()  # printed before the wait, though stderr is a pipe
+        assert b"download id " in line and b"resume with --id" in line
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert b"Aborted" not in err and b"Traceback" not in err
+
+
+def test_usage_and_api_errors_exit_2_and_1(emu: EmulatorServer, tmp_path: Path) -> None:
+    usage = _usdm(emu, tmp_path, "leverage", "BTCUSDT", "x", stdout=subprocess.PIPE)
+    usage.communicate(timeout=60)
+    api = _usdm(emu, tmp_path, "margin-type", "NOSUCHUSDT", "isolated", stdout=subprocess.PIPE)
+    _, err = api.communicate(timeout=60)
+    assert (usage.returncode, api.returncode) == (2, 1), err
