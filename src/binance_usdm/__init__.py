@@ -21,6 +21,7 @@ from binance_usdm._version import __version__
 from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import LIVE_URL, TESTNET_URL, RetryPolicy
 from binance_usdm._wire.types import AsyncTransport, HttpRequest, HttpResponse, Limits, SyncTransport, Timeouts
+from binance_usdm._wire.waits import Wait
 from binance_usdm.enums import (
     DownloadStatus,
     HistoryKind,
@@ -107,6 +108,7 @@ __all__ = [
     "TransportError",
     "UserDataStream",
     "ValidationError",
+    "Wait",
     "WebCallResult",
     "__version__",
 ]

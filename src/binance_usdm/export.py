@@ -39,7 +39,7 @@ Format = Literal["csv", "jsonl", "parquet"]
 Destination = str | os.PathLike[str] | IO[Any]
 Kind = Literal["decimal", "time", "enum_str", "enum_int", "bool", "int", "float", "str", "other"]
 
-_LAZY_KINDS: dict[str, Kind] = {"time": "time", "decimal": "decimal"}
+_LAZY_KINDS: dict[str, Kind] = {"time": "time", "decimal": "decimal", "int": "int"}
 BATCH_SIZE = 50_000
 DECIMAL_PRECISION, DECIMAL_SCALE = 38, 18
 _SCALARS: tuple[tuple[Kind, type], ...] = (("bool", bool), ("int", int), ("float", float), ("str", str))

@@ -24,7 +24,7 @@ def emu() -> Iterator[EmulatorServer]:
 @pytest.fixture
 def isolated_env(tmp_path: Path) -> dict[str, str | None]:
     """Environment without credentials, with a missing config file and an in-memory demo state."""
-    return {**CLEAN_ENV, "USDM_CONFIG": str(tmp_path / "no-config.toml"), "USDM_DEMO_STATE": ""}
+    return {**CLEAN_ENV, "XDG_CONFIG_HOME": str(tmp_path / "config"), "USDM_DEMO_STATE": ""}
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ CLEAN_ENV: dict[str, str | None] = {
     "BINANCE_PRIVATE_KEY_PASSPHRASE": None,
     "USDM_PROFILE": None,
     "USDM_BASE_URL": None,
+    "USDM_CONFIG": None,
     "NO_COLOR": "1",
 }
 

@@ -38,14 +38,14 @@ def test_embedded_demo_keeps_its_state_between_commands(isolated_env: Env, tmp_p
     env = {**isolated_env, "USDM_DEMO_STATE": str(tmp_path / "demo.sqlite3")}
     assert invoke(["leverage", "BTCUSDT", "7"], env).exit_code == 0
     rows = json.loads(invoke(["positions", "BTCUSDT", "--format", "json"], env).stdout)
-    assert rows[0]["leverage"] == "7"
+    assert rows[0]["leverage"] == 7
     assert (tmp_path / "demo.sqlite3").exists()
 
 
 def test_base_url_without_credentials_uses_the_demo_account(emu: EmulatorServer, isolated_env: Env) -> None:
     result = invoke(["--base-url", emu.base_url, "commission", "BTCUSDT"], isolated_env)
     assert result.exit_code == 0
-    assert result.stderr.startswith("usdm: no API key configured") and emu.base_url in result.stderr
+    assert result.stderr.startswith("usdm: no API key: using the demo account at ") and emu.base_url in result.stderr
 
 
 def test_testnet_without_credentials_is_a_usage_error(isolated_env: Env) -> None:
@@ -258,8 +258,8 @@ def test_emulator_command_serves_until_terminated(isolated_env: Env) -> None:
         banner = proc.stdout.readline()
         assert banner.startswith("Binance USD-M emulator on http://127.0.0.1:"), banner
         base_url = banner.split()[4]
-        key_line = proc.stdout.readline()
-        assert DEMO_API_KEY in key_line
+        stream_line, key_line = proc.stdout.readline(), proc.stdout.readline()
+        assert "user data stream: ws://" in stream_line and DEMO_API_KEY in key_line
         result = invoke(["--base-url", base_url, "balances", "--format", "json"], isolated_env)
         assert result.exit_code == 0 and json.loads(result.stdout)
         old = datetime.now(UTC) - timedelta(days=100)  # kept: retention 120 days instead of 90

@@ -25,7 +25,7 @@ TABLE_COMMANDS = [
 def terminal_env(emu: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The environment of an interactive shell pointed at the emulator (colour allowed, no $COLUMNS)."""
     env = {
-        "USDM_CONFIG": str(tmp_path / "none.toml"), "USDM_DEMO_STATE": "", "USDM_BASE_URL": emu.base_url,
+        "XDG_CONFIG_HOME": str(tmp_path), "USDM_DEMO_STATE": "", "USDM_BASE_URL": emu.base_url,
         "BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret,
     }
     for name, value in {**CLEAN_ENV, "NO_COLOR": None, "COLUMNS": None, **env}.items():
@@ -95,7 +95,7 @@ def test_piped_output_keeps_every_column_and_no_colour(run: object, emu: Emulato
 # --- exit codes through real pipes and signals ---------------------------------------------------
 def _usdm(emu: EmulatorServer, tmp_path: Path, *args: str, **popen: object) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
-    env.update(USDM_CONFIG=str(tmp_path / "none.toml"), USDM_DEMO_STATE="", BINANCE_API_KEY=emu.api_key,
+    env.update(XDG_CONFIG_HOME=str(tmp_path), USDM_DEMO_STATE="", BINANCE_API_KEY=emu.api_key,
                BINANCE_API_SECRET=emu.api_secret, NO_COLOR="1")
     return subprocess.Popen([sys.executable, "-m", "binance_usdm.cli", "--base-url", emu.base_url, *args],
                             env=env, stderr=subprocess.PIPE, **popen)  # type: ignore[call-overload]

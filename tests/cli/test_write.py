@@ -19,9 +19,11 @@ def test_leverage_change_is_visible_in_positions(run: Run, run_json: Json) -> No
     btc = next(line.split() for line in table.stdout.splitlines() if line.startswith("BTCUSDT"))
     assert btc[6] == "20x"
     rows = run_json("positions", "BTCUSDT")
-    assert rows[0]["leverage"] == "20"
+    assert rows[0]["leverage"] == 20  # one type of leverage everywhere: an integer
     changed = run_json("leverage", "SOLUSDT", "3")
     assert changed["leverage"] == 3 and changed["symbol"] == "SOLUSDT"
+    assert {b["initial_leverage"] for item in run_json("brackets", "SOLUSDT") for b in item["brackets"]} <= set(
+        range(1, 126))
 
 
 def test_leverage_out_of_range_is_a_usage_error(run: Run) -> None:

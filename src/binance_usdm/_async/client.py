@@ -15,6 +15,7 @@ from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
 from binance_usdm._wire.types import AsyncTransport, Limits, Timeouts
+from binance_usdm._wire.waits import WaitHook
 
 if TYPE_CHECKING:
     from binance_usdm._async.live_account import AsyncLiveAccount
@@ -46,6 +47,9 @@ class AsyncBinanceRestClient:
     HTTP/2, SOCKS or recording; it talks to its own base URL and is closed with the client. By
     default the client's own HTTP/1.1 transport, configured by ``proxy``, ``ssl_context``,
     ``max_connections`` and ``limits`` (which a given transport does not take).
+
+    ``on_wait`` is told (a ``Wait``) before the client pauses a call: for the weight budget, after a
+    429/418, or before a retry.
     """
 
     def __init__(
@@ -70,6 +74,7 @@ class AsyncBinanceRestClient:
         limits: Limits | None = None,
         transport: AsyncTransport | None = None,
         clock: LocalClock | None = None,
+        on_wait: WaitHook | None = None,
     ) -> None:
         self._config = ClientConfig.create(
             api_key=api_key, api_secret=api_secret, private_key=private_key,
@@ -78,6 +83,7 @@ class AsyncBinanceRestClient:
             time_sync_interval=time_sync_interval, rate_limit=rate_limit, weight_limit=weight_limit,
             proxy=proxy, ssl_context=ssl_context, max_connections=max_connections, limits=limits,
             transport_given=transport is not None,
+            on_wait=on_wait,
         )
         self._core = AsyncCore(self._config, transport, clock)
         self.usd_futures_api = AsyncUsdFuturesApi(self._core)

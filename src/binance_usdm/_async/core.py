@@ -20,6 +20,7 @@ from binance_usdm._wire.ratelimit import WeightLimiter
 from binance_usdm._wire.requests import Query, build
 from binance_usdm._wire.responses import answered, log_exchange, parse, unanswered
 from binance_usdm._wire.types import AsyncTransport, HttpResponse, Timeouts
+from binance_usdm._wire.waits import Wait, WaitReason
 from binance_usdm.errors import BinanceError, IpBannedError, TransportError
 from binance_usdm.result import WebCallResult
 
@@ -118,6 +119,8 @@ class AsyncCore:
                 if verdict.delay:
                     _log.debug("%s failed (%s); retry %d in %.2f s", endpoint.label, error.message,
                                policy.retries, verdict.delay)
+                    if config.on_wait is not None:
+                        config.on_wait(Wait("retry", verdict.delay, endpoint.label, error.message))
                     await asyncio.sleep(verdict.delay)
                 continue
             if step is Step.RESYNC:
@@ -170,6 +173,9 @@ class AsyncCore:
             if refusal is not None:
                 return refusal
             _log.debug("%s waits %.2f s for request weight", endpoint.label, delay)
+            if self.config.on_wait is not None:
+                reason: WaitReason = "rate_limit" if limiter.blocked_for > 0 else "weight"
+                self.config.on_wait(Wait(reason, delay, endpoint.label))
             await asyncio.sleep(self.clock.local.pass_time(delay))
 
     async def aclose(self) -> None:

@@ -16,6 +16,7 @@ from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
 from binance_usdm._wire.types import SyncTransport, Limits, Timeouts
+from binance_usdm._wire.waits import WaitHook
 
 if TYPE_CHECKING:
     from binance_usdm._sync.live_account import LiveAccount
@@ -47,6 +48,9 @@ class BinanceRestClient:
     HTTP/2, SOCKS or recording; it talks to its own base URL and is closed with the client. By
     default the client's own HTTP/1.1 transport, configured by ``proxy``, ``ssl_context``,
     ``max_connections`` and ``limits`` (which a given transport does not take).
+
+    ``on_wait`` is told (a ``Wait``) before the client pauses a call: for the weight budget, after a
+    429/418, or before a retry.
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class BinanceRestClient:
         limits: Limits | None = None,
         transport: SyncTransport | None = None,
         clock: LocalClock | None = None,
+        on_wait: WaitHook | None = None,
     ) -> None:
         self._config = ClientConfig.create(
             api_key=api_key, api_secret=api_secret, private_key=private_key,
@@ -79,6 +84,7 @@ class BinanceRestClient:
             time_sync_interval=time_sync_interval, rate_limit=rate_limit, weight_limit=weight_limit,
             proxy=proxy, ssl_context=ssl_context, max_connections=max_connections, limits=limits,
             transport_given=transport is not None,
+            on_wait=on_wait,
         )
         self._core = Core(self._config, transport, clock)
         self.usd_futures_api = UsdFuturesApi(self._core)

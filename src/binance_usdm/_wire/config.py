@@ -18,6 +18,7 @@ from binance_usdm._wire.limits import MAX_RECV_WINDOW
 from binance_usdm._wire.signing import HmacSigner, Signer, load_private_key_signer
 from binance_usdm._wire.types import Limits, Secret, Timeouts
 from binance_usdm._wire.urls import Origin, ProxyConfig
+from binance_usdm._wire.waits import WaitHook
 from binance_usdm.errors import ValidationError
 
 LIVE_URL = "https://fapi.binance.com"
@@ -65,6 +66,7 @@ class ClientConfig:
     auto_time_sync: bool
     time_sync_interval: float
     weight_limit: int
+    on_wait: WaitHook | None = None
     # the API key header, one tuple for every call (the transport encodes it once)
     key_headers: tuple[tuple[str, str], ...] = field(init=False)
 
@@ -93,6 +95,7 @@ class ClientConfig:
         max_connections: int | None = None,
         limits: Limits | None = None,
         transport_given: bool = False,
+        on_wait: WaitHook | None = None,
     ) -> ClientConfig:
         """Resolve arguments, falling back to ``BINANCE_API_KEY``, ``BINANCE_API_SECRET``,
         ``BINANCE_PRIVATE_KEY`` (path or PEM) and ``BINANCE_PRIVATE_KEY_PASSPHRASE``."""
@@ -152,6 +155,7 @@ class ClientConfig:
             auto_time_sync=auto_time_sync,
             time_sync_interval=time_sync_interval,
             weight_limit=weight_limit,
+            on_wait=on_wait,
         )
 
     def __repr__(self) -> str:

@@ -297,7 +297,9 @@ Examples:
 
 \b
 Binance prepares the file asynchronously (it can take minutes) and limits requests per month
-(orders 10, trades 5, transactions 100); a window spans at most one year.
+(orders 10, trades 5, transactions 100); a window spans at most one year. The file is Binance's
+own CSV as delivered (camelCase columns, times in epoch milliseconds); `usdm income --format csv`
+writes income records in usdm's serialization (snake_case, ISO-8601 times) instead.
 """
 
 

@@ -60,7 +60,7 @@ def positions_table(positions: list[m.PositionDetails], title: str | None = "Pos
     for p in positions:
         table.add(
             p.symbol, side_of(p), p.position_amt, price(p.entry_price), price(p.mark_price),
-            signed(p.un_realized_profit), f"{fmt_decimal(p.leverage)}x", margin_name(p.margin_type),
+            signed(p.un_realized_profit), f"{p.leverage}x", margin_name(p.margin_type),
             None if p.margin_type is not MarginType.ISOLATED else p.isolated_margin,
             price(p.liquidation_price), p.notional,
         )

@@ -146,7 +146,7 @@ def _report_mode(session: Session, fmt: str | None, label: str, name: str, chang
 @format_option()
 @pass_session
 def position_margin(
-    session: Session, symbol: str, direction: str, amount: Decimal, side: str | None, fmt: str | None
+    session: Session, symbol: str, direction: str, amount: Decimal | str, side: str | None, fmt: str | None
 ) -> None:
     """Add margin to, or remove it from, the isolated position of SYMBOL.
 

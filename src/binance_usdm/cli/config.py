@@ -2,7 +2,9 @@
 
 Order: an explicit ``--profile`` (or ``USDM_PROFILE``) wins; otherwise ``BINANCE_API_KEY`` with
 ``BINANCE_API_SECRET`` or ``BINANCE_PRIVATE_KEY``; otherwise the ``default`` profile of the config file;
-otherwise nothing, and the CLI runs against the emulator's demo account.
+otherwise nothing, and the CLI runs against the emulator's demo account. Flags (``--base-url``,
+``--testnet``, ``--recv-window``) override what the profile says. A config file that
+``$USDM_CONFIG`` names must exist.
 
 The config file is ``$USDM_CONFIG``, else ``$XDG_CONFIG_HOME/usdm/config.toml``
 (``~/.config/usdm/config.toml``), one TOML table per profile::
@@ -78,10 +80,13 @@ def config_path() -> Path:
 
 
 def load_profiles(path: Path) -> dict[str, dict[str, Any]]:
-    """Every profile table of the config file; ``{}`` when the file does not exist."""
+    """Every profile table of the config file; ``{}`` when the default file does not exist (a file
+    ``$USDM_CONFIG`` names must exist)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
+        if os.environ.get("USDM_CONFIG"):
+            raise ConfigError(f"USDM_CONFIG names {path}, which does not exist") from None
         return {}
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None

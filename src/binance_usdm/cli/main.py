@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import sys
-import threading
-from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
@@ -117,11 +113,19 @@ for _command in (*cmd_read.COMMANDS, *cmd_write.COMMANDS, *cmd_history.COMMANDS,
 
 # --- config -------------------------------------------------------------------------------------
 @cli.command("config", short_help="Show where credentials and the endpoint come from.",
-             epilog="\b\nExamples:\n  usdm config\n  usdm --profile test config")
+             epilog="\b\nExamples:\n  usdm config\n  usdm --profile test config\n  usdm config --reset-demo")
+@click.option("--reset-demo", is_flag=True, help="Start the built-in demo account again from its scenario.")
 @format_option()
 @pass_session
-def config_cmd(session: Session, fmt: str | None) -> None:
-    """Show where credentials and the endpoint come from (the secret is never shown)."""
+def config_cmd(session: Session, reset_demo: bool, fmt: str | None) -> None:
+    """Show where credentials and the endpoint come from (the secret is never shown).
+
+    The table lists only what applies: the demo's state file when the demo is used, the API key and
+    signing when credentials are configured.
+    """
+    if reset_demo:
+        _reset_demo()
+        return
     settings = resolve(session.profile)
     creds = settings.credentials
     base_url = session.base_url or settings.base_url
@@ -129,7 +133,7 @@ def config_cmd(session: Session, fmt: str | None) -> None:
     if creds is None:
         target = base_url or "built-in emulator (demo account)"
         source = "none: demo account"
-        auth = "hmac (demo)"
+        auth = None
         key = None
     else:
         from binance_usdm import LIVE_URL, TESTNET_URL
@@ -147,7 +151,7 @@ def config_cmd(session: Session, fmt: str | None) -> None:
         "auth": auth,
         "endpoint": target,
         "recv_window": session.recv_window or settings.recv_window,
-        "demo_state": str(state) if state else None,
+        "demo_state": None if creds is not None else str(state) if state else "in memory",
     }
     out = session.output()
     if session.format(fmt) == "json":
@@ -155,9 +159,26 @@ def config_cmd(session: Session, fmt: str | None) -> None:
         return
     labels = {"api_key": "API key", "recv_window": "recvWindow"}
     out.fields(None, [
-        (labels.get(name) or name.replace("_", " ").capitalize(), "-" if value is None else str(value))
-        for name, value in info.items()
+        (labels.get(name) or name.replace("_", " ").capitalize(), str(value))
+        for name, value in info.items() if value is not None
     ])
+
+
+def _reset_demo() -> None:
+    """Remove the embedded demo's state file: the next command starts from the demo scenario."""
+    state = demo_state_path()
+    if state is None:
+        click.echo("usdm: the demo keeps its state in memory ($USDM_DEMO_STATE is empty): nothing to reset",
+                   err=True)
+        return
+    from binance_usdm.emulator import remove_state
+
+    try:
+        removed = remove_state(state)
+    except OSError as exc:
+        raise CommandError(f"cannot remove {state}: {exc.strerror or exc}") from None
+    click.echo(f"usdm: demo state {state} {'removed' if removed else 'was already fresh'}; "
+               "the next command starts from the demo scenario", err=True)
 
 
 # --- completion ---------------------------------------------------------------------------------
@@ -181,102 +202,17 @@ def completion(shell: str) -> None:
 
 
 # --- emulator -----------------------------------------------------------------------------------
-@cli.command("emulator", short_help="Run the local Binance USD-M emulator.", epilog="""\b
-Examples:
-  usdm emulator                          # demo account on http://127.0.0.1:8765
-  usdm --base-url http://127.0.0.1:8765 account    # in another shell
-  usdm emulator --state emu.sqlite3 --port 9000
-  usdm emulator --api-key K --api-secret S
-  usdm emulator --fault 'GET /fapi/v2/account=status:503,count=2'
-  usdm emulator --log-requests           # one line per answered request
-""")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              help="Port (0: any free port).")
-@click.option("--scenario", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Scenario JSON file (default: the demo account).")
-@click.option("--state", type=click.Path(dir_okay=False, path_type=Path),
-              help="SQLite state file: the state survives restarts.")
-@click.option("--api-key", metavar="K", help="API key of the first account (default: the demo key).")
-@click.option("--api-secret", metavar="S", help="HMAC secret for --api-key.")
-@click.option("--public-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="RSA or Ed25519 public key (PEM) for --api-key.")
-@click.option("--download-delay", type=click.FloatRange(min=0), default=3.0, show_default=True,
-              help="Seconds until a requested history file is ready.")
-@click.option("--income-retention-days", type=click.FloatRange(min=0, min_open=True), metavar="N",
-              help="Days of income history kept (default 90: Binance keeps three months).")
-@click.option("--weight-limit", type=click.IntRange(min=1), default=2400, show_default=True,
-              help="Request weight per minute per IP before 429s (and then 418 bans).")
-@click.option("--fault", "faults", multiple=True, metavar="SPEC",
-              help="Inject a fault, e.g. 'POST /fapi/v1/positionMargin=drop_after,count=1' (repeatable; "
-                   "syntax in the emulator README).")
-@click.option("--fault-seed", type=int, metavar="N", help="Seed for fault probabilities (reproducible runs).")
-@click.option("--stream-lifetime", type=click.FloatRange(min=0, min_open=True), default=86400.0, show_default=True,
-              metavar="SECONDS", help="Emulator-clock seconds after which a user data stream connection is cut "
-                                      "(Binance: 24 hours).")
-@click.option("--log-requests", is_flag=True,
-              help="Print every answered Binance request (status, code, weight, latency, fault) to stdout.")
-def emulator(host: str, port: int, scenario: Path | None, state: Path | None, api_key: str | None,
-             api_secret: str | None, public_key: Path | None, download_delay: float,
-             income_retention_days: float | None, weight_limit: int, faults: tuple[str, ...],
-             fault_seed: int | None, stream_lifetime: float, log_requests: bool) -> None:
-    """Run the local Binance USD-M emulator in the foreground until Ctrl-C.
+@cli.command("emulator", short_help="Run the local Binance USD-M emulator.", add_help_option=False,
+             context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def emulator(args: tuple[str, ...]) -> None:
+    """Run the local Binance USD-M emulator in the foreground until Ctrl-C (``usdm emulator --help``).
 
-    Point any client at it; `usdm --base-url URL ...` without credentials uses the demo account.
+    The same program as ``python -m binance_usdm.emulator``: same options, output and exit codes.
     """
-    if (api_secret or public_key) and not api_key:
-        raise click.UsageError("--api-secret/--public-key need --api-key")
-    if api_key and not (api_secret or public_key):
-        raise click.UsageError("--api-key needs --api-secret or --public-key")
-    from binance_usdm.emulator import EmulatorServer, StreamOptions
-    from binance_usdm.emulator.backend import DAY_MS, INCOME_RETENTION_MS
-    from binance_usdm.emulator.faults import FaultError, parse_fault
+    from binance_usdm.emulator.__main__ import main as run_emulator
 
-    for spec in faults:
-        try:
-            parse_fault(spec)
-        except FaultError as exc:
-            raise click.BadParameter(str(exc), param_hint=f"--fault {spec!r}") from None
-
-    retention_ms = INCOME_RETENTION_MS if income_retention_days is None else int(income_retention_days * DAY_MS)
-    pem = public_key.read_text("utf-8") if public_key else None
-    server = EmulatorServer(
-        host, port, scenario=scenario, state_path=state, api_key=api_key, api_secret=api_secret,
-        public_key_pem=pem, download_delay_ms=int(download_delay * 1000),
-        income_retention_ms=retention_ms, weight_limit=weight_limit, faults=list(faults),
-        fault_seed=fault_seed, stream=StreamOptions(lifetime_s=stream_lifetime),
-    )
-    if log_requests:
-        server.log.subscribe(lambda entry: click.echo(entry.line()))
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    try:
-        server.start()
-    except OSError as exc:
-        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    previous = signal.signal(signal.SIGTERM, on_signal)
-    try:
-        click.echo(f"Binance USD-M emulator on {server.base_url} "
-                   f"({'scenario ' + str(scenario) if scenario else 'demo account'})")
-        if api_key:
-            click.echo(f"  API key: {api_key} (secret as given)")
-        else:
-            click.echo(f"  API key: {server.api_key} (demo; the secret is binance_usdm.emulator.DEMO_API_SECRET)")
-            click.echo(f"  Try: usdm --base-url {server.base_url} account")
-        click.echo(f"  User data stream: {server.ws_url}/ws/<listenKey>")
-        click.echo(f"  Dashboard: {server.base_url}/emulator/")
-        click.echo("Ctrl-C to stop.", err=True)
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        server.stop()
+    run_emulator(list(args), prog="usdm emulator")
 
 
 EXIT_INTERRUPTED = 130

@@ -1,10 +1,11 @@
-"""Shared click pieces: the session decorator, ``--format``, Decimal and symbol parameter types."""
+"""Shared click pieces: the session decorator, ``--format``, amount and symbol parameter types."""
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import click
@@ -17,10 +18,12 @@ R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 
 if TYPE_CHECKING:  # click >= 8.2 types ParamType as a generic; 8.1 cannot subscript it at run time
-    _ParamTypeDecimal = click.ParamType[Decimal, Any]
+    _ParamTypeAmount = click.ParamType[Decimal | str, Any]
     _ParamTypeStr = click.ParamType[str, Any]
 else:
-    _ParamTypeDecimal = _ParamTypeStr = click.ParamType
+    _ParamTypeAmount = _ParamTypeStr = click.ParamType
+
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 FORMAT_HELP = "Output format: table (default) or json (exact decimals as strings, ISO-8601 UTC times)."
 
@@ -43,29 +46,22 @@ def format_option(*choices: str, help: str = FORMAT_HELP) -> Callable[[F], F]:
     )
 
 
-class DecimalParam(_ParamTypeDecimal):
-    """A positive decimal amount, kept exact."""
+class AmountParam(_ParamTypeAmount):
+    """An amount as typed (``12.5``): the library checks it as Binance would (a positive plain decimal,
+    at most 20 digits before the point and 8 after) and its ``ValidationError`` becomes a usage error
+    naming AMOUNT. Plain decimal text goes as a Decimal, so the library can say which limit it breaks."""
 
     name = "AMOUNT"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
-        if isinstance(value, Decimal):
-            number = value
-        else:
-            try:
-                number = Decimal(str(value).strip())
-            except InvalidOperation:
-                self.fail(f"{value!r} is not a number", param, ctx)
-        if not number.is_finite() or number <= 0:
-            self.fail(f"{value!r} must be a positive number", param, ctx)
-        return number
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal | str:
+        text = str(value).strip()
+        return Decimal(text) if _PLAIN_DECIMAL.fullmatch(text) else text
 
 
 class SymbolParam(_ParamTypeStr):
-    """A symbol such as BTCUSDT (upper-cased); completes common symbols."""
+    """A symbol such as BTCUSDT (upper-cased); completes from the exchange's symbol list (cached)."""
 
     name = "SYMBOL"
-    COMMON = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "BTCUSDC")
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         text = str(value).strip().upper()
@@ -74,8 +70,10 @@ class SymbolParam(_ParamTypeStr):
         return text
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-        return [CompletionItem(s) for s in self.COMMON if s.startswith(incomplete.upper())]
+        from binance_usdm.cli.symbols import known_symbols
+
+        return [CompletionItem(s) for s in known_symbols(ctx) if s.startswith(incomplete.upper())]
 
 
-AMOUNT = DecimalParam()
+AMOUNT = AmountParam()
 SYMBOL = SymbolParam()

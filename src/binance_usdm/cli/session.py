@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from time import monotonic
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 import click
 
 from binance_usdm.cli.config import ConfigError, Credentials, Settings, resolve
-from binance_usdm.cli.render import Output
-from binance_usdm.errors import ApiError, BinanceError, DownloadQuotaExceeded, ValidationError
+from binance_usdm.cli.render import Output, fmt_time
+from binance_usdm.errors import ApiError, BinanceError, DownloadQuotaExceeded, IpBannedError, ValidationError
 
 if TYPE_CHECKING:
-    from binance_usdm import AccountApi, BinanceRestClient, HistoryApi
+    from binance_usdm import AccountApi, BinanceRestClient, HistoryApi, Wait
 
 Format = Literal["table", "json", "csv", "jsonl", "parquet"]
 
-DEMO_NOTICE = "usdm: no API key configured: using the built-in demo emulator"
+DEMO_NOTICE = "usdm: no API key: using the built-in demo account"
 EMBEDDED_DOWNLOAD_DELAY_MS = 1000
 
 
@@ -51,10 +54,38 @@ def describe(error: BinanceError) -> str:
         code = f"error {error.code}" if error.code else f"HTTP {error.status_code}"
         if isinstance(error, DownloadQuotaExceeded):
             return f"{code}: {error.msg} (the monthly quota of {error.quota} requests is used up){where}"
+        if isinstance(error, IpBannedError) and error.banned_until is not None:
+            until = f"{fmt_time(error.banned_until)} UTC"
+            msg, found = _EPOCH_MS.subn(until, error.msg)
+            return f"{code}: {msg if found else f'{msg} (banned until {until})'}{where}"
         return f"{code}: {error.msg}{where}"
     if isinstance(error, ValidationError):
         return f"invalid {CLI_NAMES.get(error.parameter, error.parameter)}: {error.problem}"
     return f"error: {error.message}{where}"
+
+
+_EPOCH_MS = re.compile(r"(?<=banned until )\d{12,}")
+"""The epoch milliseconds in Binance's 418 message ("... banned until 1555083960000.")."""
+WAIT_NOTICE_AFTER = 0.5
+"""Seconds: a shorter pause of the client passes without a word."""
+
+
+def explain_wait(wait: Wait) -> str:
+    """One line saying what the client waits for and how long."""
+    how_long = duration(wait.seconds)
+    if wait.reason == "weight":
+        return f"waiting {how_long} for this minute's request-weight budget ({wait.endpoint})"
+    if wait.reason == "rate_limit":
+        return f"waiting {how_long}: Binance asked to slow down (429/418 Retry-After) ({wait.endpoint})"
+    return f"{wait.cause}; retrying {wait.endpoint} in {how_long}"
+
+
+def duration(seconds: float) -> str:
+    """``0.8 s``, ``48 s``, ``2 min 5 s``."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
 def refused(error: BinanceError | None, code: int) -> bool:
@@ -92,8 +123,11 @@ class Session:
     testnet: bool = False
     profile: str | None = None
     recv_window: int | None = None
+    quiet: bool = False  # no notices on stderr (shell completion)
     _client: BinanceRestClient | None = field(default=None, repr=False)
     _settings: Settings | None = field(default=None, repr=False)
+    _waits: dict[str, float] = field(default_factory=dict, repr=False)  # reason -> end of the wait said
+    _waits_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # --- configuration --------------------------------------------------------------------------
     def settings(self) -> Settings:
@@ -118,6 +152,10 @@ class Session:
             self._client = self._build()
             self.ctx.call_on_close(self._client.close)
         return self._client
+
+    def has_client(self) -> bool:
+        """Whether the client has been built."""
+        return self._client is not None
 
     @property
     def account(self) -> AccountApi:
@@ -157,10 +195,22 @@ class Session:
             base_url=base_url,
             testnet=testnet,
             recv_window=recv_window,
+            on_wait=self._explain_wait,
         )
-        if demo_at is not None:  # said once the URL is known to be valid (so it holds no credentials)
-            click.echo(f"usdm: no API key configured: using the demo account at {demo_at}", err=True)
+        if demo_at is not None and not self.quiet:  # said once the URL is known to hold no credentials
+            click.echo(f"usdm: no API key: using the demo account at {demo_at}", err=True)
         return client
+
+    def _explain_wait(self, wait: Wait) -> None:
+        """Say on stderr what the client waits for, once per wait (parallel calls share one)."""
+        if wait.seconds < WAIT_NOTICE_AFTER or self.quiet:
+            return
+        now = monotonic()
+        with self._waits_lock:
+            if self._waits.get(wait.reason, 0.0) > now:
+                return
+            self._waits[wait.reason] = now + wait.seconds
+        click.echo(f"usdm: {explain_wait(wait)}", err=True)
 
     def _demo_credentials(self) -> Credentials:
         from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
@@ -168,19 +218,20 @@ class Session:
         return Credentials(DEMO_API_KEY, DEMO_API_SECRET, source="demo")
 
     def _start_embedded(self) -> str:
-        from binance_usdm.emulator import EmulatorServer
+        from binance_usdm.emulator import EmulatorServer, StartupError
 
-        click.echo(DEMO_NOTICE, err=True)
+        if not self.quiet:
+            click.echo(DEMO_NOTICE, err=True)
         state = demo_state_path()
-        server: Any = None
-        if state is not None:
-            try:
+        try:
+            if state is not None:
                 state.parent.mkdir(parents=True, exist_ok=True)
-                server = EmulatorServer(state_path=state, download_delay_ms=EMBEDDED_DOWNLOAD_DELAY_MS)
-            except Exception:  # an unusable state file must not stop the demo: run it in memory
-                server = None
-        if server is None:
-            server = EmulatorServer(download_delay_ms=EMBEDDED_DOWNLOAD_DELAY_MS)
+            server = EmulatorServer(state_path=state, download_delay_ms=EMBEDDED_DOWNLOAD_DELAY_MS)
+        except (StartupError, OSError) as exc:  # reported, never silently replaced by a fresh demo
+            raise ConfigError(
+                f"the demo's {exc if isinstance(exc, StartupError) else f'state {state}: {exc.strerror or exc}'}; "
+                "'usdm config --reset-demo' starts it again ($USDM_DEMO_STATE= keeps the demo in memory)"
+            ) from None
         self.ctx.with_resource(server)
         return str(server.base_url)
 

@@ -14,9 +14,12 @@ offers the `usdm_emulator` fixture. See `README.md` next to this module.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import signal
+import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -35,7 +38,7 @@ from .store import BUSY_TIMEOUT_S, Store
 from .stream import StreamHub, StreamOptions
 
 __all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "Backend", "Clock", "EmulatorServer", "FaultSet", "HttpLimits",
-           "StreamOptions", "serve"]
+           "StartupError", "StreamOptions", "remove_state", "serve"]
 
 FaultSpec = str | Mapping[str, Any]
 
@@ -73,17 +76,21 @@ class EmulatorServer:
         log_capacity: int = DEFAULT_CAPACITY,
         limits: HttpLimits | None = None,
         busy_timeout: float = BUSY_TIMEOUT_S,
+        keep_demo_key: bool = True,
+        reset: bool = False,
     ) -> None:
         self.host = host
         self.port = port
         self.clock = clock or Clock()
-        self._scenario = scenario if isinstance(scenario, dict) else read_scenario(scenario)
-        self.backend = Backend(Store(str(state_path) if state_path else None, busy_timeout), self.clock,
+        self.keep_demo_key = keep_demo_key or not api_key
+        scenario_data = scenario if isinstance(scenario, dict) else _read_scenario(scenario)
+        self._scenario = scenario_data if self.keep_demo_key else _without_first_key(scenario_data)
+        self.backend = Backend(_open_store(state_path, reset, busy_timeout), self.clock,
                                download_delay_ms=download_delay_ms, income_retention_ms=income_retention_ms)
         self._credentials = (api_key, api_secret, public_key_pem)
         self.limiter = RateLimiter(self.clock, weight_limit)
         if not self.backend.seeded:
-            load_scenario(self.backend, self._scenario)
+            _load(self.backend, self._scenario, scenario)
         self._add_credentials()
         self.api_key = api_key or DEMO_API_KEY
         self.api_secret = api_secret if api_key else DEMO_API_SECRET
@@ -133,6 +140,41 @@ class EmulatorServer:
         """`ws://host:port`, where the user data stream is served (`/ws/<listenKey>`, ...)."""
         return f"ws://{self.host}:{self.port}"
 
+    def _open(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Bind the port on ``loop`` and start the user data streams (shared by ``start`` and ``serve``)."""
+        self._server = loop.run_until_complete(start_server(self.app, self.host, self.port))
+        self.port = self._server.sockets[0].getsockname()[1]
+        self.streams.start(loop, self.app.storage)
+
+    def _close(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the stopped loop: close the streams, cut every connection, stop listening, close the loop."""
+        if self._server is not None:
+            self.streams.stop()
+            self.app.close_connections()
+            self._server.close()
+            loop.run_until_complete(self._server.wait_closed())
+            self._server = None
+        loop.close()
+
+    def serve(self, on_ready: Callable[[], None] | None = None) -> None:
+        """Serve in the foreground on this thread until Ctrl-C or SIGTERM, then close the store;
+        ``on_ready`` runs once the port is bound (the command line prints its banner there)."""
+        loop = _new_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            self._open(loop)
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                loop.add_signal_handler(signal.SIGTERM, loop.stop)
+            if on_ready is not None:  # once the loop runs, so a signal right after it is handled
+                loop.call_soon(on_ready)
+            with contextlib.suppress(KeyboardInterrupt):
+                loop.run_forever()
+        finally:
+            self.backend.store.closing()
+            self._close(loop)
+            self.app.storage.shutdown(wait=False, cancel_futures=True)
+            self.backend.store.close()
+
     def start(self) -> EmulatorServer:
         """Start serving on a background thread; returns once the port is bound."""
         ready = threading.Event()
@@ -143,19 +185,17 @@ class EmulatorServer:
             self._loop = loop
             asyncio.set_event_loop(loop)
             try:
-                self._server = loop.run_until_complete(start_server(self.app, self.host, self.port))
-                self.port = self._server.sockets[0].getsockname()[1]
+                self._open(loop)
             except BaseException as exc:
                 errors.append(exc)
                 ready.set()
-                loop.close()
+                self._close(loop)
                 return
-            self.streams.start(loop, self.app.storage)
             ready.set()
             try:
                 loop.run_forever()
             finally:
-                _shut_down(self, self._server, loop)
+                self._close(loop)
 
         self._thread = threading.Thread(target=run, name="usdm-emulator", daemon=True)
         self._thread.start()
@@ -197,46 +237,71 @@ def _new_loop() -> asyncio.AbstractEventLoop:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, *, log_requests: bool = False, **kwargs: Any) -> None:
-    """Run the emulator in the foreground until interrupted (the command line uses this);
+    """Run the emulator in the foreground until interrupted (``EmulatorServer(...).serve()``);
     `log_requests` prints every answered Binance request (a `reqlog.Entry` line) to stdout."""
     emu = EmulatorServer(host, port, **kwargs)
     if log_requests:
         emu.log.subscribe(lambda entry: print(entry.line(), flush=True))
-    loop = _new_loop()
-    asyncio.set_event_loop(loop)
-    server = loop.run_until_complete(start_server(emu.app, host, port))
-    emu.port = server.sockets[0].getsockname()[1]
-    emu.streams.start(loop, emu.app.storage)
-    loop.add_signal_handler(signal.SIGTERM, loop.stop)
-    loop.call_soon(_banner, emu)  # once the loop runs: from then on SIGTERM is handled
+    emu.serve()
+
+
+class StartupError(Exception):
+    """The emulator cannot start: a scenario or state file that cannot be used (the message names the
+    file and what is wrong)."""
+
+
+def _read_scenario(path: str | Path | None) -> dict[str, Any]:
     try:
-        loop.run_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emu.backend.store.closing()
-        _shut_down(emu, server, loop)
-        emu.app.storage.shutdown(wait=False, cancel_futures=True)
-        emu.backend.store.close()
+        data: object = read_scenario(path)
+    except OSError as exc:
+        raise StartupError(f"scenario {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise StartupError(f"scenario {path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise StartupError(f"scenario {path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise StartupError(f"scenario {path}: must be a JSON object with \"accounts\" (see scenario.py)")
+    return data
 
 
-def _banner(emu: EmulatorServer) -> None:
-    print(f"Binance USD-M emulator on {emu.base_url}", flush=True)
-    print(f"user data stream: {emu.ws_url}/ws/<listenKey>", flush=True)
-    print(f"  demo API key:    {DEMO_API_KEY}", flush=True)
-    print(f"  demo API secret: {DEMO_API_SECRET}", flush=True)
-    if emu.api_key != DEMO_API_KEY:
-        kind = "HMAC secret given" if emu.api_secret else "public key given"
-        print(f"  also API key:    {emu.api_key} ({kind})", flush=True)
-    for fault in emu.faults.listing():
-        print(f"  fault {fault['id']}: {fault['spec']}", flush=True)
-    print(f"  dashboard:       {emu.base_url}/emulator/", flush=True)
+def _load(backend: Backend, data: dict[str, Any], source: object) -> None:
+    """Seed ``backend`` from a scenario; a scenario of the wrong shape is a ``StartupError``."""
+    try:
+        load_scenario(backend, data)
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        where = "the scenario" if source is None or isinstance(source, dict) else f"scenario {source}"
+        what = f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+        raise StartupError(f"{where} has the wrong shape ({what}; see the format in scenario.py)") from None
 
 
-def _shut_down(emu: EmulatorServer, server: asyncio.Server, loop: asyncio.AbstractEventLoop) -> None:
-    """On the stopped loop: close the streams, cut every connection, stop listening, close the loop."""
-    emu.streams.stop()
-    emu.app.close_connections()
-    server.close()
-    loop.run_until_complete(server.wait_closed())
-    loop.close()
+def _without_first_key(scenario: dict[str, Any]) -> dict[str, Any]:
+    """``scenario`` with the first account's own API key removed (``api_key`` replaces it)."""
+    accounts = scenario.get("accounts")
+    if not isinstance(accounts, list) or not accounts or not isinstance(accounts[0], dict):
+        return scenario
+    first = {k: v for k, v in accounts[0].items() if k not in ("apiKey", "apiSecret", "publicKeyPem")}
+    return {**scenario, "accounts": [first, *accounts[1:]]}
+
+
+def remove_state(path: str | Path) -> bool:
+    """Delete a state file (and SQLite's companion files); True when there was one."""
+    removed = False
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(f"{path}{suffix}").unlink()
+            removed = True
+    return removed
+
+
+def _open_store(path: str | Path | None, reset: bool, busy_timeout: float) -> Store:
+    """The store at ``path`` (memory when None); ``reset`` discards the file's content first."""
+    if path is None:
+        return Store(None, busy_timeout)
+    if reset:
+        remove_state(path)
+    try:
+        return Store(str(path), busy_timeout)
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            raise StartupError(f"state file {path}: not an SQLite database (reset starts it again)") from None
+        raise StartupError(f"state file {path}: {exc}") from None

@@ -1,30 +1,46 @@
-"""`python -m binance_usdm.emulator`: run the emulator in the foreground."""
+"""The emulator's command line: `python -m binance_usdm.emulator` and `usdm emulator` run this one
+implementation (same options, same output, same exit codes: 0 stopped, 2 unusable options or files)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
-from . import serve
+from . import DEMO_API_KEY, EmulatorServer, StartupError
 from .backend import DAY_MS, INCOME_RETENTION_MS
 from .faults import FaultError, parse_fault
 from .stream import DAY_S, StreamOptions
 
+EPILOG = """Examples:
+  %(prog)s                                  demo account on http://127.0.0.1:8765
+  %(prog)s --state emu.sqlite3 --port 9000  the state survives restarts
+  %(prog)s --state emu.sqlite3 --reset      start that state again from the scenario
+  %(prog)s --api-key K --api-secret S       only these credentials are accepted
+  %(prog)s --fault 'GET /fapi/v2/account=status:503,count=2'
+"""
 
-def main(argv: list[str] | None = None) -> None:
-    """Parse the command line and serve."""
-    ap = argparse.ArgumentParser(prog="python -m binance_usdm.emulator",
-                                 description="Local Binance USD-M futures account emulator.")
-    ap.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    ap.add_argument("--port", type=int, default=8765, help="port (0 = any free port; default 8765)")
-    ap.add_argument("--scenario", help="scenario JSON file (default: the shipped demo)")
-    ap.add_argument("--state", help="SQLite state file; state survives restarts and kill -9")
-    ap.add_argument("--api-key", help="API key to give the demo account")
+
+def parser(prog: str) -> argparse.ArgumentParser:
+    """The command line's options."""
+    ap = argparse.ArgumentParser(prog=prog, description="Run the local Binance USD-M futures account emulator "
+                                 "in the foreground until Ctrl-C.", epilog=EPILOG,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    ap.add_argument("--port", type=int, default=8765, help="port (0: any free port; default 8765)")
+    ap.add_argument("--scenario", type=Path, help="scenario JSON file (default: the shipped demo account)")
+    ap.add_argument("--state", type=Path, help="SQLite state file: the state survives restarts and kill -9")
+    ap.add_argument("--reset", action="store_true", help="discard the --state file's content and start again "
+                    "from the scenario")
+    ap.add_argument("--api-key", help="API key of the first account (replaces the demo key)")
     ap.add_argument("--api-secret", help="HMAC secret for --api-key")
     ap.add_argument("--public-key", type=Path, help="RSA or Ed25519 public key (PEM) for --api-key")
-    ap.add_argument("--weight-limit", type=int, default=2400, help="request weight per minute per IP")
-    ap.add_argument("--download-delay", type=float, default=3.0, help="seconds until a download completes")
+    ap.add_argument("--keep-demo-key", action="store_true", help="with --api-key: accept the demo key too")
+    ap.add_argument("--weight-limit", type=int, default=2400,
+                    help="request weight per minute per IP before 429s, then 418 bans (default 2400)")
+    ap.add_argument("--download-delay", type=float, default=3.0,
+                    help="seconds until a requested history file is ready (default 3)")
     ap.add_argument("--income-retention-days", type=float, default=INCOME_RETENTION_MS / DAY_MS, metavar="N",
                     help="days of income history GET /fapi/v1/income returns (default 90, as Binance)")
     ap.add_argument("--fault", action="append", default=[], metavar="SPEC",
@@ -36,6 +52,13 @@ def main(argv: list[str] | None = None) -> None:
                          "as Binance)")
     ap.add_argument("--log-requests", action="store_true",
                     help="print every answered Binance request (status, code, weight, latency, fault)")
+    return ap
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m binance_usdm.emulator") -> None:
+    """Parse the command line and serve until Ctrl-C or SIGTERM; an unusable option or file ends with
+    one line on stderr and exit status 2."""
+    ap = parser(prog)
     args = ap.parse_args(argv)
     for spec in args.fault:
         try:
@@ -44,29 +67,61 @@ def main(argv: list[str] | None = None) -> None:
             ap.error(f"--fault {spec!r}: {exc}")
     if not args.stream_lifetime > 0:
         ap.error("--stream-lifetime must be positive")
+    if not 0 <= args.port <= 65535:
+        ap.error("--port must be from 0 to 65535")
+    if args.weight_limit < 1:
+        ap.error("--weight-limit must be at least 1")
+    if not args.download_delay >= 0:
+        ap.error("--download-delay must be 0 or more")
     if not args.income_retention_days > 0:
         ap.error("--income-retention-days must be positive")
     if (args.api_secret or args.public_key) and not args.api_key:
         ap.error("--api-secret/--public-key need --api-key")
     if args.api_key and not (args.api_secret or args.public_key):
         ap.error("--api-key needs --api-secret or --public-key")
+    if args.reset and args.state is None:
+        ap.error("--reset needs --state (without it the state is in memory and starts fresh anyway)")
+    try:
+        pem = args.public_key.read_text("utf-8") if args.public_key else None
+    except OSError as exc:
+        ap.error(f"--public-key {args.public_key}: {exc.strerror or exc}")
     logging.basicConfig(level=logging.WARNING)
-    serve(
-        args.host,
-        args.port,
-        scenario=args.scenario,
-        state_path=args.state,
-        api_key=args.api_key,
-        api_secret=args.api_secret,
-        public_key_pem=args.public_key.read_text() if args.public_key else None,
-        weight_limit=args.weight_limit,
-        download_delay_ms=int(args.download_delay * 1000),
-        income_retention_ms=int(args.income_retention_days * DAY_MS),
-        faults=args.fault,
-        fault_seed=args.fault_seed,
-        stream=StreamOptions(lifetime_s=args.stream_lifetime),
-        log_requests=args.log_requests,
-    )
+    try:
+        emu = EmulatorServer(
+            args.host, args.port, scenario=args.scenario, state_path=args.state, reset=args.reset,
+            api_key=args.api_key, api_secret=args.api_secret, public_key_pem=pem,
+            keep_demo_key=args.keep_demo_key or not args.api_key, weight_limit=args.weight_limit,
+            download_delay_ms=int(args.download_delay * 1000),
+            income_retention_ms=int(args.income_retention_days * DAY_MS), faults=args.fault,
+            fault_seed=args.fault_seed, stream=StreamOptions(lifetime_s=args.stream_lifetime),
+        )
+    except StartupError as exc:
+        ap.exit(2, f"{prog}: error: {exc}\n")
+    if args.log_requests:
+        emu.log.subscribe(lambda entry: print(entry.line(), flush=True))
+    try:
+        emu.serve(on_ready=lambda: _banner(emu, args.scenario, args.state))
+    except OSError as exc:
+        ap.exit(2, f"{prog}: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n")
+
+
+def _banner(emu: EmulatorServer, scenario: Path | None, state: Path | None) -> None:
+    print(f"Binance USD-M emulator on {emu.base_url}")
+    print(f"  user data stream: {emu.ws_url}/ws/<listenKey>")
+    print(f"  API key: {emu.api_key}")
+    if emu.api_key == DEMO_API_KEY:
+        print("  secret:  binance_usdm.emulator.DEMO_API_SECRET (the demo account's)")
+    else:
+        kind = "HMAC secret as given" if emu.api_secret else "public key as given"
+        print(f"  secret:  {kind}{'; the demo key works too' if emu.keep_demo_key else ''}")
+    for fault in emu.faults.listing():
+        print(f"  fault {fault['id']}: {fault['spec']}")
+    print(f"  account: {f'scenario {scenario}' if scenario else 'demo scenario'}"
+          f"{f', state {state}' if state else ', state in memory'}")
+    print(f"  dashboard: {emu.base_url}/emulator/")
+    print(f"  try: usdm --base-url {emu.base_url} account")
+    print("Ctrl-C to stop.", file=sys.stderr, flush=True)
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

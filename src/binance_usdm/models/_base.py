@@ -143,6 +143,29 @@ class OptionalDec(_WireField):
             raise _not_a_number(obj, self, value) from None
 
 
+class Leverage(_WireField):
+    """A leverage Binance sends as a string in position answers (``"10"``), read as an ``int`` like
+    the leverage of every other answer (``/fapi/v1/leverage``, brackets): one type everywhere."""
+
+    suffix, kind = "_str", "int"
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, obj: object, owner: type) -> int: ...
+    def __get__(self, obj: object | None, owner: type) -> Self | int:
+        if obj is None:
+            return self
+        value = getattr(obj, self.raw)
+        try:
+            number = _decimal(value)
+            if number != number.to_integral_value():
+                raise ArithmeticError
+            return int(number)
+        except (ArithmeticError, ValueError):  # not a whole number
+            raise _not_a_number(obj, self, value) from None
+
+
 def wire_name(field: str) -> str:
     """The wire (camelCase) name of a field; a lazy field's ``_str`` / ``_ms`` suffix is not sent."""
     for suffix in ("_str", "_ms"):
@@ -208,6 +231,7 @@ def _plain(value: Any) -> Any:
 __all__ = [
     "Dec",
     "Decimal",
+    "Leverage",
     "Model",
     "MsTime",
     "OptionalDec",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from binance_usdm.enums import PositionSide
-from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber
+from binance_usdm.models._base import Dec, Leverage, Model, OptionalDec, OptionalMsTime, WireNumber
 
 
 class AccountAsset(Model):
@@ -52,7 +52,7 @@ class AccountPosition(Model):
     open_order_initial_margin_str: WireNumber
     open_order_initial_margin = Dec()
     leverage_str: WireNumber
-    leverage = Dec()
+    leverage = Leverage()
     isolated: bool
     entry_price_str: WireNumber
     entry_price = Dec()

@@ -7,7 +7,7 @@ from decimal import Decimal
 import msgspec
 
 from binance_usdm.enums import MarginChangeDirection, MarginType, PositionSide
-from binance_usdm.models._base import Dec, Model, OptionalDec, OptionalMsTime, WireNumber
+from binance_usdm.models._base import Dec, Leverage, Model, OptionalDec, OptionalMsTime, WireNumber
 
 
 class _Position(Model):
@@ -31,7 +31,7 @@ class PositionDetails(_Position):
     """Position information, v2 (``/fapi/v2/positionRisk``): one entry per symbol and side."""
 
     leverage_str: WireNumber
-    leverage = Dec()
+    leverage = Leverage()
     margin_type: MarginType
     isolated_margin_str: WireNumber
     isolated_margin = Dec()
