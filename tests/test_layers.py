@@ -10,7 +10,7 @@ layer or from layers below it, and no two modules import each other, directly or
     downloads                    history-download values and checks (uses _http.files)
     _http, httpx_transport       transports; of _wire only the contract (types) and the parsed URLs
     _wire                        the sans-I/O core: endpoints, policy, requests, responses, config, ...
-    models, result               wire models and the call result
+    models, result, serialize    wire models, the call result, the one serialization of results
     errors, enums, _version      leaves
 
 The emulator is an independent oracle: it imports nothing of the client.
@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("downloads", ("binance_usdm.downloads",)),
     ("_http", ("binance_usdm._http", "binance_usdm.httpx_transport")),
     ("_wire", ("binance_usdm._wire",)),
-    ("models", ("binance_usdm.models", "binance_usdm.result")),
+    ("models", ("binance_usdm.models", "binance_usdm.result", "binance_usdm.serialize")),
     ("leaves", ("binance_usdm.errors", "binance_usdm.enums", "binance_usdm._version")),
 ]
 RANK = {name: rank for rank, (name, _) in enumerate(reversed(LAYERS))}
