@@ -15,9 +15,10 @@ import pytest
 
 import binance_usdm.models as models_package
 from binance_usdm.models import _base, events
-from binance_usdm.models._base import Dec, Model, MsTime, OptionalDec, OptionalMsTime
+from binance_usdm.models._base import Dec, Leverage, Model, MsTime, OptionalDec, OptionalMsTime
 
-SUFFIX_KINDS = {"_str": (Dec, OptionalDec), "_ms": (MsTime, OptionalMsTime)}
+# (required, optional) accessor kinds per wire suffix; a leverage string is read as an int (Leverage)
+SUFFIX_KINDS = {"_str": (Dec | Leverage, OptionalDec), "_ms": (MsTime, OptionalMsTime)}
 # a wire value kept raw on purpose or not yet typed by its owner (the stream's order update: 0 = none)
 RAW_ONLY = {("OrderUpdate", "good_till_ms")}
 
