@@ -145,7 +145,8 @@ class AsyncUserDataStream:
             frame = await self._socket.recv(timeout)
         except SocketClosed as exc:
             self._socket = None
-            self._pending.append(self._policy.dropped(exc.reason, self._policy.clock()))
+            if not self._closed:  # not our own close (from another thread or task)
+                self._pending.append(self._policy.dropped(exc.reason, self._policy.clock()))
             return
         if frame is None:
             return
