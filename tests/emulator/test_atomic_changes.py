@@ -1,8 +1,9 @@
 """A change is applied whole or not at all: when saving fails, the request leaves no trace.
 
-The store is made to fail for real: the emulator runs as its own process with a state file, and
-its file-size limit (RLIMIT_FSIZE) is lowered so that SQLite's next write fails like a full disk;
-or another process holds the state file's write lock.
+The store is made to fail for real: the emulator runs as its own process with a state file and its
+file-size limit (RLIMIT_FSIZE) is lowered, so that SQLite's next write fails with an I/O error
+(SQLITE_IOERR_WRITE); SQLite's page limit is reached (SQLITE_FULL, "database or disk is full"); or
+another process holds the state file's write lock.
 Binance answers a request whose execution status is unknown with 503 "Unknown error, please check
 your request or try again later." (https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info);
 the emulator does the same, and the state then shows that nothing was applied.
@@ -82,6 +83,19 @@ def test_failed_save_of_a_closing_position_keeps_wallet_position_and_income(proc
     assert ok(c.get("/fapi/v1/income")) == income
     assert ok(c.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["positionAmt"] == "0.150"
     c.close()
+
+
+def test_a_full_database_applies_nothing(tmp_path: Path) -> None:
+    with EmulatorServer(state_path=tmp_path / "state.db") as emu:
+        c = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+        before = ok(c.raw("GET", "/emulator/state"))
+        pages = emu.backend.store._conn.execute("PRAGMA page_count").fetchone()[0]
+        emu.backend.store._conn.execute(f"PRAGMA max_page_count = {pages}")  # the file may not grow
+        records = [{"incomeType": "TRANSFER", "income": "1", "asset": "USDT"} for _ in range(5000)]
+        answer = c.admin("/emulator/income", {"records": records})
+        assert answer.status == 503 and "full" in answer.body["error"], answer.body
+        assert ok(c.raw("GET", "/emulator/state"))["accounts"] == before["accounts"]
+        c.close()
 
 
 @pytest.mark.parametrize(("name", "value", "legal"), [

@@ -215,3 +215,19 @@ def test_connections_beyond_the_limit_are_refused(emu: EmulatorServer) -> None:
     finally:
         for conn in held:
             conn.close()
+
+
+def test_server_sent_events_outlive_the_idle_timeout_and_carry_changes_from_the_storage_thread(
+    raw: Raw, emu: EmulatorServer
+) -> None:
+    raw.send(get("/emulator/log/stream?path=/fapi/v1/leverage"))
+    while b": request feed\n\n" not in raw.pending:
+        assert raw._more()
+    time.sleep(LIMITS.idle_timeout + 0.3)  # an idle HTTP connection would be closed by now
+    change = Raw(emu)
+    change.send(signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=6"))
+    assert json.loads(change.answer()[2])["leverage"] == 6
+    change.close()
+    while b"event: request" not in raw.pending:
+        assert raw._more()
+    assert b'"path":"/fapi/v1/leverage"' in raw.pending

@@ -1,5 +1,6 @@
 """Bounded live feeds behind the admin API's logs and the dashboard: the last N items, ids in order,
-listeners called with each new item (on the server's event loop), and the user-data events feed.
+listeners called with each new item (on the thread that answered it: the event loop, or the server's
+storage thread; a server-sent event stream writes through the loop), and the user-data events feed.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def matches(entry: Entry, status: str | None, path: str | None) -> bool:
 
 
 class RequestLog(Feed[Entry]):
-    """A bounded, ordered log of answered requests with listeners (called on the server's event loop)."""
+    """A bounded, ordered log of answered requests with listeners (called on the thread that answered)."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(capacity)
