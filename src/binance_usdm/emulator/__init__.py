@@ -149,7 +149,11 @@ class EmulatorServer:
     def _close(self, loop: asyncio.AbstractEventLoop) -> None:
         """On the stopped loop: close the streams, cut every connection, stop listening, close the loop."""
         if self._server is not None:
-            self.streams.stop()
+
+            async def stop_streams() -> None:  # the streams' close handshakes need a running loop
+                self.streams.stop()
+
+            loop.run_until_complete(stop_streams())
             self.app.close_connections()
             self._server.close()
             loop.run_until_complete(self._server.wait_closed())
