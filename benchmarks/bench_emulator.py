@@ -4,7 +4,9 @@ Run: `python benchmarks/bench_emulator.py [--seconds 5] [--connections 16] [--re
 
 1. Throughput: the emulator runs in a separate process (one core: a single asyncio thread); a
    load-generator process keeps `--connections` keep-alive connections busy with freshly signed
-   `GET /fapi/v2/account` requests (HMAC-SHA256) and counts answers per second.
+   `GET /fapi/v2/account` requests (HMAC-SHA256) and counts answers per second, and the emulator
+   process's CPU time per answer (user + system, from /proc on Linux): on a shared machine requests/s
+   follow the load, CPU per request much less.
 2. Income history: an in-memory store filled with ~1,000,000 income records for one account
    (a year of hourly funding fees and trades on 4 symbols), then the median time of several query
    shapes, in-process through the backend and over HTTP.
@@ -77,8 +79,19 @@ def _load(port: int, seconds: float, connections: int) -> None:
     print(sum(counts), errors[0])
 
 
-def bench_throughput(seconds: float, connections: int) -> tuple[float, int]:
-    """Signed v2 account requests per second against a one-process emulator."""
+def _cpu_s(pid: int) -> float | None:
+    """A process's user + system CPU seconds (Linux /proc; None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_throughput(seconds: float, connections: int) -> tuple[float, int, float | None]:
+    """Signed v2 account requests per second against a one-process emulator, errors, and the
+    emulator's CPU microseconds per request (None where /proc is missing)."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "binance_usdm.emulator", "--port", str(port), "--weight-limit", "1000000000"],
@@ -90,10 +103,15 @@ def bench_throughput(seconds: float, connections: int) -> tuple[float, int]:
         conn.request("GET", _signed_path("/fapi/v2/account"), headers={"X-MBX-APIKEY": DEMO_API_KEY})
         assert conn.getresponse().status == 200
         conn.close()
+        cpu_before = _cpu_s(server.pid)
         out = subprocess.run(
             [sys.executable, __file__, "--load-port", str(port), "--seconds", str(seconds),
              "--connections", str(connections)], capture_output=True, text=True, check=True).stdout.split()
-        return int(out[0]) / seconds, int(out[1])
+        cpu_after = _cpu_s(server.pid)
+        answered = int(out[0])
+        cpu_us = None if cpu_before is None or cpu_after is None or not answered else (
+            (cpu_after - cpu_before) * 1e6 / answered)
+        return answered / seconds, int(out[1]), cpu_us
     finally:
         server.terminate()
         server.wait(10)
@@ -171,11 +189,11 @@ def main() -> None:
         _load(args.load_port, args.seconds, args.connections)
         return
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
-    rps, errors = bench_throughput(args.seconds, args.connections)
-    print("| signed GET /fapi/v2/account (HMAC), emulator on one core | requests/s |")
-    print("|---|---|")
+    rps, errors, cpu_us = bench_throughput(args.seconds, args.connections)
+    print("| signed GET /fapi/v2/account (HMAC), emulator on one core | requests/s | emulator CPU us/request |")
+    print("|---|---|---|")
     print(f"| {args.connections} keep-alive connections, {args.seconds:.0f} s | {rps:,.0f} |"
-          + (f" ({errors} errors)" if errors else ""))
+          + (f" ({errors} errors)" if errors else "") + (" n/a |" if cpu_us is None else f" {cpu_us:.0f} |"))
     print()
     rows = bench_income(args.records, args.runs)
     print("| income query shape | rows | backend median ms | HTTP median ms (signed) |")
