@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
+from binance_usdm.downloads import MONTHLY_QUOTA
 from binance_usdm.emulator import EmulatorServer
+from binance_usdm.enums import HistoryKind
 
 from .conftest import Client, err, fetch, ok
 
@@ -68,3 +72,20 @@ def test_monthly_quota(client: Client, emu: EmulatorServer) -> None:
     msg = err(client.get("/fapi/v1/trade/asyn", startTime=now - DAY, endTime=now), -1000)
     assert "5 times per month" in msg
     ok(client.get("/fapi/v1/order/asyn", startTime=now - DAY, endTime=now))  # separate quota
+
+
+@pytest.mark.parametrize(("kind", "quota"), [("order", 10), ("trade", 5), ("income", 5)])
+def test_monthly_quotas_are_binances(client: Client, emu: EmulatorServer, kind: str, quota: int) -> None:
+    """"Request Limitation is 10 times per month" (orders), "5 times per month" (trades and transactions),
+    "shared by front end download page and rest api":
+    https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Download-Id-For-Futures-Order-History
+    .../Get-Download-Id-For-Futures-Trade-History, .../Get-Download-Id-For-Futures-Transaction-History.
+    The client's own figure (named in DownloadQuotaExceeded) states the same."""
+    emu.limiter.limit = 100_000
+    now = emu.clock.now_ms()
+    for _ in range(quota):
+        ok(client.get(f"/fapi/v1/{kind}/asyn", startTime=now - DAY, endTime=now))
+    assert f"{quota} times per month" in err(client.get(f"/fapi/v1/{kind}/asyn", startTime=now - DAY, endTime=now),
+                                             -1000)
+    history_kind = {"order": HistoryKind.ORDERS, "trade": HistoryKind.TRADES, "income": HistoryKind.TRANSACTIONS}
+    assert MONTHLY_QUOTA[history_kind[kind]] == quota

@@ -3,8 +3,11 @@ events, bounded, and free of signatures and listen keys."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 from binance_usdm.emulator import EmulatorServer
@@ -86,3 +89,23 @@ def test_the_log_streams_as_server_sent_events(emu: EmulatorServer, client: Clie
     # the closed stream is unsubscribed: later requests are still answered and logged
     ok(client.call("GET", "/fapi/v1/time", signed=False))
     assert log(client)[-1]["path"] == "/fapi/v1/time"
+
+
+def test_python_m_prints_requests_when_asked() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--log-requests"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().rsplit(" ", 1)[1].strip()
+        banner = [proc.stdout.readline() for _ in range(4)]  # stream URL, demo key and secret, dashboard
+        assert banner[-1].strip() == f"dashboard:       {url}/emulator/", banner
+        u = urlsplit(url)
+        conn = http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port, timeout=5)
+        conn.request("GET", "/fapi/v1/ping")
+        assert conn.getresponse().status == 200
+        conn.close()
+        line = proc.stdout.readline()
+        assert line.startswith("127.0.0.1 GET /fapi/v1/ping -> 200 w=1 used=1 "), line
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

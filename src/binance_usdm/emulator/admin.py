@@ -38,8 +38,10 @@ _json = msgspec.json.Encoder(decimal_format="string")
 _log = logging.getLogger(__name__)
 #: Decimal amounts the admin API accepts: finite, below 1e20 in size, at most 8 decimals.
 MAX_AMOUNT = Decimal(10) ** 20
-#: How far the clock may be moved in one request (about 100 years).
+#: How far the clock may be moved in one request (about 100 years), and the latest time it may show
+#: (9999-12-31, the last date a calendar computation such as the download quota's month can name).
 MAX_CLOCK_SECONDS = 100 * 366 * 86_400
+MAX_CLOCK_MS = 253_402_300_799_999
 MAX_TIME_MS = 2**63 - 1
 #: Records per request (income, margin history, orders, trades) and rows one `generate` may write.
 MAX_RECORDS = 100_000
@@ -272,15 +274,20 @@ def _openapi(a: Admin, body: Body) -> Any:
 
 def _clock(a: Admin, body: Body) -> Any:
     clock = a.backend.clock
-    if body.has("freeze"):
-        if body.boolean("freeze"):
+    freeze = body.boolean("freeze") if body.has("freeze") else None
+    target = body.integer("set", 0, MAX_CLOCK_MS) if body.has("set") else None
+    advance = body.number("advance", -MAX_CLOCK_SECONDS, MAX_CLOCK_SECONDS) if body.has("advance") else 0.0
+    if not 0 <= (clock.now_ms() if target is None else target) + round(advance * 1000) <= MAX_CLOCK_MS:
+        raise AdminError(f"'advance' would move the clock outside 0..{MAX_CLOCK_MS} ms")
+    if freeze is not None:
+        if freeze:
             clock.freeze()
         else:
             clock.unfreeze()
-    if body.has("set"):
-        clock.set(body.integer("set", 0, MAX_TIME_MS))
-    if body.has("advance"):
-        clock.advance(body.number("advance", -MAX_CLOCK_SECONDS, MAX_CLOCK_SECONDS))
+    if target is not None:
+        clock.set(target)
+    if advance:
+        clock.advance(advance)
     a.backend.version += 1  # time-dependent answers (listen keys, downloads) must not be reused
     return {"time": clock.now_ms(), "frozen": clock.frozen}
 
