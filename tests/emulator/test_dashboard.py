@@ -28,7 +28,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parents[2] / "build" / "screenshots"
 #: 2026-11-02 00:00:01 UTC: no funding time within the next hours, so a moved clock charges nothing.
 T0 = 1_793_577_601_000
-TIMEOUT_MS = 10_000
+#: How long a page and every `expect` wait (generous: the suite runs on 2 busy cores).
+TIMEOUT_MS = 20_000
 
 try:
     from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -51,6 +52,7 @@ def browser() -> Iterator[Browser]:
         if os.environ.get("USDM_REQUIRE_BROWSER") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -156,7 +158,7 @@ def test_advancing_the_clock_on_the_page_expires_a_listen_key(
         expect(page.locator(".listen-key")).to_have_text("no listen key")
         expect(page.locator("#events-list li[data-event='listenKeyExpired']")).to_have_count(1)
         assert key not in page.locator("#events-list").inner_text()  # listen keys are masked
-        reader.join(timeout=5)
+        reader.join(timeout=TIMEOUT_MS / 1000)
     assert [m["e"] for m in messages] == ["ACCOUNT_CONFIG_UPDATE", "listenKeyExpired"]
     err(client.call("PUT", "/fapi/v1/listenKey", {"listenKey": key}, signed=False), -1125)
     assert emu.clock.now_ms() == T0 + 3_601_000
