@@ -97,14 +97,18 @@ def test_python_m_prints_requests_when_asked() -> None:
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().rsplit(" ", 1)[1].strip()
-        banner = [proc.stdout.readline() for _ in range(4)]  # stream URL, demo key and secret, dashboard
-        assert banner[-1].strip() == f"dashboard:       {url}/emulator/", banner
+        banner = [proc.stdout.readline()]
+        while not banner[-1].startswith("  dashboard:") and len(banner) < 10:
+            banner.append(proc.stdout.readline())
+        assert banner[-1] == f"  dashboard: {url}/emulator/\n", banner
         u = urlsplit(url)
         conn = http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port, timeout=5)
         conn.request("GET", "/fapi/v1/ping")
         assert conn.getresponse().status == 200
         conn.close()
         line = proc.stdout.readline()
+        while not line.startswith("127.0.0.1 "):  # what is left of the banner
+            line = proc.stdout.readline()
         assert line.startswith("127.0.0.1 GET /fapi/v1/ping -> 200 w=1 used=1 "), line
     finally:
         proc.terminate()
