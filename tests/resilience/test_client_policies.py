@@ -58,7 +58,8 @@ def test_concurrent_async_calls_share_the_budget_and_fail_fast(small: EmulatorSe
     refused = [r.error for r in results if not r.success]
     assert len(ok) >= 9  # 1 (time) + 9 x 5 fit in 50; more only if a minute boundary passed meanwhile
     assert refused and all(isinstance(e, ClientRateLimitError) and e.retry_after > 0 for e in refused)
-    assert small.limiter.used(IP) <= 50 and elapsed < 1.0  # the server never saw the budget broken
+    assert small.limiter.used(IP) <= 50  # the server never saw the budget broken
+    assert elapsed < 10  # refused at once: waiting would mean up to a minute
 
 
 def test_concurrent_threads_share_the_budget(small: EmulatorServer) -> None:
@@ -77,7 +78,7 @@ def test_concurrent_async_calls_wait_for_the_next_minute(small: EmulatorServer) 
     small.clock.advance(60 - now % 60 - 1.0)  # the emulator's minute ends in 1 s; the client syncs to it
     results, elapsed = _gather(small, 14)
     assert all(r.success for r in results), [r.error for r in results if not r.success]
-    assert 0.7 < elapsed < 3.0  # 9 went at once, 5 waited for the minute to turn
+    assert 0.7 < elapsed < 10  # 9 went at once, 5 waited ~1 s for the minute to turn (not a whole minute)
     assert small.limiter.used(IP) == 25  # the new minute's weight: never a 429
 
 
