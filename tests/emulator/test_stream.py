@@ -20,6 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from binance_usdm.emulator import DEMO_API_KEY, Clock, EmulatorServer, StreamOptions
+from binance_usdm.emulator.__main__ import main as emulator_main
 
 from .conftest import Client, ok
 
@@ -226,7 +227,7 @@ def test_balance_set_without_server_loop_is_harmless() -> None:
     emu.backend.store.close()
 
 
-async def test_command_line_stream_lifetime() -> None:
+async def test_command_line_stream_lifetime(capsys: pytest.CaptureFixture[str]) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--stream-lifetime", "60"],
                             stdout=subprocess.PIPE, text=True)
     try:
@@ -245,9 +246,9 @@ async def test_command_line_stream_lifetime() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    bad = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--stream-lifetime", "0"],
-                         capture_output=True, text=True, timeout=30)
-    assert bad.returncode == 2 and "--stream-lifetime must be positive" in bad.stderr
+    with pytest.raises(SystemExit) as refused:  # checked before serving: no second interpreter needed
+        emulator_main(["--stream-lifetime", "0"])
+    assert refused.value.code == 2 and "--stream-lifetime must be positive" in capsys.readouterr().err
 
 
 def test_usdm_emulator_refuses_a_non_positive_stream_lifetime() -> None:
