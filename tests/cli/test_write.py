@@ -95,7 +95,7 @@ def test_position_margin_add_then_history(run: Run, run_json: Json) -> None:
 
 
 def test_position_margin_rejects_bad_amounts(run: Run) -> None:
-    for amount in ("-1", "abc", "0"):
+    for amount in ("-1", "abc", "0", "1_000", "1e5", "\u0661\u0662", ".5", "1.123456789"):  # never another number
         result = run("position-margin", "ETHUSDT", "add", amount)
         assert result.exit_code == 2, amount
 
