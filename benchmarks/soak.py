@@ -352,8 +352,9 @@ def report(args: argparse.Namespace, ran: float, calls: int, tally: Tally, margi
                                               for f in faults) + ")")
     print(f"file descriptors: {fds_before} before the clients, {fds_after} after")
     if memory:
-        print(f"memory (RSS): {memory[0]:.1f} MB at start, {memory[len(memory) // 4]:.1f} MB after warm-up, "
-              f"{memory[-1]:.1f} MB at end ({growth:+.1f} MB)")
+        quarters = " / ".join(f"{memory[min(len(memory) - 1, len(memory) * q // 4)]:.1f}" for q in (1, 2, 3, 4))
+        print(f"memory (RSS): {memory[0]:.1f} MB at start; {quarters} MB at each quarter of the run "
+              f"({growth:+.1f} MB after the first)")
 
 
 def main() -> None:
