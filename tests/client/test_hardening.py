@@ -32,8 +32,10 @@ from binance_usdm import (
     ValidationError,
 )
 from binance_usdm._http import AsyncHttpTransport, SyncHttpTransport
-from binance_usdm._http.protocol import default_ssl_context
+from binance_usdm._http.protocol import RequestEncoder, default_ssl_context
 from binance_usdm._wire.responses import MAX_SERVER_WAIT
+from binance_usdm._wire.types import HttpRequest, Secret
+from binance_usdm._wire.urls import Origin
 from tests.client.conftest import API_KEY, API_SECRET, Caller, make_caller
 from tests.scripted_server import Hang, Reply, ScriptedServer, echo, make_certs
 
@@ -140,8 +142,7 @@ def test_certificate_trust_is_certifi_declared_and_only_it(monkeypatch: pytest.M
     assert len(context.get_ca_certs()) == len(bundle)
     with ScriptedServer(echo, ssl_context=certs.server_context) as srv, SyncHttpTransport(srv.base_url) as transport:
         with pytest.raises(CertificateError):
-            transport.send(__import__("binance_usdm._http", fromlist=["HttpRequest"]).HttpRequest("GET", "/"),
-                           Timeouts(2, 2, 4))
+            transport.send(HttpRequest("GET", "/"), Timeouts(2, 2, 4))
 
 
 # --- no secret in any repr on the call path ------------------------------------------------------
@@ -236,3 +237,16 @@ def test_a_listen_key_answer_keeps_out_of_reprs(stub: ScriptedServer, kind: str)
     result = call("start_user_stream")
     assert result.data == LISTEN_KEY and f"{result.data}" == LISTEN_KEY  # the value itself is intact
     assert LISTEN_KEY not in repr(result)
+
+
+def test_an_encoding_error_shows_no_header_value_in_locals() -> None:
+    """The encoder's frames, when it refuses a request, hold the key only as the caller's ``Secret``."""
+    encoder = RequestEncoder(Origin.parse("http://127.0.0.1:1"))
+    key = (("X-MBX-APIKEY", Secret(API_KEY)),)
+    assert API_KEY.encode() in encoder.encode(HttpRequest("GET", "/fine", key))  # its lines are now cached
+    for request in (HttpRequest("GET", "/not fine", key), HttpRequest("BREW", "/fine", key),
+                    HttpRequest("GET", "/fine", (*key, ("X-Bad", "line\nbreak")))):
+        with pytest.raises(ValidationError) as caught:
+            encoder.encode(request)
+        text = "".join(traceback.TracebackException.from_exception(caught.value, capture_locals=True).format())
+        assert API_KEY not in text and API_KEY[:24] not in text

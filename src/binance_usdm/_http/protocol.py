@@ -20,7 +20,7 @@ from typing import Final
 import httptools
 
 from binance_usdm._version import __version__
-from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits, Secret
+from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits
 from binance_usdm._wire.urls import Origin, ProxyConfig
 from binance_usdm.errors import ValidationError
 
@@ -162,22 +162,22 @@ class RequestEncoder:
         fixed += "Connection: keep-alive\r\n"
         self._fixed_no_ua = fixed
         self._fixed = f"{fixed}User-Agent: {USER_AGENT}\r\n"
-        # (header tuple, its lines): one attribute, so threads sharing the encoder never see a
-        # tuple paired with another tuple's lines
-        self._last: tuple[object, str] = ((), self._fixed)
+        # one attribute, so threads sharing the encoder never see a tuple paired with another's lines
+        self._last = _HeadLines((), self._fixed)
 
     def encode(self, request: HttpRequest) -> bytes:
         method = request.method
         target = request.target
-        headers = request.headers
         body = request.body
-        last = self._last
-        lines = last[1] if headers is last[0] else self._header_lines(headers)
         # the target is the only part not checked before: no line breaks, spaces or non-ASCII
         if not target.isascii() or "\n" in target or "\r" in target or " " in target or target[:1] != "/":
             raise ValidationError("target", "must start with '/' and contain no spaces, line breaks or non-ASCII")
         if method not in _METHODS:
             raise ValidationError("method", f"{method!r} is not supported by this transport")
+        # after the checks: nothing can raise while ``lines`` (with the API key) is a local
+        last = self._last
+        headers = request.headers
+        lines = last.lines if headers is last.headers else self._header_lines(headers)
         if body or method not in _NO_BODY_METHODS:
             head = f"{method} {self._prefix}{target} HTTP/1.1\r\n{lines}Content-Length: {len(body)}\r\n\r\n"
             return head.encode() + body if body else head.encode()
@@ -186,8 +186,7 @@ class RequestEncoder:
     def _header_lines(self, headers: Sequence[tuple[str, str]]) -> str:
         """The fixed lines plus the caller's, checked (kept for next time when ``headers`` is a tuple)."""
         fixed = self._fixed
-        custom = []
-        for name, value in headers:
+        for name, value in headers:  # every pair checked before any line holds a value
             if not name or not _TOKEN.issuperset(name):
                 raise ValidationError("headers", "a header name must be a non-empty HTTP token")
             if "\r" in value or "\n" in value or not value.isascii():
@@ -198,11 +197,21 @@ class RequestEncoder:
                 raise ValidationError("headers", f"{name!r} is set by the transport")
             if lname == "user-agent":  # the caller's User-Agent replaces ours
                 fixed = self._fixed_no_ua
-            custom.append(f"{name}: {value}\r\n")
-        lines = Secret(fixed + "".join(custom))  # holds the API key
+        lines = fixed + "".join([f"{name}: {value}\r\n" for name, value in headers])
         if isinstance(headers, tuple):
-            self._last = (headers, lines)
+            self._last = _HeadLines(headers, lines)
         return lines
+
+
+class _HeadLines:
+    """A header tuple and its head lines. The lines hold the API key: this object's repr (the
+    default one) never shows them, where a tuple's would."""
+
+    __slots__ = ("headers", "lines")
+
+    def __init__(self, headers: Sequence[tuple[str, str]], lines: str) -> None:
+        self.headers = headers
+        self.lines = lines
 
 
 class BadResponse(Exception):
