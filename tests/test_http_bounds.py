@@ -91,3 +91,18 @@ def test_idle_connections_expire(connect: Callable[..., Driver]) -> None:
         assert srv.connections == 1 + 3
         assert t.open == 1 and t.idle == 1
         assert srv.wait_closed(3)  # the first transport's connection and the expired ones were closed
+
+
+def test_expired_idle_connections_free_their_slots_once(connect: Callable[..., Driver]) -> None:
+    """Several idle connections expire together: each is closed and its slot freed exactly once (the
+    async pool used to free the others' slots twice: its count of open connections went negative)."""
+    slow = lambda request: Reply(body=b"{}", delay=0.05)  # noqa: E731 (concurrent calls need connections of their own)
+    with ScriptedServer(slow) as srv:
+        t = connect(srv.base_url, limits=Limits(idle_timeout=0.01), max_connections=4)
+        t.send_all([get(f"/{i}") for i in range(4)], PATIENT)
+        opened = srv.connections
+        assert opened >= 2 and t.open == opened and t.idle == opened
+        t.pause(0.05)
+        t.send(get(), PATIENT)
+        assert t.open == 1 and t.idle == 1
+        assert srv.connections == opened + 1 and srv.wait_closed(opened)

@@ -348,9 +348,12 @@ class AsyncHttpTransport:
         self._loop = loop
 
     def _expire_idle(self, expired: _Conn) -> None:
-        """Close ``expired`` and every idle connection (idle at least as long), freeing their slots."""
-        idle, self._idle = self._idle, []
-        for conn in (expired, *idle):
+        """Close ``expired`` and every idle connection (idle at least as long), freeing their slots.
+        The idle list is emptied in place: a caller popping from it must not meet them again."""
+        idle = self._idle
+        stale = [expired, *idle]
+        idle.clear()
+        for conn in stale:
             conn.abort()
             self._drop_slot()
 

@@ -11,7 +11,6 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from binance_usdm import models as m
-from binance_usdm._wire.types import Secret
 
 R = TypeVar("R")
 
@@ -99,7 +98,7 @@ _listen_key = msgspec.json.Decoder(m.ListenKey)
 
 
 def _parse_listen_key(body: bytes) -> str:
-    return Secret(_listen_key.decode(body).listen_key)  # a listen key is a secret: never in a repr
+    return _listen_key.decode(body).listen_key
 
 
 def _parse_empty(body: bytes) -> None:
