@@ -14,6 +14,7 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 _NO_HEADERS: Mapping[str, str] = {}
+_SECRET_ANSWERS = frozenset(("/fapi/v1/listenKey",))  # the data is a listen key: never shown in a repr
 
 
 class WebCallResult(msgspec.Struct, Generic[T], kw_only=True):
@@ -68,4 +69,5 @@ class WebCallResult(msgspec.Struct, Generic[T], kw_only=True):
         head = f"{self.request_method} {self.endpoint} -> {self.status_code} in {self.elapsed_seconds * 1000:.1f} ms"
         if self.error is not None:
             return f"WebCallResult(failed: {head}: {self.error.message})"
-        return f"WebCallResult(ok: {head}: {self.data!r})"
+        shown = "'***'" if self.endpoint in _SECRET_ANSWERS and self.data is not None else repr(self.data)
+        return f"WebCallResult(ok: {head}: {shown})"

@@ -233,11 +233,13 @@ def test_async_call_path_locals_show_no_secret(hanging: Any) -> None:
 
 def test_a_listen_key_answer_keeps_out_of_the_response_repr(stub: ScriptedServer, kind: str) -> None:
     """The raw answer (``HttpResponse``, a local of the call path) does not show its body; the key
-    handed to the caller is a plain ``str`` (its own object: msgspec and the stream code take it)."""
+    handed to the caller is a plain ``str`` (its own object: msgspec and the stream code take it), and
+    the result's repr shows it as ``'***'``."""
     stub.route("POST", "/fapi/v1/listenKey", Reply(body=b'{"listenKey":"%s"}' % LISTEN_KEY.encode()))
     call: Caller = make_caller(kind, stub.base_url)
     result = call("start_user_stream")
     assert type(result.data) is str and result.data == LISTEN_KEY
+    assert LISTEN_KEY not in repr(result) and "'***'" in repr(result)
     answer = HttpResponse(200, {}, b'{"listenKey":"%s"}' % LISTEN_KEY.encode(), 0.001)
     assert LISTEN_KEY not in repr(answer)
 
