@@ -692,11 +692,10 @@ class Backend:
         seed: int = 7,
         end_ms: int | None = None,
     ) -> int:
-        """Bulk history: per symbol and interval a FUNDING_FEE, plus `trades_per_interval` taker trades
-        (in `GET /fapi/v1/userTrades`) each giving a COMMISSION and a REALIZED_PNL income carrying the
-        trade's id, amounts and time; deterministic for a seed. Income moves the wallet, so the net of
-        the records is added to the account's balances (the wallet stays its transfers plus income).
-        Returns the income record count. All or nothing, like every change."""
+        """Bulk history: per symbol and interval a FUNDING_FEE, plus `trades_per_interval` trades each
+        giving a COMMISSION and a REALIZED_PNL; deterministic for a seed. Income moves the wallet, so
+        the net of the records is added to the account's balances (the wallet stays its transfers plus
+        income). Returns the record count. All or nothing, like every change."""
         step = GENERATE_INTERVALS.get(interval)
         if step is None:
             raise e.INVALID_PARAMETER.reject(name="interval")
@@ -708,46 +707,26 @@ class Backend:
         first -= first % step
         account = acc.account_id
         with self._change() as change:
-            draft = change.account(acc)
             net: dict[str, Decimal] = {}
-            trades: list[dict[str, Any]] = []
             t = first + step
             while t <= end:
                 for sym in symbols:
                     asset = self.symbols[sym].margin_asset
-                    funding = Decimal(f"{rng.uniform(-2.5, 2.0):.8f}")
-                    change.income.append(IncomeRow(account, t, self.next_tran_id(), sym, "FUNDING_FEE",
-                                                   f"{funding:.8f}", asset, "FUNDING_FEE", ""))
-                    net[asset] = net.get(asset, Decimal(0)) + funding
+                    records = [("FUNDING_FEE", t, f"{rng.uniform(-2.5, 2.0):.8f}", "")]
                     for k in range(trades_per_interval):
                         trade_time = t - step + 1 + (k + 1) * (step // (trades_per_interval + 1))
-                        trade = self._generated_trade(rng, sym, draft.taker_rate, trade_time)
-                        trades.append(trade)
-                        for kind, amount in (("COMMISSION", -Decimal(trade["commission"])),
-                                             ("REALIZED_PNL", Decimal(trade["realizedPnl"]))):
-                            change.income.append(IncomeRow(account, trade_time, self.next_tran_id(), sym, kind,
-                                                           f"{amount:.8f}", asset, kind, str(trade["id"])))
-                            net[asset] += amount
+                        trade_id = str(rng.randint(10**8, 10**10))
+                        records.append(("COMMISSION", trade_time, f"{-rng.uniform(0.01, 4.0):.8f}", trade_id))
+                        records.append(("REALIZED_PNL", trade_time, f"{rng.uniform(-60.0, 75.0):.8f}", trade_id))
+                    for kind, time, amount, trade_id in records:
+                        change.income.append(IncomeRow(account, time, self.next_tran_id(), sym, kind, amount,
+                                                       asset, kind, trade_id))
+                        net[asset] = net.get(asset, Decimal(0)) + Decimal(amount)
                 t += step
+            draft = change.account(acc)
             for asset, amount in net.items():
                 draft.balances[asset] = draft.balances.get(asset, Decimal(0)) + amount
-            change.trades += [(account, r) for r in self.orders.new_trades(account, trades)]
         return len(change.income)
-
-    def _generated_trade(self, rng: random.Random, symbol: str, taker_rate: Decimal, time: int) -> dict[str, Any]:
-        """One generated taker trade near the mark price (commission at the taker rate)."""
-        info = self.symbols[symbol]
-        mark = self.marks.get(symbol, Decimal(100))
-        price = (mark * Decimal(f"{rng.uniform(0.9, 1.1):.6f}")).quantize(Decimal(info.tick_size))
-        qty = max((Decimal(f"{rng.uniform(200.0, 5000.0):.2f}") / price).quantize(Decimal(info.step_size)),
-                  Decimal(info.step_size))
-        side = rng.choice(("BUY", "SELL"))
-        return {
-            "id": rng.randint(10**8, 10**10), "symbol": symbol, "side": side, "buyer": side == "BUY",
-            "maker": False, "price": str(price), "qty": str(qty), "quoteQty": str(price * qty),
-            "commission": f"{price * qty * taker_rate:.8f}", "commissionAsset": info.margin_asset,
-            "realizedPnl": f"{rng.uniform(-60.0, 75.0):.8f}", "time": time,
-        }
 
     # -- downloads and listen keys -----------------------------------------------------------------
     def request_download(self, acc: Account, kind: str, start: int, end: int) -> str:
