@@ -724,8 +724,8 @@ class Backend:
                         net[asset] = net.get(asset, Decimal(0)) + Decimal(amount)
                 t += step
             draft = change.account(acc)
-            for asset, amount in net.items():
-                draft.balances[asset] = draft.balances.get(asset, Decimal(0)) + amount
+            for coin, total in net.items():
+                draft.balances[coin] = draft.balances.get(coin, Decimal(0)) + total
         return len(change.income)
 
     # -- downloads and listen keys -----------------------------------------------------------------
