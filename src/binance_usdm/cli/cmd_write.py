@@ -69,9 +69,7 @@ def margin_type(session: Session, symbol: str, margin_type: str, fmt: str | None
     """
     kind = MarginType.ISOLATED if margin_type.lower() == "isolated" else MarginType.CROSSED
     call = session.account.change_margin_type(symbol, kind)
-    changed = not refused(call.error, NO_MARGIN_TYPE_CHANGE)
-    if changed:
-        call.unwrap()
+    changed = _set(call, NO_MARGIN_TYPE_CHANGE)
     out = session.output()
     if session.format(fmt) == "json":
         out.json({"symbol": symbol, "margin_type": kind.value, "changed": changed})
