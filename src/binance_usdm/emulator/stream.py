@@ -335,7 +335,7 @@ class StreamHub:
         keys = self.backend.listen_keys
         now = self.backend.clock.now_ms()
         for key, account in list(self._owner.items()):
-            if keys.owner(key) != account:
+            if keys.key_of(account) != key:
                 self._expire(key, now)
         limit = self.options.lifetime_s * 1000
         for session in list(self._sessions):
