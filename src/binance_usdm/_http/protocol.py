@@ -12,6 +12,7 @@ Messages produced here never contain header values: the API key travels in a hea
 
 from __future__ import annotations
 
+import functools
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from binance_usdm._wire.urls import Origin, ProxyConfig
 from binance_usdm.errors import ValidationError
 
 from .headers import Headers
+from .proxy_env import proxy_for
 
 # No head yet (identity-tested: a response without headers gets its own empty Headers).
 _NO_HEADERS: Final = Headers()
@@ -71,12 +73,10 @@ def resolve_proxy(origin: Origin, proxy: str | None) -> ProxyConfig | None:
             return ProxyConfig.parse(proxy) if proxy else None
         except ValueError as exc:  # the message never repeats the URL (it may hold a password)
             raise ValidationError("proxy", str(exc)) from None
-    from urllib.request import getproxies, proxy_bypass  # costs ~15 ms to import: only when needed
-
-    env = getproxies()
-    name = origin.scheme if origin.scheme in env else "all"
-    url = env.get(name)
-    if not url or origin.is_loopback or proxy_bypass(origin.host):
+    if origin.is_loopback:
+        return None
+    name, url = proxy_for(origin.scheme, origin.host)
+    if url is None:
         return None
     try:
         return ProxyConfig.parse(url)
@@ -86,9 +86,14 @@ def resolve_proxy(origin: Origin, proxy: str | None) -> ProxyConfig | None:
         ) from None
 
 
+@functools.cache
 def default_ssl_context() -> ssl.SSLContext:
-    """Verification on, trusting the certificate authorities of ``certifi`` (a declared dependency:
-    Mozilla's list, which Binance's certificates chain to).
+    """The TLS context of every client not given ``ssl_context=``: verification on, trusting the
+    certificate authorities of ``certifi`` (a declared dependency: Mozilla's list, which Binance's
+    certificates chain to), ALPN ``http/1.1``.
+
+    Built once per process and shared (loading the CA bundle costs ~10-20 ms of CPU; a context is
+    safe to share between threads and event loops): never modify it, pass your own ``ssl_context=``.
 
     One source of trust on every machine: the operating system's store differs between machines
     and is missing for OpenSSL on some (python.org's macOS builds, slim containers without
