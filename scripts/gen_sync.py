@@ -16,6 +16,7 @@ SOURCE, TARGET = PACKAGE / "_async", PACKAGE / "_sync"
 RULES: list[tuple[str, str]] = [
     (r"binance_usdm\._async\b", "binance_usdm._sync"),
     (r"\bAsyncHttpTransport\b", "SyncHttpTransport"),
+    (r"\b_http\.async_transport\b", "_http.sync_transport"),
     (r"\bAsyncTransport\b", "SyncTransport"),
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\bAsyncBinanceRestClient\b", "BinanceRestClient"),

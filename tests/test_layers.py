@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("_http", ("binance_usdm._http", "binance_usdm.httpx_transport")),
     ("_wire", ("binance_usdm._wire",)),
     ("models", ("binance_usdm.models", "binance_usdm.result", "binance_usdm.serialize")),
-    ("leaves", ("binance_usdm.errors", "binance_usdm.enums", "binance_usdm._version")),
+    ("leaves", ("binance_usdm.errors", "binance_usdm.enums", "binance_usdm._version", "binance_usdm._lazy")),
 ]
 RANK = {name: rank for rank, (name, _) in enumerate(reversed(LAYERS))}
 # what _http may take from _wire: the transport contract and the parsed URLs, nothing of the client's logic

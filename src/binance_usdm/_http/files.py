@@ -8,7 +8,6 @@ storage bucket), so nothing of the client's credentials is sent there.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import ssl
@@ -131,6 +130,8 @@ class AsyncFileFetcher:
     ) -> int:
         """Write the file of a ready ``link`` to ``destination`` without blocking the loop;
         cancelling stops the transfer at the next chunk."""
+        import asyncio  # here, not at the top: the blocking client never loads asyncio
+
         loop = asyncio.get_running_loop()
         stop = threading.Event()
         report: ByteProgress | None = None

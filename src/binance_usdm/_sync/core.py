@@ -9,7 +9,7 @@ import logging
 from time import monotonic
 from typing import Any, TypeVar
 
-from binance_usdm._http import SyncHttpTransport
+from binance_usdm._http.sync_transport import SyncHttpTransport
 from binance_usdm._wire import endpoints
 from binance_usdm._wire import validate as check
 from binance_usdm._wire.clock import SYSTEM_CLOCK, LocalClock, ServerClock

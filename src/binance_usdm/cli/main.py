@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
 from typing import Any
 
 import click
-from click.shell_completion import get_completion_class
+from click.shell_completion import CompletionItem
 
-from binance_usdm import __version__
-from binance_usdm.cli import cmd_history, cmd_read, cmd_stream, cmd_write
-from binance_usdm.cli.config import config_path, resolve
-from binance_usdm.cli.options import format_option, pass_session
-from binance_usdm.cli.session import CommandError, CommandUsageError, Session, as_command_error, demo_state_path
+from binance_usdm._version import __version__
 
 MAIN_HELP = """Binance USD-M futures account from the shell.
 
@@ -43,8 +40,31 @@ NEGATIVE_NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 class UsdmGroup(click.Group):
-    """Turns expected errors (Binance, configuration) into one line on stderr without a traceback, and
-    a closed output pipe into a quiet success."""
+    """Loads a command's module when the command is used (``COMMANDS``); lists them all from the
+    table. Turns expected errors (Binance, configuration) into one line on stderr without a
+    traceback, and a closed output pipe into a quiet success."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, short_help = COMMANDS[cmd_name]
+        module = importlib.import_module(f"binance_usdm.cli.{module_name}")
+        defined: list[click.Command] = list(module.COMMANDS)
+        command = next(command for command in defined if command.name == cmd_name)
+        command.short_help = short_help
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        names = [CompletionItem(name, help=COMMANDS[name][1])
+                 for name in self.list_commands(ctx) if name.startswith(incomplete)]
+        return names + click.Command.shell_complete(self, ctx, incomplete)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -61,6 +81,8 @@ class UsdmGroup(click.Group):
             _silence_stdout()
             raise click.exceptions.Exit(0) from None
         except Exception as exc:
+            from binance_usdm.cli.session import as_command_error
+
             failure = as_command_error(exc)
             if failure is None:
                 raise
@@ -81,138 +103,38 @@ class UsdmGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, fmt: str | None, base_url: str | None, testnet: bool, profile: str | None,
         recv_window: int | None) -> None:
+    from binance_usdm.cli.session import Session
+
     ctx.obj = Session(ctx, fmt=fmt.lower() if fmt else None, base_url=base_url,  # type: ignore[arg-type]
                       testnet=testnet, profile=profile, recv_window=recv_window)
 
 
-SHORT_HELP = {
-    "account": "Balances, margin, positions and modes at a glance.",
-    "balances": "Balance of every asset.",
-    "positions": "Positions: leverage, margin type, PnL, liq. price.",
-    "brackets": "Notional and leverage brackets.",
-    "commission": "Maker and taker commission rates of a symbol.",
-    "adl": "Auto-deleveraging queue estimates.",
-    "trading-status": "Trading quantitative-rules indicators (locks).",
-    "leverage": "Set a symbol's initial leverage.",
-    "margin-type": "Switch a symbol between isolated and crossed margin.",
-    "position-mode": "Show or set hedge / one-way position mode.",
-    "multi-assets": "Show or set Multi-Assets mode.",
-    "position-margin": "Add or remove isolated position margin.",
-    "listen-key": "Start, keep alive or close a user-stream listen key.",
-    "income": "Income history of a time window (table, JSON, CSV, JSON lines, Parquet).",
-    "margin-history": "Isolated position-margin changes of a symbol.",
-    "download": "Download order, trade or transaction history as CSV.",
-    "watch": "Live view of the account, kept current by the user data stream.",
-    "events": "User data stream events as JSON lines.",
+COMMANDS: dict[str, tuple[str, str]] = {
+    "account": ("cmd_read", "Balances, margin, positions and modes at a glance."),
+    "balances": ("cmd_read", "Balance of every asset."),
+    "positions": ("cmd_read", "Positions: leverage, margin type, PnL, liq. price."),
+    "brackets": ("cmd_read", "Notional and leverage brackets."),
+    "commission": ("cmd_read", "Maker and taker commission rates of a symbol."),
+    "adl": ("cmd_read", "Auto-deleveraging queue estimates."),
+    "trading-status": ("cmd_read", "Trading quantitative-rules indicators (locks)."),
+    "leverage": ("cmd_write", "Set a symbol's initial leverage."),
+    "margin-type": ("cmd_write", "Switch a symbol between isolated and crossed margin."),
+    "position-mode": ("cmd_write", "Show or set hedge / one-way position mode."),
+    "multi-assets": ("cmd_write", "Show or set Multi-Assets mode."),
+    "position-margin": ("cmd_write", "Add or remove isolated position margin."),
+    "listen-key": ("cmd_write", "Start, keep alive or close a user-stream listen key."),
+    "income": ("cmd_history", "Income history of a time window (table, JSON, CSV, JSON lines, Parquet)."),
+    "margin-history": ("cmd_history", "Isolated position-margin changes of a symbol."),
+    "download": ("cmd_history", "Download order, trade or transaction history as CSV."),
+    "watch": ("cmd_stream", "Live view of the account, kept current by the user data stream."),
+    "events": ("cmd_stream", "User data stream events as JSON lines."),
+    "config": ("cmd_setup", "Show where credentials and the endpoint come from."),
+    "completion": ("cmd_setup", "Print a shell completion script."),
+    "emulator": ("cmd_setup", "Run the local Binance USD-M emulator."),
 }
-
-for _command in (*cmd_read.COMMANDS, *cmd_write.COMMANDS, *cmd_history.COMMANDS, *cmd_stream.COMMANDS):
-    _command.short_help = SHORT_HELP.get(_command.name or "")
-    cli.add_command(_command)
-
-
-# --- config -------------------------------------------------------------------------------------
-@cli.command("config", short_help="Show where credentials and the endpoint come from.",
-             epilog="\b\nExamples:\n  usdm config\n  usdm --profile test config\n  usdm config --reset-demo")
-@click.option("--reset-demo", is_flag=True, help="Start the built-in demo account again from its scenario.")
-@format_option()
-@pass_session
-def config_cmd(session: Session, reset_demo: bool, fmt: str | None) -> None:
-    """Show where credentials and the endpoint come from (the secret is never shown).
-
-    The table lists only what applies: the demo's state file when the demo is used, the API key and
-    signing when credentials are configured.
-    """
-    if reset_demo:
-        _reset_demo()
-        return
-    settings = resolve(session.profile)
-    creds = settings.credentials
-    base_url = session.base_url or settings.base_url
-    testnet = session.testnet or settings.testnet
-    if creds is None:
-        target = base_url or "built-in emulator (demo account)"
-        source = "none: demo account"
-        auth = None
-        key = None
-    else:
-        from binance_usdm import LIVE_URL, TESTNET_URL
-
-        target = base_url or (TESTNET_URL if testnet else LIVE_URL)
-        source = creds.source
-        auth = creds.auth
-        key = f"{creds.api_key[:4]}…{creds.api_key[-4:]}" if len(creds.api_key) > 12 else "…"
-    state = demo_state_path()
-    info = {
-        "config_file": str(config_path()),
-        "profile": settings.profile,
-        "credentials": source,
-        "api_key": key,
-        "auth": auth,
-        "endpoint": target,
-        "recv_window": session.recv_window or settings.recv_window,
-        "demo_state": None if creds is not None else str(state) if state else "in memory",
-    }
-    out = session.output()
-    if session.format(fmt) == "json":
-        out.json(info)
-        return
-    labels = {"api_key": "API key", "recv_window": "recvWindow"}
-    out.fields(None, [
-        (labels.get(name) or name.replace("_", " ").capitalize(), str(value))
-        for name, value in info.items() if value is not None
-    ])
-
-
-def _reset_demo() -> None:
-    """Remove the embedded demo's state file: the next command starts from the demo scenario."""
-    state = demo_state_path()
-    if state is None:
-        click.echo("usdm: the demo keeps its state in memory ($USDM_DEMO_STATE is empty): nothing to reset",
-                   err=True)
-        return
-    from binance_usdm.emulator import remove_state
-
-    try:
-        removed = remove_state(state)
-    except OSError as exc:
-        raise CommandError(f"cannot remove {state}: {exc.strerror or exc}") from None
-    click.echo(f"usdm: demo state {state} {'removed' if removed else 'was already fresh'}; "
-               "the next command starts from the demo scenario", err=True)
-
-
-# --- completion ---------------------------------------------------------------------------------
-@cli.command("completion", short_help="Print a shell completion script.", epilog="""\b
-Examples:
-  eval "$(usdm completion bash)"        # in ~/.bashrc
-  eval "$(usdm completion zsh)"         # in ~/.zshrc
-  usdm completion fish > ~/.config/fish/completions/usdm.fish
-
-\b
-The same scripts come from click directly: _USDM_COMPLETE=bash_source usdm
-""")
-@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
-def completion(shell: str) -> None:
-    """Print the shell completion script for SHELL."""
-    cls = get_completion_class(shell)
-    if cls is None:  # pragma: no cover - the three shells are built into click
-        raise CommandUsageError(f"no completion support for {shell}")
-    root = click.get_current_context().find_root().command
-    click.echo(cls(root, {}, "usdm", "_USDM_COMPLETE").source())
-
-
-# --- emulator -----------------------------------------------------------------------------------
-@cli.command("emulator", short_help="Run the local Binance USD-M emulator.", add_help_option=False,
-             context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def emulator(args: tuple[str, ...]) -> None:
-    """Run the local Binance USD-M emulator in the foreground until Ctrl-C (``usdm emulator --help``).
-
-    The same program as ``python -m binance_usdm.emulator``: same options, output and exit codes.
-    """
-    from binance_usdm.emulator.__main__ import main as run_emulator
-
-    run_emulator(list(args), prog="usdm emulator")
+"""Every command: the module of ``binance_usdm.cli`` defining it (in its ``COMMANDS``) and its line
+in ``usdm --help``. A command's module is imported only when the command runs (or completes), so
+``usdm --help`` and each command load just what they use."""
 
 
 EXIT_INTERRUPTED = 130

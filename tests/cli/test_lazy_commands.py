@@ -1,0 +1,72 @@
+"""``usdm`` imports only what the command run uses: ``--help`` lists every command from the table in
+``cli.main`` without importing one, and ``usdm account`` loads neither the emulator, asyncio, rich,
+nor the export machinery. Checked in fresh processes (no timings: benchmarks/bench_startup.py)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+
+import click
+
+from binance_usdm.cli.main import COMMANDS, cli
+from binance_usdm.emulator import EmulatorServer
+from tests.cli.helpers import CLEAN_ENV
+
+WATCHED = ("binance_usdm", "asyncio", "rich", "pyarrow", "polars", "urllib.request", "msgspec")
+
+
+def run_usdm(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[str]]:
+    """``usdm ARGS`` in a fresh interpreter: its stdout and the watched modules it had loaded."""
+    code = (
+        "import json, sys\n"
+        "from binance_usdm.cli.main import main\n"
+        f"sys.argv = ['usdm', *{list(args)!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        f"print(json.dumps([m for m in sys.modules if m.startswith({WATCHED!r})]))\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
+    environ.update(env or {})
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=environ)
+    assert done.returncode == 0, done.stderr
+    *output, modules = done.stdout.splitlines()
+    return "\n".join(output), set(json.loads(modules))
+
+
+def test_help_lists_every_command_without_importing_any() -> None:
+    output, loaded = run_usdm("--help")
+    for name, (_, short_help) in COMMANDS.items():
+        assert f"  {name} " in output and short_help in " ".join(output.split()), name
+    assert loaded == {"binance_usdm", "binance_usdm._lazy", "binance_usdm._version", "binance_usdm.cli",
+                      "binance_usdm.cli.main"}
+
+
+def test_account_loads_only_the_blocking_client_and_its_command(emu: EmulatorServer) -> None:
+    assert emu.api_secret is not None
+    env = {"BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret, "USDM_DEMO_STATE": ""}
+    output, loaded = run_usdm("--base-url", emu.base_url, "account", "--format", "json", env=env)
+    assert json.loads(output)["assets"]
+    assert {"binance_usdm.cli.cmd_read", "binance_usdm._sync.client", "msgspec"} <= loaded
+    unwanted = ("asyncio", "rich", "pyarrow", "polars", "urllib.request", "binance_usdm.emulator",
+                "binance_usdm.export", "binance_usdm._async", "binance_usdm.cli.cmd_history",
+                "binance_usdm.cli.cmd_stream")
+    assert not {m for m in loaded if m.startswith(unwanted)}
+
+
+def test_the_command_table_is_every_command_of_every_module() -> None:
+    """Each command module's ``COMMANDS`` are in the table under that module, and nothing else is."""
+    found: dict[str, str] = {}
+    for module_name in sorted({module for module, _ in COMMANDS.values()}):
+        module = importlib.import_module(f"binance_usdm.cli.{module_name}")
+        found.update({command.name or "": module_name for command in module.COMMANDS})
+    assert found == {name: module for name, (module, _) in COMMANDS.items()}
+    for name in COMMANDS:
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None and command.name == name and command.short_help == COMMANDS[name][1]
+    assert cli.get_command(click.Context(cli), "nope") is None
