@@ -20,8 +20,8 @@ from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, MarginType, 
 from binance_usdm._sync.live_account import LiveAccount
 from binance_usdm._wire.account_state import AccountState, Change
 from binance_usdm.emulator import EmulatorServer
-from binance_usdm.models.events import AccountConfigUpdate, BalanceUpdate
-from binance_usdm.stream import Backoff, Connected, Disconnected, Reconnected
+from binance_usdm.models.events import AccountConfigUpdate, BalanceUpdate, ListenKeyExpired
+from binance_usdm.stream import Backoff, Connected, Disconnected, ListenKeyReplaced, Reconnected
 
 FAST = Backoff(initial=0.01, maximum=0.05)
 
@@ -126,6 +126,25 @@ def test_a_gap_in_the_stream_is_closed_by_a_new_snapshot(emu: EmulatorServer, cl
         (found,) = [c for c in back.changes if c.kind == "leverage"]  # the new snapshot found what was missed
         assert (found.key, found.new, found.event) == ("BNBUSDT", 3, None)
         assert account.leverage("BNBUSDT") == 3 and account.state.values() == fresh(account)
+
+
+def test_a_new_listen_key_and_its_reconnect_are_one_gap_closed_by_one_snapshot(emu: EmulatorServer) -> None:
+    with BinanceRestClient(emu.api_key, emu.api_secret, base_url=emu.base_url) as client, \
+            client.live_account(backoff=FAST) as account:
+        assert isinstance(next(account).item, Connected)
+        def reads() -> int:
+            return len(emu.log.entries(status="200", path="/fapi/v3/account"))
+
+        before = reads()
+        emu.clock.advance(2 * 3600)  # nobody kept the key alive: expired, replaced, connected again
+        kinds = []
+        for update in account:
+            kinds.append(type(update.item))
+            if isinstance(update.item, Reconnected):
+                break
+        assert kinds == [ListenKeyExpired, ListenKeyReplaced, Reconnected]
+        assert reads() == before + 1  # one snapshot: 4 reads, not 8
+        assert account.state.values() == fresh(account)
 
 
 class RacingClient:

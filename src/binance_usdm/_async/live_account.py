@@ -3,8 +3,8 @@
 It connects the stream first, then reads the snapshot (v3 account, v2 position risk with every
 symbol's leverage and margin type, position mode, Multi-Assets mode) while the stream's frames wait
 in the socket, then applies what arrived, skipping what the snapshot already holds. After every
-reconnect, new listen key or unreadable frame it reads a new snapshot, since events may be lost, and
-reports what that snapshot changed. The rules are ``binance_usdm._wire.account_state``'s.
+reconnect (a new listen key is followed by one too: one snapshot closes both) or unreadable frame it
+reads a new snapshot, since events may be lost, and reports what that snapshot changed. The rules are ``binance_usdm._wire.account_state``'s.
 
 Iterating it yields an ``Update`` per stream item (the event or notice and the changes it made); the
 state (``balances``, ``positions``, ``leverage``, ``margin_type``, the modes) is current as of the
@@ -26,7 +26,7 @@ from binance_usdm._wire.account_state import AccountState, Change, PositionKey, 
 from binance_usdm.enums import MarginType, PositionSide
 from binance_usdm.errors import BinanceError
 from binance_usdm.models.events import BalanceUpdate, PositionUpdate
-from binance_usdm.models.notices import ListenKeyReplaced, MessageSkipped, Reconnected
+from binance_usdm.models.notices import MessageSkipped, Reconnected
 
 SNAPSHOT_RETRY = 5.0
 """Seconds between attempts to read a snapshot that failed."""
@@ -112,7 +112,7 @@ class AsyncLiveAccount:
         """The next stream item, applied."""
         await self.open()
         item = await self.stream.next_item()
-        if isinstance(item, (Reconnected, ListenKeyReplaced, MessageSkipped)):
+        if isinstance(item, (Reconnected, MessageSkipped)):  # a ListenKeyReplaced precedes a Reconnected
             self._snapshot_due = True
         changes: list[Change] = []
         if self._snapshot_due and self._may_retry_snapshot():
