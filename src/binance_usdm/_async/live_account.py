@@ -4,7 +4,8 @@ It connects the stream first, then reads the snapshot (v3 account, v2 position r
 symbol's leverage and margin type, position mode, Multi-Assets mode) while the stream's frames wait
 in the socket, then applies what arrived, skipping what the snapshot already holds. After every
 reconnect (a new listen key is followed by one too: one snapshot closes both) or unreadable frame it
-reads a new snapshot, since events may be lost, and reports what that snapshot changed. The rules are ``binance_usdm._wire.account_state``'s.
+reads a new snapshot, since events may be lost, and reports what that snapshot changed. The rules
+are ``binance_usdm._wire.account_state``'s.
 
 Iterating it yields an ``Update`` per stream item (the event or notice and the changes it made); the
 state (``balances``, ``positions``, ``leverage``, ``margin_type``, the modes) is current as of the
