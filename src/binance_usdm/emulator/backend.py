@@ -39,7 +39,7 @@ from .market import (
     MARGIN_ASSET_PRICE_SYMBOL,
     SymbolInfo,
 )
-from .orders import OrderBook
+from .orders import OrderBook, check_limit
 from .params import MAX_LONG
 from .snapshot import account_snapshot, max_notional
 from .store import IncomeRow, MarginRow, Store
@@ -429,8 +429,7 @@ class Backend:
             self.symbol(q.symbol)
         if q.income_type is not None and q.income_type not in INCOME_TYPES:
             raise e.INVALID_PARAMETER.reject(name="incomeType")
-        if not 1 <= q.limit <= 1000:
-            raise e.INVALID_PARAMETER.reject(name="limit")
+        limit = check_limit(q.limit, 100, 1000)
         if q.page < 1:
             raise e.INVALID_PARAMETER.reject(name="page")
         now = self.clock.now_ms()
@@ -445,8 +444,8 @@ class Backend:
         elif end is None:
             end = now
         start = max(start, now - self.income_retention_ms)
-        offset = min((q.page - 1) * q.limit, MAX_LONG)  # a page past the end is empty, whatever its number
-        return self.store.query_income(acc.account_id, start, end, q.income_type, q.symbol, q.limit, offset)
+        offset = min((q.page - 1) * limit, MAX_LONG)  # a page past the end is empty, whatever its number
+        return self.store.query_income(acc.account_id, start, end, q.income_type, q.symbol, limit, offset)
 
     def query_margin_history(
         self, acc: Account, symbol: str, type_: int | None, start: int | None, end: int | None, limit: int | None

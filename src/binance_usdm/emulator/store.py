@@ -2,8 +2,9 @@
 
 One connection, in memory by default or a state file (WAL, `synchronous=FULL`) so that a change is
 durable once `transaction()` returns: the server answers only after the commit, so an acknowledged
-change survives a kill -9. History tables are indexed on (account, time, tranId) and
-(account, incomeType, time, tranId), so a query reads only the rows of its window.
+change survives a kill -9. Income queries go through `IncomeIndex` (row ids per filter in answer
+order, kept in step with the table by every write and rebuilt after a rollback), so an income query
+reads only the rows of its answer; the other history tables have SQL indexes matching their queries.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
+
+from .income_index import IncomeIndex
 
 _T = TypeVar("_T")
 #: How long a write waits for a state file locked by another process before it fails (seconds).
@@ -73,7 +76,7 @@ CREATE TABLE IF NOT EXISTS income (
     income_type TEXT NOT NULL, income TEXT NOT NULL, asset TEXT NOT NULL, info TEXT NOT NULL,
     trade_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS income_by_time ON income (account, time, tran_id);
-CREATE INDEX IF NOT EXISTS income_by_type ON income (account, income_type, time, tran_id);
+DROP INDEX IF EXISTS income_by_type;
 CREATE TABLE IF NOT EXISTS margin_history (
     account TEXT NOT NULL, symbol TEXT NOT NULL, time INTEGER NOT NULL, type INTEGER NOT NULL,
     delta_type TEXT NOT NULL, amount TEXT NOT NULL, asset TEXT NOT NULL, position_side TEXT NOT NULL);
@@ -116,6 +119,10 @@ class Store:
             self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
         self._depth = 0
+        #: None when it must be rebuilt from the table (after a rolled-back income write).
+        self._income_index: IncomeIndex | None = None
+        self._income_written = False
+        self._income()
 
     def closing(self) -> None:
         """Abandon the work running on the store from other threads (it raises `StoreClosed`, or
@@ -173,9 +180,13 @@ class Store:
             except BaseException:
                 if outer and self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                if outer and self._income_written:
+                    self._income_index = None  # it may hold rows the rollback removed
                 raise
             finally:
                 self._depth -= 1
+                if outer:
+                    self._income_written = False
 
     # -- meta, accounts, marks -------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -217,6 +228,8 @@ class Store:
             for table in ("meta", "accounts", "marks", "income", "margin_history", "downloads", "orders", "trades",
                           "algo_orders"):
                 c.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            self._income_written = True
+            self._income_index = None
 
     # -- income --------------------------------------------------------------------------------
     def max_tran_id(self) -> int:
@@ -225,10 +238,31 @@ class Store:
             row = self._conn.execute("SELECT MAX(tran_id) FROM income").fetchone()
         return int(row[0] or 0)
 
-    def add_income(self, rows: Iterable[IncomeRow]) -> None:
-        """Insert income records (executemany; fast for bulk loads)."""
+    def add_income(self, rows: Sequence[IncomeRow]) -> None:
+        """Insert income records (executemany; fast for bulk loads) and index them."""
         with self.transaction() as c:
+            self._income_written = True
+            before = self._max_income_rowid(c)
             c.executemany("INSERT INTO income VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.abortable(rows))
+            if self._income_index is not None:
+                if self._max_income_rowid(c) == before + len(rows):  # row ids before+1 .. before+len
+                    self._income_index.add(before + 1, rows)
+                else:
+                    self._income_index = None
+
+    @staticmethod
+    def _max_income_rowid(c: sqlite3.Connection) -> int:
+        return int(c.execute("SELECT MAX(rowid) FROM income").fetchone()[0] or 0)
+
+    def _income(self) -> IncomeIndex:
+        """The income index (built from the table when it is not in step)."""
+        index = self._income_index
+        if index is None:
+            index = self._income_index = IncomeIndex.build(
+                self._conn.execute("SELECT rowid, time, tran_id FROM income ORDER BY rowid"),
+                self._conn.execute("SELECT rowid, account, symbol, income_type FROM income "
+                                   "ORDER BY account, time, tran_id, rowid"))
+        return index
 
     def query_income(
         self,
@@ -240,28 +274,20 @@ class Store:
         limit: int,
         offset: int,
     ) -> list[IncomeRow]:
-        """Records in [start, end] ascending by (time, tranId), through the index."""
-        sql = ["SELECT * FROM income",
-               "WHERE account = ?"]
-        args: list[Any] = [account]
-        if income_type is not None:
-            sql.append("AND income_type = ?")
-            args.append(income_type)
-        sql.append("AND time >= ? AND time <= ?")
-        args += [start, end]
-        if symbol is not None:
-            sql.append("AND symbol = ?")
-            args.append(symbol)
-        sql.append("ORDER BY time, tran_id LIMIT ? OFFSET ?")
-        args += [limit, offset]
+        """Records in [start, end] ascending by (time, tranId), from the `offset`-th on, at most `limit`:
+        row ids from the income index, rows by rowid."""
         with self._lock:
-            return list(map(IncomeRow._make, self._conn.execute(" ".join(sql), args)))
+            ids = self._income().select((account, symbol, income_type), start, end, offset, limit)
+            if not ids:
+                return []
+            rows = {r[0]: IncomeRow._make(r[1:]) for r in self._conn.execute(
+                f"SELECT rowid, * FROM income WHERE rowid IN ({', '.join('?' * len(ids))})", ids)}  # noqa: S608
+        return [rows[i] for i in ids]
 
     def count_income(self, account: str) -> int:
         """How many income records the account has."""
         with self._lock:
-            return int(self._conn.execute("SELECT COUNT(*) FROM income WHERE account = ?", (account,))
-                       .fetchone()[0])
+            return self._income().count(account)
 
     def iter_income(self, account: str, start: int, end: int) -> Iterator[IncomeRow]:
         """All records of a window, ascending (for CSV exports)."""
