@@ -1,6 +1,7 @@
 """``usdm`` imports only what the command run uses: ``--help`` lists every command from the table in
-``cli.main`` without importing one, and ``usdm account`` loads neither the emulator, asyncio, rich,
-nor the export machinery. Checked in fresh processes (no timings: benchmarks/bench_startup.py)."""
+``cli.main`` without importing one, and ``usdm account`` loads neither the emulator (only its demo
+credentials when no key is configured), asyncio, rich, nor the export machinery. Checked in fresh
+processes (no timings: benchmarks/bench_startup.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 
 import click
+import pytest
 
 from binance_usdm.cli.main import COMMANDS, cli
 from binance_usdm.emulator import EmulatorServer
@@ -47,16 +49,20 @@ def test_help_lists_every_command_without_importing_any() -> None:
                       "binance_usdm.cli.main"}
 
 
-def test_account_loads_only_the_blocking_client_and_its_command(emu: EmulatorServer) -> None:
+@pytest.mark.parametrize("keyed", [True, False], ids=["api-key", "demo-key"])
+def test_account_loads_only_the_blocking_client_and_its_command(emu: EmulatorServer, keyed: bool) -> None:
+    """With an API key, or without one (the demo's key, against the running emulator)."""
     assert emu.api_secret is not None
-    env = {"BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret, "USDM_DEMO_STATE": ""}
-    output, loaded = run_usdm("--base-url", emu.base_url, "account", "--format", "json", env=env)
+    env = {"BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret} if keyed else {}
+    output, loaded = run_usdm("--base-url", emu.base_url, "account", "--format", "json",
+                              env={**env, "USDM_DEMO_STATE": ""})
     assert json.loads(output)["assets"]
     assert {"binance_usdm.cli.cmd_read", "binance_usdm._sync.client", "msgspec"} <= loaded
-    unwanted = ("asyncio", "rich", "pyarrow", "polars", "urllib.request", "binance_usdm.emulator",
+    unwanted = ("asyncio", "rich", "pyarrow", "polars", "urllib.request", "binance_usdm.emulator.",
                 "binance_usdm.export", "binance_usdm._async", "binance_usdm.cli.cmd_history",
                 "binance_usdm.cli.cmd_stream")
-    assert not {m for m in loaded if m.startswith(unwanted)}
+    allowed = set() if keyed else {"binance_usdm.emulator.demo_credentials"}
+    assert {m for m in loaded if m.startswith(unwanted)} == allowed
 
 
 def test_the_command_table_is_every_command_of_every_module() -> None:

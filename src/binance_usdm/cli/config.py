@@ -22,7 +22,6 @@ The config file is ``$USDM_CONFIG``, else ``$XDG_CONFIG_HOME/usdm/config.toml``
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +89,8 @@ def load_profiles(path: Path) -> dict[str, dict[str, Any]]:
         return {}
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    import tomllib  # only when there is a file to read
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -16,9 +16,6 @@ from typing import Any
 from .accounts import Account
 from .backend import Backend
 
-DEMO_API_KEY = "V6jMsvOcHfgtRuJKLlBIOTvKwe28hqU483bwHE0UHfRRFaFhLDiXo5wNQwvI6tK5"
-DEMO_API_SECRET = "QP7mnwi9TImba4W86SnnM5FLWQVCSEUPZImDjeFIutTGYzz5Z4HGc0V4xnH3v1aP"  # noqa: S105 - public demo
-
 
 def read_scenario(path: str | Path | None = None) -> dict[str, Any]:
     """A scenario file's content; the shipped demo when `path` is None."""
