@@ -15,27 +15,22 @@ Run: `python benchmarks/bench_emulator.py [--seconds 5] [--connections 16] [--re
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import hmac
 import http.client
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from emulator_load import LoadResult, free_port, run_load, start_emulator
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
 from binance_usdm.emulator.backend import DAY_MS, IncomeQuery
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _signed_path(path: str, query: str = "") -> str:
@@ -44,74 +39,12 @@ def _signed_path(path: str, query: str = "") -> str:
     return f"{path}?{q}&signature={sig}"
 
 
-async def _worker(port: int, deadline: float, counts: list[int], errors: list[int]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = f"Host: 127.0.0.1:{port}\r\nX-MBX-APIKEY: {DEMO_API_KEY}\r\n\r\n".encode()
-    n = 0
-    while time.perf_counter() < deadline:
-        writer.write(b"GET " + _signed_path("/fapi/v2/account").encode() + b" HTTP/1.1\r\n" + head)
-        status_line = await reader.readline()
-        length = 0
-        while True:
-            line = await reader.readline()
-            if line in (b"\r\n", b""):
-                break
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await reader.readexactly(length)
-        if b" 200 " not in status_line:
-            errors[0] += 1
-        n += 1
-    counts.append(n)
-    writer.close()
-
-
-def _load(port: int, seconds: float, connections: int) -> None:
-    """Load-generator process entry: prints `requests errors` when done."""
-    counts: list[int] = []
-    errors = [0]
-
-    async def main() -> None:
-        deadline = time.perf_counter() + seconds
-        await asyncio.gather(*(_worker(port, deadline, counts, errors) for _ in range(connections)))
-
-    asyncio.run(main())
-    print(sum(counts), errors[0])
-
-
-def _cpu_s(pid: int) -> float | None:
-    """A process's user + system CPU seconds (Linux /proc; None elsewhere)."""
+def bench_throughput(seconds: float, connections: int) -> LoadResult:
+    """Signed v2 account requests against a one-process emulator (`emulator_load.run_load`)."""
+    port = free_port()
+    server = start_emulator(port)
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def bench_throughput(seconds: float, connections: int) -> tuple[float, int, float | None]:
-    """Signed v2 account requests per second against a one-process emulator, errors, and the
-    emulator's CPU microseconds per request (None where /proc is missing)."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "binance_usdm.emulator", "--port", str(port), "--weight-limit", "1000000000"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        assert server.stdout is not None
-        server.stdout.readline()
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        conn.request("GET", _signed_path("/fapi/v2/account"), headers={"X-MBX-APIKEY": DEMO_API_KEY})
-        assert conn.getresponse().status == 200
-        conn.close()
-        cpu_before = _cpu_s(server.pid)
-        out = subprocess.run(
-            [sys.executable, __file__, "--load-port", str(port), "--seconds", str(seconds),
-             "--connections", str(connections)], capture_output=True, text=True, check=True).stdout.split()
-        cpu_after = _cpu_s(server.pid)
-        answered = int(out[0])
-        cpu_us = None if cpu_before is None or cpu_after is None or not answered else (
-            (cpu_after - cpu_before) * 1e6 / answered)
-        return answered / seconds, int(out[1]), cpu_us
+        return run_load(server.pid, port, "read", connections, seconds, DEMO_API_KEY, DEMO_API_SECRET)
     finally:
         server.terminate()
         server.wait(10)
@@ -183,13 +116,10 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=30)
-    ap.add_argument("--load-port", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.load_port:
-        _load(args.load_port, args.seconds, args.connections)
-        return
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
-    rps, errors, cpu_us = bench_throughput(args.seconds, args.connections)
+    res = bench_throughput(args.seconds, args.connections)
+    rps, errors, cpu_us = res.rps, res.errors, res.server_cpu_us
     print("| signed GET /fapi/v2/account (HMAC), emulator on one core | requests/s | emulator CPU us/request |")
     print("|---|---|---|")
     print(f"| {args.connections} keep-alive connections, {args.seconds:.0f} s | {rps:,.0f} |"

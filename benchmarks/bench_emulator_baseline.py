@@ -1,0 +1,213 @@
+"""The emulator against a minimal aiohttp handler: leverage changes, a mixed load and reads.
+
+Run: `python benchmarks/bench_emulator_baseline.py [--seconds 4] [--rounds 3] [--short]`.
+
+Three servers run side by side, each in its own process (uvloop where installed): the emulator in
+memory, the emulator on a `--state` file (every acknowledged change durable), and the baseline: an
+aiohttp application that checks the API key, the timestamp window and the HMAC-SHA256 signature as
+Binance does, keeps the account as an in-memory dict (the emulator's own answers, fetched once), sets
+the leverage in it, and answers Binance's JSON (`json.dumps` of the dict for the account). Loads
+(`emulator_load.MIXES`): `write` = POST /fapi/v1/leverage, `mixed` = per connection 3 GET
+/fapi/v2/account then 1 leverage change, `read` = GET /fapi/v2/account; on 8, 32 and 128 keep-alive
+connections. The servers take turns (interleaved, `--rounds` times; medians shown).
+
+Figures: answers per second, and the server's CPU microseconds per answer (/proc): on a shared
+2-core machine the load generator competes with the server for CPU, so requests/s follow the load,
+CPU per request much less. `load cores` is the generator's CPU use (1.0 = a whole core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from emulator_load import LEVERAGE_SYMBOL, LEVERAGES, MIXES, LoadResult, Requests, free_port, run_load, start_emulator
+
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
+
+RECV_WINDOW_MS = 5000
+
+
+# --- the baseline -----------------------------------------------------------------------------------
+
+
+def serve_baseline(port: int, state_file: str) -> None:
+    """The aiohttp baseline (its own process): prints READY once listening."""
+    from aiohttp import web
+
+    state = json.loads(Path(state_file).read_text())
+    account: dict[str, object] = state["account"]
+    max_notional: dict[str, str] = state["maxNotional"]
+    positions = {p["symbol"]: p for p in account["positions"]}  # type: ignore[union-attr, index]
+    secret = DEMO_API_SECRET.encode()
+
+    async def authenticated(request: web.Request) -> dict[str, str] | web.Response:
+        body = await request.text()
+        raw = request.query_string
+        params = dict(parse_qsl(raw + ("&" + body if body else "")))
+        if request.headers.get("X-MBX-APIKEY") != DEMO_API_KEY:
+            return web.json_response({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."},
+                                     status=401)
+        now = int(time.time() * 1000)
+        ts = int(params.get("timestamp", "0"))
+        if ts >= now + 1000 or now - ts > RECV_WINDOW_MS:
+            return web.json_response({"code": -1021, "msg": "Timestamp for this request is outside of the "
+                                      "recvWindow."}, status=400)
+        payload = "&".join(p for p in raw.split("&") if not p.startswith("signature=")) + body
+        expected = hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, params.get("signature", "").lower()):
+            return web.json_response({"code": -1022, "msg": "Signature for this request is not valid."}, status=400)
+        return params
+
+    async def get_account(request: web.Request) -> web.Response:
+        params = await authenticated(request)
+        if isinstance(params, web.Response):
+            return params
+        return web.Response(body=json.dumps(account).encode(), content_type="application/json")
+
+    async def post_leverage(request: web.Request) -> web.Response:
+        params = await authenticated(request)
+        if isinstance(params, web.Response):
+            return params
+        symbol, leverage = params["symbol"], params["leverage"]
+        positions[symbol]["leverage"] = leverage
+        return web.json_response({"leverage": int(leverage), "maxNotionalValue": max_notional[leverage],
+                                  "symbol": symbol})
+
+    app = web.Application()
+    app.router.add_get("/fapi/v2/account", get_account)
+    app.router.add_post("/fapi/v1/leverage", post_leverage)
+
+    async def main() -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        print("READY", flush=True)
+        while True:
+            await asyncio.sleep(3600)
+
+    import asyncio
+
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main())
+    else:
+        uvloop.run(main())
+
+
+def _baseline_state(port: int) -> dict[str, object]:
+    """The emulator's answers the baseline serves: the account, and maxNotionalValue per leverage."""
+    requests = Requests(port, DEMO_API_KEY, DEMO_API_SECRET)
+    answers = []
+    for raw in (*(requests.leverage(n) for n in LEVERAGES), requests.account()):
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(raw)
+            resp = http.client.HTTPResponse(sock)
+            resp.begin()
+            body = resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"emulator answered {resp.status}: {body[:200]!r}")
+        answers.append(json.loads(body))
+    return {"account": answers[-1], "maxNotional": {str(a["leverage"]): a["maxNotionalValue"] for a in answers[:-1]}}
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+
+SERVERS = ("emulator, in memory", "emulator, --state file", "aiohttp baseline")
+
+
+def _start_all(tmp: Path) -> dict[str, tuple[subprocess.Popen[bytes], int]]:
+    servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    port = free_port()
+    servers[SERVERS[0]] = (start_emulator(port), port)
+    port = free_port()
+    servers[SERVERS[1]] = (start_emulator(port, tmp / "state.sqlite3"), port)
+    state_file = tmp / "baseline.json"
+    state_file.write_text(json.dumps(_baseline_state(servers[SERVERS[0]][1])))
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve-baseline", str(port), str(state_file)],
+                            stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != b"READY":
+        raise RuntimeError("the aiohttp baseline did not start")
+    servers[SERVERS[2]] = (proc, port)
+    return servers
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    return "n/a" if x is None else format(x, spec)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=4.0, help="seconds per measurement (default 4)")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians shown (default 3)")
+    ap.add_argument("--connections", type=int, nargs="+", default=[8, 32, 128])
+    ap.add_argument("--mixes", nargs="+", choices=MIXES, default=list(MIXES))
+    ap.add_argument("--load-processes", type=int, default=1, help="load generator processes (default 1)")
+    ap.add_argument("--short", action="store_true", help="one round of 1.5 s on 32 connections")
+    ap.add_argument("--serve-baseline", nargs=2, metavar=("PORT", "STATE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve_baseline:
+        serve_baseline(int(args.serve_baseline[0]), args.serve_baseline[1])
+        return
+    if args.short:
+        args.seconds, args.rounds, args.connections = 1.5, 1, [32]
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.rounds} rounds of {args.seconds:g} s, "
+          f"{args.load_processes} load process(es); leverage changes on {LEVERAGE_SYMBOL}\n")
+    results: dict[tuple[str, int, str], list[LoadResult]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        servers = _start_all(Path(tmp))
+        try:
+            for _ in range(args.rounds):
+                for mix in args.mixes:
+                    for conns in args.connections:
+                        for name, (proc, port) in servers.items():
+                            results.setdefault((mix, conns, name), []).append(run_load(
+                                proc.pid, port, mix, conns, args.seconds, DEMO_API_KEY, DEMO_API_SECRET,
+                                args.load_processes))
+        finally:
+            for proc, _ in servers.values():
+                proc.terminate()
+                proc.wait(10)
+    print("| load | conns | server | req/s | server CPU µs/req | req/s vs aiohttp | aiohttp CPU / ours "
+          "| load cores | errors |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for mix in args.mixes:
+        for conns in args.connections:
+            base = results[(mix, conns, SERVERS[2])]
+            base_rps = statistics.median(r.rps for r in base)
+            base_cpu = _median_cpu(base)
+            for name in SERVERS:
+                runs = results[(mix, conns, name)]
+                rps = statistics.median(r.rps for r in runs)
+                cpu = _median_cpu(runs)
+                cpu_ratio = None if cpu is None or base_cpu is None else base_cpu / cpu
+                print(f"| {mix} | {conns} | {name} | {rps:,.0f} | {_fmt(cpu, '.1f')} | {rps / base_rps:.2f}x | "
+                      f"{_fmt(cpu_ratio, '.2f')}x | {statistics.median(r.load_cores for r in runs):.2f} | "
+                      f"{sum(r.errors for r in runs)} |")
+
+
+def _median_cpu(runs: list[LoadResult]) -> float | None:
+    values = [r.server_cpu_us for r in runs if r.server_cpu_us is not None]
+    return statistics.median(values) if values else None
+
+
+if __name__ == "__main__":
+    main()

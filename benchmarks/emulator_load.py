@@ -1,0 +1,234 @@
+"""Load against an HTTP server in another process: the emulator's benchmarks share this.
+
+- `free_port`, `cpu_seconds` (a process's user + system CPU from /proc), `start_emulator`.
+- A load generator meant to be cheaper than the server it drives: one asyncio Protocol per
+  keep-alive connection (uvloop when installed), each with one request in flight, requests signed
+  with HMAC-SHA256 (both padded-key SHA-256 states absorbed once) and answers framed by their
+  Content-Length only. `run_load` runs it in separate processes and returns the answers counted and
+  the server's CPU time they cost.
+
+Request mixes (`MIXES`): `read` = signed GET /fapi/v2/account; `write` = signed POST
+/fapi/v1/leverage alternating between two leverages per connection (every request changes state);
+`mixed` = per connection 3 reads then 1 write, repeated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+MIXES = ("write", "mixed", "read")
+#: A symbol the demo account holds no position in: any leverage from 1 to its maximum is accepted.
+LEVERAGE_SYMBOL = "BNBUSDT"
+LEVERAGES = (10, 11)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """A process's user + system CPU seconds (Linux /proc; None elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_emulator(port: int, state: Path | None = None) -> subprocess.Popen[bytes]:
+    """`python -m binance_usdm.emulator` on `port` (in memory, or on a `--state` file), with a weight
+    budget no benchmark reaches; returns once it listens."""
+    cmd = [sys.executable, "-m", "binance_usdm.emulator", "--port", str(port), "--weight-limit", "1000000000"]
+    if state is not None:
+        cmd += ["--state", str(state)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    if not proc.stdout.readline():
+        raise RuntimeError("the emulator did not start")
+    return proc
+
+
+def _hmac_hex(secret: str) -> Callable[[bytes], str]:
+    """HMAC-SHA256 hex of a message under `secret` (at most 64 bytes), the key schedule done once."""
+    import hashlib
+
+    key = secret.encode().ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key)).copy
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
+
+    def sign(msg: bytes) -> str:
+        state = inner()
+        state.update(msg)
+        mac = outer()
+        mac.update(state.digest())
+        return mac.hexdigest()
+
+    return sign
+
+
+class Requests:
+    """Freshly signed request bytes, as a real client sends them (current timestamp, its signature)."""
+
+    def __init__(self, port: int, api_key: str, secret: str) -> None:
+        self._sign = _hmac_hex(secret)
+        self._head = f"Host: 127.0.0.1:{port}\r\nX-MBX-APIKEY: {api_key}\r\n"
+
+    def signed(self, method: str, path: str, params: str = "") -> bytes:
+        """`method path?params&timestamp=..&signature=..` with an empty body."""
+        query = f"{params}&timestamp={int(time.time() * 1000)}" if params else f"timestamp={int(time.time() * 1000)}"
+        tail = "Content-Length: 0\r\n" if method == "POST" else ""
+        return (f"{method} {path}?{query}&signature={self._sign(query.encode())} HTTP/1.1\r\n"
+                f"{self._head}{tail}\r\n").encode()
+
+    def account(self) -> bytes:
+        """GET /fapi/v2/account."""
+        return self.signed("GET", "/fapi/v2/account")
+
+    def leverage(self, leverage: int) -> bytes:
+        """POST /fapi/v1/leverage on `LEVERAGE_SYMBOL`."""
+        return self.signed("POST", "/fapi/v1/leverage", f"symbol={LEVERAGE_SYMBOL}&leverage={leverage}")
+
+
+def _next_request(mix: str, requests: Requests) -> Callable[[], bytes]:
+    """The request sequence of one connection."""
+    n = 0
+
+    def nxt() -> bytes:
+        nonlocal n
+        n += 1
+        if mix == "read" or (mix == "mixed" and n % 4):
+            return requests.account()
+        return requests.leverage(LEVERAGES[(n // (4 if mix == "mixed" else 1)) % 2])
+
+    return nxt
+
+
+class _Client(asyncio.Protocol):
+    """One keep-alive connection with one request in flight; counts 200 and other answers."""
+
+    def __init__(self, nxt: Callable[[], bytes], stats: list[int], stop_at: float) -> None:
+        self.nxt = nxt
+        self.stats = stats
+        self.stop_at = stop_at
+        self.buf = b""
+        self.transport: asyncio.Transport | None = None
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        transport.write(self.nxt())  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buf + data
+        while True:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                break
+            at = buf.find(b"ontent-Length: ", 0, end)
+            if at < 0:
+                at = buf.find(b"ontent-length: ", 0, end)
+            length = int(buf[at + 15:buf.index(b"\r\n", at)])
+            if len(buf) < end + 4 + length:
+                break
+            self.stats[0 if buf[9:12] == b"200" else 1] += 1
+            buf = buf[end + 4 + length:]
+            assert self.transport is not None
+            if time.perf_counter() >= self.stop_at:
+                self.transport.close()
+                if not self.done.done():
+                    self.done.set_result(None)
+                return
+            self.transport.write(self.nxt())
+        self.buf = buf
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+async def _drive(port: int, mix: str, connections: int, seconds: float, api_key: str, secret: str) -> list[int]:
+    loop = asyncio.get_running_loop()
+    requests = Requests(port, api_key, secret)
+    stats = [0, 0]
+    stop_at = time.perf_counter() + seconds
+    clients = []
+    for _ in range(connections):
+        _, client = await loop.create_connection(
+            lambda: _Client(_next_request(mix, requests), stats, stop_at), "127.0.0.1", port)
+        clients.append(client)
+    await asyncio.gather(*(c.done for c in clients))
+    return stats
+
+
+def load_main(argv: list[str]) -> None:
+    """Load-process entry: `PORT MIX CONNECTIONS SECONDS API_KEY SECRET`; prints `ok errors`."""
+    port, mix, connections, seconds, api_key, secret = argv
+    coro = _drive(int(port), mix, int(connections), float(seconds), api_key, secret)
+    try:
+        import uvloop
+    except ImportError:
+        stats = asyncio.run(coro)
+    else:
+        stats = uvloop.run(coro)
+    print(json.dumps(stats))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What one load run measured."""
+
+    #: Answers per second (200s and errors) over the run's wall time.
+    rps: float
+    #: Answers other than 200.
+    errors: int
+    #: The server's CPU microseconds per answer (None where /proc is missing).
+    server_cpu_us: float | None
+    #: The load processes' CPU time over the run's wall time (1.0 = one busy core).
+    load_cores: float
+
+
+def run_load(server_pid: int, port: int, mix: str, connections: int, seconds: float, api_key: str,
+             secret: str, processes: int = 1) -> LoadResult:
+    """Drive the server on `port` from `processes` load processes sharing `connections`."""
+    share = [connections // processes + (i < connections % processes) for i in range(processes)]
+    cpu_before = cpu_seconds(server_pid)
+    children_before = os.times()
+    started = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                               "import emulator_load; emulator_load.load_main(sys.argv[2:])",
+                               str(Path(__file__).resolve().parent), str(port), mix, str(n), str(seconds),
+                               api_key, secret], stdout=subprocess.PIPE, text=True)
+             for n in share if n]
+    ok = errors = 0
+    for p in procs:
+        out, _ = p.communicate()
+        if p.returncode:
+            raise RuntimeError(f"load process failed ({p.returncode})")
+        a, b = json.loads(out)
+        ok += a
+        errors += b
+    wall = time.perf_counter() - started
+    cpu_after = cpu_seconds(server_pid)
+    children = os.times()
+    load_cpu = (children.children_user - children_before.children_user
+                + children.children_system - children_before.children_system)
+    answered = ok + errors
+    cpu_us = None if cpu_before is None or cpu_after is None or not answered else (
+        (cpu_after - cpu_before) * 1e6 / answered)
+    return LoadResult(answered / seconds, errors, cpu_us, load_cpu / wall)
