@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from dataclasses import fields
+from decimal import Decimal
 from pathlib import Path
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
+from binance_usdm.emulator.accounts import Account, Credential, Position, SymbolSettings, settings_dict
 from binance_usdm.emulator.clock import Clock
 
 from .conftest import Client, EmulatorProcess, ok
@@ -40,3 +45,51 @@ def test_change_survives_kill_9(tmp_path: Path) -> None:
         assert ok(c.get("/fapi/v2/positionRisk", symbol="SOLUSDT"))[0]["leverage"] == "7"
         assert ok(c.get("/fapi/v2/positionRisk", symbol="ADAUSDT"))[0]["marginType"] == "isolated"
         c.close()
+
+
+def test_a_state_file_of_the_older_layout_is_converted(tmp_path: Path) -> None:
+    """Files written when an account was one JSON document (settings and positions inside) still load,
+    and a change saved afterwards keeps the rest of the account."""
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state) as emu:
+        acc = emu.backend.account()
+        old_layout = json.dumps(acc.to_dict())
+        legs = {k: (p.amount, p.entry_price) for k, p in acc.positions.items()}
+        c = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+        ok(c.post("/fapi/v1/leverage", symbol="SOLUSDT", leverage=9))
+        c.close()
+    with sqlite3.connect(state) as db:  # rewrite it as the older layout stored it
+        db.execute("DELETE FROM account_symbols")
+        db.execute("DELETE FROM account_positions")
+        db.execute("UPDATE accounts SET state = ?", (old_layout,))
+    with EmulatorServer(state_path=state) as emu:
+        acc = emu.backend.account()
+        assert {k: (p.amount, p.entry_price) for k, p in acc.positions.items()} == legs
+        assert acc.setting("SOLUSDT").leverage != 9  # the older document's value
+        c = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+        ok(c.post("/fapi/v1/leverage", symbol="BTCUSDT", leverage=4))
+        c.close()
+    with EmulatorServer(state_path=state) as emu:
+        acc = emu.backend.account()
+        assert {k: (p.amount, p.entry_price) for k, p in acc.positions.items()} == legs
+        assert acc.setting("BTCUSDT").leverage == 4
+        assert json.loads(old_layout)["symbols"]["ETHUSDT"] == settings_dict(acc.setting("ETHUSDT"))
+
+
+def test_a_draft_copies_every_field_and_shares_no_mutable_state() -> None:
+    acc = Account("a1", "alias", [Credential("k", "s")], {"USDT": Decimal("5")}, {"USDT": 7},
+                  {("BTCUSDT", "BOTH"): Position("BTCUSDT", "BOTH", Decimal("1"), Decimal("2"), Decimal("3"), 4)},
+                  {"BTCUSDT": SymbolSettings(7, True)}, True, True, 3, False, Decimal("0.1"), Decimal("0.2"),
+                  Decimal("0.3"), False, False, False, {"BTCUSDT": [{"i": "UFR"}]}, 8, 9)
+    assert all(getattr(acc, f.name) != getattr(Account("x", "y"), f.name) for f in fields(Account))
+    draft = acc.draft()
+    assert draft == acc
+    draft.balances["USDT"] = Decimal(0)
+    draft.positions[("BTCUSDT", "BOTH")].amount = Decimal(0)
+    draft.settings["BTCUSDT"].leverage = 1
+    draft.balance_times["USDT"] = 0
+    assert acc.balances["USDT"] == 5 and acc.positions[("BTCUSDT", "BOTH")].amount == 1
+    assert acc.settings["BTCUSDT"].leverage == 7 and acc.balance_times["USDT"] == 7
+    rows = draft.rows_since(acc)
+    assert rows.header is not None and set(rows.symbols) == {"BTCUSDT"} and set(rows.positions) == {("BTCUSDT", "BOTH")}
+    assert acc.draft().rows_since(acc) == (None, {}, {}, False)  # nothing changed: nothing to write

@@ -6,9 +6,11 @@ what the persistence layer stores and what scenario files describe.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
+
+from .store import AccountRows
 
 DEFAULT_LEVERAGE = 20
 
@@ -81,8 +83,30 @@ class Account:
             p for p in self.positions.values() if p.amount != 0 and (symbol is None or p.symbol == symbol)
         ]
 
+    def draft(self) -> Account:
+        """A copy to change without touching this account: its containers, positions and settings are
+        new objects; credentials and trading indicators are shared (they are replaced, never changed
+        in place). Much cheaper than `copy.deepcopy`, which walks every Decimal."""
+        return Account(
+            self.account_id, self.alias, list(self.credentials), dict(self.balances), dict(self.balance_times),
+            {k: Position(p.symbol, p.side, p.amount, p.entry_price, p.isolated_wallet, p.update_time)
+             for k, p in self.positions.items()},
+            {s: SymbolSettings(v.leverage, v.isolated) for s, v in self.settings.items()},
+            self.dual_side, self.multi_assets, self.fee_tier, self.fee_burn, self.maker_rate, self.taker_rate,
+            self.rpi_rate, self.can_trade, self.can_deposit, self.can_withdraw, self.trading_indicators,
+            self.indicators_time, self.update_time,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible state (Decimals as strings)."""
+        return {
+            **self.header_dict(),
+            "positions": [position_dict(p) for p in self.positions.values()],
+            "symbols": {s: settings_dict(v) for s, v in self.settings.items()},
+        }
+
+    def header_dict(self) -> dict[str, Any]:
+        """`to_dict` without the per-symbol settings and the positions (stored as rows of their own)."""
         return {
             "accountId": self.account_id,
             "alias": self.alias,
@@ -92,21 +116,6 @@ class Account:
             ],
             "balances": {a: str(v) for a, v in self.balances.items()},
             "balanceTimes": self.balance_times,
-            "positions": [
-                {
-                    "symbol": p.symbol,
-                    "positionSide": p.side,
-                    "positionAmt": str(p.amount),
-                    "entryPrice": str(p.entry_price),
-                    "isolatedWallet": str(p.isolated_wallet),
-                    "updateTime": p.update_time,
-                }
-                for p in self.positions.values()
-            ],
-            "symbols": {
-                s: {"leverage": v.leverage, "marginType": "ISOLATED" if v.isolated else "CROSSED"}
-                for s, v in self.settings.items()
-            },
             "dualSidePosition": self.dual_side,
             "multiAssetsMargin": self.multi_assets,
             "feeTier": self.fee_tier,
@@ -119,6 +128,21 @@ class Account:
             "tradingStatus": {"indicators": self.trading_indicators, "updateTime": self.indicators_time},
             "updateTime": self.update_time,
         }
+
+    def rows_since(self, old: Account | None) -> AccountRows:
+        """What to write to the store to turn `old` (this account's stored state; None when there is
+        none) into this state: only the header, settings and positions that differ."""
+        if old is None or old is self:
+            return AccountRows(self.header_dict(), {s: settings_dict(v) for s, v in self.settings.items()},
+                               {k: position_dict(p) for k, p in self.positions.items()}, replace=True)
+        same = all(getattr(self, name) == getattr(old, name) for name in _HEADER_FIELDS)
+        symbols: dict[str, dict[str, Any] | None] = {
+            s: settings_dict(v) for s, v in self.settings.items() if old.settings.get(s) != v}
+        symbols.update((s, None) for s in old.settings if s not in self.settings)
+        positions: dict[tuple[str, str], dict[str, Any] | None] = {
+            k: position_dict(p) for k, p in self.positions.items() if old.positions.get(k) != p}
+        positions.update((k, None) for k in old.positions if k not in self.positions)
+        return AccountRows(None if same else self.header_dict(), symbols, positions)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], now_ms: int) -> Account:
@@ -158,3 +182,23 @@ class Account:
         acc.indicators_time = int(ts.get("updateTime", 0))
         acc.update_time = int(d.get("updateTime", 0))
         return acc
+
+
+_HEADER_FIELDS = tuple(f.name for f in fields(Account) if f.name not in ("positions", "settings"))
+
+
+def position_dict(p: Position) -> dict[str, Any]:
+    """A position leg as stored (`Account.to_dict`'s "positions" items)."""
+    return {
+        "symbol": p.symbol,
+        "positionSide": p.side,
+        "positionAmt": str(p.amount),
+        "entryPrice": str(p.entry_price),
+        "isolatedWallet": str(p.isolated_wallet),
+        "updateTime": p.update_time,
+    }
+
+
+def settings_dict(v: SymbolSettings) -> dict[str, Any]:
+    """A symbol's settings as stored (`Account.to_dict`'s "symbols" values)."""
+    return {"leverage": v.leverage, "marginType": "ISOLATED" if v.isolated else "CROSSED"}

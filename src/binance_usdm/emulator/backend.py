@@ -15,7 +15,6 @@ The same methods serve the admin API and in-process tests.
 
 from __future__ import annotations
 
-import copy
 import random
 import sqlite3
 import threading
@@ -73,7 +72,7 @@ class Change:
         """This change's draft of `acc` (a copy of its committed state, made on first use)."""
         draft = self.accounts.get(acc.account_id)
         if draft is None:
-            draft = copy.deepcopy(self.committed.get(acc.account_id, acc))
+            draft = self.committed.get(acc.account_id, acc).draft()
             self.accounts[acc.account_id] = draft
         return draft
 
@@ -191,7 +190,7 @@ class Backend:
         try:
             with self.store.transaction():
                 for acc in change.accounts.values():
-                    self.store.save_account(acc.account_id, acc.to_dict())
+                    self.store.save_account(acc.account_id, acc.rows_since(self.accounts.get(acc.account_id)))
                 for symbol, price in change.marks.items():
                     self.store.save_mark(symbol, str(price))
                 if change.income:

@@ -64,12 +64,28 @@ class DownloadRow(NamedTuple):
     ready_at: int
 
 
+class AccountRows(NamedTuple):
+    """What to write of one account: its header (every field but per-symbol settings and positions;
+    None: unchanged), settings by symbol and positions by (symbol, side) to upsert (None: delete).
+    `replace`: the account's stored rows are deleted first (a new or replaced account)."""
+
+    header: dict[str, Any] | None
+    symbols: dict[str, dict[str, Any] | None]
+    positions: dict[tuple[str, str], dict[str, Any] | None]
+    replace: bool = False
+
+
 class StoreClosed(sqlite3.OperationalError):
     """The store is closing: work still running on it is abandoned (rolled back)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (account TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS account_symbols (
+    account TEXT NOT NULL, symbol TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (account, symbol));
+CREATE TABLE IF NOT EXISTS account_positions (
+    account TEXT NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (account, symbol, side));
 CREATE TABLE IF NOT EXISTS marks (symbol TEXT PRIMARY KEY, price TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS income (
     account TEXT NOT NULL, time INTEGER NOT NULL, tran_id INTEGER NOT NULL, symbol TEXT NOT NULL,
@@ -166,27 +182,46 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A (re-entrant) transaction: committed when the outermost block exits without error,
-        rolled back (nothing written) when it raises or when the commit itself fails."""
+        """A transaction: committed when the outermost block exits without error, rolled back
+        (nothing written) when it raises or when the commit itself fails. A block inside another is a
+        savepoint: when it raises, only its own writes are undone and the outer block goes on."""
         with self._lock:
             outer = self._depth == 0
             if outer:
                 self._begin()  # holds the lock only while trying, not while waiting for another process
+            else:
+                self._conn.execute("SAVEPOINT inner")
             self._depth += 1
             try:
                 yield self._conn
                 if outer:
                     self._conn.execute("COMMIT")
+                else:
+                    self._conn.execute("RELEASE inner")
             except BaseException:
                 if outer and self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
-                if outer and self._income_written:
+                elif not outer and self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK TO inner")
+                    self._conn.execute("RELEASE inner")
+                if self._income_written:
                     self._income_index = None  # it may hold rows the rollback removed
                 raise
             finally:
                 self._depth -= 1
                 if outer:
                     self._income_written = False
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """The connection to write with: part of the transaction under way on this thread, else a
+        transaction of its own."""
+        with self._lock:
+            if self._depth:
+                yield self._conn
+                return
+        with self.transaction() as c:
+            yield c
 
     # -- meta, accounts, marks -------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -197,24 +232,64 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         """Set a metadata value."""
-        with self.transaction() as c:
+        with self._write() as c:
             c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    def save_account(self, account_id: str, state: dict[str, Any]) -> None:
-        """Store an account's state."""
-        with self.transaction() as c:
-            c.execute("INSERT OR REPLACE INTO accounts (account, state) VALUES (?, ?)",
-                      (account_id, json.dumps(state)))
+    def save_account(self, account_id: str, rows: AccountRows) -> None:
+        """Write what changed of an account (upserts keep the rows' order, as the account's dicts do)."""
+        with self._write() as c:
+            if rows.replace:
+                for table in ("accounts", "account_symbols", "account_positions"):
+                    c.execute(f"DELETE FROM {table} WHERE account = ?", (account_id,))  # noqa: S608 - fixed names
+            if rows.header is not None:
+                c.execute("INSERT INTO accounts (account, state) VALUES (?, ?) "
+                          "ON CONFLICT (account) DO UPDATE SET state = excluded.state",
+                          (account_id, json.dumps(rows.header)))
+            for symbol, state in rows.symbols.items():
+                if state is None:
+                    c.execute("DELETE FROM account_symbols WHERE account = ? AND symbol = ?", (account_id, symbol))
+                else:
+                    c.execute("INSERT INTO account_symbols VALUES (?, ?, ?) "
+                              "ON CONFLICT (account, symbol) DO UPDATE SET state = excluded.state",
+                              (account_id, symbol, json.dumps(state)))
+            for (symbol, side), state in rows.positions.items():
+                if state is None:
+                    c.execute("DELETE FROM account_positions WHERE account = ? AND symbol = ? AND side = ?",
+                              (account_id, symbol, side))
+                else:
+                    c.execute("INSERT INTO account_positions VALUES (?, ?, ?, ?) "
+                              "ON CONFLICT (account, symbol, side) DO UPDATE SET state = excluded.state",
+                              (account_id, symbol, side, json.dumps(state)))
 
     def load_accounts(self) -> list[dict[str, Any]]:
-        """All stored account states."""
+        """All stored account states, each as one dict (`Account.to_dict`'s shape). A state file
+        written before settings and positions had rows of their own is converted on the way."""
         with self._lock:
-            rows = self._conn.execute("SELECT state FROM accounts ORDER BY rowid").fetchall()
-        return [json.loads(r[0]) for r in rows]
+            accounts = [(r[0], json.loads(r[1])) for r in
+                        self._conn.execute("SELECT account, state FROM accounts ORDER BY rowid")]
+            symbols = self._conn.execute("SELECT account, symbol, state FROM account_symbols ORDER BY rowid").fetchall()
+            positions = self._conn.execute("SELECT account, state FROM account_positions ORDER BY rowid").fetchall()
+        by_id: dict[str, dict[str, Any]] = {}
+        for account_id, state in accounts:
+            if "symbols" in state or "positions" in state:  # the older layout: one JSON document
+                self.save_account(account_id, AccountRows(
+                    {k: v for k, v in state.items() if k not in ("symbols", "positions")},
+                    dict(state.get("symbols", {})),
+                    {(p["symbol"], p.get("positionSide", "BOTH")): p for p in state.get("positions", [])},
+                    replace=True))
+            by_id[account_id] = {**state, "symbols": dict(state.get("symbols", {})),
+                                 "positions": list(state.get("positions", []))}
+        for account_id, symbol, state in symbols:
+            if account_id in by_id:
+                by_id[account_id]["symbols"][symbol] = json.loads(state)
+        for account_id, state in positions:
+            if account_id in by_id:
+                by_id[account_id]["positions"].append(json.loads(state))
+        return list(by_id.values())
 
     def save_mark(self, symbol: str, price: str) -> None:
         """Store a mark price."""
-        with self.transaction() as c:
+        with self._write() as c:
             c.execute("INSERT OR REPLACE INTO marks (symbol, price) VALUES (?, ?)", (symbol, price))
 
     def load_marks(self) -> dict[str, str]:
@@ -224,9 +299,9 @@ class Store:
 
     def clear(self) -> None:
         """Delete everything (admin reset)."""
-        with self.transaction() as c:
-            for table in ("meta", "accounts", "marks", "income", "margin_history", "downloads", "orders", "trades",
-                          "algo_orders"):
+        with self._write() as c:
+            for table in ("meta", "accounts", "account_symbols", "account_positions", "marks", "income",
+                          "margin_history", "downloads", "orders", "trades", "algo_orders"):
                 c.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             self._income_written = True
             self._income_index = None
@@ -240,7 +315,7 @@ class Store:
 
     def add_income(self, rows: Sequence[IncomeRow]) -> None:
         """Insert income records (executemany; fast for bulk loads) and index them."""
-        with self.transaction() as c:
+        with self._write() as c:
             self._income_written = True
             before = self._max_income_rowid(c)
             c.executemany("INSERT INTO income VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.abortable(rows))
@@ -300,7 +375,7 @@ class Store:
     # -- margin history ----------------------------------------------------------------------------
     def add_margin_history(self, rows: Iterable[MarginRow]) -> None:
         """Insert position-margin change records."""
-        with self.transaction() as c:
+        with self._write() as c:
             c.executemany("INSERT INTO margin_history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def query_margin_history(
@@ -321,7 +396,7 @@ class Store:
     # -- downloads and exported records ----------------------------------------------------------
     def add_download(self, download_id: str, row: DownloadRow) -> None:
         """Record a download request."""
-        with self.transaction() as c:
+        with self._write() as c:
             c.execute("INSERT INTO downloads VALUES (?, ?, ?, ?, ?, ?, ?)", (download_id, *row))
 
     def get_download(self, download_id: str) -> DownloadRow | None:
@@ -358,7 +433,7 @@ class Store:
 
     def put_orders(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Insert or replace (account, order) rows (by orderId)."""
-        with self.transaction() as c:
+        with self._write() as c:
             c.executemany("INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?, ?)",
                           ((account, o["orderId"], o["symbol"], o["status"], o["time"], json.dumps(o))
                            for account, o in rows))
@@ -398,7 +473,7 @@ class Store:
 
     def put_trades(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Insert or replace (account, trade) rows (by id)."""
-        with self.transaction() as c:
+        with self._write() as c:
             c.executemany("INSERT OR REPLACE INTO trades VALUES (?, ?, ?, ?, ?)",
                           ((account, t["id"], t["symbol"], t["time"], json.dumps(t)) for account, t in rows))
 
@@ -422,7 +497,7 @@ class Store:
 
     def put_algo_orders(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Insert or replace (account, algo order) rows (by algoId)."""
-        with self.transaction() as c:
+        with self._write() as c:
             c.executemany("INSERT OR REPLACE INTO algo_orders VALUES (?, ?, ?, ?, ?)",
                           ((account, a["algoId"], a["symbol"], a["algoStatus"], json.dumps(a)) for account, a in rows))
 
