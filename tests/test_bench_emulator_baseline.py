@@ -50,7 +50,7 @@ def test_baseline_verifies_key_timestamp_and_signature(tmp_path: Path) -> None:
         assert _exchange(port, stale)[1]["code"] in (-1021, -1022)
         run = run_load(proc.pid, port, "mixed", 4, 0.3, DEMO_API_KEY, DEMO_API_SECRET)
         assert run.rps > 0 and run.errors == 0
-        assert run.server_cpu_us is None or run.server_cpu_us > 0
+        assert run.server_cpu_us is None or run.server_cpu_us >= 0  # /proc counts in 10 ms ticks
         run = run_load(proc.pid, port, "write", 2, 0.2, DEMO_API_KEY, "another secret")
         assert run.errors > 0 and run.errors == round(run.rps * 0.2)
     finally:
