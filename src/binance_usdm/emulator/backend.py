@@ -10,6 +10,15 @@ rows and cached answers stay as they were. So the server acknowledges only durab
 reader always sees a committed state (accounts are replaced, never changed in place, once committed).
 A change's domain events (`events.py`) are published right after its commit point, still under the
 backend lock, so subscribers see the state just after that change.
+
+Group commit (`Backend.group`): the changes made inside one group share one durable transaction (one
+fsync for a state file). Each change is still whole or nothing (a savepoint: a failed save undoes
+that change alone, `CommitFailed`), and is installed in memory at its commit point so the next change
+of the group builds on it; but it is durable only when the group commits. `applied` and `durable`
+count installed and durable changes: whoever shows state to the outside waits while they differ
+(the server holds such answers until the group is durable). The group's events are published after
+its commit; when the group's commit fails, the memory state from before the group is restored and
+its events are dropped (`CommitFailed`).
 The same methods serve the admin API and in-process tests.
 """
 
@@ -140,6 +149,10 @@ class Backend:
         self.version = 0
         #: Committed changes as domain events (`events.py`), published while the lock is still held.
         self.events = events.Publisher()
+        #: Changes installed in memory, and how many of them are durable (see `group`).
+        self.applied = 0
+        self.durable = 0
+        self._group_events: list[events.DomainEvent] | None = None
         self._tran_id = self.store.max_tran_id() or 9_689_322_391
         self._load_persisted()
         self.clock.subscribe(self.settle_funding)
@@ -207,13 +220,49 @@ class Backend:
                     self.store.set_meta(key, value)
         except sqlite3.Error as exc:
             raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
+        self.applied += 1  # before installing: a reader who sees the new state sees applied != durable
+        if self._group_events is None or self.store.path is None:  # durable now (or never: in memory)
+            self.durable = self.applied
         for acc in change.accounts.values():
             self._register(acc)
         if change.marks:
             self.marks = {**self.marks, **change.marks}
         self.version += 1
+        if self._group_events is not None:
+            self._group_events += change.events
+            return
         for event in change.events:
             self.events.publish(event)
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """Commit the changes made inside as one durable transaction (module docstring). Raises
+        `CommitFailed` when that commit fails: memory is back to its state before the group."""
+        with self.lock:
+            if self._group_events is not None:  # already in a group: part of it
+                yield
+                return
+            accounts, by_key = dict(self.accounts), dict(self._by_key)
+            before = (self.marks, self._tran_id, self.funding_through)
+            self._group_events = []
+            try:
+                with self.store.group():
+                    yield
+            except BaseException as exc:
+                self.accounts.clear()
+                self.accounts.update(accounts)
+                self._by_key.clear()
+                self._by_key.update(by_key)
+                self.marks, self._tran_id, self.funding_through = before
+                self.version += 1  # retire the answers computed from what was undone
+                if isinstance(exc, sqlite3.Error):
+                    raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
+                raise
+            finally:
+                self.durable = self.applied
+                published, self._group_events = self._group_events, None
+            for event in published:
+                self.events.publish(event)
 
     def save(self, acc: Account) -> None:
         """Commit `acc` as its account's state (after changing an `Account` object directly)."""

@@ -22,7 +22,13 @@ CONNECT) is answered once, as plain HTTP, and the connection then closes.
 
 The event loop never waits for storage: requests whose route reads or writes the store (history,
 downloads, every change, the admin API) run on one storage thread (`App.storage`), the others on
-the loop from committed in-memory state. Pipelined requests are answered in request order whatever
+the loop from committed in-memory state. Group commit: the Binance requests bound for the storage
+thread that arrive while it is busy (or in one loop turn) run there as one batch in one
+`Backend.group`, so a state file is synced once per batch; each is answered once its batch is
+durable (if the batch's commit fails, every request of the batch gets the 503 "unknown outcome"
+answer and nothing of the batch is applied). An answer computed on the loop while a batch's
+changes are installed but not yet durable waits for that batch too (503 if it fails), so nothing
+not durable leaves the server. Pipelined requests are answered in request order whatever
 each one waits for (an injected latency, the storage thread). The front end bounds what a client
 can make it hold (`HttpLimits`), answering as gateways do: 414 for a long request line, 431 for a
 large or crowded header block, 413 for a large body, 408 for a request not received in time; an
@@ -37,7 +43,7 @@ import socket
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import cast
@@ -116,6 +122,61 @@ class App:
         #: when their client goes away, as a server's would, and are cancelled when the server stops.
         self.tasks: set[asyncio.Task[None]] = set()
         self._answers: dict[tuple[str, str, str], tuple[int, bytes]] = {}
+        #: Group commit: storage requests waiting for the next batch, whether a batch is running, and
+        #: the connections holding an answer until it is durable.
+        self._queued: list[tuple[asyncio.Future[Response], Callable[[], Response]]] = []
+        self._batch_running = False
+        self.holding: set[HttpProtocol] = set()
+
+    def run_stored(self, run: Callable[[], Response]) -> asyncio.Future[Response]:
+        """On the loop: run a Binance request on the storage thread in the next batch (module docstring)."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Response] = loop.create_future()
+        self._queued.append((done, run))
+        if not self._batch_running:
+            self._batch_running = True
+            loop.call_soon(self._start_batch)  # the requests of this loop turn join it
+        return done
+
+    def _start_batch(self) -> None:
+        batch, self._queued = self._queued, []
+        if not batch:
+            self._batch_running = False
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            job = self.storage.submit(self._run_batch, [run for _, run in batch])
+        except RuntimeError:  # the server is stopping
+            self._finish_batch(batch, None)
+            return
+        job.add_done_callback(lambda f: loop.call_soon_threadsafe(self._finish_batch, batch, f))
+
+    def _run_batch(self, runs: list[Callable[[], Response]]) -> list[Response] | None:
+        """On the storage thread: the batch's answers, or None when its commit failed."""
+        answers = []
+        try:
+            with self.backend.group():
+                for run in runs:
+                    answers.append(run())
+        except Exception as exc:  # CommitFailed, or the store closing under it
+            _log.error("emulator could not save a batch of %d requests: %s", len(runs), exc)
+            return None
+        return answers
+
+    def _finish_batch(self, batch: list[tuple[asyncio.Future[Response], Callable[[], Response]]],
+                      job: Future[list[Response] | None] | None) -> None:
+        """On the loop: answer the batch, release the answers held for it, start the next batch."""
+        answers = None if job is None or job.cancelled() or job.exception() is not None else job.result()
+        for i, (done, _) in enumerate(batch):
+            if not done.done():
+                done.set_result(_unknown_outcome(self) if answers is None else answers[i])
+        holding, self.holding = self.holding, set()
+        for conn in holding:
+            conn.release(answers is not None)
+        self._batch_running = False
+        if self._queued:
+            self._batch_running = True
+            self._start_batch()
 
     def uses_storage(self, req: RawRequest) -> bool:
         """True when the request reads or writes the store (it then runs on `storage`)."""
@@ -190,9 +251,7 @@ class App:
             answer = self._handle(req.path, route, call)
         except CommitFailed as exc:
             _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
-            resp = Response.rejection(UNKNOWN_OUTCOME.reject())
-            resp.headers["X-MBX-USED-WEIGHT-1M"] = str(self.limiter.used(req.client_ip))
-            return resp
+            return _unknown_outcome(self, req.client_ip)
         except Rejection as exc:
             resp = Response.rejection(exc)
             resp.headers.setdefault("X-MBX-USED-WEIGHT-1M", str(self.limiter.used(req.client_ip)))
@@ -244,6 +303,13 @@ class App:
         return Response.rejection(NOT_FOUND.reject({"X-MBX-USED-WEIGHT-1M": str(self.limiter.used(req.client_ip))}))
 
 
+def _unknown_outcome(app: App, client_ip: str = "127.0.0.1") -> Response:
+    """Binance's 503 for a request whose execution status is unknown (here: its save failed)."""
+    resp = Response.rejection(UNKNOWN_OUTCOME.reject())
+    resp.headers["X-MBX-USED-WEIGHT-1M"] = str(app.limiter.used(client_ip))
+    return resp
+
+
 def _binance_code(resp: Response) -> int | None:
     """The Binance error code of an answer (None for a success or a body that is not Binance's)."""
     if resp.status < 400 or not resp.body.startswith(b'{"code":'):
@@ -285,6 +351,8 @@ class _Pending:
     keep_alive: bool
     head: bool
     response: Response | None = None
+    #: Computed from changes not yet durable: sent once their batch is (`HttpProtocol.release`).
+    held: bool = False
 
 
 class HttpProtocol(asyncio.BufferedProtocol):
@@ -507,8 +575,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
             self.app.tasks.add(task)
             task.add_done_callback(self.app.tasks.discard)
             return
-        pending.response = self._dispatch(req, plan)
-        self._flush()
+        self._answer_on_loop(pending, req, plan)
 
     # -- answers -----------------------------------------------------------------------------------
     async def _run_later(self, previous: asyncio.Task[None] | None, pending: _Pending, req: RawRequest,
@@ -519,11 +586,32 @@ class HttpProtocol(asyncio.BufferedProtocol):
             await asyncio.wait([previous])
         if delay:
             await asyncio.sleep(delay)
-        if self.app.uses_storage(req):
+        if not self.app.uses_storage(req):
+            self._answer_on_loop(pending, req, plan)
+            return
+        if req.path.startswith("/emulator/"):  # the admin API: alone, outside any batch
             loop = asyncio.get_running_loop()
             pending.response = await loop.run_in_executor(self.app.storage, self._dispatch, req, plan)
         else:
-            pending.response = self._dispatch(req, plan)
+            pending.response = await self.app.run_stored(lambda: self._dispatch(req, plan))
+        self._flush()
+
+    def _answer_on_loop(self, pending: _Pending, req: RawRequest, plan: Plan | None) -> None:
+        """Answer on the loop; held while changes it may show are not yet durable."""
+        pending.response = self._dispatch(req, plan)
+        backend = self.app.backend
+        if backend.applied != backend.durable:
+            pending.held = True
+            self.app.holding.add(self)
+        self._flush()
+
+    def release(self, durable: bool) -> None:
+        """The batch the held answers waited for is durable (else failed: they become 503s); send them."""
+        for pending in self._answers:
+            if pending.held:
+                pending.held = False
+                if not durable:
+                    pending.response = _unknown_outcome(self.app, self.client_ip)
         self._flush()
 
     def _dispatch(self, req: RawRequest, plan: Plan | None) -> Response:
@@ -538,7 +626,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         transport = self.transport
         if transport is None or transport.is_closing():
             return  # the client gave up (its requests still ran, as a server's would)
-        while self._answers and self._answers[0].response is not None:
+        while self._answers and self._answers[0].response is not None and not self._answers[0].held:
             pending = self._answers.popleft()
             resp = pending.response
             assert resp is not None

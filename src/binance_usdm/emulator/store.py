@@ -135,6 +135,7 @@ class Store:
             self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
         self._depth = 0
+        self._grouped = False
         #: None when it must be rebuilt from the table (after a rolled-back income write).
         self._income_index: IncomeIndex | None = None
         self._income_written = False
@@ -186,6 +187,13 @@ class Store:
         (nothing written) when it raises or when the commit itself fails. A block inside another is a
         savepoint: when it raises, only its own writes are undone and the outer block goes on."""
         with self._lock:
+            if self._grouped and self._depth == 0:  # the group's transaction, committed by `group`
+                self._begin()
+                self._depth = 1
+            elif self._grouped and not self._conn.in_transaction:
+                # SQLite rolled the whole group back on an earlier error (disk full, I/O error): the
+                # group fails, and nothing may be committed on its own meanwhile.
+                raise sqlite3.OperationalError("the group's transaction was rolled back by an earlier error")
             outer = self._depth == 0
             if outer:
                 self._begin()  # holds the lock only while trying, not while waiting for another process
@@ -211,6 +219,28 @@ class Store:
                 self._depth -= 1
                 if outer:
                     self._income_written = False
+
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """Group commit: the transactions of this thread inside are savepoints of one transaction,
+        begun by the first write and committed (one sync of a state file) when the block exits; when
+        the block raises or the commit fails, all of it is rolled back. Other threads wait."""
+        with self._lock:
+            self._grouped = True
+            try:
+                yield
+                if self._depth:
+                    self._conn.execute("COMMIT")
+            except BaseException:
+                if self._depth and self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                if self._income_written:
+                    self._income_index = None  # it may hold rows the rollback removed
+                raise
+            finally:
+                self._grouped = False
+                self._depth = 0
+                self._income_written = False
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

@@ -1,0 +1,162 @@
+"""Group commit: the changes that reach the storage thread together share one durable transaction
+(`Backend.group`, `App.run_stored`). Each request is still whole or nothing and is acknowledged only
+once its group is durable: every acknowledged change survives kill -9; when a group's commit fails,
+every request of it gets Binance's 503 "unknown outcome" and nothing of it is applied
+(https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info)."""
+
+from __future__ import annotations
+
+import contextlib
+import resource
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
+from binance_usdm.emulator.backend import CommitFailed
+from binance_usdm.emulator.clock import Clock
+
+from .conftest import Answer, Client, EmulatorProcess, ok
+
+#: Symbols whose leverage the demo account may raise or lower freely (no position, or a raise).
+SYMBOLS = ("BNBUSDT", "XRPUSDT", "ADAUSDT", "DOGEUSDT", "BTCUSDC")
+UNKNOWN_OUTCOME = "Unknown error, please check your request or try again later."
+
+
+def _client(proc: EmulatorProcess) -> Client:
+    return Client(proc.base_url, DEMO_API_KEY, Clock().now_ms, secret=DEMO_API_SECRET)
+
+
+def _concurrently(proc: EmulatorProcess, work: list[Callable[[Client], list[Answer]]]) -> list[list[Answer]]:
+    """Run each piece of work on its own connection, all at once; their answers in order."""
+    answers: list[list[Answer]] = [[] for _ in work]
+    start = threading.Barrier(len(work))
+
+    def run(i: int) -> None:
+        c = _client(proc)
+        start.wait()
+        answers[i] = work[i](c)
+        c.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return answers
+
+
+def _leverages(symbol: str, values: range) -> Callable[[Client], list[Answer]]:
+    return lambda c: [c.post("/fapi/v1/leverage", symbol=symbol, leverage=n) for n in values]
+
+
+def _margin_adds(count: int) -> Callable[[Client], list[Answer]]:
+    return lambda c: [c.post("/fapi/v1/positionMargin", symbol="ETHUSDT", amount="1", type=1) for _ in range(count)]
+
+
+def _eth(c: Client) -> tuple[Decimal, int]:
+    wallet = ok(c.get("/fapi/v2/positionRisk", symbol="ETHUSDT"))[0]["isolatedWallet"]
+    return Decimal(wallet), len(ok(c.get("/fapi/v1/positionMargin/history", symbol="ETHUSDT", limit=500)))
+
+
+def _leverage(c: Client, symbol: str) -> str:
+    return str(ok(c.get("/fapi/v2/positionRisk", symbol=symbol))[0]["leverage"])
+
+
+def test_concurrent_acknowledged_changes_all_survive_kill_9(tmp_path: Path) -> None:
+    with EmulatorProcess(tmp_path / "state.db") as proc:
+        c = _client(proc)
+        wallet, history = _eth(c)
+        c.close()
+        rounds = range(2, 14)
+        answers = _concurrently(proc, [*(_leverages(s, rounds) for s in SYMBOLS), _margin_adds(12), _margin_adds(12)])
+        for per_connection in answers:
+            assert len(per_connection) == 12 and all(a.status == 200 for a in per_connection), per_connection
+        proc.restart(kill=True)
+        c = _client(proc)
+        for s in SYMBOLS:
+            assert _leverage(c, s) == str(rounds[-1])
+        assert _eth(c) == (wallet + 24, history + 24)
+        c.close()
+
+
+def test_a_group_whose_commit_fails_answers_503_and_applies_nothing(tmp_path: Path) -> None:
+    with EmulatorProcess(tmp_path / "state.db") as proc:
+        c = _client(proc)
+        before = [_leverage(c, s) for s in SYMBOLS], _eth(c)
+        _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (1, hard))  # the state file may not grow: writes fail
+        answers = _concurrently(proc, [*(_leverages(s, range(3, 6)) for s in SYMBOLS), _margin_adds(3)])
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (hard, hard))
+        for per_connection in answers:
+            assert [(a.status, a.body["code"], a.body["msg"]) for a in per_connection] == [
+                (503, -1000, UNKNOWN_OUTCOME)] * 3
+        assert ([_leverage(c, s) for s in SYMBOLS], _eth(c)) == before
+        c.close()
+        proc.restart(kill=True)
+        c = _client(proc)
+        assert ([_leverage(c, s) for s in SYMBOLS], _eth(c)) == before
+        c.close()
+
+
+def test_a_change_failing_inside_a_group_is_undone_alone(tmp_path: Path) -> None:
+    """A savepoint per change: a change whose save fails leaves no trace, the others of its group commit."""
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state) as emu:
+        backend = emu.backend
+        acc = backend.account()
+        backend.store._conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON margin_history "
+                                    "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        with backend.group():
+            backend.change_leverage(acc, "BNBUSDT", 7)
+            with pytest.raises(CommitFailed, match="refused"):
+                backend.modify_position_margin(acc, "ETHUSDT", Decimal("5"), 1, None)
+            backend.change_leverage(acc, "XRPUSDT", 8)
+            assert backend.applied != backend.durable  # installed, not yet durable
+        assert backend.applied == backend.durable
+        backend.store._conn.execute("DROP TRIGGER refuse")
+        eth = backend.account().positions[("ETHUSDT", "BOTH")].isolated_wallet
+    with EmulatorServer(state_path=state) as emu:
+        acc = emu.backend.account()
+        assert (acc.setting("BNBUSDT").leverage, acc.setting("XRPUSDT").leverage) == (7, 8)
+        assert acc.positions[("ETHUSDT", "BOTH")].isolated_wallet == eth
+
+
+def test_a_change_that_aborts_the_transaction_fails_its_whole_group(tmp_path: Path) -> None:
+    """Disk full or an I/O error can make SQLite roll back the whole transaction: then the group fails,
+    memory is as before it, and no later change of the group is committed on its own."""
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state) as emu:
+        backend = emu.backend
+        acc = backend.account()
+        before = acc.to_dict(), backend.store.count_income(acc.account_id), backend.version
+        pages = backend.store._conn.execute("PRAGMA page_count").fetchone()[0]
+        backend.store._conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # room for small changes only
+        records = [{"incomeType": "TRANSFER", "income": "1", "asset": "USDT"} for _ in range(5000)]
+        with pytest.raises(CommitFailed), backend.group():
+            backend.change_leverage(acc, "BNBUSDT", 7)
+            with contextlib.suppress(CommitFailed):
+                backend.add_income(acc, records, apply_to_wallet=True)
+            with contextlib.suppress(CommitFailed):
+                backend.change_leverage(acc, "XRPUSDT", 8)
+        assert backend.applied == backend.durable and backend.version > before[2]  # cached answers retired
+        assert (backend.account().to_dict(), backend.store.count_income(acc.account_id)) == before[:2]
+    with EmulatorServer(state_path=state) as emu:
+        acc = emu.backend.account()
+        assert (acc.to_dict(), emu.backend.store.count_income(acc.account_id)) == before[:2]
+
+
+def test_events_of_a_group_are_published_once_it_is_durable(tmp_path: Path) -> None:
+    with EmulatorServer(state_path=tmp_path / "state.db") as emu:
+        backend = emu.backend
+        seen: list[tuple[int, int]] = []
+        backend.events.subscribe(lambda event: seen.append((backend.applied, backend.durable)))
+        acc = backend.account()
+        with backend.group():
+            backend.change_leverage(acc, "BNBUSDT", 7)
+            backend.change_leverage(acc, "XRPUSDT", 8)
+            assert seen == []
+        assert seen == [(backend.applied, backend.applied)] * 2
