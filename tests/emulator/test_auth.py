@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from binance_usdm.emulator import EmulatorServer
+from binance_usdm.emulator.auth import hmac_sha256_hex
 
 from .conftest import Client, err, ok
 
@@ -127,3 +130,12 @@ def test_asymmetric_signatures(keyed: tuple[EmulatorServer, Client, Client]) -> 
 
     demo = Client(emu.base_url, DEMO_API_KEY, emu.clock.now_ms, secret=DEMO_API_SECRET)
     assert ok(demo.get("/fapi/v3/positionRisk", symbol="ETHUSDT"))[0]["symbol"] == "ETHUSDT"
+
+
+@pytest.mark.parametrize("secret", ["", "short", "k" * 64, "long" * 40, "ünïcode-sécret"])
+def test_cached_key_schedule_signs_as_rfc_2104(secret: str) -> None:
+    """The per-secret cached HMAC states give what `hmac.new` gives, for keys shorter than, as long
+    as, and longer than SHA-256's block (a longer key is hashed first)."""
+    for payload in ("", "symbol=BTCUSDT&leverage=10&timestamp=1764640000000", "é" * 300):
+        assert hmac_sha256_hex(secret, payload) == hmac.new(secret.encode(), payload.encode(),
+                                                            hashlib.sha256).hexdigest()

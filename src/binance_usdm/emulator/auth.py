@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 from functools import lru_cache
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -24,6 +25,7 @@ from .backend import Backend
 from .params import Params
 
 DEFAULT_RECV_WINDOW = 5000
+_SHA256_BLOCK = 64
 MAX_RECV_WINDOW = 60000
 
 
@@ -71,10 +73,31 @@ def load_public_key(pem: str) -> None:
     _public_key(pem)
 
 
+@lru_cache(maxsize=256)
+def _hmac_states(secret: str) -> tuple[Any, Any]:
+    """SHA-256 states that absorbed RFC 2104's inner and outer padded keys of `secret`: hashed once per
+    secret, copied per request (hmac.new hashes both pads again every time)."""
+    key = secret.encode()
+    if len(key) > _SHA256_BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_SHA256_BLOCK, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+
+def hmac_sha256_hex(secret: str, payload: str) -> str:
+    """HMAC-SHA256 of `payload` under `secret`, hex."""
+    inner, outer = _hmac_states(secret)
+    state = inner.copy()
+    state.update(payload.encode())
+    mac = outer.copy()
+    mac.update(state.digest())
+    return str(mac.hexdigest())
+
+
 def verify_signature(cred: Credential, payload: str, signature: str) -> bool:
     """True when `signature` signs `payload` under the credential."""
     if cred.secret is not None:
-        expected = hmac.new(cred.secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+        expected = hmac_sha256_hex(cred.secret, payload)
         return hmac.compare_digest(expected.encode(), signature.lower().encode())  # bytes: any text compares
     if cred.public_key_pem is None:
         return False

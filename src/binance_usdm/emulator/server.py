@@ -46,7 +46,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import cast
+from typing import Any, cast
 
 import httptools
 import msgspec
@@ -381,7 +381,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         # began in (httptools buffers a partial header itself: this bounds it to the limit + one read).
         self._head_bytes = 0
         self._answers: deque[_Pending] = deque()
-        self._tail: asyncio.Task[None] | None = None  # the last request still running off the loop
+        self._tail: asyncio.Future[Any] | None = None  # the last request still running off the loop
         self._timer: asyncio.TimerHandle | None = None
         self._last = False  # a request asked to close (or was refused): nothing after it is read
         self._paused = False
@@ -569,7 +569,12 @@ class HttpProtocol(asyncio.BufferedProtocol):
             self.transport.pause_reading()
         plan = self.app.plan(req)
         delay = plan.delay_ms / 1000 if plan is not None else 0.0
-        if delay or self.app.uses_storage(req) or (self._tail is not None and not self._tail.done()):
+        stored = self.app.uses_storage(req)
+        if stored and not delay and (self._tail is None or self._tail.done()) and not req.path.startswith("/emulator/"):
+            self._tail = self.app.run_stored(lambda: self._dispatch(req, plan))  # nothing to wait for first
+            self._tail.add_done_callback(lambda done: self._stored(pending, done.result()))
+            return
+        if delay or stored or (self._tail is not None and not self._tail.done()):
             task = asyncio.get_running_loop().create_task(self._run_later(self._tail, pending, req, plan, delay))
             self._tail = task
             self.app.tasks.add(task)
@@ -578,7 +583,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._answer_on_loop(pending, req, plan)
 
     # -- answers -----------------------------------------------------------------------------------
-    async def _run_later(self, previous: asyncio.Task[None] | None, pending: _Pending, req: RawRequest,
+    async def _run_later(self, previous: asyncio.Future[Any] | None, pending: _Pending, req: RawRequest,
                          plan: Plan | None, delay: float) -> None:
         """Run a request after the connection's previous one (requests on a connection take effect in
         order), after its injected latency, on the storage thread when it touches the store."""
@@ -594,6 +599,11 @@ class HttpProtocol(asyncio.BufferedProtocol):
             pending.response = await loop.run_in_executor(self.app.storage, self._dispatch, req, plan)
         else:
             pending.response = await self.app.run_stored(lambda: self._dispatch(req, plan))
+        self._flush()
+
+    def _stored(self, pending: _Pending, response: Response) -> None:
+        """A storage request run straight into a batch is answered."""
+        pending.response = response
         self._flush()
 
     def _answer_on_loop(self, pending: _Pending, req: RawRequest, plan: Plan | None) -> None:

@@ -66,7 +66,8 @@ class DownloadRow(NamedTuple):
 
 class AccountRows(NamedTuple):
     """What to write of one account: its header (every field but per-symbol settings and positions;
-    None: unchanged), settings by symbol and positions by (symbol, side) to upsert (None: delete).
+    None: unchanged), settings by symbol ({"leverage", "marginType"}) and positions by (symbol, side)
+    to upsert (None: delete), each in `Account.to_dict`'s shape.
     `replace`: the account's stored rows are deleted first (a new or replaced account)."""
 
     header: dict[str, Any] | None
@@ -82,7 +83,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (account TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS account_symbols (
-    account TEXT NOT NULL, symbol TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (account, symbol));
+    account TEXT NOT NULL, symbol TEXT NOT NULL, leverage INTEGER NOT NULL, margin_type TEXT NOT NULL,
+    PRIMARY KEY (account, symbol));
 CREATE TABLE IF NOT EXISTS account_positions (
     account TEXT NOT NULL, symbol TEXT NOT NULL, side TEXT NOT NULL, state TEXT NOT NULL,
     PRIMARY KEY (account, symbol, side));
@@ -279,9 +281,9 @@ class Store:
                 if state is None:
                     c.execute("DELETE FROM account_symbols WHERE account = ? AND symbol = ?", (account_id, symbol))
                 else:
-                    c.execute("INSERT INTO account_symbols VALUES (?, ?, ?) "
-                              "ON CONFLICT (account, symbol) DO UPDATE SET state = excluded.state",
-                              (account_id, symbol, json.dumps(state)))
+                    c.execute("INSERT INTO account_symbols VALUES (?, ?, ?, ?) ON CONFLICT (account, symbol) "
+                              "DO UPDATE SET leverage = excluded.leverage, margin_type = excluded.margin_type",
+                              (account_id, symbol, state["leverage"], state["marginType"]))
             for (symbol, side), state in rows.positions.items():
                 if state is None:
                     c.execute("DELETE FROM account_positions WHERE account = ? AND symbol = ? AND side = ?",
@@ -297,7 +299,8 @@ class Store:
         with self._lock:
             accounts = [(r[0], json.loads(r[1])) for r in
                         self._conn.execute("SELECT account, state FROM accounts ORDER BY rowid")]
-            symbols = self._conn.execute("SELECT account, symbol, state FROM account_symbols ORDER BY rowid").fetchall()
+            symbols = self._conn.execute(
+                "SELECT account, symbol, leverage, margin_type FROM account_symbols ORDER BY rowid").fetchall()
             positions = self._conn.execute("SELECT account, state FROM account_positions ORDER BY rowid").fetchall()
         by_id: dict[str, dict[str, Any]] = {}
         for account_id, state in accounts:
@@ -309,9 +312,9 @@ class Store:
                     replace=True))
             by_id[account_id] = {**state, "symbols": dict(state.get("symbols", {})),
                                  "positions": list(state.get("positions", []))}
-        for account_id, symbol, state in symbols:
+        for account_id, symbol, leverage, margin_type in symbols:
             if account_id in by_id:
-                by_id[account_id]["symbols"][symbol] = json.loads(state)
+                by_id[account_id]["symbols"][symbol] = {"leverage": leverage, "marginType": margin_type}
         for account_id, state in positions:
             if account_id in by_id:
                 by_id[account_id]["positions"].append(json.loads(state))
