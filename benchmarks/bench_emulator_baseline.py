@@ -128,24 +128,28 @@ def _baseline_state(port: int) -> dict[str, object]:
 # --- the run ----------------------------------------------------------------------------------------
 
 
-SERVERS = ("emulator, in memory", "emulator, --state file", "aiohttp baseline")
+BASELINE = "aiohttp baseline"
 
 
-def _start_all(tmp: Path) -> dict[str, tuple[subprocess.Popen[bytes], int]]:
+def _start_all(tmp: Path, before: Path | None) -> dict[str, tuple[subprocess.Popen[bytes], int]]:
+    """The servers, by name: the emulator in memory and on a state file (also from `before`, another
+    checkout's src/, when given), and the aiohttp baseline."""
     servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
-    port = free_port()
-    servers[SERVERS[0]] = (start_emulator(port), port)
-    port = free_port()
-    servers[SERVERS[1]] = (start_emulator(port, tmp / "state.sqlite3"), port)
+    for label, src in ((("", None), ("before: ", before)) if before else (("", None),)):
+        port = free_port()
+        servers[f"{label}emulator, in memory"] = (start_emulator(port, src=src), port)
+        port = free_port()
+        servers[f"{label}emulator, --state file"] = (
+            start_emulator(port, tmp / f"state{len(servers)}.sqlite3", src=src), port)
     state_file = tmp / "baseline.json"
-    state_file.write_text(json.dumps(_baseline_state(servers[SERVERS[0]][1])))
+    state_file.write_text(json.dumps(_baseline_state(next(iter(servers.values()))[1])))
     port = free_port()
     proc = subprocess.Popen([sys.executable, __file__, "--serve-baseline", str(port), str(state_file)],
                             stdout=subprocess.PIPE)
     assert proc.stdout is not None
     if proc.stdout.readline().strip() != b"READY":
         raise RuntimeError("the aiohttp baseline did not start")
-    servers[SERVERS[2]] = (proc, port)
+    servers[BASELINE] = (proc, port)
     return servers
 
 
@@ -161,6 +165,8 @@ def main() -> None:
     ap.add_argument("--mixes", nargs="+", choices=MIXES, default=list(MIXES))
     ap.add_argument("--load-processes", type=int, default=1, help="load generator processes (default 1)")
     ap.add_argument("--short", action="store_true", help="one round of 1.5 s on 32 connections")
+    ap.add_argument("--before", type=Path, metavar="SRC",
+                    help="also run the emulator imported from another checkout's src/ (before/after)")
     ap.add_argument("--serve-baseline", nargs=2, metavar=("PORT", "STATE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve_baseline:
@@ -173,7 +179,7 @@ def main() -> None:
           f"{args.load_processes} load process(es); leverage changes on {LEVERAGE_SYMBOL}\n")
     results: dict[tuple[str, int, str], list[LoadResult]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        servers = _start_all(Path(tmp))
+        servers = _start_all(Path(tmp), args.before)
         try:
             for _ in range(args.rounds):
                 for mix in args.mixes:
@@ -191,10 +197,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for mix in args.mixes:
         for conns in args.connections:
-            base = results[(mix, conns, SERVERS[2])]
+            base = results[(mix, conns, BASELINE)]
             base_rps = statistics.median(r.rps for r in base)
             base_cpu = _median_cpu(base)
-            for name in SERVERS:
+            for name in servers:
                 runs = results[(mix, conns, name)]
                 rps = statistics.median(r.rps for r in runs)
                 cpu = _median_cpu(runs)
