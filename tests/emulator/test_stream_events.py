@@ -166,6 +166,24 @@ async def test_margin_call_when_marks_push_cross_margin_near_liquidation(
     assert (await recv(ws))["e"] == "MARGIN_CALL"  # crossed again
 
 
+async def test_a_margin_call_is_rendered_only_for_listening_accounts(emu: EmulatorServer, client: Client) -> None:
+    """Another account listens while the marks push this one past the ratio: nothing is rendered (nor
+    remembered) for this one, so its first stream hears the call at the account's next change."""
+    other = emu.backend.add_account(type(emu.backend.account()).from_dict({"accountId": "other", "alias": "o",
+                                                                           "balances": {"USDT": "1"}}, T0))
+    async with connect(f"{emu.ws_url}/ws/{emu.backend.listen_keys.create(other.account_id)}") as others:
+        ok(client.admin("/emulator/balances", {"asset": "USDT", "balance": "3000"}))
+        ok(client.admin("/emulator/mark-price", {"symbol": "BTCUSDT", "price": "75000"}))  # at risk, unheard
+        key = ok(client.call("POST", "/fapi/v1/listenKey", signed=False))["listenKey"]
+        async with connect(f"{emu.ws_url}/ws/{key}") as ws:
+            ok(client.admin("/emulator/mark-price", {"symbol": "BTCUSDT", "price": "74000"}))
+            call = await recv(ws)
+            assert call["e"] == "MARGIN_CALL" and [p["mp"] for p in call["p"]] == ["74000", "240"]
+            ok(client.admin("/emulator/mark-price", {"symbol": "BTCUSDT", "price": "73000"}))
+            await nothing(ws)  # still at risk: one call per crossing
+        await nothing(others)
+
+
 async def test_margin_call_of_an_isolated_leg(emu: EmulatorServer, client: Client, ws: ClientConnection) -> None:
     ok(client.admin("/emulator/mark-price", {"symbol": "ETHUSDT", "price": "3975"}))
     call = await recv(ws)

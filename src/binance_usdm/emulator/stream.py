@@ -271,8 +271,9 @@ class Session:
 class StreamHub:
     """Every open stream of the emulator: subscriptions per listen key, delivery, lifecycle checks.
 
-    Domain events arrive from the backend (any thread, under its lock) and are rendered at once;
-    the payloads are queued and written by the event loop in publication order.
+    Domain events arrive from the backend (any thread, under its lock) and are rendered at once for
+    the accounts that have a stream; the payloads are queued, then encoded, written and recorded by
+    the event loop in publication order.
     """
 
     def __init__(self, backend: Backend, options: StreamOptions | None = None) -> None:
@@ -283,7 +284,7 @@ class StreamHub:
         self._sessions: list[Session] = []
         self._by_key: dict[str, list[Session]] = {}
         self._owner: dict[str, str] = {}  # listen key -> account, for keys valid when subscribed
-        self._pending: deque[tuple[str, bytes | None, int]] = deque()
+        self._pending: deque[tuple[str, Payload | None, int]] = deque()  # (key, payload or expiry, time)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flush_scheduled = False
         self._tick_timer: asyncio.TimerHandle | None = None
@@ -427,18 +428,14 @@ class StreamHub:
             listening = {account: key for key, account in self._owner.items()}
         if not listening:
             return
-        if not isinstance(event, ev.MarkChanged) and event.account not in listening:
-            return
-        for account, payload in self.renderer.render(event):
-            key = listening.get(account)
-            if key is not None:
-                self._queue(key, _json.encode(payload), 0)
+        for account, payload in self.renderer.render(event, listening):
+            self._queue(listening[account], payload, 0)
 
-    def _queue(self, key: str, data: bytes | None, time: int) -> None:
+    def _queue(self, key: str, payload: Payload | None, time: int) -> None:
         loop = self._loop
         if loop is None:
             return
-        self._pending.append((key, data, time))
+        self._pending.append((key, payload, time))
         if not self._flush_scheduled:
             self._flush_scheduled = True
             loop.call_soon_threadsafe(self._flush)
@@ -446,13 +443,13 @@ class StreamHub:
     def _flush(self) -> None:
         self._flush_scheduled = False
         while self._pending:
-            key, data, time = self._pending.popleft()
-            if data is None:
+            key, payload, time = self._pending.popleft()
+            if payload is None:
                 self._expire(key, time)
                 continue
             account = self._owner.get(key)
-            if self._deliver(key, data) and account is not None:
-                self.delivered.record(self.backend.clock.now_ms(), account, msgspec.json.decode(data))
+            if self._deliver(key, _json.encode(payload)) and account is not None:
+                self.delivered.record(self.backend.clock.now_ms(), account, payload)
 
     def _deliver(self, key: str, data: bytes) -> int:
         """Send a payload to the key's streams, each frame (raw, combined) built once; how many."""

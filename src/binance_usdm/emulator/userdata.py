@@ -20,11 +20,14 @@ Decided where Binance is silent: an admin balance change has reason DEPOSIT (inc
 (decrease) unless the admin call names another documented reason; an admin position change has
 reason ORDER; `MARGIN_CALL` is pushed when a margin ratio (maintenance margin / margin balance: the
 cross margin of a margin asset, or an isolated leg's `iw + up`) reaches `MARGIN_CALL_RATIO`, once
-per crossing (again only after it fell below).
+per crossing (again only after it fell below). Only accounts with an open stream are rendered, so
+crossings are tracked while someone listens: an account already past the ratio when its first stream
+opens is told at its next change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -57,29 +60,31 @@ class Renderer:
         self.backend = backend
         self._called: set[tuple[str, str, str]] = set()
 
-    def render(self, event: ev.DomainEvent) -> list[tuple[str, Payload]]:
-        """(account id, payload) pairs for one event, in delivery order."""
+    def render(self, event: ev.DomainEvent, listening: Collection[str]) -> list[tuple[str, Payload]]:
+        """(account id, payload) pairs for one event, in delivery order, for the `listening` accounts
+        (those with an open stream) only: nothing is computed for the others."""
         if isinstance(event, ev.ListenKeyClosed):
             return []
         if isinstance(event, ev.MarkChanged):
-            holders = [a for a in self.backend.accounts.values() if a.open_positions(event.symbol)]
-            return [(a.account_id, p) for a in holders for p in self.margin_calls(a)]
-        acc = self.backend.accounts.get(event.account)
+            holders = [acc for acc in map(self.backend.accounts.get, listening)
+                       if acc is not None and acc.open_positions(event.symbol)]
+            return [(acc.account_id, p) for acc in holders for p in self._margin_calls(acc, self._snapshot(acc))]
+        acc = self.backend.accounts.get(event.account) if event.account in listening else None
         if acc is None:
             return []
-        out = [(acc.account_id, self._payload(acc, event))]
-        if not isinstance(event, ev.LeverageChanged):  # leverage moves neither margin balance nor maintenance
-            out += [(acc.account_id, p) for p in self.margin_calls(acc)]
-        return out
+        if isinstance(event, ev.LeverageChanged):  # leverage moves neither margin balance nor maintenance
+            return [(acc.account_id, _config_update(self.backend.clock.now_ms(), event.time,
+                                                    {"ac": {"s": event.symbol, "l": event.leverage}}))]
+        snap = self._snapshot(acc)
+        return [(acc.account_id, p) for p in [self._payload(acc, snap, event), *self._margin_calls(acc, snap)]]
 
-    def _payload(self, acc: Account, event: ev.DomainEvent) -> Payload:
+    def _snapshot(self, acc: Account) -> Snapshot:
+        return account_snapshot(acc, self.backend.symbols, self.backend.marks)
+
+    def _payload(self, acc: Account, snap: Snapshot, event: ev.DomainEvent) -> Payload:
         now = self.backend.clock.now_ms()
-        if isinstance(event, ev.LeverageChanged):
-            return {"e": "ACCOUNT_CONFIG_UPDATE", "E": now, "T": event.time,
-                    "ac": {"s": event.symbol, "l": event.leverage}}
         if isinstance(event, ev.MultiAssetsChanged):
-            return {"e": "ACCOUNT_CONFIG_UPDATE", "E": now, "T": event.time, "ai": {"j": event.enabled}}
-        snap = account_snapshot(acc, self.backend.symbols, self.backend.marks)
+            return _config_update(now, event.time, {"ai": {"j": event.enabled}})
         if isinstance(event, ev.MarginTypeChanged):
             asset = self.backend.symbol(event.symbol).margin_asset
             legs = [self._leg(acc, snap, event.symbol, side) for side in sides(acc)]
@@ -106,9 +111,8 @@ class Renderer:
                 return lg
         return leg(acc, self.backend.symbol(symbol), side, self.backend.marks)
 
-    def margin_calls(self, acc: Account) -> list[Payload]:
+    def _margin_calls(self, acc: Account, snap: Snapshot) -> list[Payload]:
         """MARGIN_CALL payloads for the account's margin groups that just reached the ratio."""
-        snap = account_snapshot(acc, self.backend.symbols, self.backend.marks)
         now = self.backend.clock.now_ms()
         at_risk: dict[tuple[str, str, str], Payload] = {}
         groups: dict[str, list[Leg]] = {}
@@ -129,6 +133,10 @@ class Renderer:
 
 def _at_risk(maint: Decimal, balance: Decimal) -> bool:
     return maint > 0 and (balance <= 0 or maint / balance >= MARGIN_CALL_RATIO)
+
+
+def _config_update(now: int, time: int, change: Payload) -> Payload:
+    return {"e": "ACCOUNT_CONFIG_UPDATE", "E": now, "T": time, **change}
 
 
 def _update(now: int, time: int, reason: str, balances: list[Payload], positions: list[Payload]) -> Payload:
