@@ -147,6 +147,17 @@ def test_a_new_listen_key_and_its_reconnect_are_one_gap_closed_by_one_snapshot(e
         assert account.state.values() == fresh(account)
 
 
+def test_refresh_reads_what_binance_pushes_no_event_for(emu: EmulatorServer, client: BinanceRestClient) -> None:
+    with client.live_account() as account:
+        for symbol in ("BTCUSDT", "ETHUSDT", "SOLUSDT"):  # Binance changes the mode of a flat account only
+            admin(emu, "/emulator/positions/close", {"symbol": symbol})
+        client.usd_futures_api.account.modify_position_mode(True).unwrap()  # Binance pushes no event for it
+        assert not account.hedge_mode
+        (change,) = [c for c in account.refresh() if c.kind == "position_mode"]
+        assert (change.old, change.new, change.event) == (False, True, None)
+        assert account.hedge_mode and account.state.values() == fresh(account)
+
+
 class RacingClient:
     """A client whose first account read happens after another change was made: the change's event
     waits in the socket while the snapshot (which already holds it) is read."""

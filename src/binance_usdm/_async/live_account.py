@@ -103,11 +103,7 @@ class AsyncLiveAccount:
         if self.state.ready:
             return
         await self.stream.open()
-        await self._snapshot()
-
-    async def refresh(self) -> list[Change]:
-        """Read a new snapshot now (e.g. after changing the position mode); the changes it shows."""
-        return await self._snapshot()
+        await self.refresh()
 
     async def next_update(self) -> Update:
         """The next stream item, applied."""
@@ -118,7 +114,7 @@ class AsyncLiveAccount:
         changes: list[Change] = []
         if self._snapshot_due and self._may_retry_snapshot():
             try:
-                changes = await self._snapshot()
+                changes = await self.refresh()
             except BinanceError as exc:  # REST is down: keep applying events, try again later
                 self._snapshot_failed_at = self.stream.clock()
                 _log.warning("the live account could not read a new snapshot: %s", exc)
@@ -154,7 +150,8 @@ class AsyncLiveAccount:
         multi = (await account.get_multi_assets_mode()).unwrap().multi_assets_margin
         return Snapshot.from_rest(as_of_ms, assets, positions, multi_assets_mode=multi, hedge_mode=hedge)
 
-    async def _snapshot(self) -> list[Change]:
+    async def refresh(self) -> list[Change]:
+        """Read a new snapshot now (e.g. after changing the position mode); the changes it shows."""
         snapshot = await self.read_snapshot()
         self._snapshot_due = False
         self._snapshot_failed_at = None

@@ -96,9 +96,7 @@ class AsyncUserDataStream:
         step = self._policy.next_step(now)
         assert isinstance(step, Connect)
         try:
-            self._socket = await AsyncWebSocket.connect(
-                step.url, open_timeout=self._open_timeout, ping_interval=self._ping_interval
-            )
+            self._socket = await self._open_socket(step.url)
         except ConnectFailed as exc:
             await self._key.close()
             raise ConnectError(
@@ -179,13 +177,14 @@ class AsyncUserDataStream:
 
     async def _connect(self, step: Connect) -> None:
         try:
-            self._socket = await AsyncWebSocket.connect(
-                step.url, open_timeout=self._open_timeout, ping_interval=self._ping_interval
-            )
+            self._socket = await self._open_socket(step.url)
         except ConnectFailed as exc:
             self._pending.append(self._policy.connect_failed(exc.reason, self._policy.clock(), refused=exc.refused))
             return
         self._pending.append(self._policy.connected(self._policy.clock()))
+
+    async def _open_socket(self, url: str) -> AsyncWebSocket:
+        return await AsyncWebSocket.connect(url, open_timeout=self._open_timeout, ping_interval=self._ping_interval)
 
     async def _drop_socket(self) -> None:
         socket, self._socket = self._socket, None

@@ -104,11 +104,7 @@ class LiveAccount:
         if self.state.ready:
             return
         self.stream.open()
-        self._snapshot()
-
-    def refresh(self) -> list[Change]:
-        """Read a new snapshot now (e.g. after changing the position mode); the changes it shows."""
-        return self._snapshot()
+        self.refresh()
 
     def next_update(self) -> Update:
         """The next stream item, applied."""
@@ -119,7 +115,7 @@ class LiveAccount:
         changes: list[Change] = []
         if self._snapshot_due and self._may_retry_snapshot():
             try:
-                changes = self._snapshot()
+                changes = self.refresh()
             except BinanceError as exc:  # REST is down: keep applying events, try again later
                 self._snapshot_failed_at = self.stream.clock()
                 _log.warning("the live account could not read a new snapshot: %s", exc)
@@ -155,7 +151,8 @@ class LiveAccount:
         multi = (account.get_multi_assets_mode()).unwrap().multi_assets_margin
         return Snapshot.from_rest(as_of_ms, assets, positions, multi_assets_mode=multi, hedge_mode=hedge)
 
-    def _snapshot(self) -> list[Change]:
+    def refresh(self) -> list[Change]:
+        """Read a new snapshot now (e.g. after changing the position mode); the changes it shows."""
         snapshot = self.read_snapshot()
         self._snapshot_due = False
         self._snapshot_failed_at = None

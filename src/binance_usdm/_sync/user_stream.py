@@ -97,9 +97,7 @@ class UserDataStream:
         step = self._policy.next_step(now)
         assert isinstance(step, Connect)
         try:
-            self._socket = WebSocket.connect(
-                step.url, open_timeout=self._open_timeout, ping_interval=self._ping_interval
-            )
+            self._socket = self._open_socket(step.url)
         except ConnectFailed as exc:
             self._key.close()
             raise ConnectError(
@@ -180,13 +178,14 @@ class UserDataStream:
 
     def _connect(self, step: Connect) -> None:
         try:
-            self._socket = WebSocket.connect(
-                step.url, open_timeout=self._open_timeout, ping_interval=self._ping_interval
-            )
+            self._socket = self._open_socket(step.url)
         except ConnectFailed as exc:
             self._pending.append(self._policy.connect_failed(exc.reason, self._policy.clock(), refused=exc.refused))
             return
         self._pending.append(self._policy.connected(self._policy.clock()))
+
+    def _open_socket(self, url: str) -> WebSocket:
+        return WebSocket.connect(url, open_timeout=self._open_timeout, ping_interval=self._ping_interval)
 
     def _drop_socket(self) -> None:
         socket, self._socket = self._socket, None

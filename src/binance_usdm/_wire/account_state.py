@@ -101,8 +101,9 @@ class Snapshot:
         return cls(as_of_ms, balances, held, leverage, margin_type, multi_assets_mode, hedge_mode)
 
 
-def _position_key(position: PositionUpdate) -> str:
-    return f"{position.symbol} {position.position_side._value_}"
+def _change_key(key: PositionKey) -> str:
+    """A position's ``Change.key``: ``"SYMBOL SIDE"``."""
+    return f"{key[0]} {key[1]._value_}"
 
 
 class AccountState:
@@ -158,7 +159,7 @@ class AccountState:
         margin_types = self.margin_type
         for position in event.update.positions:
             key = (position.symbol, position.position_side)
-            changes.append(Change("position", _position_key(position), positions.get(key), position, event))
+            changes.append(Change("position", _change_key(key), positions.get(key), position, event))
             positions[key] = position
             old_type = margin_types.get(position.symbol)
             if old_type is not position.margin_type:
@@ -187,7 +188,7 @@ class AccountState:
         for key in self.positions.keys() | snapshot.positions.keys():
             old_position, new_position = self.positions.get(key), snapshot.positions.get(key)
             if position_values(old_position) != position_values(new_position):
-                changes.append(Change("position", f"{key[0]} {key[1].value}", old_position, new_position))
+                changes.append(Change("position", _change_key(key), old_position, new_position))
         for kind, before, after in (("leverage", self.leverage, snapshot.leverage),
                                     ("margin_type", self.margin_type, snapshot.margin_type)):
             for symbol in before.keys() | after.keys():

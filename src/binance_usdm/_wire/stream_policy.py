@@ -98,10 +98,9 @@ class ListenKeyState:
 
     def kept_alive(self, error: BinanceError | None, now: float) -> bool:
         """Record a keepalive's outcome; False when the key is gone and a new one is needed."""
-        if key_is_gone(error):
-            self.last_error = error
-            return False
         self.last_error = error
+        if key_is_gone(error):
+            return False
         self.next_keepalive = now + (self.interval if error is None else min(self.interval, KEEPALIVE_RETRY))
         return True
 
