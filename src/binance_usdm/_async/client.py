@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.core import AsyncCore
 from binance_usdm._async.exchange_data import AsyncExchangeDataApi
 from binance_usdm._async.history import AsyncHistoryApi
+from binance_usdm._async.lifecycle import AsyncClosable
 from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
@@ -31,7 +31,7 @@ class AsyncUsdFuturesApi:
         self.history = AsyncHistoryApi(core, self.account)
 
 
-class AsyncBinanceRestClient:
+class AsyncBinanceRestClient(AsyncClosable):
     """Binance USD-M futures REST client.
 
     Credentials: ``api_key`` with ``api_secret`` (HMAC) or ``private_key`` (RSA/Ed25519 PEM text or
@@ -119,14 +119,6 @@ class AsyncBinanceRestClient:
     async def aclose(self) -> None:
         """Close pooled connections."""
         await self._core.aclose()
-
-    async def __aenter__(self) -> AsyncBinanceRestClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         return f"AsyncBinanceRestClient({self._config.describe()})"

@@ -18,9 +18,9 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Protocol
 
+from binance_usdm._async.lifecycle import AsyncSource
 from binance_usdm._async.listen_key import AsyncClientLike
 from binance_usdm._async.user_stream import AsyncUserDataStream, StreamItem
 from binance_usdm._wire.account_state import AccountState, Change, PositionKey, Snapshot
@@ -50,7 +50,7 @@ class Update:
     changes: tuple[Change, ...]
 
 
-class AsyncLiveAccount:
+class AsyncLiveAccount(AsyncSource[Update]):
     """The account, live. Options for the stream (``route``, ``stream_url``, ``backoff``, ...) pass on
     to ``AsyncUserDataStream``; ``on_change`` is called with every change as it is applied."""
 
@@ -105,8 +105,8 @@ class AsyncLiveAccount:
         await self.stream.open()
         await self.refresh()
 
-    async def next_update(self) -> Update:
-        """The next stream item, applied."""
+    async def next_item(self) -> Update:
+        """The next stream item, applied: the item and the changes it made."""
         await self.open()
         item = await self.stream.next_item()
         if isinstance(item, (Reconnected, MessageSkipped)):  # a ListenKeyReplaced precedes a Reconnected
@@ -164,21 +164,6 @@ class AsyncLiveAccount:
     async def aclose(self) -> None:
         """Close the stream and its listen key."""
         await self.stream.aclose()
-
-    def __aiter__(self) -> AsyncLiveAccount:
-        return self
-
-    async def __anext__(self) -> Update:
-        return await self.next_update()
-
-    async def __aenter__(self) -> AsyncLiveAccount:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.state.balances)} assets, {len(self.positions)} open positions)"

@@ -18,8 +18,8 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable
-from types import TracebackType
 
+from binance_usdm._async.lifecycle import AsyncSource
 from binance_usdm._async.listen_key import AsyncClientLike, AsyncListenKey
 from binance_usdm._http.websocket import AsyncWebSocket, ConnectFailed, SocketClosed
 from binance_usdm._wire.stream_policy import (
@@ -43,7 +43,7 @@ StreamItem = UserEvent | Notice
 _log = logging.getLogger("binance_usdm.stream")
 
 
-class AsyncUserDataStream:
+class AsyncUserDataStream(AsyncSource[StreamItem]):
     """The user data stream of the client's account: iterate it for events and notices.
 
     ``route``: ``"private"`` (``/private/ws/<listenKey>``, Binance's current route) or ``"legacy"``
@@ -196,21 +196,6 @@ class AsyncUserDataStream:
         self._closed = True
         await self._drop_socket()
         await self._key.close()
-
-    def __aiter__(self) -> AsyncUserDataStream:
-        return self
-
-    async def __anext__(self) -> StreamItem:
-        return await self.next_item()
-
-    async def __aenter__(self) -> AsyncUserDataStream:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "connected" if self.connected else "not connected"

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from binance_usdm._sync.account import AccountApi
 from binance_usdm._sync.core import Core
 from binance_usdm._sync.exchange_data import ExchangeDataApi
 from binance_usdm._sync.history import HistoryApi
+from binance_usdm._sync.lifecycle import Closable
 from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
@@ -32,7 +32,7 @@ class UsdFuturesApi:
         self.history = HistoryApi(core, self.account)
 
 
-class BinanceRestClient:
+class BinanceRestClient(Closable):
     """Binance USD-M futures REST client.
 
     Credentials: ``api_key`` with ``api_secret`` (HMAC) or ``private_key`` (RSA/Ed25519 PEM text or
@@ -120,14 +120,6 @@ class BinanceRestClient:
     def close(self) -> None:
         """Close pooled connections."""
         self._core.close()
-
-    def __enter__(self) -> BinanceRestClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"BinanceRestClient({self._config.describe()})"

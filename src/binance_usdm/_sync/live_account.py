@@ -19,9 +19,9 @@ import logging
 import time
 from collections.abc import Iterator, Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Protocol
 
+from binance_usdm._sync.lifecycle import Source
 from binance_usdm._sync.listen_key import ClientLike
 from binance_usdm._sync.user_stream import UserDataStream, StreamItem
 from binance_usdm._wire.account_state import AccountState, Change, PositionKey, Snapshot
@@ -51,7 +51,7 @@ class Update:
     changes: tuple[Change, ...]
 
 
-class LiveAccount:
+class LiveAccount(Source[Update]):
     """The account, live. Options for the stream (``route``, ``stream_url``, ``backoff``, ...) pass on
     to ``UserDataStream``; ``on_change`` is called with every change as it is applied."""
 
@@ -106,8 +106,8 @@ class LiveAccount:
         self.stream.open()
         self.refresh()
 
-    def next_update(self) -> Update:
-        """The next stream item, applied."""
+    def next_item(self) -> Update:
+        """The next stream item, applied: the item and the changes it made."""
         self.open()
         item = self.stream.next_item()
         if isinstance(item, (Reconnected, MessageSkipped)):  # a ListenKeyReplaced precedes a Reconnected
@@ -165,21 +165,6 @@ class LiveAccount:
     def close(self) -> None:
         """Close the stream and its listen key."""
         self.stream.close()
-
-    def __iter__(self) -> LiveAccount:
-        return self
-
-    def __next__(self) -> Update:
-        return self.next_update()
-
-    def __enter__(self) -> LiveAccount:
-        self.open()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.state.balances)} assets, {len(self.positions)} open positions)"

@@ -19,8 +19,8 @@ import time
 import logging
 from collections import deque
 from collections.abc import Callable
-from types import TracebackType
 
+from binance_usdm._sync.lifecycle import Source
 from binance_usdm._sync.listen_key import ClientLike, ListenKey
 from binance_usdm._http.websocket import WebSocket, ConnectFailed, SocketClosed
 from binance_usdm._wire.stream_policy import (
@@ -44,7 +44,7 @@ StreamItem = UserEvent | Notice
 _log = logging.getLogger("binance_usdm.stream")
 
 
-class UserDataStream:
+class UserDataStream(Source[StreamItem]):
     """The user data stream of the client's account: iterate it for events and notices.
 
     ``route``: ``"private"`` (``/private/ws/<listenKey>``, Binance's current route) or ``"legacy"``
@@ -197,21 +197,6 @@ class UserDataStream:
         self._closed = True
         self._drop_socket()
         self._key.close()
-
-    def __iter__(self) -> UserDataStream:
-        return self
-
-    def __next__(self) -> StreamItem:
-        return self.next_item()
-
-    def __enter__(self) -> UserDataStream:
-        self.open()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "connected" if self.connected else "not connected"
