@@ -237,7 +237,7 @@ class OrderBook:
 
     def open_orders(self, account: str, symbol: str | None = None) -> list[dict[str, Any]]:
         """Orders with status NEW or PARTIALLY_FILLED, by orderId."""
-        return self._store.query_orders(account, symbol, statuses=OPEN_STATUSES)
+        return self._store.query_orders(account, symbol, OPEN_STATUSES)
 
     def open_order_count(self, account: str, symbol: str | None = None) -> int:
         """How many open orders the account has (in one symbol, or in all)."""
@@ -270,13 +270,11 @@ class OrderBook:
         """`GET /fapi/v1/allOrders`: orders >= `from_id`, else the most recent of the window (7 days by
         default and at most), ascending; closed unfilled orders vanish after 3 days, all after 90."""
         now = self._clock.now_ms()
-        if from_id is None:
-            lo, hi = window(start, end, now)
-            rows = self._store.query_orders(account, symbol, start=lo, end=hi)
-        else:
-            rows = self._store.query_orders(account, symbol, from_id=from_id)
-        rows = [o for o in rows if _visible(o, now)]
-        return rows[:limit] if from_id is not None else rows[-limit:]
+        lo, hi = (0, 0) if from_id is not None else window(start, end, now)
+        return self._store.shown_orders(
+            account, symbol, start=lo, end=hi, since=now - ORDER_VISIBLE_MS,
+            unfilled_since=now - UNFILLED_CLOSED_VISIBLE_MS, limit=limit, keep=lambda o: _visible(o, now),
+            from_id=from_id)
 
     def user_trades(self, account: str, symbol: str, order_id: int | None, from_id: int | None,
                     start: int | None, end: int | None, limit: int) -> list[dict[str, Any]]:
@@ -284,14 +282,10 @@ class OrderBook:
         -1128), else the most recent of the window (7 days by default and at most), ascending."""
         if from_id is not None and (start is not None or end is not None):
             raise e.BAD_COMBINATION.reject()  # Binance: "fromId cannot be sent with startTime or endTime"
-        if from_id is None:
-            lo, hi = window(start, end, self._clock.now_ms())
-            rows = self._store.query_trades(account, symbol, start=lo, end=hi)
-        else:
-            rows = self._store.query_trades(account, symbol, from_id=from_id)
-        if order_id is not None:
-            rows = [t for t in rows if t["orderId"] == order_id]
-        return rows[:limit] if from_id is not None else rows[-limit:]
+        if from_id is not None:
+            return self._store.query_trades(account, symbol, order_id, limit=limit, from_id=from_id)
+        lo, hi = window(start, end, self._clock.now_ms())
+        return self._store.query_trades(account, symbol, order_id, limit=limit, start=lo, end=hi)
 
     def force_orders(self, account: str, symbol: str | None, auto_close: str | None, start: int | None,
                      end: int | None, limit: int) -> list[dict[str, Any]]:
@@ -302,9 +296,7 @@ class OrderBook:
         lo = hi - QUERY_WINDOW_MS if start is None else start
         if lo > hi:
             raise e.START_AFTER_END.reject()
-        rows = [o for o in self._store.query_orders(account, symbol, start=lo, end=hi)
-                if _auto_close(o) is not None and auto_close in (None, _auto_close(o))]
-        return rows[-limit:]
+        return self._store.forced_orders(account, symbol, auto_close, lo, hi, limit)
 
     def open_algo_orders(self, account: str, symbol: str | None, algo_type: str | None,
                          algo_id: int | None) -> list[dict[str, Any]]:
@@ -315,18 +307,8 @@ class OrderBook:
     def export(self, account: str, kind: str, start: int, end: int) -> list[dict[str, Any]]:
         """Orders or trades of a window, ascending by time (the download files)."""
         if kind == "order":
-            rows = self._store.query_orders(account, None, start=start, end=end)
-            return sorted(rows, key=lambda o: (o["time"], o["orderId"]))
-        return self._store.query_trades(account, None, start=start, end=end)
-
-
-def _auto_close(order: Mapping[str, Any]) -> str | None:
-    client_id = str(order["clientOrderId"])
-    if client_id.startswith("autoclose-"):
-        return "LIQUIDATION"
-    if client_id == "adl_autoclose":
-        return "ADL"
-    return None
+            return self._store.export_orders(account, start, end)
+        return self._store.export_trades(account, start, end)
 
 
 def _visible(order: Mapping[str, Any], now: int) -> bool:

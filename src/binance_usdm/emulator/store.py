@@ -13,7 +13,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
@@ -79,7 +79,19 @@ class AccountRows(NamedTuple):
 class StoreClosed(sqlite3.OperationalError):
     """The store is closing: work still running on it is abandoned (rolled back)."""
 
-_SCHEMA = """
+#: SQL of an order's `clientOrderId` and of a trade's `orderId` (indexed expressions: queries use them verbatim).
+_CLIENT_ID = "json_extract(data, '$.clientOrderId')"
+_ORDER_ID = "json_extract(data, '$.orderId')"
+#: Force orders (liquidation, ADL) by their client id, as `orders.py` describes them.
+_LIQUIDATION = f"{_CLIENT_ID} GLOB 'autoclose-*'"
+_ADL = f"{_CLIENT_ID} = 'adl_autoclose'"
+_FORCED = f"({_LIQUIDATION} OR {_ADL})"
+#: An order not shown by allOrders for sure: closed unfilled (an executedQty of only signs, zeros and
+#: points is zero) before the given time. Exotic spellings of zero are left to the caller's check.
+_HIDDEN_UNFILLED = ("(status IN ('CANCELED', 'EXPIRED') AND time < ? "
+                    "AND rtrim(ltrim(json_extract(data, '$.executedQty'), '+-'), '0.') = '')")
+
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (account TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS account_symbols (
@@ -99,6 +111,7 @@ CREATE TABLE IF NOT EXISTS margin_history (
     account TEXT NOT NULL, symbol TEXT NOT NULL, time INTEGER NOT NULL, type INTEGER NOT NULL,
     delta_type TEXT NOT NULL, amount TEXT NOT NULL, asset TEXT NOT NULL, position_side TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS margin_by_time ON margin_history (account, symbol, time);
+CREATE INDEX IF NOT EXISTS margin_by_type ON margin_history (account, symbol, type, time);
 CREATE TABLE IF NOT EXISTS downloads (
     download_id TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL, start_time INTEGER NOT NULL,
     end_time INTEGER NOT NULL, created INTEGER NOT NULL, ready_at INTEGER NOT NULL);
@@ -108,13 +121,20 @@ CREATE TABLE IF NOT EXISTS orders (
     time INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (account, order_id));
 CREATE INDEX IF NOT EXISTS orders_by_symbol ON orders (account, symbol, order_id);
 CREATE INDEX IF NOT EXISTS orders_by_status ON orders (account, status, symbol);
+CREATE INDEX IF NOT EXISTS orders_by_time ON orders (account, symbol, time, order_id);
+CREATE INDEX IF NOT EXISTS orders_by_account_time ON orders (account, time, order_id);
+CREATE INDEX IF NOT EXISTS orders_forced ON orders (account, time, order_id) WHERE {_FORCED};
 CREATE TABLE IF NOT EXISTS trades (
     account TEXT NOT NULL, trade_id INTEGER NOT NULL, symbol TEXT NOT NULL, time INTEGER NOT NULL,
     data TEXT NOT NULL, PRIMARY KEY (account, trade_id));
 CREATE INDEX IF NOT EXISTS trades_by_time ON trades (account, symbol, time, trade_id);
+CREATE INDEX IF NOT EXISTS trades_by_id ON trades (account, symbol, trade_id);
+CREATE INDEX IF NOT EXISTS trades_by_order ON trades (account, symbol, {_ORDER_ID}, time, trade_id);
+CREATE INDEX IF NOT EXISTS trades_by_account_time ON trades (account, time, trade_id);
 CREATE TABLE IF NOT EXISTS algo_orders (
     account TEXT NOT NULL, algo_id INTEGER NOT NULL, symbol TEXT NOT NULL, status TEXT NOT NULL,
     data TEXT NOT NULL, PRIMARY KEY (account, algo_id));
+CREATE INDEX IF NOT EXISTS algo_orders_by_status ON algo_orders (account, status, symbol, algo_id);
 """
 
 
@@ -471,32 +491,69 @@ class Store:
                           ((account, o["orderId"], o["symbol"], o["status"], o["time"], json.dumps(o))
                            for account, o in rows))
 
-    def query_orders(self, account: str, symbol: str | None, *, statuses: tuple[str, ...] = (),
-                     from_id: int | None = None, start: int | None = None,
-                     end: int | None = None) -> list[dict[str, Any]]:
-        """Orders by orderId, filtered by symbol, statuses, a first id and a time window."""
-        sql = "SELECT data FROM orders WHERE account = ?"
-        args: list[Any] = [account]
+    def _select(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def _take(self, sql: str, args: Sequence[Any], limit: int,
+              keep: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        """The first `limit` records of a query that `keep` accepts (read no further)."""
+        out: list[dict[str, Any]] = []
+        with self._lock:
+            for (data,) in self._conn.execute(sql, args):
+                record = json.loads(data)
+                if keep(record):
+                    out.append(record)
+                    if len(out) == limit:
+                        break
+        return out
+
+    def query_orders(self, account: str, symbol: str | None, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Orders of these statuses by orderId (in one symbol, or in all)."""
+        sql = (f"SELECT data FROM orders INDEXED BY orders_by_status "  # noqa: S608 - placeholders
+               f"WHERE account = ? AND status IN ({', '.join('?' * len(statuses))})")
+        args: list[Any] = [account, *statuses]
         if symbol is not None:
             sql += " AND symbol = ?"
             args.append(symbol)
-        if statuses:
-            sql += f" AND status IN ({', '.join('?' * len(statuses))})"
-            args += statuses
+        return self._select(sql + " ORDER BY order_id", args)
+
+    def shown_orders(self, account: str, symbol: str, *, start: int, end: int, since: int, unfilled_since: int,
+                     limit: int, keep: Callable[[dict[str, Any]], bool], from_id: int | None = None,
+                     ) -> list[dict[str, Any]]:
+        """allOrders: orders created at `since` or later, minus those closed unfilled before
+        `unfilled_since`, that `keep` accepts: from `from_id` up the first `limit` by orderId, else the
+        last `limit` of [start, end] (returned ascending)."""
+        sql = (f"SELECT data FROM orders WHERE account = ? AND symbol = ? AND time >= ? "  # noqa: S608
+               f"AND NOT {_HIDDEN_UNFILLED}")
+        args: list[Any] = [account, symbol, since, unfilled_since]
         if from_id is not None:
-            sql += " AND order_id >= ?"
-            args.append(from_id)
-        if start is not None and end is not None:
-            sql += " AND time >= ? AND time <= ?"
-            args += [start, end]
-        with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY order_id", args).fetchall()
-        return [json.loads(r[0]) for r in rows]
+            return self._take(sql + " AND order_id >= ? ORDER BY order_id", [*args, from_id], limit, keep)
+        sql += " AND time >= ? AND time <= ? ORDER BY order_id DESC"
+        return self._take(sql, [*args, start, end], limit, keep)[::-1]
+
+    def forced_orders(self, account: str, symbol: str | None, kind: str | None, start: int, end: int,
+                      limit: int) -> list[dict[str, Any]]:
+        """forceOrders: the last `limit` liquidation (`kind` LIQUIDATION) and/or ADL orders of [start, end]
+        by orderId, ascending."""
+        forced = {"LIQUIDATION": _LIQUIDATION, "ADL": _ADL, None: _FORCED}[kind]
+        sql = f"SELECT data FROM orders WHERE account = ? AND {forced} AND time >= ? AND time <= ?"  # noqa: S608
+        args: list[Any] = [account, start, end]
+        if symbol is not None:
+            sql += " AND symbol = ?"
+            args.append(symbol)
+        return self._select(sql + " ORDER BY order_id DESC LIMIT ?", [*args, limit])[::-1]
+
+    def export_orders(self, account: str, start: int, end: int) -> list[dict[str, Any]]:
+        """Orders of [start, end] ascending by (time, orderId) (the download file)."""
+        return self._select("SELECT data FROM orders WHERE account = ? AND time >= ? AND time <= ? "
+                            "ORDER BY time, order_id", [account, start, end])
 
     def count_orders(self, account: str, symbol: str | None, statuses: tuple[str, ...]) -> int:
         """How many orders of these statuses (in one symbol, or in all)."""
         marks = ", ".join("?" * len(statuses))
-        sql = f"SELECT COUNT(*) FROM orders WHERE account = ? AND status IN ({marks})"  # noqa: S608 - placeholders
+        sql = f"SELECT COUNT(*) FROM orders INDEXED BY orders_by_status WHERE account = ? AND status IN ({marks})"  # noqa: S608
         args: list[Any] = [account, *statuses]
         if symbol is not None:
             sql += " AND symbol = ?"
@@ -510,23 +567,24 @@ class Store:
             c.executemany("INSERT OR REPLACE INTO trades VALUES (?, ?, ?, ?, ?)",
                           ((account, t["id"], t["symbol"], t["time"], json.dumps(t)) for account, t in rows))
 
-    def query_trades(self, account: str, symbol: str | None, *, from_id: int | None = None,
-                     start: int | None = None, end: int | None = None) -> list[dict[str, Any]]:
-        """Trades ascending by (time, id) in a window, or by id from a first id."""
-        sql = "SELECT data FROM trades WHERE account = ?"
-        args: list[Any] = [account]
-        if symbol is not None:
-            sql += " AND symbol = ?"
-            args.append(symbol)
+    def query_trades(self, account: str, symbol: str, order_id: int | None, *, limit: int,
+                     from_id: int | None = None, start: int = 0, end: int = 0) -> list[dict[str, Any]]:
+        """userTrades (of one order when `order_id` is given): from `from_id` up the first `limit` by id,
+        else the last `limit` of [start, end] by (time, id), returned ascending."""
+        sql = "SELECT data FROM trades WHERE account = ? AND symbol = ?"
+        args: list[Any] = [account, symbol]
+        if order_id is not None:  # an order's few trades, whatever the other trades of the symbol
+            sql = f"SELECT data FROM trades INDEXED BY trades_by_order WHERE account = ? AND symbol = ? AND {_ORDER_ID} = ?"  # noqa: S608,E501
+            args.append(order_id)
         if from_id is not None:
-            sql += " AND trade_id >= ? ORDER BY trade_id"
-            args.append(from_id)
-        else:
-            sql += " AND time >= ? AND time <= ? ORDER BY time, trade_id"
-            args += [start, end]
-        with self._lock:
-            rows = self._conn.execute(sql, args).fetchall()
-        return [json.loads(r[0]) for r in rows]
+            return self._select(sql + " AND trade_id >= ? ORDER BY trade_id LIMIT ?", [*args, from_id, limit])
+        sql += " AND time >= ? AND time <= ? ORDER BY time DESC, trade_id DESC LIMIT ?"
+        return self._select(sql, [*args, start, end, limit])[::-1]
+
+    def export_trades(self, account: str, start: int, end: int) -> list[dict[str, Any]]:
+        """Trades of [start, end] ascending by (time, id) (the download file)."""
+        return self._select("SELECT data FROM trades WHERE account = ? AND time >= ? AND time <= ? "
+                            "ORDER BY time, trade_id", [account, start, end])
 
     def put_algo_orders(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """Insert or replace (account, algo order) rows (by algoId)."""
@@ -536,11 +594,9 @@ class Store:
 
     def query_algo_orders(self, account: str, symbol: str | None, status: str) -> list[dict[str, Any]]:
         """Algo orders of a status by algoId (in one symbol, or in all)."""
-        sql = "SELECT data FROM algo_orders WHERE account = ? AND status = ?"
+        sql = "SELECT data FROM algo_orders INDEXED BY algo_orders_by_status WHERE account = ? AND status = ?"
         args: list[Any] = [account, status]
         if symbol is not None:
             sql += " AND symbol = ?"
             args.append(symbol)
-        with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY algo_id", args).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return self._select(sql + " ORDER BY algo_id", args)
