@@ -13,7 +13,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Protocol
 
 #: (account, symbol or None, incomeType or None): one filter's record list.
@@ -35,9 +35,12 @@ class IndexedRecord(Protocol):
     def income_type(self) -> str: ...
 
 
+#: A binary search with its key calls costs about this many elements of a sort by tuples.
+_BISECT_COST = 32
 _TIME = attrgetter("time")
 _TRAN = attrgetter("tran_id")
 _FILTERS = attrgetter("account", "symbol", "income_type")
+_ROWID = itemgetter(2)
 
 
 def _distribute(ordered: Iterable[tuple[int, str, str, str]]) -> dict[FilterKey, list[int]]:
@@ -118,9 +121,14 @@ class IncomeIndex:
                 ids.extend(self._merged(tail, array("q", added)))
 
     def _merged(self, a: array[int], b: array[int]) -> array[int]:
-        """Two ascending runs as one: each row id of the shorter run is placed by binary search in the
-        longer one, whose stretches between them are copied whole."""
+        """Two ascending runs as one. Few into many: each row id of the shorter run is placed by binary
+        search in the longer one, whose stretches between them are copied whole; else one stable sort of
+        both runs' keys (it merges the two runs in one pass)."""
         short, long = (a, b) if len(a) <= len(b) else (b, a)
+        if len(short) * _BISECT_COST > len(long):
+            both = [*a, *b]
+            keys = sorted(zip(map(self._time.__getitem__, both), map(self._tran.__getitem__, both), both, strict=True))
+            return array("q", map(_ROWID, keys))
         out = array("q")
         at = 0
         for rowid in short:
