@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from binance_usdm import IpBannedError, OutcomeUnknownError
+from binance_usdm import IpBannedError, OutcomeUnknownError, Timeouts
 from binance_usdm.emulator import EmulatorServer
 from binance_usdm.emulator.faults import Kind, parse_fault
 from binance_usdm.errors import RequestTimeout
@@ -23,7 +23,6 @@ from tests.resilience.conftest import (
     PATHS,
     READ,
     SLACK,
-    TIMEOUTS,
     TRANSPORT_KINDS,
     Op,
     leverage_of,
@@ -34,6 +33,9 @@ from tests.resilience.conftest import (
 from tests.virtual_clock import VirtualClock
 
 OK = None  # the call succeeds (after retries where needed)
+#: The matrix's deadlines, shorter than the resilience suite's: each latency case proves a relation
+#: (answer under the read timeout / over it / over the total), and its waits scale with these figures.
+TIMEOUTS = Timeouts(connect=0.5, read=0.5, total=1.1)
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,17 @@ class Case:
     applied: bool
     everywhere: bool = False  # target "*" instead of the operation's own path
     late_ms: int = 0  # the emulator runs requests this long after they arrive
+    total: float = TIMEOUTS.total  # the call's total timeout
 
     def spec(self, op: Op) -> str:
         return f"{'*' if self.everywhere else PATHS[op[0]]}={self.fault}"
 
 
 CASES = {
-    "latency": Case("latency:200", OK, OK, OK, True, late_ms=200),
-    "latency-over-read-timeout": Case("latency:800,count=1", OK, OK, OutcomeUnknownError, True, late_ms=800),
-    "latency-over-total": Case("latency:1700", RequestTimeout, RequestTimeout, OutcomeUnknownError, True,
-                               late_ms=1700),  # over the total of 1.5 s
+    "latency": Case("latency:150", OK, OK, OK, True, late_ms=150),  # under the read timeout of 0.5 s
+    "latency-over-read-timeout": Case("latency:650,count=1", OK, OK, OutcomeUnknownError, True, late_ms=650),
+    "latency-over-total": Case("latency:1200", RequestTimeout, RequestTimeout, OutcomeUnknownError, True,
+                               late_ms=1200),  # over the total of 1.1 s
     "status-500": Case("status:500,count=1", OK, OK, OutcomeUnknownError, False),
     "status-502": Case("status:502,count=1", OK, OK, OutcomeUnknownError, False),
     "unknown-503": Case("unknown,count=1", OK, OK, OutcomeUnknownError, False),
@@ -73,7 +76,7 @@ CASES = {
     "html-502": Case("html,count=1", OK, OK, OutcomeUnknownError, False),
     "clock-skew-ahead": Case("skew:10000", OK, OK, OK, True, everywhere=True),
     "clock-skew-behind": Case("skew:-10000", OK, OK, OK, True, everywhere=True),
-    "forced-429": Case("rate_limit:1,count=1", OK, OK, OK, True),
+    "forced-429": Case("rate_limit:1,count=1", OK, OK, OK, True, total=1.5),  # room for its Retry-After: 1
     "forced-418": Case("ban:60,count=1", IpBannedError, IpBannedError, IpBannedError, False),
 }
 OPS = {"read": READ, "idempotent-write": LEVERAGE, "money-write": MARGIN}
@@ -99,10 +102,11 @@ def _check(emu: EmulatorServer, kind: str, case: Case, op_name: str) -> None:
     margin_before, leverage_before = margin_state(emu), leverage_of(emu, "BTCUSDT")
     clock = VirtualClock(emu.clock.advance)  # a 429's Retry-After passes without wall time
 
-    [(result, elapsed)] = run_ops(kind, emu, [op], before=lambda: emu.faults.add(case.spec(op)), clock=clock)
+    [(result, elapsed)] = run_ops(kind, emu, [op], before=lambda: emu.faults.add(case.spec(op)), clock=clock,
+                                  timeouts=Timeouts(TIMEOUTS.connect, TIMEOUTS.read, case.total))
     started = time.monotonic() - elapsed  # when the operation was sent (after client setup and warm-up)
 
-    assert elapsed <= TIMEOUTS.total + SLACK, f"the call took {elapsed:.2f} s"
+    assert elapsed <= case.total + SLACK, f"the call took {elapsed:.2f} s"
     # only a 429 makes the client wait (its Retry-After: 1); a ban is reported at once
     assert clock.waits == ([pytest.approx(1.0, abs=0.1)] if case.fault.startswith("rate_limit") else [])
     if expected is None:
