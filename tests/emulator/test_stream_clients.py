@@ -45,7 +45,11 @@ async def test_python_binance_futures_user_socket(emu: EmulatorServer, client: C
     try:
         manager = streams.BinanceSocketManager(pb)
         manager.FSTREAM_URL = emu.ws_url + "/"
-        async with manager.futures_user_socket() as socket:
+        socket = manager.futures_user_socket()
+        # Its read loop waits this long for a frame before checking whether it should stop, so closing
+        # the socket takes up to that long (10 s by default); its recv() keeps waiting past it.
+        socket.TIMEOUT = 0.1
+        async with socket:
             ok(client.post("/fapi/v1/leverage", symbol="ETHUSDT", leverage=15))
             msg = await asyncio.wait_for(socket.recv(), 5)
             assert msg["e"] == "ACCOUNT_CONFIG_UPDATE" and msg["ac"] == {"s": "ETHUSDT", "l": 15}
