@@ -207,7 +207,17 @@ def main() -> None:
                 cpu_ratio = None if cpu is None or base_cpu is None else base_cpu / cpu
                 print(f"| {mix} | {conns} | {name} | {rps:,.0f} | {_fmt(cpu, '.1f')} | {rps / base_rps:.2f}x | "
                       f"{_fmt(cpu_ratio, '.2f')}x | {statistics.median(r.load_cores for r in runs):.2f} | "
-                      f"{sum(r.errors for r in runs)} |")
+                      f"{_errors(runs)} |")
+
+
+def _errors(runs: list[LoadResult]) -> str:
+    """The errors of all runs, with their kinds: `3 (503 -1000: 3)`."""
+    kinds: dict[str, int] = {}
+    for r in runs:
+        for kind, n in r.error_kinds.items():
+            kinds[kind] = kinds.get(kind, 0) + n
+    total = sum(r.errors for r in runs)
+    return f"{total} ({', '.join(f'{k}: {n}' for k, n in sorted(kinds.items()))})" if total else "0"
 
 
 def _median_cpu(runs: list[LoadResult]) -> float | None:

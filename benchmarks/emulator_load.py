@@ -17,10 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,9 +123,10 @@ def _next_request(mix: str, requests: Requests) -> Callable[[], bytes]:
 class _Client(asyncio.Protocol):
     """One keep-alive connection with one request in flight; counts 200 and other answers."""
 
-    def __init__(self, nxt: Callable[[], bytes], stats: list[int], stop_at: float) -> None:
+    def __init__(self, nxt: Callable[[], bytes], stats: list[int], kinds: Counter[str], stop_at: float) -> None:
         self.nxt = nxt
         self.stats = stats
+        self.kinds = kinds
         self.stop_at = stop_at
         self.buf = b""
         self.transport: asyncio.Transport | None = None
@@ -148,7 +151,12 @@ class _Client(asyncio.Protocol):
             length = int(buf[at + 15:buf.index(b"\r\n", at)])
             if len(buf) < end + 4 + length:
                 break
-            self.stats[0 if buf[9:12] == b"200" else 1] += 1
+            if buf[9:12] == b"200":
+                self.stats[0] += 1
+            else:
+                self.stats[1] += 1
+                code = re.search(rb'"code": ?(-?\d+)', buf[end + 4:end + 4 + length])
+                self.kinds[f"{buf[9:12].decode()} {code[1].decode() if code else ''}".strip()] += 1
             buf = buf[end + 4 + length:]
             assert self.transport is not None
             if time.perf_counter() >= self.stop_at:
@@ -164,31 +172,33 @@ class _Client(asyncio.Protocol):
             self.done.set_result(None)
 
 
-async def _drive(port: int, mix: str, connections: int, seconds: float, api_key: str, secret: str) -> list[int]:
+async def _drive(port: int, mix: str, connections: int, seconds: float, api_key: str,
+                 secret: str) -> tuple[list[int], Counter[str]]:
     loop = asyncio.get_running_loop()
     requests = Requests(port, api_key, secret)
     stats = [0, 0]
+    kinds: Counter[str] = Counter()
     stop_at = time.perf_counter() + seconds
     clients = []
     for _ in range(connections):
         _, client = await loop.create_connection(
-            lambda: _Client(_next_request(mix, requests), stats, stop_at), "127.0.0.1", port)
+            lambda: _Client(_next_request(mix, requests), stats, kinds, stop_at), "127.0.0.1", port)
         clients.append(client)
     await asyncio.gather(*(c.done for c in clients))
-    return stats
+    return stats, kinds
 
 
 def load_main(argv: list[str]) -> None:
-    """Load-process entry: `PORT MIX CONNECTIONS SECONDS API_KEY SECRET`; prints `ok errors`."""
+    """Load-process entry: `PORT MIX CONNECTIONS SECONDS API_KEY SECRET`; prints `[ok, errors, {kind: n}]`."""
     port, mix, connections, seconds, api_key, secret = argv
     coro = _drive(int(port), mix, int(connections), float(seconds), api_key, secret)
     try:
         import uvloop
     except ImportError:
-        stats = asyncio.run(coro)
+        stats, kinds = asyncio.run(coro)
     else:
-        stats = uvloop.run(coro)
-    print(json.dumps(stats))
+        stats, kinds = uvloop.run(coro)
+    print(json.dumps([*stats, kinds]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +207,9 @@ class LoadResult:
 
     #: Answers per second (200s and errors) over the run's wall time.
     rps: float
-    #: Answers other than 200.
+    #: Answers other than 200, and how many of each status and Binance code ("400 -1021").
     errors: int
+    error_kinds: dict[str, int]
     #: The server's CPU microseconds per answer (None where /proc is missing).
     server_cpu_us: float | None
     #: The load processes' CPU time over the run's wall time (1.0 = one busy core).
@@ -218,13 +229,15 @@ def run_load(server_pid: int, port: int, mix: str, connections: int, seconds: fl
                                api_key, secret], stdout=subprocess.PIPE, text=True)
              for n in share if n]
     ok = errors = 0
+    kinds: Counter[str] = Counter()
     for p in procs:
         out, _ = p.communicate()
         if p.returncode:
             raise RuntimeError(f"load process failed ({p.returncode})")
-        a, b = json.loads(out)
+        a, b, k = json.loads(out)
         ok += a
         errors += b
+        kinds.update(k)
     wall = time.perf_counter() - started
     cpu_after = cpu_seconds(server_pid)
     children = os.times()
@@ -233,4 +246,4 @@ def run_load(server_pid: int, port: int, mix: str, connections: int, seconds: fl
     answered = ok + errors
     cpu_us = None if cpu_before is None or cpu_after is None or not answered else (
         (cpu_after - cpu_before) * 1e6 / answered)
-    return LoadResult(answered / seconds, errors, cpu_us, load_cpu / wall)
+    return LoadResult(answered / seconds, errors, dict(kinds), cpu_us, load_cpu / wall)

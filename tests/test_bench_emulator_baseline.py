@@ -53,6 +53,7 @@ def test_baseline_verifies_key_timestamp_and_signature(tmp_path: Path) -> None:
         assert run.server_cpu_us is None or run.server_cpu_us >= 0  # /proc counts in 10 ms ticks
         run = run_load(proc.pid, port, "write", 2, 0.2, DEMO_API_KEY, "another secret")
         assert run.errors > 0 and run.errors == round(run.rps * 0.2)
+        assert run.error_kinds == {"400 -1022": run.errors}
     finally:
         proc.terminate()
         proc.wait(10)
