@@ -62,6 +62,7 @@ def test_a_state_file_of_the_older_layout_is_converted(tmp_path: Path) -> None:
         db.execute("DELETE FROM account_symbols")
         db.execute("DELETE FROM account_positions")
         db.execute("UPDATE accounts SET state = ?", (old_layout,))
+        db.execute("ALTER TABLE accounts DROP COLUMN update_time")
     with EmulatorServer(state_path=state) as emu:
         acc = emu.backend.account()
         assert {k: (p.amount, p.entry_price) for k, p in acc.positions.items()} == legs
@@ -92,4 +93,7 @@ def test_a_draft_copies_every_field_and_shares_no_mutable_state() -> None:
     assert acc.settings["BTCUSDT"].leverage == 7 and acc.balance_times["USDT"] == 7
     rows = draft.rows_since(acc)
     assert rows.header is not None and set(rows.symbols) == {"BTCUSDT"} and set(rows.positions) == {("BTCUSDT", "BOTH")}
-    assert acc.draft().rows_since(acc) == (None, {}, {}, False)  # nothing changed: nothing to write
+    assert acc.draft().rows_since(acc) == (None, {}, {}, None, False)  # nothing changed: nothing to write
+    draft = acc.draft()
+    draft.update_time += 1
+    assert draft.rows_since(acc) == (None, {}, {}, acc.update_time + 1, False)  # a column of its own

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from .store import AccountRows
@@ -101,12 +102,14 @@ class Account:
         """JSON-compatible state (Decimals as strings)."""
         return {
             **self.header_dict(),
+            "updateTime": self.update_time,
             "positions": [position_dict(p) for p in self.positions.values()],
             "symbols": {s: settings_dict(v) for s, v in self.settings.items()},
         }
 
     def header_dict(self) -> dict[str, Any]:
-        """`to_dict` without the per-symbol settings and the positions (stored as rows of their own)."""
+        """`to_dict` without the per-symbol settings, the positions (stored as rows of their own) and the
+        update time (a column of its own: most changes move it and nothing else of the header)."""
         return {
             "accountId": self.account_id,
             "alias": self.alias,
@@ -126,7 +129,6 @@ class Account:
             "canDeposit": self.can_deposit,
             "canWithdraw": self.can_withdraw,
             "tradingStatus": {"indicators": self.trading_indicators, "updateTime": self.indicators_time},
-            "updateTime": self.update_time,
         }
 
     def rows_since(self, old: Account | None) -> AccountRows:
@@ -134,15 +136,17 @@ class Account:
         none) into this state: only the header, settings and positions that differ."""
         if old is None or old is self:
             return AccountRows(self.header_dict(), {s: settings_dict(v) for s, v in self.settings.items()},
-                               {k: position_dict(p) for k, p in self.positions.items()}, replace=True)
-        same = all(getattr(self, name) == getattr(old, name) for name in _HEADER_FIELDS)
+                               {k: position_dict(p) for k, p in self.positions.items()}, self.update_time,
+                               replace=True)
+        same = _header(self) == _header(old)
         symbols: dict[str, dict[str, Any] | None] = {
             s: settings_dict(v) for s, v in self.settings.items() if old.settings.get(s) != v}
         symbols.update((s, None) for s in old.settings if s not in self.settings)
         positions: dict[tuple[str, str], dict[str, Any] | None] = {
             k: position_dict(p) for k, p in self.positions.items() if old.positions.get(k) != p}
         positions.update((k, None) for k in old.positions if k not in self.positions)
-        return AccountRows(None if same else self.header_dict(), symbols, positions)
+        return AccountRows(None if same else self.header_dict(), symbols, positions,
+                           None if self.update_time == old.update_time else self.update_time)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], now_ms: int) -> Account:
@@ -184,7 +188,8 @@ class Account:
         return acc
 
 
-_HEADER_FIELDS = tuple(f.name for f in fields(Account) if f.name not in ("positions", "settings"))
+#: The fields `header_dict` stores, read at once (one tuple to compare).
+_header = attrgetter(*(f.name for f in fields(Account) if f.name not in ("positions", "settings", "update_time")))
 
 
 def position_dict(p: Position) -> dict[str, Any]:

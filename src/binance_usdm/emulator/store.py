@@ -73,6 +73,8 @@ class AccountRows(NamedTuple):
     header: dict[str, Any] | None
     symbols: dict[str, dict[str, Any] | None]
     positions: dict[tuple[str, str], dict[str, Any] | None]
+    #: The account's updateTime (None: unchanged).
+    update_time: int | None = None
     replace: bool = False
 
 
@@ -93,7 +95,7 @@ _HIDDEN_UNFILLED = ("(status IN ('CANCELED', 'EXPIRED') AND time < ? "
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (account TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (account TEXT PRIMARY KEY, state TEXT NOT NULL, update_time INTEGER);
 CREATE TABLE IF NOT EXISTS account_symbols (
     account TEXT NOT NULL, symbol TEXT NOT NULL, leverage INTEGER NOT NULL, margin_type TEXT NOT NULL,
     PRIMARY KEY (account, symbol));
@@ -156,6 +158,8 @@ class Store:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
+        if "update_time" not in {r[1] for r in self._conn.execute("PRAGMA table_info(accounts)")}:
+            self._conn.execute("ALTER TABLE accounts ADD COLUMN update_time INTEGER")  # an older file
         self._depth = 0
         self._grouped = False
         #: None when it must be rebuilt from the table (after a rolled-back income write).
@@ -297,6 +301,8 @@ class Store:
                 c.execute("INSERT INTO accounts (account, state) VALUES (?, ?) "
                           "ON CONFLICT (account) DO UPDATE SET state = excluded.state",
                           (account_id, json.dumps(rows.header)))
+            if rows.update_time is not None:
+                c.execute("UPDATE accounts SET update_time = ? WHERE account = ?", (rows.update_time, account_id))
             for symbol, state in rows.symbols.items():
                 if state is None:
                     c.execute("DELETE FROM account_symbols WHERE account = ? AND symbol = ?", (account_id, symbol))
@@ -317,13 +323,15 @@ class Store:
         """All stored account states, each as one dict (`Account.to_dict`'s shape). A state file
         written before settings and positions had rows of their own is converted on the way."""
         with self._lock:
-            accounts = [(r[0], json.loads(r[1])) for r in
-                        self._conn.execute("SELECT account, state FROM accounts ORDER BY rowid")]
+            accounts = [(r[0], json.loads(r[1]), r[2]) for r in
+                        self._conn.execute("SELECT account, state, update_time FROM accounts ORDER BY rowid")]
             symbols = self._conn.execute(
                 "SELECT account, symbol, leverage, margin_type FROM account_symbols ORDER BY rowid").fetchall()
             positions = self._conn.execute("SELECT account, state FROM account_positions ORDER BY rowid").fetchall()
         by_id: dict[str, dict[str, Any]] = {}
-        for account_id, state in accounts:
+        for account_id, state, update_time in accounts:
+            if update_time is not None:
+                state["updateTime"] = update_time
             if "symbols" in state or "positions" in state:  # the older layout: one JSON document
                 self.save_account(account_id, AccountRows(
                     {k: v for k, v in state.items() if k not in ("symbols", "positions")},
