@@ -3,9 +3,10 @@
 One connection, in memory by default or a state file (WAL, `synchronous=FULL`) so that a change is
 durable once `transaction()` (or, for a batch of changes, `group()`) returns: the server answers only
 after the commit, so an acknowledged change survives a kill -9. An account is a header row plus rows
-per symbol setting and per position, so a change writes only what it changed (`AccountRows`). Income queries go through `IncomeIndex` (row ids per filter in answer
-order, kept in step with the table by every write and rebuilt after a rollback), so an income query
-reads only the rows of its answer; the other history tables have SQL indexes matching their queries.
+per symbol setting and per position, so a change writes only what it changed (`AccountRows`).
+Income queries go through `IncomeIndex` (row ids per filter in answer order, kept in step with the
+table by every write and rebuilt after a rollback), so an income query reads only the rows of its
+answer; the other history tables have SQL indexes matching their queries.
 """
 
 from __future__ import annotations
