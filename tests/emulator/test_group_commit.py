@@ -45,7 +45,8 @@ def _concurrently(proc: EmulatorProcess, work: list[Callable[[Client], list[Answ
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(120)
+        assert not t.is_alive(), "a connection's requests did not finish"
     return answers
 
 
@@ -71,15 +72,15 @@ def test_concurrent_acknowledged_changes_all_survive_kill_9(tmp_path: Path) -> N
         c = _client(proc)
         wallet, history = _eth(c)
         c.close()
-        rounds = range(2, 14)
-        answers = _concurrently(proc, [*(_leverages(s, rounds) for s in SYMBOLS), _margin_adds(12), _margin_adds(12)])
+        rounds = range(2, 8)
+        answers = _concurrently(proc, [*(_leverages(s, rounds) for s in SYMBOLS), _margin_adds(6), _margin_adds(6)])
         for per_connection in answers:
-            assert len(per_connection) == 12 and all(a.status == 200 for a in per_connection), per_connection
+            assert [a.status for a in per_connection] == [200] * 6, [a.body for a in per_connection]
         proc.restart(kill=True)
         c = _client(proc)
         for s in SYMBOLS:
             assert _leverage(c, s) == str(rounds[-1])
-        assert _eth(c) == (wallet + 24, history + 24)
+        assert _eth(c) == (wallet + 12, history + 12)
         c.close()
 
 

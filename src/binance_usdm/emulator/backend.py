@@ -8,6 +8,8 @@ then are the drafts installed in memory and the state version bumped (which reti
 answer). When saving fails, the method raises `CommitFailed` and leaves no trace: memory, history
 rows and cached answers stay as they were. So the server acknowledges only durable changes, and a
 reader always sees a committed state (accounts are replaced, never changed in place, once committed).
+An in-memory store gets no account rows or mark prices (they are read from a store only at start, so
+in memory they live in the backend alone); history rows, orders and metadata go to every store.
 A change's domain events (`events.py`) are published right after its commit point, still under the
 backend lock, so subscribers see the state just after that change.
 
@@ -201,23 +203,10 @@ class Backend:
 
         Raises `CommitFailed` (the store rolled back; memory untouched) when saving fails."""
         try:
-            with self.store.transaction():
-                for acc in change.accounts.values():
-                    self.store.save_account(acc.account_id, acc.rows_since(self.accounts.get(acc.account_id)))
-                for symbol, price in change.marks.items():
-                    self.store.save_mark(symbol, str(price))
-                if change.income:
-                    self.store.add_income(change.income)
-                if change.margin:
-                    self.store.add_margin_history(change.margin)
-                if change.orders:
-                    self.store.put_orders(change.orders)
-                if change.trades:
-                    self.store.put_trades(change.trades)
-                if change.algo_orders:
-                    self.store.put_algo_orders(change.algo_orders)
-                for key, value in change.meta.items():
-                    self.store.set_meta(key, value)
+            state = self.store.path is not None  # an in-memory store is never read back for these
+            if (state and (change.accounts or change.marks)) or change.income or change.margin or change.orders \
+                    or change.trades or change.algo_orders or change.meta:
+                self._write(change, state)
         except sqlite3.Error as exc:
             raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
         self.applied += 1  # before installing: a reader who sees the new state sees applied != durable
@@ -233,6 +222,28 @@ class Backend:
             return
         for event in change.events:
             self.events.publish(event)
+
+    def _write(self, change: Change, state: bool) -> None:
+        """Write a change's effects in one transaction; account rows and marks only with `state` (a
+        state file: they are loaded from it at start; in memory they live in memory only)."""
+        with self.store.transaction():
+            if state:
+                for acc in change.accounts.values():
+                    self.store.save_account(acc.account_id, acc.rows_since(self.accounts.get(acc.account_id)))
+                for symbol, price in change.marks.items():
+                    self.store.save_mark(symbol, str(price))
+            if change.income:
+                self.store.add_income(change.income)
+            if change.margin:
+                self.store.add_margin_history(change.margin)
+            if change.orders:
+                self.store.put_orders(change.orders)
+            if change.trades:
+                self.store.put_trades(change.trades)
+            if change.algo_orders:
+                self.store.put_algo_orders(change.algo_orders)
+            for key, value in change.meta.items():
+                self.store.set_meta(key, value)
 
     @contextmanager
     def group(self) -> Iterator[None]:
