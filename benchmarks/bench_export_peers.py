@@ -14,8 +14,8 @@ threads), its peak RSS and the RSS it had before the job began.
 
 The jobs:
 
-- ours: ``export(history.iter_income(start, end), path)`` (``export_async`` for the asyncio client),
-  writing CSV, JSON lines and Parquet (the path the README documents);
+- ours: ``history.export_income(path, start, end)`` of the sync and the asyncio client, writing
+  CSV, JSON lines and Parquet (the path the README documents and ``usdm income -o FILE`` takes);
 - peers, paging ``GET /fapi/v1/income`` with ``limit=1000`` by time as a user must (Binance:
   "If the number of data between startTime and endTime is larger than limit, response will be
   return as startTime+limit", https://developers.binance.com/docs/binance_link/link-and-trade/futures/Get-Income-History):
@@ -106,7 +106,6 @@ def _ours(flavour: str, fmt: str, url: str, start_ms: int, end_ms: int, out: str
 
     from binance_usdm import AsyncBinanceRestClient, BinanceRestClient
     from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
-    from binance_usdm.export import export, export_async
     from binance_usdm.models import UtcDateTime
 
     if fmt == "parquet":
@@ -116,11 +115,11 @@ def _ours(flavour: str, fmt: str, url: str, start_ms: int, end_ms: int, out: str
 
     def sync_job() -> int:
         with BinanceRestClient(DEMO_API_KEY, DEMO_API_SECRET, **options) as client:
-            return export(client.usd_futures_api.history.iter_income(start, end), out)
+            return client.usd_futures_api.history.export_income(out, start, end)
 
     async def async_job() -> int:
         async with AsyncBinanceRestClient(DEMO_API_KEY, DEMO_API_SECRET, **options) as client:
-            return await export_async(client.usd_futures_api.history.iter_income(start, end), out)
+            return await client.usd_futures_api.history.export_income(out, start, end)
 
     return sync_job if flavour == "sync" else lambda: asyncio.run(async_job())
 

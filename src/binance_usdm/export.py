@@ -238,7 +238,7 @@ class ParquetWriter(RecordWriter):
     def __init__(
         self, destination: Destination, record_type: type[Model] | None = None, *, batch_size: int = BATCH_SIZE
     ) -> None:
-        self._pa, self._pq = _pyarrow()
+        self._pa, self._pq = pyarrow_modules()
         self._batch_size = batch_size
         self._rows: list[tuple[Any, ...]] = []
         self._writer: Any = None
@@ -254,7 +254,7 @@ class ParquetWriter(RecordWriter):
         }
         self._schema = pa.schema([pa.field(n, types[k]) for n, k in zip(columns.names, columns.kinds, strict=True)])
         self._convert = _converters(columns, _NATIVE)
-        self._writer = self._pq.ParquetWriter(_where(self._destination), self._schema)
+        self._writer = self._pq.ParquetWriter(where(self._destination), self._schema)
 
     def _write(self, columns: _Columns, record: Model) -> None:
         self._rows.append(columns.values(record))
@@ -278,10 +278,11 @@ class ParquetWriter(RecordWriter):
 
     def _start_empty(self) -> None:
         self._schema = self._pa.schema([])
-        self._writer = self._pq.ParquetWriter(_where(self._destination), self._schema)
+        self._writer = self._pq.ParquetWriter(where(self._destination), self._schema)
 
 
-def _where(destination: Destination) -> Any:
+def where(destination: Destination) -> Any:
+    """What pyarrow takes for ``destination``: a path string or the file object."""
     return os.fspath(destination) if isinstance(destination, str | os.PathLike) else destination
 
 
@@ -294,7 +295,8 @@ def _transpose(
     return columns
 
 
-def _pyarrow() -> tuple[Any, Any]:
+def pyarrow_modules() -> tuple[Any, Any]:
+    """pyarrow and pyarrow.parquet, or an ImportError naming the ``parquet`` extra."""
     try:
         import pyarrow
         import pyarrow.parquet
@@ -318,20 +320,26 @@ def open_writer(
     destination: Destination, format: Format | None = None, *, record_type: type[Model] | None = None
 ) -> RecordWriter:
     """A writer for ``format``, or the one the file name's suffix says (.csv, .jsonl/.ndjson, .parquet)."""
+    chosen = format_of(destination, format)
+    if chosen == "csv":
+        return CsvWriter(destination, record_type)
+    if chosen == "jsonl":
+        return JsonLinesWriter(destination, record_type)
+    return ParquetWriter(destination, record_type)
+
+
+def format_of(destination: Destination, format: Format | None) -> Format:
+    """``format`` checked, or the one the file name's suffix says (.csv, .jsonl/.ndjson, .parquet)."""
     if format is None:
         if not isinstance(destination, str | os.PathLike):
             raise ValueError("give format= when writing to a file object")
         suffix = Path(destination).suffix.lower()
         if suffix not in _SUFFIXES:
             raise ValueError(f"cannot tell the format from the suffix {suffix or '(none)'!r}; give format=")
-        format = _SUFFIXES[suffix]
-    if format == "csv":
-        return CsvWriter(destination, record_type)
-    if format == "jsonl":
-        return JsonLinesWriter(destination, record_type)
-    if format == "parquet":
-        return ParquetWriter(destination, record_type)
-    raise ValueError(f"unknown format {format!r}; use 'csv', 'jsonl' or 'parquet'")
+        return _SUFFIXES[suffix]
+    if format not in ("csv", "jsonl", "parquet"):
+        raise ValueError(f"unknown format {format!r}; use 'csv', 'jsonl' or 'parquet'")
+    return format
 
 
 def export(

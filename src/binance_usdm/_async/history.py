@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Hashable
 from datetime import datetime, timedelta
 from time import monotonic
+from typing import TypeVar
 
 from binance_usdm import models as m
 from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.core import AsyncCore
+from binance_usdm._http.background import AsyncLookahead
 from binance_usdm._http.files import AsyncFileFetcher, Destination
+from binance_usdm._wire import endpoints as ep
 from binance_usdm._wire import paging
 from binance_usdm._wire import validate as check
+from binance_usdm._wire.endpoints import Endpoint
 from binance_usdm._wire.limits import MARGIN_HISTORY_MAX_SPAN, MAX_INCOME_LIMIT
+from binance_usdm._wire.requests import params_of
 from binance_usdm.downloads import (
     DownloadProgress,
     DownloadResult,
@@ -31,7 +36,14 @@ from binance_usdm.downloads import (
 )
 from binance_usdm.enums import HistoryKind, IncomeType, MarginChangeDirection
 from binance_usdm.errors import BinanceError, DownloadError, DownloadTimeout, ValidationError
+from binance_usdm.export import Destination as ExportDestination
+from binance_usdm.export import Format
+from binance_usdm.income_export import open_page_writer
 from binance_usdm.models._base import UtcDateTime, to_ms
+
+Row = TypeVar("Row", bound=paging.Timed)
+#: Called after each page of an export is written: records written so far, the newest one's time (ms).
+PageProgress = Callable[[int, int], None]
 
 
 class AsyncHistoryApi:
@@ -73,6 +85,50 @@ class AsyncHistoryApi:
             check.integer(page_size, "page_size", 1, MAX_INCOME_LIMIT), paging.span_ms(window),
         )
 
+    async def export_income(
+        self,
+        destination: ExportDestination,
+        start_time: datetime,
+        end_time: datetime | None = None,
+        *,
+        symbol: str | None = None,
+        income_type: IncomeType | str | None = None,
+        format: Format | None = None,
+        limit: int | None = None,
+        on_page: PageProgress | None = None,
+    ) -> int:
+        """Write every income record from ``start_time`` to ``end_time`` (default: now) to
+        ``destination`` (a path, or a text file object for CSV and JSON lines) as CSV, JSON lines or
+        Parquet (``format``, else the file name's suffix); returns how many, at most ``limit``.
+
+        The file is the one ``export(iter_income(...), destination)`` writes (columns, exact values,
+        times; ``binance_usdm.export``), made faster: each page of 1000 is decoded straight into the
+        exported values and written at once, and the next page is fetched while it is written (by a
+        task, or a thread for the blocking client). Memory holds a few pages (Parquet: a row group
+        of 50,000 rows). ``on_page(count, newest_ms)`` follows the progress."""
+        first, last = self._range(start_time, end_time)
+        kind = None if income_type is None else check.enum_member(IncomeType, income_type, "income_type")
+        wanted = None if limit is None else check.integer(limit, "limit", 1, 2**63)
+        symbol = check.optional_symbol(symbol)
+        writer = open_page_writer(destination, format)  # a bad format or destination: before any call
+        pages = AsyncLookahead(self._income_pages(
+            ep.GET_INCOME_ROWS, paging.income_row_key, symbol, kind, first, last,
+            min(wanted or MAX_INCOME_LIMIT, MAX_INCOME_LIMIT), paging.span_ms(paging.INCOME_WINDOW),
+        ), "income export")
+        try:
+            with writer:
+                async for page in pages:
+                    if wanted is not None:
+                        page = page[: wanted - writer.count]
+                    writer.write(page)
+                    if on_page is not None:
+                        on_page(writer.count, page[-1].time_ms)
+                    if writer.count == wanted:
+                        break
+        finally:
+            await pages.aclose()
+        return writer.count
+
     def iter_margin_changes(
         self,
         symbol: str,
@@ -99,53 +155,65 @@ class AsyncHistoryApi:
     async def _income(
         self, symbol: str | None, kind: IncomeType | None, first: int, last: int, limit: int, window: int
     ) -> AsyncIterator[m.IncomeRecord]:
+        async for page in self._income_pages(ep.GET_INCOME_HISTORY, paging.income_key, symbol, kind, first, last,
+                                             limit, window):
+            for record in page:
+                yield record
+
+    async def _income_pages(
+        self, endpoint: Endpoint[list[Row]], key: Callable[[Row], Hashable], symbol: str | None,
+        kind: IncomeType | None, first: int, last: int, limit: int, window: int,
+    ) -> AsyncIterator[list[Row]]:
+        """The records of each page not yielded before (never an empty list), oldest first."""
         for low, high in paging.windows(first, last, window):
             cursor = low
-            seen: set[tuple[int, object]] = set()  # records already yielded at the cursor's millisecond
+            seen: set[Hashable] = set()  # records already yielded at the cursor's millisecond
             while True:
-                page = await self._income_page(symbol, kind, cursor, high, limit)
-                for record in page:
-                    if not seen or paging.income_key(record) not in seen:
-                        yield record
+                page = await self._income_page(endpoint, symbol, kind, cursor, high, limit)
+                fresh = _unseen(page, cursor, key, seen) if seen else page
+                if fresh:
+                    yield fresh
                 if len(page) < limit:
                     break
-                newest = page[-1].time.to_ms()
+                newest = page[-1].time_ms
                 if newest == cursor:
                     # a full page inside one millisecond: only the page number can go further
-                    seen.update(paging.income_key(record) for record in page)
-                    async for record in self._income_millisecond(symbol, kind, cursor, limit, seen):
-                        yield record
+                    seen.update(map(key, page))
+                    async for more in self._income_millisecond(endpoint, key, symbol, kind, cursor, limit, seen):
+                        yield more
                     if cursor == high:
                         break
                     cursor += 1
                     seen = set()
                     continue
-                seen = {paging.income_key(record) for record in paging.at_end(page, newest)}
+                seen = {key(record) for record in paging.at_end(page, newest)}
                 cursor = newest
 
     async def _income_millisecond(
-        self, symbol: str | None, kind: IncomeType | None, moment: int, limit: int, seen: set[tuple[int, object]]
-    ) -> AsyncIterator[m.IncomeRecord]:
+        self, endpoint: Endpoint[list[Row]], key: Callable[[Row], Hashable], symbol: str | None,
+        kind: IncomeType | None, moment: int, limit: int, seen: set[Hashable],
+    ) -> AsyncIterator[list[Row]]:
         number = 2  # page 1 of this millisecond is the full page just read
         while True:
-            page = await self._income_page(symbol, kind, moment, moment, limit, number)
+            page = await self._income_page(endpoint, symbol, kind, moment, moment, limit, number)
+            fresh = []
             for record in page:
-                key = paging.income_key(record)
-                if key not in seen:
-                    seen.add(key)
-                    yield record
+                record_key = key(record)
+                if record_key not in seen:
+                    seen.add(record_key)
+                    fresh.append(record)
+            if fresh:
+                yield fresh
             if len(page) < limit:
                 return
             number += 1
 
     async def _income_page(
-        self, symbol: str | None, kind: IncomeType | None, low: int, high: int, limit: int,
-        page: int | None = None,
-    ) -> list[m.IncomeRecord]:
-        result = await self._account.get_income_history(
-            symbol=symbol, income_type=kind, start_time=UtcDateTime.from_ms(low),
-            end_time=UtcDateTime.from_ms(high), limit=limit, page=page,
-        )
+        self, endpoint: Endpoint[list[Row]], symbol: str | None, kind: IncomeType | None, low: int, high: int,
+        limit: int, page: int | None = None,
+    ) -> list[Row]:
+        params = params_of(symbol=symbol, incomeType=kind, startTime=low, endTime=high, page=page, limit=limit)
+        result = await self._core.call(endpoint, params)
         return result.unwrap()
 
     async def _margin_changes(
@@ -264,3 +332,16 @@ class AsyncHistoryApi:
         if progress is not None:
             progress(DownloadProgress("done", download_id, size, size, monotonic() - started))
         return DownloadResult(target, size, link)
+
+
+def _unseen(page: list[Row], cursor: int, key: Callable[[Row], Hashable], seen: set[Hashable]) -> list[Row]:
+    """``page`` without the records in ``seen``: only those at its first millisecond (``cursor``,
+    where the previous page ended) can be there, so only they are looked up."""
+    at_cursor = 0
+    for record in page:
+        if record.time_ms != cursor:
+            break
+        at_cursor += 1
+    if not at_cursor:
+        return page
+    return [record for record in page[:at_cursor] if key(record) not in seen] + page[at_cursor:]

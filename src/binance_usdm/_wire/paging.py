@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from binance_usdm import models as m
+from binance_usdm._wire.income_rows import IncomeRow
 from binance_usdm.errors import ValidationError
 
 #: Income windows: Binance documents no span limit for USD-M income (its siblings cap at 200 days
@@ -18,7 +19,16 @@ INCOME_WINDOW = timedelta(days=30)
 MARGIN_PAGE_SIZE = 500
 
 MarginKey = tuple[str, object, str, str, int, object, object]
-Timed = TypeVar("Timed", m.IncomeRecord, m.MarginChange)
+
+
+class Timed(Protocol):
+    """A history record: its time in Binance's milliseconds."""
+
+    @property
+    def time_ms(self) -> int: ...
+
+
+Record = TypeVar("Record", bound=Timed)
 
 
 def windows(first: int, last: int, span: int) -> Iterable[tuple[int, int]]:
@@ -39,10 +49,10 @@ def span_ms(window: timedelta) -> int:
     return span
 
 
-def at_end(page: list[Timed], moment: int) -> Iterable[Timed]:
+def at_end(page: list[Record], moment: int) -> Iterable[Record]:
     """The records at the end of ``page`` that carry the millisecond ``moment``."""
     for record in reversed(page):
-        if record.time.to_ms() != moment:
+        if record.time_ms != moment:
             return
         yield record
 
@@ -50,6 +60,11 @@ def at_end(page: list[Timed], moment: int) -> Iterable[Timed]:
 def income_key(record: m.IncomeRecord) -> tuple[int, object]:
     """Binance: tranId is unique within an incomeType for a user."""
     return record.tran_id, record.income_type.value
+
+
+def income_row_key(row: IncomeRow) -> tuple[int, object]:
+    """``income_key`` of an export row (its type is the wire name already)."""
+    return row.tran_id, row.income_type
 
 
 def margin_key(record: m.MarginChange) -> MarginKey:

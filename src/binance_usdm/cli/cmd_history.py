@@ -40,7 +40,6 @@ from binance_usdm.downloads import DownloadProgress
 from binance_usdm.enums import IncomeType, MarginChangeDirection
 from binance_usdm.errors import DownloadTimeout
 from binance_usdm.export import Format as ExportFormat
-from binance_usdm.export import open_writer
 from binance_usdm.models._base import to_ms
 
 DEFAULT_WINDOW = timedelta(days=7)
@@ -132,26 +131,28 @@ def income(
     chosen = output_format(fmt, session.fmt, path)
     if chosen == "parquet" and path is None:
         raise click.UsageError("--format parquet writes a file: give -o FILE")
-    records: Iterator[m.IncomeRecord] = session.history.iter_income(
-        start, end, symbol=symbol, income_type=None if income_type is None else income_type.strip().upper(),
-        page_size=min(limit or MAX_INCOME_LIMIT, MAX_INCOME_LIMIT),
-    )
-    records = islice(records, limit)
+    kind = None if income_type is None else income_type.strip().upper()
     # progress on a terminal's stderr, unless the records themselves scroll past on that terminal
     shown = is_tty(sys.stderr) and (path is not None or chosen == "table" or not is_tty(sys.stdout))
     rows: list[m.IncomeRecord] = []
     with Progress("income", total=max(to_ms(end) - to_ms(start), 1), enabled=shown) as progress:
-        if progress.enabled:
-            records = _tracked(records, progress, to_ms(start))
         exported = EXPORT_FORMATS.get(chosen)
         if exported is not None:
-            count = _export(records, exported, path)
-        elif chosen == "json":
-            with _text_output(path) as stream:
-                count = write_json_array(stream, records)
+            count = _export(session, exported, path, progress, start, end, symbol=symbol, income_type=kind,
+                            limit=limit)
         else:
-            rows = list(records)
-            count = len(rows)
+            records: Iterator[m.IncomeRecord] = session.history.iter_income(
+                start, end, symbol=symbol, income_type=kind, page_size=min(limit or MAX_INCOME_LIMIT, MAX_INCOME_LIMIT),
+            )
+            records = islice(records, limit)
+            if progress.enabled:
+                records = _tracked(records, progress, to_ms(start))
+            if chosen == "json":
+                with _text_output(path) as stream:
+                    count = write_json_array(stream, records)
+            else:
+                rows = list(records)
+                count = len(rows)
     if chosen == "table":  # printed once the progress display is gone
         with _text_output(path) as stream:
             _income_table(Output(stream=stream, fancy=None if path is None else False), rows, start, end)
@@ -195,21 +196,30 @@ def _tracked(records: Iterable[m.IncomeRecord], progress: Progress, start_ms: in
         yield record
 
 
-def _export(records: Iterable[m.IncomeRecord], fmt: ExportFormat, path: Path | None) -> int:
-    """Write ``records`` with ``binance_usdm.export`` (csv, jsonl or parquet) to ``path`` or stdout."""
+def _export(
+    session: Session, fmt: ExportFormat, path: Path | None, progress: Progress, start: datetime, end: datetime,
+    *, symbol: str | None, income_type: str | None, limit: int | None,
+) -> int:
+    """Write the window's records with ``history.export_income`` (csv, jsonl or parquet) to ``path``
+    or stdout."""
+    start_ms = to_ms(start)
+
+    def on_page(count: int, newest_ms: int) -> None:
+        progress.update(completed=newest_ms - start_ms, description=f"income: {count} records")
+
+    def write(destination: Path | IO[str]) -> int:
+        try:
+            return session.history.export_income(
+                destination, start, end, symbol=symbol, income_type=income_type, format=fmt, limit=limit,
+                on_page=on_page if progress.enabled else None,
+            )
+        except ImportError as exc:  # pyarrow, for parquet
+            raise CommandUsageError(str(exc)) from None
+
     if path is None:
-        return _export_to(sys.stdout, records, fmt)
+        return write(sys.stdout)
     with _written(path) as part:
-        return _export_to(part, records, fmt)
-
-
-def _export_to(destination: Path | IO[str], records: Iterable[m.IncomeRecord], fmt: ExportFormat) -> int:
-    try:
-        writer = open_writer(destination, fmt, record_type=m.IncomeRecord)
-    except ImportError as exc:  # pyarrow, for parquet
-        raise CommandUsageError(str(exc)) from None
-    with writer:
-        return writer.write_all(records)
+        return write(part)
 
 
 def _income_table(out: Output, rows: list[m.IncomeRecord], start: datetime, end: datetime) -> None:
