@@ -7,7 +7,8 @@ layer or from layers below it, and no two modules import each other, directly or
     cli                          the ``usdm`` command
     public face                  binance_usdm/__init__, streams, stream/, export
     clients                      _async (written once) and _sync (generated from it), never each other
-    downloads                    history-download values and checks (uses _http.files)
+    downloads                    history-download values and checks (uses _http.files); export formats
+                                 and the income page writers (history.export_income writes with them)
     _http, httpx_transport       transports; of _wire only the contract (types) and the parsed URLs
     _wire                        the sans-I/O core: endpoints, policy, requests, responses, config, ...
     models, result, serialize    wire models, the call result, the one serialization of results
@@ -31,7 +32,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("cli", ("binance_usdm.cli",)),
     ("public face", ("binance_usdm.streams", "binance_usdm.stream", "binance_usdm.export", "binance_usdm")),
     ("clients", ("binance_usdm._async", "binance_usdm._sync")),
-    ("downloads", ("binance_usdm.downloads",)),
+    ("downloads", ("binance_usdm.downloads", "binance_usdm.export_formats", "binance_usdm.income_export")),
     ("_http", ("binance_usdm._http", "binance_usdm.httpx_transport")),
     ("_wire", ("binance_usdm._wire",)),
     ("models", ("binance_usdm.models", "binance_usdm.result", "binance_usdm.serialize")),

@@ -23,27 +23,31 @@ from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
 from operator import attrgetter
-from pathlib import Path
 from types import NoneType, TracebackType, UnionType
 from typing import IO, TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
+from binance_usdm.export_formats import (
+    BATCH_SIZE,
+    DECIMAL_PRECISION,
+    DECIMAL_SCALE,
+    Destination,
+    Format,
+    format_of,
+    pyarrow_modules,
+    where,
+)
 from binance_usdm.models._base import Model, is_unset_time, lazy_fields, public_fields
 from binance_usdm.serialize import decimal_text, enum_value, iso_utc, time_text, to_json_text, to_plain
 
 if TYPE_CHECKING:
     import polars
 
-Format = Literal["csv", "jsonl", "parquet"]
-Destination = str | os.PathLike[str] | IO[Any]
 Kind = Literal["decimal", "time", "enum_str", "enum_int", "bool", "int", "float", "str", "other"]
 
 _LAZY_KINDS: dict[str, Kind] = {"time": "time", "decimal": "decimal", "int": "int"}
-BATCH_SIZE = 50_000
-DECIMAL_PRECISION, DECIMAL_SCALE = 38, 18
 _SCALARS: tuple[tuple[Kind, type], ...] = (("bool", bool), ("int", int), ("float", float), ("str", str))
-_SUFFIXES: dict[str, Format] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
 
 # --- columns ------------------------------------------------------------------------------------
@@ -281,11 +285,6 @@ class ParquetWriter(RecordWriter):
         self._writer = self._pq.ParquetWriter(where(self._destination), self._schema)
 
 
-def where(destination: Destination) -> Any:
-    """What pyarrow takes for ``destination``: a path string or the file object."""
-    return os.fspath(destination) if isinstance(destination, str | os.PathLike) else destination
-
-
 def _transpose(
     rows: list[tuple[Any, ...]], convert: list[tuple[int, Callable[[Any], Any]]]
 ) -> list[list[Any]]:
@@ -293,18 +292,6 @@ def _transpose(
     for i, function in convert:
         columns[i] = [None if value is None else function(value) for value in columns[i]]
     return columns
-
-
-def pyarrow_modules() -> tuple[Any, Any]:
-    """pyarrow and pyarrow.parquet, or an ImportError naming the ``parquet`` extra."""
-    try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError as exc:
-        raise ImportError(
-            "Parquet export needs pyarrow: pip install 'binance-usdm[parquet]'"
-        ) from exc
-    return pyarrow, pyarrow.parquet
 
 
 def _polars() -> Any:
@@ -326,20 +313,6 @@ def open_writer(
     if chosen == "jsonl":
         return JsonLinesWriter(destination, record_type)
     return ParquetWriter(destination, record_type)
-
-
-def format_of(destination: Destination, format: Format | None) -> Format:
-    """``format`` checked, or the one the file name's suffix says (.csv, .jsonl/.ndjson, .parquet)."""
-    if format is None:
-        if not isinstance(destination, str | os.PathLike):
-            raise ValueError("give format= when writing to a file object")
-        suffix = Path(destination).suffix.lower()
-        if suffix not in _SUFFIXES:
-            raise ValueError(f"cannot tell the format from the suffix {suffix or '(none)'!r}; give format=")
-        return _SUFFIXES[suffix]
-    if format not in ("csv", "jsonl", "parquet"):
-        raise ValueError(f"unknown format {format!r}; use 'csv', 'jsonl' or 'parquet'")
-    return format
 
 
 def export(
@@ -446,6 +419,8 @@ async def to_dataframe_async(
 __all__ = [
     "CsvWriter",
     "DataFrameBuilder",
+    "Destination",
+    "Format",
     "JsonLinesWriter",
     "ParquetWriter",
     "RecordWriter",

@@ -19,7 +19,7 @@ from typing import IO, Any
 import msgspec
 
 from binance_usdm._wire.income_rows import IncomeRow
-from binance_usdm.export import (
+from binance_usdm.export_formats import (
     BATCH_SIZE,
     DECIMAL_PRECISION,
     DECIMAL_SCALE,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from binance_usdm._wire.income_rows import PLAIN_DECIMAL, IncomeRow, decode_rows
@@ -93,11 +93,17 @@ def test_rows_hold_the_exported_values() -> None:
         decode_rows(msgspec.json.encode(NEEDS_MODELS[1:2]))
 
 
+#: No wall-clock deadline per example: the shared machine's load is not what these tests are about.
+LOADED = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@LOADED
 @given(st.from_regex(PLAIN_DECIMAL, fullmatch=True))
 def test_plain_decimal_text_is_its_own_export(text: str) -> None:
     assert format(Decimal(text), "f") == text
 
 
+@LOADED
 @given(st.integers(0, 7_258_118_400_000))  # 1970 to 2200 (UtcDateTime.from_ms goes through a float)
 def test_time_text_from_milliseconds(ms: int) -> None:
     assert ms_time_text(ms) == time_text(UtcDateTime.from_ms(ms))
@@ -106,6 +112,7 @@ def test_time_text_from_milliseconds(ms: int) -> None:
 _TEXT = st.text(st.characters(codec="utf-8") | st.sampled_from(",\"\r\n "), max_size=6)
 
 
+@LOADED
 @given(st.lists(st.tuples(_TEXT, _TEXT, _TEXT, _TEXT, _TEXT, st.integers(0, 2**40)), max_size=5))
 def test_csv_pages_are_csv_writer_rows(texts: list[tuple[str, str, str, str, str, int]]) -> None:
     """Joined directly or through ``csv.writer``, a page's lines are the ones ``csv.writer`` writes."""

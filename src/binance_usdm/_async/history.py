@@ -13,12 +13,11 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Hashable
 from datetime import datetime, timedelta
 from time import monotonic
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from binance_usdm import models as m
 from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.core import AsyncCore
-from binance_usdm._http.background import AsyncLookahead
 from binance_usdm._http.files import AsyncFileFetcher, Destination
 from binance_usdm._wire import endpoints as ep
 from binance_usdm._wire import paging
@@ -36,10 +35,11 @@ from binance_usdm.downloads import (
 )
 from binance_usdm.enums import HistoryKind, IncomeType, MarginChangeDirection
 from binance_usdm.errors import BinanceError, DownloadError, DownloadTimeout, ValidationError
-from binance_usdm.export import Destination as ExportDestination
-from binance_usdm.export import Format
-from binance_usdm.income_export import open_page_writer
 from binance_usdm.models._base import UtcDateTime, to_ms
+
+if TYPE_CHECKING:  # the export machinery is imported by export_income, when used
+    from binance_usdm.export_formats import Destination as ExportDestination
+    from binance_usdm.export_formats import Format
 
 Row = TypeVar("Row", bound=paging.Timed)
 #: Called after each page of an export is written: records written so far, the newest one's time (ms).
@@ -106,6 +106,9 @@ class AsyncHistoryApi:
         exported values and written at once, and the next page is fetched while it is written (by a
         task, or a thread for the blocking client). Memory holds a few pages (Parquet: a row group
         of 50,000 rows). ``on_page(count, newest_ms)`` follows the progress."""
+        from binance_usdm._http.background import AsyncLookahead
+        from binance_usdm.income_export import open_page_writer
+
         first, last = self._range(start_time, end_time)
         kind = None if income_type is None else check.enum_member(IncomeType, income_type, "income_type")
         wanted = None if limit is None else check.integer(limit, "limit", 1, 2**63)
