@@ -12,16 +12,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import hmac
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import timeit
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+import callgrind
 
 from binance_usdm._wire.signing import HmacSigner
 
@@ -47,19 +45,8 @@ def signers() -> dict[str, Callable[[bytes], str]]:
 
 
 def instructions(name: str, calls: int) -> int | None:
-    """Instructions of ``calls`` signatures with ``name`` under callgrind, minus a run of none."""
-    totals = []
-    for n in (0, calls):
-        with tempfile.TemporaryDirectory() as tmp:
-            proc = subprocess.run(
-                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", sys.executable, __file__,
-                 "--run", name, str(n)], capture_output=True, text=True,
-            )
-        match = re.search(r"Collected : (\d+)", proc.stderr)
-        if proc.returncode or not match:
-            return None
-        totals.append(int(match.group(1)))
-    return round((totals[1] - totals[0]) / calls)
+    """Instructions per signature with ``name`` under callgrind."""
+    return callgrind.per_call(lambda n: [sys.executable, __file__, "--run", name, str(n)], calls)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     expected = hmac.new(SECRET.encode(), PAYLOAD, hashlib.sha256).hexdigest()
     assert all(sign(PAYLOAD) == expected for sign in table.values())
-    counting = args.instructions and shutil.which("valgrind") is not None
+    counting = args.instructions and callgrind.available()
     print(f"HMAC-SHA256 of a {len(PAYLOAD)}-byte query string\n")
     print(f"{'signer':52} {'µs/signature':>13}" + (f" {'instructions':>13}" if counting else ""))
     print("-" * (66 + (14 if counting else 0)))

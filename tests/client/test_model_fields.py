@@ -9,11 +9,17 @@ answer under valgrind. Decoding speed is what the lazy fields are for, so the pa
 from __future__ import annotations
 
 import inspect
+import typing
+from decimal import Decimal
+from enum import Enum
+from types import NoneType, UnionType
+from typing import Any, Union
 
 import msgspec
 import pytest
 
 import binance_usdm.models as models_package
+from binance_usdm.errors import ResponseValueError
 from binance_usdm.models import _base, events
 from binance_usdm.models._base import Dec, Leverage, Model, MsTime, OptionalDec, OptionalMsTime
 
@@ -57,3 +63,60 @@ def test_wire_fields_and_typed_accessors_pair_up(model: type[Model]) -> None:
         for attribute, value in vars(klass).items():
             if isinstance(value, _base._WireField):
                 assert value.raw in wire, f"{model.__name__}.{attribute} reads a wire field it does not have"
+
+
+# --- to_dict: the generated function gives what the accessors give, for every model ----------------
+def _example(annotation: Any, variant: int, name: str) -> Any:
+    """A value of ``annotation`` for field ``name``; ``variant`` picks among the wire forms Binance
+    sends or has sent (decimal text, a bare JSON number, empty, null, 0 and -1 for times)."""
+    members = typing.get_args(annotation) if typing.get_origin(annotation) in (Union, UnionType) else ()
+    if members:
+        if NoneType in members and variant % 4 == 3:
+            return None
+        if str in members and int in members and float in members:  # a wire number
+            return ["12.50000000", 7, 0.1, "-0.00000001"][variant % 4]
+        return _example(next(m for m in members if m is not NoneType), variant, name)
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return [_example(typing.get_args(annotation)[0], variant + i, name) for i in range(2)]
+    if origin is dict:
+        return {"BTCUSDT": _example(typing.get_args(annotation)[1], variant, name)}
+    if isinstance(annotation, type) and issubclass(annotation, Model):
+        return _instance(annotation, variant)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return list(annotation)[variant % len(annotation)]
+    if annotation is bool:
+        return variant % 2 == 0
+    if annotation is int:
+        return [1_700_000_000_123, 0, -1, 42][variant % 4] if name.endswith("_ms") else 42 + variant
+    simple = {str: f"text{variant}", float: 1.25, Decimal: Decimal("0.00000100")}
+    return simple.get(annotation, f"text{variant}")
+
+
+def _instance(model: type[Model], variant: int) -> Model:
+    values = {}
+    for field in msgspec.structs.fields(model):
+        value = _example(field.type, variant, field.name)
+        lazy = _base.lazy_fields(model).get(field.name)
+        if isinstance(lazy, Leverage):
+            value = str(5 + variant)
+        elif isinstance(lazy, OptionalDec) and variant % 4 == 2:
+            value = ""  # an optional number Binance sent empty
+        values[field.name] = value
+    return model(**values)
+
+
+@pytest.mark.parametrize("model", [m for m in MODELS if m.to_dict is Model.to_dict], ids=lambda m: m.__name__)
+def test_to_dict_gives_the_typed_accessors_values(model: type[Model]) -> None:
+    for variant in range(8):
+        instance = _instance(model, variant)
+        expected = _base._to_dict_by_accessors(instance)
+        assert instance.to_dict() == expected
+        assert [type(v) for v in instance.to_dict().values()] == [type(v) for v in expected.values()]
+
+
+def test_a_number_that_is_not_one_fails_to_dict_as_the_accessor_does() -> None:
+    position = _instance(models_package.AccountPosition, 0)
+    position.entry_price_str = "n/a"
+    with pytest.raises(ResponseValueError, match="entry_price"):
+        position.to_dict()
