@@ -71,7 +71,7 @@ def breakdown(url: str, n: int) -> None:
             n * 5)))
         rows.append((f"{label}: transport.send (sync)", _per_call(
             lambda r=request: core.transport.send(r, config.timeouts), n)))
-        rows.append((f"{label}: responses.parse", _per_call(lambda e=endpoint, r=response: parse(e, r), n)))
+        rows.append((f"{label}: responses.parse", _per_call(lambda e=endpoint, r=response: parse(e, r, core.clock), n)))
         rows.append((f"{label}: endpoint.parse (body decode)", _per_call(
             lambda e=endpoint, r=response: e.parse(r.body), n)))
         rows.append((f"{label}: limiter.reserve + observe", _per_call(

@@ -173,6 +173,29 @@ def test_after_a_ban_nothing_is_sent_until_it_ends(stub: ScriptedServer) -> None
     assert len(stub.requests) == 1
 
 
+CLIENT_NOW = datetime(2030, 1, 1, tzinfo=UTC)  # the client's injected clock, years from the wall clock
+
+
+def test_a_ban_of_retry_after_seconds_ends_on_the_clients_clock(stub: ScriptedServer, kind: str) -> None:
+    stub.route("GET", "/fapi/v2/balance", Reply(418, b'{"code":-1003,"msg":"Way too many requests."}',
+                                                {"Retry-After": "120"}))
+    clock = VirtualClock(at=CLIENT_NOW.timestamp())
+    error = make_caller(kind, stub.base_url, clock=clock)("get_balances").error
+    assert isinstance(error, IpBannedError) and error.retry_after == 120.0
+    assert error.banned_until is not None
+    assert abs((error.banned_until - CLIENT_NOW).total_seconds() - 120) < 1
+
+
+def test_a_bans_length_is_measured_on_the_clients_clock(stub: ScriptedServer, kind: str) -> None:
+    # a one-day ban: not cut to Binance's three days, although it ends years after the wall clock's now
+    until = int(CLIENT_NOW.timestamp() * 1000) + 86_400_000
+    stub.route("GET", "/fapi/v2/balance", Reply(
+        418, b'{"code":-1003,"msg":"Way too many requests; IP banned until %d."}' % until))
+    error = make_caller(kind, stub.base_url, clock=VirtualClock(at=CLIENT_NOW.timestamp()))("get_balances").error
+    assert isinstance(error, IpBannedError) and "held for at most" not in str(error)
+    assert error.retry_after == 86_400.0  # how long the ban still lasts: what the client holds its calls for
+
+
 def test_429_is_waited_out_and_retried(stub: ScriptedServer, kind: str) -> None:
     stub.route("GET", "/fapi/v2/balance",
                Reply(429, b'{"code":-1003,"msg":"Too many requests."}', {"Retry-After": "1"}),

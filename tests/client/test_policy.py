@@ -67,7 +67,8 @@ def outcomes() -> dict[str, BinanceError]:
         "429 retry-after 1": RateLimitError(-1003, "Too many requests", status_code=429, retry_after=1.0),
         "429 retry-after 30": RateLimitError(-1003, "Too many requests", status_code=429, retry_after=30.0),
         "429 no retry-after": RateLimitError(-1003, "Too many requests", status_code=429, retry_after=None),
-        "418": IpBannedError(-1003, "banned", status_code=418, retry_after=None, banned_until=banned_until),
+        # as responses.error_from makes it: retry_after is how long the ban still lasts
+        "418": IpBannedError(-1003, "banned", status_code=418, retry_after=120.0, banned_until=banned_until),
         "500": ServerError(-1000, "internal error", status_code=500),
         "503 unknown": OutcomeUnknownError(-1007, "Timeout waiting for response", status_code=503),
         "garbled": ResponseParseError("cannot decode", status_code=200, excerpt="{"),
@@ -85,7 +86,7 @@ def policy(endpoint: Endpoint[Any], *, retries: int = 0, maybe_applied: bool = F
 
 
 def after(made: CallPolicy, error: BinanceError, *, left: float = 30.0) -> Next:
-    return made.after(error, now=NOW, deadline=NOW + left, server_ms=WALL_MS)
+    return made.after(error, now=NOW, deadline=NOW + left)
 
 
 # --- one case per rule ----------------------------------------------------------------------------

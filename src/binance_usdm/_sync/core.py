@@ -103,7 +103,7 @@ class Core:
                 error: BinanceError = exc
             else:
                 limiter.observe(response.headers, sent_ms)
-                result = parse(endpoint, response)
+                result = parse(endpoint, response, clock)
                 if _log.isEnabledFor(logging.DEBUG):
                     log_exchange(request.method, request.target, response)
                 if result.error is None:
@@ -111,7 +111,7 @@ class Core:
                 error = result.error
             if policy is None:
                 policy = CallPolicy(endpoint, config.retry, config.rate_limit, config.timeouts.total)
-            verdict = policy.after(error, now=monotonic(), deadline=deadline, server_ms=clock.timestamp_ms())
+            verdict = policy.after(error, now=monotonic(), deadline=deadline)
             if verdict.hold is not None:  # a 429 or 418: every call of this client waits
                 limiter.block_for(verdict.hold)
                 self._ban = verdict.ban
@@ -154,7 +154,7 @@ class Core:
             return
         received = self.clock.local_ms()
         self.limiter.observe(response.headers, sent_ms)
-        result = parse(endpoints.SERVER_TIME, response)
+        result = parse(endpoints.SERVER_TIME, response, self.clock)
         if result.data is None:
             self.clock.invalidate()
         else:

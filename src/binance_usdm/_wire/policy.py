@@ -8,7 +8,8 @@ Resending is decided by the endpoint's ``retry_safe`` (reads, and settings that 
 value): a request that moves money is never resent once it may have reached Binance. A 429 was
 refused before execution (Binance: "a 429 will be returned when either rate limit is violated"), so
 it is resent after its ``Retry-After`` when that fits; a 418 ban is reported. Every wait fits in the
-call's total deadline. https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info
+call's total deadline. How long a 429 or 418 holds the client is the error's ``retry_after``
+(``binance_usdm._wire.responses`` reads it from the answer and caps it). https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any
 
 from binance_usdm._wire.config import RateLimitMode, RetryPolicy
 from binance_usdm._wire.endpoints import Endpoint
-from binance_usdm._wire.responses import MAX_SERVER_WAIT
 from binance_usdm._wire.types import Timeouts
 from binance_usdm.errors import (
     ApiError,
@@ -82,10 +82,9 @@ class CallPolicy:
         self.resynced = False  # the clock was measured again after a -1021
         self.maybe_applied = False  # an earlier attempt may have reached Binance and been applied
 
-    def after(self, error: BinanceError, *, now: float, deadline: float, server_ms: float) -> Next:
+    def after(self, error: BinanceError, *, now: float, deadline: float) -> Next:
         """The next step after an attempt that ended in ``error`` (a ``TransportError`` when there
-        was no answer). ``now``, ``deadline``: ``time.monotonic()`` values; ``server_ms``: epoch ms on
-        the server's clock (a ban's end is on it)."""
+        was no answer). ``now``, ``deadline``: ``time.monotonic()`` values."""
         endpoint = self.endpoint
         if isinstance(error, TransportError):
             if isinstance(error, RequestTimeout) and self.total:
@@ -99,7 +98,7 @@ class CallPolicy:
             self.resynced = True
             return Next(Step.RESYNC)
         if isinstance(error, RateLimitError):
-            return self._rate_limited(error, now, deadline, server_ms)
+            return self._rate_limited(error, now, deadline)
         if isinstance(error, ServerError | ResponseParseError):  # the answer was lost or garbled
             if endpoint.retry_safe:
                 return self._backoff(error, now, deadline, maybe_applied=True)
@@ -129,12 +128,9 @@ class CallPolicy:
         self.maybe_applied = self.maybe_applied or maybe_applied
         return Next(Step.RETRY, delay=delay)
 
-    def _rate_limited(self, error: RateLimitError, now: float, deadline: float, server_ms: float) -> Next:
+    def _rate_limited(self, error: RateLimitError, now: float, deadline: float) -> Next:
         ban = error if isinstance(error, IpBannedError) else None
-        hold = error.retry_after
-        if ban is not None and ban.banned_until is not None:
-            hold = max(hold or 0.0, ban.banned_until.timestamp() - server_ms / 1000)
-        hold = DEFAULT_HOLD if hold is None else min(hold, MAX_SERVER_WAIT)
+        hold = DEFAULT_HOLD if error.retry_after is None else error.retry_after
         wait = error.retry_after or 0.0
         if (
             ban is None

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
-from time import time
 from typing import TypeVar
 
 import msgspec
 
+from binance_usdm._wire.clock import ServerClock
 from binance_usdm._wire.endpoints import Endpoint
 from binance_usdm._wire.requests import redact
 from binance_usdm._wire.types import HttpResponse
@@ -36,7 +36,8 @@ _BAN_UNTIL = re.compile(r"banned until (\d{12,14})")
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 #: The longest wait a server can impose on the client: Binance's IP bans "scale in duration for repeat
 #: offenders, from 2 minutes to 3 days" (https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits,
-#: the same rule on the USD-M futures pages). A longer Retry-After or ban is cut to this, and the error says so.
+#: the same rule on the USD-M futures pages). A longer Retry-After or ban is cut to this here (the one
+#: place a server's wait is read), and the error says so.
 MAX_SERVER_WAIT = 3 * 24 * 3600.0
 
 
@@ -53,8 +54,9 @@ def excerpt(body: bytes, limit: int = 120) -> str:
     return body[:limit].decode("utf-8", "replace")
 
 
-def parse(endpoint: Endpoint[R], response: HttpResponse) -> WebCallResult[R]:
-    """Turn one HTTP answer into a result."""
+def parse(endpoint: Endpoint[R], response: HttpResponse, clock: ServerClock) -> WebCallResult[R]:
+    """Turn one HTTP answer into a result. ``clock``: the client's estimate of the server's clock,
+    read only for a ban (its end is on the server's clock)."""
     status = response.status
     body = response.body
     data: R | None = None
@@ -68,7 +70,7 @@ def parse(endpoint: Endpoint[R], response: HttpResponse) -> WebCallResult[R]:
                 endpoint=endpoint.label,
             )
     else:
-        error = error_from(response, endpoint.label)
+        error = error_from(response, endpoint.label, clock.timestamp_ms() / 1000)
     # written out rather than through ``answered``: one Python call less on every call
     return WebCallResult(
         data=data, error=error, endpoint=endpoint.path, request_method=endpoint.method,
@@ -99,8 +101,10 @@ def log_exchange(method: str, target: str, response: HttpResponse) -> None:
     )
 
 
-def error_from(response: HttpResponse, label: str) -> BinanceError:
-    """The typed error for a non-success answer (or a 2xx carrying a negative Binance code)."""
+def error_from(response: HttpResponse, label: str, now: float) -> BinanceError:
+    """The typed error for a non-success answer (or a 2xx carrying a negative Binance code). ``now``:
+    epoch seconds on the server's clock. A 429's ``retry_after`` is its Retry-After; a 418's is how
+    long the ban still lasts (its message's end, or Retry-After); both at most ``MAX_SERVER_WAIT``."""
     status = response.status
     try:
         decoded = _error_body.decode(response.body)
@@ -114,9 +118,12 @@ def error_from(response: HttpResponse, label: str) -> BinanceError:
     if capped:
         msg = f"{msg} ({capped})"
     if status == 418:
-        banned_until = _banned_until(msg, retry_after)
-        if banned_until is not None and banned_until.timestamp() - time() > MAX_SERVER_WAIT:
-            msg = f"{msg} (calls are held for at most {MAX_SERVER_WAIT:.0f} s, Binance's longest ban)"
+        banned_until = _banned_until(msg, retry_after, now)
+        if banned_until is not None:
+            left = banned_until.timestamp() - now
+            if left > MAX_SERVER_WAIT:
+                msg = f"{msg} (calls are held for at most {MAX_SERVER_WAIT:.0f} s, Binance's longest ban)"
+            retry_after = max(retry_after or 0.0, min(left, MAX_SERVER_WAIT))
         return IpBannedError(
             code, msg, status_code=status, retry_after=retry_after, banned_until=banned_until,
             endpoint=label,
@@ -162,14 +169,14 @@ def _retry_after(response: HttpResponse) -> tuple[float | None, str]:
     return seconds, ""
 
 
-def _banned_until(msg: str, retry_after: float | None) -> datetime | None:
+def _banned_until(msg: str, retry_after: float | None, now: float) -> datetime | None:
     """When a 418's ban ends: as its message says (14 digits at most: always a valid date), else
-    Retry-After from now."""
+    Retry-After from ``now``."""
     match = _BAN_UNTIL.search(msg)
     if match:
         return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC)
     if retry_after is not None:
-        return datetime.fromtimestamp(time() + retry_after, UTC)
+        return datetime.fromtimestamp(now + retry_after, UTC)
     return None
 
 
