@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from binance_usdm import Limits, ValidationError
-from binance_usdm._http import HttpRequest, Timeouts
+from binance_usdm._http import HttpRequest, SyncHttpTransport, Timeouts
 from binance_usdm.errors import TransportError
 from tests.scripted_server import Reply, Request, ScriptedServer, echo
 from tests.transport_driver import Driver, connect, flavour
@@ -106,3 +107,21 @@ def test_expired_idle_connections_free_their_slots_once(connect: Callable[..., D
         t.send(get(), PATIENT)
         assert t.open == 1 and t.idle == 1
         assert srv.connections == opened + 1 and srv.wait_closed(opened)
+
+
+def test_the_blocking_pools_slow_path_expires_idle_connections_too() -> None:
+    """A caller that found no idle connection at first (it waited for a slot, or one was released
+    meanwhile) applies the same idle rule as the fast path and as the async pool: an expired
+    connection is closed with every other idle one (the slow path closed only the one it took)."""
+    slow = lambda request: Reply(body=b"{}", delay=0.05)  # noqa: E731 (concurrent calls need connections of their own)
+    with ScriptedServer(slow) as srv:
+        t = SyncHttpTransport(srv.base_url, limits=Limits(idle_timeout=0.01), max_connections=2)
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda path: t.send(get(path), PATIENT), ["/1", "/2"]))
+        assert srv.connections == 2 and len(t._idle) == 2
+        time.sleep(0.05)  # both idle longer than the limit
+        conn = t._acquire_slow(time.monotonic() + 5, PATIENT)
+        assert t._idle == [] and t._open == 1  # both expired ones closed, one new connection
+        assert srv.wait_closed(2)
+        t._release(conn)
+        t.close()

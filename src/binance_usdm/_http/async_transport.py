@@ -275,17 +275,7 @@ class AsyncHttpTransport:
             self._bind(loop)
         now = loop.time()
         deadline = now + timeouts.total
-        conn: _Conn | None = None
-        idle = self._idle
-        while idle:
-            candidate = idle.pop()
-            if candidate.closed:
-                self._drop_slot()
-            elif now - candidate.idle_since > self._idle_timeout:
-                self._expire_idle(candidate)
-            else:
-                conn = candidate
-                break
+        conn = self._take_idle(now)
         if conn is None:
             conn = await self._acquire_slow(loop, deadline, timeouts)
             now = loop.time()
@@ -347,6 +337,22 @@ class AsyncHttpTransport:
         self._open = 0
         self._loop = loop
 
+    def _take_idle(self, now: float) -> _Conn | None:
+        """A pooled connection to reuse, or None. The pool's one rule for idle connections (as the
+        blocking pool's): one idle longer than ``idle_timeout`` is closed with every other idle one
+        (idle at least as long); one the server closed while idle is dropped; either frees its slot
+        and the next idle one is tried."""
+        idle = self._idle
+        while idle:
+            candidate = idle.pop()
+            if candidate.closed:
+                self._drop_slot()
+            elif now - candidate.idle_since > self._idle_timeout:
+                self._expire_idle(candidate)
+            else:
+                return candidate
+        return None
+
     def _expire_idle(self, expired: _Conn) -> None:
         """Close ``expired`` and every idle connection (idle at least as long), freeing their slots.
         The idle list is emptied in place: a caller popping from it must not meet them again."""
@@ -361,15 +367,9 @@ class AsyncHttpTransport:
         while True:
             if self._closed:
                 raise TransportError("transport is closed", request_sent=False)
-            idle = self._idle
-            while idle:
-                candidate = idle.pop()
-                if candidate.closed:
-                    self._drop_slot()
-                elif loop.time() - candidate.idle_since > self._idle_timeout:
-                    self._expire_idle(candidate)
-                else:
-                    return candidate
+            conn = self._take_idle(loop.time())
+            if conn is not None:
+                return conn
             if self._open < self._max:
                 self._open += 1
                 try:

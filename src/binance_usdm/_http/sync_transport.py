@@ -118,23 +118,9 @@ class SyncHttpTransport:
         now = monotonic()
         deadline = now + timeouts.total
         encode = self._encoder.encode
-        conn: _Conn | None = None
-        lock = self._lock
-        lock.acquire()  # acquire/release: a third of the cost of ``with`` on this per-call path
-        try:
-            if self._idle and not self._closed:
-                conn = self._idle.pop()
-        finally:
-            lock.release()
+        conn = self._take_idle(now)
         if conn is None:
             conn = self._acquire_slow(deadline, timeouts)
-        elif now - conn.idle_since > self._idle_timeout or (conn.poll(0) and conn.closed_by_peer()):
-            # Idle too long, or readable while idle: the server closed it (or sent junk). Replace it
-            # (and the older idle ones if it expired), keeping the slot.
-            conn.close()
-            if now - conn.idle_since > self._idle_timeout:
-                self._expire_idle()
-            conn = self._open_or_release(deadline, timeouts)
         reused = conn.reader.status != 0
         try:
             try:
@@ -174,28 +160,53 @@ class SyncHttpTransport:
         self.close()
 
     # pool ----------------------------------------------------------------------------------------
-    def _expire_idle(self) -> None:
-        """Close every idle connection (they have been idle at least as long as the one found expired)."""
+    def _take_idle(self, now: float) -> _Conn | None:
+        """A pooled connection to reuse, or None. The pool's one rule for idle connections (as the
+        async pool's): one idle longer than ``idle_timeout`` is closed with every other idle one (idle
+        at least as long); one the server closed (or sent bytes on) while idle is closed; either
+        frees its slot and the next idle one is tried."""
+        lock = self._lock
+        while True:
+            lock.acquire()  # acquire/release: a third of the cost of ``with`` on this per-call path
+            try:
+                if not self._idle or self._closed:
+                    return None
+                conn = self._idle.pop()
+            finally:
+                lock.release()
+            if now - conn.idle_since > self._idle_timeout:
+                self._expire_idle(conn)
+            elif conn.poll(0) and conn.closed_by_peer():
+                conn.close()
+                self._drop_slot()
+            else:
+                return conn
+
+    def _expire_idle(self, expired: _Conn) -> None:
+        """Close ``expired`` and every idle connection (idle at least as long), freeing their slots."""
         with self._lock:
-            idle, self._idle = self._idle, []
-            self._open -= len(idle)
+            stale = [expired, *self._idle]
+            self._idle.clear()
+            self._open -= len(stale)
             if self._waiting:
                 self._cond.notify_all()
-        for conn in idle:
+        for conn in stale:
             conn.close()
 
     def _acquire_slow(self, deadline: float, timeouts: Timeouts) -> _Conn:
-        conn: _Conn | None
-        with self._lock:
-            while True:
+        """A connection when none was idle: one released meanwhile, a new one in a free slot, or
+        one released within the deadline (waiting for it)."""
+        while True:
+            conn = self._take_idle(monotonic())
+            if conn is not None:
+                return conn
+            with self._lock:
                 if self._closed:
                     raise TransportError("transport is closed", request_sent=False)
-                if self._idle:
-                    conn = self._idle.pop()
-                    break
+                if self._idle:  # released meanwhile: taken (and checked) outside the lock
+                    continue
                 if self._open < self._max:
                     self._open += 1
-                    conn = None
                     break
                 remaining = deadline - monotonic()
                 if remaining <= 0:
@@ -205,14 +216,7 @@ class SyncHttpTransport:
                     self._cond.wait(remaining)
                 finally:
                     self._waiting -= 1
-        if conn is not None and (
-            monotonic() - conn.idle_since > self._idle_timeout or (conn.poll(0) and conn.closed_by_peer())
-        ):
-            conn.close()
-            conn = None
-        if conn is None:
-            return self._open_or_release(deadline, timeouts)
-        return conn
+        return self._open_or_release(deadline, timeouts)
 
     def _open_or_release(self, deadline: float, timeouts: Timeouts) -> _Conn:
         """Open a connection in a slot already counted; give the slot back on failure."""
