@@ -49,12 +49,12 @@ AsyncTriple = tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]], 
 SyncTriple = tuple[Callable[[], Any], Callable[[], Any], Callable[[], None]]
 
 
-async def _open_ours_async(url: str) -> AsyncTriple:
+async def _open_ours_async(url: str, clock: Any = None) -> AsyncTriple:
     try:
         from binance_usdm import AsyncBinanceRestClient
     except ImportError as exc:
         raise Missing(str(exc)) from None
-    client = AsyncBinanceRestClient(API_KEY, API_SECRET, base_url=url, weight_limit=10**9)
+    client = AsyncBinanceRestClient(API_KEY, API_SECRET, base_url=url, weight_limit=10**9, clock=clock)
     account_api = client.usd_futures_api.account
 
     async def account() -> Any:
@@ -66,12 +66,12 @@ async def _open_ours_async(url: str) -> AsyncTriple:
     return account, leverage, client.aclose
 
 
-def _open_ours_sync(url: str) -> SyncTriple:
+def _open_ours_sync(url: str, clock: Any = None) -> SyncTriple:
     try:
         from binance_usdm import BinanceRestClient
     except ImportError as exc:
         raise Missing(str(exc)) from None
-    client = BinanceRestClient(API_KEY, API_SECRET, base_url=url, weight_limit=10**9)
+    client = BinanceRestClient(API_KEY, API_SECRET, base_url=url, weight_limit=10**9, clock=clock)
     account_api = client.usd_futures_api.account
 
     def account() -> Any:

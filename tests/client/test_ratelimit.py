@@ -6,8 +6,6 @@ local clock half-way through a minute and move it (or the offset) to cross minut
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from binance_usdm._http.headers import Headers
@@ -49,22 +47,28 @@ def test_a_new_minute_starts_from_zero() -> None:
     assert limiter.reserve(10) == 0.0 and limiter.used == 10
 
 
+def _pass(clock: ServerClock, seconds: float) -> None:
+    """Let ``seconds`` pass on the limiter's local clock (a frozen virtual one: exactly that much)."""
+    assert isinstance(clock.local, VirtualClock)
+    clock.local.advance(seconds)
+
+
 def test_adopts_the_servers_count_only_when_higher() -> None:
     limiter, clock = _limiter(100)
     limiter.reserve(10)
     sent = clock.timestamp_ms()
     limiter.observe(_weight(40), sent)  # other processes on this IP used weight too
     assert limiter.used == 40
-    time.sleep(READ_INTERVAL)
+    _pass(clock, READ_INTERVAL)
     limiter.observe(_weight(5), sent)  # an older answer: ours is already higher
     assert limiter.used == 40
     for headers in (Headers(), _weight(-3)):  # no header, or not a number: nothing learnt
-        time.sleep(READ_INTERVAL)
+        _pass(clock, READ_INTERVAL)
         limiter.observe(headers, sent)
         assert limiter.used == 40
     clock.offset_ms += 60_000
     limiter.reserve(1)
-    time.sleep(READ_INTERVAL)
+    _pass(clock, READ_INTERVAL)
     limiter.observe(_weight(7), clock.timestamp_ms())  # an answer in the new minute
     assert limiter.used == 7
 
@@ -75,7 +79,10 @@ def test_far_from_the_limit_the_count_is_read_at_most_every_interval() -> None:
     limiter.observe(_weight(100), clock.timestamp_ms())
     limiter.observe(_weight(300), clock.timestamp_ms())  # just after: not read
     assert limiter.used == 100
-    time.sleep(READ_INTERVAL)
+    _pass(clock, READ_INTERVAL / 2)
+    limiter.observe(_weight(200), clock.timestamp_ms())  # still within the interval: not read
+    assert limiter.used == 100
+    _pass(clock, READ_INTERVAL)
     limiter.observe(_weight(300), clock.timestamp_ms())  # the next answer carries the newer count
     assert limiter.used == 300
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from time import monotonic
 
 from binance_usdm._wire.clock import ServerClock
 
@@ -33,7 +32,7 @@ class WeightLimiter:
         self._minute_end = 0.0  # epoch seconds (server clock) when the counted minute ends
         self._used = 0
         self._blocked_until = 0.0
-        self._read_after = 0.0  # time.monotonic() before which a far-from-the-limit count is not read
+        self._read_after = 0.0  # local clock time before which a far-from-the-limit count is not read
         self._lock = threading.Lock()
 
     def _now(self) -> float:
@@ -75,9 +74,9 @@ class WeightLimiter:
         The count only grows within a minute and every answer carries the latest, so while the
         minute's weight is below ``WATCH_SHARE`` of the limit it is read at most every
         ``READ_INTERVAL`` seconds (finding the header is most of what this costs); above, from
-        every answer.
+        every answer. The interval is on the client's local clock, like the budget's minutes.
         """
-        now = monotonic()
+        now = self._time()
         if now < self._read_after and self._used < self.limit * WATCH_SHARE:
             return
         self._read_after = now + READ_INTERVAL
