@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import itertools
 import os
 import sys
 import time
@@ -56,10 +57,7 @@ class StoppedClock:
     """
 
     def __init__(self) -> None:
-        self._now = time.time()
-
-    def time(self) -> float:
-        return self._now
+        self.time = itertools.repeat(time.time()).__next__  # called in C, like time.time
 
     def pass_time(self, seconds: float) -> float:
         return seconds
