@@ -50,13 +50,16 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_emulator(port: int, state: Path | None = None, src: Path | None = None) -> subprocess.Popen[bytes]:
+def start_emulator(port: int, state: Path | None = None, src: Path | None = None,
+                   scenario: Path | None = None) -> subprocess.Popen[bytes]:
     """`python -m binance_usdm.emulator` on `port` (in memory, or on a `--state` file), with a weight
-    budget no benchmark reaches, imported from `src` (another checkout's src/) when given; returns
-    once it listens."""
+    budget no benchmark reaches, imported from `src` (another checkout's src/) when given, seeded by
+    `scenario` (a scenario file) when given; returns once it listens."""
     cmd = [sys.executable, "-m", "binance_usdm.emulator", "--port", str(port), "--weight-limit", "1000000000"]
     if state is not None:
         cmd += ["--state", str(state)]
+    if scenario is not None:
+        cmd += ["--scenario", str(scenario)]
     env = None if src is None else {**os.environ, "PYTHONPATH": str(src)}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert proc.stdout is not None

@@ -70,3 +70,14 @@ def test_signing_benchmark_prints_its_table() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "hmac.digest" in proc.stdout and "binance_usdm HmacSigner" in proc.stdout
+
+
+def test_emulator_queries_benchmark_prints_its_tables() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH.parent / "bench_emulator_queries.py"), "--sizes", "3000", "--requests", "2",
+         "--seconds", "0.3"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "| symbol=XRPUSDT (10 records), 90 days | 10," in proc.stdout, proc.stdout
+    assert "with XRPUSDT income queries" in proc.stdout and "| 3,000 |" in proc.stdout, proc.stdout
