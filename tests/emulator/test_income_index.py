@@ -13,6 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from binance_usdm.emulator.backend import DAY_MS, Backend, IncomeQuery
+from binance_usdm.emulator.clock import Clock
+from binance_usdm.emulator.scenario import load_scenario, read_scenario
 from binance_usdm.emulator.store import IncomeRow, Store
 
 ACCOUNTS = ("a1", "a2")
@@ -100,3 +103,28 @@ def test_clear_empties_the_index() -> None:
     row = IncomeRow("a1", 11, 2, "ETHUSDT", "TRANSFER", "5", "USDT", "TRANSFER", "")
     store.add_income([row])
     assert store.query_income("a1", 0, 100, "TRANSFER", "ETHUSDT", 10, 0) == [row]
+
+
+def test_every_write_path_reaches_the_index() -> None:
+    """Scenario load, admin income, bulk generation, funding fees and a closed position's PnL and fee
+    are all found by every filter, as the table itself lists them."""
+    b = Backend(clock=Clock(frozen_at_ms=1_800_000_000_000))
+    load_scenario(b, read_scenario())
+    acc = b.account()
+    b.add_income(acc, [{"incomeType": "TRANSFER", "income": "5", "symbol": "", "time": b.clock.now_ms() - DAY_MS}])
+    b.generate_history(acc, ["XRPUSDT"], 3, "8h", 2)
+    assert b.settle_funding() == 0
+    b.clock.advance(2 * 86_400)  # funding times pass: FUNDING_FEE records of the open legs
+    leg = next(iter(acc.open_positions()))
+    b.close_position(b.account(), leg.symbol, leg.side)  # REALIZED_PNL and COMMISSION
+    now = b.clock.now_ms()
+    table = list(b.store.iter_income(acc.account_id, 0, now))  # SQL, ordered by (time, tranId)
+    kinds = {r.income_type for r in table}
+    assert {"TRANSFER", "FUNDING_FEE", "REALIZED_PNL", "COMMISSION"} <= kinds
+    for symbol in (None, "XRPUSDT", leg.symbol):
+        for kind in (None, *sorted(kinds)):
+            expected = [r for r in table if symbol in (None, r.symbol) and kind in (None, r.income_type)
+                        and now - 30 * DAY_MS <= r.time]
+            got = [r for page in range(1, len(table) // 50 + 3)
+                   for r in b.query_income(acc, IncomeQuery(symbol, kind, now - 30 * DAY_MS, now, 50, page))]
+            assert got == expected, (symbol, kind)
