@@ -231,7 +231,7 @@ def main() -> None:
         r = runs[n]
         cpu = "n/a" if r["load_cpu"] is None else f"{r['load_cpu']:.1f}"
         print(f"| {n:,} | {r['load_s']:.1f}, {cpu} | {r['idle'][0]:.1f} / {r['idle'][1]:.1f} | "
-              f"{r['busy'][0]:.1f} / {r['busy'][1]:.1f} | {r['busy'][2]:.0f} |")
+              f"{r['busy'][0]:.1f} / {r['busy'][1]:.1f} | {r['busy'][2]:.1f} |")
 
 
 if __name__ == "__main__":
