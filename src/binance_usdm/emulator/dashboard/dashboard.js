@@ -202,21 +202,47 @@ function addLogRow(entry, fresh) {
   $("log-empty").hidden = body.rows.length > 0;
 }
 
-let logSource = null;
+let logFeed = null;
+
+// A live list without a gap: the stream is subscribed before the snapshot is read, and what it
+// delivers meanwhile is kept; each item shows once, in id order (the snapshot's last id decides).
+function liveFeed(streamUrl, eventName, readSnapshot, show) {
+  const source = new EventSource(streamUrl);
+  let lastId = null;
+  const early = [];
+  source.addEventListener(eventName, (message) => {
+    const item = JSON.parse(message.data);
+    if (lastId === null) early.push(item);
+    else if (item.id > lastId) { lastId = item.id; show(item, true); }
+  });
+  const opened = new Promise((resolve, reject) => {
+    source.addEventListener("open", resolve, { once: true });
+    source.addEventListener("error", () => { if (source.readyState === EventSource.CLOSED) reject(new Error("stream closed")); });
+  });
+  const ready = opened.then(readSnapshot).then((items) => {
+    lastId = 0;
+    items.forEach((item) => { lastId = Math.max(lastId, item.id); show(item, false); });
+    early.filter((item) => item.id > lastId).forEach((item) => { lastId = item.id; show(item, true); });
+  });
+  ready.catch(() => source.close());
+  return { source, ready };
+}
 
 async function loadLog() {
   const { status, path } = logFilter();
-  const query = new URLSearchParams({ limit: String(LOG_ROWS) });
+  const query = new URLSearchParams();
   if (status) query.set("status", status);
   if (path) query.set("path", path);
-  const { entries } = await api("GET", "/emulator/log?" + query);
-  $("log-body").replaceChildren();
-  entries.forEach((e) => addLogRow(e, false));
-  $("log-empty").hidden = entries.length > 0;
-  if (logSource) logSource.close();
-  query.delete("limit");
-  logSource = new EventSource("/emulator/log/stream?" + query);
-  logSource.addEventListener("request", (message) => addLogRow(JSON.parse(message.data), true));
+  if (logFeed) logFeed.source.close();
+  const feed = liveFeed("/emulator/log/stream?" + query, "request", async () => {
+    query.set("limit", String(LOG_ROWS));
+    const { entries } = await api("GET", "/emulator/log?" + query);
+    if (logFeed === feed) $("log-body").replaceChildren();
+    return logFeed === feed ? entries : [];
+  }, (entry, fresh) => { if (logFeed === feed) addLogRow(entry, fresh); });
+  logFeed = feed;
+  await feed.ready;
+  $("log-empty").hidden = $("log-body").rows.length > 0;
 }
 
 let filterTimer = 0;
@@ -250,10 +276,10 @@ function addEvent(item) {
 
 async function loadEvents() {
   try {
-    const { events } = await api("GET", "/emulator/stream-events?limit=" + EVENT_ROWS);
-    events.forEach(addEvent);
-    const source = new EventSource("/emulator/stream-events/stream");
-    source.addEventListener("userdata", (message) => addEvent(JSON.parse(message.data)));
+    await liveFeed("/emulator/stream-events/stream", "userdata", async () => {
+      const { events } = await api("GET", "/emulator/stream-events?limit=" + EVENT_ROWS);
+      return events;
+    }, (item) => addEvent(item)).ready;
   } catch (error) {
     $("events-empty").textContent = "No user data stream on this emulator.";
   }
