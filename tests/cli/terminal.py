@@ -5,10 +5,14 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import select
+import signal
 import struct
+import subprocess
 import sys
 import termios
 import threading
+import time
 from dataclasses import dataclass
 
 import pyte
@@ -73,3 +77,47 @@ def on_terminal(args: list[str], columns: int, rows: int = 300) -> Screen:
     pyte.Stream(screen).feed(raw)
     return Screen(columns, raw.replace("\r\n", "\n"), [line.rstrip() for line in screen.display],
                   code if isinstance(code, int) else 0)
+
+
+def process_on_terminal(argv: list[str], columns: int, until: str, env: dict[str, str],
+                        stop: signal.Signals = signal.SIGINT, timeout: float = 30, cwd: str | None = None) -> Screen:
+    """Run ``argv`` as a process on a pseudo-terminal ``columns`` wide until the screen shows
+    ``until``, then send it ``stop`` and read the rest: a long-running command (``usdm watch``,
+    ``usdm emulator``) as a person sees it."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 300, columns, 0, 0))
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
+                               close_fds=True)
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while until.encode() not in b"".join(chunks):
+            assert time.monotonic() < deadline, f"{until!r} never showed: {b''.join(chunks)!r}"
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    chunks.append(os.read(master, 65536))
+                except OSError:  # EIO: the process closed the terminal
+                    break
+        process.send_signal(stop)
+        while time.monotonic() < deadline:
+            if not select.select([master], [], [], 0.1)[0]:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: every writer has closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        code = process.wait(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+    raw = b"".join(chunks).decode("utf-8", "replace")
+    screen = pyte.Screen(columns, 300)
+    pyte.Stream(screen).feed(raw)
+    return Screen(columns, raw.replace("\r\n", "\n"), [line.rstrip() for line in screen.display], code)

@@ -39,6 +39,7 @@ from binance_usdm.cli.timeparse import TIME
 from binance_usdm.downloads import DownloadProgress
 from binance_usdm.enums import IncomeType, MarginChangeDirection
 from binance_usdm.errors import DownloadTimeout
+from binance_usdm.export import _SUFFIXES as EXPORT_SUFFIXES
 from binance_usdm.export import Format as ExportFormat
 from binance_usdm.models._base import to_ms
 
@@ -161,9 +162,8 @@ def income(
 
 
 #: Output formats by file extension (``-o FILE``).
-SUFFIX_FORMATS: dict[str, str] = {
-    ".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "table",
-}
+#: The format each ``-o FILE`` extension names: the library's export table, plus JSON and text.
+SUFFIX_FORMATS: dict[str, str] = {**EXPORT_SUFFIXES, ".json": "json", ".txt": "table"}
 
 
 def output_format(fmt: str | None, default: str | None, path: Path | None) -> str:

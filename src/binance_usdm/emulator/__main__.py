@@ -105,19 +105,27 @@ def main(argv: list[str] | None = None, prog: str = "python -m binance_usdm.emul
         ap.exit(2, f"{prog}: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n")
 
 
+def _shortened(key: str) -> str:
+    """A key as it fits a banner line: up to 24 characters whole, longer ones as start…end."""
+    return key if len(key) <= 24 else f"{key[:12]}…{key[-8:]}"
+
+
 def _banner(emu: EmulatorServer, scenario: Path | None, state: Path | None) -> None:
+    """What is served, in lines that fit 60 columns (a 64-character key is named or shortened)."""
     print(f"Binance USD-M emulator on {emu.base_url}")
     print(f"  user data stream: {emu.ws_url}/ws/<listenKey>")
-    print(f"  API key: {emu.api_key}")
     if emu.api_key == DEMO_API_KEY:
-        print("  secret:  binance_usdm.emulator.DEMO_API_SECRET (the demo account's)")
+        print("  API key: the demo's, binance_usdm.emulator.DEMO_API_KEY")
+        print("  secret:  binance_usdm.emulator.DEMO_API_SECRET")
     else:
-        kind = "HMAC secret as given" if emu.api_secret else "public key as given"
-        print(f"  secret:  {kind}{'; the demo key works too' if emu.keep_demo_key else ''}")
+        print(f"  API key: {_shortened(emu.api_key)} (as given)")
+        print(f"  secret:  {'HMAC secret' if emu.api_secret else 'public key'} as given")
+        if emu.keep_demo_key:
+            print("  the demo key works too")
     for fault in emu.faults.listing():
         print(f"  fault {fault['id']}: {fault['spec']}")
-    print(f"  account: {f'scenario {scenario}' if scenario else 'demo scenario'}"
-          f"{f', state {state}' if state else ', state in memory'}")
+    print(f"  account: {f'scenario {scenario}' if scenario else 'demo scenario'}")
+    print(f"  state:   {state or 'in memory'}")
     print(f"  dashboard: {emu.base_url}/emulator/")
     print(f"  try: usdm --base-url {emu.base_url} account")
     print("Ctrl-C to stop.", file=sys.stderr, flush=True)
