@@ -43,21 +43,29 @@ class Screen:
         return "\n".join(self.lines).strip("\n")
 
 
-def on_terminal(args: list[str], columns: int, rows: int = 300) -> Screen:
-    """Run ``usdm ARGS`` in this process with stdout and stderr on a pseudo-terminal ``columns`` wide."""
+def _terminal(columns: int, rows: int) -> tuple[int, int]:
+    """A pseudo-terminal of ``columns`` x ``rows``: (master, slave) descriptors."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    return master, slave
+
+
+def _screen(chunks: list[bytes], columns: int, rows: int, code: int) -> Screen:
+    """What a terminal shows after receiving ``chunks``."""
+    raw = b"".join(chunks).decode("utf-8", "replace")
+    screen = pyte.Screen(columns, rows)
+    pyte.Stream(screen).feed(raw)
+    return Screen(columns, raw.replace("\r\n", "\n"), [line.rstrip() for line in screen.display], code)
+
+
+def on_terminal(args: list[str], columns: int, rows: int = 300) -> Screen:
+    """Run ``usdm ARGS`` in this process with stdout and stderr on a pseudo-terminal ``columns`` wide."""
+    master, slave = _terminal(columns, rows)
     chunks: list[bytes] = []
 
     def read() -> None:
-        while True:
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: every writer has closed the terminal
-                return
-            if not data:
-                return
-            chunks.append(data)
+        while _read_into(chunks, master):
+            pass
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -72,52 +80,46 @@ def on_terminal(args: list[str], columns: int, rows: int = 300) -> Screen:
         os.close(slave)
     reader.join(timeout=30)
     os.close(master)
-    raw = b"".join(chunks).decode("utf-8", "replace")
-    screen = pyte.Screen(columns, rows)
-    pyte.Stream(screen).feed(raw)
-    return Screen(columns, raw.replace("\r\n", "\n"), [line.rstrip() for line in screen.display],
-                  code if isinstance(code, int) else 0)
+    return _screen(chunks, columns, rows, code if isinstance(code, int) else 0)
 
 
-def process_on_terminal(argv: list[str], columns: int, until: str, env: dict[str, str],
+def _read_into(chunks: list[bytes], master: int) -> bool:
+    """Append what the terminal has to ``chunks``; False once every writer has closed it (EIO)."""
+    try:
+        data = os.read(master, 65536)
+    except OSError:
+        return False
+    chunks.append(data)
+    return bool(data)
+
+
+def process_on_terminal(argv: list[str], columns: int, until: str | None, env: dict[str, str],
                         stop: signal.Signals = signal.SIGINT, timeout: float = 30, cwd: str | None = None) -> Screen:
     """Run ``argv`` as a process on a pseudo-terminal ``columns`` wide until the screen shows
     ``until``, then send it ``stop`` and read the rest: a long-running command (``usdm watch``,
-    ``usdm emulator``) as a person sees it."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 300, columns, 0, 0))
+    ``usdm emulator``) as a person sees it. With ``until`` None, the process ends by itself."""
+    master, slave = _terminal(columns, 300)
     process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
                                close_fds=True)
     os.close(slave)
     chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
     try:
-        while until.encode() not in b"".join(chunks):
+        while until is not None and until.encode() not in b"".join(chunks):
             assert time.monotonic() < deadline, f"{until!r} never showed: {b''.join(chunks)!r}"
-            if select.select([master], [], [], 0.1)[0]:
-                try:
-                    chunks.append(os.read(master, 65536))
-                except OSError:  # EIO: the process closed the terminal
-                    break
-        process.send_signal(stop)
+            if select.select([master], [], [], 0.1)[0] and not _read_into(chunks, master):
+                break
+        if until is not None:
+            process.send_signal(stop)
         while time.monotonic() < deadline:
             if not select.select([master], [], [], 0.1)[0]:
                 if process.poll() is not None:
                     break
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: every writer has closed the terminal
+            elif not _read_into(chunks, master):
                 break
-            if not data:
-                break
-            chunks.append(data)
         code = process.wait(timeout=timeout)
     finally:
         if process.poll() is None:
             process.kill()
         os.close(master)
-    raw = b"".join(chunks).decode("utf-8", "replace")
-    screen = pyte.Screen(columns, 300)
-    pyte.Stream(screen).feed(raw)
-    return Screen(columns, raw.replace("\r\n", "\n"), [line.rstrip() for line in screen.display], code)
+    return _screen(chunks, columns, 300, code)

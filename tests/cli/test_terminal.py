@@ -134,6 +134,19 @@ def test_watch_fits_the_terminal_with_the_other_tables_layout(emu: EmulatorServe
     assert [line.split()[:2] for line in screen.lines if line.startswith("USDT ")] == [["USDT", "25000.00"]]
 
 
+@pytest.mark.parametrize("args", [["position-margin", "ETHUSDT", "add", "-1"],
+                                  ["position-margin", "ETHUSDT", "add", "1e999999"], ["income", "--since", "100000d"]])
+def test_errors_fit_60_columns_on_a_terminal_and_stay_one_line_on_a_pipe(tmp_path: Path, args: list[str]) -> None:
+    env = _terminal_process_env(XDG_CONFIG_HOME=str(tmp_path), USDM_DEMO_STATE="")
+    argv = [sys.executable, "-m", "binance_usdm.cli", *args]
+    screen = process_on_terminal(argv, 60, None, env)
+    assert screen.exit_code == 2 and screen.longest_line() <= 60, screen.raw
+    piped = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    error = piped.stderr.splitlines()[-1]
+    assert piped.returncode == 2 and len(error) > 60  # one line for scripts
+    assert " ".join(screen.text.split()).endswith(" ".join(error.split()))  # the same words
+
+
 # --- exit codes through real pipes and signals ---------------------------------------------------
 def _usdm(emu: EmulatorServer, tmp_path: Path, *args: str, **popen: object) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}

@@ -92,18 +92,18 @@ def _text_output(path: Path | None) -> Iterator[IO[str]]:
 # --- income -------------------------------------------------------------------------------------
 INCOME_EPILOG = """\b
 Examples:
-  usdm income                                  # the last 7 days
+  usdm income                          # the last 7 days
   usdm income --type FUNDING_FEE --since 30d
-  usdm income --since 2024-05-01 --until 2024-06-01 --format csv -o income.csv
-  usdm income --since 90d --format parquet -o income.parquet
+  usdm income --since 2024-05-01 --until 2024-06-01 \\
+      -o income.csv
+  usdm income --since 90d -o income.parquet
   usdm income --symbol BTCUSDT --format json | jq length
 
-\b
---since/--until take ISO dates or datetimes (UTC unless an offset is
-given) or ages before now: 90m, 12h, 7d, 2w.
-csv, jsonl and parquet have one column per field (exact decimals,
-ISO-8601 UTC times); parquet needs -o and pyarrow (the 'parquet' extra).
-Binance keeps three months of income history.
+--since/--until take ISO dates or datetimes (UTC unless an offset is given) or ages before now:
+90m, 12h, 7d, 2w.
+
+csv, jsonl and parquet have one column per field (exact decimals, ISO-8601 UTC times); parquet
+needs -o and pyarrow (the 'parquet' extra). Binance keeps three months of income history.
 """
 
 
@@ -301,11 +301,12 @@ def margin_history(
 # --- download -----------------------------------------------------------------------------------
 DOWNLOAD_EPILOG = """\b
 Examples:
-  usdm download transactions --since 2024-01-01 --until 2024-03-31 -o income.csv
+  usdm download transactions --since 2024-01-01 \\
+      --until 2024-03-31 -o income.csv
   usdm download trades --since 30d > trades.csv
-  usdm download orders --id 545923594199212032 -o orders.csv   # resume waiting for a file
+  # resume waiting for a file:
+  usdm download orders --id 545923594199212032 > o.csv
 
-\b
 Binance prepares the file asynchronously (it can take minutes) and limits requests per month
 (orders 10, trades 5, transactions 100); a window spans at most one year. The file is Binance's
 own CSV as delivered (camelCase columns, times in epoch milliseconds); `usdm income --format csv`

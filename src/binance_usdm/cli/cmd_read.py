@@ -83,7 +83,7 @@ def _open(positions: list[m.PositionDetails]) -> list[m.PositionDetails]:
 ACCOUNT_EPILOG = """\b
 Examples:
   usdm account                 # the whole picture
-  usdm account --format json | jq .totals.available_balance
+  usdm account --format json | jq .totals
 """
 
 
@@ -195,9 +195,9 @@ def balances(session: Session, show_all: bool, fmt: str | None) -> None:
 # --- positions ----------------------------------------------------------------------------------
 POSITIONS_EPILOG = """\b
 Examples:
-  usdm positions               # open positions
-  usdm positions BTCUSDT       # one symbol, open or not (leverage, margin type)
-  usdm positions --all         # every symbol's leverage and margin type
+  usdm positions            # open positions
+  usdm positions BTCUSDT    # one symbol, open or not
+  usdm positions --all      # every symbol's settings
 """
 
 

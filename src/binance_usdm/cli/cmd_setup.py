@@ -84,11 +84,11 @@ def _reset_demo() -> None:
 # --- completion ---------------------------------------------------------------------------------
 @click.command("completion", epilog="""\b
 Examples:
-  eval "$(usdm completion bash)"        # in ~/.bashrc
-  eval "$(usdm completion zsh)"         # in ~/.zshrc
-  usdm completion fish > ~/.config/fish/completions/usdm.fish
+  eval "$(usdm completion bash)"   # in ~/.bashrc
+  eval "$(usdm completion zsh)"    # in ~/.zshrc
+  usdm completion fish \\
+      > ~/.config/fish/completions/usdm.fish
 
-\b
 The same scripts come from click directly: _USDM_COMPLETE=bash_source usdm
 """)
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))

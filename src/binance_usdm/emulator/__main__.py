@@ -14,19 +14,23 @@ from .faults import FaultError, parse_fault
 from .stream import DAY_S, StreamOptions
 
 EPILOG = """Examples:
-  %(prog)s                                  demo account on http://127.0.0.1:8765
-  %(prog)s --state emu.sqlite3 --port 9000  the state survives restarts
-  %(prog)s --state emu.sqlite3 --reset      start that state again from the scenario
-  %(prog)s --api-key K --api-secret S       only these credentials are accepted
-  %(prog)s --fault 'GET /fapi/v2/account=status:503,count=2'
+  # the demo account on http://127.0.0.1:8765
+  %(prog)s
+  # a state that survives restarts, then started again
+  %(prog)s --state emu.db --port 9000
+  %(prog)s --state emu.db --reset
+  # only these credentials are accepted
+  %(prog)s --api-key K --api-secret S
+  %(prog)s --fault \\
+      'GET /fapi/v2/account=status:503,count=2'
 """
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
     """The command line's options."""
-    ap = argparse.ArgumentParser(prog=prog, description="Run the local Binance USD-M futures account emulator "
-                                 "in the foreground until Ctrl-C.", epilog=EPILOG,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog=prog, usage="%(prog)s [options]", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the local Binance USD-M futures account\nemulator in the foreground until Ctrl-C.")
     ap.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=8765, help="port (0: any free port; default 8765)")
     ap.add_argument("--scenario", type=Path, help="scenario JSON file (default: the shipped demo account)")
