@@ -45,6 +45,16 @@ def test_every_table_fits_the_terminal(terminal_env: dict[str, str], args: list[
 
 
 @pytest.mark.parametrize("columns", WIDTHS)
+@pytest.mark.parametrize("args", [["position-margin", "ETHUSDT", "add", "10"], ["leverage", "BTCUSDT", "10"],
+                                  ["config", "--reset-demo"]], ids=lambda args: args[0])
+def test_messages_fit_the_terminal(terminal_env: dict[str, str], args: list[str], columns: int) -> None:
+    """Result lines and notes on stderr are broken at spaces (they were up to 90 wide)."""
+    screen = on_terminal(args, columns)
+    assert screen.exit_code == 0, screen.text
+    assert screen.longest_line() <= columns, screen.raw
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
 def test_positions_keep_one_line_per_position_and_name_what_is_hidden(
     terminal_env: dict[str, str], columns: int
 ) -> None:
@@ -135,7 +145,8 @@ def test_watch_fits_the_terminal_with_the_other_tables_layout(emu: EmulatorServe
 
 
 @pytest.mark.parametrize("args", [["position-margin", "ETHUSDT", "add", "-1"],
-                                  ["position-margin", "ETHUSDT", "add", "1e999999"], ["income", "--since", "100000d"]])
+                                  ["position-margin", "ETHUSDT", "add", "1e999999"], ["income", "--since", "100000d"],
+                                  ["emulator", "--reset"]])
 def test_errors_fit_60_columns_on_a_terminal_and_stay_one_line_on_a_pipe(tmp_path: Path, args: list[str]) -> None:
     env = _terminal_process_env(XDG_CONFIG_HOME=str(tmp_path), USDM_DEMO_STATE="")
     argv = [sys.executable, "-m", "binance_usdm.cli", *args]

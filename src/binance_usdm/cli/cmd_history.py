@@ -31,6 +31,7 @@ from binance_usdm.cli.render import (
     Table,
     fmt_time,
     is_tty,
+    note,
     plural,
     write_json_array,
 )
@@ -158,7 +159,7 @@ def income(
         with _text_output(path) as stream:
             _income_table(Output(stream=stream, fancy=None if path is None else False), rows, start, end)
     if path is not None:
-        click.echo(f"usdm: wrote {plural(count, 'income record')} to {path}", err=True)
+        note(f"usdm: wrote {plural(count, 'income record')} to {path}")
 
 
 #: Output formats by file extension (``-o FILE``).
@@ -357,7 +358,7 @@ def download(
     finally:
         display.stop()
     if path is not None:
-        click.echo(f"usdm: wrote {result.size} bytes to {path}", err=True)
+        note(f"usdm: wrote {result.size} bytes to {path}")
 
 
 class _DownloadDisplay:
@@ -373,7 +374,7 @@ class _DownloadDisplay:
     def __call__(self, event: DownloadProgress) -> None:
         if self._announce:
             self._announce = False
-            click.echo(f"usdm: download id {event.download_id} (resume with --id {event.download_id})", err=True)
+            note(f"usdm: download id {event.download_id} (resume with --id {event.download_id})")
         if event.stage != self._stage:
             self.stop()
             self._stage = event.stage

@@ -8,6 +8,7 @@ from click.shell_completion import get_completion_class
 
 from binance_usdm.cli.config import config_path, resolve
 from binance_usdm.cli.options import format_option, pass_session
+from binance_usdm.cli.render import note
 from binance_usdm.cli.session import CommandError, CommandUsageError, Session, demo_state_path
 
 
@@ -68,8 +69,7 @@ def _reset_demo() -> None:
     """Remove the embedded demo's state file: the next command starts from the demo scenario."""
     state = demo_state_path()
     if state is None:
-        click.echo("usdm: the demo keeps its state in memory ($USDM_DEMO_STATE is empty): nothing to reset",
-                   err=True)
+        note("usdm: the demo keeps its state in memory ($USDM_DEMO_STATE is empty): nothing to reset")
         return
     from binance_usdm.emulator import remove_state
 
@@ -77,8 +77,8 @@ def _reset_demo() -> None:
         removed = remove_state(state)
     except OSError as exc:
         raise CommandError(f"cannot remove {state}: {exc.strerror or exc}") from None
-    click.echo(f"usdm: demo state {state} {'removed' if removed else 'was already fresh'}; "
-               "the next command starts from the demo scenario", err=True)
+    note(f"usdm: demo state {state} {'removed' if removed else 'was already fresh'}; "
+         "the next command starts from the demo scenario")
 
 
 # --- completion ---------------------------------------------------------------------------------

@@ -11,7 +11,17 @@ import click
 
 from binance_usdm.cli.cmd_read import margin_name, price, side_name, signed
 from binance_usdm.cli.options import pass_session
-from binance_usdm.cli.render import Column, Table, fmt_decimal, has_rich, is_tty, render_plain, terminal_width, to_json
+from binance_usdm.cli.render import (
+    Column,
+    Table,
+    fmt_decimal,
+    has_rich,
+    is_tty,
+    note,
+    render_plain,
+    terminal_width,
+    to_json,
+)
 from binance_usdm.cli.session import Session
 from binance_usdm.models.events import (
     AccountUpdate,
@@ -118,7 +128,7 @@ def events(session: Session, count: int | None, notices: bool) -> None:
             for item in stream:
                 if isinstance(item, Notice):
                     if notices:
-                        click.echo(f"usdm: {describe_notice(item)}", err=True)
+                        note(f"usdm: {describe_notice(item)}")
                     continue
                 out.write(to_json(event_record(item), indent=None) + "\n")
                 out.flush()

@@ -271,6 +271,13 @@ def layout(table: Table, width: int | None) -> Iterator[Line]:
             yield [(text, "dim")]
 
 
+def note(text: str) -> None:
+    """A line for the person on stderr (``usdm: ...``), broken at spaces to the terminal's width."""
+    width = terminal_width(sys.stderr)
+    for part in _wrap(text, width) if len(text) > (width or len(text)) else [text]:
+        click.echo(part, err=True)
+
+
 def _wrap(text: str, width: int | None) -> list[str]:
     """``text`` in lines of at most ``width`` characters (None: one line), broken at spaces only."""
     if not width:
@@ -315,8 +322,9 @@ class Output:
         self._first = False
 
     def echo(self, text: str = "", style: str | None = None) -> None:
-        """One line of text (coloured on a terminal)."""
-        self._write([(text, style)])
+        """A line of text (coloured on a terminal), broken at spaces to the terminal's width."""
+        for part in _wrap(text, self.width) if len(text) > (self.width or len(text)) else [text]:
+            self._write([(part, style)])
 
     def table(self, table: Table) -> None:
         """Print a table (a blank line separates it from earlier output)."""

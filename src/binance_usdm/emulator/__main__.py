@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import textwrap
 from pathlib import Path
+from typing import NoReturn
 
 from . import DEMO_API_KEY, EmulatorServer, StartupError
 from .backend import DAY_MS, INCOME_RETENTION_MS
@@ -26,9 +29,25 @@ EPILOG = """Examples:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its error lines broken at spaces to the width of a terminal (piped, one line)."""
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message and sys.stderr.isatty():
+            columns = os.environ.get("COLUMNS", "")
+            try:
+                width = int(columns) if columns.isdigit() else os.get_terminal_size(sys.stderr.fileno()).columns
+            except OSError:
+                width = 0
+            if width > 0:
+                message = "".join(textwrap.fill(line, width, subsequent_indent="  ", break_on_hyphens=False,
+                                                break_long_words=False) + "\n" for line in message.splitlines())
+        super().exit(status, message)
+
+
 def parser(prog: str) -> argparse.ArgumentParser:
     """The command line's options."""
-    ap = argparse.ArgumentParser(
+    ap = _Parser(
         prog=prog, usage="%(prog)s [options]", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run the local Binance USD-M futures account\nemulator in the foreground until Ctrl-C.")
     ap.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
