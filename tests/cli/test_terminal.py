@@ -142,6 +142,7 @@ def test_watch_fits_the_terminal_with_the_other_tables_layout(emu: EmulatorServe
     assert [row[:3] for row in rows] == [["BTCUSDT", "long", "0.15"], ["ETHUSDT", "short", "-2.50"],
                                          ["SOLUSDT", "long", "40.00"]]
     assert [line.split()[:2] for line in screen.lines if line.startswith("USDT ")] == [["USDT", "25000.00"]]
+    assert screen.text.count("position mode one-way") == 1  # each redraw in place
 
 
 @pytest.mark.parametrize("args", [["position-margin", "ETHUSDT", "add", "-1"],

@@ -178,6 +178,8 @@ def _watch_live(account: LiveAccount, width: int | None) -> None:
 
     console = Console()
     recent: deque[str] = deque(maxlen=EVENT_LINES)
+    if width is not None:  # a line as wide as the terminal throws Live's redraw off by a line: one spare
+        width -= 1
 
     def view() -> Group:
         summary = [Text(line) for line in _summary(account, width)]
