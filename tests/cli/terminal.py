@@ -83,6 +83,12 @@ def on_terminal(args: list[str], columns: int, rows: int = 300) -> Screen:
     return _screen(chunks, columns, rows, code if isinstance(code, int) else 0)
 
 
+def _take_terminal() -> None:
+    """In the child, in its own session: make the terminal on stdin its controlling terminal, so
+    Ctrl-C typed there interrupts it, as in a shell."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 def _read_into(chunks: list[bytes], master: int) -> bool:
     """Append what the terminal has to ``chunks``; False once every writer has closed it (EIO)."""
     try:
@@ -94,13 +100,15 @@ def _read_into(chunks: list[bytes], master: int) -> bool:
 
 
 def process_on_terminal(argv: list[str], columns: int, until: str | None, env: dict[str, str],
-                        stop: signal.Signals = signal.SIGINT, timeout: float = 30, cwd: str | None = None) -> Screen:
+                        stop: signal.Signals | bytes = signal.SIGINT, timeout: float = 30,
+                        cwd: str | None = None) -> Screen:
     """Run ``argv`` as a process on a pseudo-terminal ``columns`` wide until the screen shows
-    ``until``, then send it ``stop`` and read the rest: a long-running command (``usdm watch``,
+    ``until``, then send it ``stop`` (a signal, or keys typed on the terminal: ``b"\\x03"`` is
+    Ctrl-C, echoed as ``^C``) and read the rest: a long-running command (``usdm watch``,
     ``usdm emulator``) as a person sees it. With ``until`` None, the process ends by itself."""
     master, slave = _terminal(columns, 300)
-    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
-                               close_fds=True)
+    process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, close_fds=True,
+                               start_new_session=True, preexec_fn=_take_terminal)
     os.close(slave)
     chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
@@ -109,7 +117,9 @@ def process_on_terminal(argv: list[str], columns: int, until: str | None, env: d
             assert time.monotonic() < deadline, f"{until!r} never showed: {b''.join(chunks)!r}"
             if select.select([master], [], [], 0.1)[0] and not _read_into(chunks, master):
                 break
-        if until is not None:
+        if isinstance(stop, bytes):
+            os.write(master, stop)
+        elif until is not None:
             process.send_signal(stop)
         while time.monotonic() < deadline:
             if not select.select([master], [], [], 0.1)[0]:

@@ -134,7 +134,7 @@ def test_watch_fits_the_terminal_with_the_other_tables_layout(emu: EmulatorServe
     env = _terminal_process_env(XDG_CONFIG_HOME=str(tmp_path), USDM_DEMO_STATE="", BINANCE_API_KEY=emu.api_key,
                                 BINANCE_API_SECRET=emu.api_secret)
     screen = process_on_terminal([sys.executable, "-m", "binance_usdm.cli", "--base-url", emu.base_url, "watch"],
-                                 columns, "connected to", env)
+                                 columns, "connected to", env, stop=b"\x03")  # Ctrl-C typed
     assert screen.exit_code == 0, screen.raw
     assert screen.longest_line() <= columns, screen.raw
     rows = [line.split() for line in screen.lines if line.split(" ")[0] in ("BTCUSDT", "ETHUSDT", "SOLUSDT")]

@@ -178,8 +178,8 @@ def _watch_live(account: LiveAccount, width: int | None) -> None:
 
     console = Console()
     recent: deque[str] = deque(maxlen=EVENT_LINES)
-    if width is not None:  # a line as wide as the terminal throws Live's redraw off by a line: one spare
-        width -= 1
+    if width is not None:  # room for the ^C the terminal echoes after the last line (wrapped, it made
+        width -= 3  # the last redraw one line short: the first line was shown twice)
 
     def view() -> Group:
         summary = [Text(line) for line in _summary(account, width)]
