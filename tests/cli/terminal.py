@@ -103,7 +103,7 @@ def process_on_terminal(argv: list[str], columns: int, until: str | None, env: d
                         stop: signal.Signals | bytes = signal.SIGINT, timeout: float = 30,
                         cwd: str | None = None) -> Screen:
     """Run ``argv`` as a process on a pseudo-terminal ``columns`` wide until the screen shows
-    ``until``, then send it ``stop`` (a signal, or keys typed on the terminal: ``b"\\x03"`` is
+    ``until`` (and nothing more arrives for 0.3 s), then send it ``stop`` (a signal, or keys typed on the terminal: ``b"\\x03"`` is
     Ctrl-C, echoed as ``^C``) and read the rest: a long-running command (``usdm watch``,
     ``usdm emulator``) as a person sees it. With ``until`` None, the process ends by itself."""
     master, slave = _terminal(columns, 300)
@@ -116,6 +116,9 @@ def process_on_terminal(argv: list[str], columns: int, until: str | None, env: d
         while until is not None and until.encode() not in b"".join(chunks):
             assert time.monotonic() < deadline, f"{until!r} never showed: {b''.join(chunks)!r}"
             if select.select([master], [], [], 0.1)[0] and not _read_into(chunks, master):
+                break
+        while until is not None and select.select([master], [], [], 0.3)[0]:  # the screen settles first
+            if not _read_into(chunks, master):
                 break
         if isinstance(stop, bytes):
             os.write(master, stop)
