@@ -54,7 +54,7 @@ def test_order_and_trade_downloads_use_scenario_records(emu: EmulatorServer, cli
     orders, trades = files["order"], files["trade"]
     assert orders[0][0] == "orderId" and [r[0] for r in orders[1:]] == ["8389765519123112471", "8389765519123112472"]
     # the two listed trades and the generated ones of the window (the demo's history), by time
-    in_window = emu.backend.store.query_trades("demo", None, start=now - 20 * DAY, end=now)
+    in_window = emu.backend.store.export_trades("demo", now - 20 * DAY, now)
     assert trades[0][0] == "id" and [int(r[0]) for r in trades[1:]] == [t["id"] for t in in_window]
     assert {5323476301, 2417751091} < {t["id"] for t in in_window} and len(in_window) > 150
 
