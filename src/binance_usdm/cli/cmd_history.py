@@ -40,8 +40,8 @@ from binance_usdm.cli.timeparse import TIME
 from binance_usdm.downloads import DownloadProgress
 from binance_usdm.enums import IncomeType, MarginChangeDirection
 from binance_usdm.errors import DownloadTimeout
-from binance_usdm.export import _SUFFIXES as EXPORT_SUFFIXES
 from binance_usdm.export import Format as ExportFormat
+from binance_usdm.export_formats import _SUFFIXES as EXPORT_SUFFIXES
 from binance_usdm.models._base import to_ms
 
 DEFAULT_WINDOW = timedelta(days=7)
