@@ -107,7 +107,8 @@ def test_watch_shows_the_account_a_line_per_event_and_exits_0_on_ctrl_c(emu: Emu
     assert "ACCOUNT_CONFIG_UPDATE ETHUSDT 10x->14x" in event
     lines.append(event)
     summary = "".join(lines)
-    assert "BTCUSDT     BOTH          0.15" in summary and "ETHUSDT" in summary and "isolated  10x" in summary
+    assert "BTCUSDT  long    0.15" in summary and "ETHUSDT  short  -2.50" in summary  # usdm positions' layout
+    assert "10x  isolated" in summary
     assert all(len(line.rstrip("\n")) <= 80 for line in lines)
     assert _listen_key(emu) is not None
     process.send_signal(signal.SIGINT)

@@ -12,7 +12,7 @@ import pytest
 
 from binance_usdm.emulator import EmulatorServer
 from tests.cli.helpers import CLEAN_ENV
-from tests.cli.terminal import on_terminal
+from tests.cli.terminal import on_terminal, process_on_terminal
 
 WIDTHS = (80, 60)
 TABLE_COMMANDS = [
@@ -39,6 +39,16 @@ def terminal_env(emu: EmulatorServer, tmp_path: Path, monkeypatch: pytest.Monkey
 @pytest.mark.parametrize("columns", WIDTHS)
 @pytest.mark.parametrize("args", TABLE_COMMANDS, ids=lambda args: args[0])
 def test_every_table_fits_the_terminal(terminal_env: dict[str, str], args: list[str], columns: int) -> None:
+    screen = on_terminal(args, columns)
+    assert screen.exit_code == 0, screen.text
+    assert screen.longest_line() <= columns, screen.raw
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
+@pytest.mark.parametrize("args", [["position-margin", "ETHUSDT", "add", "10"], ["leverage", "BTCUSDT", "10"],
+                                  ["config", "--reset-demo"]], ids=lambda args: args[0])
+def test_messages_fit_the_terminal(terminal_env: dict[str, str], args: list[str], columns: int) -> None:
+    """Result lines and notes on stderr are broken at spaces (they were up to 90 wide)."""
     screen = on_terminal(args, columns)
     assert screen.exit_code == 0, screen.text
     assert screen.longest_line() <= columns, screen.raw
@@ -90,6 +100,63 @@ def test_piped_output_keeps_every_column_and_no_colour(run: object, emu: Emulato
            "USDM_DEMO_STATE": "", "COLUMNS": "40"}
     result = invoke(["--base-url", emu.base_url, "positions"], env)
     assert "ISOLATED MARGIN" in result.stdout and "\x1b[" not in result.stdout
+
+
+# --- long-running commands on a terminal -----------------------------------------------------------
+def _terminal_process_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV and k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    return {**env, **extra}
+
+
+@pytest.mark.parametrize("key", [None, "K" * 64])
+def test_the_emulator_banner_fits_60_columns(tmp_path: Path, key: str | None) -> None:
+    """A 64-character API key made the banner's key line 75 wide: it is named (demo) or shortened."""
+    credentials = [] if key is None else ["--api-key", key, "--api-secret", "S" * 64, "--keep-demo-key"]
+    screen = process_on_terminal(
+        [sys.executable, "-m", "binance_usdm.cli", "emulator", "--port", "0", "--state", "s.db",
+         "--fault", "GET /fapi/v1/adlQuantile=status:502", *credentials],
+        60, "Ctrl-C to stop.", _terminal_process_env(), stop=signal.SIGTERM, cwd=str(tmp_path))
+    assert screen.exit_code == 0, screen.raw
+    assert screen.longest_line() <= 60, screen.raw
+    text = screen.text
+    assert "  dashboard: http://127.0.0.1:" in text and "  fault 1: GET /fapi/v1/adlQuantile=status:502" in text
+    assert "  state:   s.db" in text
+    if key is None:
+        assert "DEMO_API_KEY" in text and "DEMO_API_SECRET" in text
+    else:
+        assert "KKKKKKKKKKKK…KKKKKKKK (as given)" in text and "the demo key works too" in text
+        assert "S" * 8 not in text
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
+def test_watch_fits_the_terminal_with_the_other_tables_layout(emu: EmulatorServer, tmp_path: Path,
+                                                              columns: int) -> None:
+    env = _terminal_process_env(XDG_CONFIG_HOME=str(tmp_path), USDM_DEMO_STATE="", BINANCE_API_KEY=emu.api_key,
+                                BINANCE_API_SECRET=emu.api_secret)
+    screen = process_on_terminal([sys.executable, "-m", "binance_usdm.cli", "--base-url", emu.base_url, "watch"],
+                                 columns, "connected to", env, stop=b"\x03")  # Ctrl-C typed
+    assert screen.exit_code == 0, screen.raw
+    assert screen.longest_line() <= columns, screen.raw
+    rows = [line.split() for line in screen.lines if line.split(" ")[0] in ("BTCUSDT", "ETHUSDT", "SOLUSDT")]
+    # one-way legs by the sign of their size (not BOTH), decimals aligned down the column like `usdm positions`
+    assert [row[:3] for row in rows] == [["BTCUSDT", "long", "0.15"], ["ETHUSDT", "short", "-2.50"],
+                                         ["SOLUSDT", "long", "40.00"]]
+    assert [line.split()[:2] for line in screen.lines if line.startswith("USDT ")] == [["USDT", "25000.00"]]
+    assert screen.text.count("position mode one-way") == 1  # each redraw in place
+
+
+@pytest.mark.parametrize("args", [["position-margin", "ETHUSDT", "add", "-1"],
+                                  ["position-margin", "ETHUSDT", "add", "1e999999"], ["income", "--since", "100000d"],
+                                  ["emulator", "--reset"]])
+def test_errors_fit_60_columns_on_a_terminal_and_stay_one_line_on_a_pipe(tmp_path: Path, args: list[str]) -> None:
+    env = _terminal_process_env(XDG_CONFIG_HOME=str(tmp_path), USDM_DEMO_STATE="")
+    argv = [sys.executable, "-m", "binance_usdm.cli", *args]
+    screen = process_on_terminal(argv, 60, None, env)
+    assert screen.exit_code == 2 and screen.longest_line() <= 60, screen.raw
+    piped = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    error = piped.stderr.splitlines()[-1]
+    assert piped.returncode == 2 and len(error) > 60  # one line for scripts
+    assert " ".join(screen.text.split()).endswith(" ".join(error.split()))  # the same words
 
 
 # --- exit codes through real pipes and signals ---------------------------------------------------

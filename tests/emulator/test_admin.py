@@ -30,8 +30,14 @@ def test_positions_balances_and_close(emu: EmulatorServer, client: Client) -> No
     assert Decimal(pnl) == Decimal(50)
     bal = next(b for b in ok(client.get("/fapi/v2/balance")) if b["asset"] == "USDT")
     assert Decimal(bal["balance"]) == Decimal(50000) + 50 - Decimal("0.725")  # taker fee 0.05 % of 1450
-    types = [r["incomeType"] for r in ok(client.get("/fapi/v1/income", symbol="XRPUSDT"))]
-    assert types == ["REALIZED_PNL", "COMMISSION"]
+    income = ok(client.get("/fapi/v1/income", symbol="XRPUSDT"))
+    assert [(r["incomeType"], r["income"]) for r in income] == [("REALIZED_PNL", "50.00000000"),
+                                                                  ("COMMISSION", "-0.72500000")]
+    # the closing trade is in the trade history, and both records name it (income `tradeId` = trade `id`)
+    [trade] = ok(client.get("/fapi/v1/userTrades", symbol="XRPUSDT"))
+    assert {r["tradeId"] for r in income} == {str(trade["id"])} and trade["time"] == income[0]["time"]
+    assert (trade["side"], trade["qty"], trade["price"], trade["realizedPnl"], trade["commission"]) == (
+        "BUY", "1000", "1.45000000", "50.00000000", "0.72500000")
 
 
 def test_history_records_and_clock(emu: EmulatorServer, client: Client) -> None:

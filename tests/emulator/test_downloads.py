@@ -45,12 +45,18 @@ def test_income_download_flow(emu: EmulatorServer, client: Client) -> None:
 def test_order_and_trade_downloads_use_scenario_records(emu: EmulatorServer, client: Client) -> None:
     emu.clock.freeze()
     now = emu.clock.now_ms()
-    for kind, first_col in (("order", "orderId"), ("trade", "id")):
+    files = {}
+    for kind in ("order", "trade"):
         a = ok(client.get(f"/fapi/v1/{kind}/asyn", startTime=now - 20 * DAY, endTime=now))
         emu.clock.advance(3)
         url = ok(client.get(f"/fapi/v1/{kind}/asyn/id", downloadId=a["downloadId"]))["url"]
-        rows = list(csv.reader(io.StringIO(fetch(url)[2].decode())))
-        assert rows[0][0] == first_col and len(rows) == 3
+        files[kind] = list(csv.reader(io.StringIO(fetch(url)[2].decode())))
+    orders, trades = files["order"], files["trade"]
+    assert orders[0][0] == "orderId" and [r[0] for r in orders[1:]] == ["8389765519123112471", "8389765519123112472"]
+    # the two listed trades and the generated ones of the window (the demo's history), by time
+    in_window = emu.backend.store.export_trades("demo", now - 20 * DAY, now)
+    assert trades[0][0] == "id" and [int(r[0]) for r in trades[1:]] == [t["id"] for t in in_window]
+    assert {5323476301, 2417751091} < {t["id"] for t in in_window} and len(in_window) > 150
 
 
 def test_download_rules(emu: EmulatorServer, client: Client) -> None:

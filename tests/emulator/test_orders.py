@@ -118,23 +118,24 @@ def test_all_orders_window_limit_and_visibility(emu: EmulatorServer, client: Cli
 
 
 def test_user_trades(emu: EmulatorServer, client: Client) -> None:
+    # BNBUSDT: a symbol without demo trades
     now = emu.clock.now_ms()
     add(client, "trades",
-        {"symbol": "BTCUSDT", "id": 100, "orderId": 1, "price": "90000", "qty": "0.001", "time": now - 3 * DAY},
-        {"symbol": "BTCUSDT", "id": 101, "orderId": 2, "side": "SELL", "time": now - DAY},
-        {"symbol": "BTCUSDT", "id": 102, "orderId": 2, "side": "SELL", "time": now - 1},
-        {"symbol": "BTCUSDT", "id": 99, "orderId": 0, "time": now - 8 * DAY})
-    rows = ok(client.get("/fapi/v1/userTrades", symbol="BTCUSDT"))
+        {"symbol": "BNBUSDT", "id": 100, "orderId": 1, "price": "90000", "qty": "0.001", "time": now - 3 * DAY},
+        {"symbol": "BNBUSDT", "id": 101, "orderId": 2, "side": "SELL", "time": now - DAY},
+        {"symbol": "BNBUSDT", "id": 102, "orderId": 2, "side": "SELL", "time": now - 1},
+        {"symbol": "BNBUSDT", "id": 99, "orderId": 0, "time": now - 8 * DAY})
+    rows = ok(client.get("/fapi/v1/userTrades", symbol="BNBUSDT"))
     assert [t["id"] for t in rows] == [100, 101, 102]  # "If startTime and endTime are both not sent ... last 7 days"
     assert list(rows[0]) == TRADE_FIELDS and rows[0]["buyer"] is True and rows[1]["buyer"] is False
-    assert [t["id"] for t in ok(client.get("/fapi/v1/userTrades", symbol="BTCUSDT", orderId=2))] == [101, 102]
-    assert [t["id"] for t in ok(client.get("/fapi/v1/userTrades", symbol="BTCUSDT", fromId=100, limit=2))] == [100, 101]
-    assert [t["id"] for t in ok(client.get("/fapi/v1/userTrades", symbol="BTCUSDT", limit=1))] == [102]
+    assert [t["id"] for t in ok(client.get("/fapi/v1/userTrades", symbol="BNBUSDT", orderId=2))] == [101, 102]
+    assert [t["id"] for t in ok(client.get("/fapi/v1/userTrades", symbol="BNBUSDT", fromId=100, limit=2))] == [100, 101]
+    assert [t["id"] for t in ok(client.get("/fapi/v1/userTrades", symbol="BNBUSDT", limit=1))] == [102]
     # "The parameter fromId cannot be sent with startTime or endTime."
-    err(client.get("/fapi/v1/userTrades", symbol="BTCUSDT", fromId=100, startTime=now - DAY), -1128)
+    err(client.get("/fapi/v1/userTrades", symbol="BNBUSDT", fromId=100, startTime=now - DAY), -1128)
     # "The time between startTime and endTime cannot be longer than 7 days."
-    err(client.get("/fapi/v1/userTrades", symbol="BTCUSDT", startTime=now - 8 * DAY, endTime=now), -1127)
-    err(client.get("/fapi/v1/userTrades", symbol="BTCUSDT", limit=0), -1130)
+    err(client.get("/fapi/v1/userTrades", symbol="BNBUSDT", startTime=now - 8 * DAY, endTime=now), -1127)
+    err(client.get("/fapi/v1/userTrades", symbol="BNBUSDT", limit=0), -1130)
 
 
 def test_force_orders(emu: EmulatorServer, client: Client) -> None:
@@ -226,8 +227,9 @@ def test_scenario_creates_orders_trades_and_algo_orders() -> None:
         filled = ok(client.get("/fapi/v1/allOrders", symbol="BTCUSDT", startTime=emu.clock.now_ms() - 15 * DAY,
                                endTime=emu.clock.now_ms() - 8 * DAY))
         assert [o["clientOrderId"] for o in filled] == ["demo-btc-1"]
-        trades = ok(client.get("/fapi/v1/userTrades", symbol="BTCUSDT", fromId=1))
-        assert [t["id"] for t in trades] == [5323476301]
+        trades = ok(client.get("/fapi/v1/userTrades", symbol="BTCUSDT", orderId=8389765519123112471,
+                               startTime=emu.clock.now_ms() - 15 * DAY, endTime=emu.clock.now_ms() - 8 * DAY))
+        assert [(t["id"], t["price"], t["commission"]) for t in trades] == [(5323476301, "91250.50", "6.84378750")]
         client.close()
 
 

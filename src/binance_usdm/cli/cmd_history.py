@@ -31,6 +31,7 @@ from binance_usdm.cli.render import (
     Table,
     fmt_time,
     is_tty,
+    note,
     plural,
     write_json_array,
 )
@@ -40,6 +41,7 @@ from binance_usdm.downloads import DownloadProgress
 from binance_usdm.enums import IncomeType, MarginChangeDirection
 from binance_usdm.errors import DownloadTimeout
 from binance_usdm.export import Format as ExportFormat
+from binance_usdm.export_formats import _SUFFIXES as EXPORT_SUFFIXES
 from binance_usdm.models._base import to_ms
 
 DEFAULT_WINDOW = timedelta(days=7)
@@ -91,18 +93,18 @@ def _text_output(path: Path | None) -> Iterator[IO[str]]:
 # --- income -------------------------------------------------------------------------------------
 INCOME_EPILOG = """\b
 Examples:
-  usdm income                                  # the last 7 days
+  usdm income                          # the last 7 days
   usdm income --type FUNDING_FEE --since 30d
-  usdm income --since 2024-05-01 --until 2024-06-01 --format csv -o income.csv
-  usdm income --since 90d --format parquet -o income.parquet
+  usdm income --since 2024-05-01 --until 2024-06-01 \\
+      -o income.csv
+  usdm income --since 90d -o income.parquet
   usdm income --symbol BTCUSDT --format json | jq length
 
-\b
---since/--until take ISO dates or datetimes (UTC unless an offset is
-given) or ages before now: 90m, 12h, 7d, 2w.
-csv, jsonl and parquet have one column per field (exact decimals,
-ISO-8601 UTC times); parquet needs -o and pyarrow (the 'parquet' extra).
-Binance keeps three months of income history.
+--since/--until take ISO dates or datetimes (UTC unless an offset is given) or ages before now:
+90m, 12h, 7d, 2w.
+
+csv, jsonl and parquet have one column per field (exact decimals, ISO-8601 UTC times); parquet
+needs -o and pyarrow (the 'parquet' extra). Binance keeps three months of income history.
 """
 
 
@@ -157,13 +159,12 @@ def income(
         with _text_output(path) as stream:
             _income_table(Output(stream=stream, fancy=None if path is None else False), rows, start, end)
     if path is not None:
-        click.echo(f"usdm: wrote {plural(count, 'income record')} to {path}", err=True)
+        note(f"usdm: wrote {plural(count, 'income record')} to {path}")
 
 
 #: Output formats by file extension (``-o FILE``).
-SUFFIX_FORMATS: dict[str, str] = {
-    ".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "table",
-}
+#: The format each ``-o FILE`` extension names: the library's export table, plus JSON and text.
+SUFFIX_FORMATS: dict[str, str] = {**EXPORT_SUFFIXES, ".json": "json", ".txt": "table"}
 
 
 def output_format(fmt: str | None, default: str | None, path: Path | None) -> str:
@@ -301,11 +302,12 @@ def margin_history(
 # --- download -----------------------------------------------------------------------------------
 DOWNLOAD_EPILOG = """\b
 Examples:
-  usdm download transactions --since 2024-01-01 --until 2024-03-31 -o income.csv
+  usdm download transactions --since 2024-01-01 \\
+      --until 2024-03-31 -o income.csv
   usdm download trades --since 30d > trades.csv
-  usdm download orders --id 545923594199212032 -o orders.csv   # resume waiting for a file
+  # resume waiting for a file:
+  usdm download orders --id 545923594199212032 > o.csv
 
-\b
 Binance prepares the file asynchronously (it can take minutes) and limits requests per month
 (orders 10, trades 5, transactions 100); a window spans at most one year. The file is Binance's
 own CSV as delivered (camelCase columns, times in epoch milliseconds); `usdm income --format csv`
@@ -356,7 +358,7 @@ def download(
     finally:
         display.stop()
     if path is not None:
-        click.echo(f"usdm: wrote {result.size} bytes to {path}", err=True)
+        note(f"usdm: wrote {result.size} bytes to {path}")
 
 
 class _DownloadDisplay:
@@ -372,7 +374,7 @@ class _DownloadDisplay:
     def __call__(self, event: DownloadProgress) -> None:
         if self._announce:
             self._announce = False
-            click.echo(f"usdm: download id {event.download_id} (resume with --id {event.download_id})", err=True)
+            note(f"usdm: download id {event.download_id} (resume with --id {event.download_id})")
         if event.stage != self._stage:
             self.stop()
             self._stage = event.stage

@@ -26,13 +26,13 @@ def signed_text(value: Decimal) -> Cell:
     return ("+" + text if value > 0 else text, pnl_style(value))
 
 
-def side_of(position: m.PositionDetails) -> str:
-    """long/short for a one-way position (by sign), the hedge side otherwise."""
-    if position.position_side is PositionSide.BOTH:
-        if position.position_amt > 0:
+def side_name(side: PositionSide, amount: Decimal) -> str:
+    """long/short for a one-way position (by the sign of its amount), the hedge side otherwise."""
+    if side is PositionSide.BOTH:
+        if amount > 0:
             return "long"
-        return "short" if position.position_amt < 0 else "-"
-    return str(position.position_side.value).lower()
+        return "short" if amount < 0 else "-"
+    return str(side.value).lower()
 
 
 def margin_name(margin_type: MarginType) -> str:
@@ -59,8 +59,8 @@ def positions_table(positions: list[m.PositionDetails], title: str | None = "Pos
     ])
     for p in positions:
         table.add(
-            p.symbol, side_of(p), p.position_amt, price(p.entry_price), price(p.mark_price),
-            signed(p.un_realized_profit), f"{p.leverage}x", margin_name(p.margin_type),
+            p.symbol, side_name(p.position_side, p.position_amt), p.position_amt, price(p.entry_price),
+            price(p.mark_price), signed(p.un_realized_profit), f"{p.leverage}x", margin_name(p.margin_type),
             None if p.margin_type is not MarginType.ISOLATED else p.isolated_margin,
             price(p.liquidation_price), p.notional,
         )
@@ -83,7 +83,7 @@ def _open(positions: list[m.PositionDetails]) -> list[m.PositionDetails]:
 ACCOUNT_EPILOG = """\b
 Examples:
   usdm account                 # the whole picture
-  usdm account --format json | jq .totals.available_balance
+  usdm account --format json | jq .totals
 """
 
 
@@ -195,9 +195,9 @@ def balances(session: Session, show_all: bool, fmt: str | None) -> None:
 # --- positions ----------------------------------------------------------------------------------
 POSITIONS_EPILOG = """\b
 Examples:
-  usdm positions               # open positions
-  usdm positions BTCUSDT       # one symbol, open or not (leverage, margin type)
-  usdm positions --all         # every symbol's leverage and margin type
+  usdm positions            # open positions
+  usdm positions BTCUSDT    # one symbol, open or not
+  usdm positions --all      # every symbol's settings
 """
 
 

@@ -8,6 +8,7 @@ from click.shell_completion import get_completion_class
 
 from binance_usdm.cli.config import config_path, resolve
 from binance_usdm.cli.options import format_option, pass_session
+from binance_usdm.cli.render import note
 from binance_usdm.cli.session import CommandError, CommandUsageError, Session, demo_state_path
 
 
@@ -68,8 +69,7 @@ def _reset_demo() -> None:
     """Remove the embedded demo's state file: the next command starts from the demo scenario."""
     state = demo_state_path()
     if state is None:
-        click.echo("usdm: the demo keeps its state in memory ($USDM_DEMO_STATE is empty): nothing to reset",
-                   err=True)
+        note("usdm: the demo keeps its state in memory ($USDM_DEMO_STATE is empty): nothing to reset")
         return
     from binance_usdm.emulator import remove_state
 
@@ -77,18 +77,18 @@ def _reset_demo() -> None:
         removed = remove_state(state)
     except OSError as exc:
         raise CommandError(f"cannot remove {state}: {exc.strerror or exc}") from None
-    click.echo(f"usdm: demo state {state} {'removed' if removed else 'was already fresh'}; "
-               "the next command starts from the demo scenario", err=True)
+    note(f"usdm: demo state {state} {'removed' if removed else 'was already fresh'}; "
+         "the next command starts from the demo scenario")
 
 
 # --- completion ---------------------------------------------------------------------------------
 @click.command("completion", epilog="""\b
 Examples:
-  eval "$(usdm completion bash)"        # in ~/.bashrc
-  eval "$(usdm completion zsh)"         # in ~/.zshrc
-  usdm completion fish > ~/.config/fish/completions/usdm.fish
+  eval "$(usdm completion bash)"   # in ~/.bashrc
+  eval "$(usdm completion zsh)"    # in ~/.zshrc
+  usdm completion fish \\
+      > ~/.config/fish/completions/usdm.fish
 
-\b
 The same scripts come from click directly: _USDM_COMPLETE=bash_source usdm
 """)
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from collections import deque
 from datetime import UTC, datetime
@@ -11,8 +9,19 @@ from typing import IO, Any
 
 import click
 
+from binance_usdm.cli.cmd_read import margin_name, price, side_name, signed
 from binance_usdm.cli.options import pass_session
-from binance_usdm.cli.render import fmt_decimal, has_rich, is_tty, to_json
+from binance_usdm.cli.render import (
+    Column,
+    Table,
+    fmt_decimal,
+    has_rich,
+    is_tty,
+    note,
+    render_plain,
+    terminal_width,
+    to_json,
+)
 from binance_usdm.cli.session import Session
 from binance_usdm.models.events import (
     AccountUpdate,
@@ -26,13 +35,11 @@ from binance_usdm.stream import (
     Disconnected,
     ListenKeyReplaced,
     LiveAccount,
-    MessageSkipped,
     Notice,
     Reconnected,
     StreamItem,
 )
 
-NOTICES = (Connected, Disconnected, Reconnected, ListenKeyReplaced, MessageSkipped)
 EVENT_LINES = 8
 """Event lines kept under the live view."""
 
@@ -74,7 +81,7 @@ def _change_text(change: Change) -> str:
 
 def describe_item(item: StreamItem, changes: tuple[Change, ...] = ()) -> str:
     """One line about an event or notice and what it changed."""
-    if isinstance(item, NOTICES):
+    if isinstance(item, Notice):
         text = describe_notice(item)
         if changes:
             text += f"; resynced: {', '.join(_change_text(change) for change in changes)}"
@@ -98,15 +105,9 @@ def describe_item(item: StreamItem, changes: tuple[Change, ...] = ()) -> str:
     return " ".join(part for part in parts if part)
 
 
-def _stamp(text: str, width: int) -> str:
+def _stamp(text: str, width: int | None) -> str:
     line = f"{datetime.now(UTC):%H:%M:%S} {text}"
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def _quiet_closed_stdout() -> None:
-    """After a closed pipe: point stdout at /dev/null so the exit flush cannot complain."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    return line if width is None or len(line) <= width else line[: width - 1] + "…"
 
 
 # --- usdm events ----------------------------------------------------------------------------------
@@ -117,16 +118,17 @@ def _quiet_closed_stdout() -> None:
 @pass_session
 def events(session: Session, count: int | None, notices: bool) -> None:
     """The account's user data events as JSON lines on stdout (exact decimals as strings), until
-    Ctrl-C or N events. The stream reconnects by itself; notices go to stderr."""
+    Ctrl-C or N events. The stream reconnects by itself; notices go to stderr. A reader that goes
+    away (``| head``) ends it quietly, like every command (``main.UsdmGroup``)."""
     client = session.client()
     out = sys.stdout
     try:
         with client.user_stream() as stream:
             seen = 0
             for item in stream:
-                if isinstance(item, NOTICES):
+                if isinstance(item, Notice):
                     if notices:
-                        click.echo(f"usdm: {describe_notice(item)}", err=True)
+                        note(f"usdm: {describe_notice(item)}")
                     continue
                 out.write(to_json(event_record(item), indent=None) + "\n")
                 out.flush()
@@ -135,30 +137,33 @@ def events(session: Session, count: int | None, notices: bool) -> None:
                     return
     except KeyboardInterrupt:
         return
-    except BrokenPipeError:  # the reader went away (`usdm events | head`): stop quietly
-        _quiet_closed_stdout()
 
 
 # --- usdm watch -----------------------------------------------------------------------------------
-def _summary(account: LiveAccount, width: int) -> list[str]:
-    """The account as plain lines that fit ``width``."""
+def _summary(account: LiveAccount, width: int | None) -> list[str]:
+    """The account as plain lines fitted to ``width`` (None: no limit), laid out like every table."""
     mode = "hedge" if account.hedge_mode else "one-way"
-    lines = [f"position mode {mode} · multi-assets {'on' if account.multi_assets_mode else 'off'}"]
-    lines.append(f"{'ASSET':<8}{'WALLET':>20}{'CROSS WALLET':>20}")
+    balances = Table("Balances", [Column("ASSET"), Column("WALLET", "right"),
+                                  Column("CROSS WALLET", "right", "CROSS", priority=1)])
     for asset, balance in sorted(account.balances.items()):
         if balance.wallet_balance:
-            lines.append(f"{asset:<8}{fmt_decimal(balance.wallet_balance):>20}"
-                         f"{fmt_decimal(balance.cross_wallet_balance):>20}")
-    lines.append(f"{'SYMBOL':<12}{'SIDE':<6}{'AMOUNT':>12}{'ENTRY':>13}{'UPNL':>13}{'MARGIN':>9}{'LEV':>5}")
+            balances.add(asset, balance.wallet_balance, balance.cross_wallet_balance)
+    positions = Table("Positions", [
+        Column("SYMBOL"), Column("SIDE"), Column("SIZE", "right"), Column("ENTRY", "right", priority=1),
+        Column("UNREALIZED PNL", "right", "PNL", signed=True), Column("LEVERAGE", "right", "LEV", priority=1),
+        Column("MARGIN", priority=2),
+    ])
     for (symbol, side), position in sorted(account.positions.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
-        margin = "isolated" if str(position.margin_type) == "ISOLATED" else "cross"
-        lines.append(f"{symbol:<12}{side.value:<6}{fmt_decimal(position.position_amount):>12}"
-                     f"{fmt_decimal(position.entry_price):>13}{fmt_decimal(position.unrealized_pnl):>13}"
-                     f"{margin:>9}{str(account.leverage(symbol) or '-') + 'x':>5}")
-    return [line[:width] for line in lines]
+        if position.position_amount:
+            leverage = account.leverage(symbol)
+            positions.add(symbol, side_name(side, position.position_amount), position.position_amount,
+                          price(position.entry_price), signed(position.unrealized_pnl),
+                          "-" if leverage is None else f"{leverage}x", margin_name(position.margin_type))
+    return [f"position mode {mode} · multi-assets {'on' if account.multi_assets_mode else 'off'}",
+            *render_plain(balances, width), "", *render_plain(positions, width)]
 
 
-def _watch_plain(account: LiveAccount, out: IO[str], width: int) -> None:
+def _watch_plain(account: LiveAccount, out: IO[str], width: int | None) -> None:
     out.write("\n".join(_summary(account, width)) + "\n")
     out.flush()
     for update in account:
@@ -166,13 +171,15 @@ def _watch_plain(account: LiveAccount, out: IO[str], width: int) -> None:
         out.flush()
 
 
-def _watch_live(account: LiveAccount, width: int) -> None:
+def _watch_live(account: LiveAccount, width: int | None) -> None:
     from rich.console import Console, Group
     from rich.live import Live
     from rich.text import Text
 
     console = Console()
     recent: deque[str] = deque(maxlen=EVENT_LINES)
+    if width is not None:  # room for the ^C the terminal echoes after the last line (wrapped, it made
+        width -= 3  # the last redraw one line short: the first line was shown twice)
 
     def view() -> Group:
         summary = [Text(line) for line in _summary(account, width)]
@@ -191,7 +198,7 @@ def watch(session: Session) -> None:
     """A live view of the account (balances, positions, leverage, margin types, modes) kept current by
     the user data stream, with a line per event. Ctrl-C quits and closes the listen key."""
     client = session.client()
-    width = min(shutil.get_terminal_size((80, 24)).columns, 200)
+    width = terminal_width(sys.stdout)
     try:
         with client.live_account() as account:
             if is_tty(sys.stdout) and has_rich():
@@ -200,8 +207,6 @@ def watch(session: Session) -> None:
                 _watch_plain(account, sys.stdout, width)
     except KeyboardInterrupt:
         return
-    except BrokenPipeError:
-        _quiet_closed_stdout()
 
 
 COMMANDS = (events, watch)

@@ -135,7 +135,7 @@ def _report_mode(session: Session, fmt: str | None, label: str, name: str, chang
 
 
 @click.command("position-margin", epilog="\b\nExamples:\n  usdm position-margin ETHUSDT add 100\n"
-               "  usdm position-margin ETHUSDT reduce 50 --side SHORT   # hedge mode")
+               "  # hedge mode: name the side\n  usdm position-margin ETHUSDT reduce 50 --side SHORT")
 @click.argument("symbol", type=SYMBOL)
 @click.argument("direction", metavar="add|reduce", type=click.Choice(["add", "reduce"], case_sensitive=False))
 @click.argument("amount", type=AMOUNT)

@@ -23,16 +23,15 @@ account and says so on stderr.
 
 MAIN_EPILOG = """\b
 Examples:
-  usdm account                          # balances, margin, positions, modes
-  usdm positions --format json          # machine-readable, exact decimals
+  usdm account                # the whole account
+  usdm positions --format json
   usdm --testnet leverage BTCUSDT 20
-  usdm --profile main income --since 30d --format csv -o income.csv
+  usdm --profile main income --since 30d -o income.csv
 
-\b
-Exit codes: 0 ok, 1 Binance/API or network error, 2 usage error,
-130 interrupted (Ctrl-C).
-Shell completion: eval "$(usdm completion bash)" (or zsh, fish),
-equivalent to eval "$(_USDM_COMPLETE=bash_source usdm)".
+Exit codes: 0 ok, 1 Binance/API or network error, 2 usage error, 130 interrupted (Ctrl-C).
+
+Shell completion: eval "$(usdm completion bash)" (or zsh, fish), equivalent to
+eval "$(_USDM_COMPLETE=bash_source usdm)".
 """
 
 
@@ -148,7 +147,7 @@ def main(args: list[str] | None = None) -> None:
     try:
         code = cli.main(args, prog_name="usdm", standalone_mode=False)
     except click.ClickException as exc:
-        exc.show()
+        _show(exc)
         code = exc.exit_code
     except (click.Abort, KeyboardInterrupt):  # click has ended the ^C line on stderr
         code = EXIT_INTERRUPTED
@@ -160,6 +159,25 @@ def main(args: list[str] | None = None) -> None:
     except BrokenPipeError:
         _silence_stdout()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _show(exc: click.ClickException) -> None:
+    """The error on stderr: one line for scripts; on a terminal, broken at spaces to its width."""
+    from binance_usdm.cli.render import terminal_width
+
+    width = terminal_width(sys.stderr)
+    if width is None:
+        exc.show()
+        return
+    import io
+    import textwrap
+
+    shown = io.StringIO()
+    exc.show(file=shown)
+    for line in shown.getvalue().splitlines():
+        for part in textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False,
+                                  break_long_words=False, drop_whitespace=True) or [line]:
+            click.echo(part, err=True)
 
 
 def _silence_stdout() -> None:

@@ -20,7 +20,7 @@ from typing import IO, Any, Literal
 
 import click
 
-from binance_usdm.serialize import to_json_text, to_plain
+from binance_usdm.serialize import to_json_text
 
 Align = Literal["left", "right"]
 MAX_PLACES = 8
@@ -114,11 +114,6 @@ def pnl_style(value: Decimal | None) -> str | None:
 def to_json(data: Any, *, indent: int | None = 2) -> str:
     """JSON text of ``data`` in the one serialization of ``binance_usdm.serialize``."""
     return to_json_text(data, indent=indent)
-
-
-def plain(value: Any) -> Any:
-    """``value`` as JSON-ready plain data (models as dicts)."""
-    return to_plain(value)
 
 
 def write_json_array(stream: IO[str], items: Any) -> int:
@@ -224,8 +219,8 @@ def _grid(table: Table, shown: list[int], texts: list[list[Segment]], short: boo
     return lines
 
 
-def _width_of(line: Line) -> int:
-    return sum(len(text) for text, _ in line)
+def _widest(lines: list[Line]) -> int:
+    return max(sum(len(text) for text, _ in line) for line in lines)
 
 
 def _stacked(table: Table, texts: list[list[Segment]], width: int | None) -> list[Line]:
@@ -252,19 +247,19 @@ def layout(table: Table, width: int | None) -> Iterator[Line]:
     every = list(range(len(table.columns)))
     hidden: list[int] = []
     grid = _grid(table, every, texts, short=False)
-    if width is not None and max(map(_width_of, grid)) > width:
+    if width is not None and _widest(grid) > width:
         grid = _grid(table, every, texts, short=True)
         shown = every
         for level in sorted({c.priority for c in table.columns if c.priority > 0}, reverse=True):
-            if max(map(_width_of, grid)) <= width:
+            if _widest(grid) <= width:
                 break
             shown = [i for i in shown if table.columns[i].priority < level]
             grid = _grid(table, shown, texts, short=True)
         hidden = [i for i in every if i not in shown]
-        if max(map(_width_of, grid)) > width:
+        if _widest(grid) > width:
             grid, hidden = _stacked(table, texts, width), []
     if table.title:
-        for text in _wrap(table.title, width) if width else [table.title]:
+        for text in _wrap(table.title, width):
             yield [(text, "bold")]
     yield from grid
     notes = [table.caption] if table.caption else []
@@ -272,12 +267,21 @@ def layout(table: Table, width: int | None) -> Iterator[Line]:
         names = ", ".join(table.columns[i].header for i in hidden)
         notes.append(f"Hidden at this width: {names} (--format json has every field).")
     for note in notes:
-        for text in _wrap(note, width) if width else [note]:
+        for text in _wrap(note, width):
             yield [(text, "dim")]
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width`` characters, broken at spaces only."""
+def note(text: str) -> None:
+    """A line for the person on stderr (``usdm: ...``), broken at spaces to the terminal's width."""
+    width = terminal_width(sys.stderr)
+    for part in _wrap(text, width) if len(text) > (width or len(text)) else [text]:
+        click.echo(part, err=True)
+
+
+def _wrap(text: str, width: int | None) -> list[str]:
+    """``text`` in lines of at most ``width`` characters (None: one line), broken at spaces only."""
+    if not width:
+        return [text]
     return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
 
 
@@ -318,8 +322,9 @@ class Output:
         self._first = False
 
     def echo(self, text: str = "", style: str | None = None) -> None:
-        """One line of text (coloured on a terminal)."""
-        self._write([(text, style)])
+        """A line of text (coloured on a terminal), broken at spaces to the terminal's width."""
+        for part in _wrap(text, self.width) if len(text) > (self.width or len(text)) else [text]:
+            self._write([(part, style)])
 
     def table(self, table: Table) -> None:
         """Print a table (a blank line separates it from earlier output)."""
@@ -331,13 +336,13 @@ class Output:
         """A block of ``label  value`` lines; a value too long for the terminal continues indented."""
         self._gap()
         if title:
-            for text in _wrap(title, self.width) if self.width else [title]:
+            for text in _wrap(title, self.width):
                 self.echo(text, "bold")
         width = max((len(label) for label, _ in pairs), default=0)
+        room = None if self.width is None else max(10, self.width - width - len(GAP))
         for label, cell in pairs:
             value = _value(cell)
             text = "-" if value is None else fmt_decimal(value) if isinstance(value, Decimal) else value
-            room = None if self.width is None else max(10, self.width - width - len(GAP))
             parts = _wrap(text, room) if room and len(text) > room else [text]
             self._write([(label.ljust(width) + GAP, None), (parts[0], _style(cell))])
             for part in parts[1:]:

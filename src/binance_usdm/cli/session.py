@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 import click
 
 from binance_usdm.cli.config import ConfigError, Credentials, Settings, resolve
-from binance_usdm.cli.render import Output, fmt_time
+from binance_usdm.cli.render import Output, fmt_time, note
 from binance_usdm.errors import ApiError, BinanceError, DownloadQuotaExceeded, IpBannedError, ValidationError
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ class Session:
             on_wait=self._explain_wait,
         )
         if demo_at is not None and not self.quiet:  # said once the URL is known to hold no credentials
-            click.echo(f"usdm: no API key: using the demo account at {demo_at}", err=True)
+            note(f"usdm: no API key: using the demo account at {demo_at}")
         return client
 
     def _explain_wait(self, wait: Wait) -> None:
@@ -210,7 +210,7 @@ class Session:
             if self._waits.get(wait.reason, 0.0) > now:
                 return
             self._waits[wait.reason] = now + wait.seconds
-        click.echo(f"usdm: {explain_wait(wait)}", err=True)
+        note(f"usdm: {explain_wait(wait)}")
 
     def _demo_credentials(self) -> Credentials:
         from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
@@ -221,7 +221,7 @@ class Session:
         from binance_usdm.emulator import EmulatorServer, StartupError
 
         if not self.quiet:
-            click.echo(DEMO_NOTICE, err=True)
+            note(DEMO_NOTICE)
         state = demo_state_path()
         try:
             if state is not None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import textwrap
 from pathlib import Path
+from typing import NoReturn
 
 from . import DEMO_API_KEY, EmulatorServer, StartupError
 from .backend import DAY_MS, INCOME_RETENTION_MS
@@ -14,19 +17,39 @@ from .faults import FaultError, parse_fault
 from .stream import DAY_S, StreamOptions
 
 EPILOG = """Examples:
-  %(prog)s                                  demo account on http://127.0.0.1:8765
-  %(prog)s --state emu.sqlite3 --port 9000  the state survives restarts
-  %(prog)s --state emu.sqlite3 --reset      start that state again from the scenario
-  %(prog)s --api-key K --api-secret S       only these credentials are accepted
-  %(prog)s --fault 'GET /fapi/v2/account=status:503,count=2'
+  # the demo account on http://127.0.0.1:8765
+  %(prog)s
+  # a state that survives restarts, then started again
+  %(prog)s --state emu.db --port 9000
+  %(prog)s --state emu.db --reset
+  # only these credentials are accepted
+  %(prog)s --api-key K --api-secret S
+  %(prog)s --fault \\
+      'GET /fapi/v2/account=status:503,count=2'
 """
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its error lines broken at spaces to the width of a terminal (piped, one line)."""
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message and sys.stderr.isatty():
+            columns = os.environ.get("COLUMNS", "")
+            try:
+                width = int(columns) if columns.isdigit() else os.get_terminal_size(sys.stderr.fileno()).columns
+            except OSError:
+                width = 0
+            if width > 0:
+                message = "".join(textwrap.fill(line, width, subsequent_indent="  ", break_on_hyphens=False,
+                                                break_long_words=False) + "\n" for line in message.splitlines())
+        super().exit(status, message)
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
     """The command line's options."""
-    ap = argparse.ArgumentParser(prog=prog, description="Run the local Binance USD-M futures account emulator "
-                                 "in the foreground until Ctrl-C.", epilog=EPILOG,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = _Parser(
+        prog=prog, usage="%(prog)s [options]", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run the local Binance USD-M futures account\nemulator in the foreground until Ctrl-C.")
     ap.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=8765, help="port (0: any free port; default 8765)")
     ap.add_argument("--scenario", type=Path, help="scenario JSON file (default: the shipped demo account)")
@@ -105,19 +128,27 @@ def main(argv: list[str] | None = None, prog: str = "python -m binance_usdm.emul
         ap.exit(2, f"{prog}: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n")
 
 
+def _shortened(key: str) -> str:
+    """A key as it fits a banner line: up to 24 characters whole, longer ones as start…end."""
+    return key if len(key) <= 24 else f"{key[:12]}…{key[-8:]}"
+
+
 def _banner(emu: EmulatorServer, scenario: Path | None, state: Path | None) -> None:
+    """What is served, in lines that fit 60 columns (a 64-character key is named or shortened)."""
     print(f"Binance USD-M emulator on {emu.base_url}")
     print(f"  user data stream: {emu.ws_url}/ws/<listenKey>")
-    print(f"  API key: {emu.api_key}")
     if emu.api_key == DEMO_API_KEY:
-        print("  secret:  binance_usdm.emulator.DEMO_API_SECRET (the demo account's)")
+        print("  API key: the demo's, binance_usdm.emulator.DEMO_API_KEY")
+        print("  secret:  binance_usdm.emulator.DEMO_API_SECRET")
     else:
-        kind = "HMAC secret as given" if emu.api_secret else "public key as given"
-        print(f"  secret:  {kind}{'; the demo key works too' if emu.keep_demo_key else ''}")
+        print(f"  API key: {_shortened(emu.api_key)} (as given)")
+        print(f"  secret:  {'HMAC secret' if emu.api_secret else 'public key'} as given")
+        if emu.keep_demo_key:
+            print("  the demo key works too")
     for fault in emu.faults.listing():
         print(f"  fault {fault['id']}: {fault['spec']}")
-    print(f"  account: {f'scenario {scenario}' if scenario else 'demo scenario'}"
-          f"{f', state {state}' if state else ', state in memory'}")
+    print(f"  account: {f'scenario {scenario}' if scenario else 'demo scenario'}")
+    print(f"  state:   {state or 'in memory'}")
     print(f"  dashboard: {emu.base_url}/emulator/")
     print(f"  try: usdm --base-url {emu.base_url} account")
     print("Ctrl-C to stop.", file=sys.stderr, flush=True)

@@ -13,8 +13,8 @@ from enum import Enum
 from typing import Any
 
 from . import products, views
-from .accounts import Account
 from .backend import Backend, IncomeQuery
+from .call import Call
 from .downloads import KINDS
 from .errors import INVALID_PARAMETER, MANDATORY_EITHER
 from .market import SymbolInfo
@@ -29,36 +29,6 @@ class Security(Enum):
     MARKET_DATA = "MARKET_DATA"  # API key, no signature
     USER_STREAM = "USER_STREAM"  # API key, no signature
     SIGNED = "SIGNED"  # TRADE and USER_DATA
-
-
-@dataclass(slots=True)
-class Call:
-    """What a handler gets: the backend, parameters, the authenticated account, and context."""
-
-    backend: Backend
-    params: Params
-    account: Account | None
-    base_url: str
-    weight_limit: int
-    #: Injected clock skew (`faults`): what the server's clock reads off by, for this request.
-    skew_ms: int = 0
-
-    def now_ms(self) -> int:
-        """The server time this request sees."""
-        return self.backend.clock.now_ms() + self.skew_ms
-
-    @property
-    def acc(self) -> Account:
-        """The authenticated account (signed and USER_STREAM endpoints)."""
-        assert self.account is not None
-        return self.account
-
-    def symbol(self, *, required: bool = False) -> str | None:
-        """`symbol`, checked against the known symbols (-1121)."""
-        s = self.params.text("symbol") if required else self.params.get("symbol")
-        if s is not None:
-            self.backend.symbol(s)
-        return s
 
 
 Handler = Callable[[Call], Any]

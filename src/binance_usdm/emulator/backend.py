@@ -32,7 +32,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from . import errors as e
@@ -49,7 +49,7 @@ from .market import (
     MARGIN_ASSET_PRICE_SYMBOL,
     SymbolInfo,
 )
-from .orders import OrderBook, check_limit
+from .orders import OrderBook, check_limit, trade_record
 from .params import MAX_LONG
 from .snapshot import account_snapshot, max_notional
 from .store import IncomeRow, MarginRow, Store
@@ -101,6 +101,9 @@ INCOME_TYPES = frozenset((
     "DELIVERED_SETTELMENT", "COIN_SWAP_DEPOSIT", "COIN_SWAP_WITHDRAW", "POSITION_LIMIT_INCREASE_FEE",
     "STRATEGY_UMFUTURES_TRANSFER", "FEE_RETURN", "BFUSD_REWARD", "SPECIAL_FUNDING_FEE",
 ))
+#: Generated trades are numbered from here (or after the account's last trade): Binance-sized ids,
+#: clear of the small ids hand-written trades use (a trade with the same id would replace it).
+FIRST_GENERATED_TRADE_ID = 1_000_000_000
 GENERATE_INTERVALS = {"1h": 3600_000, "4h": 4 * 3600_000, "8h": 8 * 3600_000, "1d": DAY_MS}
 
 
@@ -187,8 +190,9 @@ class Backend:
     @contextmanager
     def _change(self) -> Iterator[Change]:
         """One mutation: validate and prepare in the `Change`, then it is committed whole, or (on any
-        exception, a `Rejection` or a failed save) not at all. Mutations run one at a time."""
-        with self.lock:
+        exception, a `Rejection` or a failed save) not at all. Mutations run one at a time, computing
+        under `margin.CONTEXT` whatever the calling thread's decimal context is."""
+        with self.lock, localcontext(margin.CONTEXT):
             tran_id = self._tran_id
             change = Change(committed=self.accounts)
             try:
@@ -558,7 +562,8 @@ class Backend:
         return pos
 
     def close_position(self, acc: Account, symbol: str, side: str = "BOTH") -> Decimal:
-        """Close a leg at the mark price: realized PnL and taker commission go to the wallet and to income."""
+        """Close a leg at the mark price with a taker trade (in `GET /fapi/v1/userTrades`): its realized
+        PnL and commission go to the wallet and to income, carrying the trade's id as `tradeId`."""
         with self._change() as change:
             acc = change.account(acc)
             pos = acc.positions.get((symbol, side))
@@ -567,14 +572,18 @@ class Backend:
             mark = self.mark(symbol)
             asset = self.symbol(symbol).margin_asset
             pnl = margin.unrealized_pnl(pos.amount, pos.entry_price, mark).quantize(Decimal("0.00000001"))
-            fee = -(abs(pos.amount) * mark * acc.taker_rate).quantize(Decimal("0.00000001"))
+            fee = (abs(pos.amount) * mark * acc.taker_rate).quantize(Decimal("0.00000001"))
             now = self.clock.now_ms()
-            trade_id = str(random.randint(10**8, 10**9))
+            trade_id = self.store.max_trade_id(acc.account_id) + 1
+            close_side = "SELL" if pos.amount > 0 else "BUY"
+            change.trades.append((acc.account_id, trade_record({
+                "symbol": symbol, "side": close_side, "positionSide": side, "price": str(mark),
+                "qty": str(abs(pos.amount)), "quoteQty": str(abs(pos.amount) * mark), "realizedPnl": str(pnl),
+                "commission": str(fee), "commissionAsset": asset, "maker": False}, trade_id, now)))
             self._stage_income(change, acc, [
-                {"symbol": symbol, "incomeType": "REALIZED_PNL", "income": str(pnl), "asset": asset,
-                 "time": now, "tradeId": trade_id},
-                {"symbol": symbol, "incomeType": "COMMISSION", "income": str(fee), "asset": asset,
-                 "time": now, "tradeId": trade_id},
+                {"symbol": symbol, "incomeType": kind, "income": str(amount), "asset": asset, "time": now,
+                 "tradeId": str(trade_id)}
+                for kind, amount in (("REALIZED_PNL", pnl), ("COMMISSION", -fee)) if amount
             ], apply_to_wallet=True)
             del acc.positions[(symbol, side)]
             acc.update_time = now
@@ -750,10 +759,14 @@ class Backend:
         seed: int = 7,
         end_ms: int | None = None,
     ) -> int:
-        """Bulk history: per symbol and interval a FUNDING_FEE, plus `trades_per_interval` trades each
-        giving a COMMISSION and a REALIZED_PNL; deterministic for a seed. Income moves the wallet, so
-        the net of the records is added to the account's balances (the wallet stays its transfers plus
-        income). Returns the record count. All or nothing, like every change."""
+        """Bulk history: per symbol and interval a FUNDING_FEE, plus `trades_per_interval` taker trades
+        (in `GET /fapi/v1/userTrades`), each giving a COMMISSION income (minus its commission) and a
+        REALIZED_PNL income (its realized PnL) with the trade's id as `tradeId`, symbol and time, as on
+        Binance, where an income's `tradeId` is the id of the trade that caused it
+        (https://developers.binance.com/docs/zh-CN/derivatives/usds-margined-futures/account/rest-api/Get-Income-History).
+        Deterministic for a seed. Income moves the wallet, so the net of the records is added to the
+        account's balances (the wallet stays its transfers plus income). Returns the income record
+        count. All or nothing, like every change."""
         step = GENERATE_INTERVALS.get(interval)
         if step is None:
             raise e.INVALID_PARAMETER.reject(name="interval")
@@ -765,26 +778,45 @@ class Backend:
         first -= first % step
         account = acc.account_id
         with self._change() as change:
-            net: dict[str, Decimal] = {}
+            draft = change.account(acc)
+            trade_id = max(self.store.max_trade_id(account) + 1, FIRST_GENERATED_TRADE_ID)
             t = first + step
             while t <= end:
                 for sym in symbols:
                     asset = self.symbols[sym].margin_asset
-                    records = [("FUNDING_FEE", t, f"{rng.uniform(-2.5, 2.0):.8f}", "")]
+                    rows = [(t, "FUNDING_FEE", Decimal(f"{rng.uniform(-2.5, 2.0):.8f}"), "")]
                     for k in range(trades_per_interval):
                         trade_time = t - step + 1 + (k + 1) * (step // (trades_per_interval + 1))
-                        trade_id = str(rng.randint(10**8, 10**10))
-                        records.append(("COMMISSION", trade_time, f"{-rng.uniform(0.01, 4.0):.8f}", trade_id))
-                        records.append(("REALIZED_PNL", trade_time, f"{rng.uniform(-60.0, 75.0):.8f}", trade_id))
-                    for kind, time, amount, trade_id in records:
-                        change.income.append(IncomeRow(account, time, self.next_tran_id(), sym, kind, amount,
-                                                       asset, kind, trade_id))
-                        net[asset] = net.get(asset, Decimal(0)) + Decimal(amount)
+                        trade = self._generated_trade(rng, sym, draft.taker_rate, trade_time, trade_id)
+                        change.trades.append((account, trade))
+                        rows.append((trade_time, "COMMISSION", -Decimal(trade["commission"]), str(trade_id)))
+                        rows.append((trade_time, "REALIZED_PNL", Decimal(trade["realizedPnl"]), str(trade_id)))
+                        trade_id += 1
+                    for time, kind, amount, income_trade in filter(lambda row: row[2], rows):
+                        change.income.append(IncomeRow(account, time, self.next_tran_id(), sym, kind,
+                                                       f"{amount:.8f}", asset, kind, income_trade))
+                        draft.balances[asset] = draft.balances.get(asset, Decimal(0)) + amount
                 t += step
-            draft = change.account(acc)
-            for coin, total in net.items():
-                draft.balances[coin] = draft.balances.get(coin, Decimal(0)) + total
         return len(change.income)
+
+    def _generated_trade(
+        self, rng: random.Random, symbol: str, taker_rate: Decimal, time: int, trade_id: int
+    ) -> dict[str, Any]:
+        """One generated taker trade near the mark price: commission at the taker rate on its quote
+        quantity, in the symbol's margin asset, rounded to 8 decimals like every income amount."""
+        info = self.symbols[symbol]
+        price = (self.mark(symbol) * Decimal(f"{rng.uniform(0.9, 1.1):.6f}")).quantize(Decimal(info.tick_size))
+        qty = max((Decimal(f"{rng.uniform(200.0, 5000.0):.2f}") / price).quantize(Decimal(info.step_size)),
+                  Decimal(info.min_qty))
+        quote = price * qty
+        side = rng.choice(("BUY", "SELL"))
+        return trade_record({
+            "id": trade_id, "symbol": symbol, "side": side, "buyer": side == "BUY", "maker": False,
+            "price": str(price), "qty": str(qty), "quoteQty": str(quote),
+            "commission": str((quote * taker_rate).quantize(Decimal("0.00000001"))),
+            "commissionAsset": info.margin_asset,
+            "realizedPnl": f"{rng.uniform(-60.0, 75.0):.8f}", "time": time,
+        }, trade_id, time)
 
     # -- downloads and listen keys -----------------------------------------------------------------
     def request_download(self, acc: Account, kind: str, start: int, end: int) -> str:

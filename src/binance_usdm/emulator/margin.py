@@ -27,17 +27,24 @@ with `side` = 1 for long and -1 for short, `MMR`/`cum` from the bracket of the c
 isolated: `WB` = the isolated wallet, `TMM` = `UPNL` = 0; cross: `WB` = the cross wallet balance,
 `TMM`/`UPNL` = maintenance margin / unrealized PnL of all *other* cross positions. A result below 0
 (never liquidated) is reported as 0.
+
+Every change of the emulator's state computes under `CONTEXT` (`Backend._change`), never the
+caller's decimal context: a library in the same thread may change it (ccxt sets ROUND_HALF_UP on
+its thread), and the demo's commissions and wallet must not depend on what ran before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
 from .market import Bracket
 
 ZERO = Decimal(0)
+#: Python's default decimal context, spelled out (28 digits, half-even rounding, the usual traps).
+CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, Emin=-999_999, Emax=999_999, capitals=1, clamp=0,
+                  flags=[], traps=[InvalidOperation, DivisionByZero, Overflow])
 
 
 def bracket_for(brackets: Sequence[Bracket], notional: Decimal) -> Bracket:

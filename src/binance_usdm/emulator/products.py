@@ -9,12 +9,10 @@ its symbols) with nothing held in the spot wallet and no deposit networks.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .call import Call
 from .market import MARGIN_ASSET_PRICE_SYMBOL
-
-if TYPE_CHECKING:
-    from .api import Call
 
 
 def _market_list(c: Call, rate_limits: list[dict[str, Any]]) -> dict[str, Any]:

@@ -54,8 +54,9 @@ import msgspec
 from . import auth
 from .accounts import Account
 from .admin import Admin
-from .api import ROUTES, Call, Route, Security
+from .api import ROUTES, Route, Security
 from .backend import Backend, CommitFailed
+from .call import Call
 from .errors import NOT_FOUND, UNKNOWN, UNKNOWN_OUTCOME, Rejection
 from .faults import FaultSet, Plan
 from .messages import RawRequest, Response

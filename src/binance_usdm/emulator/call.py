@@ -1,0 +1,42 @@
+"""What an endpoint handler gets: the backend, the request's parameters, the authenticated account and
+the request's context (base URL, weight limit, injected clock skew). The route table (`api.py`) and
+the handlers outside it (`products.py`) share it from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .accounts import Account
+from .backend import Backend
+from .params import Params
+
+
+@dataclass(slots=True)
+class Call:
+    """What a handler gets: the backend, parameters, the authenticated account, and context."""
+
+    backend: Backend
+    params: Params
+    account: Account | None
+    base_url: str
+    weight_limit: int
+    #: Injected clock skew (`faults`): what the server's clock reads off by, for this request.
+    skew_ms: int = 0
+
+    def now_ms(self) -> int:
+        """The server time this request sees."""
+        return self.backend.clock.now_ms() + self.skew_ms
+
+    @property
+    def acc(self) -> Account:
+        """The authenticated account (signed and USER_STREAM endpoints)."""
+        assert self.account is not None
+        return self.account
+
+    def symbol(self, *, required: bool = False) -> str | None:
+        """`symbol`, checked against the known symbols (-1121)."""
+        s = self.params.text("symbol") if required else self.params.get("symbol")
+        if s is not None:
+            self.backend.symbol(s)
+        return s
