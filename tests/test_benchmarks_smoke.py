@@ -70,3 +70,12 @@ def test_signing_benchmark_prints_its_table() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "hmac.digest" in proc.stdout and "binance_usdm HmacSigner" in proc.stdout
+
+
+def test_startup_benchmark_prints_its_tables() -> None:
+    proc = subprocess.run([sys.executable, str(BENCH.parent / "bench_startup.py"), "--runs", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for row in ("python -c pass", "usdm --help", "usdm account (API key; emulator running)",
+                "usdm account (no key: the demo's; emulator running)", "sync http", "async https", "Targets"):
+        assert row in proc.stdout, proc.stdout
