@@ -81,3 +81,12 @@ def test_emulator_queries_benchmark_prints_its_tables() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "| symbol=XRPUSDT (10 records), 90 days | 10," in proc.stdout, proc.stdout
     assert "with XRPUSDT income queries" in proc.stdout and "| 3,000 |" in proc.stdout, proc.stdout
+
+
+def test_startup_benchmark_prints_its_tables() -> None:
+    proc = subprocess.run([sys.executable, str(BENCH.parent / "bench_startup.py"), "--runs", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for row in ("python -c pass", "usdm --help", "usdm account (API key; emulator running)",
+                "usdm account (no key: the demo's; emulator running)", "sync http", "async https", "Targets"):
+        assert row in proc.stdout, proc.stdout

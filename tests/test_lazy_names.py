@@ -35,12 +35,13 @@ def test_importing_the_package_loads_only_its_version() -> None:
 
 
 def test_the_blocking_client_loads_neither_asyncio_nor_the_rest() -> None:
+    """Nor ssl for a plain-HTTP origin (the local emulator)."""
     loaded = loaded_after(
         "from binance_usdm import BinanceRestClient\n"
         "BinanceRestClient('k', 's', base_url='http://127.0.0.1:1').close()"
     )
     assert "binance_usdm._sync.client" in loaded
-    assert not loaded & {"asyncio", "urllib.request", "http.client", "rich", "pyarrow", "polars", "click"}
+    assert not loaded & {"asyncio", "ssl", "urllib.request", "http.client", "rich", "pyarrow", "polars", "click"}
     assert not {m for m in loaded if m.startswith(("binance_usdm._async", "binance_usdm.emulator",
                                                     "binance_usdm.export", "binance_usdm.cli"))}
 

@@ -1,7 +1,7 @@
 """``usdm`` imports only what the command run uses: ``--help`` lists every command from the table in
 ``cli.main`` without importing one, and ``usdm account`` loads neither the emulator (only its demo
-credentials when no key is configured), asyncio, rich, nor the export machinery. Checked in fresh
-processes (no timings: benchmarks/bench_startup.py)."""
+credentials when no key is configured), asyncio, ssl (a plain-HTTP emulator), rich, nor the export
+machinery. Checked in fresh processes (no timings: benchmarks/bench_startup.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from binance_usdm.cli.main import COMMANDS, cli
 from binance_usdm.emulator import EmulatorServer
 from tests.cli.helpers import CLEAN_ENV
 
-WATCHED = ("binance_usdm", "asyncio", "rich", "pyarrow", "polars", "urllib.request", "msgspec")
+WATCHED = ("binance_usdm", "asyncio", "ssl", "rich", "pyarrow", "polars", "urllib.request", "msgspec")
 
 
 def run_usdm(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[str]]:
@@ -58,7 +58,7 @@ def test_account_loads_only_the_blocking_client_and_its_command(emu: EmulatorSer
                               env={**env, "USDM_DEMO_STATE": ""})
     assert json.loads(output)["assets"]
     assert {"binance_usdm.cli.cmd_read", "binance_usdm._sync.client", "msgspec"} <= loaded
-    unwanted = ("asyncio", "rich", "pyarrow", "polars", "urllib.request", "binance_usdm.emulator.",
+    unwanted = ("asyncio", "ssl", "rich", "pyarrow", "polars", "urllib.request", "binance_usdm.emulator.",
                 "binance_usdm.export", "binance_usdm._async", "binance_usdm.cli.cmd_history",
                 "binance_usdm.cli.cmd_stream")
     allowed = set() if keyed else {"binance_usdm.emulator.demo_credentials"}

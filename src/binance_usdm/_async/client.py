@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,8 @@ from binance_usdm._wire.types import AsyncTransport, Limits, Timeouts
 from binance_usdm._wire.waits import WaitHook
 
 if TYPE_CHECKING:
+    import ssl
+
     from binance_usdm._async.live_account import AsyncLiveAccount
     from binance_usdm._async.user_stream import AsyncUserDataStream
 

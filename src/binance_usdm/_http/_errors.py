@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-import ssl
+import sys
 
 from binance_usdm.errors import CertificateError, ConnectError, RequestTimeout, TransportError
 
@@ -19,10 +19,11 @@ def connect_failed(exc: BaseException, authority: str, *, proxy: bool = False) -
         return ConnectError(f"connection to {peer} refused")
     if isinstance(exc, socket.gaierror):
         return ConnectError(f"could not resolve host of {peer}: {exc.strerror or exc}")
-    if isinstance(exc, ssl.SSLCertVerificationError):
+    ssl = sys.modules.get("ssl")  # a TLS error needs ssl loaded: a plain-HTTP process never imports it
+    if ssl is not None and isinstance(exc, ssl.SSLCertVerificationError):
         reason = exc.verify_message or exc.reason or "verification failed"
         return CertificateError(f"TLS certificate of {peer} rejected: {reason}")
-    if isinstance(exc, ssl.SSLError):
+    if ssl is not None and isinstance(exc, ssl.SSLError):
         return ConnectError(f"TLS handshake with {peer} failed: {exc.reason or exc}")
     if isinstance(exc, OSError) and exc.strerror:
         return ConnectError(f"could not connect to {peer}: {exc.strerror}")

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import ssl
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
 from binance_usdm._wire.types import Timeouts
@@ -23,6 +22,9 @@ from binance_usdm.models.history import DownloadLink
 
 from ._errors import connect_failed
 from .protocol import default_ssl_context
+
+if TYPE_CHECKING:
+    import ssl
 
 #: Where a fetched file goes: a path (written through ``<name>.part``) or a binary file object.
 Destination = str | os.PathLike[str] | BinaryIO

@@ -13,10 +13,9 @@ Messages produced here never contain header values: the API key travels in a hea
 from __future__ import annotations
 
 import functools
-import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import httptools
 
@@ -27,6 +26,9 @@ from binance_usdm.errors import ValidationError
 
 from .headers import Headers
 from .proxy_env import proxy_for
+
+if TYPE_CHECKING:
+    import ssl
 
 # No head yet (identity-tested: a response without headers gets its own empty Headers).
 _NO_HEADERS: Final = Headers()
@@ -100,6 +102,8 @@ def default_ssl_context() -> ssl.SSLContext:
     ca-certificates), so the same client verified or failed depending on where it ran. For a
     private CA, a TLS-inspecting corporate proxy or the system's store, pass ``ssl_context=``
     (``ssl.create_default_context()`` is the system's)."""
+    import ssl
+
     import certifi
 
     ctx = ssl.create_default_context(cafile=certifi.where())

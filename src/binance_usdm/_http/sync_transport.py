@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
-import ssl
 import threading
 from math import ceil
 from time import monotonic
+from typing import TYPE_CHECKING
 
 from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits, Timeouts
 from binance_usdm.errors import TransportError
@@ -28,13 +28,13 @@ from .protocol import (
     parse_connect_response,
 )
 
+if TYPE_CHECKING:
+    import ssl
+
 __all__ = ["SyncHttpTransport"]
 
 _POLLIN = select.POLLIN
 _POLLOUT = select.POLLOUT
-_WOULD_BLOCK_READ = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
-_WOULD_BLOCK_WRITE = (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError)
-_TLS_EOF = (ssl.SSLZeroReturnError, ssl.SSLEOFError)
 _PEER_GONE = (BrokenPipeError, ConnectionResetError)
 
 
@@ -47,8 +47,8 @@ class _Conn:
 
     def __init__(self, sock: socket.socket, reader: ResponseReader) -> None:
         self.sock = sock
-        # TLS may hold decrypted bytes that poll() cannot see.
-        self.pending = sock.pending if isinstance(sock, ssl.SSLSocket) else None
+        # TLS may hold decrypted bytes that poll() cannot see (a plain socket has no ``pending``).
+        self.pending = getattr(sock, "pending", None)
         self.reader = reader
         self.idle_since = 0.0  # time.monotonic() when it was last returned to the pool
         self.poller = select.poll()
@@ -60,6 +60,8 @@ class _Conn:
         unexpected input), False if that was only a TLS record such as a session ticket."""
         if self.pending is None:
             return True
+        import ssl  # loaded already: the socket is a TLS one
+
         try:  # TLS: may be a post-handshake record (session ticket), not data or EOF
             self.sock.recv(RECV_SIZE)
         except ssl.SSLWantReadError:
@@ -104,6 +106,17 @@ class SyncHttpTransport:
         self._idle_timeout = limits.idle_timeout
         self._origin, self._proxy, self._encoder = route.origin, route.proxy, route.encoder
         self._ssl = route.tls_context
+        # What a socket raises when it cannot go on yet, and a TLS end of stream: ssl is imported
+        # only for https (its context exists then), so a plain-HTTP process never loads it.
+        self._would_block_read: tuple[type[OSError], ...] = (BlockingIOError,)
+        self._would_block_write: tuple[type[OSError], ...] = self._would_block_read
+        self._tls_eof: tuple[type[OSError], ...] = ()
+        if self._ssl is not None:
+            import ssl
+
+            self._would_block_read = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
+            self._would_block_write = (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError)
+            self._tls_eof = (ssl.SSLZeroReturnError, ssl.SSLEOFError)
         self._authority = route.origin.authority
         self._max = max_connections
         self._lock = threading.Lock()
@@ -322,7 +335,7 @@ class SyncHttpTransport:
         started = monotonic()
         try:
             sent = sock.send(data)
-        except _WOULD_BLOCK_WRITE:
+        except self._would_block_write:
             sent = 0
         except _PEER_GONE as exc:
             if reused:
@@ -348,9 +361,9 @@ class SyncHttpTransport:
                     raise _errors.read_timeout(read_timeout)
             try:
                 chunk = sock.recv(RECV_SIZE)
-            except _WOULD_BLOCK_READ:
+            except self._would_block_read:
                 continue
-            except _TLS_EOF:
+            except self._tls_eof:
                 chunk = b""
             except ConnectionResetError as exc:
                 if reused and idempotent and not reader.received:
@@ -380,7 +393,7 @@ class SyncHttpTransport:
                     raise _errors.total_timeout(timeouts.total, request_sent=False)
                 try:
                     n = sock.send(view)
-                except _WOULD_BLOCK_WRITE:
+                except self._would_block_write:
                     continue
                 except OSError as exc:
                     raise _errors.send_failed(self._authority, exc) from None

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,8 @@ from binance_usdm._wire.types import SyncTransport, Limits, Timeouts
 from binance_usdm._wire.waits import WaitHook
 
 if TYPE_CHECKING:
+    import ssl
+
     from binance_usdm._sync.live_account import LiveAccount
     from binance_usdm._sync.user_stream import UserDataStream
 

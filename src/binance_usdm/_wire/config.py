@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import os
 import random
-import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from binance_usdm._wire import validate as check
 from binance_usdm._wire.limits import MAX_RECV_WINDOW
@@ -20,6 +19,9 @@ from binance_usdm._wire.types import Limits, Secret, Timeouts
 from binance_usdm._wire.urls import Origin, ProxyConfig
 from binance_usdm._wire.waits import WaitHook
 from binance_usdm.errors import ValidationError
+
+if TYPE_CHECKING:
+    import ssl
 
 LIVE_URL = "https://fapi.binance.com"
 TESTNET_URL = "https://testnet.binancefuture.com"
