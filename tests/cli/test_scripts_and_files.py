@@ -261,6 +261,14 @@ def test_a_429_wait_is_explained_on_stderr(run: Run, emu: EmulatorServer) -> Non
     assert "USDT" in result.stdout
 
 
+def test_a_429_too_long_to_wait_out_says_how_long_binance_asks_to_wait(run: Run, emu: EmulatorServer) -> None:
+    emu.faults.add("GET /fapi/v2/balance=rate_limit:45,count=1")  # longer than the client waits out (10 s)
+    result = run("balances")
+    assert result.exit_code == 1
+    assert "error -1003: " in result.stderr and "(Binance asks to wait 45 s) (GET /fapi/v2/balance)" in result.stderr, \
+        result.stderr
+
+
 def test_a_ban_shows_its_end_as_a_readable_time(run: Run, emu: EmulatorServer) -> None:
     emu.faults.add("GET /fapi/v2/balance=ban:120,count=1")
     result = run("balances")

@@ -15,7 +15,14 @@ import click
 
 from binance_usdm.cli.config import ConfigError, Credentials, Settings, resolve
 from binance_usdm.cli.render import Output, fmt_time, note
-from binance_usdm.errors import ApiError, BinanceError, DownloadQuotaExceeded, IpBannedError, ValidationError
+from binance_usdm.errors import (
+    ApiError,
+    BinanceError,
+    DownloadQuotaExceeded,
+    IpBannedError,
+    RateLimitError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
     from binance_usdm import AccountApi, BinanceRestClient, HistoryApi, Wait
@@ -58,6 +65,8 @@ def describe(error: BinanceError) -> str:
             until = f"{fmt_time(error.banned_until)} UTC"
             msg, found = _EPOCH_MS.subn(until, error.msg)
             return f"{code}: {msg if found else f'{msg} (banned until {until})'}{where}"
+        if isinstance(error, RateLimitError) and error.retry_after:
+            return f"{code}: {error.msg} (Binance asks to wait {duration(error.retry_after)}){where}"
         return f"{code}: {error.msg}{where}"
     if isinstance(error, ValidationError):
         return f"invalid {CLI_NAMES.get(error.parameter, error.parameter)}: {error.problem}"
