@@ -93,6 +93,18 @@ def test_no_progress_residue_before_the_income_table(terminal_env: dict[str, str
     assert "Totals, 50 records from " in screen.text
 
 
+def test_a_note_printed_while_the_progress_bar_runs_stays_whole_above_the_table(
+    terminal_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("BINANCE_API_KEY", "BINANCE_API_SECRET"):  # the demo notice comes once the bar is drawn
+        monkeypatch.delenv(name)
+    screen = on_terminal(["income", "--since", "60d", "--limit", "50"], 80)
+    assert screen.exit_code == 0, screen.text
+    assert screen.lines[0].startswith("usdm: no API key: using the demo account"), screen.text
+    assert screen.lines[1].startswith("TIME (UTC)"), screen.text
+    assert "━" not in screen.text and "%" not in screen.text
+
+
 def test_piped_output_keeps_every_column_and_no_colour(run: object, emu: EmulatorServer) -> None:
     from tests.cli.helpers import invoke
 

@@ -275,7 +275,7 @@ def note(text: str) -> None:
     """A line for the person on stderr (``usdm: ...``), broken at spaces to the terminal's width."""
     width = terminal_width(sys.stderr)
     for part in _wrap(text, width) if len(text) > (width or len(text)) else [text]:
-        click.echo(part, err=True)
+        print(part, file=sys.stderr)  # sys.stderr at call time: above a live progress bar, not through it
 
 
 def _wrap(text: str, width: int | None) -> list[str]:
