@@ -60,7 +60,7 @@ class Model(msgspec.Struct, rename=wire_name, kw_only=True):
 
 
 @cache
-def lazy_fields(kind: type[Model]) -> dict[str, _WireField]:
+def lazy_fields(kind: type[Model]) -> dict[str, _WireField[Any]]:
     """A model's wire-field names (``<name>_ms``, ``<name>_str``) mapped to their descriptors."""
     return {
         value.raw: value
@@ -93,7 +93,7 @@ def _to_dict_by_accessors(model: Model) -> dict[str, Any]:
 _TO_DICT: dict[type[Model], Callable[[Model], dict[str, Any]]] = {}
 # What ``to_dict`` holds for an accessor's field, as an expression of its wire value ``{wire}``
 # (``{typed}`` reads the accessor); ``v`` is a scratch name.
-_ACCESSOR_VALUE: dict[type[_WireField], str] = {
+_ACCESSOR_VALUE: dict[type[_WireField[Any]], str] = {
     Dec: "Decimal(str({wire}))",
     OptionalDec: "None if (v := {wire}) is None or v == '' else Decimal(str(v))",
     MsTime: "None if (v := {wire}) == 0 else from_timestamp(v / 1000, UTC)",

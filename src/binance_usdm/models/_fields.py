@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import FunctionType
-from typing import TYPE_CHECKING, Any, Self, overload
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 from binance_usdm.errors import ResponseValueError
 
@@ -109,8 +109,11 @@ def _getter(template: Callable[..., Any], name: str, raw: str, convert: Convert)
     return FunctionType(code, template.__globals__, name, (convert,))
 
 
-class _WireField(property):
-    """A typed accessor: ``name`` reads the wire field ``name`` + ``suffix`` and converts it."""
+T = TypeVar("T")
+
+
+class _WireField(property, Generic[T]):
+    """A typed accessor: ``name`` reads the wire field ``name`` + ``suffix`` and converts it to ``T``."""
 
     suffix = ""
     kind = ""
@@ -130,8 +133,15 @@ class _WireField(property):
     def _not_a_number(self, obj: object, value: object) -> ResponseValueError:
         return ResponseValueError(type(obj).__name__, self.name, value)
 
+    if TYPE_CHECKING:
+        @overload
+        def __get__(self, obj: None, owner: type | None = None, /) -> Self: ...
+        @overload
+        def __get__(self, obj: object, owner: type | None = None, /) -> T: ...
+        def __get__(self, obj: object, owner: type | None = None, /) -> Any: ...
 
-class MsTime(_WireField):
+
+class MsTime(_WireField[UtcDateTime]):
     """A required millisecond time, read as ``UtcDateTime``."""
 
     suffix, kind, _template = "_ms", "time", _time_getter
@@ -139,15 +149,8 @@ class MsTime(_WireField):
     def convert(self, obj: object, value: int) -> UtcDateTime:
         return UtcDateTime.from_ms(value)
 
-    if TYPE_CHECKING:
-        @overload
-        def __get__(self, obj: None, owner: type | None = None, /) -> Self: ...
-        @overload
-        def __get__(self, obj: object, owner: type | None = None, /) -> UtcDateTime: ...
-        def __get__(self, obj: object, owner: type | None = None, /) -> Any: ...
 
-
-class OptionalMsTime(_WireField):
+class OptionalMsTime(_WireField[UtcDateTime | None]):
     """An optional millisecond time; absent, null or negative (Binance's -1) reads as None."""
 
     suffix, kind, _template = "_ms", "time", _optional_time_getter
@@ -155,15 +158,8 @@ class OptionalMsTime(_WireField):
     def convert(self, obj: object, value: int | None) -> UtcDateTime | None:
         return None if value is None or value < 0 else UtcDateTime.from_ms(value)
 
-    if TYPE_CHECKING:
-        @overload
-        def __get__(self, obj: None, owner: type | None = None, /) -> Self: ...
-        @overload
-        def __get__(self, obj: object, owner: type | None = None, /) -> UtcDateTime | None: ...
-        def __get__(self, obj: object, owner: type | None = None, /) -> Any: ...
 
-
-class Dec(_WireField):
+class Dec(_WireField[Decimal]):
     """A required decimal string, read as an exact ``Decimal``."""
 
     suffix, kind, _template = "_str", "decimal", _decimal_getter
@@ -174,15 +170,8 @@ class Dec(_WireField):
         except ArithmeticError:  # decimal.InvalidOperation: "" or any other text
             raise self._not_a_number(obj, value) from None
 
-    if TYPE_CHECKING:
-        @overload
-        def __get__(self, obj: None, owner: type | None = None, /) -> Self: ...
-        @overload
-        def __get__(self, obj: object, owner: type | None = None, /) -> Decimal: ...
-        def __get__(self, obj: object, owner: type | None = None, /) -> Any: ...
 
-
-class OptionalDec(_WireField):
+class OptionalDec(_WireField[Decimal | None]):
     """An optional decimal string; absent, null or empty reads as None."""
 
     suffix, kind, _template = "_str", "decimal", _optional_decimal_getter
@@ -195,15 +184,8 @@ class OptionalDec(_WireField):
         except ArithmeticError:
             raise self._not_a_number(obj, value) from None
 
-    if TYPE_CHECKING:
-        @overload
-        def __get__(self, obj: None, owner: type | None = None, /) -> Self: ...
-        @overload
-        def __get__(self, obj: object, owner: type | None = None, /) -> Decimal | None: ...
-        def __get__(self, obj: object, owner: type | None = None, /) -> Any: ...
 
-
-class Leverage(_WireField):
+class Leverage(_WireField[int]):
     """A leverage Binance sends as a string in position answers (``"10"``), read as an ``int`` like
     the leverage of every other answer (``/fapi/v1/leverage``, brackets): one type everywhere."""
 
@@ -218,12 +200,6 @@ class Leverage(_WireField):
         except (ArithmeticError, ValueError):  # not a whole number
             raise self._not_a_number(obj, value) from None
 
-    if TYPE_CHECKING:
-        @overload
-        def __get__(self, obj: None, owner: type | None = None, /) -> Self: ...
-        @overload
-        def __get__(self, obj: object, owner: type | None = None, /) -> int: ...
-        def __get__(self, obj: object, owner: type | None = None, /) -> Any: ...
 
 
 __all__ = [
