@@ -160,7 +160,8 @@ def income(c: Call) -> Any:
         symbol=c.symbol(), income_type=p.get("incomeType"), start=p.integer("startTime"),
         end=p.integer("endTime"), limit=100 if limit is None else limit, page=1 if page is None else page,
     )
-    return views.income_rows(c.backend.query_income(c.acc, q))
+    built = views.verbatim_json(c.backend.query_income_json(c.acc, q, views.INCOME_MEMBERS))
+    return built if built is not None else views.income_rows(c.backend.query_income(c.acc, q))
 
 
 def margin_history(c: Call) -> Any:

@@ -488,6 +488,14 @@ class Backend:
     def query_income(self, acc: Account, q: IncomeQuery) -> list[IncomeRow]:
         """GET /fapi/v1/income: ascending (time, tranId), last 7 days by default, records of the
         retention period only (90 days unless configured); `limit` 1..1000, `page` from 1."""
+        return self.store.query_income(*self._income_selection(acc, q))
+
+    def query_income_json(self, acc: Account, q: IncomeQuery, members: Sequence[tuple[str, str]]) -> str:
+        """The records `query_income` returns as a JSON array's text (`Store.query_income_json`)."""
+        return self.store.query_income_json(*self._income_selection(acc, q), members)
+
+    def _income_selection(self, acc: Account, q: IncomeQuery) -> tuple[str, int, int, str | None, str | None, int, int]:
+        """The store's (account, start, end, incomeType, symbol, limit, offset) of an income query."""
         if q.symbol is not None:
             self.symbol(q.symbol)
         if q.income_type is not None and q.income_type not in INCOME_TYPES:
@@ -508,7 +516,7 @@ class Backend:
             end = now
         start = max(start, now - self.income_retention_ms)
         offset = min((q.page - 1) * limit, MAX_LONG)  # a page past the end is empty, whatever its number
-        return self.store.query_income(acc.account_id, start, end, q.income_type, q.symbol, limit, offset)
+        return acc.account_id, start, end, q.income_type, q.symbol, limit, offset
 
     def query_margin_history(
         self, acc: Account, symbol: str, type_: int | None, start: int | None, end: int | None, limit: int | None

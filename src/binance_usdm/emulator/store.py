@@ -422,6 +422,33 @@ class Store:
                 f"SELECT rowid, * FROM income WHERE rowid IN ({', '.join('?' * len(ids))})", ids)}  # noqa: S608
         return [rows[i] for i in ids]
 
+    def query_income_json(
+        self,
+        account: str,
+        start: int,
+        end: int,
+        income_type: str | None,
+        symbol: str | None,
+        limit: int,
+        offset: int,
+        members: Sequence[tuple[str, str]],
+    ) -> str:
+        """The records `query_income` returns, as the text of a JSON array of objects built by SQLite
+        (`json_object`, no Python object per record): `members` are each object's (key, column) pairs
+        in order. The index's row ids drive the join (CROSS JOIN: their order is the loop's order)."""
+        columns = [column for _, column in members]
+        if not set(columns) <= set(IncomeRow._fields):
+            raise ValueError(f"not income columns: {sorted(set(columns) - set(IncomeRow._fields))}")
+        pairs = ", ".join(f"?, {column}" for column in columns)
+        sql = (f"SELECT group_concat(json_object({pairs}), ',') "  # noqa: S608 - columns checked above
+               "FROM json_each(?) AS k CROSS JOIN income ON income.rowid = k.value")
+        with self._lock:
+            ids = self._income().select((account, symbol, income_type), start, end, offset, limit)
+            if not ids:
+                return "[]"
+            text = self._conn.execute(sql, (*(key for key, _ in members), f"[{','.join(map(str, ids))}]")).fetchone()[0]
+        return f"[{text}]"
+
     def count_income(self, account: str) -> int:
         """How many income records the account has."""
         with self._lock:

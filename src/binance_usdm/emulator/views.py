@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from .accounts import DEFAULT_LEVERAGE, Account
 from .backend import Backend
 from .downloads import DownloadStatus
@@ -309,12 +311,28 @@ def leverage_brackets(backend: Backend, symbol: str | None) -> list[Json]:
     } for info in infos]
 
 
+#: An income record's members in Binance's order, each with the store's column holding its value
+#: (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History).
+INCOME_MEMBERS = (
+    ("symbol", "symbol"), ("incomeType", "income_type"), ("income", "income"), ("asset", "asset"),
+    ("info", "info"), ("time", "time"), ("tranId", "tran_id"), ("tradeId", "trade_id"),
+)
+
+
 def income_rows(rows: Iterable[IncomeRow]) -> list[Json]:
     """Income records from the store."""
-    return [{
-        "symbol": r.symbol, "incomeType": r.income_type, "income": r.income, "asset": r.asset, "info": r.info,
-        "time": r.time, "tranId": r.tran_id, "tradeId": r.trade_id,
-    } for r in rows]
+    return [{key: getattr(r, column) for key, column in INCOME_MEMBERS} for r in rows]
+
+
+def verbatim_json(text: str) -> msgspec.Raw | None:
+    """JSON text built outside msgspec (SQLite's `json_object`, `Store.query_income_json`), sent as
+    it is when it is ASCII without a backslash: no string in it was escaped (JSON escapes every control
+    character, https://www.rfc-editor.org/rfc/rfc8259#section-7), and an ASCII string needing no escape
+    is written alike by every encoder, so the bytes are msgspec's. Else None: the caller encodes the
+    values with msgspec (escapes and non-ASCII text may be written differently by SQLite versions)."""
+    if text.isascii() and "\\" not in text:
+        return msgspec.Raw(text.encode("ascii"))
+    return None
 
 
 def margin_rows(rows: Iterable[MarginRow]) -> list[Json]:
