@@ -2,9 +2,10 @@
 
 A page of ``IncomeRow`` (decoded in one call, see ``binance_usdm._wire.income_rows``) is written in
 one go: CSV through ``csv.writer.writerows``, JSON lines through msgspec's ``encode_lines``, Parquet
-as Arrow columns (the income text cast to decimal128 by Arrow, in C), collected into row groups of
-``batch_size`` rows. The files are the ones ``binance_usdm.export`` writes for ``IncomeRecord``
-(same columns, values, quoting and Parquet schema); only the work per record is smaller.
+as Arrow columns built from their buffers (``binance_usdm.arrow_columns``: no pandas, no compute
+kernels loaded), collected into row groups of ``batch_size`` rows. The files are the ones
+``binance_usdm.export`` writes for ``IncomeRecord`` (same columns, values, quoting and Parquet
+schema); only the work per record is smaller.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ import msgspec
 from binance_usdm._wire.income_rows import IncomeRow
 from binance_usdm.export_formats import (
     BATCH_SIZE,
-    DECIMAL_PRECISION,
-    DECIMAL_SCALE,
     Destination,
     Format,
     format_of,
@@ -162,12 +161,12 @@ class ParquetPages(IncomePageWriter):
     def __init__(self, destination: Destination, *, batch_size: int = BATCH_SIZE) -> None:
         super().__init__()
         self._pa, pq = pyarrow_modules()
-        pa = self._pa
-        self._types = (
-            pa.string(), pa.string(), pa.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE), pa.string(),
-            pa.timestamp("ms", tz="UTC"), pa.int64(), pa.string(), pa.string(),
-        )
-        self._schema = pa.schema([pa.field(name, kind) for name, kind in zip(COLUMNS, self._types, strict=True)])
+        from binance_usdm import arrow_columns
+
+        pa, self._columns = self._pa, arrow_columns
+        kinds = (pa.string(), pa.string(), arrow_columns.DECIMAL, pa.string(), arrow_columns.TIME, pa.int64(),
+                 pa.string(), pa.string())
+        self._schema = pa.schema([pa.field(name, kind) for name, kind in zip(COLUMNS, kinds, strict=True)])
         self._batch_size = batch_size
         self._batches: list[Any] = []
         self._pending = 0
@@ -176,13 +175,12 @@ class ParquetPages(IncomePageWriter):
     def _write(self, page: list[IncomeRow]) -> None:
         if not page:
             return
-        array = self._pa.array
-        string, _, decimal, _, moment, int64, _, _ = self._types
+        columns = self._columns
         arrays = [
-            array([row.symbol for row in page], string), array([row.income_type for row in page], string),
-            array([row.income_str for row in page], string).cast(decimal), array([row.asset for row in page], string),
-            array([row.time_ms or None for row in page], moment), array([row.tran_id for row in page], int64),
-            array([row.info for row in page], string), array([row.trade_id for row in page], string),
+            columns.strings([row.symbol for row in page]), columns.strings([row.income_type for row in page]),
+            columns.decimals([row.income_str for row in page]), columns.strings([row.asset for row in page]),
+            columns.times([row.time_ms for row in page]), columns.int64s([row.tran_id for row in page]),
+            columns.strings([row.info for row in page]), columns.strings([row.trade_id for row in page]),
         ]
         self._batches.append(self._pa.RecordBatch.from_arrays(arrays, schema=self._schema))
         self._pending += len(page)
