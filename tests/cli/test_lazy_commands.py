@@ -1,7 +1,8 @@
 """``usdm`` imports only what the command run uses: ``--help`` lists every command from the table in
 ``cli.main`` without importing one, and ``usdm account`` loads neither the emulator (only its demo
 credentials when no key is configured), asyncio, ssl (a plain-HTTP emulator), rich, nor the export
-machinery. Checked in fresh processes (no timings: benchmarks/bench_startup.py)."""
+machinery, history, concurrent.futures or the idna codec, and builds the parsers of the endpoints it
+calls only. Checked in fresh processes (no timings: benchmarks/bench_startup.py)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ from binance_usdm.cli.main import COMMANDS, cli
 from binance_usdm.emulator import EmulatorServer
 from tests.cli.helpers import CLEAN_ENV
 
-WATCHED = ("binance_usdm", "asyncio", "ssl", "rich", "pyarrow", "polars", "urllib.request", "msgspec")
+WATCHED = ("binance_usdm", "asyncio", "ssl", "rich", "pyarrow", "polars", "urllib.request", "msgspec",
+           "concurrent", "encodings.idna")
 
 
-def run_usdm(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[str]]:
-    """``usdm ARGS`` in a fresh interpreter: its stdout and the watched modules it had loaded."""
+def run_usdm(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[str], set[str]]:
+    """``usdm ARGS`` in a fresh interpreter: its stdout, the watched modules it had loaded and the
+    endpoints whose parser it built."""
     code = (
         "import json, sys\n"
         "from binance_usdm.cli.main import main\n"
@@ -32,17 +35,20 @@ def run_usdm(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[st
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code\n"
         f"print(json.dumps([m for m in sys.modules if m.startswith({WATCHED!r})]))\n"
+        "endpoints = sys.modules.get('binance_usdm._wire.endpoints')\n"
+        "built = [e for e in vars(endpoints or sys).values() if 'parse' in getattr(e, '__dict__', ())]\n"
+        "print(json.dumps([e.name for e in built if not isinstance(e, type)]))\n"
     )
     environ = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
     environ.update(env or {})
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=environ)
     assert done.returncode == 0, done.stderr
-    *output, modules = done.stdout.splitlines()
-    return "\n".join(output), set(json.loads(modules))
+    *output, modules, parsers = done.stdout.splitlines()
+    return "\n".join(output), set(json.loads(modules)), set(json.loads(parsers))
 
 
 def test_help_lists_every_command_without_importing_any() -> None:
-    output, loaded = run_usdm("--help")
+    output, loaded, _ = run_usdm("--help")
     for name, (_, short_help) in COMMANDS.items():
         assert f"  {name} " in output and short_help in " ".join(output.split()), name
     assert loaded == {"binance_usdm", "binance_usdm._lazy", "binance_usdm._version", "binance_usdm.cli",
@@ -54,15 +60,18 @@ def test_account_loads_only_the_blocking_client_and_its_command(emu: EmulatorSer
     """With an API key, or without one (the demo's key, against the running emulator)."""
     assert emu.api_secret is not None
     env = {"BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret} if keyed else {}
-    output, loaded = run_usdm("--base-url", emu.base_url, "account", "--format", "json",
-                              env={**env, "USDM_DEMO_STATE": ""})
+    output, loaded, parsers = run_usdm("--base-url", emu.base_url, "account", "--format", "json",
+                                       env={**env, "USDM_DEMO_STATE": ""})
     assert json.loads(output)["assets"]
     assert {"binance_usdm.cli.cmd_read", "binance_usdm._sync.client", "msgspec"} <= loaded
     unwanted = ("asyncio", "ssl", "rich", "pyarrow", "polars", "urllib.request", "binance_usdm.emulator.",
                 "binance_usdm.export", "binance_usdm._async", "binance_usdm.cli.cmd_history",
-                "binance_usdm.cli.cmd_stream")
+                "binance_usdm.cli.cmd_stream", "binance_usdm._sync.history", "binance_usdm.downloads",
+                "concurrent", "encodings.idna")
     allowed = set() if keyed else {"binance_usdm.emulator.demo_credentials"}
     assert {m for m in loaded if m.startswith(unwanted)} == allowed
+    assert parsers == {"get_account_info", "get_position_information", "get_position_mode",
+                       "get_multi_assets_mode", "get_server_time"}
 
 
 def test_the_command_table_is_every_command_of_every_module() -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.core import AsyncCore
 from binance_usdm._async.exchange_data import AsyncExchangeDataApi
-from binance_usdm._async.history import AsyncHistoryApi
 from binance_usdm._async.lifecycle import AsyncClosable
 from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
@@ -19,17 +19,26 @@ from binance_usdm._wire.waits import WaitHook
 if TYPE_CHECKING:
     import ssl
 
+    from binance_usdm._async.history import AsyncHistoryApi
     from binance_usdm._async.live_account import AsyncLiveAccount
     from binance_usdm._async.user_stream import AsyncUserDataStream
 
 
 class AsyncUsdFuturesApi:
-    """The USD-M futures API: ``account`` and ``exchange_data``."""
+    """The USD-M futures API: ``account``, ``exchange_data`` and ``history``."""
 
     def __init__(self, core: AsyncCore) -> None:
+        self._core = core
         self.account = AsyncAccountApi(core)
         self.exchange_data = AsyncExchangeDataApi(core)
-        self.history = AsyncHistoryApi(core, self.account)
+
+    @cached_property
+    def history(self) -> AsyncHistoryApi:
+        """History at scale (paging, exports, downloads); imported on first use, which keeps a
+        short-lived program such as ``usdm account`` from loading it."""
+        from binance_usdm._async.history import AsyncHistoryApi
+
+        return AsyncHistoryApi(self._core, self.account)
 
 
 class AsyncBinanceRestClient(AsyncClosable):

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from binance_usdm._sync.account import AccountApi
 from binance_usdm._sync.core import Core
 from binance_usdm._sync.exchange_data import ExchangeDataApi
-from binance_usdm._sync.history import HistoryApi
 from binance_usdm._sync.lifecycle import Closable
 from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
@@ -20,17 +20,26 @@ from binance_usdm._wire.waits import WaitHook
 if TYPE_CHECKING:
     import ssl
 
+    from binance_usdm._sync.history import HistoryApi
     from binance_usdm._sync.live_account import LiveAccount
     from binance_usdm._sync.user_stream import UserDataStream
 
 
 class UsdFuturesApi:
-    """The USD-M futures API: ``account`` and ``exchange_data``."""
+    """The USD-M futures API: ``account``, ``exchange_data`` and ``history``."""
 
     def __init__(self, core: Core) -> None:
+        self._core = core
         self.account = AccountApi(core)
         self.exchange_data = ExchangeDataApi(core)
-        self.history = HistoryApi(core, self.account)
+
+    @cached_property
+    def history(self) -> HistoryApi:
+        """History at scale (paging, exports, downloads); imported on first use, which keeps a
+        short-lived program such as ``usdm account`` from loading it."""
+        from binance_usdm._sync.history import HistoryApi
+
+        return HistoryApi(self._core, self.account)
 
 
 class BinanceRestClient(Closable):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cache, cached_property
 from types import GenericAlias
 from typing import Any, Generic, TypeVar
 
@@ -29,13 +30,16 @@ class Security(Enum):
         return self is Security.TRADE or self is Security.USER_DATA
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # not slots: ``parse`` is cached in the instance's __dict__
 class Endpoint(Generic[R]):
     """One Binance endpoint and how to read its answer.
 
-    ``retry_safe``: resending after the request may have reached the server cannot change the
-    outcome (reads, and settings that set an absolute value). ``already_applied`` lists Binance
-    codes meaning "already in the requested state", which a retry of such a setting may meet.
+    ``make_parser`` builds the function that reads an answer's body, ``parse``, on the endpoint's
+    first use: a msgspec decoder costs ~0.1-1 ms to build, and a short program (``usdm account``)
+    uses four endpoints of thirty. ``retry_safe``: resending after the request may have reached the
+    server cannot change the outcome (reads, and settings that set an absolute value).
+    ``already_applied`` lists Binance codes meaning "already in the requested state", which a retry
+    of such a setting may meet.
     """
 
     name: str
@@ -43,7 +47,7 @@ class Endpoint(Generic[R]):
     path: str
     weight: int
     security: Security
-    parse: Callable[[bytes], R]
+    make_parser: Callable[[], Callable[[bytes], R]]
     retry_safe: bool = True
     already_applied: frozenset[int] = frozenset()
     signed: bool = field(init=False)  # carries timestamp and signature (from ``security``)
@@ -55,36 +59,57 @@ class Endpoint(Generic[R]):
     def label(self) -> str:
         return f"{self.method} {self.path}"
 
+    @cached_property
+    def parse(self) -> Callable[[bytes], R]:
+        """Reads an answer's body into the endpoint's result (after the first access a plain
+        attribute: the cached value shadows this non-data descriptor)."""
+        return self.make_parser()
 
-def _decoder(kind: Any) -> Callable[[bytes], Any]:
+
+Parser = Callable[[], Callable[[bytes], R]]
+"""Builds an endpoint's parser (``Endpoint.make_parser``)."""
+
+
+def _decoder(kind: Any) -> Parser[Any]:
     # lax: numbers and booleans Binance sometimes sends as strings ("tranId":"9689322392",
     # "isAutoAddMargin":"false") decode into the declared int / bool fields
-    return msgspec.json.Decoder(kind, strict=False).decode
+    return lambda: msgspec.json.Decoder(kind, strict=False).decode
+
+
+def _ready(parse: Callable[[bytes], R]) -> Parser[R]:
+    """A parser that needs no building."""
+    return lambda: parse
 
 
 M = TypeVar("M", bound=m.Model)
 
 
-def _one_or_many(kind: type[M]) -> Callable[[bytes], list[M]]:
+def _one_or_many(kind: type[M]) -> Parser[list[M]]:
     """A parser for answers that are an array, or a single object when asked about one symbol
     (Binance does this for leverageBracket and adlQuantile)."""
-    decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(GenericAlias(list, (kind,)) | kind, strict=False)
 
-    def parse(body: bytes) -> list[M]:
-        decoded = decoder.decode(body)
-        return decoded if isinstance(decoded, list) else [decoded]
+    def make() -> Callable[[bytes], list[M]]:
+        decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(GenericAlias(list, (kind,)) | kind, strict=False)
 
-    return parse
+        def parse(body: bytes) -> list[M]:
+            decoded = decoder.decode(body)
+            return decoded if isinstance(decoded, list) else [decoded]
+
+        return parse
+
+    return make
 
 
-_income = msgspec.json.Decoder(list[m.IncomeRecord], strict=False)
+@cache
+def _income() -> msgspec.json.Decoder[list[m.IncomeRecord]]:
+    return msgspec.json.Decoder(list[m.IncomeRecord], strict=False)
 
 
 def _parse_income(body: bytes) -> list[m.IncomeRecord]:
     """Income records; a ``tradeId`` sent as a JSON number (as in Binance.Net's published sample)
     is read as the text it stands for. Only an answer that fails the fast path is looked at twice."""
     try:
-        return _income.decode(body)
+        return _income().decode(body)
     except msgspec.ValidationError:
         rows = msgspec.json.decode(body)
         if not isinstance(rows, list):
@@ -105,11 +130,9 @@ def _parse_income_rows(body: bytes) -> list[IncomeRow]:
     return [row_of(record) for record in _parse_income(body)] if rows is None else rows
 
 
-_listen_key = msgspec.json.Decoder(m.ListenKey)
-
-
-def _parse_listen_key(body: bytes) -> str:
-    return _listen_key.decode(body).listen_key
+def _listen_key_parser() -> Callable[[bytes], str]:
+    decode = msgspec.json.Decoder(m.ListenKey).decode
+    return lambda body: decode(body).listen_key
 
 
 def _parse_empty(body: bytes) -> None:
@@ -122,20 +145,20 @@ def _ep(
     path: str,
     weight: int,
     security: Security,
-    parse: Callable[[bytes], R],
+    make_parser: Parser[R],
     *,
     retry_safe: bool = True,
     already_applied: frozenset[int] = frozenset(),
 ) -> Endpoint[R]:
-    return Endpoint(name, method, path, weight, security, parse, retry_safe, already_applied)
+    return Endpoint(name, method, path, weight, security, make_parser, retry_safe, already_applied)
 
 
 T, U, S, N = Security.TRADE, Security.USER_DATA, Security.USER_STREAM, Security.NONE
 
-_ack: Callable[[bytes], m.Acknowledgement] = _decoder(m.Acknowledgement)
-_download_id: Callable[[bytes], m.DownloadId] = _decoder(m.DownloadId)
-_download_link: Callable[[bytes], m.DownloadLink] = _decoder(m.DownloadLink)
-_balances: Callable[[bytes], list[m.AccountBalance]] = _decoder(list[m.AccountBalance])
+_ack: Parser[m.Acknowledgement] = _decoder(m.Acknowledgement)
+_download_id: Parser[m.DownloadId] = _decoder(m.DownloadId)
+_download_link: Parser[m.DownloadLink] = _decoder(m.DownloadLink)
+_balances: Parser[list[m.AccountBalance]] = _decoder(list[m.AccountBalance])
 
 # --- account settings -------------------------------------------------------------------------
 CHANGE_INITIAL_LEVERAGE = _ep(
@@ -188,10 +211,10 @@ GET_USER_COMMISSION_RATE = _ep(
 )
 # --- history ----------------------------------------------------------------------------------
 GET_INCOME_HISTORY = _ep(
-    "get_income_history", "GET", "/fapi/v1/income", 30, U, _parse_income
+    "get_income_history", "GET", "/fapi/v1/income", 30, U, _ready(_parse_income)
 )
 #: The same call read for export (``history.export_income``): rows holding the exported values.
-GET_INCOME_ROWS = _ep("get_income_history", "GET", "/fapi/v1/income", 30, U, _parse_income_rows)
+GET_INCOME_ROWS = _ep("get_income_history", "GET", "/fapi/v1/income", 30, U, _ready(_parse_income_rows))
 GET_MARGIN_CHANGE_HISTORY = _ep(
     "get_margin_change_history", "GET", "/fapi/v1/positionMargin/history", 1, T,
     _decoder(list[m.MarginChange]),
@@ -219,22 +242,20 @@ GET_DOWNLOAD_LINK_FOR_TRANSACTION_HISTORY = _ep(
     "get_download_link_for_transaction_history", "GET", "/fapi/v1/income/asyn/id", 10, U, _download_link
 )
 # --- user data stream -------------------------------------------------------------------------
-START_USER_STREAM = _ep("start_user_stream", "POST", "/fapi/v1/listenKey", 1, S, _parse_listen_key)
-KEEP_ALIVE_USER_STREAM = _ep("keep_alive_user_stream", "PUT", "/fapi/v1/listenKey", 1, S, _parse_empty)
-STOP_USER_STREAM = _ep("stop_user_stream", "DELETE", "/fapi/v1/listenKey", 1, S, _parse_empty)
+START_USER_STREAM = _ep("start_user_stream", "POST", "/fapi/v1/listenKey", 1, S, _listen_key_parser)
+KEEP_ALIVE_USER_STREAM = _ep("keep_alive_user_stream", "PUT", "/fapi/v1/listenKey", 1, S, _ready(_parse_empty))
+STOP_USER_STREAM = _ep("stop_user_stream", "DELETE", "/fapi/v1/listenKey", 1, S, _ready(_parse_empty))
 # --- public -----------------------------------------------------------------------------------
-PING = _ep("ping", "GET", "/fapi/v1/ping", 1, N, _parse_empty)
+PING = _ep("ping", "GET", "/fapi/v1/ping", 1, N, _ready(_parse_empty))
 
 
 class _ServerTime(msgspec.Struct, rename="camel"):
     server_time: int
 
 
-_server_time = msgspec.json.Decoder(_ServerTime)
+def _server_time_parser() -> Callable[[bytes], int]:
+    decode = msgspec.json.Decoder(_ServerTime).decode
+    return lambda body: decode(body).server_time
 
 
-def _parse_server_time(body: bytes) -> int:
-    return _server_time.decode(body).server_time
-
-
-SERVER_TIME = _ep("get_server_time", "GET", "/fapi/v1/time", 1, N, _parse_server_time)
+SERVER_TIME = _ep("get_server_time", "GET", "/fapi/v1/time", 1, N, _server_time_parser)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import click
 
 from binance_usdm import models as m
 from binance_usdm.cli.options import SYMBOL, format_option, pass_session
+from binance_usdm.cli.parallel import Started
 from binance_usdm.cli.render import Cell, Column, Table, fmt_decimal, fmt_time, pnl_style
 from binance_usdm.cli.session import Session
 from binance_usdm.enums import MarginType, PositionSide
@@ -99,11 +99,8 @@ def account(session: Session, show_all: bool, fmt: str | None) -> None:
     multi-assets-mode settings (four calls, sent in parallel).
     """
     api = session.account
-    with ThreadPoolExecutor(4) as pool:
-        info_f = pool.submit(api.get_account_info)
-        risk_f = pool.submit(api.get_position_information)
-        mode_f = pool.submit(api.get_position_mode)
-        multi_f = pool.submit(api.get_multi_assets_mode)
+    info_f, risk_f = Started(api.get_account_info), Started(api.get_position_information)
+    mode_f, multi_f = Started(api.get_position_mode), Started(api.get_multi_assets_mode)
     info = info_f.result().unwrap()
     positions = _open(risk_f.result().unwrap())
     dual = mode_f.result().unwrap().dual_side_position
