@@ -36,8 +36,8 @@ def run_usdm(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[st
         "    assert not exc.code, exc.code\n"
         f"print(json.dumps([m for m in sys.modules if m.startswith({WATCHED!r})]))\n"
         "endpoints = sys.modules.get('binance_usdm._wire.endpoints')\n"
-        "built = [e for e in vars(endpoints or sys).values() if 'parse' in getattr(e, '__dict__', ())]\n"
-        "print(json.dumps([e.name for e in built if not isinstance(e, type)]))\n"
+        "table = [e for e in vars(endpoints or sys).values() if isinstance(e, getattr(endpoints, 'Endpoint', ()))]\n"
+        "print(json.dumps([e.name for e in table if e.parse != e._parse_first]))\n"
     )
     environ = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
     environ.update(env or {})

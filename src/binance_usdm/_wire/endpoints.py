@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cache, cached_property
+from functools import cache
 from types import GenericAlias
 from typing import Any, Generic, TypeVar
 
@@ -30,16 +30,16 @@ class Security(Enum):
         return self is Security.TRADE or self is Security.USER_DATA
 
 
-@dataclass(frozen=True)  # not slots: ``parse`` is cached in the instance's __dict__
+@dataclass(frozen=True, slots=True)
 class Endpoint(Generic[R]):
     """One Binance endpoint and how to read its answer.
 
-    ``make_parser`` builds the function that reads an answer's body, ``parse``, on the endpoint's
-    first use: a msgspec decoder costs ~0.1-1 ms to build, and a short program (``usdm account``)
-    uses four endpoints of thirty. ``retry_safe``: resending after the request may have reached the
-    server cannot change the outcome (reads, and settings that set an absolute value).
-    ``already_applied`` lists Binance codes meaning "already in the requested state", which a retry
-    of such a setting may meet.
+    ``parse`` reads an answer's body into the endpoint's result. ``make_parser`` builds it on the
+    endpoint's first answer: a msgspec decoder costs ~0.1-1 ms to build, and a short program
+    (``usdm account``) uses five endpoints of thirty. ``retry_safe``: resending after the request
+    may have reached the server cannot change the outcome (reads, and settings that set an absolute
+    value). ``already_applied`` lists Binance codes meaning "already in the requested state", which
+    a retry of such a setting may meet.
     """
 
     name: str
@@ -51,19 +51,22 @@ class Endpoint(Generic[R]):
     retry_safe: bool = True
     already_applied: frozenset[int] = frozenset()
     signed: bool = field(init=False)  # carries timestamp and signature (from ``security``)
+    parse: Callable[[bytes], R] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "signed", self.security.signed)
+        object.__setattr__(self, "parse", self._parse_first)
+
+    def _parse_first(self, body: bytes) -> R:
+        """``parse`` until the first answer: builds the parser and puts it in its place (a plain
+        slot read per call from then on)."""
+        parse = self.make_parser()
+        object.__setattr__(self, "parse", parse)
+        return parse(body)
 
     @property
     def label(self) -> str:
         return f"{self.method} {self.path}"
-
-    @cached_property
-    def parse(self) -> Callable[[bytes], R]:
-        """Reads an answer's body into the endpoint's result (after the first access a plain
-        attribute: the cached value shadows this non-data descriptor)."""
-        return self.make_parser()
 
 
 Parser = Callable[[], Callable[[bytes], R]]
