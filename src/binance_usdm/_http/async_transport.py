@@ -17,14 +17,14 @@ from collections.abc import Callable
 from time import perf_counter
 from typing import cast
 
-from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits, Timeouts
+from binance_usdm._wire.types import HttpRequest, HttpResponse, Timeouts
 from binance_usdm.errors import ConnectError, TransportError
 
 from . import _errors
 from .protocol import (
     RECV_SIZE,
     BadResponse,
-    Destination,
+    PooledTransport,
     ResponseReader,
     build_connect_request,
     parse_connect_response,
@@ -233,7 +233,7 @@ class _Tunnel(asyncio.Protocol):
             self.waiter.set_exception(_errors.connect_failed(reason, self.authority, proxy=True))
 
 
-class AsyncHttpTransport:
+class AsyncHttpTransport(PooledTransport):
     """Sends requests to one origin over pooled keep-alive HTTP/1.1 connections (asyncio).
 
     Same arguments and semantics as :class:`~binance_usdm._http.SyncHttpTransport`; safe for many
@@ -242,31 +242,11 @@ class AsyncHttpTransport:
     The transport binds to the event loop of its first call.
     """
 
-    DEFAULT_MAX_CONNECTIONS = 50
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        proxy: str | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        limits: Limits | None = None,
-    ) -> None:
-        route = Destination.resolve(base_url, proxy, ssl_context, max_connections)
-        limits = limits or Limits()
-        self._limits = (limits.max_header_bytes, limits.max_body_bytes)
-        self._idle_timeout = limits.idle_timeout
-        self._origin, self._proxy, self._encoder = route.origin, route.proxy, route.encoder
-        self._ssl = route.tls_context
-        self._authority = route.origin.authority
-        self._max = max_connections
+    def _setup(self) -> None:
         self._buffer = memoryview(bytearray(RECV_SIZE))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._idle: list[_Conn] = []
         self._waiters: deque[asyncio.Future[_Conn | None]] = deque()
-        self._open = 0
-        self._closed = False
 
     # public ------------------------------------------------------------------------------------
     async def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse:

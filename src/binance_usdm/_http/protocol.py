@@ -134,6 +134,38 @@ class Destination:
         return cls(origin, route, context, RequestEncoder(origin, route))
 
 
+
+class PooledTransport:
+    """What both of our transports set up alike: the route to one origin (``Destination``), the
+    answer limits and the pool's counts; ``_setup`` adds a transport's own state (its connections,
+    locks or event loop)."""
+
+    DEFAULT_MAX_CONNECTIONS = 50
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        proxy: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        limits: Limits | None = None,
+    ) -> None:
+        route = Destination.resolve(base_url, proxy, ssl_context, max_connections)
+        limits = limits or Limits()
+        self._limits = (limits.max_header_bytes, limits.max_body_bytes)
+        self._idle_timeout = limits.idle_timeout
+        self._origin, self._proxy, self._encoder = route.origin, route.proxy, route.encoder
+        self._ssl = route.tls_context
+        self._authority = route.origin.authority
+        self._max = max_connections
+        self._open = 0
+        self._closed = False
+        self._setup()
+
+    def _setup(self) -> None:
+        raise NotImplementedError
+
 def build_connect_request(origin: Origin, proxy: ProxyConfig) -> bytes:
     lines = [f"CONNECT {origin.authority} HTTP/1.1", f"Host: {origin.authority}", f"User-Agent: {USER_AGENT}"]
     if proxy.authorization:

@@ -15,21 +15,21 @@ from math import ceil
 from time import monotonic
 from typing import TYPE_CHECKING
 
-from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits, Timeouts
+from binance_usdm._wire.types import HttpRequest, HttpResponse, Timeouts
 from binance_usdm.errors import TransportError
 
 from . import _errors
 from .protocol import (
     RECV_SIZE,
     BadResponse,
-    Destination,
+    PooledTransport,
     ResponseReader,
     build_connect_request,
     parse_connect_response,
 )
 
 if TYPE_CHECKING:
-    import ssl
+    pass
 
 __all__ = ["SyncHttpTransport"]
 
@@ -75,7 +75,7 @@ class _Conn:
             self.sock.close()
 
 
-class SyncHttpTransport:
+class SyncHttpTransport(PooledTransport):
     """Sends requests to one origin (``https://fapi.binance.com`` or ``http://127.0.0.1:PORT``)
     over pooled keep-alive HTTP/1.1 connections.
 
@@ -89,23 +89,7 @@ class SyncHttpTransport:
     :class:`~binance_usdm._wire.types.Limits`).
     """
 
-    DEFAULT_MAX_CONNECTIONS = 50
-
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        proxy: str | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-        max_connections: int = DEFAULT_MAX_CONNECTIONS,
-        limits: Limits | None = None,
-    ) -> None:
-        route = Destination.resolve(base_url, proxy, ssl_context, max_connections)
-        limits = limits or Limits()
-        self._limits = (limits.max_header_bytes, limits.max_body_bytes)
-        self._idle_timeout = limits.idle_timeout
-        self._origin, self._proxy, self._encoder = route.origin, route.proxy, route.encoder
-        self._ssl = route.tls_context
+    def _setup(self) -> None:
         # What a socket raises when it cannot go on yet, and a TLS end of stream: ssl is imported
         # only for https (its context exists then), so a plain-HTTP process never loads it.
         self._would_block_read: tuple[type[OSError], ...] = (BlockingIOError,)
@@ -117,14 +101,10 @@ class SyncHttpTransport:
             self._would_block_read = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
             self._would_block_write = (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError)
             self._tls_eof = (ssl.SSLZeroReturnError, ssl.SSLEOFError)
-        self._authority = route.origin.authority
-        self._max = max_connections
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._idle: list[_Conn] = []
-        self._open = 0
         self._waiting = 0
-        self._closed = False
 
     # public ------------------------------------------------------------------------------------
     def send(self, request: HttpRequest, timeouts: Timeouts) -> HttpResponse:
