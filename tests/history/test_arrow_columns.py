@@ -31,7 +31,7 @@ def _decimal_texts() -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(TEXTS)
 def test_strings_equal_pyarrow_array(values: list[str]) -> None:
     assert arrow_columns.strings(values).equals(pa.array(values, pa.string()))
@@ -55,7 +55,7 @@ def test_int64_out_of_range_raises() -> None:
         arrow_columns.int64s([2**63])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.one_of(st.just(0), st.integers(min_value=-(2**62), max_value=2**62)), max_size=70))
 def test_times_equal_pyarrow_array_zero_is_null(values: list[int]) -> None:
     built = arrow_columns.times(values)
@@ -64,7 +64,7 @@ def test_times_equal_pyarrow_array_zero_is_null(values: list[int]) -> None:
     assert built.null_count == values.count(0)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(_decimal_texts(), max_size=20))
 def test_decimals_equal_the_cast_or_raise(texts: list[str]) -> None:
     """Equal to Arrow's cast where the values fit decimal(38, 18); ValueError where one does not
