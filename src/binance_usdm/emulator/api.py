@@ -47,6 +47,10 @@ class Route:
     #: The handler may wait: it reads or writes the store (history, downloads, changes) or takes the
     #: backend's change lock. It runs on the server's storage thread, never on the event loop.
     off_loop: bool = False
+    #: An `off_loop` change of account state alone: it neither reads nor writes the store when the
+    #: store is in memory (account state then lives in the backend only), so an in-memory server runs
+    #: it on the event loop when the backend's lock is free (no storage-thread round trip).
+    account_only: bool = False
 
     def weight_of(self, params: Params) -> int:
         """The request weight (some endpoints weigh more without `symbol`)."""
@@ -378,7 +382,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/fapi/v1/ticker/24hr"): Route(_symbol_weight(1, 40), N, _per_symbol(views.ticker_24h)),
     ("GET", "/fapi/v1/ticker/price"): Route(_symbol_weight(1, 2), N, _per_symbol(views.ticker_price)),
     ("GET", "/fapi/v2/ticker/price"): Route(_symbol_weight(1, 2), N, _per_symbol(views.ticker_price)),
-    ("POST", "/fapi/v1/leverage"): Route(1, S, change_leverage, off_loop=True),
+    ("POST", "/fapi/v1/leverage"): Route(1, S, change_leverage, off_loop=True, account_only=True),
     ("POST", "/fapi/v1/marginType"): Route(1, S, change_margin_type, off_loop=True),
     ("GET", "/fapi/v2/account"): Route(5, S, account_v2, cacheable=True),
     ("GET", "/fapi/v3/account"): Route(5, S, account_v3, cacheable=True),
@@ -410,7 +414,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/fapi/v1/openAlgoOrders"): Route(_symbol_weight(1, 40), S, open_algo_orders, off_loop=True),
     ("GET", "/fapi/v1/rateLimit/order"): Route(1, S, order_rate_limit),
     ("GET", "/fapi/v1/feeBurn"): Route(30, S, get_fee_burn),
-    ("POST", "/fapi/v1/feeBurn"): Route(1, S, set_fee_burn, off_loop=True),
+    ("POST", "/fapi/v1/feeBurn"): Route(1, S, set_fee_burn, off_loop=True, account_only=True),
 }
 for _kind in KINDS:
     ROUTES[("GET", f"/fapi/v1/{_kind}/asyn")] = Route(1000, S, _download_request(_kind), off_loop=True)

@@ -16,7 +16,10 @@ backend lock, so subscribers see the state just after that change.
 Group commit (`Backend.group`): the changes made inside one group share one durable transaction (one
 fsync for a state file). Each change is still whole or nothing (a savepoint: a failed save undoes
 that change alone, `CommitFailed`), and is installed in memory at its commit point so the next change
-of the group builds on it; but it is durable only when the group commits. `applied` and `durable`
+of the group builds on it; but it is durable only when the group commits. The account rows and mark
+prices of a group's changes are written once, just before that commit: each account the group moved
+is diffed against its state before the group (a change that touches nothing else, a leverage change,
+costs no SQL of its own). `applied` and `durable`
 count installed and durable changes: whoever shows state to the outside waits while they differ
 (the server holds such answers until the group is durable). The group's events are published after
 its commit; when the group's commit fails, the memory state from before the group is restored and
@@ -207,7 +210,9 @@ class Backend:
 
         Raises `CommitFailed` (the store rolled back; memory untouched) when saving fails."""
         try:
-            state = self.store.path is not None  # an in-memory store is never read back for these
+            # An in-memory store is never read back for account rows and marks; in a group they are
+            # written once, when the group commits (`_write_group_state`).
+            state = self.store.path is not None and self._group_events is None
             if (state and (change.accounts or change.marks)) or change.income or change.margin or change.orders \
                     or change.trades or change.algo_orders or change.meta:
                 self._write(change, state)
@@ -263,6 +268,7 @@ class Backend:
             try:
                 with self.store.group():
                     yield
+                    self._write_group_state(accounts, before[0])
             except BaseException as exc:
                 self.accounts.clear()
                 self.accounts.update(accounts)
@@ -278,6 +284,22 @@ class Backend:
                 published, self._group_events = self._group_events, None
             for event in published:
                 self.events.publish(event)
+
+    def _write_group_state(self, accounts: Mapping[str, Account], marks: Mapping[str, Decimal]) -> None:
+        """At a group's end, before its commit: the account rows and marks its changes moved, each
+        diffed once against the state before the group (the state file holds that until now). Only a
+        state file keeps them (module docstring); a failure here fails the whole group."""
+        if self.store.path is None:
+            return
+        changed = [acc for acc_id, acc in self.accounts.items() if accounts.get(acc_id) is not acc]
+        moved = {s: p for s, p in self.marks.items() if marks.get(s) is not p} if self.marks is not marks else {}
+        if not changed and not moved:
+            return
+        with self.store.transaction():
+            for acc in changed:
+                self.store.save_account(acc.account_id, acc.rows_since(accounts.get(acc.account_id)))
+            for symbol, price in moved.items():
+                self.store.save_mark(symbol, str(price))
 
     def save(self, acc: Account) -> None:
         """Commit `acc` as its account's state (after changing an `Account` object directly)."""

@@ -22,7 +22,9 @@ CONNECT) is answered once, as plain HTTP, and the connection then closes.
 
 The event loop never waits for storage: requests whose route reads or writes the store (history,
 downloads, every change, the admin API) run on one storage thread (`App.storage`), the others on
-the loop from committed in-memory state. Group commit: the Binance requests bound for the storage
+the loop from committed in-memory state. One exception: on an in-memory store, a change of account
+state alone (`Route.account_only`: a leverage change, feeBurn) touches no storage, so it runs on the
+loop whenever the backend's lock is free (no batch is running), without the round trip. Group commit: the Binance requests bound for the storage
 thread that arrive while it is busy (or in one loop turn) run there as one batch in one
 `Backend.group`, so a state file is synced once per batch; each is answered once its batch is
 durable (if the batch's commit fails, every request of the batch gets the 503 "unknown outcome"
@@ -185,6 +187,14 @@ class App:
             return not req.path.startswith("/emulator/streams")
         route = ROUTES.get((req.method, req.path))
         return route is not None and route.off_loop
+
+    def account_only(self, req: RawRequest) -> bool:
+        """True for a change of account state alone on an in-memory store: it touches no storage, so
+        it may run on the loop (when the backend's lock is free: no batch holds it)."""
+        if self.backend.store.path is not None:
+            return False
+        route = ROUTES.get((req.method, req.path))
+        return route is not None and route.account_only
 
     def close_connections(self) -> None:
         """Close every open connection now and drop the requests still waiting (server shutdown; on
@@ -572,6 +582,13 @@ class HttpProtocol(asyncio.BufferedProtocol):
         delay = plan.delay_ms / 1000 if plan is not None else 0.0
         stored = self.app.uses_storage(req)
         if stored and not delay and (self._tail is None or self._tail.done()) and not req.path.startswith("/emulator/"):
+            lock = self.app.backend.lock
+            if self.app.account_only(req) and lock.acquire(blocking=False):  # free: no batch is running
+                try:
+                    self._answer_on_loop(pending, req, plan)
+                finally:
+                    lock.release()
+                return
             self._tail = self.app.run_stored(lambda: self._dispatch(req, plan))  # nothing to wait for first
             self._tail.add_done_callback(lambda done: self._stored(pending, done.result()))
             return
