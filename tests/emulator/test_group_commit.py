@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import resource
 import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -161,3 +162,43 @@ def test_events_of_a_group_are_published_once_it_is_durable(tmp_path: Path) -> N
             backend.change_leverage(acc, "XRPUSDT", 8)
             assert seen == []
         assert seen == [(backend.applied, backend.applied)] * 2
+
+
+def test_in_memory_an_account_only_change_runs_on_the_loop_unless_a_batch_holds_the_lock() -> None:
+    """In memory a leverage change touches no storage: it is answered while the storage thread is busy
+    (no round trip through it), and while a batch holds the backend's lock it waits for that batch on
+    the storage thread, never on the loop (which keeps answering the others)."""
+    with EmulatorServer() as emu:
+        clients = [Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret) for _ in range(2)]
+        holding, release = threading.Event(), threading.Event()
+
+        def busy(lock: bool) -> None:
+            with emu.backend.lock if lock else contextlib.nullcontext():
+                holding.set()
+                release.wait(30)  # longer than the client's timeout: a change queued behind it fails
+
+        emu.app.storage.submit(busy, False)
+        assert holding.wait(10)
+        assert ok(clients[0].post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=9))["leverage"] == 9
+        release.set()
+
+        holding.clear()
+        release.clear()
+        emu.app.storage.submit(busy, True)
+        assert holding.wait(10)
+        answers: list[Answer] = []
+        waiting = threading.Thread(target=lambda: answers.append(
+            clients[0].post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=11)))
+        waiting.start()
+        deadline = time.monotonic() + 10
+        while not emu.app._batch_running and time.monotonic() < deadline:  # queued for the storage thread
+            time.sleep(0.01)
+        assert emu.app._batch_running
+        assert ok(clients[1].get("/fapi/v1/time"))["serverTime"] > 0  # the loop is not blocked
+        assert not answers  # the change waits for the lock's holder
+        release.set()
+        waiting.join(10)
+        assert ok(answers[0])["leverage"] == 11
+        assert emu.backend.account().setting("BNBUSDT").leverage == 11
+        for c in clients:
+            c.close()

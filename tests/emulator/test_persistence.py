@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from dataclasses import fields
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
 from binance_usdm.emulator.accounts import Account, Credential, Position, SymbolSettings, settings_dict
 from binance_usdm.emulator.clock import Clock
+from binance_usdm.emulator.store import Store
 
 from .conftest import Client, EmulatorProcess, ok
 
@@ -33,9 +38,10 @@ def test_restart_restores_state(tmp_path: Path) -> None:
         assert hist[-1]["amount"] == "12.5"
 
 
-def test_change_survives_kill_9(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", [(), ("--fsync",)], ids=["default", "fsync"])
+def test_change_survives_kill_9(tmp_path: Path, args: tuple[str, ...]) -> None:
     clock = Clock()
-    with EmulatorProcess(tmp_path / "state.db") as proc:
+    with EmulatorProcess(tmp_path / "state.db", *args) as proc:
         c = Client(proc.base_url, DEMO_API_KEY, clock.now_ms, secret=DEMO_API_SECRET)
         ok(c.post("/fapi/v1/leverage", symbol="SOLUSDT", leverage=7))
         ok(c.post("/fapi/v1/marginType", symbol="ADAUSDT", marginType="ISOLATED"))
@@ -45,6 +51,23 @@ def test_change_survives_kill_9(tmp_path: Path) -> None:
         assert ok(c.get("/fapi/v2/positionRisk", symbol="SOLUSDT"))[0]["leverage"] == "7"
         assert ok(c.get("/fapi/v2/positionRisk", symbol="ADAUSDT"))[0]["marginType"] == "isolated"
         c.close()
+
+
+def test_a_state_file_syncs_to_disk_per_commit_only_with_fsync(tmp_path: Path) -> None:
+    """SQLite's synchronous setting: NORMAL by default (a commit is in the OS's hands: it survives the
+    process dying, not a power loss), FULL with fsync (every commit waits for the disk).
+    https://www.sqlite.org/pragma.html#pragma_synchronous"""
+    normal, full = 1, 2
+    for fsync, expected in ((False, normal), (True, full)):
+        store = Store(str(tmp_path / f"{fsync}.db"), fsync=fsync)
+        try:
+            assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == expected
+        finally:
+            store.close()
+    r = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--fsync"], capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 2 and "--fsync needs --state" in r.stderr
 
 
 def test_a_state_file_of_the_older_layout_is_converted(tmp_path: Path) -> None:

@@ -54,6 +54,8 @@ def parser(prog: str) -> argparse.ArgumentParser:
     ap.add_argument("--port", type=int, default=8765, help="port (0: any free port; default 8765)")
     ap.add_argument("--scenario", type=Path, help="scenario JSON file (default: the shipped demo account)")
     ap.add_argument("--state", type=Path, help="SQLite state file: the state survives restarts and kill -9")
+    ap.add_argument("--fsync", action="store_true", help="with --state: every change waits for the disk, so it "
+                    "survives a power loss too (default: it survives kill -9 and crashes of the emulator)")
     ap.add_argument("--reset", action="store_true", help="discard the --state file's content and start again "
                     "from the scenario")
     ap.add_argument("--api-key", help="API key of the first account (replaces the demo key)")
@@ -102,6 +104,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m binance_usdm.emul
         ap.error("--api-secret/--public-key need --api-key")
     if args.api_key and not (args.api_secret or args.public_key):
         ap.error("--api-key needs --api-secret or --public-key")
+    if args.fsync and args.state is None:
+        ap.error("--fsync needs --state (without it the state is in memory)")
     if args.reset and args.state is None:
         ap.error("--reset needs --state (without it the state is in memory and starts fresh anyway)")
     try:
@@ -111,7 +115,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m binance_usdm.emul
     logging.basicConfig(level=logging.WARNING)
     try:
         emu = EmulatorServer(
-            args.host, args.port, scenario=args.scenario, state_path=args.state, reset=args.reset,
+            args.host, args.port, scenario=args.scenario, state_path=args.state, reset=args.reset, fsync=args.fsync,
             api_key=args.api_key, api_secret=args.api_secret, public_key_pem=pem,
             keep_demo_key=args.keep_demo_key or not args.api_key, weight_limit=args.weight_limit,
             download_delay_ms=int(args.download_delay * 1000),

@@ -213,6 +213,8 @@ class Backend:
             # An in-memory store is never read back for account rows and marks; in a group they are
             # written once, when the group commits (`_write_group_state`).
             state = self.store.path is not None and self._group_events is None
+            if self.store.path is not None and self._group_events is not None and (change.accounts or change.marks):
+                self.store.begin_group()  # the write lock first: installed changes never wait for it
             if (state and (change.accounts or change.marks)) or change.income or change.margin or change.orders \
                     or change.trades or change.algo_orders or change.meta:
                 self._write(change, state)

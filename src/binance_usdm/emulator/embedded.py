@@ -43,6 +43,9 @@ class EmulatorServer:
     `limits`: what one client can make the HTTP front end hold (`HttpLimits`: request line, headers,
     body, read and idle timeouts); `busy_timeout`: how long a change waits for a state file locked by
     another process before it fails (answered 503, nothing applied).
+    `fsync`: with a `state_path`, every commit waits for the disk, so acknowledged changes survive a
+    power loss too (by default they survive the process being killed, kill -9, but a power loss or an
+    operating-system crash may lose the last ones; `store.py`).
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class EmulatorServer:
         busy_timeout: float = BUSY_TIMEOUT_S,
         keep_demo_key: bool = True,
         reset: bool = False,
+        fsync: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -73,7 +77,7 @@ class EmulatorServer:
         self.keep_demo_key = keep_demo_key or not api_key
         scenario_data = scenario if isinstance(scenario, dict) else _read_scenario(scenario)
         self._scenario = scenario_data if self.keep_demo_key else _without_first_key(scenario_data)
-        self.backend = Backend(_open_store(state_path, reset, busy_timeout), self.clock,
+        self.backend = Backend(_open_store(state_path, reset, busy_timeout, fsync), self.clock,
                                download_delay_ms=download_delay_ms, income_retention_ms=income_retention_ms)
         self._credentials = (api_key, api_secret, public_key_pem)
         self.limiter = RateLimiter(self.clock, weight_limit)
@@ -285,14 +289,14 @@ def remove_state(path: str | Path) -> bool:
     return removed
 
 
-def _open_store(path: str | Path | None, reset: bool, busy_timeout: float) -> Store:
+def _open_store(path: str | Path | None, reset: bool, busy_timeout: float, fsync: bool) -> Store:
     """The store at ``path`` (memory when None); ``reset`` discards the file's content first."""
     if path is None:
         return Store(None, busy_timeout)
     if reset:
         remove_state(path)
     try:
-        return Store(str(path), busy_timeout)
+        return Store(str(path), busy_timeout, fsync)
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc):
             raise StartupError(f"state file {path}: not an SQLite database (reset starts it again)") from None

@@ -25,14 +25,16 @@ def parse_pairs(raw: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if not raw:
         return out
+    escaped = "%" in raw or "+" in raw  # else decoding changes nothing: skip it
     for part in raw.split("&"):
         if not part:
             continue
         name, _, value = part.partition("=")
-        key = unquote_plus(name)
-        if key in out:
+        if escaped:
+            name, value = unquote_plus(name), unquote_plus(value)
+        if name in out:
             raise DUPLICATE_PARAM.reject()
-        out[key] = unquote_plus(value)
+        out[name] = value
     return out
 
 

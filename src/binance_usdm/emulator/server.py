@@ -21,20 +21,20 @@ handed to `stream.StreamHub` and carries websocket frames from then on. Any othe
 CONNECT) is answered once, as plain HTTP, and the connection then closes.
 
 The event loop never waits for storage: requests whose route reads or writes the store (history,
-downloads, every change, the admin API) run on one storage thread (`App.storage`), the others on
-the loop from committed in-memory state. One exception: on an in-memory store, a change of account
-state alone (`Route.account_only`: a leverage change, feeBurn) touches no storage, so it runs on the
-loop whenever the backend's lock is free (no batch is running), without the round trip. Group commit: the Binance requests bound for the storage
-thread that arrive while it is busy (or in one loop turn) run there as one batch in one
-`Backend.group`, so a state file is synced once per batch; each is answered once its batch is
-durable (if the batch's commit fails, every request of the batch gets the 503 "unknown outcome"
-answer and nothing of the batch is applied). An answer computed on the loop while a batch's
-changes are installed but not yet durable waits for that batch too (503 if it fails), so nothing
-not durable leaves the server. Pipelined requests are answered in request order whatever
-each one waits for (an injected latency, the storage thread). The front end bounds what a client
-can make it hold (`HttpLimits`), answering as gateways do: 414 for a long request line, 431 for a
-large or crowded header block, 413 for a large body, 408 for a request not received in time; an
-idle keep-alive connection is closed silently.
+downloads, every change, the admin API) run on one storage thread (`App.storage`), the others on the
+loop from committed in-memory state. One exception: on an in-memory store, a change of account state
+alone (`Route.account_only`: a leverage change, feeBurn) touches no storage, so it runs on the loop
+whenever the backend's lock is free (no batch is running), without the round trip. Group commit: the
+Binance requests bound for the storage thread that arrive while it is busy (or in one loop turn) run
+there as one batch in one `Backend.group`, so a state file commits once per batch; each is answered
+once its batch is durable (if the batch's commit fails, every request of the batch gets the 503
+"unknown outcome" answer and nothing of the batch is applied). An answer computed on the loop while
+a batch's changes are installed but not yet durable waits for that batch too (503 if it fails), so
+nothing not durable leaves the server. Pipelined requests are answered in request order whatever
+each one waits for (an injected latency, the storage thread). The front end bounds what a client can
+make it hold (`HttpLimits`), answering as gateways do: 414 for a long request line, 431 for a large
+or crowded header block, 413 for a large body, 408 for a request not received in time; an idle
+keep-alive connection is closed silently.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ from .stream import Session, StreamHub, abort
 _json = msgspec.json.Encoder(decimal_format="string")
 _log = logging.getLogger(__name__)
 _PER_REQUEST = frozenset(("timestamp", "signature", "recvWindow"))
+_TIMER_SLACK = 0.001  # seconds: loops fire timers on a millisecond clock, up to one early
 _RECV_SIZE = 65536  # bytes per read: below glibc's mmap threshold, so served from the heap
 
 
@@ -393,7 +394,11 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._head_bytes = 0
         self._answers: deque[_Pending] = deque()
         self._tail: asyncio.Future[Any] | None = None  # the last request still running off the loop
+        #: The armed deadline (loop time) and what happens then; one lazy timer serves them (`_arm`).
+        self._deadline: float | None = None
+        self._on_deadline: Callable[[], None] = self._idle
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
         self._last = False  # a request asked to close (or was refused): nothing after it is read
         self._paused = False
         self._upgrade: RawRequest | None = None
@@ -425,6 +430,9 @@ class HttpProtocol(asyncio.BufferedProtocol):
         upgraded connection's stream, or the server-sent events it was serving."""
         self.app.connections.discard(self)
         self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._answers.clear()
         if self.stream is not None:
             self.stream.lost()
@@ -462,7 +470,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
             self._head_bytes += nbytes
             if self._head_bytes > self.limits.max_request_line + self.limits.max_header_bytes:
                 self._refuse(431)
-        elif self._timer is None and not self._in_message and not self._answers:
+        elif self._deadline is None and not self._in_message and not self._answers:
             self._arm(self.limits.idle_timeout, self._idle)
 
     def _upgraded(self, rest: bytes) -> None:
@@ -495,23 +503,44 @@ class HttpProtocol(asyncio.BufferedProtocol):
 
     # -- timers ------------------------------------------------------------------------------------
     def _arm(self, seconds: float, callback: Callable[[], None]) -> None:
-        self._disarm()
-        self._timer = asyncio.get_running_loop().call_later(seconds, callback)
+        """Call `callback` in `seconds` unless re-armed or disarmed first. Lazy: the timer already
+        scheduled is kept when it fires no later than the new deadline (it re-checks then), so
+        re-arming per request costs no timer of its own in the steady state of a keep-alive connection."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        self._deadline = deadline
+        self._on_deadline = callback
+        if self._timer is not None:
+            if self._timer_at <= deadline:
+                return
+            self._timer.cancel()
+        self._timer_at = deadline
+        self._timer = loop.call_at(deadline, self._expire)
 
     def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = None
+
+    def _expire(self) -> None:
+        """The lazy timer fired: act on the deadline if it has passed, else wait for it."""
+        self._timer = None
+        deadline = self._deadline
+        if deadline is None or self.transport is None:
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() < deadline - _TIMER_SLACK:
+            self._timer_at = deadline
+            self._timer = loop.call_at(deadline, self._expire)
+            return
+        self._deadline = None
+        self._on_deadline()
 
     def _idle(self) -> None:
         """No request under way for `idle_timeout`: close quietly, as front ends do."""
-        self._timer = None
         if self.transport is not None:
             self.transport.close()
 
     def _too_slow(self) -> None:
         """A request still incomplete after `request_timeout`: 408, then close."""
-        self._timer = None
         self._refuse(408)
 
     # -- httptools callbacks -----------------------------------------------------------------------

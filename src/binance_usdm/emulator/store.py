@@ -1,9 +1,14 @@
 """SQLite storage: account state, income and margin-change history, downloads, orders and trades.
 
-One connection, in memory by default or a state file (WAL, `synchronous=FULL`) so that a change is
-durable once `transaction()` (or, for a batch of changes, `group()`) returns: the server answers only
-after the commit, so an acknowledged change survives a kill -9. An account is a header row plus rows
-per symbol setting and per position, so a change writes only what it changed (`AccountRows`).
+One connection, in memory by default or a state file in WAL mode, where a change is durable once
+`transaction()` (or, for a batch of changes, `group()`) returns: the server answers only after the
+commit, so an acknowledged change survives a kill -9. How durable (SQLite's `synchronous`,
+https://www.sqlite.org/pragma.html#pragma_synchronous): by default NORMAL, where a commit has handed
+its WAL pages to the operating system, which keeps them when the process dies (kill -9, a crash), but
+a power loss or an operating-system crash may roll back the last commits (the file stays consistent);
+with `fsync=True` FULL, where every commit also waits for the disk, so commits survive power loss too.
+An account is a header row plus rows per symbol setting and per position, so a change writes only
+what it changed (`AccountRows`).
 Income queries go through `IncomeIndex` (row ids per filter in answer order, kept in step with the
 table by every write and rebuilt after a rollback), so an income query reads only the rows of its
 answer; the other history tables have SQL indexes matching their queries.
@@ -149,7 +154,7 @@ class Store:
     so that `close` can cut the wait short), then fail with `sqlite3.OperationalError`.
     """
 
-    def __init__(self, path: str | None = None, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
+    def __init__(self, path: str | None = None, busy_timeout: float = BUSY_TIMEOUT_S, fsync: bool = False) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
         self._lock = threading.RLock()
@@ -158,7 +163,7 @@ class Store:
                                      timeout=_BUSY_POLL_S)
         if path:
             self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")  # module docstring
         self._conn.executescript(_SCHEMA)
         if "update_time" not in {r[1] for r in self._conn.execute("PRAGMA table_info(accounts)")}:
             self._conn.execute("ALTER TABLE accounts ADD COLUMN update_time INTEGER")  # an older file
@@ -247,6 +252,14 @@ class Store:
                 self._depth -= 1
                 if outer:
                     self._income_written = False
+
+    def begin_group(self) -> None:
+        """In a group: begin its transaction now, if no write began it yet (for a state file this waits
+        for the file's write lock, or raises as a write would)."""
+        with self._lock:
+            if self._grouped and self._depth == 0:
+                self._begin()
+                self._depth = 1
 
     @contextmanager
     def group(self) -> Iterator[None]:
