@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 from types import TracebackType
 from typing import IO, Any
 
@@ -105,13 +104,17 @@ class _TextPages(IncomePageWriter):
             self._text.flush()
 
 
-#: Characters that make ``csv.writer`` quote a field (delimiter, quote character, line breaks).
-_QUOTED = re.compile('[,"\r\n]')
+def page_times(page: list[IncomeRow]) -> dict[int, str | None]:
+    """``ms_time_text`` of each millisecond of a page, made once per millisecond: records share them
+    (a trade's commission and realized PnL, the funding fees of every symbol at their hour)."""
+    return {ms: ms_time_text(ms) for ms in {row.time_ms for row in page}}
 
 
 class CsvPages(_TextPages):
     """CSV as ``export`` writes it: a header row, then ``csv.writer``'s rows (a time of 0 empty).
-    A page whose texts hold nothing ``csv.writer`` would quote is joined directly (the same bytes)."""
+    A page is joined directly when ``csv.writer`` would quote no field of it (no text holds a comma,
+    a quote or a line break: the joined page has 7 commas and one newline per row and no quote or
+    carriage return), which gives the same bytes; else ``csv.writer`` writes it."""
 
     def __init__(self, destination: Destination) -> None:
         super().__init__(destination)
@@ -121,17 +124,18 @@ class CsvPages(_TextPages):
         self._flush_buffer()
 
     def _write(self, page: list[IncomeRow]) -> None:
-        time = ms_time_text
-        texts = "".join([row.symbol + row.income_type + row.asset + row.info + row.trade_id for row in page])
-        if _QUOTED.search(texts) is None:
-            self._put("".join([
-                f"{row.symbol},{row.income_type},{row.income_str},{row.asset},{time(row.time_ms) or ''},"
-                f"{row.tran_id},{row.info},{row.trade_id}\n"
-                for row in page
-            ]).encode())
+        times = page_times(page)
+        text = "".join([
+            f"{row.symbol},{row.income_type},{row.income_str},{row.asset},{times[row.time_ms] or ''},"
+            f"{row.tran_id},{row.info},{row.trade_id}\n"
+            for row in page
+        ])
+        rows = len(page)
+        if text.count(",") == 7 * rows and text.count("\n") == rows and '"' not in text and "\r" not in text:
+            self._put(text.encode())
             return
         self._csv.writerows([
-            (row.symbol, row.income_type, row.income_str, row.asset, time(row.time_ms), row.tran_id, row.info,
+            (row.symbol, row.income_type, row.income_str, row.asset, times[row.time_ms], row.tran_id, row.info,
              row.trade_id)
             for row in page
         ])
@@ -151,9 +155,9 @@ class JsonLinesPages(_TextPages):
         self._encoder = msgspec.json.Encoder()
 
     def _write(self, page: list[IncomeRow]) -> None:
-        time = ms_time_text
+        times = page_times(page)
         self._put(self._encoder.encode_lines([
-            IncomeLine(row.symbol, row.income_type, row.income_str, row.asset, time(row.time_ms), row.tran_id,
+            IncomeLine(row.symbol, row.income_type, row.income_str, row.asset, times[row.time_ms], row.tran_id,
                        row.info, row.trade_id)
             for row in page
         ]))
