@@ -459,7 +459,7 @@ class Store:
             ids = self._income().select((account, symbol, income_type), start, end, offset, limit)
             if not ids:
                 return "[]"
-            text = self._conn.execute(sql, (*(key for key, _ in members), f"[{','.join(map(str, ids))}]")).fetchone()[0]
+            text = self._conn.execute(sql, (*(key for key, _ in members), str(ids))).fetchone()[0]  # a JSON array
         return f"[{text}]"
 
     def count_income(self, account: str) -> int:
