@@ -1,11 +1,19 @@
-"""Suite-wide ordering: the modules whose tests take seconds each run first.
+"""Suite-wide scheduling: the modules whose tests take seconds each run first, and the modules that
+need one worker stay on one.
 
 xdist hands tests to its workers in collection order as they become free, so a slow test collected
 last (pytest collects `tests/test_*.py` after the directories) keeps one worker busy while the others
 have nothing left to do. Run first, the slow tests overlap with the many short ones.
+
+`--dist loadgroup` (pyproject's addopts) is served by `ModuleGroups` below: xdist's own grouping by the
+`xdist_group` mark renames each test's node id, which pytest 9.2 no longer lets a plugin do, so the
+mark is silently ignored there (pytest-dev/pytest-xdist#1386). Here the groups are whole modules,
+named in `ONE_WORKER`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -31,10 +39,31 @@ SLOW_FIRST = (
     "tests/resilience/test_fault_matrix.py",
 )
 
+#: Modules whose tests all run on one worker, and why.
+ONE_WORKER = {
+    "tests/emulator/test_dashboard.py": "the browser starts once per run",
+    "tests/resilience/test_fuzz.py": "its last test checks the state of the emulator the fuzzing hit",
+}
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    missing = [path for path in SLOW_FIRST if not (config.rootpath / path).is_file()]
+    missing = [path for path in (*SLOW_FIRST, *ONE_WORKER) if not (config.rootpath / path).is_file()]
     if missing:
-        raise pytest.UsageError(f"tests/conftest.py SLOW_FIRST names missing modules: {missing}")
+        raise pytest.UsageError(f"tests/conftest.py names missing modules: {missing}")
     rank = {path: i for i, path in enumerate(SLOW_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(SLOW_FIRST)))
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With `--dist loadgroup`: each test is its own unit of work, except the modules of `ONE_WORKER`."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleGroups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.partition("::")[0]
+            return module if module in ONE_WORKER else nodeid
+
+    return ModuleGroups(config, log)

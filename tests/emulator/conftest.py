@@ -150,12 +150,12 @@ class EmulatorProcess:
     def __init__(self, state: Path, *args: str) -> None:
         self.state = state
         self.args = args
-        self.port = 0
+        self.port = 0  # set by _spawn from the emulator's first line
         self.proc = self._spawn()
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "binance_usdm.emulator", "--port", str(self.port), "--state", str(self.state),
+            [sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--state", str(self.state),
              *self.args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert proc.stdout is not None
         line = proc.stdout.readline().decode()
@@ -184,7 +184,9 @@ class EmulatorProcess:
             self.proc.stdout.close()
 
     def restart(self, *, kill: bool = False) -> None:
-        """Stop (or kill -9) and start again on the same port and state file."""
+        """Stop (or kill -9) and start again on the same state file, on a new free port (the old one
+        may have been handed to another socket meanwhile: binding it again failed with "address already
+        in use" under parallel tests)."""
         if kill:
             self.kill()
         self.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from types import ModuleType
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -12,11 +13,16 @@ from binance_usdm.emulator import EmulatorServer
 
 from .conftest import fetch
 
-um = pytest.importorskip("binance.um_futures")
-ClientError = pytest.importorskip("binance.error").ClientError
+
+@pytest.fixture(scope="module")
+def um() -> ModuleType:
+    """The connector, imported where these tests run rather than at collection (in every worker)."""
+    return pytest.importorskip("binance.um_futures")
 
 
-def test_connector_account_endpoints(emu: EmulatorServer) -> None:
+def test_connector_account_endpoints(um: ModuleType, emu: EmulatorServer) -> None:
+    from binance.error import ClientError
+
     c = um.UMFutures(key=emu.api_key, secret=emu.api_secret, base_url=emu.base_url)
     assert c.ping() == {}
     assert abs(c.time()["serverTime"] - emu.clock.now_ms()) < 5000
@@ -65,7 +71,7 @@ def test_connector_account_endpoints(emu: EmulatorServer) -> None:
     assert fetch(link["url"])[2].startswith(b"time,tranId,")
 
 
-def test_connector_with_rsa_key() -> None:
+def test_connector_with_rsa_key(um: ModuleType) -> None:
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem_public = private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()

@@ -24,9 +24,6 @@ from binance_usdm.emulator import Clock, EmulatorServer
 
 from .conftest import Client, err, ok
 
-#: All on one xdist worker (``--dist loadgroup``), so the browser starts once per run.
-pytestmark = pytest.mark.xdist_group("browser")
-
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parents[2] / "build" / "screenshots"
 #: 2026-11-02 00:00:01 UTC: no funding time within the next hours, so a moved clock charges nothing.

@@ -108,25 +108,41 @@ def _valid(schema: dict[str, Any]) -> st.SearchStrategy[str]:
     return st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=64)
 
 
-@st.composite
-def _request(draw: st.DrawFn, doc: dict[str, Any], op: dict[str, Any], method: str) -> Request:
-    """One request for an operation: parameters (valid, invalid, missing, unknown), where they go,
-    the API key, how it is signed and raw junk appended to the query string."""
-    params: list[tuple[str, str]] = []
+#: A parameter's drawn value is sent as is (None, two chances in three) or replaced by junk.
+AS_IS_OR_JUNK = st.one_of(st.none(), st.none(), JUNK)
+EXTRA_PARAMS = st.lists(st.tuples(st.sampled_from(["foo", "symbol", "limit", "x y", "", "é"]), JUNK), max_size=2)
+API_KEYS = st.sampled_from([DEMO_API_KEY] * 6 + ["", "unknown"]) | st.text(LATIN_1, max_size=70)
+SIGNINGS = st.sampled_from(["valid", "valid", "valid", "valid", "none", "reversed"]) | JUNK
+PLACES = {"GET": st.just("query")}
+ANY_PLACE = st.sampled_from(["query", "body", "split"])
+
+
+def _request(doc: dict[str, Any], op: dict[str, Any], method: str) -> st.SearchStrategy[Request]:
+    """Requests for an operation: parameters (valid, invalid, missing, unknown), where they go, the API
+    key, how it is signed and raw junk appended to the query string. The strategies are built once per
+    operation (building them inside each draw cost hypothesis about a quarter of the fuzzing's CPU)."""
+    fields: list[tuple[str, st.SearchStrategy[bool], st.SearchStrategy[str] | None]] = []
     for p in op.get("parameters", []):
         name = p["name"]
         if name == "signature":
             continue
-        schema = _resolve(doc, p["schema"])
-        if not draw(st.booleans() if not p["required"] else st.sampled_from([True, True, True, False])):
-            continue
-        value = "NOW" if name == "timestamp" else draw(_valid(schema))
-        params.append((name, draw(st.one_of(st.just(value), st.just(value), JUNK))))
-    params += draw(st.lists(st.tuples(st.sampled_from(["foo", "symbol", "limit", "x y", "", "é"]), JUNK), max_size=2))
-    where = draw(st.sampled_from(["query", "body", "split"])) if method != "GET" else "query"
-    key = draw(st.sampled_from([DEMO_API_KEY] * 6 + ["", "unknown"]) | st.text(LATIN_1, max_size=70))
-    signing = draw(st.sampled_from(["valid", "valid", "valid", "valid", "none", "reversed"]) | JUNK)
-    return Request(params, where, key, signing, draw(RAW_TAILS))
+        present = st.booleans() if not p["required"] else st.sampled_from([True, True, True, False])
+        fields.append((name, present, None if name == "timestamp" else _valid(_resolve(doc, p["schema"]))))
+
+    @st.composite
+    def request(draw: st.DrawFn) -> Request:
+        params: list[tuple[str, str]] = []
+        for name, present, valid in fields:
+            if not draw(present):
+                continue
+            value = "NOW" if valid is None else draw(valid)
+            junk = draw(AS_IS_OR_JUNK)
+            params.append((name, value if junk is None else junk))
+        params += draw(EXTRA_PARAMS)
+        where = draw(PLACES.get(method, ANY_PLACE))
+        return Request(params, where, draw(API_KEYS), draw(SIGNINGS), draw(RAW_TAILS))
+
+    return request()
 
 
 def _encode(params: list[tuple[str, str]], now: int) -> str:
