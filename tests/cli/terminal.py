@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pyte
 
-from binance_usdm.cli.main import cli
+from binance_usdm.cli.main import main
 
 CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 """ANSI control sequences (colour, cursor moves, erasing)."""
@@ -73,7 +73,9 @@ def on_terminal(args: list[str], columns: int, rows: int = 300) -> Screen:
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = out
     try:
-        code = cli.main(args, prog_name="usdm", standalone_mode=False)
+        main(args)  # the script's entry point: its error display and exit codes
+    except SystemExit as done:
+        code = done.code
     finally:
         sys.stdout, sys.stderr = saved
         out.close()

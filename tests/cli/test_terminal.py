@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from binance_usdm.emulator import EmulatorServer
-from tests.cli.helpers import CLEAN_ENV
+from tests.cli.helpers import CLEAN_ENV, invoke
 from tests.cli.terminal import on_terminal, process_on_terminal
 
 WIDTHS = (80, 60)
@@ -160,14 +160,13 @@ def test_watch_fits_the_terminal_with_the_other_tables_layout(emu: EmulatorServe
 @pytest.mark.parametrize("args", [["position-margin", "ETHUSDT", "add", "-1"],
                                   ["position-margin", "ETHUSDT", "add", "1e999999"], ["income", "--since", "100000d"],
                                   ["emulator", "--reset"]])
-def test_errors_fit_60_columns_on_a_terminal_and_stay_one_line_on_a_pipe(tmp_path: Path, args: list[str]) -> None:
-    env = _terminal_process_env(XDG_CONFIG_HOME=str(tmp_path), USDM_DEMO_STATE="")
-    argv = [sys.executable, "-m", "binance_usdm.cli", *args]
-    screen = process_on_terminal(argv, 60, None, env)
+def test_errors_fit_60_columns_on_a_terminal_and_stay_one_line_on_a_pipe(terminal_env: dict[str, str],
+                                                                          args: list[str]) -> None:
+    screen = on_terminal(args, 60)
     assert screen.exit_code == 2 and screen.longest_line() <= 60, screen.raw
-    piped = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    piped = invoke(args, {})  # stderr is not a terminal here, as through a pipe
     error = piped.stderr.splitlines()[-1]
-    assert piped.returncode == 2 and len(error) > 60  # one line for scripts
+    assert piped.exit_code == 2 and len(error) > 60  # one line for scripts
     assert " ".join(screen.text.split()).endswith(" ".join(error.split()))  # the same words
 
 

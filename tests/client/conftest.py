@@ -9,6 +9,7 @@ import pytest
 
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, RetryPolicy, WebCallResult
 from binance_usdm.httpx_transport import AsyncHttpxTransport, HttpxTransport
+from tests.httpx_tls import shared_tls
 from tests.scripted_server import Reply, Request, ScriptedServer, not_found
 
 API_KEY = "stubKey0123456789stubKey0123456789stubKey0123456789stubKey012345"
@@ -68,14 +69,14 @@ def make_caller(kind: str, base_url: str, **options: Any) -> Caller:
 
     def call(op: str, *args: Any, **kwargs: Any) -> WebCallResult[Any]:
         if kind == "sync-httpx":
-            options["transport"] = HttpxTransport(base_url)
+            options["transport"] = HttpxTransport(base_url, verify=shared_tls())
         if kind.startswith("sync"):
             with BinanceRestClient(base_url=base_url, **options) as client:
                 return getattr(client.usd_futures_api.account, op)(*args, **kwargs)  # type: ignore[no-any-return]
 
         async def run() -> WebCallResult[Any]:
             if kind == "async-httpx":
-                options["transport"] = AsyncHttpxTransport(base_url)
+                options["transport"] = AsyncHttpxTransport(base_url, verify=shared_tls())
             async with AsyncBinanceRestClient(base_url=base_url, **options) as client:
                 return await getattr(client.usd_futures_api.account, op)(*args, **kwargs)  # type: ignore[no-any-return]
 

@@ -14,6 +14,7 @@ import pytest
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, RetryPolicy, Timeouts, WebCallResult
 from binance_usdm.emulator import EmulatorServer
 from binance_usdm.httpx_transport import AsyncHttpxTransport, HttpxTransport
+from tests.httpx_tls import shared_tls
 
 #: Short deadlines keep the suite fast; every call must end within TOTAL + SLACK seconds.
 TIMEOUTS = Timeouts(connect=0.5, read=0.6, total=1.5)
@@ -71,7 +72,7 @@ def run_ops(kind: str, emu: EmulatorServer, ops: list[Op], before: Callable[[], 
     `before()` (e.g. install faults), then each op; returns every op's result and wall time."""
     opts = client_options(emu, **options)
     if kind == "sync-httpx":
-        opts["transport"] = HttpxTransport(emu.base_url)
+        opts["transport"] = HttpxTransport(emu.base_url, verify=shared_tls())
     if kind.startswith("sync"):
         with BinanceRestClient(**opts) as client:
             account = client.usd_futures_api.account
@@ -87,7 +88,7 @@ def run_ops(kind: str, emu: EmulatorServer, ops: list[Op], before: Callable[[], 
 
     async def main() -> list[Timed]:
         if kind == "async-httpx":
-            opts["transport"] = AsyncHttpxTransport(emu.base_url)
+            opts["transport"] = AsyncHttpxTransport(emu.base_url, verify=shared_tls())
         async with AsyncBinanceRestClient(**opts) as client:
             account = client.usd_futures_api.account
             assert (await account.get_brackets("BTCUSDT")).success
