@@ -18,8 +18,6 @@ from emulator_load import LEVERAGE_SYMBOL, Requests, free_port, run_load  # noqa
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET  # noqa: E402
 
-pytest.importorskip("aiohttp")
-
 
 def _exchange(port: int, raw: bytes) -> tuple[int, dict[str, object]]:
     with socket.create_connection(("127.0.0.1", port)) as sock:
@@ -30,6 +28,7 @@ def _exchange(port: int, raw: bytes) -> tuple[int, dict[str, object]]:
 
 
 def test_baseline_verifies_key_timestamp_and_signature(tmp_path: Path) -> None:
+    pytest.importorskip("aiohttp")  # here, not at collection: importing it costs every worker ~0.2 s
     state = tmp_path / "baseline.json"
     state.write_text(json.dumps({"account": {"positions": [{"symbol": LEVERAGE_SYMBOL, "leverage": "20"}]},
                                  "maxNotional": {"10": "25000", "11": "25000"}}))
