@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -123,3 +124,10 @@ def test_only_text_without_escapes_or_non_ascii_is_sent_verbatim() -> None:
     assert views.verbatim_json("[]") == msgspec.Raw(b"[]")
     for escaped in ('[{"info":"\\u00e9"}]', '[{"info":"\\/"}]', '[{"info":"\\""}]', '[{"info":"é"}]'):
         assert views.verbatim_json(escaped) is None
+
+
+def test_members_name_only_income_columns() -> None:
+    """The columns are written into the SQL: anything but the table's own is refused."""
+    store = Store()
+    with pytest.raises(ValueError, match="not income columns"):
+        store.query_income_json("a1", 0, 1, None, None, 10, 0, [("time", "time"), ("x", "1); DROP TABLE income; --")])
