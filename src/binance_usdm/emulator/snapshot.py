@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from . import margin
 from .accounts import DEFAULT_LEVERAGE, Account
@@ -63,6 +64,14 @@ def max_notional(info: SymbolInfo, leverage: int) -> int:
     return max(caps) if caps else 0
 
 
+#: Legs computed lately, by their inputs: an account answer recomputes only the legs a change moved.
+#: Decimals are keyed by identity (a change copies a position's Decimals by reference, so unchanged
+#: legs hit); the entry keeps them alive, so an id is not reused while it is a key, and an equal
+#: Decimal written differently ("1.0" and "1") is a different key.
+_LEGS: dict[tuple[Any, ...], tuple[Leg, Decimal]] = {}
+_MAX_LEGS = 4096
+
+
 def leg(acc: Account, info: SymbolInfo, side: str, marks: Mapping[str, Decimal]) -> Leg:
     """Figures of the account's `side` leg of a symbol (zeros when there is no position)."""
     settings = acc.settings.get(info.symbol)
@@ -72,8 +81,16 @@ def leg(acc: Account, info: SymbolInfo, side: str, marks: Mapping[str, Decimal])
     mark = marks[info.symbol]
     amount = pos.amount if pos else ZERO
     entry = pos.entry_price if pos else ZERO
+    isolated_wallet = pos.isolated_wallet if pos and isolated else ZERO
+    update_time = pos.update_time if pos else 0
+    taker = acc.taker_rate
+    key = (id(info), side, leverage, isolated, id(mark), id(amount), id(entry), id(isolated_wallet), id(taker),
+           update_time)
+    hit = _LEGS.get(key)
+    if hit is not None:
+        return hit[0]
     notional = abs(amount) * mark
-    return Leg(
+    computed = Leg(
         symbol=info.symbol,
         side=side,
         info=info,
@@ -86,11 +103,15 @@ def leg(acc: Account, info: SymbolInfo, side: str, marks: Mapping[str, Decimal])
         upnl=margin.unrealized_pnl(amount, entry, mark),
         initial=margin.initial_margin(notional, leverage),
         maint=margin.maint_margin(notional, info.brackets),
-        isolated_wallet=pos.isolated_wallet if pos and isolated else ZERO,
-        break_even=margin.break_even_price(amount, entry, acc.taker_rate),
+        isolated_wallet=isolated_wallet,
+        break_even=margin.break_even_price(amount, entry, taker),
         max_notional=max_notional(info, leverage),
-        update_time=pos.update_time if pos else 0,
+        update_time=update_time,
     )
+    if len(_LEGS) >= _MAX_LEGS:
+        _LEGS.clear()
+    _LEGS[key] = (computed, taker)  # the taker rate kept alive with its id
+    return computed
 
 
 def usd_price(asset: str, marks: Mapping[str, Decimal]) -> Decimal:

@@ -424,6 +424,8 @@ class StreamHub:
         if isinstance(event, ev.ListenKeyClosed):
             self._queue(event.key, None, event.time)
             return
+        if not self._owner:  # no stream open: nothing to render (the common case of a change)
+            return
         with self._lock:
             listening = {account: key for key, account in self._owner.items()}
         if not listening:

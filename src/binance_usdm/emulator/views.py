@@ -96,26 +96,6 @@ def account_v2(backend: Backend, acc: Account) -> Json:
     """GET /fapi/v2/account."""
     snap = _snapshot(backend, acc)
     assets = [_asset_view(acc, snap, a, v2=True) for a in snap.assets]
-    positions = []
-    for lg in _all_legs(backend, acc, snap, None):
-        positions.append({
-            "symbol": lg.symbol,
-            "initialMargin": dz(lg.initial),
-            "maintMargin": dz(lg.maint),
-            "unrealizedProfit": d8(lg.upnl),
-            "positionInitialMargin": dz(lg.initial),
-            "openOrderInitialMargin": "0",
-            "leverage": str(lg.leverage),
-            "isolated": lg.isolated,
-            "entryPrice": plain(lg.entry),
-            "breakEvenPrice": plain(lg.break_even),
-            "maxNotional": str(lg.max_notional),
-            "bidNotional": "0",
-            "askNotional": "0",
-            "positionSide": lg.side,
-            "positionAmt": fixed(lg.amount, lg.info.quantity_precision),
-            "updateTime": lg.update_time,
-        })
     return {
         "feeTier": acc.fee_tier,
         "feeBurn": acc.fee_burn,
@@ -127,8 +107,43 @@ def account_v2(backend: Backend, acc: Account) -> Json:
         "tradeGroupId": -1,
         **_totals(snap),
         "assets": assets,
-        "positions": positions,
+        "positions": [_v2_position(lg) for lg in _all_legs(backend, acc, snap, None)],
     }
+
+
+#: `account_v2` position entries by leg: a leg depends on nothing else, and legs are reused while
+#: their inputs stand (`snapshot.leg`), so an answer after a change renders only the legs it moved.
+#: Each entry keeps its leg, so the id is not reused while it is a key. The entries are shared: read only.
+_V2_POSITIONS: dict[int, tuple[Leg, Json]] = {}
+_MAX_V2_POSITIONS = 4096
+
+
+def _v2_position(lg: Leg) -> Json:
+    hit = _V2_POSITIONS.get(id(lg))
+    if hit is not None:
+        return hit[1]
+    view = {
+        "symbol": lg.symbol,
+        "initialMargin": dz(lg.initial),
+        "maintMargin": dz(lg.maint),
+        "unrealizedProfit": d8(lg.upnl),
+        "positionInitialMargin": dz(lg.initial),
+        "openOrderInitialMargin": "0",
+        "leverage": str(lg.leverage),
+        "isolated": lg.isolated,
+        "entryPrice": plain(lg.entry),
+        "breakEvenPrice": plain(lg.break_even),
+        "maxNotional": str(lg.max_notional),
+        "bidNotional": "0",
+        "askNotional": "0",
+        "positionSide": lg.side,
+        "positionAmt": fixed(lg.amount, lg.info.quantity_precision),
+        "updateTime": lg.update_time,
+    }
+    if len(_V2_POSITIONS) >= _MAX_V2_POSITIONS:
+        _V2_POSITIONS.clear()
+    _V2_POSITIONS[id(lg)] = (lg, view)
+    return view
 
 
 def _totals(snap: Snapshot) -> Json:
