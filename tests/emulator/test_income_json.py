@@ -131,3 +131,11 @@ def test_members_name_only_income_columns() -> None:
     store = Store()
     with pytest.raises(ValueError, match="not income columns"):
         store.query_income_json("a1", 0, 1, None, None, 10, 0, [("time", "time"), ("x", "1); DROP TABLE income; --")])
+
+
+def test_a_row_missing_from_the_table_is_an_error_not_a_shorter_page() -> None:
+    store = Store()
+    store.add_income([IncomeRow("a1", t, t, "BTCUSDT", "TRANSFER", "1", "USDT", "", "") for t in range(1, 4)])
+    store._conn.execute("DELETE FROM income WHERE tran_id = 2")  # behind the index's back
+    with pytest.raises(LookupError, match="1 row"):
+        store.query_income_json("a1", 0, 9, None, None, 10, 0, views.INCOME_MEMBERS)

@@ -453,13 +453,15 @@ class Store:
         if not set(columns) <= set(IncomeRow._fields):
             raise ValueError(f"not income columns: {sorted(set(columns) - set(IncomeRow._fields))}")
         pairs = ", ".join(f"?, {column}" for column in columns)
-        sql = (f"SELECT group_concat(json_object({pairs}), ',') "  # noqa: S608 - columns checked above
+        sql = (f"SELECT count(*), group_concat(json_object({pairs}), ',') "  # noqa: S608 - columns checked above
                "FROM json_each(?) AS k CROSS JOIN income ON income.rowid = k.value")
         with self._lock:
             ids = self._income().select((account, symbol, income_type), start, end, offset, limit)
             if not ids:
                 return "[]"
-            text = self._conn.execute(sql, (*(key for key, _ in members), str(ids))).fetchone()[0]  # a JSON array
+            found, text = self._conn.execute(sql, (*(key for key, _ in members), str(ids))).fetchone()  # a JSON array
+        if found != len(ids):
+            raise LookupError(f"the income index names {len(ids) - found} row(s) the table does not hold")
         return f"[{text}]"
 
     def count_income(self, account: str) -> int:
