@@ -43,6 +43,7 @@ SLOW_FIRST = (
 ONE_WORKER = {
     "tests/emulator/test_dashboard.py": "the browser starts once per run",
     "tests/resilience/test_fuzz.py": "its last test checks the state of the emulator the fuzzing hit",
+    "tests/test_layers.py": "the import graph of every module is parsed once (a cached function)",
 }
 
 

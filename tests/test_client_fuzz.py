@@ -73,26 +73,35 @@ class Answer:
         return Reply(raw=self.data, close=True, reset=self.ending == "reset")
 
 
+#: Built once: a strategy made inside each draw costs hypothesis a validation and analysis per example.
+FRAMINGS = st.sampled_from(["length", "length", "chunked", "none", "wrong-length", "bad-chunks"])
+LENGTH_ERRORS = st.sampled_from([-1, 1, 100])
+BAD_CHUNK_SIZES = st.sampled_from([b"zz", b"-1", b"ffffffffffffffff"])
+INTERIM = st.sampled_from([b"HTTP/1.1 100 Continue\r\n\r\n", b"HTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n",
+                           b"HTTP/1.1 100 Continue\r\n\r\n" * 50])
+CONNECTION_ENDS = st.sampled_from(["close", "close", "reset", "keep", "partial"])
+HEADER_LISTS = st.lists(HEADER, max_size=6)
+
+
 @st.composite
 def answers(draw: st.DrawFn) -> Answer:
     eol = draw(ENDINGS)
     line = draw(VERSIONS) + b" " + draw(STATUSES) + draw(REASONS)
-    headers = draw(st.lists(HEADER, max_size=6))
+    headers = draw(HEADER_LISTS)
     body = draw(BODIES)
-    framing = draw(st.sampled_from(["length", "length", "chunked", "none", "wrong-length", "bad-chunks"]))
+    framing = draw(FRAMINGS)
     if framing == "length":
         headers.append(b"Content-Length: %d" % len(body))
     elif framing == "wrong-length":
-        headers.append(b"Content-Length: %d" % (len(body) + draw(st.sampled_from([-1, 1, 100]))))
+        headers.append(b"Content-Length: %d" % (len(body) + draw(LENGTH_ERRORS)))
     elif framing in ("chunked", "bad-chunks"):
         headers.append(b"Transfer-Encoding: chunked")
-        size = b"%x" % len(body) if framing == "chunked" else draw(st.sampled_from([b"zz", b"-1", b"ffffffffffffffff"]))
+        size = b"%x" % len(body) if framing == "chunked" else draw(BAD_CHUNK_SIZES)
         body = (size + b"\r\n" + body + b"\r\n" if body else b"") + b"0\r\n\r\n"
     data = line + eol + b"".join(h + eol for h in headers) + eol + body
     if draw(st.booleans()):  # interim answers first, sometimes
-        data = draw(st.sampled_from([b"HTTP/1.1 100 Continue\r\n\r\n", b"HTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n",
-                                     b"HTTP/1.1 100 Continue\r\n\r\n" * 50])) + data
-    ending = draw(st.sampled_from(["close", "close", "reset", "keep", "partial"]))
+        data = draw(INTERIM) + data
+    ending = draw(CONNECTION_ENDS)
     if ending == "partial":
         data = data[: draw(st.integers(0, max(0, len(data) - 1)))]
     return Answer(data, ending)

@@ -9,7 +9,7 @@ import pytest
 
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, RetryPolicy, WebCallResult
 from binance_usdm.httpx_transport import AsyncHttpxTransport, HttpxTransport
-from tests.httpx_tls import shared_tls
+from tests.httpx_setup import shared_tls
 from tests.scripted_server import Reply, Request, ScriptedServer, not_found
 
 API_KEY = "stubKey0123456789stubKey0123456789stubKey0123456789stubKey012345"

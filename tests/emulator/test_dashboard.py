@@ -15,8 +15,9 @@ import json
 import os
 import threading
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -31,14 +32,19 @@ T0 = 1_793_577_601_000
 #: How long a page and every `expect` wait (generous: the suite runs on 2 busy cores).
 TIMEOUT_MS = 20_000
 
-try:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None  # type: ignore[assignment]
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, LocatorAssertions, Page
+
+
+def expect(locator: Locator) -> LocatorAssertions:
+    """Playwright's `expect`, imported where these tests run rather than at collection (every worker)."""
+    from playwright.sync_api import expect as assertions
+
+    return assertions(locator)
 
 
 def _unavailable() -> str | None:
-    if sync_playwright is None:
+    if find_spec("playwright") is None:
         return "the playwright package is not installed (pip install -e '.[test]')"
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is missing (apt-get install -y chromium)"
@@ -52,7 +58,10 @@ def browser() -> Iterator[Browser]:
         if os.environ.get("USDM_REQUIRE_BROWSER") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    expect.set_options(timeout=TIMEOUT_MS)
+    from playwright.sync_api import expect as assertions
+    from playwright.sync_api import sync_playwright
+
+    assertions.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=str(CHROMIUM),

@@ -14,7 +14,7 @@ import pytest
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, RetryPolicy, Timeouts, WebCallResult
 from binance_usdm.emulator import EmulatorServer
 from binance_usdm.httpx_transport import AsyncHttpxTransport, HttpxTransport
-from tests.httpx_tls import shared_tls
+from tests.httpx_setup import shared_tls, warm_async_httpx
 
 #: Short deadlines keep the suite fast; every call must end within TOTAL + SLACK seconds.
 TIMEOUTS = Timeouts(connect=0.5, read=0.6, total=1.5)
@@ -88,6 +88,7 @@ def run_ops(kind: str, emu: EmulatorServer, ops: list[Op], before: Callable[[], 
 
     async def main() -> list[Timed]:
         if kind == "async-httpx":
+            await warm_async_httpx(emu.base_url)
             opts["transport"] = AsyncHttpxTransport(emu.base_url, verify=shared_tls())
         async with AsyncBinanceRestClient(**opts) as client:
             account = client.usd_futures_api.account
