@@ -7,8 +7,8 @@ have nothing left to do. Run first, the slow tests overlap with the many short o
 
 `--dist loadgroup` (pyproject's addopts) is served by `ModuleGroups` below: xdist's own grouping by the
 `xdist_group` mark renames each test's node id, which pytest 9.2 no longer lets a plugin do, so the
-mark is silently ignored there (pytest-dev/pytest-xdist#1386). Here the groups are whole modules,
-named in `ONE_WORKER`.
+mark is silently ignored there (pytest-dev/pytest-xdist#1386). Here a group is a set of whole
+modules, named in `ONE_WORKER`.
 """
 
 from __future__ import annotations
@@ -39,13 +39,19 @@ SLOW_FIRST = (
     "tests/resilience/test_fault_matrix.py",
 )
 
-#: Modules whose tests all run on one worker, and why.
+#: Modules whose tests all run on one worker, by group: the modules of a group share that worker.
 ONE_WORKER = {
-    "tests/emulator/test_dashboard.py": "the browser starts once per run",
-    "tests/resilience/test_fuzz.py": "its last test checks the state of the emulator the fuzzing hit",
-    "tests/test_layers.py": "the import graph of every module is parsed once (a cached function)",
+    # the browser starts once per run
+    "tests/emulator/test_dashboard.py": "browser",
+    # the last test checks the state of the emulator the fuzzing hit
+    "tests/resilience/test_fuzz.py": "fuzz",
+    # the import graph of every module is parsed once (a cached function)
+    "tests/test_layers.py": "layers",
+    # ccxt, python-binance and the connector are imported by one worker (ccxt alone ~0.7 s of CPU)
+    "tests/emulator/test_ccxt_compat.py": "peers",
+    "tests/emulator/test_connector.py": "peers",
+    "tests/emulator/test_stream_clients.py": "peers",
 }
-
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     missing = [path for path in (*SLOW_FIRST, *ONE_WORKER) if not (config.rootpath / path).is_file()]
@@ -57,14 +63,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """With `--dist loadgroup`: each test is its own unit of work, except the modules of `ONE_WORKER`."""
+    """With `--dist loadgroup`: each test is its own unit of work, except the groups of `ONE_WORKER`."""
     if config.getoption("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class ModuleGroups(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.partition("::")[0]
-            return module if module in ONE_WORKER else nodeid
+            return ONE_WORKER.get(nodeid.partition("::")[0], nodeid)
 
     return ModuleGroups(config, log)
