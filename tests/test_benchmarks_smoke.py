@@ -28,7 +28,7 @@ def test_quick_benchmark_prints_a_table() -> None:
         rows = [line for line in out.splitlines() if line.startswith(label)]
         assert rows, f"no row for {label}:\n{out}"
         assert not any("error" in row for row in rows), out
-    assert "import binance_usdm:" in out
+    assert "from binance_usdm import BinanceRestClient:" in out
     assert "Targets" in out and "signing floor" in out
 
 
