@@ -23,18 +23,19 @@ CONNECT) is answered once, as plain HTTP, and the connection then closes.
 The event loop never waits for storage: requests whose route reads or writes the store (history,
 downloads, every change, the admin API) run on one storage thread (`App.storage`), the others on the
 loop from committed in-memory state. One exception: on an in-memory store, a change of account state
-alone (`Route.account_only`: a leverage change, feeBurn) touches no storage, so it runs on the loop
-whenever the backend's lock is free (no batch is running), without the round trip. Group commit: the
-Binance requests bound for the storage thread that arrive while it is busy (or in one loop turn) run
-there as one batch in one `Backend.group`, so a state file commits once per batch; each is answered
-once its batch is durable (if the batch's commit fails, every request of the batch gets the 503
-"unknown outcome" answer and nothing of the batch is applied). An answer computed on the loop while
-a batch's changes are installed but not yet durable waits for that batch too (503 if it fails), so
-nothing not durable leaves the server. Pipelined requests are answered in request order whatever
-each one waits for (an injected latency, the storage thread). The front end bounds what a client can
-make it hold (`HttpLimits`), answering as gateways do: 414 for a long request line, 431 for a large
-or crowded header block, 413 for a large body, 408 for a request not received in time; an idle
-keep-alive connection is closed silently.
+alone (`Route.account_only`: a leverage change, feeBurn) touches no storage, so a batch made only of
+such changes runs on the loop itself when no batch holds the backend's lock (no round trip); it is
+still a batch, taken at the end of the loop turn, so the answers of one turn share one state
+version. Group commit: the Binance requests bound for the storage thread that arrive while it is
+busy (or in one loop turn) run there as one batch in one `Backend.group`, so a state file commits
+once per batch; each is answered once its batch is durable (if the batch's commit fails, every
+request of the batch gets the 503 "unknown outcome" answer and nothing of the batch is applied). An
+answer computed on the loop while a batch's changes are installed but not yet durable waits for that
+batch too (503 if it fails), so nothing not durable leaves the server. Pipelined requests are
+answered in request order whatever each one waits for (an injected latency, the storage thread). The
+front end bounds what a client can make it hold (`HttpLimits`), answering as gateways do: 414 for a
+long request line, 431 for a large or crowded header block, 413 for a large body, 408 for a request
+not received in time; an idle keep-alive connection is closed silently.
 """
 
 from __future__ import annotations
@@ -129,14 +130,18 @@ class App:
         #: Group commit: storage requests waiting for the next batch, whether a batch is running, and
         #: the connections holding an answer until it is durable.
         self._queued: list[tuple[asyncio.Future[Response], Callable[[], Response]]] = []
+        self._queued_on_loop = True  # every queued request may run on the loop (`account_only`)
         self._batch_running = False
         self.holding: set[HttpProtocol] = set()
 
-    def run_stored(self, run: Callable[[], Response]) -> asyncio.Future[Response]:
-        """On the loop: run a Binance request on the storage thread in the next batch (module docstring)."""
+    def run_stored(self, run: Callable[[], Response], on_loop: bool = False) -> asyncio.Future[Response]:
+        """On the loop: run a Binance request in the next batch (module docstring): on the storage thread,
+        or on the loop itself when every request of the batch may (`on_loop`: an account-only change on
+        an in-memory store) and no batch holds the backend's lock."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Response] = loop.create_future()
         self._queued.append((done, run))
+        self._queued_on_loop = self._queued_on_loop and on_loop
         if not self._batch_running:
             self._batch_running = True
             loop.call_soon(self._start_batch)  # the requests of this loop turn join it
@@ -144,8 +149,17 @@ class App:
 
     def _start_batch(self) -> None:
         batch, self._queued = self._queued, []
+        on_loop, self._queued_on_loop = self._queued_on_loop, True
         if not batch:
             self._batch_running = False
+            return
+        lock = self.backend.lock
+        if on_loop and lock.acquire(blocking=False):  # free: no batch runs on the storage thread
+            try:
+                answers = self._run_batch([run for _, run in batch])
+            finally:
+                lock.release()
+            self._finish_batch(batch, answers)
             return
         loop = asyncio.get_running_loop()
         try:
@@ -153,7 +167,7 @@ class App:
         except RuntimeError:  # the server is stopping
             self._finish_batch(batch, None)
             return
-        job.add_done_callback(lambda f: loop.call_soon_threadsafe(self._finish_batch, batch, f))
+        job.add_done_callback(lambda f: loop.call_soon_threadsafe(self._finish_batch, batch, _answers(f)))
 
     def _run_batch(self, runs: list[Callable[[], Response]]) -> list[Response] | None:
         """On the storage thread: the batch's answers, or None when its commit failed."""
@@ -168,9 +182,9 @@ class App:
         return answers
 
     def _finish_batch(self, batch: list[tuple[asyncio.Future[Response], Callable[[], Response]]],
-                      job: Future[list[Response] | None] | None) -> None:
-        """On the loop: answer the batch, release the answers held for it, start the next batch."""
-        answers = None if job is None or job.cancelled() or job.exception() is not None else job.result()
+                      answers: list[Response] | None) -> None:
+        """On the loop: answer the batch (None: its commit failed), release the answers held for it,
+        start the next batch."""
         for i, (done, _) in enumerate(batch):
             if not done.done():
                 done.set_result(_unknown_outcome(self) if answers is None else answers[i])
@@ -191,7 +205,7 @@ class App:
 
     def account_only(self, req: RawRequest) -> bool:
         """True for a change of account state alone on an in-memory store: it touches no storage, so
-        it may run on the loop (when the backend's lock is free: no batch holds it)."""
+        its batch may run on the loop (`run_stored`)."""
         if self.backend.store.path is not None:
             return False
         route = ROUTES.get((req.method, req.path))
@@ -313,6 +327,11 @@ class App:
 
     def _not_found(self, req: RawRequest) -> Response:
         return Response.rejection(NOT_FOUND.reject({"X-MBX-USED-WEIGHT-1M": str(self.limiter.used(req.client_ip))}))
+
+
+def _answers(job: Future[list[Response] | None]) -> list[Response] | None:
+    """A batch's answers from its storage-thread job (None when it failed or was cancelled)."""
+    return None if job.cancelled() or job.exception() is not None else job.result()
 
 
 def _unknown_outcome(app: App, client_ip: str = "127.0.0.1") -> Response:
@@ -611,14 +630,8 @@ class HttpProtocol(asyncio.BufferedProtocol):
         delay = plan.delay_ms / 1000 if plan is not None else 0.0
         stored = self.app.uses_storage(req)
         if stored and not delay and (self._tail is None or self._tail.done()) and not req.path.startswith("/emulator/"):
-            lock = self.app.backend.lock
-            if self.app.account_only(req) and lock.acquire(blocking=False):  # free: no batch is running
-                try:
-                    self._answer_on_loop(pending, req, plan)
-                finally:
-                    lock.release()
-                return
-            self._tail = self.app.run_stored(lambda: self._dispatch(req, plan))  # nothing to wait for first
+            self._tail = self.app.run_stored(lambda: self._dispatch(req, plan),  # nothing to wait for first
+                                             self.app.account_only(req))
             self._tail.add_done_callback(lambda done: self._stored(pending, done.result()))
             return
         if delay or stored or (self._tail is not None and not self._tail.done()):
@@ -645,7 +658,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
             loop = asyncio.get_running_loop()
             pending.response = await loop.run_in_executor(self.app.storage, self._dispatch, req, plan)
         else:
-            pending.response = await self.app.run_stored(lambda: self._dispatch(req, plan))
+            pending.response = await self.app.run_stored(lambda: self._dispatch(req, plan), self.app.account_only(req))
         self._flush()
 
     def _stored(self, pending: _Pending, response: Response) -> None:
