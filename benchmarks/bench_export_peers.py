@@ -45,42 +45,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
+
+import history_emulator
 
 DAY_MS = 86_400_000
 YEAR_DAYS = 366  # the most one generate request covers
 RECORDS_PER_SYMBOL_DAY = 24 * (1 + 2 * 4)  # hourly funding fee + 4 trades (commission + realized PnL)
-RETENTION_DAYS = 400
 PAGE = 1000
 OURS = [f"ours {flavour} {fmt}" for fmt in ("csv", "jsonl", "parquet") for flavour in ("sync", "async")]
 PEERS = ["ccxt csv", "connector csv", "python-binance csv", "python-binance+pandas parquet"]
 
 
 # --- the emulator -------------------------------------------------------------------------------
-def _admin(base_url: str, path: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(  # noqa: S310 - the loopback emulator
-        base_url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=600) as answer:  # noqa: S310
-        return json.load(answer)
-
-
-def _start_emulator() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--weight-limit", str(10**12),
-         "--download-delay", "0", "--income-retention-days", str(RETENTION_DAYS)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,  # its banner's tail is on stderr
-    )
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    if "emulator on " not in first:
-        process.kill()
-        raise SystemExit(f"emulator did not start: {first!r}")
-    return process, first.rsplit(" ", 1)[1].strip()
-
-
 def _load(base_url: str, records: int) -> tuple[int, int]:
     """Generate about ``records`` income records over the last year; the window to export."""
     from binance_usdm.emulator.market import DEFAULT_SYMBOLS
@@ -93,10 +71,10 @@ def _load(base_url: str, records: int) -> tuple[int, int]:
     left = records
     for symbol in symbols[:needed]:  # one request per symbol stays under the emulator's cap per request
         days = min(YEAR_DAYS, left / RECORDS_PER_SYMBOL_DAY)
-        left -= _admin(base_url, "/emulator/generate", {
+        left -= history_emulator.admin(base_url, "/emulator/generate", {
             "symbols": [symbol], "days": round(days, 3), "interval": "1h", "tradesPerInterval": 4,
         })["added"]
-    end_ms = _admin(base_url, "/emulator/clock", {})["time"]
+    end_ms = history_emulator.admin(base_url, "/emulator/clock", {})["time"]
     return end_ms - (YEAR_DAYS + 1) * DAY_MS, end_ms
 
 
@@ -306,7 +284,7 @@ def main() -> None:
         jobs = [job for job in jobs if job in {name.strip() for name in args.jobs.split(",")}]
         if not jobs:
             raise SystemExit(f"no such job; the jobs are: {', '.join([*OURS, *PEERS])}")
-    process, url = _start_emulator()
+    process, url = history_emulator.start()
     try:
         began = time.perf_counter()
         start_ms, end_ms = _load(url, records)

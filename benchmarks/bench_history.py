@@ -26,37 +26,17 @@ import resource
 import subprocess
 import sys
 import time
-import urllib.request
 from typing import Any
+
+import history_emulator
 
 INCOME_WEIGHT = 30
 BINANCE_WEIGHT_PER_MINUTE = 2400
 DAY_MS = 86_400_000
 SIZES = (("small", 2), ("large", 7))  # symbols: 1 funding fee + 4 trades (commission + PnL) an hour each
 TRADES_PER_HOUR = 4
-RETENTION_DAYS = 400  # the emulator's income retention: more than the year exported
 
 
-def _admin(base_url: str, path: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(  # noqa: S310 - the loopback emulator
-        base_url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=600) as answer:  # noqa: S310
-        return json.load(answer)
-
-
-def _start_emulator() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--weight-limit", str(10**12),
-         "--download-delay", "0", "--income-retention-days", str(RETENTION_DAYS)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    if "emulator on " not in first:
-        process.kill()
-        raise SystemExit(f"emulator did not start: {first!r}")
-    return process, first.rsplit(" ", 1)[1].strip()
 
 
 def _child(base_url: str, start_ms: int, end_ms: int, out: str, flavour: str) -> None:
@@ -103,17 +83,17 @@ def _child(base_url: str, start_ms: int, end_ms: int, out: str, flavour: str) ->
 
 
 def _measure(symbols: int, flavours: list[str], out: str) -> list[dict[str, Any]]:
-    process, base_url = _start_emulator()
+    process, base_url = history_emulator.start()
     try:
         from binance_usdm.emulator.market import DEFAULT_SYMBOLS
 
         names = [name for name in DEFAULT_SYMBOLS if name.endswith("USDT")][:symbols]
         began = time.perf_counter()
-        added = _admin(base_url, "/emulator/generate", {
+        added = history_emulator.admin(base_url, "/emulator/generate", {
             "symbols": names, "days": 365, "interval": "1h", "tradesPerInterval": TRADES_PER_HOUR,
         })["added"]
         fill = time.perf_counter() - began
-        end_ms = _admin(base_url, "/emulator/clock", {})["time"]
+        end_ms = history_emulator.admin(base_url, "/emulator/clock", {})["time"]
         start_ms = end_ms - 365 * DAY_MS
         rows = []
         for flavour in flavours:
