@@ -86,8 +86,11 @@ def _ours(flavour: str, fmt: str, url: str, start_ms: int, end_ms: int, out: str
     from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
     from binance_usdm.models import UtcDateTime
 
-    if fmt == "parquet":
-        import pyarrow.parquet  # noqa: F401 - imported before the clock, like every peer's modules
+    if fmt == "parquet":  # the Parquet library the export uses, imported before the clock like every peer's
+        from binance_usdm.export_formats import arro3_modules, pyarrow_modules
+
+        if arro3_modules() is None:
+            pyarrow_modules()
     start, end = UtcDateTime.from_ms(start_ms), UtcDateTime.from_ms(end_ms)
     options: dict[str, Any] = {"base_url": url, "weight_limit": 10**12}
 

@@ -1,5 +1,5 @@
-"""Peak memory of the Parquet income export: pyarrow's own floor, then the export's growth over it
-for growing row counts (it must not grow with the rows).
+"""Peak memory of the Parquet income export: each Parquet library's own floor (arro3, pyarrow), then
+each page writer's growth over it for growing row counts (it must not grow with the rows).
 
 Run: ``python benchmarks/bench_parquet_memory.py [--rows 50000,200000,600000] [--quick] [--export-only]``.
 
@@ -14,10 +14,13 @@ Every step runs in a fresh child process and reports its peak RSS (``VmHWM``):
 - ``tiny row group, pyarrow.array + cast``: the same file with ``pyarrow.array`` on Python lists and a
   string-to-decimal cast (what the export did before: pandas is imported when installed, and the
   compute kernels are loaded);
-- ``export N rows``: ``binance_usdm.income_export.ParquetPages`` writing N rows in pages of 1,000
+- ``import arro3``, ``tiny row group, arro3``: the same for arro3 (Rust's parquet crate), the
+  writer ``history.export_income`` uses when it is installed (the ``parquet`` extra);
+- ``export N rows, WRITER``: ``binance_usdm.income_export.Arro3ParquetPages`` (arro3) or
+  ``ParquetPages`` (pyarrow) writing N rows in pages of 1,000
   (synthetic Binance-shaped income rows, a page made just before it is written; CPU counts the
-  writing only); the growth is the peak minus the RSS once pyarrow.parquet and the export's modules
-  are imported (the export's own cost).
+  writing only); the growth is the peak minus the RSS once the writer's library and the export's
+  modules are imported (the export's own cost).
 
 No emulator and no network: ``benchmarks/bench_export_peers.py`` measures the whole job (client,
 paging, writing) against the peers; this script isolates what the Parquet writing costs.
@@ -56,14 +59,28 @@ arrays = [pyarrow.array(["BTCUSDT"], pyarrow.string()), pyarrow.array(["-0.375"]
 with pyarrow.parquet.ParquetWriter(OUT, schema) as writer:
     writer.write_batch(pyarrow.RecordBatch.from_arrays(arrays, schema=schema))
 """,
+    "import arro3": "import arro3.core, arro3.io",
+    "tiny row group, arro3": """
+import arro3.core as core, arro3.io
+kind = core.DataType
+schema = core.Schema([core.Field("s", kind.string()), core.Field("d", kind.decimal128(38, 18)),
+                      core.Field("t", kind.timestamp("ms", tz="UTC")), core.Field("i", kind.int64())])
+arrays = [core.Array(["BTCUSDT"], kind.string()), core.Array(["-0.375"], kind.string()).cast(kind.decimal128(38, 18)),
+          core.Array([1], kind.int64()).cast(kind.timestamp("ms", tz="UTC")), core.Array([1], kind.int64())]
+arro3.io.write_parquet(core.RecordBatch.from_arrays(arrays, schema=schema), OUT, compression="snappy")
+""",
 }
+WRITERS = {"arro3": "Arro3ParquetPages", "pyarrow": "ParquetPages"}
 
 _EXPORT = """
 import time
-import pyarrow.parquet
-from binance_usdm import arrow_columns
+if WRITER == "ParquetPages":
+    import pyarrow.parquet
+    from binance_usdm import arrow_columns
+else:
+    import arro3.core, arro3.io
 from binance_usdm._wire.income_rows import IncomeRow
-from binance_usdm.income_export import ParquetPages
+from binance_usdm import income_export
 TYPES = ("FUNDING_FEE", "REALIZED_PNL", "COMMISSION", "FUNDING_FEE")
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT")
 
@@ -75,7 +92,7 @@ def page(first):
 
 BEFORE, CPU = hwm(), 0.0
 began = time.process_time()
-writer = ParquetPages(OUT)
+writer = getattr(income_export, WRITER)(OUT)
 for first in range(0, ROWS, PAGE):
     CPU += time.process_time() - began
     rows = page(first)
@@ -90,15 +107,17 @@ import json, sys
 def hwm():
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
-OUT, ROWS, PAGE, BEFORE, CPU = sys.argv[1], int(sys.argv[2]), {page}, None, None
+OUT, ROWS, WRITER, PAGE, BEFORE, CPU = sys.argv[1], int(sys.argv[2]), sys.argv[3], {page}, None, None
 {body}
 print(json.dumps({{"peak_kb": hwm(), "before_kb": BEFORE, "cpu": CPU}}))
 """
 
 
-def _child(body: str, out: str, rows: int = 0) -> dict[str, float | None]:
+def _child(body: str, out: str, rows: int = 0, writer: str = "") -> dict[str, float | None]:
     script = _CHILD.format(page=PAGE, body=body)
-    proc = subprocess.run([sys.executable, "-c", script, out, str(rows)], capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, out, str(rows), writer], capture_output=True, text=True, timeout=900
+    )
     if proc.returncode != 0:
         raise SystemExit(f"step failed:\n{proc.stdout}{proc.stderr}")
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -118,13 +137,14 @@ def main() -> None:
         for name, body in ({} if args.export_only else _FLOORS).items():
             figures = _child(body, out)
             print(f"{name:<40} {figures['peak_kb'] / 1024:>8.1f}MB {'':>9} {'':>11}")
-        for rows in counts:
-            figures = _child(_EXPORT, out, rows)
-            peak, before, cpu = figures["peak_kb"], figures["before_kb"], figures["cpu"]
-            assert peak is not None and before is not None and cpu is not None
-            print(f"{f'export {rows:,} rows':<40} {peak / 1024:>8.1f}MB {(peak - before) / 1024:>7.1f}MB "
-                  f"{cpu / rows * 1e6:>11.2f}")
-    print("\ngrowth: peak RSS minus the RSS once pyarrow.parquet and the export's modules are imported")
+        for library, writer in WRITERS.items():
+            for rows in counts:
+                figures = _child(_EXPORT, out, rows, writer)
+                peak, before, cpu = figures["peak_kb"], figures["before_kb"], figures["cpu"]
+                assert peak is not None and before is not None and cpu is not None
+                print(f"{f'export {rows:,} rows, {library}':<40} {peak / 1024:>8.1f}MB "
+                      f"{(peak - before) / 1024:>7.1f}MB {cpu / rows * 1e6:>11.2f}")
+    print("\ngrowth: peak RSS minus the RSS once the writer's library and the export's modules are imported")
 
 
 if __name__ == "__main__":

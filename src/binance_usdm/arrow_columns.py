@@ -13,20 +13,15 @@ whoever calls (``export_formats.pyarrow_modules``), so this module is imported l
 
 from __future__ import annotations
 
-import re
 from array import array
 from itertools import accumulate
 from typing import Any
 
 import pyarrow
 
-from binance_usdm._wire.income_rows import PLAIN_DECIMAL
-from binance_usdm.export_formats import DECIMAL_PRECISION, DECIMAL_SCALE
+from binance_usdm.export_formats import DECIMAL_PRECISION, DECIMAL_SCALE, fitting_decimals
 
-#: A page's decimal texts joined by commas, each plain (``-12.5``, no exponent, sign or spaces).
-_PLAIN_TEXTS = re.compile(f"{PLAIN_DECIMAL}(?:,{PLAIN_DECIMAL})*")
 _ZEROS = "0" * DECIMAL_SCALE
-_LIMIT = 10**DECIMAL_PRECISION
 DECIMAL = pyarrow.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE)
 TIME = pyarrow.timestamp("ms", tz="UTC")
 
@@ -57,27 +52,14 @@ def times(values_ms: list[int]) -> Any:
 
 
 def decimals(texts: list[str]) -> Any:
-    """A ``decimal128(38, 18)`` array of plain decimal texts, each exactly the value it reads; a text
-    that is not plain, has a non-zero digit past the 18th decimal or 21 digits before the point
-    raises ValueError."""
-    if texts and _PLAIN_TEXTS.fullmatch(",".join(texts)) is None:
-        raise ValueError("a Parquet decimal needs plain decimal text (like -12.5)")
-    parts = [text.partition(".") for text in texts]
-    if any(len(fraction) > DECIMAL_SCALE for _, _, fraction in parts):
-        parts = [(whole, ".", _within_scale(fraction)) for whole, _, fraction in parts]
-    unscaled = [int(whole + fraction + _ZEROS[len(fraction):]) for whole, _, fraction in parts]
-    if unscaled and not -_LIMIT < min(unscaled) <= max(unscaled) < _LIMIT:
-        raise ValueError(f"a decimal does not fit Parquet's decimal({DECIMAL_PRECISION}, {DECIMAL_SCALE})")
-    data = b"".join([value.to_bytes(16, "little", signed=True) for value in unscaled])
+    """A ``decimal128(38, 18)`` array of plain decimal texts, each exactly the value it reads
+    (``export_formats.fitting_decimals``: ValueError for a text that does not fit)."""
+    parts = [text.partition(".") for text in fitting_decimals(texts)]
+    data = b"".join([
+        int(whole + fraction + _ZEROS[len(fraction):]).to_bytes(16, "little", signed=True)
+        for whole, _, fraction in parts
+    ])
     return pyarrow.Array.from_buffers(DECIMAL, len(texts), [None, pyarrow.py_buffer(data)])
-
-
-def _within_scale(fraction: str) -> str:
-    """The first 18 decimals, when the ones after them are all zeros."""
-    if fraction[DECIMAL_SCALE:].strip("0"):
-        raise ValueError(f"a decimal with more than {DECIMAL_SCALE} decimals does not fit Parquet's "
-                         f"decimal({DECIMAL_PRECISION}, {DECIMAL_SCALE})")
-    return fraction[:DECIMAL_SCALE]
 
 
 def _bitmap(flags: list[bool]) -> bytes:

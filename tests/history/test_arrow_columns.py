@@ -1,13 +1,10 @@
 """``arrow_columns``: arrays built from their buffers equal the ones ``pyarrow.array`` and a
-string-to-decimal ``cast`` give (the Parquet export's values stay the same), bad values raise, and a
-Parquet income export loads neither pandas nor Arrow's compute kernels."""
+string-to-decimal ``cast`` give (the Parquet export's values stay the same), and bad values raise.
+(That the pyarrow writer loads neither pandas nor the compute kernels: test_parquet_pages.py.)"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal, localcontext
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -112,24 +109,3 @@ def test_decimal_not_plain_raises(text: str) -> None:
 
 def test_no_decimals() -> None:
     assert arrow_columns.decimals([]).equals(pa.array([], arrow_columns.DECIMAL))
-
-
-def test_parquet_export_loads_neither_pandas_nor_compute(tmp_path: Path) -> None:
-    """pandas (imported by ``pyarrow.array`` on a list when installed) is ~48 MB of memory, Arrow's
-    compute kernels (a ``cast``) ~12 MB: the income Parquet export uses neither."""
-    pytest.importorskip("pandas")
-    script = (
-        "import sys\n"
-        "from binance_usdm._wire.income_rows import IncomeRow\n"
-        "from binance_usdm.income_export import ParquetPages\n"
-        f"with ParquetPages({str(tmp_path)!r} + '/x.parquet', batch_size=3) as writer:\n"
-        "    writer.write([IncomeRow(symbol='BTCUSDT', income_type='FUNDING_FEE', income_str='-0.5',\n"
-        "                            asset='USDT', time_ms=i, tran_id=i, info='ü') for i in range(5)])\n"
-        "print(sorted(m for m in ('pandas', 'pyarrow.compute', 'pyarrow._compute') if m in sys.modules))\n"
-    )
-    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
-    pq = pytest.importorskip("pyarrow.parquet")
-    table = pq.read_table(f"{tmp_path}/x.parquet")
-    assert table.column("income").to_pylist() == [Decimal("-0.5")] * 5
-    assert table.column("time").null_count == 1

@@ -185,34 +185,6 @@ def test_parquet_row_groups_of_batch_size(tmp_path: Path) -> None:
     assert pq.read_table(tmp_path / "x.parquet").column("tran_id").to_pylist() == list(range(6000))
 
 
-@pytest.mark.parametrize("sizes", [[999, 1, 2500, 3001, 7, 1492], [6000], [2499, 2], [1] * 30])
-def test_parquet_row_groups_bounded_whatever_the_pages(tmp_path: Path, sizes: list[int]) -> None:
-    """Pages of any size: every row group but the last holds exactly ``batch_size`` rows, and the
-    writer never holds a full row group after a write."""
-    pq = pytest.importorskip("pyarrow.parquet")
-    with ParquetPages(tmp_path / "x.parquet", batch_size=2500) as writer:
-        first = 0
-        for size in sizes:
-            writer.write(_page(first, size))
-            first += size
-            assert writer._pending < 2500
-    metadata = pq.ParquetFile(tmp_path / "x.parquet").metadata
-    groups = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
-    assert groups == [2500] * (first // 2500) + ([first % 2500] if first % 2500 else [])
-    assert pq.read_table(tmp_path / "x.parquet").column("tran_id").to_pylist() == list(range(first))
-
-
-def test_parquet_dictionary_only_for_repeating_texts(tmp_path: Path) -> None:
-    """Incomes, times and transaction ids are written plain (nearly all distinct: a dictionary would
-    only cost memory and bytes), the texts with a dictionary."""
-    pq = pytest.importorskip("pyarrow.parquet")
-    with ParquetPages(tmp_path / "x.parquet") as writer:
-        writer.write(_page(0, 1000))
-    group = pq.ParquetFile(tmp_path / "x.parquet").metadata.row_group(0)
-    dictionary = {group.column(i).path_in_schema: group.column(i).has_dictionary_page for i in range(len(COLUMNS))}
-    assert dictionary == {name: name in {"symbol", "income_type", "asset", "info", "trade_id"} for name in COLUMNS}
-
-
 def test_csv_pages_hold_no_records(tmp_path: Path) -> None:
     """Writing 8 pages costs no more memory than writing 1: nothing is kept from page to page."""
 
