@@ -2,7 +2,7 @@
 
 A page of ``IncomeRow`` (decoded in one call, see ``binance_usdm._wire.income_rows``) is written in
 one go: CSV through ``csv.writer.writerows``, JSON lines through msgspec's ``encode_lines``, Parquet
-as one Arrow record batch in row groups of ``batch_size`` rows, by arro3 when it is installed (the
+as one Arrow record batch per page, in row groups of ``batch_size`` rows, by arro3 when installed (the
 ``parquet`` extra; ~40 MB at the peak) or else by pyarrow (columns built from their buffers,
 ``binance_usdm.arrow_columns``: no pandas, no compute kernels; ~96 MB, pyarrow being ~62 MB). The
 files are the ones ``binance_usdm.export`` writes for ``IncomeRecord`` (same columns, values,

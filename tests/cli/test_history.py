@@ -79,8 +79,8 @@ def test_income_parquet(run: Run, tmp_path: Path) -> None:
 def test_income_parquet_needs_a_file_and_pyarrow(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     to_stdout = run("income", "--format", "parquet")
     assert to_stdout.exit_code == 2 and "give -o FILE" in to_stdout.stderr
-    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails
-    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    for module in ("pyarrow", "pyarrow.parquet", "arro3", "arro3.core", "arro3.io"):  # importing them now fails
+        monkeypatch.setitem(sys.modules, module, None)
     target = tmp_path / "income.parquet"
     missing = run("income", "--format", "parquet", "-o", str(target))
     assert missing.exit_code == 2, missing.stderr

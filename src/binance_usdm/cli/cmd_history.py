@@ -104,7 +104,7 @@ Examples:
 90m, 12h, 7d, 2w.
 
 csv, jsonl and parquet have one column per field (exact decimals, ISO-8601 UTC times); parquet
-needs -o and pyarrow (the 'parquet' extra). Binance keeps three months of income history.
+needs -o and the 'parquet' extra. Binance keeps three months of income history.
 """
 
 
