@@ -18,6 +18,7 @@ import pytest
 
 from binance_usdm import models as m
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, StartupError
+from binance_usdm.emulator.__main__ import main as emulator_main
 from binance_usdm.enums import IncomeType, MarginType, PositionSide
 from binance_usdm.export import export
 from binance_usdm.serialize import to_json_text
@@ -132,7 +133,8 @@ def test_a_bad_scenario_file_is_one_line_and_exit_2(
     assert result.stderr.count("\n") == 1 and str(scenario) in result.stderr and problem in result.stderr
 
 
-def test_a_bad_state_path_or_file_is_one_line_and_exit_2(isolated_env: Env, tmp_path: Path) -> None:
+def test_a_bad_state_path_or_file_is_one_line_and_exit_2(isolated_env: Env, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("hello, not a database\n" * 100)
     for state, problem in [(text, "not an SQLite database"), (tmp_path / "missing" / "x.db", "unable to open"),
@@ -141,9 +143,9 @@ def test_a_bad_state_path_or_file_is_one_line_and_exit_2(isolated_env: Env, tmp_
         assert result.exit_code == 2, result.stderr
         assert result.stderr.count("\n") == 1 and str(state) in result.stderr and problem in result.stderr
     assert text.read_text().startswith("hello")  # reported, not replaced
-    done = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--state", str(text)],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "Traceback" not in done.stderr and "not an SQLite database" in done.stderr
+    with pytest.raises(SystemExit) as refused:  # python -m's main: refused before serving, not a traceback
+        emulator_main(["--port", "0", "--state", str(text)])
+    assert refused.value.code == 2 and "not an SQLite database" in capsys.readouterr().err
 
 
 def test_reset_starts_a_state_file_again_from_the_scenario(tmp_path: Path) -> None:

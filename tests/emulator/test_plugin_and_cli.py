@@ -6,7 +6,10 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
+from binance_usdm.emulator.__main__ import main as emulator_main
 
 from .conftest import Client, kept_transfers, ok
 
@@ -25,13 +28,13 @@ def test_custom_hmac_credentials() -> None:
         assert ok(c.get("/fapi/v3/balance"))[0]["asset"] == "USDT"
 
 
-def test_cli_rejects_key_without_secret() -> None:
-    r = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--api-key", "x"],
-                       capture_output=True, text=True, timeout=30)
-    assert r.returncode == 2 and "--api-secret" in r.stderr
+def test_cli_rejects_key_without_secret(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:  # refused before serving: no second interpreter needed
+        emulator_main(["--api-key", "x"])
+    assert refused.value.code == 2 and "--api-secret" in capsys.readouterr().err
 
 
-def test_cli_income_retention_days() -> None:
+def test_cli_income_retention_days(capsys: pytest.CaptureFixture[str]) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "binance_usdm.emulator", "--port", "0",
                              "--income-retention-days", "120"], stdout=subprocess.PIPE, text=True)
     try:
@@ -45,6 +48,6 @@ def test_cli_income_retention_days() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    r = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--income-retention-days", "0"],
-                       capture_output=True, text=True, timeout=30)
-    assert r.returncode == 2 and "--income-retention-days must be positive" in r.stderr
+    with pytest.raises(SystemExit) as refused:
+        emulator_main(["--income-retention-days", "0"])
+    assert refused.value.code == 2 and "--income-retention-days must be positive" in capsys.readouterr().err
