@@ -100,14 +100,15 @@ class ResponseParseError(BinanceError):
 
 
 class ResponseValueError(BinanceError, ValueError):
-    """A field of a decoded answer holds no valid value (an empty string where a number belongs).
+    """A field of a decoded answer holds no valid value (an empty string where a number belongs, a
+    time beyond the years ``datetime`` holds).
 
     Models convert numbers and times when a field is read, so this is raised by that read; the
     model's ``repr`` shows the value as received instead.
     """
 
-    def __init__(self, model: str, field: str, value: object) -> None:
-        super().__init__(f"{model}.{field}: Binance sent {value!r}, which is not a number")
+    def __init__(self, model: str, field: str, value: object, expected: str = "a number") -> None:
+        super().__init__(f"{model}.{field}: Binance sent {value!r}, which is not {expected}")
         self.model = model
         self.field = field
         self.value = value

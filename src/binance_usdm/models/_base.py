@@ -8,7 +8,7 @@ reading each wire field once and converting it inline.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
@@ -49,11 +49,7 @@ class Model(msgspec.Struct, rename=wire_name, kw_only=True):
         """A plain dict with Python names and exact values: Decimal, UTC datetimes (None for Binance's
         0, "never"), enums as Binance's names (the rules of ``binance_usdm.serialize``)."""
         kind = type(self)
-        plain = _TO_DICT.get(kind) or _compile_to_dict(kind)
-        try:
-            return plain(self)
-        except ArithmeticError:  # a number field holds no number: the accessor names it in its error
-            return _to_dict_by_accessors(self)
+        return (_TO_DICT.get(kind) or _compile_to_dict(kind))(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(_shown(self, name) for name in public_fields(type(self)))})"
@@ -85,42 +81,32 @@ def _shown(model: Model, name: str) -> str:
         return f"{name}=<not a number: {exc.value!r}>"
 
 
-def _to_dict_by_accessors(model: Model) -> dict[str, Any]:
-    """``to_dict`` through the typed accessors: what the generated function computes, field by field."""
-    return {public: _plain(getattr(model, public)) for public in public_fields(type(model))}
-
-
 _TO_DICT: dict[type[Model], Callable[[Model], dict[str, Any]]] = {}
-# What ``to_dict`` holds for an accessor's field, as an expression of its wire value ``{wire}``
-# (``{typed}`` reads the accessor); ``v`` is a scratch name.
-_ACCESSOR_VALUE: dict[type[_WireField[Any]], str] = {
-    Dec: "Decimal(str({wire}))",
-    OptionalDec: "None if (v := {wire}) is None or v == '' else Decimal(str(v))",
-    MsTime: "None if (v := {wire}) == 0 else from_timestamp(v / 1000, UTC)",
-    OptionalMsTime: "None if (v := {wire}) is None or v <= 0 else from_timestamp(v / 1000, UTC)",
-    Leverage: "{typed}",
-}
 _SCALARS = (str, int, float, Decimal)  # bool is an int
 
 
 def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
     """``kind``'s ``to_dict`` as one generated function: a dict display that reads each wire field
-    once and converts it inline (the same values as the accessors, without a Python call per field).
-    A number that is not one raises ``ArithmeticError`` there; ``to_dict`` then takes the accessors."""
+    once and converts it inline (the same values as the accessors, without a Python call per shared
+    value). A number that is not one raises the accessor's ``ResponseValueError``."""
     lazy = lazy_fields(kind)
     entries = []
-    for field in msgspec.structs.fields(kind):
+    namespace: dict[str, Any] = {"plain": _plain}
+    for index, field in enumerate(msgspec.structs.fields(kind)):
         wire = f"o.{field.name}"
         accessor = lazy.get(field.name)
         if accessor is None:
             entries.append(f"{field.name!r}: {_value_source(field.type, wire)}")
+            continue
+        # the accessor inlined: the shared value, else its convert; a time of 0 ("never") is None
+        get, convert = f"get{index}", f"convert{index}"
+        namespace[get], namespace[convert] = accessor.table.get, accessor.convert
+        if accessor.kind == "time":
+            value = f"None if (v := {wire}) == 0 else (x if (x := {get}(v)) is not None else {convert}(o, v))"
         else:
-            value = _ACCESSOR_VALUE[type(accessor)].format(wire=wire, typed=f"o.{accessor.name}")
-            entries.append(f"{accessor.name!r}: {value}")
+            value = f"x if (x := {get}(v := {wire})) is not None else {convert}(o, v)"
+        entries.append(f"{accessor.name!r}: {value}")
     source = "def to_dict(o):\n    return {\n" + "".join(f"        {entry},\n" for entry in entries) + "    }\n"
-    namespace: dict[str, Any] = {
-        "Decimal": Decimal, "UTC": UTC, "from_timestamp": UtcDateTime.fromtimestamp, "plain": _plain,
-    }
     exec(compile(source, f"<{kind.__qualname__}.to_dict>", "exec"), namespace)  # noqa: S102 - our own source
     function: Callable[[Model], dict[str, Any]] = namespace["to_dict"]
     _TO_DICT[kind] = function

@@ -5,18 +5,31 @@ wire value (``<name>_ms`` for a time, ``<name>_str`` for a number) and exposes `
 UTC datetime or an exact ``Decimal``, built on access: decoding stays fast (a 20 KB account answer
 decodes 3-4x faster than with eager Decimals), and most values of a large answer are never read.
 
-Each accessor is a ``property`` whose getter is made for its one field (``_getter``): reading it costs
-one Python call around the ``Decimal`` or ``datetime`` constructor, which is most of the cost
-(``benchmarks/bench_typed_read.py``).
+Each accessor is a ``property`` whose getter is made for its one field (``_getter``). Values are
+shared: a wire value met before (the same text, the same millisecond) reads as the object made then,
+from a bounded table, so reading it costs a dict lookup instead of a ``Decimal`` or ``datetime``
+constructor, which is most of the cost of a read (``benchmarks/bench_typed_read.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    Clamped,
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+    Underflow,
+)
 from types import FunctionType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, overload
 
 from binance_usdm.errors import ResponseValueError
 
@@ -24,7 +37,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class UtcDateTime(datetime):
-    """An aware UTC ``datetime`` made from one of Binance's millisecond timestamps."""
+    """An aware UTC ``datetime`` made from one of Binance's millisecond timestamps (no attributes of
+    its own: one instance is shared by every read of the same time)."""
+
+    __slots__ = ()
 
     @classmethod
     def from_ms(cls, ms: int) -> UtcDateTime:
@@ -53,85 +69,115 @@ def to_ms(moment: datetime) -> int:
 WireNumber = str | int | float  # Binance sends decimal strings; a bare JSON number is taken too
 Convert = Callable[[Any, Any], Any]  # (model, wire value) -> typed value: an accessor's exact rule
 
+# Decimal text is read in a context of its own, so the result never depends on the caller's thread
+# context: unlimited precision and exponents, and every signal that would make a value differ from
+# its text (rounded, out of range, clamped) or no number at all raises instead of being flagged.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN,
+                 traps=[InvalidOperation, Inexact, Rounded, Overflow, Underflow, Clamped])
+
 
 def decimal_of(value: WireNumber) -> Decimal:
-    """Exact: a string or int as written; a float through its shortest repr (the JSON text)."""
-    return Decimal(repr(value)) if type(value) is float else Decimal(value)
+    """Exact: a string or int as written; a float through its shortest repr (the JSON text).
+    Anything else (empty, spaces, ``1_0``, words) raises ``ArithmeticError``."""
+    return _EXACT.create_decimal(repr(value) if type(value) is float else value)
+
+
+# --- shared values -------------------------------------------------------------------------------
+# Decimal, datetime and int are immutable, so one object can stand for every occurrence of the same
+# wire value: a v2 account lists every symbol with mostly the same numbers ("0", each leverage), and
+# an account polled again sends back most of the values of the last answer. An accessor looks the
+# wire value up first and converts only what it has not met; each table is bounded (LIMIT entries,
+# then it starts over; text longer than LONGEST is converted but not kept), so hostile or endless
+# input costs time, never memory. A plain dict: its get and set are atomic, so threads share it safely.
+LIMIT = 2048
+LONGEST = 40
+_DECIMALS: dict[str, Decimal] = {}  # the exact Decimal of a decimal text
+_TIMES: dict[int, UtcDateTime] = {}  # the instant of a non-negative millisecond time
+_LEVERAGES: dict[str, int] = {}  # the int of a leverage text
+
+
+def _keep(table: dict[Any, Any], wire: Any, value: Any) -> None:
+    if len(table) >= LIMIT:
+        table.clear()
+    table[wire] = value
+
+
+def forget_shared_values() -> None:
+    """Empty the tables of shared values (a benchmark's cold start; tests)."""
+    for table in (_DECIMALS, _TIMES, _LEVERAGES):
+        table.clear()
 
 
 # Getter templates: ``obj._wire_`` stands for the field's wire attribute (``_getter`` puts its name
-# in); ``convert`` is the accessor's full rule, for what the fast path does not take.
-def _decimal_getter(obj: Any, convert: Any = None) -> Any:
+# in); the shared value when there is one, else ``convert``, the accessor's full rule.
+def _shared_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
+    value = get(obj._wire_)
+    if value is None:
+        return convert(obj, obj._wire_)
+    return value
+
+
+def _decimal_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
+    """``_shared_getter`` with a decimal text's conversion inlined (the common case, kept short)."""
     value = obj._wire_
-    if value.__class__ is str:
+    number = get(value)
+    if number is not None:
+        return number
+    if value.__class__ is str and len(value) <= LONGEST:
         try:
-            return Decimal(value)
+            number = _exact_decimal(value)
         except ArithmeticError:
-            pass
+            return convert(obj, value)
+        if len(_DECIMALS) >= LIMIT:
+            _DECIMALS.clear()
+        _DECIMALS[value] = number
+        return number
     return convert(obj, value)
 
 
-def _optional_decimal_getter(obj: Any, convert: Any = None) -> Any:
-    value = obj._wire_
-    if value.__class__ is str and value:
-        try:
-            return Decimal(value)
-        except ArithmeticError:
-            pass
-    return convert(obj, value)
-
-
-def _time_getter(obj: Any, convert: Any = None) -> Any:
-    return _from_timestamp(obj._wire_ / 1000, UTC)
-
-
-def _optional_time_getter(obj: Any, convert: Any = None) -> Any:
-    value = obj._wire_
-    if value is None or value < 0:
-        return None
-    return _from_timestamp(value / 1000, UTC)
-
-
-def _converted_getter(obj: Any, convert: Any = None) -> Any:
-    return convert(obj, obj._wire_)
-
-
-_from_timestamp = UtcDateTime.fromtimestamp
+_exact_decimal = _EXACT.create_decimal
 _PLACEHOLDER = "_wire_"
 
 
-def _getter(template: Callable[..., Any], name: str, raw: str, convert: Convert) -> Callable[[Any], Any]:
-    """``template`` reading the attribute ``raw``: a copy of its code with the placeholder's name
-    replaced (no source compiled at import; the attribute read is a plain ``obj.<raw>``)."""
+def _getter(template: Callable[..., Any], name: str, raw: str, convert: Convert,
+            table: dict[Any, Any]) -> Callable[[Any], Any]:
+    """``template`` for field ``name``, reading the attribute ``raw``: a copy of its code with the
+    placeholder's name replaced (no source compiled at import; the read is a plain ``obj.<raw>``)."""
     code = template.__code__
     names = tuple(raw if entry == _PLACEHOLDER else entry for entry in code.co_names)
     code = code.replace(co_names=names, co_name=name, co_qualname=name)
-    return FunctionType(code, template.__globals__, name, (convert,))
+    return FunctionType(code, template.__globals__, name, (convert, table.get))
 
 
 T = TypeVar("T")
 
 
 class _WireField(property, Generic[T]):
-    """A typed accessor: ``name`` reads the wire field ``name`` + ``suffix`` and converts it to ``T``."""
+    """A typed accessor: ``name`` reads the wire field ``name`` + ``suffix`` and converts it to ``T``
+    (its ``convert``), sharing the values of ``table``."""
 
     suffix = ""
     kind = ""
-    _template: Callable[..., Any] = _decimal_getter
+    table: ClassVar[dict[Any, Any]]
+    _template: Callable[..., Any] = _shared_getter
     name: str
     raw: str
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
         self.raw = name + self.suffix
-        property.__init__(self, _getter(type(self)._template, name, self.raw, self.convert))
+        property.__init__(self, _getter(type(self)._template, name, self.raw, self.convert, self.table))
 
     def convert(self, obj: object, value: Any) -> Any:
-        """The typed value of ``value``, the wire value of this field of ``obj`` (its exact rule)."""
+        """The typed value of ``value``, the wire value of this field of ``obj`` (its exact rule);
+        a value that can be shared is added to ``table``."""
         raise NotImplementedError
 
     def _not_a_number(self, obj: object, value: object) -> ResponseValueError:
         return ResponseValueError(type(obj).__name__, self.name, value)
+
+    def _not_a_time(self, obj: object, value: object) -> ResponseValueError:
+        return ResponseValueError(type(obj).__name__, self.name, value, "a time")
 
     if TYPE_CHECKING:
         @overload
@@ -141,66 +187,81 @@ class _WireField(property, Generic[T]):
         def __get__(self, obj: object, owner: type | None = None, /) -> Any: ...
 
 
+def _time(obj: object, ms: int, field: _WireField[Any]) -> UtcDateTime:
+    try:
+        moment = UtcDateTime.from_ms(ms)
+    except (ArithmeticError, ValueError, OSError):  # beyond the years datetime holds
+        raise field._not_a_time(obj, ms) from None
+    if ms.__class__ is int and ms >= 0:
+        _keep(_TIMES, ms, moment)
+    return moment
+
+
+def _decimal(obj: object, value: WireNumber, field: _WireField[Any]) -> Decimal:
+    try:
+        number = decimal_of(value)
+    except ArithmeticError:  # decimal.InvalidOperation: "" or any other text
+        raise field._not_a_number(obj, value) from None
+    if value.__class__ is str and len(value) <= LONGEST:
+        _keep(_DECIMALS, value, number)
+    return number
+
+
 class MsTime(_WireField[UtcDateTime]):
     """A required millisecond time, read as ``UtcDateTime``."""
 
-    suffix, kind, _template = "_ms", "time", _time_getter
+    suffix, kind, table = "_ms", "time", _TIMES
 
     def convert(self, obj: object, value: int) -> UtcDateTime:
-        return UtcDateTime.from_ms(value)
+        return _time(obj, value, self)
 
 
 class OptionalMsTime(_WireField[UtcDateTime | None]):
     """An optional millisecond time; absent, null or negative (Binance's -1) reads as None."""
 
-    suffix, kind, _template = "_ms", "time", _optional_time_getter
+    suffix, kind, table = "_ms", "time", _TIMES
 
     def convert(self, obj: object, value: int | None) -> UtcDateTime | None:
-        return None if value is None or value < 0 else UtcDateTime.from_ms(value)
+        return None if value is None or value < 0 else _time(obj, value, self)
 
 
 class Dec(_WireField[Decimal]):
     """A required decimal string, read as an exact ``Decimal``."""
 
-    suffix, kind, _template = "_str", "decimal", _decimal_getter
+    suffix, kind, table, _template = "_str", "decimal", _DECIMALS, _decimal_getter
 
     def convert(self, obj: object, value: WireNumber) -> Decimal:
-        try:
-            return decimal_of(value)
-        except ArithmeticError:  # decimal.InvalidOperation: "" or any other text
-            raise self._not_a_number(obj, value) from None
+        return _decimal(obj, value, self)
 
 
 class OptionalDec(_WireField[Decimal | None]):
     """An optional decimal string; absent, null or empty reads as None."""
 
-    suffix, kind, _template = "_str", "decimal", _optional_decimal_getter
+    suffix, kind, table, _template = "_str", "decimal", _DECIMALS, _decimal_getter
 
     def convert(self, obj: object, value: WireNumber | None) -> Decimal | None:
         if value is None or value == "":  # absent, null, or sent empty
             return None
-        try:
-            return decimal_of(value)
-        except ArithmeticError:
-            raise self._not_a_number(obj, value) from None
+        return _decimal(obj, value, self)
 
 
 class Leverage(_WireField[int]):
     """A leverage Binance sends as a string in position answers (``"10"``), read as an ``int`` like
     the leverage of every other answer (``/fapi/v1/leverage``, brackets): one type everywhere."""
 
-    suffix, kind, _template = "_str", "int", _converted_getter
+    suffix, kind, table = "_str", "int", _LEVERAGES
 
     def convert(self, obj: object, value: WireNumber) -> int:
         try:
             number = decimal_of(value)
             if number != number.to_integral_value():
                 raise ArithmeticError
-            return int(number)
+            leverage = int(number)
         except (ArithmeticError, ValueError):  # not a whole number
             raise self._not_a_number(obj, value) from None
-
-
+        if value.__class__ is str and len(value) <= LONGEST:
+            _keep(_LEVERAGES, value, leverage)
+        return leverage
 
 __all__ = [
     "Dec",
@@ -211,6 +272,7 @@ __all__ = [
     "UtcDateTime",
     "WireNumber",
     "decimal_of",
+    "forget_shared_values",
     "is_unset_time",
     "to_ms",
 ]
