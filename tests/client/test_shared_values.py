@@ -60,7 +60,7 @@ def test_equal_numbers_written_differently_keep_their_own_text(texts: tuple[str,
 def test_a_text_that_is_no_exact_number_is_the_typed_error_every_time(text: str) -> None:
     _balance("1")  # a good value met first changes nothing
     for _ in range(2):
-        with pytest.raises(ResponseValueError, match="AccountBalance.balance"):
+        with pytest.raises(ResponseValueError, match=r"AccountBalance\.balance"):
             _balance(text).balance  # noqa: B018 - the read is the test
         with pytest.raises(ResponseValueError, match="balance"):
             _balance(text).to_dict()
