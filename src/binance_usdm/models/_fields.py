@@ -96,12 +96,6 @@ _TIMES: dict[int, UtcDateTime] = {}  # the instant of a non-negative millisecond
 _LEVERAGES: dict[str, int] = {}  # the int of a leverage text
 
 
-def _keep(table: dict[Any, Any], wire: Any, value: Any) -> None:
-    if len(table) >= LIMIT:
-        table.clear()
-    table[wire] = value
-
-
 def forget_shared_values() -> None:
     """Empty the tables of shared values (a benchmark's cold start; tests)."""
     for table in (_DECIMALS, _TIMES, _LEVERAGES):
@@ -187,24 +181,32 @@ class _WireField(property, Generic[T]):
         def __get__(self, obj: object, owner: type | None = None, /) -> Any: ...
 
 
+# The accessors' full rules, written out (each call layer is a fair part of making a value).
 def _time(obj: object, ms: int, field: _WireField[Any]) -> UtcDateTime:
     try:
-        moment = UtcDateTime.from_ms(ms)
+        moment: UtcDateTime = _from_timestamp(ms / 1000, UTC)
     except (ArithmeticError, ValueError, OSError):  # beyond the years datetime holds
         raise field._not_a_time(obj, ms) from None
     if ms.__class__ is int and ms >= 0:
-        _keep(_TIMES, ms, moment)
+        if len(_TIMES) >= LIMIT:
+            _TIMES.clear()
+        _TIMES[ms] = moment
     return moment
 
 
 def _decimal(obj: object, value: WireNumber, field: _WireField[Any]) -> Decimal:
     try:
-        number = decimal_of(value)
+        number = _exact_decimal(repr(value) if value.__class__ is float else value)
     except ArithmeticError:  # decimal.InvalidOperation: "" or any other text
         raise field._not_a_number(obj, value) from None
     if value.__class__ is str and len(value) <= LONGEST:
-        _keep(_DECIMALS, value, number)
+        if len(_DECIMALS) >= LIMIT:
+            _DECIMALS.clear()
+        _DECIMALS[value] = number
     return number
+
+
+_from_timestamp = UtcDateTime.fromtimestamp
 
 
 class MsTime(_WireField[UtcDateTime]):
@@ -260,7 +262,9 @@ class Leverage(_WireField[int]):
         except (ArithmeticError, ValueError):  # not a whole number
             raise self._not_a_number(obj, value) from None
         if value.__class__ is str and len(value) <= LONGEST:
-            _keep(_LEVERAGES, value, leverage)
+            if len(_LEVERAGES) >= LIMIT:
+                _LEVERAGES.clear()
+            _LEVERAGES[value] = leverage
         return leverage
 
 __all__ = [
