@@ -181,16 +181,20 @@ class _WireField(property, Generic[T]):
         def __get__(self, obj: object, owner: type | None = None, /) -> Any: ...
 
 
-# The accessors' full rules, written out (each call layer is a fair part of making a value).
+def _keep(table: dict[Any, Any], wire: Any, value: Any) -> None:
+    if len(table) >= LIMIT:
+        table.clear()
+    table[wire] = value
+
+
+# The accessors' full rules (``_decimal`` keeps its value inline: a call is a fair part of its cost).
 def _time(obj: object, ms: int, field: _WireField[Any]) -> UtcDateTime:
     try:
         moment: UtcDateTime = _from_timestamp(ms / 1000, UTC)
     except (ArithmeticError, ValueError, OSError):  # beyond the years datetime holds
         raise field._not_a_time(obj, ms) from None
     if ms.__class__ is int and ms >= 0:
-        if len(_TIMES) >= LIMIT:
-            _TIMES.clear()
-        _TIMES[ms] = moment
+        _keep(_TIMES, ms, moment)
     return moment
 
 
@@ -262,10 +266,9 @@ class Leverage(_WireField[int]):
         except (ArithmeticError, ValueError):  # not a whole number
             raise self._not_a_number(obj, value) from None
         if value.__class__ is str and len(value) <= LONGEST:
-            if len(_LEVERAGES) >= LIMIT:
-                _LEVERAGES.clear()
-            _LEVERAGES[value] = leverage
+            _keep(_LEVERAGES, value, leverage)
         return leverage
+
 
 __all__ = [
     "Dec",
