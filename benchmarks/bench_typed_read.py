@@ -1,6 +1,7 @@
 """Reading the account answer: our typed models beside plain dicts and the peers' per-call work.
 
     python benchmarks/bench_typed_read.py [--rounds 15] [--number 200] [--quick] [--instructions]
+                                          [--idle-symbols N]
 
 The body is the 21 KB ``GET /fapi/v2/account`` answer of ``bench_payloads.py`` (10 assets, 40
 positions). Each cell starts from the bytes and is timed as the CPU time of this process
@@ -22,7 +23,8 @@ every value is made, as for the first answer of a process; "warm" reads the same
 value met before, as when an unchanged account is polled again (an account that moved lies between:
 only the values that changed are made). The body repeats few values ("0" and a few leverages and
 notional caps; 403 distinct numbers of 601), so "cold" gains little from sharing. A real v2 answer
-lists every symbol of the exchange, most with no position and the same zeros, and shares far more.
+lists every symbol of the exchange, most with no position and the same zeros, and shares far more:
+``--idle-symbols 300`` adds such positions.
 
 Peers' per-call work on the same bytes, after the HTTP exchange: python-binance's ``Client`` hands
 over ``requests``' ``Response.json()`` (through ``Client._handle_response``, which also reads
@@ -56,6 +58,22 @@ from binance_usdm.models._base import lazy_fields, public_fields
 from binance_usdm.models._fields import forget_shared_values
 
 BODY = account_body()
+
+
+def with_idle_symbols(body: bytes, count: int) -> bytes:
+    """``body`` with ``count`` more positions of symbols the account does not trade: a v2 answer lists
+    every symbol of the market ("positions of all symbols in the market are returned",
+    https://developers.binance.com/docs/derivatives/portfolio-margin/account/Get-UM-Account-Detail-V2,
+    the same answer shape), each with Binance's zeros, its leverage and its bracket's notional cap."""
+    account = json.loads(body)
+    account["positions"] += [{
+        "symbol": f"IDLE{index}USDT", "initialMargin": "0", "maintMargin": "0", "unrealizedProfit": "0.00000000",
+        "positionInitialMargin": "0", "openOrderInitialMargin": "0", "leverage": ("20", "10", "5")[index % 3],
+        "isolated": False, "entryPrice": "0.0", "breakEvenPrice": "0.0",
+        "maxNotional": ("25000", "50000", "100000", "1000000")[index % 4], "bidNotional": "0", "askNotional": "0",
+        "positionSide": "BOTH", "positionAmt": "0", "updateTime": 0,
+    } for index in range(count)]
+    return json.dumps(account, separators=(",", ":")).encode()
 OURS_COLD = "binance_usdm models, cold"
 OURS_WARM = "binance_usdm models, warm"
 PATTERNS = ("decode", "partial read", "full read", "to_dict")
@@ -183,7 +201,7 @@ def python_binance() -> dict[str, Work]:
 def _ccxt_markets(exchange: Any) -> list[Any]:
     """ccxt's markets for the body's symbols, parsed by ccxt from exchangeInfo-shaped entries."""
     markets = []
-    for symbol in SYMBOLS:
+    for symbol in sorted({position["symbol"] for position in json.loads(BODY)["positions"]} | set(SYMBOLS)):
         quote = "USDC" if symbol.endswith("USDC") else "USDT"
         markets.append(exchange.parse_market({
             "symbol": symbol, "pair": symbol, "contractType": "PERPETUAL", "deliveryDate": 4133404800000,
@@ -247,8 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--number", type=int, default=200, help="calls per cell and round")
     parser.add_argument("--quick", action="store_true", help="a smoke run (figures meaningless)")
     parser.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
+    parser.add_argument("--idle-symbols", type=int, default=0, metavar="N",
+                        help="add N positions of untraded symbols, as a real v2 answer has (hundreds)")
     parser.add_argument("--run", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    global BODY  # every cell reads the body chosen here
+    BODY = with_idle_symbols(BODY, args.idle_symbols)
     table = cells()
     if args.run:
         label, pattern, n = args.run
@@ -265,14 +287,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.instructions and callgrind.available():
         for label, pattern in table:
             counts[(label, pattern)] = callgrind.per_call(
-                lambda n, c=(label, pattern): [sys.executable, __file__, "--run", *c, str(n)], 200)
+                lambda n, c=(label, pattern): [sys.executable, __file__, "--idle-symbols", str(args.idle_symbols),
+                                                "--run", *c, str(n)], 200)
     _print(best, counts, args)
     return 0
 
 
 def _print(best: dict[tuple[str, str], float], counts: dict[tuple[str, str], int | None],
            args: argparse.Namespace) -> None:
-    print(f"GET /fapi/v2/account answer ({len(BODY):,} bytes: 10 assets, 40 positions), from the bytes")
+    positions = len(json.loads(BODY)["positions"])
+    print(f"GET /fapi/v2/account answer ({len(BODY):,} bytes: 10 assets, {positions} positions, "
+          f"{args.idle_symbols} of them untraded symbols), from the bytes")
     print(f"µs of CPU per call, best of {args.rounds} interleaved rounds of {args.number}\n")
     patterns = [*PATTERNS, "fetch_balance", "fetch_positions"]
     shown = [p for p in patterns if any(key[1] == p for key in best)]
