@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_client.py"
 
 
@@ -90,3 +92,14 @@ def test_startup_benchmark_prints_its_tables() -> None:
     for row in ("python -c pass", "usdm --help", "usdm account (API key; emulator running)",
                 "usdm account (no key: the demo's; emulator running)", "sync http", "async https", "Targets"):
         assert row in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize(("mix", "store"), [("write", "memory"), ("mixed", "state")])
+def test_emulator_instruction_runner_answers_every_request(mix: str, store: str) -> None:
+    """The run valgrind measures (without valgrind): every request through the in-process connections
+    is answered 200 (it exits non-zero otherwise)."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH.parent / "bench_emulator_instructions.py"), "--run", mix, "4", "8", store],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "8"

@@ -1,0 +1,175 @@
+"""The emulator's own CPU instructions per request, in process, counted by valgrind (repeatable).
+
+Run: `python benchmarks/bench_emulator_instructions.py [--requests 160] [--before OTHER_CHECKOUT/src]`.
+
+On a loaded machine the server CPU per request that `bench_emulator_baseline.py` reads from /proc
+moves by 30 % and more from run to run; the user-space instructions the emulator executes per request
+move by about 1 %. Here the emulator's request pipeline (`server.HttpProtocol` and everything behind
+it: parsing, authentication, the change and its commit, the answer) runs in one process under
+``valgrind --tool=callgrind``, fed by `--connections` in-process connections (no sockets, so no kernel
+work and no load generator is counted): each connection has one request in flight, and all of them
+send in the same loop turn, as a busy server sees them. The loads are those of the baseline
+benchmark (`emulator_load.MIXES`): leverage changes, 3 account reads : 1 leverage change, account
+reads; in memory and on a `--state` file. The figure is (run with N requests - run with none) / N.
+Needs valgrind, which runs Python about 50 times slower (a few minutes for the whole table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import callgrind
+from emulator_load import LEVERAGE_SYMBOL, LEVERAGES, MIXES, Requests
+
+WARMUP_ROUNDS = 5
+
+
+class _Transport(asyncio.Transport):
+    """What `HttpProtocol` writes to: hands each answer to `answered`."""
+
+    def __init__(self, answered: Callable[[bytes], None]) -> None:
+        super().__init__()
+        self.answered = answered
+        self.closing = False
+
+    def write(self, data: Any) -> None:
+        self.answered(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closing = True
+
+    def abort(self) -> None:
+        self.closing = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8765)}.get(name, default)
+
+
+async def _serve(mix: str, connections: int, requests: int, state: bool) -> int:
+    """`requests` requests (after the warm-up) through `connections` in-process connections; returns
+    how many were answered 200."""
+    from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
+    from binance_usdm.emulator.embedded import EmulatorServer
+    from binance_usdm.emulator.server import HttpProtocol
+
+    with tempfile.TemporaryDirectory() as tmp:
+        emu = EmulatorServer(state_path=Path(tmp) / "state.sqlite3" if state else None, weight_limit=10**9)
+        loop = asyncio.get_running_loop()
+        emu.streams.start(loop, emu.app.storage)
+        buffer = memoryview(bytearray(65536))
+        signed = Requests(8765, DEMO_API_KEY, DEMO_API_SECRET)
+        sent = 0
+
+        def next_request() -> bytes:
+            nonlocal sent
+            sent += 1
+            if mix == "read" or (mix == "mixed" and sent % 4):
+                return signed.account()
+            return signed.leverage(LEVERAGES[(sent // (4 if mix == "mixed" else 1)) % 2])
+
+        waiting: list[asyncio.Future[bytes] | None] = [None] * connections
+
+        def answered(i: int, data: bytes) -> None:
+            fut = waiting[i]
+            if fut is not None and not fut.done():
+                fut.set_result(data)
+
+        protocols = []
+        for i in range(connections):
+            protocol = HttpProtocol(emu.app, buffer)
+            protocol.connection_made(_Transport(lambda data, i=i: answered(i, data)))
+            protocols.append(protocol)
+
+        async def one(i: int) -> bool:
+            data = next_request()
+            waiting[i] = loop.create_future()
+            buffer[:len(data)] = data
+            protocols[i].buffer_updated(len(data))
+            answer = await waiting[i]  # type: ignore[misc]
+            return answer.startswith(b"HTTP/1.1 200 ")
+
+        async def round_() -> int:
+            return sum(await asyncio.gather(*(one(i) for i in range(connections))))
+
+        for _ in range(WARMUP_ROUNDS):
+            await round_()
+        ok = 0
+        for _ in range(requests // connections):
+            ok += await round_()
+        emu.app.storage.shutdown(wait=True)
+        emu.backend.store.close()
+        return ok
+
+
+def run(mix: str, connections: int, requests: int, state: bool) -> int:
+    """One measured run (what valgrind runs); returns the requests answered 200."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(_serve(mix, connections, requests, state))
+    return uvloop.run(_serve(mix, connections, requests, state))
+
+
+def per_request(src: Path | None, mix: str, connections: int, requests: int, state: bool) -> int | None:
+    env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
+    return callgrind.per_call(
+        lambda n: [sys.executable, __file__, "--run", mix, str(connections), str(n), "state" if state else "memory"],
+        requests, env)
+
+
+def _count(n: int | None) -> str:
+    return "failed" if n is None else f"{n:,}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--requests", type=int, default=160, help="measured requests per cell (default 160)")
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--mixes", nargs="+", choices=MIXES, default=list(MIXES))
+    ap.add_argument("--before", type=Path, metavar="SRC", help="also measure the emulator of another checkout's src/")
+    ap.add_argument("--run", nargs=4, metavar=("MIX", "CONNECTIONS", "REQUESTS", "STORE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.run:
+        mix, connections, requests, store = args.run
+        ok = run(mix, int(connections), int(requests), store == "state")
+        if ok != int(requests) // int(connections) * int(connections):
+            raise SystemExit(f"only {ok} of the requests were answered 200")
+        print(ok)
+        return
+    if not callgrind.available():
+        raise SystemExit("valgrind is not installed")
+    print(f"emulator instructions per request, in process ({args.connections} connections, {args.requests} "
+          f"requests after {WARMUP_ROUNDS} warm-up rounds; leverage changes on {LEVERAGE_SYMBOL})\n")
+    print("| load | store | " + ("before | now | now / before |" if args.before else "instructions/request |"))
+    print("|---|---|" + ("---|---|---|" if args.before else "---|"))
+    for mix in args.mixes:
+        for state in (False, True):
+            now = per_request(None, mix, args.connections, args.requests, state)
+            store = "--state file" if state else "in memory"
+            if args.before is None:
+                print(f"| {mix} | {store} | {_count(now)} |")
+                continue
+            before = per_request(args.before, mix, args.connections, args.requests, state)
+            ratio = f"{now / before:.2f}x" if now and before else "-"
+            print(f"| {mix} | {store} | {_count(before)} | {_count(now)} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
