@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import callgrind
-from emulator_load import LEVERAGE_SYMBOL, LEVERAGES, MIXES, Requests
+from emulator_load import LEVERAGE_SYMBOL, MIXES, Requests, _next_request
 
 WARMUP_ROUNDS = 5
 
@@ -74,15 +74,7 @@ async def _serve(mix: str, connections: int, requests: int, state: bool) -> int:
         loop = asyncio.get_running_loop()
         emu.streams.start(loop, emu.app.storage)
         buffer = memoryview(bytearray(65536))
-        signed = Requests(8765, DEMO_API_KEY, DEMO_API_SECRET)
-        sent = 0
-
-        def next_request() -> bytes:
-            nonlocal sent
-            sent += 1
-            if mix == "read" or (mix == "mixed" and sent % 4):
-                return signed.account()
-            return signed.leverage(LEVERAGES[(sent // (4 if mix == "mixed" else 1)) % 2])
+        next_request = _next_request(mix, Requests(8765, DEMO_API_KEY, DEMO_API_SECRET))  # one sequence for all
 
         waiting: list[asyncio.Future[bytes] | None] = [None] * connections
 
