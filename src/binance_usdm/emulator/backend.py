@@ -52,7 +52,7 @@ from .market import (
     MARGIN_ASSET_PRICE_SYMBOL,
     SymbolInfo,
 )
-from .orders import OrderBook, check_limit, trade_record
+from .orders import OrderBook, check_limit, trade_row
 from .params import MAX_LONG
 from .snapshot import account_snapshot, max_notional
 from .store import IncomeRow, MarginRow, Store
@@ -608,10 +608,11 @@ class Backend:
             now = self.clock.now_ms()
             trade_id = self.store.max_trade_id(acc.account_id) + 1
             close_side = "SELL" if pos.amount > 0 else "BUY"
-            change.trades.append((acc.account_id, trade_record({
-                "symbol": symbol, "side": close_side, "positionSide": side, "price": str(mark),
-                "qty": str(abs(pos.amount)), "quoteQty": str(abs(pos.amount) * mark), "realizedPnl": str(pnl),
-                "commission": str(fee), "commissionAsset": asset, "maker": False}, trade_id, now)))
+            change.trades.append((acc.account_id, trade_row(
+                buyer=close_side == "BUY", commission=str(fee), commission_asset=asset, trade_id=trade_id,
+                maker=False, order_id=0, price=str(mark), qty=str(abs(pos.amount)),
+                quote_qty=str(abs(pos.amount) * mark), realized_pnl=str(pnl), side=close_side,
+                position_side=side, symbol=symbol, time=now)))
             self._stage_income(change, acc, [
                 {"symbol": symbol, "incomeType": kind, "income": str(amount), "asset": asset, "time": now,
                  "tradeId": str(trade_id)}
@@ -842,13 +843,12 @@ class Backend:
                   Decimal(info.min_qty))
         quote = price * qty
         side = rng.choice(("BUY", "SELL"))
-        return trade_record({
-            "id": trade_id, "symbol": symbol, "side": side, "buyer": side == "BUY", "maker": False,
-            "price": str(price), "qty": str(qty), "quoteQty": str(quote),
-            "commission": str((quote * taker_rate).quantize(Decimal("0.00000001"))),
-            "commissionAsset": info.margin_asset,
-            "realizedPnl": f"{rng.uniform(-60.0, 75.0):.8f}", "time": time,
-        }, trade_id, time)
+        return trade_row(
+            buyer=side == "BUY", commission=str((quote * taker_rate).quantize(Decimal("0.00000001"))),
+            commission_asset=info.margin_asset, trade_id=trade_id, maker=False, order_id=0,
+            price=str(price), qty=str(qty), quote_qty=str(quote), realized_pnl=f"{rng.uniform(-60.0, 75.0):.8f}",
+            side=side, position_side="BOTH", symbol=symbol, time=time,
+        )
 
     # -- downloads and listen keys -----------------------------------------------------------------
     def request_download(self, acc: Account, kind: str, start: int, end: int) -> str:

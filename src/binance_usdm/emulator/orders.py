@@ -120,23 +120,31 @@ def order_record(r: Mapping[str, Any], order_id: int, now: int) -> dict[str, Any
 
 
 def trade_record(r: Mapping[str, Any], trade_id: int, now: int) -> dict[str, Any]:
-    """A trade in Binance's field order (`GET /fapi/v1/userTrades`), defaults filled in."""
+    """A trade given by a scenario file or the admin API, checked, in Binance's field order
+    (`GET /fapi/v1/userTrades`), defaults filled in."""
     side = _text(r, "side", "BUY", SIDES)
+    return trade_row(
+        buyer=_flag(r, "buyer", side == "BUY"), commission=_amount(r, "commission"),
+        commission_asset=_text(r, "commissionAsset", "USDT"), trade_id=_long(r, "id", trade_id),
+        maker=_flag(r, "maker"), order_id=_long(r, "orderId", 0), price=_amount(r, "price"),
+        qty=_amount(r, "qty"), quote_qty=_amount(r, "quoteQty"), realized_pnl=_amount(r, "realizedPnl"),
+        side=side, position_side=_text(r, "positionSide", "BOTH", POSITION_SIDES),
+        symbol=_text(r, "symbol"), time=_long(r, "time", now),
+    )
+
+
+def trade_row(
+    *, buyer: bool, commission: str, commission_asset: str, trade_id: int, maker: bool, order_id: int,
+    price: str, qty: str, quote_qty: str, realized_pnl: str, side: str, position_side: str, symbol: str,
+    time: int,
+) -> dict[str, Any]:
+    """A trade in Binance's field order from values already valid (the emulator's own trades, or
+    ``trade_record``'s checked ones): no checks, for the thousands the demo history generates."""
     return {
-        "buyer": _flag(r, "buyer", side == "BUY"),
-        "commission": _amount(r, "commission"),
-        "commissionAsset": _text(r, "commissionAsset", "USDT"),
-        "id": _long(r, "id", trade_id),
-        "maker": _flag(r, "maker"),
-        "orderId": _long(r, "orderId", 0),
-        "price": _amount(r, "price"),
-        "qty": _amount(r, "qty"),
-        "quoteQty": _amount(r, "quoteQty"),
-        "realizedPnl": _amount(r, "realizedPnl"),
-        "side": side,
-        "positionSide": _text(r, "positionSide", "BOTH", POSITION_SIDES),
-        "symbol": _text(r, "symbol"),
-        "time": _long(r, "time", now),
+        "buyer": buyer, "commission": commission, "commissionAsset": commission_asset, "id": trade_id,
+        "maker": maker, "orderId": order_id, "price": price, "qty": qty, "quoteQty": quote_qty,
+        "realizedPnl": realized_pnl, "side": side, "positionSide": position_side, "symbol": symbol,
+        "time": time,
     }
 
 
