@@ -104,7 +104,7 @@ def test_plain_decimal_text_is_its_own_export(text: str) -> None:
 
 
 @LOADED
-@given(st.integers(0, 7_258_118_400_000))  # 1970 to 2200 (UtcDateTime.from_ms goes through a float)
+@given(st.integers(0, 253_402_300_799_999))  # 1970 to 9999
 def test_time_text_from_milliseconds(ms: int) -> None:
     assert ms_time_text(ms) == time_text(UtcDateTime.from_ms(ms))
 

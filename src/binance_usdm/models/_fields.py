@@ -36,6 +36,12 @@ from binance_usdm.errors import ResponseValueError
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+FLOAT_EXACT_MS = 8_000_000_000_000
+"""From 0 up to here (the year 2223), ``ms / 1000`` is within half a microsecond of the instant, so
+``fromtimestamp`` lands on the exact millisecond (2^33 s: a double's step is 2^-20 s); beyond, or
+before 1970, a time is built from its whole seconds and milliseconds."""
+
+
 class UtcDateTime(datetime):
     """An aware UTC ``datetime`` made from one of Binance's millisecond timestamps (no attributes of
     its own: one instance is shared by every read of the same time)."""
@@ -45,7 +51,9 @@ class UtcDateTime(datetime):
     @classmethod
     def from_ms(cls, ms: int) -> UtcDateTime:
         """The instant ``ms`` milliseconds after the Unix epoch (exact to the millisecond)."""
-        return cls.fromtimestamp(ms / 1000, UTC)
+        if 0 <= ms < FLOAT_EXACT_MS:
+            return cls.fromtimestamp(ms / 1000, UTC)
+        return cls.fromtimestamp(ms // 1000, UTC).replace(microsecond=ms % 1000 * 1000)
 
     def to_ms(self) -> int:
         """Milliseconds since the Unix epoch (Binance's wire form)."""
@@ -190,8 +198,9 @@ def _keep(table: dict[Any, Any], wire: Any, value: Any) -> None:
 # The accessors' full rules (``_decimal`` keeps its value inline: a call is a fair part of its cost).
 def _time(obj: object, ms: int, field: _WireField[Any]) -> UtcDateTime:
     try:
-        moment: UtcDateTime = _from_timestamp(ms / 1000, UTC)
-    except (ArithmeticError, ValueError, OSError):  # beyond the years datetime holds
+        moment: UtcDateTime = (_from_timestamp(ms / 1000, UTC) if 0 <= ms < FLOAT_EXACT_MS
+                               else UtcDateTime.from_ms(ms))
+    except (ArithmeticError, ValueError, OSError, TypeError):  # beyond the years datetime holds
         raise field._not_a_time(obj, ms) from None
     if ms.__class__ is int and ms >= 0:
         _keep(_TIMES, ms, moment)
