@@ -20,18 +20,14 @@ API_SECRET = "histSecret0123456789histSecret0123456789histSecret0123456789abcd"
 Run = Callable[..., Any]
 
 
-@pytest.fixture(scope="session")
-def _server() -> Iterator[ScriptedServer]:
-    with ScriptedServer() as server:
-        yield server
-
-
 @pytest.fixture
-def exchange(_server: ScriptedServer) -> Exchange:
-    """A fresh scripted history exchange, served at ``exchange.base_url``."""
-    fresh = Exchange(_server.base_url)
-    _server.handler = fresh
-    return fresh
+def exchange() -> Iterator[Exchange]:
+    """A fresh scripted history exchange on its own server: a request an earlier test's export had
+    already sent (its next page, fetched ahead) never reaches this test's exchange."""
+    with ScriptedServer() as server:
+        fresh = Exchange(server.base_url)
+        server.handler = fresh
+        yield fresh
 
 
 @pytest.fixture
