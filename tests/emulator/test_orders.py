@@ -224,11 +224,12 @@ def test_scenario_creates_orders_trades_and_algo_orders() -> None:
         client = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
         assert len(ok(client.get("/fapi/v1/openOrders", symbol="XRPUSDT"))) == 2
         assert ok(client.get("/fapi/v1/openAlgoOrders"))[0]["triggerPrice"] == "99000"
-        filled = ok(client.get("/fapi/v1/allOrders", symbol="BTCUSDT", startTime=emu.clock.now_ms() - 15 * DAY,
-                               endTime=emu.clock.now_ms() - 8 * DAY))
+        now = emu.clock.now_ms()  # read once: two reads a millisecond apart make the window over 7 days
+        filled = ok(client.get("/fapi/v1/allOrders", symbol="BTCUSDT", startTime=now - 15 * DAY,
+                               endTime=now - 8 * DAY))
         assert [o["clientOrderId"] for o in filled] == ["demo-btc-1"]
         trades = ok(client.get("/fapi/v1/userTrades", symbol="BTCUSDT", orderId=8389765519123112471,
-                               startTime=emu.clock.now_ms() - 15 * DAY, endTime=emu.clock.now_ms() - 8 * DAY))
+                               startTime=now - 15 * DAY, endTime=now - 8 * DAY))
         assert [(t["id"], t["price"], t["commission"]) for t in trades] == [(5323476301, "91250.50", "6.84378750")]
         client.close()
 
