@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from binance_usdm.emulator.backend import DAY_MS, Backend, IncomeQuery
 from binance_usdm.emulator.clock import Clock
 from binance_usdm.emulator.scenario import load_scenario, read_scenario
-from binance_usdm.emulator.store import IncomeRow, Store
+from binance_usdm.emulator.store import IncomeRow, IncomeSelection, Store
 
 ACCOUNTS = ("a1", "a2")
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "", "XRPUSDT")
@@ -46,7 +46,7 @@ def reference(stored: list[IncomeRow], q: Query) -> list[IncomeRow]:
 
 def ask(store: Store, q: Query) -> list[IncomeRow]:
     account, symbol, kind, start, end, limit, offset = q
-    return store.query_income(account, start, end, kind, symbol, limit, offset)
+    return store.query_income(IncomeSelection(account, start, end, kind, symbol, limit, offset))
 
 
 @settings(max_examples=100, deadline=None)
@@ -86,11 +86,11 @@ def test_a_rolled_back_write_leaves_no_row_in_the_index() -> None:
     with pytest.raises(sqlite3.IntegrityError), store.transaction() as c:
         store.add_income([IncomeRow("a1", 5, 2, "BTCUSDT", "COMMISSION", "2", "USDT", "COMMISSION", "")])
         c.execute("INSERT INTO meta (key, value) VALUES (NULL, NULL)")  # fails: the change rolls back
-    assert store.query_income("a1", 0, 100, None, None, 10, 0) == kept
+    assert store.query_income(IncomeSelection("a1", 0, 100, None, None, 10, 0)) == kept
     # the row ids the rolled-back rows had are reused by the next write, which is found
     later = [IncomeRow("a1", 7, 3, "BTCUSDT", "FUNDING_FEE", "3", "USDT", "FUNDING_FEE", "")]
     store.add_income(later)
-    assert store.query_income("a1", 0, 100, None, "BTCUSDT", 10, 0) == later + kept
+    assert store.query_income(IncomeSelection("a1", 0, 100, None, "BTCUSDT", 10, 0)) == later + kept
     assert store.count_income("a1") == 2
 
 
@@ -98,11 +98,11 @@ def test_clear_empties_the_index() -> None:
     store = Store()
     store.add_income([IncomeRow("a1", 10, 1, "BTCUSDT", "COMMISSION", "1", "USDT", "COMMISSION", "")])
     store.clear()
-    assert store.query_income("a1", 0, 100, None, None, 10, 0) == []
+    assert store.query_income(IncomeSelection("a1", 0, 100, None, None, 10, 0)) == []
     assert store.count_income("a1") == 0
     row = IncomeRow("a1", 11, 2, "ETHUSDT", "TRANSFER", "5", "USDT", "TRANSFER", "")
     store.add_income([row])
-    assert store.query_income("a1", 0, 100, "TRANSFER", "ETHUSDT", 10, 0) == [row]
+    assert store.query_income(IncomeSelection("a1", 0, 100, "TRANSFER", "ETHUSDT", 10, 0)) == [row]
 
 
 def test_every_write_path_reaches_the_index() -> None:

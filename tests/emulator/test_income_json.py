@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from binance_usdm.emulator import EmulatorServer, views
 from binance_usdm.emulator.backend import DAY_MS, Backend, IncomeQuery
 from binance_usdm.emulator.clock import Clock
-from binance_usdm.emulator.store import IncomeRow, Store
+from binance_usdm.emulator.store import IncomeRow, IncomeSelection, Store
 
 from .conftest import Client
 
@@ -37,8 +37,8 @@ def encoded(rows: list[IncomeRow]) -> bytes:
 
 def page(store: Store, q: tuple[str, str | None, str | None, int, int, int, int]) -> bytes | None:
     account, symbol, kind, start, end, limit, offset = q
-    raw = views.verbatim_json(store.query_income_json(account, start, end, kind, symbol, limit, offset,
-                                                      views.INCOME_MEMBERS))
+    selection = IncomeSelection(account, start, end, kind, symbol, limit, offset)
+    raw = views.verbatim_json(store.query_income_json(selection, views.INCOME_MEMBERS))
     return None if raw is None else ENCODER.encode(raw)
 
 
@@ -63,8 +63,9 @@ def test_pages_built_by_sqlite_are_msgspecs_bytes(batches: list[list[IncomeRow]]
         store.add_income(batch)
     for q in qs:
         account, symbol, kind, start, end, limit, offset = q
-        rows = store.query_income(account, start, end, kind, symbol, limit, offset)
-        text = store.query_income_json(account, start, end, kind, symbol, limit, offset, views.INCOME_MEMBERS)
+        selection = IncomeSelection(account, start, end, kind, symbol, limit, offset)
+        rows = store.query_income(selection)
+        text = store.query_income_json(selection, views.INCOME_MEMBERS)
         assert json.loads(text) == json.loads(encoded(rows))
         fast = page(store, q)
         assert fast is None or fast == encoded(rows)
@@ -81,7 +82,8 @@ def test_every_character_takes_the_exact_path() -> None:
     store.add_income([IncomeRow("a1", 1, n, "BTCUSDT", "TRANSFER", "1", "USDT", ch, "") for n, ch in enumerate(chars)])
     for offset, ch in enumerate(chars):
         fast = page(store, ("a1", None, None, 0, 2, 1, offset))
-        assert fast is None or fast == encoded(store.query_income("a1", 0, 2, None, None, 1, offset)), hex(ord(ch))
+        rows = store.query_income(IncomeSelection("a1", 0, 2, None, None, 1, offset))
+        assert fast is None or fast == encoded(rows), hex(ord(ch))
         assert fast is not None or ch not in PLAIN
 
 
@@ -130,7 +132,8 @@ def test_members_name_only_income_columns() -> None:
     """The columns are written into the SQL: anything but the table's own is refused."""
     store = Store()
     with pytest.raises(ValueError, match="not income columns"):
-        store.query_income_json("a1", 0, 1, None, None, 10, 0, [("time", "time"), ("x", "1); DROP TABLE income; --")])
+        store.query_income_json(IncomeSelection("a1", 0, 1, None, None, 10, 0),
+                                [("time", "time"), ("x", "1); DROP TABLE income; --")])
 
 
 def test_a_row_missing_from_the_table_is_an_error_not_a_shorter_page() -> None:
@@ -138,4 +141,4 @@ def test_a_row_missing_from_the_table_is_an_error_not_a_shorter_page() -> None:
     store.add_income([IncomeRow("a1", t, t, "BTCUSDT", "TRANSFER", "1", "USDT", "", "") for t in range(1, 4)])
     store._conn.execute("DELETE FROM income WHERE tran_id = 2")  # behind the index's back
     with pytest.raises(LookupError, match="1 row"):
-        store.query_income_json("a1", 0, 9, None, None, 10, 0, views.INCOME_MEMBERS)
+        store.query_income_json(IncomeSelection("a1", 0, 9, None, None, 10, 0), views.INCOME_MEMBERS)

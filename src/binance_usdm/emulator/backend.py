@@ -55,7 +55,7 @@ from .market import (
 from .orders import OrderBook, check_limit, trade_row
 from .params import MAX_LONG
 from .snapshot import account_snapshot, max_notional
-from .store import IncomeRow, MarginRow, Store
+from .store import IncomeRow, IncomeSelection, MarginRow, Store
 
 
 class CommitFailed(Exception):
@@ -512,14 +512,14 @@ class Backend:
     def query_income(self, acc: Account, q: IncomeQuery) -> list[IncomeRow]:
         """GET /fapi/v1/income: ascending (time, tranId), last 7 days by default, records of the
         retention period only (90 days unless configured); `limit` 1..1000, `page` from 1."""
-        return self.store.query_income(*self._income_selection(acc, q))
+        return self.store.query_income(self._income_selection(acc, q))
 
     def query_income_json(self, acc: Account, q: IncomeQuery, members: Sequence[tuple[str, str]]) -> str:
         """The records `query_income` returns as a JSON array's text (`Store.query_income_json`)."""
-        return self.store.query_income_json(*self._income_selection(acc, q), members)
+        return self.store.query_income_json(self._income_selection(acc, q), members)
 
-    def _income_selection(self, acc: Account, q: IncomeQuery) -> tuple[str, int, int, str | None, str | None, int, int]:
-        """The store's (account, start, end, incomeType, symbol, limit, offset) of an income query."""
+    def _income_selection(self, acc: Account, q: IncomeQuery) -> IncomeSelection:
+        """The records an income query asks for, its parameters checked as Binance checks them."""
         if q.symbol is not None:
             self.symbol(q.symbol)
         if q.income_type is not None and q.income_type not in INCOME_TYPES:
@@ -540,7 +540,7 @@ class Backend:
             end = now
         start = max(start, now - self.income_retention_ms)
         offset = min((q.page - 1) * limit, MAX_LONG)  # a page past the end is empty, whatever its number
-        return acc.account_id, start, end, q.income_type, q.symbol, limit, offset
+        return IncomeSelection(acc.account_id, start, end, q.income_type, q.symbol, limit, offset)
 
     def query_margin_history(
         self, acc: Account, symbol: str, type_: int | None, start: int | None, end: int | None, limit: int | None

@@ -33,6 +33,20 @@ _BUSY_POLL_S = 0.02
 _ABORT_CHECK_ROWS = 1024
 
 
+class IncomeSelection(NamedTuple):
+    """Which income records a query asks for: the account's records in [start, end] (ms), of one
+    incomeType and symbol when given, ascending by (time, tranId), from the `offset`-th on, at most
+    `limit`."""
+
+    account: str
+    start: int
+    end: int
+    income_type: str | None
+    symbol: str | None
+    limit: int
+    offset: int
+
+
 class IncomeRow(NamedTuple):
     """One income record, as stored (the `income` table's columns, in order)."""
 
@@ -415,37 +429,17 @@ class Store:
                                    "ORDER BY account, time, tran_id, rowid"))
         return index
 
-    def query_income(
-        self,
-        account: str,
-        start: int,
-        end: int,
-        income_type: str | None,
-        symbol: str | None,
-        limit: int,
-        offset: int,
-    ) -> list[IncomeRow]:
-        """Records in [start, end] ascending by (time, tranId), from the `offset`-th on, at most `limit`:
-        row ids from the income index, rows by rowid."""
+    def query_income(self, selection: IncomeSelection) -> list[IncomeRow]:
+        """The selected records: row ids from the income index, rows by rowid."""
         with self._lock:
-            ids = self._income().select((account, symbol, income_type), start, end, offset, limit)
+            ids = self._selected_ids(selection)
             if not ids:
                 return []
             rows = {r[0]: IncomeRow._make(r[1:]) for r in self._conn.execute(
                 f"SELECT rowid, * FROM income WHERE rowid IN ({', '.join('?' * len(ids))})", ids)}  # noqa: S608
         return [rows[i] for i in ids]
 
-    def query_income_json(
-        self,
-        account: str,
-        start: int,
-        end: int,
-        income_type: str | None,
-        symbol: str | None,
-        limit: int,
-        offset: int,
-        members: Sequence[tuple[str, str]],
-    ) -> str:
+    def query_income_json(self, selection: IncomeSelection, members: Sequence[tuple[str, str]]) -> str:
         """The records `query_income` returns, as the text of a JSON array of objects built by SQLite
         (`json_object`, no Python object per record): `members` are each object's (key, column) pairs
         in order. The index's row ids drive the join (CROSS JOIN: their order is the loop's order)."""
@@ -456,13 +450,17 @@ class Store:
         sql = (f"SELECT count(*), group_concat(json_object({pairs}), ',') "  # noqa: S608 - columns checked above
                "FROM json_each(?) AS k CROSS JOIN income ON income.rowid = k.value")
         with self._lock:
-            ids = self._income().select((account, symbol, income_type), start, end, offset, limit)
+            ids = self._selected_ids(selection)
             if not ids:
                 return "[]"
             found, text = self._conn.execute(sql, (*(key for key, _ in members), str(ids))).fetchone()  # a JSON array
         if found != len(ids):
             raise LookupError(f"the income index names {len(ids) - found} row(s) the table does not hold")
         return f"[{text}]"
+
+    def _selected_ids(self, s: IncomeSelection) -> list[int]:
+        """The selected records' row ids, in answer order (under the lock)."""
+        return self._income().select((s.account, s.symbol, s.income_type), s.start, s.end, s.offset, s.limit)
 
     def count_income(self, account: str) -> int:
         """How many income records the account has."""
