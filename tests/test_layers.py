@@ -12,7 +12,8 @@ layer or from layers below it, and no two modules import each other, directly or
     _http, httpx_transport       transports; of _wire only the contract (types) and the parsed URLs
     _wire                        the sans-I/O core: endpoints, policy, requests, responses, config, ...
     models, result, serialize    wire models, the call result, the one serialization of results
-    errors, enums, _version      leaves
+    errors, enums, _version      leaves; also lifecycle (the context-manager protocol: written once in
+                                 _async, generated into _sync, used by the export writers too)
 
 The emulator is an independent oracle: it imports nothing of the client.
 """
@@ -27,7 +28,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "binance_usdm"
 
-# (layer, module prefixes); the first matching prefix wins, so longer ones come first
+# (layer, module prefixes); the longest matching prefix wins
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("cli", ("binance_usdm.cli",)),
     ("public face", ("binance_usdm.streams", "binance_usdm.stream", "binance_usdm.export", "binance_usdm")),
@@ -37,7 +38,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("_http", ("binance_usdm._http", "binance_usdm.httpx_transport")),
     ("_wire", ("binance_usdm._wire",)),
     ("models", ("binance_usdm.models", "binance_usdm.result", "binance_usdm.serialize")),
-    ("leaves", ("binance_usdm.errors", "binance_usdm.enums", "binance_usdm._version", "binance_usdm._lazy")),
+    ("leaves", ("binance_usdm.errors", "binance_usdm.enums", "binance_usdm._version", "binance_usdm._lazy",
+                "binance_usdm._async.lifecycle", "binance_usdm._sync.lifecycle")),
 ]
 RANK = {name: rank for rank, (name, _) in enumerate(reversed(LAYERS))}
 # what _http may take from _wire: the transport contract and the parsed URLs, nothing of the client's logic
@@ -85,12 +87,14 @@ def graph() -> dict[str, set[str]]:
 
 def layer_of(module: str) -> str | None:
     """The layer of a module: a prefix names a module and its submodules (the package itself,
-    ``binance_usdm``, names only its ``__init__``)."""
-    for layer, prefixes in LAYERS:
-        for prefix in prefixes:
-            if module == prefix or (prefix != "binance_usdm" and module.startswith(prefix + ".")):
-                return layer
-    return None
+    ``binance_usdm``, names only its ``__init__``); the longest prefix that matches decides."""
+    matches = [
+        (len(prefix), layer)
+        for layer, prefixes in LAYERS
+        for prefix in prefixes
+        if module == prefix or (prefix != "binance_usdm" and module.startswith(prefix + "."))
+    ]
+    return max(matches)[1] if matches else None
 
 
 def client_modules(edges: dict[str, set[str]]) -> list[str]:
@@ -104,6 +108,7 @@ def test_the_graph_is_read() -> None:
     assert "binance_usdm.models" in edges["binance_usdm._wire.endpoints"]  # ``from binance_usdm import models``
     assert all(layer_of(name) is not None for name in client_modules(edges))
     assert layer_of("binance_usdm._wire.policy") == "_wire" and layer_of("binance_usdm") == "public face"
+    assert layer_of("binance_usdm._sync.client") == "clients" and layer_of("binance_usdm._sync.lifecycle") == "leaves"
 
 
 def cycles_in(edges: dict[str, set[str]]) -> list[list[str]]:

@@ -23,11 +23,12 @@ from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
 from operator import attrgetter
-from types import NoneType, TracebackType, UnionType
+from types import NoneType, UnionType
 from typing import IO, TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
+from binance_usdm._sync.lifecycle import Closable
 from binance_usdm.export_formats import (
     BATCH_SIZE,
     DECIMAL_PRECISION,
@@ -129,8 +130,9 @@ def _converters(columns: _Columns, table: dict[Kind, Callable[[Any], Any]]) -> l
 
 
 # --- writers ------------------------------------------------------------------------------------
-class RecordWriter:
-    """Writes records of one model type to a destination; a context manager. ``count`` records so far.
+class RecordWriter(Closable):
+    """Writes records of one model type to a destination; a context manager. ``count`` records so far;
+    ``close()`` flushes and closes (a file object passed in is flushed, not closed).
 
     The model type comes from ``record_type`` or else from the first record; with neither (no
     records and no type) CSV and JSON lines write an empty file and Parquet a table without columns.
@@ -163,22 +165,11 @@ class RecordWriter:
             self.write(record)
         return self.count - before
 
-    def close(self) -> None:
-        """Flush and close (a file object passed in is flushed, not closed)."""
-
     def _start(self, columns: _Columns) -> None:
         self._columns = columns
 
     def _write(self, columns: _Columns, record: Model) -> None:
         raise NotImplementedError
-
-    def __enter__(self) -> RecordWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 class _TextWriter(RecordWriter):

@@ -17,11 +17,11 @@ import os
 import queue
 import threading
 from collections.abc import Iterator
-from types import TracebackType
 from typing import IO, Any
 
 import msgspec
 
+from binance_usdm._sync.lifecycle import Closable
 from binance_usdm._wire.income_rows import IncomeRow
 from binance_usdm.export_formats import (
     BATCH_SIZE,
@@ -60,8 +60,9 @@ class IncomeLine(msgspec.Struct, gc=False):
     trade_id: str
 
 
-class IncomePageWriter:
-    """Writes pages of income rows to one destination; a context manager. ``count``: rows so far."""
+class IncomePageWriter(Closable):
+    """Writes pages of income rows to one destination; a context manager. ``count``: rows so far;
+    ``close()`` flushes and closes (a file object passed in is flushed, not closed)."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -73,17 +74,6 @@ class IncomePageWriter:
 
     def _write(self, page: list[IncomeRow]) -> None:
         raise NotImplementedError
-
-    def close(self) -> None:
-        """Flush and close (a file object passed in is flushed, not closed)."""
-
-    def __enter__(self) -> IncomePageWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 class _TextPages(IncomePageWriter):
