@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 
-USDM = "import sys\nfrom binance_usdm.cli.main import main\nsys.exit(main())"
+USDM = "import sys\nfrom binance_usdm.cli.script import main\nsys.exit(main())"
 """What the installed ``usdm`` script runs."""
 
 CREATE = """\

@@ -2,7 +2,8 @@
 ``cli.main`` without importing one, and ``usdm account`` loads neither the emulator (only its demo
 credentials when no key is configured), asyncio, ssl (a plain-HTTP emulator), rich, nor the export
 machinery, history, concurrent.futures or the idna codec, and builds the parsers of the endpoints it
-calls only. Checked in fresh processes (no timings: benchmarks/bench_startup.py)."""
+calls only; the script loads that code with the garbage collector paused and frozen afterwards. Checked
+in fresh processes (no timings: benchmarks/bench_startup.py)."""
 
 from __future__ import annotations
 
@@ -23,17 +24,19 @@ WATCHED = ("binance_usdm", "asyncio", "ssl", "rich", "pyarrow", "polars", "urlli
            "concurrent", "encodings.idna")
 
 
-def run_usdm(*args: str, env: dict[str, str] | None = None) -> tuple[str, set[str], set[str]]:
-    """``usdm ARGS`` in a fresh interpreter: its stdout, the watched modules it had loaded and the
-    endpoints whose parser it built."""
+def run_usdm(*args: str, env: dict[str, str] | None = None, check: str = "") -> tuple[str, set[str], set[str]]:
+    """``usdm ARGS`` in a fresh interpreter, by the script's entry point: its stdout, the watched
+    modules it had loaded and the endpoints whose parser it built. ``check``: Python code run after
+    the command (it may assert)."""
     code = (
         "import json, sys\n"
-        "from binance_usdm.cli.main import main\n"
+        "from binance_usdm.cli.script import main\n"
         f"sys.argv = ['usdm', *{list(args)!r}]\n"
         "try:\n"
         "    main()\n"
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code\n"
+        f"{check}\n"
         f"print(json.dumps([m for m in sys.modules if m.startswith({WATCHED!r})]))\n"
         "endpoints = sys.modules.get('binance_usdm._wire.endpoints')\n"
         "table = [e for e in vars(endpoints or sys).values() if isinstance(e, getattr(endpoints, 'Endpoint', ()))]\n"
@@ -52,7 +55,7 @@ def test_help_lists_every_command_without_importing_any() -> None:
     for name, (_, short_help) in COMMANDS.items():
         assert f"  {name} " in output and short_help in " ".join(output.split()), name
     assert loaded == {"binance_usdm", "binance_usdm._lazy", "binance_usdm._version", "binance_usdm.cli",
-                      "binance_usdm.cli.main"}
+                      "binance_usdm.cli.script", "binance_usdm.cli.loading", "binance_usdm.cli.main"}
 
 
 @pytest.mark.parametrize("keyed", [True, False], ids=["api-key", "demo-key"])
@@ -85,3 +88,38 @@ def test_the_command_table_is_every_command_of_every_module() -> None:
         command = cli.get_command(click.Context(cli), name)
         assert command is not None and command.name == name and command.short_help == COMMANDS[name][1]
     assert cli.get_command(click.Context(cli), "nope") is None
+
+
+FROZEN_CHECK = """\
+import gc
+from binance_usdm import BinanceRestClient
+from binance_usdm.cli import cmd_read, main as cli_main
+assert gc.isenabled()
+live = {id(o) for o in gc.get_objects()}  # every generation but the frozen one
+for loaded in (cli_main.UsdmGroup, cmd_read.account, BinanceRestClient, BinanceRestClient.__init__):
+    assert id(loaded) not in live, loaded
+"""
+
+
+def test_the_script_loads_code_without_the_collector_and_freezes_it(emu: EmulatorServer) -> None:
+    """click and the group, the command's module and the client are frozen (no collection walks them
+    again, the one at exit included); the collector is on for what the command makes."""
+    assert emu.api_secret is not None
+    env = {"BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret, "USDM_DEMO_STATE": ""}
+    output, _, _ = run_usdm("--base-url", emu.base_url, "account", "--format", "json", env=env, check=FROZEN_CHECK)
+    assert json.loads(output)["assets"]
+
+
+def test_loading_changes_nothing_outside_the_script() -> None:
+    """In a process that did not start as the script (tests, programs running ``cli``), ``loading()``
+    neither pauses the collector nor freezes anything."""
+    code = (
+        "import gc\n"
+        "from binance_usdm.cli.loading import loading\n"
+        "with loading():\n"
+        "    assert gc.isenabled()\n"
+        "    import binance_usdm.cli.main\n"
+        "assert gc.get_freeze_count() == 0\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

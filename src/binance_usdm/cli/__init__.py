@@ -1,1 +1,1 @@
-"""The ``usdm`` command line (``binance_usdm.cli.main:main``); importing ``binance_usdm`` never loads it."""
+"""The ``usdm`` command line (``binance_usdm.cli.script:main``); importing ``binance_usdm`` never loads it."""

@@ -12,6 +12,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from binance_usdm._version import __version__
+from binance_usdm.cli.loading import loading
 
 MAIN_HELP = """Binance USD-M futures account from the shell.
 
@@ -50,7 +51,8 @@ class UsdmGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module_name, short_help = COMMANDS[cmd_name]
-        module = importlib.import_module(f"binance_usdm.cli.{module_name}")
+        with loading():
+            module = importlib.import_module(f"binance_usdm.cli.{module_name}")
         defined: list[click.Command] = list(module.COMMANDS)
         command = next(command for command in defined if command.name == cmd_name)
         command.short_help = short_help

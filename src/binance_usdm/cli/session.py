@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 import click
 
 from binance_usdm.cli.config import ConfigError, Credentials, Settings, resolve
+from binance_usdm.cli.loading import loading
 from binance_usdm.cli.render import Output, fmt_time, note
 from binance_usdm.errors import (
     ApiError,
@@ -177,7 +178,8 @@ class Session:
         return self.client().usd_futures_api.history
 
     def _build(self) -> BinanceRestClient:
-        from binance_usdm import BinanceRestClient
+        with loading():
+            from binance_usdm import BinanceRestClient
 
         settings = self.settings()
         base_url = self.base_url or settings.base_url
@@ -227,7 +229,8 @@ class Session:
         return Credentials(DEMO_API_KEY, DEMO_API_SECRET, source="demo")
 
     def _start_embedded(self) -> str:
-        from binance_usdm.emulator import EmulatorServer, StartupError
+        with loading():
+            from binance_usdm.emulator import EmulatorServer, StartupError
 
         if not self.quiet:
             note(DEMO_NOTICE)
