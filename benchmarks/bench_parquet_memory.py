@@ -17,7 +17,9 @@ Every step runs in a fresh child process and reports its peak RSS (``VmHWM``):
 - ``import arro3``, ``tiny row group, arro3``: the same for arro3 (Rust's parquet crate), the
   writer ``history.export_income`` uses when it is installed (the ``parquet`` extra);
 - ``export N rows, WRITER``: ``binance_usdm.income_export.Arro3ParquetPages`` (arro3) or
-  ``ParquetPages`` (pyarrow) writing N rows in pages of 1,000
+  ``ParquetPages`` (pyarrow) writing N rows in pages of 1,000, or ``export()``'s general writer
+  (``export.ParquetWriter``, pyarrow) writing the same rows as ``IncomeRecord`` models (what
+  ``export(history.iter_income(...), "x.parquet")`` does; the models are decoded outside the timing)
   (synthetic Binance-shaped income rows, a page made just before it is written; CPU counts the
   writing only); the growth is the peak minus the RSS once the writer's library and the export's
   modules are imported (the export's own cost).
@@ -70,17 +72,19 @@ arrays = [core.Array(["BTCUSDT"], kind.string()), core.Array(["-0.375"], kind.st
 arro3.io.write_parquet(core.RecordBatch.from_arrays(arrays, schema=schema), OUT, compression="snappy")
 """,
 }
-WRITERS = {"arro3": "Arro3ParquetPages", "pyarrow": "ParquetPages"}
+WRITERS = {"arro3": "Arro3ParquetPages", "pyarrow": "ParquetPages", "export() of models": "ParquetWriter"}
 
 _EXPORT = """
 import time
-if WRITER == "ParquetPages":
+if WRITER == "Arro3ParquetPages":
+    import arro3.core, arro3.io
+else:
     import pyarrow.parquet
     from binance_usdm import arrow_columns
-else:
-    import arro3.core, arro3.io
+import msgspec
 from binance_usdm._wire.income_rows import IncomeRow
-from binance_usdm import income_export
+from binance_usdm import export, income_export
+from binance_usdm.models import IncomeRecord
 TYPES = ("FUNDING_FEE", "REALIZED_PNL", "COMMISSION", "FUNDING_FEE")
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT")
 
@@ -90,14 +94,26 @@ def page(first):
                       info=TYPES[i % 4] if i % 4 in (0, 3) else str(9 * 10**9 + i),
                       trade_id="" if i % 4 in (0, 3) else str(9 * 10**9 + i)) for i in range(first, first + PAGE)]
 
+DECODER = msgspec.json.Decoder(list[IncomeRecord])
+
+def records(rows):
+    return DECODER.decode(msgspec.json.encode([
+        {"symbol": r.symbol, "incomeType": r.income_type, "income": r.income_str, "asset": r.asset, "time": r.time_ms,
+         "tranId": r.tran_id, "info": r.info, "tradeId": r.trade_id} for r in rows]))
+
 BEFORE, CPU = hwm(), 0.0
 began = time.process_time()
-writer = getattr(income_export, WRITER)(OUT)
+if WRITER == "ParquetWriter":
+    writer = export.open_writer(OUT, "parquet", record_type=IncomeRecord)
+    write, made = writer.write_all, records
+else:
+    writer = getattr(income_export, WRITER)(OUT)
+    write, made = writer.write, list
 for first in range(0, ROWS, PAGE):
     CPU += time.process_time() - began
-    rows = page(first)
+    rows = made(page(first))
     began = time.process_time()
-    writer.write(rows)
+    write(rows)
 writer.close()
 CPU += time.process_time() - began
 """

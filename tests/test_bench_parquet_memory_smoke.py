@@ -20,6 +20,8 @@ def test_tiny_exports_print_their_rows() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     steps = [line.split("  ")[0] for line in proc.stdout.splitlines()[2:] if "MB" in line]
-    assert steps == ["export 1,000 rows, arro3", "export 1,000 rows, pyarrow"], proc.stdout
+    assert steps == [
+        "export 1,000 rows, arro3", "export 1,000 rows, pyarrow", "export 1,000 rows, export() of models"
+    ], proc.stdout
     export = proc.stdout.splitlines()[3].split()
     assert export[-3].endswith("MB") and float(export[-1]) > 0, proc.stdout  # growth and CPU per row

@@ -14,6 +14,8 @@ whoever calls (``export_formats.pyarrow_modules``), so this module is imported l
 from __future__ import annotations
 
 from array import array
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
@@ -24,22 +26,25 @@ from binance_usdm.export_formats import DECIMAL_PRECISION, DECIMAL_SCALE, fittin
 _ZEROS = "0" * DECIMAL_SCALE
 DECIMAL = pyarrow.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE)
 TIME = pyarrow.timestamp("ms", tz="UTC")
+_EPOCH, _MILLISECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(milliseconds=1)
 
 
-def strings(values: list[str]) -> Any:
+def strings(values: list[str], validity: Any = None, nulls: int = 0) -> Any:
     """A ``string`` array (UTF-8 bytes joined, int32 offsets) of one page's texts."""
     text = "".join(values)
     data = text.encode()
     sizes = map(len, values) if len(data) == len(text) else [len(value.encode()) for value in values]
     offsets = array("i", accumulate(sizes, initial=0))
     return pyarrow.Array.from_buffers(
-        pyarrow.string(), len(values), [None, pyarrow.py_buffer(offsets), pyarrow.py_buffer(data)]
+        pyarrow.string(), len(values), [validity, pyarrow.py_buffer(offsets), pyarrow.py_buffer(data)], null_count=nulls
     )
 
 
-def int64s(values: list[int]) -> Any:
+def int64s(values: list[int], validity: Any = None, nulls: int = 0) -> Any:
     """An ``int64`` array (OverflowError for a value outside int64)."""
-    return pyarrow.Array.from_buffers(pyarrow.int64(), len(values), [None, pyarrow.py_buffer(array("q", values))])
+    return pyarrow.Array.from_buffers(
+        pyarrow.int64(), len(values), [validity, pyarrow.py_buffer(array("q", values))], null_count=nulls
+    )
 
 
 def times(values_ms: list[int]) -> Any:
@@ -51,7 +56,7 @@ def times(values_ms: list[int]) -> Any:
     )
 
 
-def decimals(texts: list[str]) -> Any:
+def decimals(texts: list[str], validity: Any = None, nulls: int = 0) -> Any:
     """A ``decimal128(38, 18)`` array of plain decimal texts, each exactly the value it reads
     (``export_formats.fitting_decimals``: ValueError for a text that does not fit)."""
     parts = [text.partition(".") for text in fitting_decimals(texts)]
@@ -59,7 +64,70 @@ def decimals(texts: list[str]) -> Any:
         int(whole + fraction + _ZEROS[len(fraction):]).to_bytes(16, "little", signed=True)
         for whole, _, fraction in parts
     ])
-    return pyarrow.Array.from_buffers(DECIMAL, len(texts), [None, pyarrow.py_buffer(data)])
+    return pyarrow.Array.from_buffers(DECIMAL, len(texts), [validity, pyarrow.py_buffer(data)], null_count=nulls)
+
+
+def column(kind: str, values: list[Any]) -> Any:
+    """One column of ``export``'s Parquet schema (``export.Kind``) from a page of a model's values
+    already converted to native ones (``None`` is null): ``decimal`` Decimals, ``time`` datetimes,
+    ``int`` / ``enum_int`` ints, ``bool``, ``float`` and texts (every other kind)."""
+    nulls = values.count(None)
+    validity = pyarrow.py_buffer(_bitmap([value is not None for value in values])) if nulls else None
+    if nulls:
+        values = [_FILLERS.get(kind, "") if value is None else value for value in values]
+    if kind == "decimal":
+        return decimals([format(value, "f") for value in values], validity, nulls)
+    if kind == "time":
+        ms = array("q", [(moment - _EPOCH) // _MILLISECOND for moment in values])
+        return pyarrow.Array.from_buffers(TIME, len(values), [validity, pyarrow.py_buffer(ms)], null_count=nulls)
+    if kind in ("int", "enum_int"):
+        return int64s(values, validity, nulls)
+    if kind == "bool":
+        bits = pyarrow.py_buffer(_bitmap(values))
+        return pyarrow.Array.from_buffers(pyarrow.bool_(), len(values), [validity, bits], null_count=nulls)
+    if kind == "float":
+        data = pyarrow.py_buffer(array("d", values))
+        return pyarrow.Array.from_buffers(pyarrow.float64(), len(values), [validity, data], null_count=nulls)
+    return strings(values, validity, nulls)
+
+
+#: What stands in a null's slot (its bytes are ignored: the validity bitmap says null).
+_FILLERS: dict[str, Any] = {
+    "decimal": Decimal(0), "time": _EPOCH, "int": 0, "enum_int": 0, "bool": False, "float": 0.0,
+}
+
+
+class RowGroups:
+    """Columns gathered a page at a time into row groups of ``size`` rows of a pyarrow
+    ``ParquetWriter`` (memory holds at most one row group's columns; Arrow's freed memory is
+    released after each group, its allocator keeps it otherwise)."""
+
+    def __init__(self, writer: Any, schema: Any, size: int) -> None:
+        self._writer, self._schema, self._size = writer, schema, size
+        self._batches: list[Any] = []
+        self.pending = 0  # rows added and not yet written
+
+    def add(self, arrays: list[Any]) -> None:
+        """Add one page's columns (in the schema's order)."""
+        batch = pyarrow.RecordBatch.from_arrays(arrays, schema=self._schema)
+        self._batches.append(batch)
+        self.pending += batch.num_rows
+        while self.pending >= self._size:
+            self._flush(self._size)
+
+    def close(self) -> None:
+        """Write what is left as the last row group, then close the file."""
+        if self.pending:
+            self._flush(self.pending)
+        self._writer.close()
+
+    def _flush(self, rows: int) -> None:
+        table = pyarrow.Table.from_batches(self._batches, schema=self._schema)
+        self._writer.write_table(table.slice(0, rows), row_group_size=rows)
+        rest = table.slice(rows)
+        self._batches = rest.to_batches()
+        self.pending = rest.num_rows
+        pyarrow.default_memory_pool().release_unused()
 
 
 def _bitmap(flags: list[bool]) -> bytes:

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     import polars
 
 Kind = Literal["decimal", "time", "enum_str", "enum_int", "bool", "int", "float", "str", "other"]
+#: Records the Parquet writer turns into Arrow columns at a time.
+PAGE = 1000
 
 _LAZY_KINDS: dict[str, Kind] = {"time": "time", "decimal": "decimal", "int": "int"}
 _SCALARS: tuple[tuple[Kind, type], ...] = (("bool", bool), ("int", int), ("float", float), ("str", str))
@@ -228,15 +230,20 @@ class JsonLinesWriter(_TextWriter):
 
 
 class ParquetWriter(RecordWriter):
-    """Parquet (pyarrow, the ``parquet`` extra), written one row group of ``batch_size`` records at a time."""
+    """Parquet (pyarrow, the ``parquet`` extra), written one row group of ``batch_size`` records at a time;
+    every ``PAGE`` records become Arrow columns made from their buffers (``arrow_columns``: neither
+    pandas nor Arrow's compute kernels), so memory holds a row group's columns and one page of records."""
 
     def __init__(
         self, destination: Destination, record_type: type[Model] | None = None, *, batch_size: int = BATCH_SIZE
     ) -> None:
         self._pa, self._pq = pyarrow_modules()
+        from binance_usdm import arrow_columns
+
+        self._arrow = arrow_columns
         self._batch_size = batch_size
         self._rows: list[tuple[Any, ...]] = []
-        self._writer: Any = None
+        self._groups: Any = None
         super().__init__(destination, record_type)
 
     def _start(self, columns: _Columns) -> None:
@@ -247,33 +254,30 @@ class ParquetWriter(RecordWriter):
             "enum_str": pa.string(), "enum_int": pa.int64(), "bool": pa.bool_(), "int": pa.int64(),
             "float": pa.float64(), "str": pa.string(), "other": pa.string(),
         }
-        self._schema = pa.schema([pa.field(n, types[k]) for n, k in zip(columns.names, columns.kinds, strict=True)])
+        schema = pa.schema([pa.field(n, types[k]) for n, k in zip(columns.names, columns.kinds, strict=True)])
         self._convert = _converters(columns, _NATIVE)
-        self._writer = self._pq.ParquetWriter(where(self._destination), self._schema)
+        self._open(schema)
+
+    def _open(self, schema: Any) -> None:
+        writer = self._pq.ParquetWriter(where(self._destination), schema)
+        self._groups = self._arrow.RowGroups(writer, schema, self._batch_size)
 
     def _write(self, columns: _Columns, record: Model) -> None:
         self._rows.append(columns.values(record))
-        if len(self._rows) >= self._batch_size:
-            self._flush()
+        if len(self._rows) >= PAGE:
+            self._add_page(columns)
 
-    def _flush(self) -> None:
-        if self._rows:
-            arrays = [
-                self._pa.array(column, type=field.type)
-                for column, field in zip(_transpose(self._rows, self._convert), self._schema, strict=True)
-            ]
-            self._writer.write_batch(self._pa.RecordBatch.from_arrays(arrays, schema=self._schema))
-            self._rows = []
+    def _add_page(self, columns: _Columns) -> None:
+        values = _transpose(self._rows, self._convert)
+        self._groups.add([self._arrow.column(kind, page) for kind, page in zip(columns.kinds, values, strict=True)])
+        self._rows = []
 
     def close(self) -> None:
-        if self._writer is None:
-            self._start_empty()
-        self._flush()
-        self._writer.close()
-
-    def _start_empty(self) -> None:
-        self._schema = self._pa.schema([])
-        self._writer = self._pq.ParquetWriter(where(self._destination), self._schema)
+        if self._groups is None:  # no record type and no record: a table without columns
+            self._open(self._pa.schema([]))
+        elif self._rows and self._columns is not None:
+            self._add_page(self._columns)
+        self._groups.close()
 
 
 def _transpose(

@@ -167,17 +167,15 @@ class ParquetPages(IncomePageWriter):
 
     def __init__(self, destination: Destination, *, batch_size: int = BATCH_SIZE) -> None:
         super().__init__()
-        self._pa, pq = pyarrow_modules()
+        pa, pq = pyarrow_modules()
         from binance_usdm import arrow_columns
 
-        pa, self._columns = self._pa, arrow_columns
+        self._columns = arrow_columns
         kinds = (pa.string(), pa.string(), arrow_columns.DECIMAL, pa.string(), arrow_columns.TIME, pa.int64(),
                  pa.string(), pa.string())
-        self._schema = pa.schema([pa.field(name, kind) for name, kind in zip(COLUMNS, kinds, strict=True)])
-        self._batch_size = batch_size
-        self._batches: list[Any] = []
-        self._pending = 0
-        self._writer = pq.ParquetWriter(where(destination), self._schema, use_dictionary=DICTIONARY_COLUMNS)
+        schema = pa.schema([pa.field(name, kind) for name, kind in zip(COLUMNS, kinds, strict=True)])
+        writer = pq.ParquetWriter(where(destination), schema, use_dictionary=DICTIONARY_COLUMNS)
+        self._groups = arrow_columns.RowGroups(writer, schema, batch_size)
 
     def _write(self, page: list[IncomeRow]) -> None:
         if not page:
@@ -189,23 +187,10 @@ class ParquetPages(IncomePageWriter):
             columns.times([row.time_ms for row in page]), columns.int64s([row.tran_id for row in page]),
             columns.strings([row.info for row in page]), columns.strings([row.trade_id for row in page]),
         ]
-        self._batches.append(self._pa.RecordBatch.from_arrays(arrays, schema=self._schema))
-        self._pending += len(page)
-        while self._pending >= self._batch_size:
-            self._flush(self._batch_size)
-
-    def _flush(self, rows: int) -> None:
-        table = self._pa.Table.from_batches(self._batches, schema=self._schema)
-        self._writer.write_table(table.slice(0, rows), row_group_size=rows)
-        rest = table.slice(rows)
-        self._batches = rest.to_batches()
-        self._pending = rest.num_rows
-        self._pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed memory otherwise
+        self._groups.add(arrays)
 
     def close(self) -> None:
-        if self._pending:
-            self._flush(self._pending)
-        self._writer.close()
+        self._groups.close()
 
 
 #: What ends the stream of record batches the arro3 writer thread reads.

@@ -19,7 +19,7 @@ import pytest
 
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient
 from binance_usdm.emulator import EmulatorServer
-from binance_usdm.export import export, export_async, open_writer, to_dataframe, to_dataframe_async
+from binance_usdm.export import ParquetWriter, export, export_async, open_writer, to_dataframe, to_dataframe_async
 from binance_usdm.models import IncomeRecord, MarginChange
 from tests.history.conftest import admin
 
@@ -74,8 +74,7 @@ def test_json_lines_keep_decimals_as_exact_text() -> None:
 def test_parquet_native_types_in_row_groups(tmp_path: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     target = tmp_path / "income.parquet"
-    with open_writer(target, record_type=IncomeRecord) as writer:
-        writer._batch_size = 2  # type: ignore[attr-defined]
+    with ParquetWriter(target, IncomeRecord, batch_size=2) as writer:
         writer.write_all(RECORDS)
     table = pq.read_table(target)
     assert pq.ParquetFile(target).num_row_groups == 2
@@ -147,9 +146,9 @@ def test_memory_stays_flat_as_records_grow(tmp_path: Path, fmt: str) -> None:
     def peak(count: int) -> int:
         tracemalloc.start()
         try:
-            with open_writer(tmp_path / f"m{count}.{fmt}", record_type=IncomeRecord) as writer:
-                if fmt == "parquet":
-                    writer._batch_size = 500  # type: ignore[attr-defined]
+            target = tmp_path / f"m{count}.{fmt}"
+            with (ParquetWriter(target, IncomeRecord, batch_size=500) if fmt == "parquet"
+                  else open_writer(target, record_type=IncomeRecord)) as writer:
                 writer.write_all(synthetic(count))
             return tracemalloc.get_traced_memory()[1]
         finally:

@@ -179,7 +179,7 @@ def test_parquet_row_groups_of_batch_size(tmp_path: Path) -> None:
     with ParquetPages(tmp_path / "x.parquet", batch_size=2500) as writer:
         for number in range(6):
             writer.write(_page(number * 1000, 1000))
-            assert writer._pending < 2500  # a full row group is written as soon as it is complete
+            assert writer._groups.pending < 2500  # a full row group is written as soon as it is complete
     metadata = pq.ParquetFile(tmp_path / "x.parquet").metadata
     assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [2500, 2500, 1000]
     assert pq.read_table(tmp_path / "x.parquet").column("tran_id").to_pylist() == list(range(6000))
