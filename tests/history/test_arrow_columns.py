@@ -5,14 +5,24 @@ string-to-decimal ``cast`` give (the Parquet export's values stay the same), and
 from __future__ import annotations
 
 from decimal import Decimal, localcontext
+from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-pa = pytest.importorskip("pyarrow")
 
-from binance_usdm import arrow_columns  # noqa: E402 - needs pyarrow
+@pytest.fixture(scope="module")
+def pa() -> ModuleType:
+    """pyarrow, imported by the tests that use it (at collection it would cost every worker ~0.2 s)."""
+    return pytest.importorskip("pyarrow")
+
+
+@pytest.fixture(scope="module")
+def arrow_columns(pa: ModuleType) -> ModuleType:
+    from binance_usdm import arrow_columns
+
+    return arrow_columns
 
 TEXTS = st.lists(st.text(), max_size=40)
 
@@ -30,11 +40,11 @@ def _decimal_texts() -> st.SearchStrategy[str]:
 
 @settings(max_examples=80, deadline=None)
 @given(TEXTS)
-def test_strings_equal_pyarrow_array(values: list[str]) -> None:
+def test_strings_equal_pyarrow_array(pa: ModuleType, arrow_columns: ModuleType, values: list[str]) -> None:
     assert arrow_columns.strings(values).equals(pa.array(values, pa.string()))
 
 
-def test_strings_ascii_and_not() -> None:
+def test_strings_ascii_and_not(arrow_columns: ModuleType) -> None:
     for values in (["BTCUSDT", "", "ETHUSDT"], ["ünï", "", "x,\"y\"\nz", "日本"], []):
         built = arrow_columns.strings(values)
         built.validate(full=True)
@@ -43,18 +53,18 @@ def test_strings_ascii_and_not() -> None:
 
 @settings(deadline=None)
 @given(st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), max_size=40))
-def test_int64s_equal_pyarrow_array(values: list[int]) -> None:
+def test_int64s_equal_pyarrow_array(pa: ModuleType, arrow_columns: ModuleType, values: list[int]) -> None:
     assert arrow_columns.int64s(values).equals(pa.array(values, pa.int64()))
 
 
-def test_int64_out_of_range_raises() -> None:
+def test_int64_out_of_range_raises(arrow_columns: ModuleType) -> None:
     with pytest.raises(OverflowError):
         arrow_columns.int64s([2**63])
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.one_of(st.just(0), st.integers(min_value=-(2**62), max_value=2**62)), max_size=70))
-def test_times_equal_pyarrow_array_zero_is_null(values: list[int]) -> None:
+def test_times_equal_pyarrow_array_zero_is_null(pa: ModuleType, arrow_columns: ModuleType, values: list[int]) -> None:
     built = arrow_columns.times(values)
     built.validate(full=True)
     assert built.equals(pa.array([value or None for value in values], arrow_columns.TIME))
@@ -63,7 +73,7 @@ def test_times_equal_pyarrow_array_zero_is_null(values: list[int]) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_decimal_texts(), max_size=20))
-def test_decimals_equal_the_cast_or_raise(texts: list[str]) -> None:
+def test_decimals_equal_the_cast_or_raise(pa: ModuleType, arrow_columns: ModuleType, texts: list[str]) -> None:
     """Equal to Arrow's cast where the values fit decimal(38, 18); ValueError where one does not
     (where Arrow's cast raises, and also where it silently wraps: ``340282366920938463804`` casts to
     ``340.625392568231788544`` in pyarrow 26)."""
@@ -86,7 +96,7 @@ def test_decimals_equal_the_cast_or_raise(texts: list[str]) -> None:
     ("-99999999999999999999.999999999999999999", Decimal("-99999999999999999999.999999999999999999")),
     ("0.1000000000000000000000", Decimal("0.1")),  # zeros past the 18th decimal are no loss
 ])
-def test_decimal_values(text: str, value: Decimal) -> None:
+def test_decimal_values(arrow_columns: ModuleType, text: str, value: Decimal) -> None:
     assert arrow_columns.decimals([text]).to_pylist() == [value]
 
 
@@ -95,17 +105,17 @@ def test_decimal_values(text: str, value: Decimal) -> None:
     "0.0000000000000000001",  # a 19th decimal
     "340282366920938463804",  # Arrow's cast wraps this one silently (to 340.625392568231788544)
 ])
-def test_decimal_that_does_not_fit_raises(text: str) -> None:
+def test_decimal_that_does_not_fit_raises(arrow_columns: ModuleType, text: str) -> None:
     with pytest.raises(ValueError, match="does not fit"):
         arrow_columns.decimals(["1.5", text])
 
 
 @pytest.mark.parametrize("text", ["1E-8", "+1", "1_000", " 1", ".5", "5.", "007", "", "NaN"])
-def test_decimal_not_plain_raises(text: str) -> None:
+def test_decimal_not_plain_raises(arrow_columns: ModuleType, text: str) -> None:
     for texts in ([text], ["1.5", text]):
         with pytest.raises(ValueError, match="plain decimal"):
             arrow_columns.decimals(texts)
 
 
-def test_no_decimals() -> None:
+def test_no_decimals(pa: ModuleType, arrow_columns: ModuleType) -> None:
     assert arrow_columns.decimals([]).equals(pa.array([], arrow_columns.DECIMAL))

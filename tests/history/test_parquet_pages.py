@@ -11,6 +11,7 @@ import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,8 +19,13 @@ import pytest
 from binance_usdm._wire.income_rows import IncomeRow
 from binance_usdm.income_export import COLUMNS, Arro3ParquetPages, IncomePageWriter, ParquetPages, open_page_writer
 
-pq = pytest.importorskip("pyarrow.parquet")
-pytest.importorskip("arro3.io")
+
+@pytest.fixture(scope="module", autouse=True)
+def pq() -> ModuleType:
+    """pyarrow.parquet (and arro3), imported when these tests run: at collection they would cost every
+    worker ~0.2 s."""
+    pytest.importorskip("arro3.io")
+    return pytest.importorskip("pyarrow.parquet")
 
 WRITERS = [Arro3ParquetPages, ParquetPages]
 DICTIONARY = {"symbol", "income_type", "asset", "info", "trade_id"}
@@ -62,7 +68,7 @@ def _writer_thread_left() -> bool:
     return any(thread.name == "parquet writer" for thread in threading.enumerate())
 
 
-def test_both_writers_write_the_same_table(tmp_path: Path) -> None:
+def test_both_writers_write_the_same_table(pq: ModuleType, tmp_path: Path) -> None:
     pages = [ODD[:3], [], ODD[3:], *_pages([1000, 1])]
     _write(Arro3ParquetPages, tmp_path / "arro3.parquet", pages, batch_size=500)
     _write(ParquetPages, tmp_path / "pyarrow.parquet", pages, batch_size=500)
@@ -76,7 +82,7 @@ def test_both_writers_write_the_same_table(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("writer_type", WRITERS)
 @pytest.mark.parametrize("sizes", [[999, 1, 2500, 3001, 7, 1492], [6000], [2499, 2], [1] * 30, []])
-def test_row_groups_bounded_whatever_the_pages(tmp_path: Path, writer_type: type[IncomePageWriter],
+def test_row_groups_bounded_whatever_the_pages(pq: ModuleType, tmp_path: Path, writer_type: type[IncomePageWriter],
                                                sizes: list[int]) -> None:
     """Every row group but the last holds exactly ``batch_size`` rows."""
     _write(writer_type, tmp_path / "x.parquet", _pages(sizes), batch_size=2500)
@@ -88,7 +94,7 @@ def test_row_groups_bounded_whatever_the_pages(tmp_path: Path, writer_type: type
 
 
 @pytest.mark.parametrize("writer_type", WRITERS)
-def test_dictionary_only_for_repeating_texts(tmp_path: Path, writer_type: type[IncomePageWriter]) -> None:
+def test_dictionary_only_for_repeating_texts(pq: ModuleType, tmp_path: Path, writer_type: type[IncomePageWriter]) -> None:
     """Incomes, times and transaction ids are written plain (nearly all distinct: a dictionary would
     only cost memory and bytes), the texts with a dictionary."""
     _write(writer_type, tmp_path / "x.parquet", _pages([1000]))
@@ -100,7 +106,7 @@ def test_dictionary_only_for_repeating_texts(tmp_path: Path, writer_type: type[I
 @pytest.mark.parametrize("writer_type", WRITERS)
 @pytest.mark.parametrize("income", ["1E-8", "100000000000000000000", "0.0000000000000000001"])
 def test_a_decimal_that_does_not_fit_raises_and_the_rows_before_it_stay(
-    tmp_path: Path, writer_type: type[IncomePageWriter], income: str
+    pq: ModuleType, tmp_path: Path, writer_type: type[IncomePageWriter], income: str
 ) -> None:
     with pytest.raises(ValueError, match="decimal"), writer_type(tmp_path / "x.parquet") as writer:
         writer.write(_pages([10])[0])
@@ -121,7 +127,7 @@ def test_arro3_writer_failure_reaches_the_caller() -> None:
     assert not _writer_thread_left()
 
 
-def test_arro3_writes_to_a_file_object_and_leaves_it_open() -> None:
+def test_arro3_writes_to_a_file_object_and_leaves_it_open(pq: ModuleType) -> None:
     sink = io.BytesIO()
     _write(Arro3ParquetPages, sink, _pages([5]))  # type: ignore[arg-type]
     assert not sink.closed
@@ -137,7 +143,7 @@ def test_arro3_is_the_writer_when_installed(tmp_path: Path) -> None:
     ("Arro3ParquetPages", ("pyarrow", "pandas", "numpy")),  # pyarrow.parquet alone is ~62 MB before a row
     ("ParquetPages", ("pandas", "pyarrow.compute", "pyarrow._compute")),  # ~48 MB and ~12 MB
 ])
-def test_what_a_writer_never_loads(tmp_path: Path, writer: str, absent: tuple[str, ...]) -> None:
+def test_what_a_writer_never_loads(pq: ModuleType, tmp_path: Path, writer: str, absent: tuple[str, ...]) -> None:
     """arro3's writer does without pyarrow; pyarrow's without pandas (which ``pyarrow.array`` on a
     list imports when it is installed) and the compute kernels (a ``cast``)."""
     pytest.importorskip("pandas")
