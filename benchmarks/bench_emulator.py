@@ -17,15 +17,14 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from emulator_load import LoadResult, free_port, run_load, start_emulator
+from emulator_load import LoadResult, run_load, start_emulator
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
 
 
 def bench_throughput(seconds: float, connections: int) -> LoadResult:
     """Signed v2 account requests against a one-process emulator (`emulator_load.run_load`)."""
-    port = free_port()
-    server = start_emulator(port)
+    server, port = start_emulator()
     try:
         return run_load(server.pid, port, "read", connections, seconds, DEMO_API_KEY, DEMO_API_SECRET)
     finally:

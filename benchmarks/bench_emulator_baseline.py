@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from emulator_load import LEVERAGE_SYMBOL, LEVERAGES, MIXES, LoadResult, Requests, free_port, run_load, start_emulator
+from emulator_load import LEVERAGE_SYMBOL, LEVERAGES, MIXES, LoadResult, Requests, run_load, start_emulator
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
 
@@ -45,7 +45,8 @@ RECV_WINDOW_MS = 5000
 
 
 def serve_baseline(port: int, state_file: str) -> None:
-    """The aiohttp baseline (its own process): prints READY once listening."""
+    """The aiohttp baseline (its own process): prints ``READY <port>`` once listening (`port` 0: a free
+    port, the one printed)."""
     from aiohttp import web
 
     state = json.loads(Path(state_file).read_text())
@@ -95,7 +96,7 @@ def serve_baseline(port: int, state_file: str) -> None:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
-        print("READY", flush=True)
+        print("READY", runner.addresses[0][1], flush=True)
         while True:
             await asyncio.sleep(3600)
 
@@ -136,21 +137,25 @@ def _start_all(tmp: Path, before: Path | None) -> dict[str, tuple[subprocess.Pop
     checkout's src/, when given), and the aiohttp baseline."""
     servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     for label, src in ((("", None), ("before: ", before)) if before else (("", None),)):
-        port = free_port()
-        servers[f"{label}emulator, in memory"] = (start_emulator(port, src=src), port)
-        port = free_port()
-        servers[f"{label}emulator, --state file"] = (
-            start_emulator(port, tmp / f"state{len(servers)}.sqlite3", src=src), port)
+        servers[f"{label}emulator, in memory"] = start_emulator(src=src)
+        servers[f"{label}emulator, --state file"] = start_emulator(tmp / f"state{len(servers)}.sqlite3", src=src)
     state_file = tmp / "baseline.json"
     state_file.write_text(json.dumps(_baseline_state(next(iter(servers.values()))[1])))
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve-baseline", str(port), str(state_file)],
+    servers[BASELINE] = start_baseline(state_file)
+    return servers
+
+
+def start_baseline(state_file: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """The aiohttp baseline in its own process, serving `state_file`'s answers on the port it reports."""
+    proc = subprocess.Popen([sys.executable, __file__, "--serve-baseline", "0", str(state_file)],
                             stdout=subprocess.PIPE)
     assert proc.stdout is not None
-    if proc.stdout.readline().strip() != b"READY":
-        raise RuntimeError("the aiohttp baseline did not start")
-    servers[BASELINE] = (proc, port)
-    return servers
+    ready = proc.stdout.readline().split()
+    if len(ready) != 2 or ready[0] != b"READY":
+        proc.kill()
+        proc.wait()
+        raise RuntimeError(f"the aiohttp baseline did not start (it printed {b' '.join(ready)!r})")
+    return proc, int(ready[1])
 
 
 def _fmt(x: float | None, spec: str) -> str:

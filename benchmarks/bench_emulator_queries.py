@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from emulator_load import Requests, free_port, start_emulator
+from emulator_load import Requests, start_emulator
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
 from binance_usdm.emulator.scenario import read_scenario
@@ -158,10 +158,9 @@ def run_size(records: int, args: argparse.Namespace, workdir: Path) -> dict[str,
     """Start an emulator holding ~`records` income records and measure every shape."""
     path = workdir / f"scenario-{records}.json"
     path.write_text(json.dumps(scenario(records)), "utf-8")
-    port = free_port()
     started = time.perf_counter()
-    server = start_emulator(port, workdir / f"state-{records}.sqlite3" if args.state else None, args.src,
-                            scenario=path)
+    server, port = start_emulator(workdir / f"state-{records}.sqlite3" if args.state else None, args.src,
+                                  scenario=path)
     try:
         load_s = time.perf_counter() - started
         load_cpu = cpu_s(server.pid)

@@ -1,6 +1,6 @@
 """Load against an HTTP server in another process: the emulator's benchmarks share this.
 
-- `free_port`, `cpu_seconds` (a process's user + system CPU from /proc), `start_emulator`.
+- `cpu_seconds` (a process's user + system CPU from /proc), `start_emulator` (on a port it reports).
 - A load generator meant to be cheaper than the server it drives: one asyncio Protocol per
   keep-alive connection (uvloop when installed), each with one request in flight, requests signed
   with HMAC-SHA256 (both padded-key SHA-256 states absorbed once) and answers framed by their
@@ -33,13 +33,6 @@ LEVERAGE_SYMBOL = "BNBUSDT"
 LEVERAGES = (10, 11)
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float | None:
     """A process's user + system CPU seconds (Linux /proc; None elsewhere)."""
     try:
@@ -50,12 +43,13 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_emulator(port: int, state: Path | None = None, src: Path | None = None,
-                   scenario: Path | None = None) -> subprocess.Popen[bytes]:
-    """`python -m binance_usdm.emulator` on `port` (in memory, or on a `--state` file), with a weight
-    budget no benchmark reaches, imported from `src` (another checkout's src/) when given, seeded by
-    `scenario` (a scenario file) when given; returns once it listens."""
-    cmd = [sys.executable, "-m", "binance_usdm.emulator", "--port", str(port), "--weight-limit", "1000000000"]
+def start_emulator(state: Path | None = None, src: Path | None = None,
+                   scenario: Path | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """`python -m binance_usdm.emulator` (in memory, or on a `--state` file), with a weight budget no
+    benchmark reaches, imported from `src` (another checkout's src/) when given, seeded by `scenario`
+    (a scenario file) when given; returns once it listens, with the port its banner names (it binds
+    port 0: a port picked free beforehand can be taken by another process before the server binds it)."""
+    cmd = [sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--weight-limit", "1000000000"]
     if state is not None:
         cmd += ["--state", str(state)]
     if scenario is not None:
@@ -63,9 +57,13 @@ def start_emulator(port: int, state: Path | None = None, src: Path | None = None
     env = None if src is None else {**os.environ, "PYTHONPATH": str(src)}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert proc.stdout is not None
-    if not proc.stdout.readline():
-        raise RuntimeError("the emulator did not start")
-    return proc
+    banner = proc.stdout.readline()
+    bound = re.search(rb"http://127\.0\.0\.1:(\d+)", banner)
+    if bound is None:
+        proc.kill()
+        proc.wait()
+        raise RuntimeError(f"the emulator did not start (it printed {banner!r})")
+    return proc, int(bound.group(1))
 
 
 def _hmac_hex(secret: str) -> Callable[[bytes], str]:

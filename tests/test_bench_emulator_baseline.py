@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +14,8 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
-from emulator_load import LEVERAGE_SYMBOL, Requests, free_port, run_load  # noqa: E402
+from bench_emulator_baseline import start_baseline  # noqa: E402
+from emulator_load import LEVERAGE_SYMBOL, Requests, cpu_seconds, run_load  # noqa: E402
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET  # noqa: E402
 
@@ -32,11 +33,8 @@ def test_baseline_verifies_key_timestamp_and_signature(tmp_path: Path) -> None:
     state = tmp_path / "baseline.json"
     state.write_text(json.dumps({"account": {"positions": [{"symbol": LEVERAGE_SYMBOL, "leverage": "20"}]},
                                  "maxNotional": {"10": "25000", "11": "25000"}}))
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, str(BENCHMARKS / "bench_emulator_baseline.py"), "--serve-baseline",
-                             str(port), str(state)], stdout=subprocess.PIPE)
+    proc, port = start_baseline(state)
     try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == b"READY"
         good = Requests(port, DEMO_API_KEY, DEMO_API_SECRET)
         assert _exchange(port, good.leverage(11)) == (
             200, {"leverage": 11, "maxNotionalValue": "25000", "symbol": LEVERAGE_SYMBOL})
@@ -47,9 +45,15 @@ def test_baseline_verifies_key_timestamp_and_signature(tmp_path: Path) -> None:
         stale = good.signed("POST", "/fapi/v1/leverage", f"symbol={LEVERAGE_SYMBOL}&leverage=10").replace(
             b"timestamp=1", b"timestamp=0", 1)
         assert _exchange(port, stale)[1]["code"] in (-1021, -1022)
+        before = cpu_seconds(proc.pid)
         run = run_load(proc.pid, port, "mixed", 4, 0.3, DEMO_API_KEY, DEMO_API_SECRET)
+        after = cpu_seconds(proc.pid)
         assert run.rps > 0 and run.errors == 0
-        assert run.server_cpu_us is None or run.server_cpu_us >= 0  # /proc counts in 10 ms ticks
+        if before is not None and after is not None:  # Linux: the server's CPU over the run, per answer
+            assert run.server_cpu_us is not None
+            # /proc counts in ticks: the idle server gains at most one between each pair of readings
+            tick = 1 / os.sysconf("SC_CLK_TCK")
+            assert after - before - 2 * tick - 1e-9 <= run.server_cpu_us * run.rps * 0.3 / 1e6 <= after - before + 1e-9
         run = run_load(proc.pid, port, "write", 2, 0.2, DEMO_API_KEY, "another secret")
         assert run.errors > 0 and run.errors == round(run.rps * 0.2)
         assert run.error_kinds == {"400 -1022": run.errors}
