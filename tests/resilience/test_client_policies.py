@@ -25,7 +25,7 @@ from binance_usdm import (
 )
 from binance_usdm.emulator import EmulatorServer
 from binance_usdm.errors import ClientRateLimitError, ConnectError, InvalidRequestError
-from tests.resilience.conftest import MARGIN, READ, SLACK, TIMEOUTS, client_options, margin_state, run_ops
+from tests.resilience.conftest import MARGIN, READ, SLACK, TIMEOUTS, client_options, emulator, margin_state, run_ops
 from tests.virtual_clock import VirtualClock
 
 IP = "127.0.0.1"
@@ -34,7 +34,7 @@ IP = "127.0.0.1"
 @pytest.fixture
 def small() -> Iterator[EmulatorServer]:
     """An emulator allowing 50 weight per minute, like the clients below."""
-    with EmulatorServer(weight_limit=50) as server:
+    with emulator(weight_limit=50) as server:
         yield server
 
 

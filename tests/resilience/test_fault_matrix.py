@@ -25,6 +25,7 @@ from tests.resilience.conftest import (
     SLACK,
     TRANSPORT_KINDS,
     Op,
+    emulator,
     leverage_of,
     margin_state,
     run_ops,
@@ -92,7 +93,7 @@ def test_fault(fresh: EmulatorServer, kind: str, case_name: str, op_name: str) -
         return
     # The emulator runs requests late: one of the case's own, whose stop drops any request still held
     # back, so that none lands in a later case (and no test waits for one it does not check).
-    with EmulatorServer() as own:
+    with emulator() as own:
         _check(own, kind, case, op_name)
 
 

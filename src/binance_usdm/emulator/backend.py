@@ -110,6 +110,16 @@ FIRST_GENERATED_TRADE_ID = 1_000_000_000
 GENERATE_INTERVALS = {"1h": 3600_000, "4h": 4 * 3600_000, "8h": 8 * 3600_000, "1d": DAY_MS}
 
 
+#: One interval of one symbol of generated history: its trades (`trade_row` dicts, never changed once
+#: made) and its income records as (time, symbol, incomeType, amount, amount text, asset, tradeId).
+HistoryPart = tuple[list[dict[str, Any]], list[tuple[int, str, str, Decimal, str, str, str]]]
+#: The last generated history of at most `KEEP_GENERATED_ROWS` income records, keyed by everything it
+#: depends on: the demo scenario generates the same four weeks at every start and every admin reset
+#: (a test run does that hundreds of times, ~6 ms each). tranIds are numbered at each use.
+_GENERATED: dict[tuple[Any, ...], list[HistoryPart]] = {}
+KEEP_GENERATED_ROWS = 10_000
+
+
 def generated_rows(symbols: int, days: float, interval: str, trades_per_interval: int) -> int:
     """How many income records `generate_history` writes for these arguments (an upper bound)."""
     step = GENERATE_INTERVALS.get(interval)
@@ -805,7 +815,6 @@ class Backend:
             raise e.INVALID_PARAMETER.reject(name="interval")
         for s in symbols:
             self.symbol(s)
-        rng = random.Random(seed)
         end = end_ms if end_ms is not None else self.clock.now_ms()
         first = end - int(days * DAY_MS)
         first -= first % step
@@ -813,24 +822,42 @@ class Backend:
         with self._change() as change:
             draft = change.account(acc)
             trade_id = max(self.store.max_trade_id(account) + 1, FIRST_GENERATED_TRADE_ID)
-            t = first + step
-            while t <= end:
-                for sym in symbols:
-                    asset = self.symbols[sym].margin_asset
-                    rows = [(t, "FUNDING_FEE", Decimal(f"{rng.uniform(-2.5, 2.0):.8f}"), "")]
-                    for k in range(trades_per_interval):
-                        trade_time = t - step + 1 + (k + 1) * (step // (trades_per_interval + 1))
-                        trade = self._generated_trade(rng, sym, draft.taker_rate, trade_time, trade_id)
-                        change.trades.append((account, trade))
-                        rows.append((trade_time, "COMMISSION", -Decimal(trade["commission"]), str(trade_id)))
-                        rows.append((trade_time, "REALIZED_PNL", Decimal(trade["realizedPnl"]), str(trade_id)))
-                        trade_id += 1
-                    for time, kind, amount, income_trade in filter(lambda row: row[2], rows):
-                        change.income.append(IncomeRow(account, time, self.next_tran_id(), sym, kind,
-                                                       f"{amount:.8f}", asset, kind, income_trade))
-                        draft.balances[asset] = draft.balances.get(asset, Decimal(0)) + amount
-                t += step
+            key = (tuple(symbols), first, (end - first) // step, step, trades_per_interval, seed, trade_id,
+                   draft.taker_rate, tuple((self.mark(s), self.symbols[s]) for s in symbols))
+            parts: Iterable[HistoryPart] | None = _GENERATED.get(key)
+            if parts is None:
+                parts = self._history(symbols, first, end, step, trades_per_interval, seed, draft.taker_rate, trade_id)
+                if generated_rows(len(symbols), days, interval, trades_per_interval) <= KEEP_GENERATED_ROWS:
+                    _GENERATED.clear()
+                    parts = _GENERATED[key] = list(parts)
+            for trades, income in parts:
+                change.trades += [(account, trade) for trade in trades]
+                for time, sym, kind, amount, text, asset, income_trade in income:
+                    change.income.append(IncomeRow(account, time, self.next_tran_id(), sym, kind, text, asset,
+                                                   kind, income_trade))
+                    draft.balances[asset] = draft.balances.get(asset, Decimal(0)) + amount
         return len(change.income)
+
+    def _history(self, symbols: Sequence[str], first: int, end: int, step: int, trades_per_interval: int,
+                 seed: int, taker_rate: Decimal, trade_id: int) -> Iterator[HistoryPart]:
+        """`generate_history`'s trades and income records (without account and tranId), in order."""
+        rng = random.Random(seed)
+        t = first + step
+        while t <= end:
+            for sym in symbols:
+                asset = self.symbols[sym].margin_asset
+                trades = []
+                rows = [(t, "FUNDING_FEE", Decimal(f"{rng.uniform(-2.5, 2.0):.8f}"), "")]
+                for k in range(trades_per_interval):
+                    trade_time = t - step + 1 + (k + 1) * (step // (trades_per_interval + 1))
+                    trade = self._generated_trade(rng, sym, taker_rate, trade_time, trade_id)
+                    trades.append(trade)
+                    rows.append((trade_time, "COMMISSION", -Decimal(trade["commission"]), str(trade_id)))
+                    rows.append((trade_time, "REALIZED_PNL", Decimal(trade["realizedPnl"]), str(trade_id)))
+                    trade_id += 1
+                yield trades, [(time, sym, kind, amount, f"{amount:.8f}", asset, income_trade)
+                               for time, kind, amount, income_trade in rows if amount]
+            t += step
 
     def _generated_trade(
         self, rng: random.Random, symbol: str, taker_rate: Decimal, time: int, trade_id: int
