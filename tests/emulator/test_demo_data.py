@@ -13,8 +13,12 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from binance_usdm.emulator import EmulatorServer
+from binance_usdm.emulator import backend as backend_module
 from binance_usdm.emulator.backend import Backend
+from binance_usdm.emulator.clock import Clock
 from binance_usdm.emulator.scenario import load_scenario, read_scenario
 
 from .conftest import Client, ok
@@ -93,10 +97,34 @@ def _demo_amounts() -> tuple[dict[str, Decimal], list[tuple[str, ...]]]:
     return dict(acc.balances), [(t["price"], t["qty"], t["commission"], t["realizedPnl"]) for t in trades]
 
 
-def test_demo_data_does_not_depend_on_the_callers_decimal_context() -> None:
+def test_demo_data_does_not_depend_on_the_callers_decimal_context(monkeypatch: pytest.MonkeyPatch) -> None:
     """ccxt sets ROUND_HALF_UP on its thread; an emulator created there afterwards wrote other commissions
     (its wallet drifted from its income by a few 1e-8). The emulator computes under its own context."""
+    monkeypatch.setattr(backend_module, "KEEP_GENERATED_ROWS", 0)  # generated each time, not reused
     plain = _demo_amounts()
     with decimal.localcontext(prec=6, rounding=decimal.ROUND_UP):
         assert _demo_amounts() == plain
         assert decimal.getcontext().prec == 6  # the caller's context is left as it was
+
+
+def _stored(backend: Backend) -> tuple[list[Any], list[Any], dict[str, Decimal]]:
+    rows = backend.store._conn.execute("SELECT * FROM income ORDER BY rowid").fetchall()
+    trades = backend.store._conn.execute("SELECT * FROM trades ORDER BY rowid").fetchall()
+    return rows, trades, dict(backend.account().balances)
+
+
+def test_reused_history_is_the_history_generated_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last generated history is reused (the demo's, at every start and reset): what it stores, tranIds
+    included, and the wallet it leaves are those of a generation from scratch, also after a reset."""
+    EmulatorServer(clock=Clock(frozen_at_ms=1_700_000_123_456)).backend.store.close()  # generates it
+    emu = EmulatorServer(clock=Clock(frozen_at_ms=1_700_000_123_456))
+    reused = [_stored(emu.backend)]
+    emu.reset()
+    reused.append(_stored(emu.backend))
+    monkeypatch.setattr(backend_module, "KEEP_GENERATED_ROWS", 0)
+    emu = EmulatorServer(clock=Clock(frozen_at_ms=1_700_000_123_456))
+    fresh = [_stored(emu.backend)]
+    emu.reset()
+    fresh.append(_stored(emu.backend))
+    assert reused == fresh
+    assert max(row[2] for row in reused[0][0]) < min(row[2] for row in reused[1][0])  # tranIds go on after a reset
