@@ -89,6 +89,13 @@ def after(made: CallPolicy, error: BinanceError, *, left: float = 30.0) -> Next:
     return made.after(error, now=NOW, deadline=NOW + left)
 
 
+def test_the_endpoints_used_here_are_what_their_security_says() -> None:
+    """``signed`` follows the security type; the repr names the endpoint, its route and weight."""
+    assert [e.signed for e in ENDPOINTS] == [True, True, True, False]
+    assert repr(READ) == "Endpoint(get_account_info: GET /fapi/v2/account, weight 5, USER_DATA)"
+    assert repr(PUBLIC) == "Endpoint(get_server_time: GET /fapi/v1/time, weight 1, NONE)"
+
+
 # --- one case per rule ----------------------------------------------------------------------------
 def test_a_transport_failure_of_a_safe_call_is_retried_after_a_backoff() -> None:
     made = policy(READ)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import httptools
+import msgspec
 
 from binance_usdm._version import __version__
 from binance_usdm._wire.types import HttpRequest, HttpResponse, Limits
@@ -111,8 +111,7 @@ def default_ssl_context() -> ssl.SSLContext:
     return ctx
 
 
-@dataclass(frozen=True, slots=True)
-class Destination:
+class Destination(msgspec.Struct, frozen=True):
     """Where a transport sends: the origin, the proxy in between (if any), the TLS context (https)
     and the request encoder for that route."""
 

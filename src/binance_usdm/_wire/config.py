@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import random
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+import msgspec
 
 from binance_usdm._wire import validate as check
 from binance_usdm._wire.limits import MAX_RECV_WINDOW
@@ -29,8 +30,7 @@ TESTNET_URL = "https://testnet.binancefuture.com"
 RateLimitMode = Literal["wait", "fail"]
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
+class RetryPolicy(msgspec.Struct, frozen=True):
     """Exponential backoff with full jitter, applied only where a resend is safe."""
 
     max_retries: int = 2
@@ -50,8 +50,7 @@ class RetryPolicy:
 
 
 
-@dataclass(frozen=True, slots=True, repr=False)
-class ClientConfig:
+class ClientConfig(msgspec.Struct, frozen=True):
     """Everything a client is configured with (its transport aside). Built by ``ClientConfig.create``."""
 
     base_url: str
@@ -70,10 +69,7 @@ class ClientConfig:
     weight_limit: int
     on_wait: WaitHook | None = None
     # the API key header, one tuple for every call (the transport encodes it once)
-    key_headers: tuple[tuple[str, str], ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key_headers", (("X-MBX-APIKEY", Secret(self.api_key)),) if self.api_key else ())
+    key_headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def create(
@@ -158,6 +154,7 @@ class ClientConfig:
             time_sync_interval=time_sync_interval,
             weight_limit=weight_limit,
             on_wait=on_wait,
+            key_headers=(("X-MBX-APIKEY", Secret(api_key)),) if api_key else (),
         )
 
     def __repr__(self) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
 from types import GenericAlias
@@ -30,7 +29,6 @@ class Security(Enum):
         return self is Security.TRADE or self is Security.USER_DATA
 
 
-@dataclass(frozen=True, slots=True)
 class Endpoint(Generic[R]):
     """One Binance endpoint and how to read its answer.
 
@@ -39,34 +37,43 @@ class Endpoint(Generic[R]):
     (``usdm account``) uses five endpoints of thirty. ``retry_safe``: resending after the request
     may have reached the server cannot change the outcome (reads, and settings that set an absolute
     value). ``already_applied`` lists Binance codes meaning "already in the requested state", which
-    a retry of such a setting may meet.
+    a retry of such a setting may meet. ``signed``: the request carries timestamp and signature
+    (from ``security``).
+
+    A plain class (the table is one module's constants, compared by identity): a dataclass costs
+    about a millisecond to define, a start-up cost of every ``usdm`` command.
     """
 
-    name: str
-    method: str
-    path: str
-    weight: int
-    security: Security
-    make_parser: Callable[[], Callable[[bytes], R]]
-    retry_safe: bool = True
-    already_applied: frozenset[int] = frozenset()
-    signed: bool = field(init=False)  # carries timestamp and signature (from ``security``)
-    parse: Callable[[bytes], R] = field(init=False, repr=False, compare=False)
+    __slots__ = ("already_applied", "make_parser", "method", "name", "parse", "path", "retry_safe", "security",
+                 "signed", "weight")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "signed", self.security.signed)
-        object.__setattr__(self, "parse", self._parse_first)
+    def __init__(self, name: str, method: str, path: str, weight: int, security: Security,
+                 make_parser: Callable[[], Callable[[bytes], R]], retry_safe: bool = True,
+                 already_applied: frozenset[int] = frozenset()) -> None:
+        self.name = name
+        self.method = method
+        self.path = path
+        self.weight = weight
+        self.security = security
+        self.make_parser = make_parser
+        self.retry_safe = retry_safe
+        self.already_applied = already_applied
+        self.signed = security.signed
+        self.parse: Callable[[bytes], R] = self._parse_first
 
     def _parse_first(self, body: bytes) -> R:
         """``parse`` until the first answer: builds the parser and puts it in its place (a plain
         slot read per call from then on)."""
         parse = self.make_parser()
-        object.__setattr__(self, "parse", parse)
+        self.parse = parse
         return parse(body)
 
     @property
     def label(self) -> str:
         return f"{self.method} {self.path}"
+
+    def __repr__(self) -> str:
+        return f"Endpoint({self.name}: {self.label}, weight {self.weight}, {self.security.value})"
 
 
 Parser = Callable[[], Callable[[bytes], R]]

@@ -14,9 +14,10 @@ call's total deadline. How long a 429 or 418 holds the client is the error's ``r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+import msgspec
 
 from binance_usdm._wire.config import RateLimitMode, RetryPolicy
 from binance_usdm._wire.endpoints import Endpoint
@@ -54,8 +55,7 @@ class Step(Enum):
     APPLIED = "applied"  # end with success: an earlier attempt that looked lost did apply the setting
 
 
-@dataclass(frozen=True, slots=True)
-class Next:
+class Next(msgspec.Struct, frozen=True):
     """The policy's verdict. ``hold``: seconds to hold every call of the client first (a 429's
     Retry-After, a 418's ban), ``ban``: the 418 that set it (None after any other answer)."""
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import unquote, urlsplit
+
+import msgspec
 
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(msgspec.Struct, frozen=True):
     """The one origin a transport talks to."""
 
     scheme: str
@@ -69,13 +69,15 @@ class Origin:
         return cls(scheme, parts.hostname, port, parts.path.rstrip("/"))
 
 
-@dataclass(frozen=True, slots=True)
-class ProxyConfig:
+class ProxyConfig(msgspec.Struct, frozen=True):
     """An ``http://`` proxy. ``authorization`` is the ready ``Basic ...`` value, or None."""
 
     host: str
     port: int
-    authorization: str | None = field(repr=False)  # holds the proxy password (base64 is not hiding)
+    authorization: str | None  # holds the proxy password (base64 is not hiding): never in ``repr``
+
+    def __repr__(self) -> str:
+        return f"ProxyConfig(host={self.host!r}, port={self.port!r})"
 
     @property
     def authority(self) -> str:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 WaitReason = Literal["weight", "rate_limit", "retry"]
 
 
-@dataclass(frozen=True, slots=True)
-class Wait:
+class Wait(msgspec.Struct, frozen=True):
     """A pause the client is about to take. ``reason``: ``"weight"`` (this minute's request-weight
     budget is used up), ``"rate_limit"`` (every call is held after Binance's 429 Retry-After or a 418
     ban), ``"retry"`` (backoff before resending after ``cause``, a failure safe to retry)."""

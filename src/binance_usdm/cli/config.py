@@ -22,9 +22,10 @@ The config file is ``$USDM_CONFIG``, else ``$XDG_CONFIG_HOME/usdm/config.toml``
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 PROFILE_KEYS = frozenset(
     {"api_key", "api_secret", "private_key_file", "private_key_passphrase", "base_url", "testnet", "recv_window"}
@@ -35,8 +36,7 @@ class ConfigError(Exception):
     """The config file or profile cannot be used (a usage error: exit code 2)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Credentials:
+class Credentials(msgspec.Struct, frozen=True):
     """What the client signs with. ``repr`` never shows the secret."""
 
     api_key: str
@@ -58,8 +58,7 @@ class Credentials:
         return f"Credentials(api_key={self.api_key[:4]}…, auth={self.auth}, source={self.source})"
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     """Resolved connection settings: credentials (None means: use the demo emulator) and endpoint."""
 
     credentials: Credentials | None

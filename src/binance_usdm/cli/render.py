@@ -13,12 +13,12 @@ import os
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any, Literal
 
 import click
+import msgspec
 
 from binance_usdm.serialize import to_json_text
 
@@ -136,8 +136,7 @@ Segment = tuple[str, str | None]
 Line = list[Segment]
 
 
-@dataclass(slots=True)
-class Column:
+class Column(msgspec.Struct):
     """A table column. Numbers (Decimal cells) are right-aligned with the same decimals down the
     column; ``signed`` writes a ``+`` on gains. Columns of a higher ``priority`` number are hidden
     first when the table does not fit; ``short`` is the header used when space is short."""
@@ -149,13 +148,12 @@ class Column:
     signed: bool = False
 
 
-@dataclass(slots=True)
-class Table:
+class Table(msgspec.Struct):
     """A titled table of cells."""
 
     title: str | None
     columns: list[Column]
-    rows: list[list[Cell]] = field(default_factory=list)
+    rows: list[list[Cell]] = msgspec.field(default_factory=list)
     caption: str | None = None
 
     def add(self, *cells: Cell) -> None:

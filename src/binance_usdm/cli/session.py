@@ -6,7 +6,6 @@ import os
 import re
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -123,21 +122,27 @@ def demo_state_path() -> Path | None:
     return Path(base) / "usdm" / "demo.sqlite3"
 
 
-@dataclass(slots=True)
 class Session:
-    """Global options of one ``usdm`` invocation and the lazily built client."""
+    """Global options of one ``usdm`` invocation and the lazily built client. ``quiet``: no notices
+    on stderr (shell completion)."""
 
-    ctx: click.Context
-    fmt: Format | None = None
-    base_url: str | None = None
-    testnet: bool = False
-    profile: str | None = None
-    recv_window: int | None = None
-    quiet: bool = False  # no notices on stderr (shell completion)
-    _client: BinanceRestClient | None = field(default=None, repr=False)
-    _settings: Settings | None = field(default=None, repr=False)
-    _waits: dict[str, float] = field(default_factory=dict, repr=False)  # reason -> end of the wait said
-    _waits_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    __slots__ = ("_client", "_settings", "_waits", "_waits_lock", "base_url", "ctx", "fmt", "profile", "quiet",
+                 "recv_window", "testnet")
+
+    def __init__(self, ctx: click.Context, fmt: Format | None = None, base_url: str | None = None,
+                 testnet: bool = False, profile: str | None = None, recv_window: int | None = None,
+                 quiet: bool = False) -> None:
+        self.ctx = ctx
+        self.fmt = fmt
+        self.base_url = base_url
+        self.testnet = testnet
+        self.profile = profile
+        self.recv_window = recv_window
+        self.quiet = quiet
+        self._client: BinanceRestClient | None = None
+        self._settings: Settings | None = None
+        self._waits: dict[str, float] = {}  # reason -> end of the wait said
+        self._waits_lock = threading.Lock()
 
     # --- configuration --------------------------------------------------------------------------
     def settings(self) -> Settings:
