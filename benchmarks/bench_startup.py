@@ -1,6 +1,6 @@
 """Start-up costs, each in fresh processes: the ``usdm`` command and making a client.
 
-    python benchmarks/bench_startup.py [--runs 10] [--quick] [--src DIR]
+    python benchmarks/bench_startup.py [--runs 10] [--quick] [--no-warm-up] [--src DIR]
 
 Processes: ``python -c pass`` (the interpreter's own start), ``usdm --help``, ``usdm account``
 against an emulator this script starts (with the emulator's API key, and without one: the demo key)
@@ -90,9 +90,10 @@ def run_process(argv: Sequence[str], env: Mapping[str, str]) -> Run:
     return Run(wall * 1000, cpu * 1000, done.stdout.decode())
 
 
-def interleaved(commands: Mapping[str, tuple[Sequence[str], Mapping[str, str]]], runs: int) -> dict[str, list[Run]]:
-    """Each command ``runs`` times after one warm-up, taking turns."""
-    for argv, env in commands.values():
+def interleaved(commands: Mapping[str, tuple[Sequence[str], Mapping[str, str]]], runs: int,
+                warm_up: bool = True) -> dict[str, list[Run]]:
+    """Each command ``runs`` times after one warm-up (unless not ``warm_up``), taking turns."""
+    for argv, env in commands.values() if warm_up else ():
         run_process(argv, env)
     results: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(runs):
@@ -105,7 +106,7 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def measure_processes(src: Path, runs: int) -> dict[str, list[Run]]:
+def measure_processes(src: Path, runs: int, warm_up: bool = True) -> dict[str, list[Run]]:
     """The command lines of the first table, against an emulator running in this process."""
     from binance_usdm.emulator import EmulatorServer
 
@@ -121,17 +122,17 @@ def measure_processes(src: Path, runs: int) -> dict[str, list[Run]]:
             "usdm account (API key; emulator running)": (account, keyed),
             "usdm account (no key: the demo's; emulator running)": (account, plain),
             "import binance_usdm": ([python, "-c", "import binance_usdm"], plain),
-        }, runs)
+        }, runs, warm_up)
 
 
-def measure_clients(src: Path, runs: int, later: int = 10) -> dict[str, dict[str, list[float]]]:
+def measure_clients(src: Path, runs: int, later: int = 10, warm_up: bool = True) -> dict[str, dict[str, list[float]]]:
     """Per kind and scheme: the medians over ``runs`` processes of [wall, cpu] ms for the import,
     the first client and the later ones."""
     env = environment(src)
     commands = {f"{kind} {scheme}": ([sys.executable, "-c", CREATE, kind, url, str(later)], env)
                 for kind in ("sync", "async") for scheme, url in CLIENT_URLS.items()}
     figures: dict[str, dict[str, list[float]]] = {}
-    for name, results in interleaved(commands, runs).items():
+    for name, results in interleaved(commands, runs, warm_up).items():
         answers = [json.loads(run.stdout.splitlines()[-1]) for run in results]
         figures[name] = {part: [statistics.median(a[part][i] for a in answers) for i in (0, 1)]
                          for part in ("import", "first", "later")}
@@ -165,13 +166,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10, help="fresh processes per figure (default 10)")
     parser.add_argument("--quick", action="store_true", help="3 runs: a smoke run")
+    parser.add_argument("--no-warm-up", action="store_true",
+                        help="no warm-up process per command: a smoke run (the first runs meet cold caches)")
     parser.add_argument("--src", type=Path, default=SRC, help="the checkout's src to measure (default: this one)")
     args = parser.parse_args(argv)
     runs = 3 if args.quick else args.runs
     src = args.src.resolve()
     before = load()
-    processes = measure_processes(src, runs)
-    clients = measure_clients(src, runs)
+    processes = measure_processes(src, runs, not args.no_warm_up)
+    clients = measure_clients(src, runs, warm_up=not args.no_warm_up)
     print(f"binance-usdm start-up ({src}); load average {before} before, {load()} after")
     print(render(processes, clients, runs))
     return 0

@@ -86,7 +86,7 @@ def test_emulator_queries_benchmark_prints_its_tables() -> None:
 
 
 def test_startup_benchmark_prints_its_tables() -> None:
-    proc = subprocess.run([sys.executable, str(BENCH.parent / "bench_startup.py"), "--runs", "1"],
+    proc = subprocess.run([sys.executable, str(BENCH.parent / "bench_startup.py"), "--runs", "1", "--no-warm-up"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for row in ("python -c pass", "usdm --help", "usdm account (API key; emulator running)",
