@@ -170,9 +170,13 @@ class RacingClient:
 
     def __init__(self, client: BinanceRestClient, race: Any) -> None:
         self._client, self._race = client, race
-        self.base_url, self.time_offset_ms = client.base_url, client.time_offset_ms
+        self.base_url = client.base_url
         self.usd_futures_api = self
         self.account = self
+
+    @property
+    def time_offset_ms(self) -> float:
+        return self._client.time_offset_ms  # as measured now (copied once, it stayed the unsynced 0)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client.usd_futures_api.account, name)
@@ -196,6 +200,20 @@ def test_events_that_arrive_during_the_snapshot_are_applied_once_and_in_order(
         seen = until(account, "leverage", "ADAUSDT", 6)
         assert [c.new for c in seen if c.key == "ADAUSDT"] == [2, 4, 6]  # replayed in order, ending where REST is
         assert account.state.values() == fresh(account)
+
+
+def test_first_events_reach_a_mirror_whose_clock_runs_ahead_of_the_server(
+    emu: EmulatorServer, client: BinanceRestClient
+) -> None:
+    """The snapshot is dated by the server's clock, as the client's first calls measured it: dated by the
+    unsynced local clock (here 20 minutes ahead), every event of the first 20 minutes was dropped as
+    older than the snapshot (this module's fixture set the emulator's clock back in the last half hour
+    before a funding time, and test_async_mirror_and_cancellation waited forever)."""
+    emu.clock.set(emu.clock.now_ms() - 20 * 60 * 1000)
+    with client.live_account() as account:
+        client.usd_futures_api.account.change_initial_leverage("XRPUSDT", 11).unwrap()
+        (change,) = [c for c in until(account, "leverage", "XRPUSDT", 11) if c.key == "XRPUSDT"]
+        assert isinstance(change.event, AccountConfigUpdate)
 
 
 def test_async_mirror_and_cancellation(emu: EmulatorServer) -> None:

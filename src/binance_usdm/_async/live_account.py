@@ -142,12 +142,16 @@ class AsyncLiveAccount(AsyncSource[Update]):
     async def read_snapshot(self) -> Snapshot:
         """The account as REST sees it now (the mirror is not changed): v3 account, v2 position risk,
         position mode, Multi-Assets mode."""
-        as_of_ms = int(time.time() * 1000 + self._client.time_offset_ms)
+        started = time.time()
         account = self._account
         assets = (await account.get_account_info_v3()).unwrap().assets
         positions = (await account.get_position_information()).unwrap()
         hedge = (await account.get_position_mode()).unwrap().dual_side_position
         multi = (await account.get_multi_assets_mode()).unwrap().multi_assets_margin
+        # the server's time at the start, by the offset the reads measured: a client's first call
+        # syncs its clock, and with the offset from before it (none) an account whose local clock is
+        # ahead of the server's dropped the events of its first minutes as older than the snapshot
+        as_of_ms = int(started * 1000 + self._client.time_offset_ms)
         return Snapshot.from_rest(as_of_ms, assets, positions, multi_assets_mode=multi, hedge_mode=hedge)
 
     async def refresh(self) -> list[Change]:
