@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, CertificateError, RetryPolicy
 from binance_usdm._http.protocol import default_ssl_context
 from binance_usdm._http.proxy_env import bypassed, environment_proxies
+from tests.client import samples
 from tests.client.conftest import API_KEY, API_SECRET
 from tests.scripted_server import Reply, ScriptedServer, make_certs
 
@@ -91,6 +92,30 @@ def test_creating_a_client_imports_no_urllib_request() -> None:
     )
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+
+
+def test_the_client_leaves_logging_to_the_program(stub: ScriptedServer) -> None:
+    """A program that never imports ``logging`` (~13 M instructions) calls without it; once it
+    imports it and enables DEBUG for ``binance_usdm``, after the client was made, each answered call
+    is logged; at INFO nothing is."""
+    stub.route("GET", "/fapi/v2/balance", Reply(body=samples.BALANCES))
+    code = (
+        "import sys\n"
+        "from binance_usdm import BinanceRestClient, RetryPolicy\n"
+        f"client = BinanceRestClient({API_KEY!r}, {API_SECRET!r}, base_url={stub.base_url!r}, auto_time_sync=False)\n"
+        "assert client.usd_futures_api.account.get_balances().success\n"
+        "assert 'logging' not in sys.modules, 'logging imported'\n"
+        "import logging\n"
+        "logging.basicConfig(stream=sys.stdout, format='%(name)s %(levelname)s %(message)s')\n"
+        "logging.getLogger('binance_usdm').setLevel(logging.DEBUG)\n"
+        "assert client.usd_futures_api.account.get_balances().success\n"
+        "logging.getLogger('binance_usdm').setLevel(logging.INFO)\n"
+        "assert client.usd_futures_api.account.get_balances().success\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("binance_usdm DEBUG GET /fapi/v2/balance?"), lines
+    assert "-> 200" in lines[0] and "signature=<redacted>" in lines[0]
 
 
 _NAMES = st.sampled_from(["HTTP_PROXY", "http_proxy", "Http_Proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY",

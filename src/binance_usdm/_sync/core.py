@@ -5,7 +5,6 @@ decided by the sans-I/O :mod:`binance_usdm._wire.policy`."""
 from __future__ import annotations
 
 import time
-import logging
 from time import monotonic
 from typing import Any, TypeVar
 
@@ -15,6 +14,8 @@ from binance_usdm._wire import validate as check
 from binance_usdm._wire.clock import SYSTEM_CLOCK, LocalClock, ServerClock
 from binance_usdm._wire.config import ClientConfig
 from binance_usdm._wire.endpoints import Endpoint
+from binance_usdm._wire.lazy_log import CLIENT_LOG as _log
+from binance_usdm._wire.lazy_log import DEBUG
 from binance_usdm._wire.limits import MAX_RECV_WINDOW
 from binance_usdm._wire.policy import ACK_BODY, CallPolicy, Step, budget_refusal, too_late, within
 from binance_usdm._wire.ratelimit import WeightLimiter
@@ -26,8 +27,6 @@ from binance_usdm.errors import BinanceError, IpBannedError, TransportError
 from binance_usdm.result import WebCallResult
 
 R = TypeVar("R")
-
-_log = logging.getLogger("binance_usdm")
 
 
 class Core:
@@ -104,7 +103,7 @@ class Core:
             else:
                 limiter.observe(response.headers, sent_ms)
                 result = parse(endpoint, response, clock)
-                if _log.isEnabledFor(logging.DEBUG):
+                if _log.isEnabledFor(DEBUG):
                     log_exchange(request.method, request.target, response)
                 if result.error is None:
                     return result

@@ -7,7 +7,6 @@ budget) lives in :class:`~binance_usdm._wire.clock.ServerClock` and
 from __future__ import annotations
 
 import os
-import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -46,7 +45,9 @@ class RetryPolicy(msgspec.Struct, frozen=True):
 
     def delay(self, attempt: int) -> float:
         """Seconds to sleep before retry number ``attempt`` (1-based)."""
-        return random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
+        from random import uniform  # a retry's first need: start-up without it (bench_startup.py)
+
+        return uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
 
 
 

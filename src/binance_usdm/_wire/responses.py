@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -11,6 +10,7 @@ import msgspec
 
 from binance_usdm._wire.clock import ServerClock
 from binance_usdm._wire.endpoints import Endpoint
+from binance_usdm._wire.lazy_log import CLIENT_LOG as _log
 from binance_usdm._wire.requests import redact
 from binance_usdm._wire.types import HttpResponse
 from binance_usdm.errors import (
@@ -29,7 +29,6 @@ from binance_usdm.result import WebCallResult
 
 R = TypeVar("R")
 
-_log = logging.getLogger("binance_usdm")
 _AUTH_CODES = frozenset({-1022, -2014, -2015, -1099})
 _UNKNOWN_OUTCOME_CODES = frozenset({-1007, -1006})
 _BAN_UNTIL = re.compile(r"banned until (\d{12,14})")
