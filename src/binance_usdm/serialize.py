@@ -9,7 +9,6 @@ time Binance sends as 0 ("never", e.g. a position never updated) as empty / null
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -78,6 +77,8 @@ def to_plain(value: Any) -> Any:
 
 def to_json_text(value: Any, *, indent: int | None = None) -> str:
     """JSON text of ``value`` under the rules above (non-ASCII kept as is)."""
+    import json  # loaded by the first JSON written: a table or CSV never needs it (bench_startup.py)
+
     return json.dumps(to_plain(value), indent=indent, ensure_ascii=False)
 
 

@@ -21,7 +21,7 @@ from binance_usdm.emulator import EmulatorServer
 from tests.cli.helpers import CLEAN_ENV
 
 WATCHED = ("binance_usdm", "asyncio", "ssl", "rich", "pyarrow", "polars", "urllib.request", "msgspec",
-           "concurrent", "encodings.idna", "logging", "dataclasses")
+           "concurrent", "encodings.idna", "logging", "dataclasses", "json", "click.shell_completion")
 
 
 def run_usdm(*args: str, env: dict[str, str] | None = None, check: str = "") -> tuple[str, set[str], set[str]]:
@@ -29,7 +29,7 @@ def run_usdm(*args: str, env: dict[str, str] | None = None, check: str = "") -> 
     modules it had loaded and the endpoints whose parser it built. ``check``: Python code run after
     the command (it may assert)."""
     code = (
-        "import json, sys\n"
+        "import sys\n"
         "from binance_usdm.cli.script import main\n"
         f"sys.argv = ['usdm', *{list(args)!r}]\n"
         "try:\n"
@@ -37,7 +37,9 @@ def run_usdm(*args: str, env: dict[str, str] | None = None, check: str = "") -> 
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code\n"
         f"{check}\n"
-        f"print(json.dumps([m for m in sys.modules if m.startswith({WATCHED!r})]))\n"
+        f"loaded = [m for m in sys.modules if m.startswith({WATCHED!r})]\n"
+        "import json\n"
+        "print(json.dumps(loaded))\n"
         "endpoints = sys.modules.get('binance_usdm._wire.endpoints')\n"
         "table = [e for e in vars(endpoints or sys).values() if isinstance(e, getattr(endpoints, 'Endpoint', ()))]\n"
         "print(json.dumps([e.name for e in table if e.parse != e._parse_first]))\n"
@@ -103,11 +105,13 @@ for loaded in (cli_main.UsdmGroup, cmd_read.account, BinanceRestClient, BinanceR
 
 def test_the_script_loads_code_without_the_collector_and_freezes_it(emu: EmulatorServer) -> None:
     """click and the group, the command's module and the client are frozen (no collection walks them
-    again, the one at exit included); the collector is on for what the command makes."""
+    again, the one at exit included); the collector is on for what the command makes. The table
+    needs no json, and nothing but completion needs click's completion module."""
     assert emu.api_secret is not None
     env = {"BINANCE_API_KEY": emu.api_key, "BINANCE_API_SECRET": emu.api_secret, "USDM_DEMO_STATE": ""}
-    output, _, _ = run_usdm("--base-url", emu.base_url, "account", "--format", "json", env=env, check=FROZEN_CHECK)
-    assert json.loads(output)["assets"]
+    output, loaded, _ = run_usdm("--base-url", emu.base_url, "account", env=env, check=FROZEN_CHECK)
+    assert output.startswith("Account (") and "\nPositions\n" in output
+    assert not {m for m in loaded if m.startswith(("json", "click.shell_completion"))}
 
 
 def test_loading_changes_nothing_outside_the_script() -> None:

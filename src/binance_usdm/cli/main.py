@@ -6,13 +6,15 @@ import importlib
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from click.shell_completion import CompletionItem
 
 from binance_usdm._version import __version__
 from binance_usdm.cli.loading import loading
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 MAIN_HELP = """Binance USD-M futures account from the shell.
 
@@ -63,6 +65,8 @@ class UsdmGroup(click.Group):
             formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem  # as click does: only completion needs it
+
         names = [CompletionItem(name, help=COMMANDS[name][1])
                  for name in self.list_commands(ctx) if name.startswith(incomplete)]
         return names + click.Command.shell_complete(self, ctx, incomplete)

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import click
-from click.shell_completion import CompletionItem
 
 from binance_usdm.cli.session import Session, session_of
 
@@ -17,7 +16,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 
-if TYPE_CHECKING:  # click >= 8.2 types ParamType as a generic; 8.1 cannot subscript it at run time
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+    # click >= 8.2 types ParamType as a generic; 8.1 cannot subscript it at run time
     _ParamTypeAmount = click.ParamType[Decimal | str, Any]
     _ParamTypeStr = click.ParamType[str, Any]
 else:
@@ -70,6 +72,8 @@ class SymbolParam(_ParamTypeStr):
         return text
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
         from binance_usdm.cli.symbols import known_symbols
 
         return [CompletionItem(s) for s in known_symbols(ctx) if s.startswith(incomplete.upper())]
