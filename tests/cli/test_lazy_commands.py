@@ -1,9 +1,10 @@
 """``usdm`` imports only what the command run uses: ``--help`` lists every command from the table in
 ``cli.main`` without importing one, and ``usdm account`` loads neither the emulator (only its demo
 credentials when no key is configured), asyncio, ssl (a plain-HTTP emulator), rich, nor the export
-machinery, history, concurrent.futures, the idna codec, logging or dataclasses, and builds the parsers of the endpoints it
-calls only; the script loads that code with the garbage collector paused and frozen afterwards. Checked
-in fresh processes (no timings: benchmarks/bench_startup.py)."""
+machinery, history, concurrent.futures, the idna codec, logging, dataclasses or (given a key)
+pathlib, and builds the parsers of the endpoints it calls only; the script loads that code with the
+garbage collector paused and frozen afterwards. Checked in fresh processes (no timings:
+benchmarks/bench_startup.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from binance_usdm.emulator import EmulatorServer
 from tests.cli.helpers import CLEAN_ENV
 
 WATCHED = ("binance_usdm", "asyncio", "ssl", "rich", "pyarrow", "polars", "urllib.request", "msgspec",
-           "concurrent", "encodings.idna", "logging", "dataclasses", "json", "click.shell_completion")
+           "concurrent", "encodings.idna", "logging", "dataclasses", "json", "click.shell_completion",
+           "pathlib")
 
 
 def run_usdm(*args: str, env: dict[str, str] | None = None, check: str = "") -> tuple[str, set[str], set[str]]:
@@ -72,8 +74,9 @@ def test_account_loads_only_the_blocking_client_and_its_command(emu: EmulatorSer
     unwanted = ("asyncio", "ssl", "rich", "pyarrow", "polars", "urllib.request", "binance_usdm.emulator.",
                 "binance_usdm.export", "binance_usdm._async", "binance_usdm.cli.cmd_history",
                 "binance_usdm.cli.cmd_stream", "binance_usdm._sync.history", "binance_usdm.downloads",
-                "concurrent", "encodings.idna", "logging", "dataclasses")
-    allowed = set() if keyed else {"binance_usdm.emulator.demo_credentials"}
+                "concurrent", "encodings.idna", "logging", "dataclasses", "pathlib")
+    # without a key usdm looks for a config file (pathlib); the environment's key needs none
+    allowed = set() if keyed else {"binance_usdm.emulator.demo_credentials", "pathlib"}
     assert {m for m in loaded if m.startswith(unwanted)} == allowed
     assert parsers == {"get_account_info", "get_position_information", "get_position_mode",
                        "get_multi_assets_mode", "get_server_time"}

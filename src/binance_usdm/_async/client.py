@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from binance_usdm._async.account import AsyncAccountApi
@@ -18,6 +17,7 @@ from binance_usdm._wire.waits import WaitHook
 
 if TYPE_CHECKING:
     import ssl
+    from pathlib import Path
 
     from binance_usdm._async.history import AsyncHistoryApi
     from binance_usdm._async.live_account import AsyncLiveAccount

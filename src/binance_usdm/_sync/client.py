@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from binance_usdm._sync.account import AccountApi
@@ -19,6 +18,7 @@ from binance_usdm._wire.waits import WaitHook
 
 if TYPE_CHECKING:
     import ssl
+    from pathlib import Path
 
     from binance_usdm._sync.history import HistoryApi
     from binance_usdm._sync.live_account import LiveAccount

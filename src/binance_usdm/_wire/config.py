@@ -7,7 +7,6 @@ budget) lives in :class:`~binance_usdm._wire.clock.ServerClock` and
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import msgspec
@@ -22,6 +21,7 @@ from binance_usdm.errors import ValidationError
 
 if TYPE_CHECKING:
     import ssl
+    from pathlib import Path
 
 LIVE_URL = "https://fapi.binance.com"
 TESTNET_URL = "https://testnet.binancefuture.com"

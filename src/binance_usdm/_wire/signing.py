@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from binance_usdm.errors import ValidationError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _BLOCK = 64  # SHA-256's block size in bytes
 _IPAD = bytes(b ^ 0x36 for b in range(256))  # translation tables: XOR every key byte with the pad
@@ -134,6 +136,8 @@ def _read_pem(private_key: str | bytes | Path) -> bytes:
         return private_key
     if isinstance(private_key, str) and "-----BEGIN" in private_key:
         return private_key.encode()
+    from pathlib import Path  # a key file: an HMAC client never needs pathlib
+
     path = Path(private_key)
     try:
         return path.read_bytes()

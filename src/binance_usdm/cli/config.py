@@ -22,10 +22,12 @@ The config file is ``$USDM_CONFIG``, else ``$XDG_CONFIG_HOME/usdm/config.toml``
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 PROFILE_KEYS = frozenset(
     {"api_key", "api_secret", "private_key_file", "private_key_passphrase", "base_url", "testnet", "recv_window"}
@@ -50,6 +52,8 @@ class Credentials(msgspec.Struct, frozen=True):
         """How requests are signed, for display (never the key material)."""
         if self.api_secret:
             return "hmac"
+        from pathlib import Path
+
         if isinstance(self.private_key, Path):
             return f"private key {self.private_key}"
         return "private key (PEM from BINANCE_PRIVATE_KEY)"
@@ -70,6 +74,8 @@ class Settings(msgspec.Struct, frozen=True):
 
 def config_path() -> Path:
     """The config file's location (it need not exist)."""
+    from pathlib import Path  # not before a config file is looked for: environment credentials need none
+
     explicit = os.environ.get("USDM_CONFIG")
     if explicit:
         return Path(explicit).expanduser()
@@ -142,6 +148,8 @@ def _profile_settings(name: str, table: dict[str, Any], path: Path) -> Settings:
 
 
 def _key_path(value: str, config_file: Path) -> Path:
+    from pathlib import Path
+
     path = Path(value).expanduser()
     return path if path.is_absolute() else config_file.parent / path
 
@@ -162,14 +170,16 @@ def environment_credentials() -> Credentials | None:
         raise ConfigError("set either BINANCE_API_SECRET or BINANCE_PRIVATE_KEY, not both")
     key_source: Path | str | None = private_key
     if private_key is not None and "-----BEGIN" not in private_key:
+        from pathlib import Path
+
         key_source = Path(private_key).expanduser()
     return Credentials(key, secret, key_source, os.environ.get("BINANCE_PRIVATE_KEY_PASSPHRASE") or None)
 
 
 def resolve(profile: str | None) -> Settings:
     """The settings to use, before command-line overrides (``--base-url``, ``--testnet``...)."""
-    path = config_path()
     if profile is not None:
+        path = config_path()
         profiles = load_profiles(path)
         if profile not in profiles:
             known = ", ".join(sorted(profiles)) or "none"
@@ -178,6 +188,7 @@ def resolve(profile: str | None) -> Settings:
     env = environment_credentials()
     if env is not None:
         return Settings(env)
+    path = config_path()
     profiles = load_profiles(path)
     if "default" in profiles:
         return _profile_settings("default", profiles["default"], path)

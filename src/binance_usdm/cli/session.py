@@ -6,7 +6,6 @@ import os
 import re
 import sys
 import threading
-from pathlib import Path
 from time import monotonic
 from typing import IO, TYPE_CHECKING, Any, Literal
 
@@ -25,6 +24,8 @@ from binance_usdm.errors import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from binance_usdm import AccountApi, BinanceRestClient, HistoryApi, Wait
 
 Format = Literal["table", "json", "csv", "jsonl", "parquet"]
@@ -115,6 +116,8 @@ def as_command_error(error: BaseException) -> CommandError | None:
 
 def demo_state_path() -> Path | None:
     """Where the embedded demo keeps its state between commands (``USDM_DEMO_STATE``; empty: memory)."""
+    from pathlib import Path  # the demo's start, or usdm config
+
     explicit = os.environ.get("USDM_DEMO_STATE")
     if explicit is not None:
         return Path(explicit).expanduser() if explicit else None
