@@ -84,19 +84,28 @@ class Account:
             p for p in self.positions.values() if p.amount != 0 and (symbol is None or p.symbol == symbol)
         ]
 
-    def draft(self) -> Account:
+    def draft(self, positions: bool = True) -> Account:
         """A copy to change without touching this account: its containers, positions and settings are
         new objects; credentials and trading indicators are shared (they are replaced, never changed
-        in place). Much cheaper than `copy.deepcopy`, which walks every Decimal."""
+        in place). Much cheaper than `copy.deepcopy`, which walks every Decimal. With `positions`
+        False the position legs are shared too (the positions dict is still new): for a change that
+        touches no leg, which must then not change one in place (`own_positions` first)."""
         return Account(
             self.account_id, self.alias, list(self.credentials), dict(self.balances), dict(self.balance_times),
-            {k: Position(p.symbol, p.side, p.amount, p.entry_price, p.isolated_wallet, p.update_time)
-             for k, p in self.positions.items()},
+            self._copied_positions() if positions else dict(self.positions),
             {s: SymbolSettings(v.leverage, v.isolated) for s, v in self.settings.items()},
             self.dual_side, self.multi_assets, self.fee_tier, self.fee_burn, self.maker_rate, self.taker_rate,
             self.rpi_rate, self.can_trade, self.can_deposit, self.can_withdraw, self.trading_indicators,
             self.indicators_time, self.update_time,
         )
+
+    def own_positions(self) -> None:
+        """Give this draft its own copy of every position leg (after `draft(positions=False)`)."""
+        self.positions = self._copied_positions()
+
+    def _copied_positions(self) -> dict[tuple[str, str], Position]:
+        return {k: Position(p.symbol, p.side, p.amount, p.entry_price, p.isolated_wallet, p.update_time)
+                for k, p in self.positions.items()}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible state (Decimals as strings)."""

@@ -34,8 +34,8 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from dataclasses import dataclass
+from decimal import Context, Decimal, getcontext, localcontext
 from typing import Any
 
 from . import errors as e
@@ -62,33 +62,93 @@ class CommitFailed(Exception):
     """Saving a change failed (disk full, I/O error, state file locked...): nothing of it was applied."""
 
 
-@dataclass(slots=True)
 class Change:
     """The effects of one mutation, prepared before the commit: nothing here is visible to readers.
 
-    `account(acc)` gives the mutation its own copy of an account's committed state to change.
+    `account(acc)` gives the mutation its own copy of an account's committed state to change. (A
+    plain class: one is made per write request, and a dataclass's default factories cost more.)
     """
 
-    accounts: dict[str, Account] = field(default_factory=dict)
-    marks: dict[str, Decimal] = field(default_factory=dict)
-    income: list[IncomeRow] = field(default_factory=list)
-    margin: list[MarginRow] = field(default_factory=list)
-    #: (account id, order / trade / algo order) rows to insert or replace (`orders.py` shapes).
-    orders: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    trades: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    algo_orders: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    meta: dict[str, str] = field(default_factory=dict)
-    #: Published once the change is committed.
-    events: list[events.DomainEvent] = field(default_factory=list)
-    committed: Mapping[str, Account] = field(default_factory=dict)
+    __slots__ = ("accounts", "algo_orders", "committed", "events", "income", "margin", "marks", "meta", "orders",
+                 "sharing_legs", "trades")
 
-    def account(self, acc: Account) -> Account:
-        """This change's draft of `acc` (a copy of its committed state, made on first use)."""
-        draft = self.accounts.get(acc.account_id)
+    def __init__(self, committed: Mapping[str, Account]) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.marks: dict[str, Decimal] = {}
+        self.income: list[IncomeRow] = []
+        self.margin: list[MarginRow] = []
+        #: (account id, order / trade / algo order) rows to insert or replace (`orders.py` shapes).
+        self.orders: list[tuple[str, dict[str, Any]]] = []
+        self.trades: list[tuple[str, dict[str, Any]]] = []
+        self.algo_orders: list[tuple[str, dict[str, Any]]] = []
+        self.meta: dict[str, str] = {}
+        #: Published once the change is committed.
+        self.events: list[events.DomainEvent] = []
+        #: The committed accounts the drafts are copied from.
+        self.committed = committed
+        #: Accounts drafted with `positions=False`: their legs are still the committed ones.
+        self.sharing_legs: set[str] | None = None
+
+    def account(self, acc: Account, *, positions: bool = True) -> Account:
+        """This change's draft of `acc` (a copy of its committed state, made on first use). With
+        `positions` False its position legs are the committed objects (a change of settings, which
+        must not change a leg): cheaper; a later `account(acc)` gives the draft legs of its own."""
+        account_id = acc.account_id
+        draft = self.accounts.get(account_id)
         if draft is None:
-            draft = self.committed.get(acc.account_id, acc).draft()
-            self.accounts[acc.account_id] = draft
+            draft = self.committed.get(account_id, acc).draft(positions)
+            self.accounts[account_id] = draft
+            if not positions:
+                self.sharing_legs = {*(self.sharing_legs or ()), account_id}
+        elif positions and self.sharing_legs and account_id in self.sharing_legs:
+            draft.own_positions()
+            self.sharing_legs.discard(account_id)
         return draft
+
+class _Mutation:
+    """The scope of one mutation (`Backend._change`): the backend lock, `margin.CONTEXT` (unless the
+    group this runs in set it on this thread already), and a `Change` committed on a clean exit,
+    undone (no commit, the tranId counter restored) on any exception. A class rather than a
+    generator-based context manager: every write request goes through it."""
+
+    __slots__ = ("_backend", "_change", "_context", "_tran_id")
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def __enter__(self) -> Change:
+        backend = self._backend
+        backend.lock.acquire()
+        try:
+            context = None
+            if backend._group_context is None or getcontext() is not backend._group_context:
+                context = localcontext(margin.CONTEXT)
+                context.__enter__()
+            self._context = context
+        except BaseException:
+            backend.lock.release()
+            raise
+        self._tran_id = backend._tran_id
+        self._change = Change(committed=backend.accounts)
+        return self._change
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        backend = self._backend
+        try:
+            if kind is not None:
+                backend._tran_id = self._tran_id
+                return
+            try:
+                backend._commit(self._change)
+            except BaseException:
+                backend._tran_id = self._tran_id
+                raise
+        finally:
+            if self._context is not None:
+                self._context.__exit__(None, None, None)
+            backend.lock.release()
+
+
 
 DAY_MS = 24 * 3600 * 1000
 INCOME_DEFAULT_WINDOW_MS = 7 * DAY_MS
@@ -171,6 +231,8 @@ class Backend:
         self.applied = 0
         self.durable = 0
         self._group_events: list[events.DomainEvent] | None = None
+        #: The decimal context a group set on its thread (`margin.CONTEXT`): its changes compute in it.
+        self._group_context: Context | None = None
         self._tran_id = self.store.max_tran_id() or 9_689_322_391
         self._load_persisted()
         self.clock.subscribe(self.settle_funding)
@@ -200,20 +262,11 @@ class Backend:
         for cred in acc.credentials:
             self._by_key[cred.api_key] = (acc, cred)
 
-    @contextmanager
-    def _change(self) -> Iterator[Change]:
+    def _change(self) -> _Mutation:
         """One mutation: validate and prepare in the `Change`, then it is committed whole, or (on any
         exception, a `Rejection` or a failed save) not at all. Mutations run one at a time, computing
         under `margin.CONTEXT` whatever the calling thread's decimal context is."""
-        with self.lock, localcontext(margin.CONTEXT):
-            tran_id = self._tran_id
-            change = Change(committed=self.accounts)
-            try:
-                yield change
-                self._commit(change)
-            except BaseException:
-                self._tran_id = tran_id
-                raise
+        return _Mutation(self)
 
     def _commit(self, change: Change) -> None:
         """The commit point: write every effect in one transaction, then make it visible.
@@ -278,7 +331,7 @@ class Backend:
             before = (self.marks, self._tran_id, self.funding_through)
             self._group_events = []
             try:
-                with self.store.group():
+                with self.store.group(), localcontext(margin.CONTEXT) as self._group_context:
                     yield
                     self._write_group_state(accounts, before[0])
             except BaseException as exc:
@@ -294,6 +347,7 @@ class Backend:
             finally:
                 self.durable = self.applied
                 published, self._group_events = self._group_events, None
+                self._group_context = None
             for event in published:
                 self.events.publish(event)
 
@@ -391,14 +445,15 @@ class Backend:
         """POST /fapi/v1/leverage; returns the maxNotionalValue at the new leverage."""
         info = self.symbol(symbol)
         with self._change() as change:
-            acc = change.account(acc)
+            acc = change.account(acc, positions=False)
             if leverage < 1 or leverage > info.max_leverage:
                 raise e.INVALID_LEVERAGE.reject(leverage=leverage)
             settings = acc.setting(symbol)
             legs = acc.open_positions(symbol)
             mark = self.mark(symbol)
-            notional = sum((abs(p.amount) * mark for p in legs), Decimal(0))
-            if notional > 0 and notional >= self.max_notional(symbol, leverage):
+            notional = sum((abs(p.amount) * mark for p in legs), margin.ZERO) if legs else margin.ZERO
+            cap = max_notional(info, leverage)
+            if notional > 0 and notional >= cap:
                 # -4028: the current position's notional bracket does not allow this leverage.
                 raise e.INVALID_LEVERAGE.reject(leverage=leverage)
             if legs and settings.isolated and leverage < settings.leverage:
@@ -410,13 +465,13 @@ class Backend:
             settings.leverage = leverage
             acc.update_time = self.clock.now_ms()
             change.events.append(events.LeverageChanged(acc.account_id, acc.update_time, symbol, leverage))
-        return self.max_notional(symbol, leverage)
+        return cap
 
     def change_margin_type(self, acc: Account, symbol: str, isolated: bool) -> None:
         """POST /fapi/v1/marginType."""
         self.symbol(symbol)
         with self._change() as change:
-            acc = change.account(acc)
+            acc = change.account(acc, positions=False)
             settings = acc.setting(symbol)
             if settings.isolated == isolated:
                 raise e.NO_NEED_TO_CHANGE_MARGIN_TYPE.reject()
@@ -714,7 +769,7 @@ class Backend:
     def set_fee_burn(self, acc: Account, enabled: bool) -> None:
         """POST /fapi/v1/feeBurn: the BNB fee discount on every symbol."""
         with self._change() as change:
-            change.account(acc).fee_burn = enabled
+            change.account(acc, positions=False).fee_burn = enabled
 
     def set_trading_status(self, acc: Account, indicators: dict[str, list[dict[str, Any]]]) -> None:
         """Set the quantitative-rules indicators shown by apiTradingStatus."""
