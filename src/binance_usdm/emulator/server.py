@@ -129,18 +129,21 @@ class App:
         self._answers: dict[tuple[str, str, str], tuple[int, bytes]] = {}
         #: Group commit: storage requests waiting for the next batch, whether a batch is running, and
         #: the connections holding an answer until it is durable.
-        self._queued: list[tuple[asyncio.Future[Response], Callable[[], Response]]] = []
+        self._queued: list[_Stored] = []
         self._queued_on_loop = True  # every queued request may run on the loop (`account_only`)
         self._batch_running = False
         self.holding: set[HttpProtocol] = set()
 
-    def run_stored(self, run: Callable[[], Response], on_loop: bool = False) -> asyncio.Future[Response]:
+    def run_stored(self, run: Callable[[], Response], on_loop: bool = False,
+                   answered: Callable[[Response], None] | None = None) -> asyncio.Future[Response]:
         """On the loop: run a Binance request in the next batch (module docstring): on the storage thread,
         or on the loop itself when every request of the batch may (`on_loop`: an account-only change on
-        an in-memory store) and no batch holds the backend's lock."""
+        an in-memory store) and no batch holds the backend's lock. The answer is the returned future's
+        result, and is also handed to `answered` as soon as the batch is done (no callback of the loop's
+        of its own: most write requests take this way)."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Response] = loop.create_future()
-        self._queued.append((done, run))
+        self._queued.append((done, run, answered))
         self._queued_on_loop = self._queued_on_loop and on_loop
         if not self._batch_running:
             self._batch_running = True
@@ -156,14 +159,14 @@ class App:
         lock = self.backend.lock
         if on_loop and lock.acquire(blocking=False):  # free: no batch runs on the storage thread
             try:
-                answers = self._run_batch([run for _, run in batch])
+                answers = self._run_batch([run for _, run, _ in batch])
             finally:
                 lock.release()
             self._finish_batch(batch, answers)
             return
         loop = asyncio.get_running_loop()
         try:
-            job = self.storage.submit(self._run_batch, [run for _, run in batch])
+            job = self.storage.submit(self._run_batch, [run for _, run, _ in batch])
         except RuntimeError:  # the server is stopping
             self._finish_batch(batch, None)
             return
@@ -181,13 +184,15 @@ class App:
             return None
         return answers
 
-    def _finish_batch(self, batch: list[tuple[asyncio.Future[Response], Callable[[], Response]]],
-                      answers: list[Response] | None) -> None:
+    def _finish_batch(self, batch: list[_Stored], answers: list[Response] | None) -> None:
         """On the loop: answer the batch (None: its commit failed), release the answers held for it,
         start the next batch."""
-        for i, (done, _) in enumerate(batch):
+        for i, (done, _, answered) in enumerate(batch):
             if not done.done():
-                done.set_result(_unknown_outcome(self) if answers is None else answers[i])
+                resp = _unknown_outcome(self) if answers is None else answers[i]
+                done.set_result(resp)
+                if answered is not None:
+                    answered(resp)
         holding, self.holding = self.holding, set()
         for conn in holding:
             conn.release(answers is not None)
@@ -352,19 +357,30 @@ def _binance_code(resp: Response) -> int | None:
     return code if isinstance(code, int) else None
 
 
+#: The status line of every status `HTTPStatus` names (an enum call per answer costs more than the rest).
+_STATUS_LINES = {int(status): f"HTTP/1.1 {int(status)} {status.phrase}" for status in HTTPStatus}
+
+
 def _encode_response(resp: Response, keep_alive: bool, head: bool = False) -> bytes:
     """The answer's bytes; for a HEAD request without the body (its length is still announced)."""
-    try:
-        reason = HTTPStatus(resp.status).phrase
-    except ValueError:
-        reason = "Unknown"
-    lines = [f"HTTP/1.1 {resp.status} {reason}", f"Content-Type: {resp.content_type}"]
+    status = _STATUS_LINES.get(resp.status)
+    if status is None:
+        try:
+            reason = HTTPStatus(resp.status).phrase
+        except ValueError:
+            reason = "Unknown"
+        status = f"HTTP/1.1 {resp.status} {reason}"
+    lines = [status, f"Content-Type: {resp.content_type}"]
     if resp.stream is None:
         lines.append(f"Content-Length: {len(resp.body)}")
     lines += [f"{k}: {v}" for k, v in resp.headers.items()]
     if not keep_alive or resp.stream is not None:
         lines.append("Connection: close")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if head else resp.body)
+
+
+#: A request waiting for its batch: its answer's future, the request run, who to hand the answer to.
+_Stored = tuple[asyncio.Future[Response], Callable[[], Response], Callable[[Response], None] | None]
 
 
 class _Refused(Exception):
@@ -631,8 +647,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         stored = self.app.uses_storage(req)
         if stored and not delay and (self._tail is None or self._tail.done()) and not req.path.startswith("/emulator/"):
             self._tail = self.app.run_stored(lambda: self._dispatch(req, plan),  # nothing to wait for first
-                                             self.app.account_only(req))
-            self._tail.add_done_callback(lambda done: self._stored(pending, done.result()))
+                                             self.app.account_only(req), lambda resp: self._stored(pending, resp))
             return
         if delay or stored or (self._tail is not None and not self._tail.done()):
             task = asyncio.get_running_loop().create_task(self._run_later(self._tail, pending, req, plan, delay))
