@@ -137,8 +137,40 @@ def account_snapshot(
     acc: Account, symbols: Mapping[str, SymbolInfo], marks: Mapping[str, Decimal], *,
     force_single_asset: bool = False,
 ) -> Snapshot:
-    """Compute every figure of the account (formulas in `margin`)."""
+    """Compute every figure of the account (formulas in `margin`). Remembered by its inputs: the open
+    legs (objects reused while their own inputs stand, `leg`), the balances and, with multi-assets
+    mode, the mark prices that value the margin assets; so an answer after a change that moved none
+    of them (a leverage change on a symbol without a position) computes no figure again."""
     legs = [leg(acc, symbols[p.symbol], p.side, marks) for p in acc.open_positions() if p.symbol in symbols]
+    multi = acc.multi_assets and not force_single_asset
+    inputs = (multi, *legs, *acc.balances.items(),
+              *((s, marks.get(s)) for s in _PRICED_BY_MARK if multi))
+    key = _identity_key(inputs)
+    hit = _SNAPSHOTS.get(key)
+    if hit is not None:
+        return hit[0]
+    snap = _computed_snapshot(acc, legs, marks, multi)
+    if len(_SNAPSHOTS) >= _MAX_SNAPSHOTS:
+        _SNAPSHOTS.clear()
+    _SNAPSHOTS[key] = (snap, inputs)  # the entry keeps the inputs alive: their ids are not reused
+    return snap
+
+
+#: The symbols whose mark prices value a margin asset (`usd_price`).
+_PRICED_BY_MARK = tuple(s for s in MARGIN_ASSET_PRICE_SYMBOL.values() if s is not None)
+#: Snapshots computed lately, by the identity of their inputs (`account_snapshot`).
+_SNAPSHOTS: dict[tuple[Any, ...], tuple[Snapshot, tuple[Any, ...]]] = {}
+_MAX_SNAPSHOTS = 1024
+
+
+def _identity_key(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Legs and Decimals by identity (an equal Decimal written differently is another input), the
+    rest (asset names, symbols, the mode flag) by value."""
+    return tuple(x if isinstance(x, bool) else (x[0], id(x[1])) if isinstance(x, tuple) else id(x)
+                 for x in inputs)
+
+
+def _computed_snapshot(acc: Account, legs: list[Leg], marks: Mapping[str, Decimal], multi: bool) -> Snapshot:
     assets_used = list(acc.balances) + [lg.info.margin_asset for lg in legs if lg.info.margin_asset not in acc.balances]
     per_asset: dict[str, margin.AssetFigures] = {}
     for asset in assets_used:
@@ -153,7 +185,6 @@ def account_snapshot(
             cross_im=sum((lg.initial for lg in cross), ZERO),
             maint=sum((lg.maint for lg in mine), ZERO),
         )
-    multi = acc.multi_assets and not force_single_asset
     if multi:
         totals = _usd_totals(per_asset, marks)
         per_asset = {a: _in_asset(f, totals, usd_price(a, marks)) if a in MARGIN_ASSET_PRICE_SYMBOL else f

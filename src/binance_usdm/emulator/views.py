@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 
+from . import margin
 from .accounts import DEFAULT_LEVERAGE, Account
 from .backend import Backend
 from .downloads import DownloadStatus
@@ -69,9 +70,22 @@ def _asset_times(acc: Account, asset: str) -> int:
     return acc.balance_times.get(asset, 0)
 
 
+#: Rendered figures by the figures object they show (`snapshot.account_snapshot` reuses its figures
+#: while their inputs stand, so an answer after a change that moved none of them formats nothing
+#: again). Each entry keeps its figures object, so the id is not reused while it is a key. The
+#: entries are shared: read only.
+_ASSET_VIEWS: dict[tuple[int, str, bool, int], tuple[margin.AssetFigures, Json]] = {}
+_TOTALS: dict[int, tuple[margin.AssetFigures, Json]] = {}
+_MAX_FIGURE_VIEWS = 4096
+
+
 def _asset_view(acc: Account, snap: Snapshot, asset: str, *, v2: bool) -> Json:
     """One entry of an account answer's ``assets`` (v2 adds ``marginAvailable``)."""
     f = snap.assets[asset]
+    key = (id(f), asset, v2, _asset_times(acc, asset))
+    hit = _ASSET_VIEWS.get(key)
+    if hit is not None:
+        return hit[1]
     view: Json = {
         "asset": asset,
         "walletBalance": d8(f.wallet),
@@ -88,7 +102,10 @@ def _asset_view(acc: Account, snap: Snapshot, asset: str, *, v2: bool) -> Json:
     }
     if v2:
         view["marginAvailable"] = asset in MARGIN_ASSET_PRICE_SYMBOL
-    view["updateTime"] = _asset_times(acc, asset)
+    view["updateTime"] = key[3]
+    if len(_ASSET_VIEWS) >= _MAX_FIGURE_VIEWS:
+        _ASSET_VIEWS.clear()
+    _ASSET_VIEWS[key] = (f, view)
     return view
 
 
@@ -148,7 +165,10 @@ def _v2_position(lg: Leg) -> Json:
 
 def _totals(snap: Snapshot) -> Json:
     t = snap.totals
-    return {
+    hit = _TOTALS.get(id(t))
+    if hit is not None:
+        return hit[1]
+    view = {
         "totalInitialMargin": d8(t.initial),
         "totalMaintMargin": d8(t.maint),
         "totalWalletBalance": d8(t.wallet),
@@ -161,6 +181,10 @@ def _totals(snap: Snapshot) -> Json:
         "availableBalance": d8(t.available),
         "maxWithdrawAmount": d8(t.max_withdraw),
     }
+    if len(_TOTALS) >= _MAX_FIGURE_VIEWS:
+        _TOTALS.clear()
+    _TOTALS[id(t)] = (t, view)
+    return view
 
 
 def _symbols_with_orders(backend: Backend, acc: Account) -> set[str]:
