@@ -108,6 +108,21 @@ def test_the_tables_stay_bounded_and_long_text_is_not_kept(monkeypatch: pytest.M
     assert long_text not in fields._DECIMALS
 
 
+def test_to_dict_keeps_what_it_converts_for_the_accessors_within_the_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fields, "LIMIT", 16)
+    for index in range(100):
+        record = _balance(f"{index}.5", update_time=index + 1).to_dict()
+        assert record["balance"] == Decimal(f"{index}.5")
+        assert record["update_time"] == UtcDateTime.from_ms(index + 1)
+        assert len(fields._DECIMALS) <= 16 and len(fields._TIMES) <= 16
+    long_text = "1" * (fields.LONGEST + 1)
+    assert _balance(long_text).to_dict()["balance"] == Decimal(long_text)
+    assert long_text not in fields._DECIMALS
+    kept = _balance("7.25", update_time=1617939110373).to_dict()
+    assert _balance("7.25").balance is kept["balance"]  # made by to_dict, shared by the accessor
+    assert _balance("7.25").update_time is kept["update_time"]
+
+
 def test_threads_read_right_values_while_the_tables_start_over(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fields, "LIMIT", 8)
     wrong: list[str] = []

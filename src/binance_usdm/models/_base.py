@@ -8,7 +8,7 @@ reading each wire field once and converting it inline.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
@@ -18,6 +18,7 @@ from typing import Any, Union, get_args, get_origin
 import msgspec
 
 from binance_usdm.errors import ResponseValueError
+from binance_usdm.models import _fields
 from binance_usdm.models._fields import (
     Dec,
     Leverage,
@@ -86,31 +87,58 @@ _SCALARS = (str, int, float, Decimal)  # bool is an int
 
 
 def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
-    """``kind``'s ``to_dict`` as one generated function: a dict display that reads each wire field
-    once and converts it inline (the same values as the accessors, without a Python call per shared
-    value). A number that is not one raises the accessor's ``ResponseValueError``."""
+    """``kind``'s ``to_dict`` as one generated function reading each wire field once: a value met
+    before is a table lookup; a decimal text or time met for the first time is converted and kept
+    inline (the accessors' rules and tables, without a Python call per value); anything rarer (empty,
+    null, a bare JSON number, a leverage) takes the accessor's ``convert``. A text that is no number
+    raises ``ArithmeticError`` inline: ``to_dict`` then reads the accessors, which raise the field's
+    ``ResponseValueError``."""
     lazy = lazy_fields(kind)
-    entries = []
-    namespace: dict[str, Any] = {"plain": _plain}
+    steps, entries = [], []
+    namespace: dict[str, Any] = {
+        "plain": _plain, "exact": _fields._exact_decimal, "decimals": _fields._DECIMALS, "times": _fields._TIMES,
+        "from_timestamp": UtcDateTime.fromtimestamp, "UTC": UTC, "shared": _fields, "by_accessors": _by_accessors,
+    }
     for index, field in enumerate(msgspec.structs.fields(kind)):
         wire = f"o.{field.name}"
         accessor = lazy.get(field.name)
         if accessor is None:
             entries.append(f"{field.name!r}: {_value_source(field.type, wire)}")
             continue
-        # the accessor inlined: the shared value, else its convert; a time of 0 ("never") is None
-        get, convert = f"get{index}", f"convert{index}"
+        value, get, convert = f"x{index}", f"get{index}", f"convert{index}"
         namespace[get], namespace[convert] = accessor.table.get, accessor.convert
-        if accessor.kind == "time":
-            value = f"None if (v := {wire}) == 0 else (x if (x := {get}(v)) is not None else {convert}(o, v))"
-        else:
-            value = f"x if (x := {get}(v := {wire})) is not None else {convert}(o, v)"
         entries.append(f"{accessor.name!r}: {value}")
-    source = "def to_dict(o):\n    return {\n" + "".join(f"        {entry},\n" for entry in entries) + "    }\n"
+        lookup = f"if ({value} := {get}(v := {wire})) is None:"
+        if accessor.kind == "decimal":
+            steps += [lookup, f"    if type(v) is str and v and len(v) <= {_fields.LONGEST}:",
+                      f"        {value} = exact(v)", *_kept("decimals", value),
+                      "    else:", f"        {value} = {convert}(o, v)"]
+        elif accessor.kind == "time":  # 0 is Binance's "never": None
+            steps += [f"if (v := {wire}) == 0:", f"    {value} = None", f"elif ({value} := {get}(v)) is None:",
+                      f"    if type(v) is int and 0 < v < {_fields.FLOAT_EXACT_MS}:",
+                      f"        {value} = from_timestamp(v / 1000, UTC)", *_kept("times", value), "    else:",
+                      f"        {value} = {convert}(o, v)"]
+        else:  # a leverage: few values, met again at once
+            steps += [lookup, f"    {value} = {convert}(o, v)"]
+    body = "".join(f"        {step}\n" for step in steps)
+    source = ("def to_dict(o):\n"
+              + (f"    try:\n{body}    except ArithmeticError:\n        return by_accessors(o)\n" if steps else "")
+              + "    return {\n" + "".join(f"        {entry},\n" for entry in entries) + "    }\n")
     exec(compile(source, f"<{kind.__qualname__}.to_dict>", "exec"), namespace)  # noqa: S102 - our own source
     function: Callable[[Model], dict[str, Any]] = namespace["to_dict"]
     _TO_DICT[kind] = function
     return function
+
+
+def _kept(table: str, value: str) -> list[str]:
+    """The source lines keeping ``value`` in ``table`` at ``v`` as the accessors keep it (bounded)."""
+    return [f"        if len({table}) >= shared.LIMIT:", f"            {table}.clear()",
+            f"        {table}[v] = {value}"]
+
+
+def _by_accessors(model: Model) -> dict[str, Any]:
+    """``to_dict`` read through the accessors: each converts its field or raises its typed error."""
+    return {name: _plain(getattr(model, name)) for name in public_fields(type(model))}
 
 
 def _value_source(annotation: Any, wire: str) -> str:
