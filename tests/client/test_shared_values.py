@@ -14,8 +14,9 @@ from decimal import Decimal, InvalidOperation, localcontext
 import msgspec
 import pytest
 
+from binance_usdm.enums import IncomeType, MarginChangeDirection
 from binance_usdm.errors import ResponseValueError
-from binance_usdm.models import AccountBalance, AccountPosition, UtcDateTime
+from binance_usdm.models import AccountBalance, AccountPosition, IncomeRecord, MarginChange, UtcDateTime
 from binance_usdm.models import _fields as fields
 
 
@@ -141,3 +142,31 @@ def test_threads_read_right_values_while_the_tables_start_over(monkeypatch: pyte
         thread.join()
     assert wrong == []
     assert len(fields._DECIMALS) <= 8 + 4  # a clear and a store of each thread may interleave
+
+
+@pytest.mark.parametrize("record", [
+    IncomeRecord(income_type=IncomeType.FUNDING_FEE, income_str="-0.01250000", asset="USDT", time_ms=1617939110373,
+                 tran_id=1),
+    MarginChange(symbol="BTCUSDT", type=MarginChangeDirection.ADD, amount_str="12.5", asset="USDT",
+                 time_ms=1617939110373),
+], ids=lambda record: type(record).__name__)
+def test_history_records_keep_nothing_in_the_shared_tables(record: IncomeRecord | MarginChange) -> None:
+    amount = "income" if isinstance(record, IncomeRecord) else "amount"
+    wire = getattr(record, f"{amount}_str")
+    _balance(wire, update_time=1617939110373)  # the same values met in an account answer change nothing
+    fields.forget_shared_values()
+    for _ in range(2):
+        assert getattr(record, amount) == Decimal(wire) and str(getattr(record, amount)) == wire
+        assert record.time == UtcDateTime.from_ms(1617939110373)
+        assert record.to_dict()[amount] == Decimal(wire) and record.to_dict()["time"] == record.time
+    assert fields._DECIMALS == {} and fields._TIMES == {}
+    assert type(record).shares_values is False and AccountBalance.shares_values is True
+
+
+@pytest.mark.parametrize("text", ["", "n/a", " 1"])
+def test_a_history_record_with_no_number_is_the_typed_error(text: str) -> None:
+    record = IncomeRecord(income_type=IncomeType.COMMISSION, income_str=text, asset="USDT", time_ms=1, tran_id=1)
+    with pytest.raises(ResponseValueError, match=r"IncomeRecord\.income"):
+        record.income  # noqa: B018 - the read is the test
+    with pytest.raises(ResponseValueError, match="income"):
+        record.to_dict()

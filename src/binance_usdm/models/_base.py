@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import Enum
 from functools import cache
 from types import NoneType, UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, ClassVar, Union, get_args, get_origin
 
 import msgspec
 
@@ -45,6 +45,11 @@ def wire_name(field: str) -> str:
 
 class Model(msgspec.Struct, rename=wire_name, kw_only=True):
     """Base of every result model: camelCase on the wire, snake_case in Python."""
+
+    shares_values: ClassVar[bool] = True
+    """False for a model whose values rarely repeat (history records): its accessors and ``to_dict``
+    convert every read and keep nothing in the tables of shared values (``models._fields``), which
+    a long export would otherwise churn at a cost per record."""
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict with Python names and exact values: Decimal, UTC datetimes (None for Binance's
@@ -109,7 +114,14 @@ def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
         namespace[get], namespace[convert] = accessor.table.get, accessor.convert
         entries.append(f"{accessor.name!r}: {value}")
         lookup = f"if ({value} := {get}(v := {wire})) is None:"
-        if accessor.kind == "decimal":
+        if not accessor.shared and accessor.kind == "decimal":  # values that rarely repeat: no table
+            steps += [f"{value} = exact(v) if type(v := {wire}) is str and v else {convert}(o, v)"]
+        elif not accessor.shared and accessor.kind == "time":
+            steps += [f"{value} = None if (v := {wire}) == 0 else from_timestamp(v / 1000, UTC)"
+                      f" if type(v) is int and 0 < v < {_fields.FLOAT_EXACT_MS} else {convert}(o, v)"]
+        elif not accessor.shared:
+            steps += [f"{value} = {convert}(o, {wire})"]
+        elif accessor.kind == "decimal":
             steps += [lookup, f"    if type(v) is str and v and len(v) <= {_fields.LONGEST}:",
                       f"        {value} = exact(v)", *_kept("decimals", value),
                       "    else:", f"        {value} = {convert}(o, v)"]

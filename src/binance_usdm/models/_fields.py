@@ -119,6 +119,29 @@ def _shared_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
     return value
 
 
+# The getters of a model whose values rarely repeat (``Model.shares_values``): converted on every
+# read, never kept; the common wire form inline, anything else through ``convert``.
+def _own_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
+    return convert(obj, obj._wire_)
+
+
+def _own_decimal_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
+    value = obj._wire_
+    if value.__class__ is str and value:
+        try:
+            return _exact_decimal(value)
+        except ArithmeticError:
+            pass
+    return convert(obj, value)
+
+
+def _own_time_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
+    ms = obj._wire_
+    if ms.__class__ is int and 0 <= ms < FLOAT_EXACT_MS:
+        return _from_timestamp(ms / 1000, UTC)
+    return convert(obj, ms)
+
+
 def _decimal_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
     """``_shared_getter`` with a decimal text's conversion inlined (the common case, kept short)."""
     value = obj._wire_
@@ -162,17 +185,22 @@ class _WireField(property, Generic[T]):
     kind = ""
     table: ClassVar[dict[Any, Any]]
     _template: Callable[..., Any] = _shared_getter
+    _own_template: Callable[..., Any] = _own_getter
     name: str
     raw: str
+
+    shared = True
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
         self.raw = name + self.suffix
-        property.__init__(self, _getter(type(self)._template, name, self.raw, self.convert, self.table))
+        self.shared = getattr(owner, "shares_values", True)
+        template = type(self)._template if self.shared else type(self)._own_template
+        property.__init__(self, _getter(template, name, self.raw, self.convert, self.table))
 
     def convert(self, obj: object, value: Any) -> Any:
         """The typed value of ``value``, the wire value of this field of ``obj`` (its exact rule);
-        a value that can be shared is added to ``table``."""
+        a value that can be shared is added to ``table`` (unless the model shares no values)."""
         raise NotImplementedError
 
     def _not_a_number(self, obj: object, value: object) -> ResponseValueError:
@@ -202,7 +230,7 @@ def _time(obj: object, ms: int, field: _WireField[Any]) -> UtcDateTime:
                                else UtcDateTime.from_ms(ms))
     except (ArithmeticError, ValueError, OSError, TypeError):  # beyond the years datetime holds
         raise field._not_a_time(obj, ms) from None
-    if ms.__class__ is int and ms >= 0:
+    if ms.__class__ is int and ms >= 0 and field.shared:
         _keep(_TIMES, ms, moment)
     return moment
 
@@ -212,7 +240,7 @@ def _decimal(obj: object, value: WireNumber, field: _WireField[Any]) -> Decimal:
         number = _exact_decimal(repr(value) if value.__class__ is float else value)
     except ArithmeticError:  # decimal.InvalidOperation: "" or any other text
         raise field._not_a_number(obj, value) from None
-    if value.__class__ is str and len(value) <= LONGEST:
+    if value.__class__ is str and len(value) <= LONGEST and field.shared:
         if len(_DECIMALS) >= LIMIT:
             _DECIMALS.clear()
         _DECIMALS[value] = number
@@ -225,7 +253,7 @@ _from_timestamp = UtcDateTime.fromtimestamp
 class MsTime(_WireField[UtcDateTime]):
     """A required millisecond time, read as ``UtcDateTime``."""
 
-    suffix, kind, table = "_ms", "time", _TIMES
+    suffix, kind, table, _own_template = "_ms", "time", _TIMES, _own_time_getter
 
     def convert(self, obj: object, value: int) -> UtcDateTime:
         return _time(obj, value, self)
@@ -234,7 +262,7 @@ class MsTime(_WireField[UtcDateTime]):
 class OptionalMsTime(_WireField[UtcDateTime | None]):
     """An optional millisecond time; absent, null or negative (Binance's -1) reads as None."""
 
-    suffix, kind, table = "_ms", "time", _TIMES
+    suffix, kind, table, _own_template = "_ms", "time", _TIMES, _own_time_getter
 
     def convert(self, obj: object, value: int | None) -> UtcDateTime | None:
         return None if value is None or value < 0 else _time(obj, value, self)
@@ -244,6 +272,7 @@ class Dec(_WireField[Decimal]):
     """A required decimal string, read as an exact ``Decimal``."""
 
     suffix, kind, table, _template = "_str", "decimal", _DECIMALS, _decimal_getter
+    _own_template = _own_decimal_getter
 
     def convert(self, obj: object, value: WireNumber) -> Decimal:
         return _decimal(obj, value, self)
@@ -253,6 +282,7 @@ class OptionalDec(_WireField[Decimal | None]):
     """An optional decimal string; absent, null or empty reads as None."""
 
     suffix, kind, table, _template = "_str", "decimal", _DECIMALS, _decimal_getter
+    _own_template = _own_decimal_getter
 
     def convert(self, obj: object, value: WireNumber | None) -> Decimal | None:
         if value is None or value == "":  # absent, null, or sent empty
@@ -274,7 +304,7 @@ class Leverage(_WireField[int]):
             leverage = int(number)
         except (ArithmeticError, ValueError):  # not a whole number
             raise self._not_a_number(obj, value) from None
-        if value.__class__ is str and len(value) <= LONGEST:
+        if value.__class__ is str and len(value) <= LONGEST and self.shared:
             _keep(_LEVERAGES, value, leverage)
         return leverage
 

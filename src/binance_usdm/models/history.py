@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import msgspec
 
 from binance_usdm.enums import (
@@ -17,6 +19,8 @@ from binance_usdm.models._base import Dec, Model, MsTime, OptionalMsTime, WireNu
 class IncomeRecord(Model, kw_only=True):
     """One income-history record (funding fee, commission, realized PnL, transfer, ...)."""
 
+    shares_values: ClassVar[bool] = False  # amounts and times rarely repeat across records
+
     symbol: str = ""  # empty (or absent) for records not tied to a symbol, e.g. transfers
     income_type: IncomeType
     income_str: WireNumber
@@ -31,6 +35,8 @@ class IncomeRecord(Model, kw_only=True):
 
 class MarginChange(Model):
     """One isolated position-margin change."""
+
+    shares_values: ClassVar[bool] = False  # amounts and times rarely repeat across records
 
     symbol: str
     type: MarginChangeDirection
