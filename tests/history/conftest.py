@@ -5,6 +5,7 @@ import inspect
 import json
 import urllib.request
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -83,3 +84,17 @@ def run(flavour: str, exchange: Exchange) -> Run:
 @pytest.fixture
 def run_emulator(flavour: str, emulator: EmulatorServer) -> Run:
     return runner(flavour, emulator.base_url, emulator.api_key, emulator.api_secret)
+
+
+@pytest.fixture(scope="module")
+def pa() -> ModuleType:
+    """pyarrow, imported by the tests that use it (at collection it would cost every worker ~0.2 s)."""
+    return pytest.importorskip("pyarrow")
+
+
+@pytest.fixture(scope="module")
+def arrow_columns(pa: ModuleType) -> ModuleType:
+    """``binance_usdm.arrow_columns`` (it imports pyarrow)."""
+    from binance_usdm import arrow_columns
+
+    return arrow_columns

@@ -11,19 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-
-@pytest.fixture(scope="module")
-def pa() -> ModuleType:
-    """pyarrow, imported by the tests that use it (at collection it would cost every worker ~0.2 s)."""
-    return pytest.importorskip("pyarrow")
-
-
-@pytest.fixture(scope="module")
-def arrow_columns(pa: ModuleType) -> ModuleType:
-    from binance_usdm import arrow_columns
-
-    return arrow_columns
-
 TEXTS = st.lists(st.text(), max_size=40)
 
 

@@ -17,18 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 
-@pytest.fixture(scope="module")
-def pa() -> ModuleType:
-    return pytest.importorskip("pyarrow")
-
-
-@pytest.fixture(scope="module")
-def columns(pa: ModuleType) -> ModuleType:
-    from binance_usdm import arrow_columns
-
-    return arrow_columns
-
-
 def _optional(values: st.SearchStrategy[Any]) -> st.SearchStrategy[list[Any]]:
     return st.lists(st.one_of(st.none(), values), max_size=30)
 
@@ -58,13 +46,13 @@ def _pyarrow_type(pa: ModuleType, name: str) -> Any:
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_column_equals_pyarrow_array(pa: ModuleType, columns: ModuleType, kind: str) -> None:
+def test_column_equals_pyarrow_array(pa: ModuleType, arrow_columns: ModuleType, kind: str) -> None:
     type_name, values = KINDS[kind]
 
     @settings(max_examples=60, deadline=None)
     @given(values)
     def check(page: list[Any]) -> None:
-        built = columns.column(kind, page)
+        built = arrow_columns.column(kind, page)
         built.validate(full=True)
         assert str(built.type) == type_name
         assert built.equals(pa.array(page, _pyarrow_type(pa, type_name)))
@@ -73,20 +61,20 @@ def test_column_equals_pyarrow_array(pa: ModuleType, columns: ModuleType, kind: 
     check()
 
 
-def test_values_read_back(columns: ModuleType) -> None:
+def test_values_read_back(arrow_columns: ModuleType) -> None:
     moment = datetime(2026, 12, 1, 8, 0, 0, 123000, tzinfo=UTC)
-    assert columns.column("decimal", [Decimal("-0.00000001"), None, Decimal("1E+3")]).to_pylist() == [
+    assert arrow_columns.column("decimal", [Decimal("-0.00000001"), None, Decimal("1E+3")]).to_pylist() == [
         Decimal("-0.00000001"), None, Decimal("1000")
     ]
-    assert columns.column("time", [None, moment]).to_pylist() == [None, moment]
-    assert columns.column("bool", [True, None, False]).to_pylist() == [True, None, False]
-    assert columns.column("str", []).to_pylist() == []
+    assert arrow_columns.column("time", [None, moment]).to_pylist() == [None, moment]
+    assert arrow_columns.column("bool", [True, None, False]).to_pylist() == [True, None, False]
+    assert arrow_columns.column("str", []).to_pylist() == []
 
 
 @pytest.mark.parametrize("value", [Decimal("1E-19"), Decimal("1E+20"), Decimal("NaN"), Decimal("-Infinity")])
-def test_a_decimal_that_does_not_fit_raises(columns: ModuleType, value: Decimal) -> None:
+def test_a_decimal_that_does_not_fit_raises(arrow_columns: ModuleType, value: Decimal) -> None:
     with pytest.raises(ValueError, match="decimal"):
-        columns.column("decimal", [Decimal(1), value])
+        arrow_columns.column("decimal", [Decimal(1), value])
 
 
 def test_export_to_parquet_loads_neither_pandas_nor_the_compute_kernels(tmp_path: Path) -> None:
