@@ -306,18 +306,9 @@ POSITION_V3_HEDGE = b"""[
   "askNotional": "0", "updateTime": 1708943511656}
 ]"""
 # NET Trading/GetPositions.txt: Binance.Net's /fapi/v3/positionRisk fixture is the v2-shaped hedge
-# answer (leverage, marginType, isAutoAddMargin; no initialMargin/maintMargin/marginAsset/adl)
-POSITION_V3_NET = b"""[
- {"symbol": "BTCUSDT", "positionAmt": "0.001", "entryPrice": "22185.2", "breakEvenPrice": "0.0",
-  "markPrice": "21123.05052574", "unRealizedProfit": "-1.06214947", "liquidationPrice": "19731.45529116",
-  "leverage": "4", "maxNotionalValue": "100000000", "marginType": "cross", "isolatedMargin": "0.00000000",
-  "isAutoAddMargin": "false", "positionSide": "LONG", "notional": "21.12305052", "isolatedWallet": "0",
-  "updateTime": 1655217461579},
- {"symbol": "BTCUSDT", "positionAmt": "0.000", "entryPrice": "0.0", "breakEvenPrice": "0.0",
-  "markPrice": "21123.05052574", "unRealizedProfit": "0.00000000", "liquidationPrice": "0", "leverage": "4",
-  "maxNotionalValue": "100000000", "marginType": "cross", "isolatedMargin": "0.00000000",
-  "isAutoAddMargin": "false", "positionSide": "SHORT", "notional": "0", "isolatedWallet": "0", "updateTime": 0}
-]"""
+# answer (leverage, marginType, isAutoAddMargin; no initialMargin/maintMargin/marginAsset/adl), the
+# same text as Binance's v2 hedge-mode sample above
+POSITION_V3_NET = POSITION_V2_HEDGE
 
 # DOCS {DOCS}/trade/rest-api/Position-ADL-Quantile-Estimation
 ADL = b"""[{"symbol": "ETHUSDT", "adlQuantile": {"LONG": 3, "SHORT": 3, "HEDGE": 0}},

@@ -20,6 +20,7 @@ from typing import Any
 
 from binance import AsyncClient, Client
 from binance.exceptions import BinanceAPIException
+from flat_account import flatten  # tests/compat, the script's own folder
 
 from binance_usdm.emulator import EmulatorServer
 
@@ -74,15 +75,6 @@ step("futures_change_position_mode", lambda r: expect(r["code"] == 200, r), dual
 step("futures_change_multi_assets_mode", lambda r: expect(r["code"] == 200, r), multiAssetsMargin=True)
 step("futures_get_multi_assets_mode", lambda r: expect(r == {"multiAssetsMargin": True}, r))
 step("futures_change_multi_assets_mode", lambda r: expect(r["code"] == 200, r), multiAssetsMargin=False)
-
-
-def flatten(emu: EmulatorServer) -> None:
-    acc = emu.backend.account()
-    for p in list(acc.positions.values()):
-        emu.backend.close_position(acc, p.symbol, p.side)
-    for symbol, settings in acc.settings.items():
-        if settings.isolated:
-            emu.backend.change_margin_type(acc, symbol, False)
 
 
 def urls(cls: type[Any], emu: EmulatorServer) -> type[Any]:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from binance_usdm.emulator import EmulatorServer
+from tests.compat.flat_account import flatten
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +35,6 @@ def usdm(ccxt: Any, emu: EmulatorServer) -> Iterator[Any]:
     ex = _exchange(ccxt, emu)
     ex.load_markets()
     yield ex
-
-
-def _flatten(emu: EmulatorServer) -> None:
-    """Close every position and make every symbol cross (position/multi-assets mode changes need it)."""
-    acc = emu.backend.account()
-    for p in list(acc.positions.values()):
-        emu.backend.close_position(acc, p.symbol, p.side)
-    for symbol, settings in acc.settings.items():
-        if settings.isolated:
-            emu.backend.change_margin_type(acc, symbol, False)
 
 
 def test_load_markets_default_start(ccxt: Any, emu: EmulatorServer) -> None:
@@ -88,7 +79,7 @@ def test_settings(ccxt: Any, emu: EmulatorServer, usdm: Any) -> None:
     assert usdm.fetch_position_mode()["hedged"] is False
     with pytest.raises(ccxt.OperationRejected):  # -4068: positions open
         usdm.set_position_mode(True)
-    _flatten(emu)
+    flatten(emu)
     usdm.set_position_mode(True)
     assert usdm.fetch_position_mode()["hedged"] is True
     usdm.set_position_mode(False)
