@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
-from binance_usdm._sync.lifecycle import Closable
+from binance_usdm.closing import Closable
 from binance_usdm.export_formats import (
     BATCH_SIZE,
     DECIMAL_PRECISION,

@@ -21,8 +21,8 @@ from typing import IO, Any
 
 import msgspec
 
-from binance_usdm._sync.lifecycle import Closable
 from binance_usdm._wire.income_rows import IncomeRow
+from binance_usdm.closing import Closable
 from binance_usdm.export_formats import (
     BATCH_SIZE,
     DECIMAL_PRECISION,

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 from binance_usdm._async.account import AsyncAccountApi
 from binance_usdm._async.core import AsyncCore
 from binance_usdm._async.exchange_data import AsyncExchangeDataApi
-from binance_usdm._async.lifecycle import AsyncClosable
 from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
 from binance_usdm._wire.types import AsyncTransport, Limits, Timeouts
 from binance_usdm._wire.waits import WaitHook
+from binance_usdm.closing import AsyncClosable
 
 if TYPE_CHECKING:
     import ssl

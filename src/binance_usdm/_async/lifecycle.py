@@ -1,31 +1,15 @@
-"""What a program opens, reads and closes, written once: ``AsyncClosable`` (as a context manager it
-is closed with ``aclose`` at the end) and ``AsyncSource`` (a stream of items: the context manager
-opens it first, and iterating it yields ``next_item()`` until it is closed). The client, the user
-data stream and the live account build on them."""
+"""``AsyncSource``: a stream of items that is also ``closing.AsyncClosable`` (the context manager opens
+it first, and iterating it yields ``next_item()`` until it is closed). The user data stream and the
+live account build on it."""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from types import TracebackType
+from abc import abstractmethod
 from typing import Generic, Self, TypeVar
 
+from binance_usdm.closing import AsyncClosable
+
 T = TypeVar("T")
-
-
-class AsyncClosable(ABC):
-    """As a context manager: the object itself, closed at the end (also on an error)."""
-
-    @abstractmethod
-    async def aclose(self) -> None:
-        """Release what the object holds."""
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
 
 class AsyncSource(AsyncClosable, Generic[T]):

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 from binance_usdm._sync.account import AccountApi
 from binance_usdm._sync.core import Core
 from binance_usdm._sync.exchange_data import ExchangeDataApi
-from binance_usdm._sync.lifecycle import Closable
 from binance_usdm._wire.clock import LocalClock
 from binance_usdm._wire.config import ClientConfig, RateLimitMode, RetryPolicy
 from binance_usdm._wire.ratelimit import DEFAULT_WEIGHT_LIMIT
 from binance_usdm._wire.types import SyncTransport, Limits, Timeouts
 from binance_usdm._wire.waits import WaitHook
+from binance_usdm.closing import Closable
 
 if TYPE_CHECKING:
     import ssl
