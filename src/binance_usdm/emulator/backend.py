@@ -105,6 +105,7 @@ class Change:
             self.sharing_legs.discard(account_id)
         return draft
 
+
 class _Mutation:
     """The scope of one mutation (`Backend._change`): the backend lock, `margin.CONTEXT` (unless the
     group this runs in set it on this thread already), and a `Change` committed on a clean exit,
@@ -147,7 +148,6 @@ class _Mutation:
             if self._context is not None:
                 self._context.__exit__(None, None, None)
             backend.lock.release()
-
 
 
 DAY_MS = 24 * 3600 * 1000
