@@ -36,7 +36,9 @@ errors and builds its unified structures (``fetch_balance`` and, with ``method="
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -273,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     BODY = with_idle_symbols(BODY, args.idle_symbols)
     table = cells()
     if args.run:
+        gc.disable()  # a collection's place in the run depends on everything before: counts would move
         label, pattern, n = args.run
         for _ in range(int(n)):
             table[(label, pattern)]()
@@ -285,10 +288,11 @@ def main(argv: list[str] | None = None) -> int:
             best[key] = min(best.get(key, float("inf")), best_us(work, args.number))
     counts: dict[tuple[str, str], int | None] = {}
     if args.instructions and callgrind.available():
+        env = {**os.environ, "PYTHONHASHSEED": "0"}  # string hashes, and so dict probes, as in every run
         for label, pattern in table:
             counts[(label, pattern)] = callgrind.per_call(
                 lambda n, c=(label, pattern): [sys.executable, __file__, "--idle-symbols", str(args.idle_symbols),
-                                                "--run", *c, str(n)], 200)
+                                                "--run", *c, str(n)], 200, env)
     _print(best, counts, args)
     return 0
 

@@ -8,7 +8,7 @@ reading each wire field once and converting it inline.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
@@ -30,6 +30,7 @@ from binance_usdm.models._fields import (
     _WireField,
     is_unset_time,
     to_ms,
+    utc_from_ms,
 )
 
 
@@ -102,11 +103,16 @@ def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
     steps, entries = [], []
     namespace: dict[str, Any] = {
         "plain": _plain, "exact": _fields._exact_decimal, "decimals": _fields._DECIMALS, "times": _fields._TIMES,
-        "from_timestamp": UtcDateTime.fromtimestamp, "UTC": UTC, "shared": _fields, "by_accessors": _by_accessors,
+        "utc": utc_from_ms, "shared": _fields, "by_accessors": _by_accessors,
     }
     for index, field in enumerate(msgspec.structs.fields(kind)):
         wire = f"o.{field.name}"
         accessor = lazy.get(field.name)
+        item = _model_of_list(field.type)
+        if item is not None and item is not kind:  # a list of models: each item's own to_dict, called directly
+            namespace[f"dict{index}"], namespace[f"kind{index}"] = _TO_DICT.get(item) or _compile_to_dict(item), item
+            entries.append(f"{field.name!r}: [dict{index}(x) if type(x) is kind{index} else plain(x) for x in {wire}]")
+            continue
         if accessor is None:
             entries.append(f"{field.name!r}: {_value_source(field.type, wire)}")
             continue
@@ -117,8 +123,8 @@ def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
         if not accessor.shared and accessor.kind == "decimal":  # values that rarely repeat: no table
             steps += [f"{value} = exact(v) if type(v := {wire}) is str and v else {convert}(o, v)"]
         elif not accessor.shared and accessor.kind == "time":
-            steps += [f"{value} = None if (v := {wire}) == 0 else from_timestamp(v / 1000, UTC)"
-                      f" if type(v) is int and 0 < v < {_fields.FLOAT_EXACT_MS} else {convert}(o, v)"]
+            steps += [f"{value} = None if (v := {wire}) == 0 else utc(v) if type(v) is int and v > 0"
+                      f" else {convert}(o, v)"]
         elif not accessor.shared:
             steps += [f"{value} = {convert}(o, {wire})"]
         elif accessor.kind == "decimal":
@@ -127,19 +133,29 @@ def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
                       "    else:", f"        {value} = {convert}(o, v)"]
         elif accessor.kind == "time":  # 0 is Binance's "never": None
             steps += [f"if (v := {wire}) == 0:", f"    {value} = None", f"elif ({value} := {get}(v)) is None:",
-                      f"    if type(v) is int and 0 < v < {_fields.FLOAT_EXACT_MS}:",
-                      f"        {value} = from_timestamp(v / 1000, UTC)", *_kept("times", value), "    else:",
+                      "    if type(v) is int and v > 0:",
+                      f"        {value} = utc(v)", *_kept("times", value), "    else:",
                       f"        {value} = {convert}(o, v)"]
         else:  # a leverage: few values, met again at once
             steps += [lookup, f"    {value} = {convert}(o, v)"]
     body = "".join(f"        {step}\n" for step in steps)
     source = ("def to_dict(o):\n"
-              + (f"    try:\n{body}    except ArithmeticError:\n        return by_accessors(o)\n" if steps else "")
+              + (f"    try:\n{body}    except (ArithmeticError, ValueError):\n        return by_accessors(o)\n"
+                 if steps else "")
               + "    return {\n" + "".join(f"        {entry},\n" for entry in entries) + "    }\n")
     exec(compile(source, f"<{kind.__qualname__}.to_dict>", "exec"), namespace)  # noqa: S102 - our own source
     function: Callable[[Model], dict[str, Any]] = namespace["to_dict"]
     _TO_DICT[kind] = function
     return function
+
+
+def _model_of_list(annotation: Any) -> type[Model] | None:
+    """``K`` for a field of type ``list[K]`` where ``K`` is a model; else None."""
+    if get_origin(annotation) is list:
+        (item,) = get_args(annotation)
+        if isinstance(item, type) and issubclass(item, Model):
+            return item
+    return None
 
 
 def _kept(table: str, value: str) -> list[str]:

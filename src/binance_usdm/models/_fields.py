@@ -13,8 +13,9 @@ constructor, which is most of the cost of a read (``benchmarks/bench_typed_read.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import (
     MAX_EMAX,
     MAX_PREC,
@@ -29,17 +30,13 @@ from decimal import (
     Underflow,
 )
 from types import FunctionType
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, cast, overload
 
 from binance_usdm.errors import ResponseValueError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-FLOAT_EXACT_MS = 8_000_000_000_000
-"""From 0 up to here (the year 2223), ``ms / 1000`` is within half a microsecond of the instant, so
-``fromtimestamp`` lands on the exact millisecond (2^33 s: a double's step is 2^-20 s); beyond, or
-before 1970, a time is built from its whole seconds and milliseconds."""
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_DAY_MS = 86_400_000
 
 
 class UtcDateTime(datetime):
@@ -50,14 +47,41 @@ class UtcDateTime(datetime):
 
     @classmethod
     def from_ms(cls, ms: int) -> UtcDateTime:
-        """The instant ``ms`` milliseconds after the Unix epoch (exact to the millisecond)."""
-        if 0 <= ms < FLOAT_EXACT_MS:
-            return cls.fromtimestamp(ms / 1000, UTC)
-        return cls.fromtimestamp(ms // 1000, UTC).replace(microsecond=ms % 1000 * 1000)
+        """The instant ``ms`` milliseconds after the Unix epoch (exact to the millisecond, in every
+        year ``datetime`` holds; beyond, ``ValueError`` or ``OverflowError``)."""
+        return utc_from_ms(ms)
 
     def to_ms(self) -> int:
         """Milliseconds since the Unix epoch (Binance's wire form)."""
         return to_ms(self)
+
+
+# A datetime subclass made by ``fromtimestamp`` or ``datetime + timedelta`` goes through the
+# subclass's constructor with eight arguments, twice with a tzinfo (about 3x a plain datetime's
+# cost); made from datetime's pickled form (date and time in 10 bytes, and the tzinfo) it takes
+# datetime's own fast path. The date's 4 bytes are kept per day (few days recur).
+_from_pickled = cast("Callable[[bytes, tzinfo], UtcDateTime]", UtcDateTime)
+_DATES: dict[int, bytes] = {}  # a day since the epoch -> year (2 bytes), month, day
+
+
+def utc_from_ms(ms: int) -> UtcDateTime:
+    """``UtcDateTime.from_ms``: integer arithmetic only, so exact in every year."""
+    day, ms = divmod(ms, _DAY_MS)
+    day_bytes = _DATES.get(day) or _date_bytes(day)
+    second, milli = divmod(ms, 1000)
+    minute, second = divmod(second, 60)
+    hour, minute = divmod(minute, 60)
+    micro = milli * 1000
+    return _from_pickled(day_bytes + bytes((hour, minute, second, micro >> 16, micro >> 8 & 255, micro & 255)), UTC)
+
+
+def _date_bytes(day: int) -> bytes:
+    moment = date.fromordinal(_EPOCH_ORDINAL + day)  # ValueError / OverflowError beyond years 1-9999
+    kept = bytes((moment.year >> 8, moment.year & 255, moment.month, moment.day))
+    if len(_DATES) >= LIMIT:
+        _DATES.clear()
+    _DATES[day] = kept
+    return kept
 
 
 def is_unset_time(moment: datetime) -> bool:
@@ -106,72 +130,106 @@ _LEVERAGES: dict[str, int] = {}  # the int of a leverage text
 
 def forget_shared_values() -> None:
     """Empty the tables of shared values (a benchmark's cold start; tests)."""
-    for table in (_DECIMALS, _TIMES, _LEVERAGES):
+    for table in (_DECIMALS, _TIMES, _LEVERAGES, _DATES):
         table.clear()
 
 
-# Getter templates: ``obj._wire_`` stands for the field's wire attribute (``_getter`` puts its name
-# in); the shared value when there is one, else ``convert``, the accessor's full rule.
-def _shared_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
-    value = get(obj._wire_)
+# Getter templates: ``obj._wire_`` stands for the field's wire attribute, ``_lookup_`` for its table's
+# ``get`` and ``_convert_`` for its full rule (``_getter`` puts the field's own in; as globals of the
+# getter, not default arguments, which would cost every call): the shared value when there is one,
+# the common wire form converted inline, anything else through ``_convert_``.
+def _lookup_(wire: Any) -> Any:
+    raise NotImplementedError("a getter template's placeholder (_getter)")
+
+
+def _convert_(obj: Any, wire: Any) -> Any:
+    raise NotImplementedError("a getter template's placeholder (_getter)")
+
+
+def _shared_getter(obj: Any) -> Any:
+    value = _lookup_(obj._wire_)
     if value is None:
-        return convert(obj, obj._wire_)
+        return _convert_(obj, obj._wire_)
     return value
 
 
-# The getters of a model whose values rarely repeat (``Model.shares_values``): converted on every
-# read, never kept; the common wire form inline, anything else through ``convert``.
-def _own_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
-    return convert(obj, obj._wire_)
-
-
-def _own_decimal_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
+def _decimal_getter(obj: Any) -> Any:
     value = obj._wire_
-    if value.__class__ is str and value:
-        try:
-            return _exact_decimal(value)
-        except ArithmeticError:
-            pass
-    return convert(obj, value)
-
-
-def _own_time_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
-    ms = obj._wire_
-    if ms.__class__ is int and 0 <= ms < FLOAT_EXACT_MS:
-        return _from_timestamp(ms / 1000, UTC)
-    return convert(obj, ms)
-
-
-def _decimal_getter(obj: Any, convert: Any = None, get: Any = None) -> Any:
-    """``_shared_getter`` with a decimal text's conversion inlined (the common case, kept short)."""
-    value = obj._wire_
-    number = get(value)
+    number = _lookup_(value)
     if number is not None:
         return number
     if value.__class__ is str and len(value) <= LONGEST:
         try:
             number = _exact_decimal(value)
         except ArithmeticError:
-            return convert(obj, value)
-        if len(_DECIMALS) >= LIMIT:
+            return _convert_(obj, value)
+        if len(_DECIMALS) >= shared.LIMIT:
             _DECIMALS.clear()
         _DECIMALS[value] = number
         return number
-    return convert(obj, value)
+    return _convert_(obj, value)
+
+
+def _time_getter(obj: Any) -> Any:
+    ms = obj._wire_
+    moment = _lookup_(ms)
+    if moment is not None:
+        return moment
+    if ms.__class__ is int and ms >= 0:
+        try:
+            moment = utc_from_ms(ms)
+        except (ValueError, OverflowError):
+            return _convert_(obj, ms)
+        if len(_TIMES) >= shared.LIMIT:
+            _TIMES.clear()
+        _TIMES[ms] = moment
+        return moment
+    return _convert_(obj, ms)
+
+
+# The getters of a model whose values rarely repeat (``Model.shares_values``): converted on every
+# read, never kept.
+def _own_getter(obj: Any) -> Any:
+    return _convert_(obj, obj._wire_)
+
+
+def _own_decimal_getter(obj: Any) -> Any:
+    value = obj._wire_
+    if value.__class__ is str and value:
+        try:
+            return _exact_decimal(value)
+        except ArithmeticError:
+            pass
+    return _convert_(obj, value)
+
+
+def _own_time_getter(obj: Any) -> Any:
+    ms = obj._wire_
+    if ms.__class__ is int and ms >= 0:
+        try:
+            return utc_from_ms(ms)
+        except (ValueError, OverflowError):
+            pass
+    return _convert_(obj, ms)
 
 
 _exact_decimal = _EXACT.create_decimal
 _PLACEHOLDER = "_wire_"
+shared = sys.modules[__name__]  # ``shared.LIMIT``: the bound as it is now (tests lower it)
 
 
 def _getter(template: Callable[..., Any], name: str, raw: str, convert: Convert,
             table: dict[Any, Any]) -> Callable[[Any], Any]:
     """``template`` for field ``name``, reading the attribute ``raw``: a copy of its code with the
-    placeholder's name replaced (no source compiled at import; the read is a plain ``obj.<raw>``)."""
+    placeholder's name replaced (no source compiled at import; the read is a plain ``obj.<raw>``),
+    run in a namespace of its own where ``_lookup_`` and ``_convert_`` are the field's."""
     code = template.__code__
     names = tuple(raw if entry == _PLACEHOLDER else entry for entry in code.co_names)
     code = code.replace(co_names=names, co_name=name, co_qualname=name)
-    return FunctionType(code, template.__globals__, name, (convert, table.get))
+    module = template.__globals__
+    namespace = {key: module[key] for key in ("__builtins__", *code.co_names) if key in module}
+    namespace.update(_lookup_=table.get, _convert_=convert)
+    return FunctionType(code, namespace, name)
 
 
 T = TypeVar("T")
@@ -226,9 +284,8 @@ def _keep(table: dict[Any, Any], wire: Any, value: Any) -> None:
 # The accessors' full rules (``_decimal`` keeps its value inline: a call is a fair part of its cost).
 def _time(obj: object, ms: int, field: _WireField[Any]) -> UtcDateTime:
     try:
-        moment: UtcDateTime = (_from_timestamp(ms / 1000, UTC) if 0 <= ms < FLOAT_EXACT_MS
-                               else UtcDateTime.from_ms(ms))
-    except (ArithmeticError, ValueError, OSError, TypeError):  # beyond the years datetime holds
+        moment = utc_from_ms(ms)
+    except (ArithmeticError, ValueError, TypeError):  # beyond the years datetime holds
         raise field._not_a_time(obj, ms) from None
     if ms.__class__ is int and ms >= 0 and field.shared:
         _keep(_TIMES, ms, moment)
@@ -247,13 +304,10 @@ def _decimal(obj: object, value: WireNumber, field: _WireField[Any]) -> Decimal:
     return number
 
 
-_from_timestamp = UtcDateTime.fromtimestamp
-
-
 class MsTime(_WireField[UtcDateTime]):
     """A required millisecond time, read as ``UtcDateTime``."""
 
-    suffix, kind, table, _own_template = "_ms", "time", _TIMES, _own_time_getter
+    suffix, kind, table, _template, _own_template = "_ms", "time", _TIMES, _time_getter, _own_time_getter
 
     def convert(self, obj: object, value: int) -> UtcDateTime:
         return _time(obj, value, self)
@@ -262,7 +316,7 @@ class MsTime(_WireField[UtcDateTime]):
 class OptionalMsTime(_WireField[UtcDateTime | None]):
     """An optional millisecond time; absent, null or negative (Binance's -1) reads as None."""
 
-    suffix, kind, table, _own_template = "_ms", "time", _TIMES, _own_time_getter
+    suffix, kind, table, _template, _own_template = "_ms", "time", _TIMES, _time_getter, _own_time_getter
 
     def convert(self, obj: object, value: int | None) -> UtcDateTime | None:
         return None if value is None or value < 0 else _time(obj, value, self)
@@ -321,4 +375,5 @@ __all__ = [
     "forget_shared_values",
     "is_unset_time",
     "to_ms",
+    "utc_from_ms",
 ]
