@@ -1,5 +1,5 @@
 """What an endpoint handler gets: the backend, the request's parameters, the authenticated account and
-the request's context (base URL, weight limit, injected clock skew). The route table (`api.py`) and
+the request's context (base URL, weight limit, the server time it sees). The route table (`api.py`) and
 the handlers outside it (`products.py`) share it from here.
 """
 
@@ -21,12 +21,13 @@ class Call:
     account: Account | None
     base_url: str
     weight_limit: int
-    #: Injected clock skew (`faults`): what the server's clock reads off by, for this request.
-    skew_ms: int = 0
+    #: The server time this request sees (read once per request; an injected clock skew, `faults`,
+    #: already applied).
+    now: int
 
     def now_ms(self) -> int:
         """The server time this request sees."""
-        return self.backend.clock.now_ms() + self.skew_ms
+        return self.now
 
     @property
     def acc(self) -> Account:

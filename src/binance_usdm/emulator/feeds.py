@@ -39,6 +39,8 @@ class Feed(Generic[T]):
     def append(self, item: T) -> T:
         """Keep an item and tell the listeners."""
         self._items.append(item)
+        if not self._listeners:
+            return item
         for listener in list(self._listeners):
             try:
                 listener(item)

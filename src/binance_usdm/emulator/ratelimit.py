@@ -40,26 +40,31 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._ips: dict[str, _IpState] = {}
 
-    def used(self, ip: str) -> int:
-        """Weight used by `ip` in the current minute."""
+    def used(self, ip: str, now_ms: int | None = None) -> int:
+        """Weight used by `ip` in the minute of `now_ms` (default: the clock's)."""
         st = self._ips.get(ip)
-        return 0 if st is None or st.window != self.clock.now_ms() // MINUTE_MS else st.used
+        if st is None:
+            return 0
+        return st.used if st.window == (self.clock.now_ms() if now_ms is None else now_ms) // MINUTE_MS else 0
 
-    def charge(self, ip: str, weight: int) -> int:
-        """Add a request's weight; returns the minute's used weight or raises 429/418."""
-        now = self.clock.now_ms()
+    def charge(self, ip: str, weight: int, now_ms: int | None = None) -> int:
+        """Add a request's weight at `now_ms` (default: the clock's); returns the minute's used weight
+        or raises 429/418."""
+        now = self.clock.now_ms() if now_ms is None else now_ms
         window = now // MINUTE_MS
         with self._lock:
-            st = self._ips.setdefault(ip, _IpState())
+            st = self._ips.get(ip)
+            if st is None:
+                st = self._ips[ip] = _IpState()
             if st.window != window:
                 st.window, st.used, st.strikes = window, 0, 0
             st.used += weight
             used = st.used
+            if used <= self.limit and st.banned_until <= now:
+                return used
             headers = {"X-MBX-USED-WEIGHT-1M": str(used)}
             if st.banned_until > now:
                 raise self._banned(ip, st.banned_until, now, headers)
-            if used <= self.limit:
-                return used
             st.strikes += 1
             if st.strikes > self.ban_after + 1:  # the first 429, then `ban_after` more
                 duration = min(FIRST_BAN_MS * 2**st.bans, MAX_BAN_MS)

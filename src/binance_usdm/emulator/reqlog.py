@@ -10,32 +10,51 @@ the status and Binance code, the latency, and the injected fault that fired. The
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from .feeds import Feed
 
 DEFAULT_CAPACITY = 1000
 
 
-class Entry(NamedTuple):
-    """One answered request (a named tuple: made once per request, cheaply)."""
+class Entry:
+    """One answered request. Made once per request, so it keeps what the pipeline had at hand (every
+    parsed parameter, the latency in milliseconds unrounded) and shapes it only when read."""
 
-    id: int
-    time: int
-    client: str
-    method: str
-    path: str
-    params: dict[str, str]
-    weight: int
-    usedWeight: int
-    status: int
-    code: int | None
-    latencyMs: float
-    fault: str | None
+    __slots__ = ("_latency", "_params", "client", "code", "fault", "id", "method", "path", "status", "time",
+                 "usedWeight", "weight")
+
+    def __init__(self, id: int, time: int, client: str, method: str, path: str, params: dict[str, str],
+                 weight: int, usedWeight: int, status: int, code: int | None, latency_ms: float,
+                 fault: str | None) -> None:
+        self.id = id
+        self.time = time
+        self.client = client
+        self.method = method
+        self.path = path
+        self._params = params
+        self.weight = weight
+        self.usedWeight = usedWeight
+        self.status = status
+        self.code = code
+        self._latency = latency_ms
+        self.fault = fault
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The parameters as logged (`visible_params`)."""
+        return visible_params(self._params)
+
+    @property
+    def latencyMs(self) -> float:
+        """Milliseconds from receiving the request to its answer (an injected latency included)."""
+        return round(self._latency, 3)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (`GET /emulator/log`, the stream)."""
-        return self._asdict()
+        return {"id": self.id, "time": self.time, "client": self.client, "method": self.method, "path": self.path,
+                "params": self.params, "weight": self.weight, "usedWeight": self.usedWeight,
+                "status": self.status, "code": self.code, "latencyMs": self.latencyMs, "fault": self.fault}
 
     def line(self) -> str:
         """One console line (`--log-requests`)."""
@@ -69,9 +88,11 @@ class RequestLog(Feed[Entry]):
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         super().__init__(capacity)
 
-    def record(self, **fields: Any) -> Entry:
-        """Append an entry (fields of `Entry` but `id`) and tell the listeners."""
-        return self.append(Entry(self.next_id(), **fields))
+    def record(self, time: int, client: str, method: str, path: str, params: dict[str, str], weight: int,
+               used_weight: int, status: int, code: int | None, latency_ms: float, fault: str | None) -> Entry:
+        """Append an entry (`params` as parsed: the log masks them when read) and tell the listeners."""
+        return self.append(Entry(self.next_id(), time, client, method, path, params, weight, used_weight, status,
+                                 code, latency_ms, fault))
 
     def entries(self, status: str | None = None, path: str | None = None, after: int = 0,
                 limit: int | None = None) -> list[Entry]:

@@ -65,7 +65,7 @@ from .faults import FaultSet, Plan
 from .messages import RawRequest, Response
 from .params import Params
 from .ratelimit import RateLimiter
-from .reqlog import RequestLog, visible_params
+from .reqlog import RequestLog
 from .stream import Session, StreamHub, abort
 
 _json = msgspec.json.Encoder(decimal_format="string")
@@ -73,16 +73,6 @@ _log = logging.getLogger(__name__)
 _PER_REQUEST = frozenset(("timestamp", "signature", "recvWindow"))
 _TIMER_SLACK = 0.001  # seconds: loops fire timers on a millisecond clock, up to one early
 _RECV_SIZE = 65536  # bytes per read: below glibc's mmap threshold, so served from the heap
-
-
-class _Trace:
-    """What the pipeline learnt about a request, for the request log."""
-
-    __slots__ = ("params", "weight")
-
-    def __init__(self) -> None:
-        self.params: dict[str, str] = {}
-        self.weight = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,21 +222,21 @@ class App:
         return self.faults.plan(req.method, req.path)
 
     def dispatch(self, req: RawRequest, plan: Plan | None = None) -> Response:
-        """Run the pipeline steps (module docstring) for one request; Binance paths are logged."""
+        """Run the pipeline steps (module docstring) for one request; Binance paths are logged. The
+        clock is read once: every step of the request sees the same server time."""
         if req.path.startswith("/emulator/"):
             return self.admin.handle(req)
         started = time.perf_counter()
-        trace = _Trace()
-        resp = self._faulted(req, plan, trace)
-        fault = plan.fault if plan is not None else None
-        delay = plan.delay_ms if plan is not None else 0
+        now = self.backend.clock.now_ms()
+        if plan is None:
+            resp, params, weight, used = self._binance(req, now, 0)
+        else:
+            resp, params, weight, used = self._faulted(req, plan, now)
         self.log.record(
-            time=self.backend.clock.now_ms(), client=req.client_ip, method=req.method, path=req.path,
-            params=visible_params(trace.params or self._readable_params(req)), weight=trace.weight,
-            usedWeight=self.limiter.used(req.client_ip),
-            status=resp.status, code=_binance_code(resp),
-            latencyMs=round(delay + (time.perf_counter() - started) * 1000, 3),
-            fault=None if fault is None else fault.spec)
+            now, req.client_ip, req.method, req.path, params if params is not None else self._readable_params(req),
+            weight, used if used is not None else self.limiter.used(req.client_ip, now), resp.status,
+            _binance_code(resp), (plan.delay_ms if plan is not None else 0) + (time.perf_counter() - started) * 1000,
+            None if plan is None or plan.fault is None else plan.fault.spec)
         return resp
 
     def _readable_params(self, req: RawRequest) -> dict[str, str]:
@@ -256,38 +246,40 @@ class App:
         except Rejection:
             return {}
 
-    def _faulted(self, req: RawRequest, plan: Plan | None, trace: _Trace) -> Response:
-        if plan is None:
-            return self._binance(req, 0, trace)
+    def _faulted(self, req: RawRequest, plan: Plan, now: int) -> _Outcome:
         fault = plan.fault
         if fault is None:
-            return self._binance(req, plan.skew_ms, trace)
-        real = self._binance(req, plan.skew_ms, trace) if fault.applied else None
+            return self._binance(req, now, plan.skew_ms)
+        resp, params, weight, _ = self._binance(req, now, plan.skew_ms) if fault.applied else (None, None, 0, None)
         ip = req.client_ip
-        return fault.answer(real, ip, self.limiter.used(ip), self.backend.clock.now_ms() + plan.skew_ms)
+        return fault.answer(resp, ip, self.limiter.used(ip, now), now + plan.skew_ms), params, weight, None
 
-    def _binance(self, req: RawRequest, skew_ms: int, trace: _Trace) -> Response:
-        """Steps 2-7 for a Binance path; `skew_ms` shifts the server time the request sees."""
+    def _binance(self, req: RawRequest, now: int, skew_ms: int) -> _Outcome:
+        """Steps 2-7 for a Binance path, at server time `now` shifted by `skew_ms`: the answer, the
+        parameters (None when not parsed), the weight charged and the minute's used weight after it (None
+        when the answer is not a success), for the request log."""
         route = ROUTES.get((req.method, req.path))
         if route is None:
-            return self._not_found(req)
+            return self._not_found(req, now), None, 0, None
+        params: Params | None = None
+        weight = 0
         try:
             body = self.form_body(req)
             params = Params(req.query, body)
-            trace.params = params.values
-            trace.weight = route.weight_of(params)
-            used = self.limiter.charge(req.client_ip, trace.weight)
-            account = self.authenticate(req, route, params, body, skew_ms)
-            call = Call(self.backend, params, account, req.origin, self.limiter.limit, skew_ms)
-            answer = self._handle(req.path, route, call)
+            weight = route.weight_of(params)
+            used = self.limiter.charge(req.client_ip, weight, now)
+            now += skew_ms
+            account = self.authenticate(req, route, params, body, now)
+            answer = self._handle(req.path, route, Call(self.backend, params, account, req.origin,
+                                                        self.limiter.limit, now))
         except CommitFailed as exc:
             _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
-            return _unknown_outcome(self, req.client_ip)
+            return _unknown_outcome(self, req.client_ip, now), _values(params), weight, None
         except Rejection as exc:
             resp = Response.rejection(exc)
-            resp.headers.setdefault("X-MBX-USED-WEIGHT-1M", str(self.limiter.used(req.client_ip)))
-            return resp
-        return Response(200, answer, headers={"X-MBX-USED-WEIGHT-1M": str(used)})
+            resp.headers.setdefault("X-MBX-USED-WEIGHT-1M", str(self.limiter.used(req.client_ip, now)))
+            return resp, _values(params), weight, None
+        return Response(200, answer, headers={"X-MBX-USED-WEIGHT-1M": str(used)}), params.values, weight, used
 
     @staticmethod
     def form_body(req: RawRequest) -> str:
@@ -300,13 +292,12 @@ class App:
             return ""
         return body
 
-    def authenticate(
-        self, req: RawRequest, route: Route, params: Params, body: str, skew_ms: int = 0
-    ) -> Account | None:
-        """The account behind the request, per the route's security type (None for public routes)."""
+    def authenticate(self, req: RawRequest, route: Route, params: Params, body: str, now_ms: int) -> Account | None:
+        """The account behind the request, per the route's security type (None for public routes), at
+        server time `now_ms`."""
         if route.security is Security.SIGNED:
             return auth.authenticate_signed(self.backend, req.headers.get("x-mbx-apikey"), params, req.query, body,
-                                            self.backend.clock.now_ms() + skew_ms)
+                                            now_ms)
         if route.security in (Security.USER_STREAM, Security.MARKET_DATA):
             return auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
         return None
@@ -330,8 +321,9 @@ class App:
         self._answers[key] = (version, body)
         return body
 
-    def _not_found(self, req: RawRequest) -> Response:
-        return Response.rejection(NOT_FOUND.reject({"X-MBX-USED-WEIGHT-1M": str(self.limiter.used(req.client_ip))}))
+    def _not_found(self, req: RawRequest, now: int) -> Response:
+        used = self.limiter.used(req.client_ip, now)
+        return Response.rejection(NOT_FOUND.reject({"X-MBX-USED-WEIGHT-1M": str(used)}))
 
 
 def _answers(job: Future[list[Response] | None]) -> list[Response] | None:
@@ -339,11 +331,20 @@ def _answers(job: Future[list[Response] | None]) -> list[Response] | None:
     return None if job.cancelled() or job.exception() is not None else job.result()
 
 
-def _unknown_outcome(app: App, client_ip: str = "127.0.0.1") -> Response:
+def _unknown_outcome(app: App, client_ip: str = "127.0.0.1", now: int | None = None) -> Response:
     """Binance's 503 for a request whose execution status is unknown (here: its save failed)."""
     resp = Response.rejection(UNKNOWN_OUTCOME.reject())
-    resp.headers["X-MBX-USED-WEIGHT-1M"] = str(app.limiter.used(client_ip))
+    resp.headers["X-MBX-USED-WEIGHT-1M"] = str(app.limiter.used(client_ip, now))
     return resp
+
+
+def _values(params: Params | None) -> dict[str, str] | None:
+    return None if params is None else params.values
+
+
+#: What `App._binance` learnt of a request: the answer, its parameters (None when not parsed), the
+#: weight charged, and the minute's used weight when the answer is a success (else None).
+_Outcome = tuple[Response, dict[str, str] | None, int, int | None]
 
 
 def _binance_code(resp: Response) -> int | None:
