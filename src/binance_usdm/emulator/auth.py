@@ -41,8 +41,11 @@ def identify(backend: Backend, api_key: str | None) -> tuple[Account, Credential
 
 def strip_signature(raw: str) -> str:
     """The raw parameter string without its `signature=` field."""
-    if "signature=" not in raw:
+    first = raw.find("signature=")
+    if first < 0:
         return raw
+    if first > 0 and raw[first - 1] == "&" and raw.find("&", first) < 0:  # the last field, as clients send it
+        return raw[:first - 1]
     return "&".join(p for p in raw.split("&") if not p.startswith("signature="))
 
 
@@ -127,7 +130,7 @@ def authenticate_signed(
         raise e.MANDATORY_PARAM.reject(name="signature")
     if len(signature) > 1024:
         raise e.ILLEGAL_CHARS.reject(name="signature", legal="^[A-Za-z0-9+/=]{1,1024}$")
-    payload = strip_signature(raw_query) + strip_signature(raw_body)
+    payload = strip_signature(raw_query) + strip_signature(raw_body) if raw_body else strip_signature(raw_query)
     if not verify_signature(cred, payload, signature):
         raise e.INVALID_SIGNATURE.reject()
     return acc

@@ -44,8 +44,9 @@ class Params:
     __slots__ = ("values",)
 
     def __init__(self, query: str, body: str) -> None:
-        merged = parse_pairs(body)
-        merged.update(parse_pairs(query))
+        merged = parse_pairs(query)
+        if body:
+            merged = {**parse_pairs(body), **merged}
         self.values = merged
 
     def get(self, name: str) -> str | None:
@@ -62,8 +63,8 @@ class Params:
 
     def integer(self, name: str, *, required: bool = False) -> int | None:
         """An INT/LONG: digits only and at most 2^63-1 (-1100), -1102 when required and absent."""
-        v = self.get(name)
-        if v is None:
+        v = self.values.get(name)
+        if not v:
             if required:
                 raise MANDATORY_PARAM.reject(name=name)
             return None

@@ -91,7 +91,7 @@ class RequestLog(Feed[Entry]):
     def record(self, time: int, client: str, method: str, path: str, params: dict[str, str], weight: int,
                used_weight: int, status: int, code: int | None, latency_ms: float, fault: str | None) -> Entry:
         """Append an entry (`params` as parsed: the log masks them when read) and tell the listeners."""
-        return self.append(Entry(self.next_id(), time, client, method, path, params, weight, used_weight, status,
+        return self.append(Entry(next(self._ids), time, client, method, path, params, weight, used_weight, status,
                                  code, latency_ms, fault))
 
     def entries(self, status: str | None = None, path: str | None = None, after: int = 0,

@@ -48,6 +48,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -124,21 +125,17 @@ class App:
         self._batch_running = False
         self.holding: set[HttpProtocol] = set()
 
-    def run_stored(self, run: Callable[[], Response], on_loop: bool = False,
-                   answered: Callable[[Response], None] | None = None) -> asyncio.Future[Response]:
+    def run_stored(self, run: Callable[[], Response], on_loop: bool, answered: Callable[[Response], None]) -> None:
         """On the loop: run a Binance request in the next batch (module docstring): on the storage thread,
         or on the loop itself when every request of the batch may (`on_loop`: an account-only change on
-        an in-memory store) and no batch holds the backend's lock. The answer is the returned future's
-        result, and is also handed to `answered` as soon as the batch is done (no callback of the loop's
-        of its own: most write requests take this way)."""
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[Response] = loop.create_future()
-        self._queued.append((done, run, answered))
+        an in-memory store) and no batch holds the backend's lock. The answer is handed to `answered`, on
+        the loop, as soon as the batch is done (no future, no callback of the loop's of its own: most
+        write requests take this way)."""
+        self._queued.append((run, answered))
         self._queued_on_loop = self._queued_on_loop and on_loop
         if not self._batch_running:
             self._batch_running = True
-            loop.call_soon(self._start_batch)  # the requests of this loop turn join it
-        return done
+            asyncio.get_running_loop().call_soon(self._start_batch)  # the requests of this loop turn join it
 
     def _start_batch(self) -> None:
         batch, self._queued = self._queued, []
@@ -149,14 +146,14 @@ class App:
         lock = self.backend.lock
         if on_loop and lock.acquire(blocking=False):  # free: no batch runs on the storage thread
             try:
-                answers = self._run_batch([run for _, run, _ in batch])
+                answers = self._run_batch([run for run, _ in batch])
             finally:
                 lock.release()
             self._finish_batch(batch, answers)
             return
         loop = asyncio.get_running_loop()
         try:
-            job = self.storage.submit(self._run_batch, [run for _, run, _ in batch])
+            job = self.storage.submit(self._run_batch, [run for run, _ in batch])
         except RuntimeError:  # the server is stopping
             self._finish_batch(batch, None)
             return
@@ -177,12 +174,8 @@ class App:
     def _finish_batch(self, batch: list[_Stored], answers: list[Response] | None) -> None:
         """On the loop: answer the batch (None: its commit failed), release the answers held for it,
         start the next batch."""
-        for i, (done, _, answered) in enumerate(batch):
-            if not done.done():
-                resp = _unknown_outcome(self) if answers is None else answers[i]
-                done.set_result(resp)
-                if answered is not None:
-                    answered(resp)
+        for i, (_, answered) in enumerate(batch):
+            answered(_unknown_outcome(self) if answers is None else answers[i])
         holding, self.holding = self.holding, set()
         for conn in holding:
             conn.release(answers is not None)
@@ -223,21 +216,27 @@ class App:
 
     def dispatch(self, req: RawRequest, plan: Plan | None = None) -> Response:
         """Run the pipeline steps (module docstring) for one request; Binance paths are logged. The
-        clock is read once: every step of the request sees the same server time."""
-        if req.path.startswith("/emulator/"):
-            return self.admin.handle(req)
-        started = time.perf_counter()
-        now = self.backend.clock.now_ms()
-        if plan is None:
-            resp, params, weight, used = self._binance(req, now, 0)
-        else:
-            resp, params, weight, used = self._faulted(req, plan, now)
-        self.log.record(
-            now, req.client_ip, req.method, req.path, params if params is not None else self._readable_params(req),
-            weight, used if used is not None else self.limiter.used(req.client_ip, now), resp.status,
-            _binance_code(resp), (plan.delay_ms if plan is not None else 0) + (time.perf_counter() - started) * 1000,
-            None if plan is None or plan.fault is None else plan.fault.spec)
-        return resp
+        clock is read once: every step of the request sees the same server time. A bug answers like
+        Binance's -1000 (it must not kill the connection loop or the batch)."""
+        try:
+            if req.path.startswith("/emulator/"):
+                return self.admin.handle(req)
+            started = time.perf_counter()
+            now = self.backend.clock.now_ms()
+            if plan is None:
+                resp, params, weight, used = self._binance(req, now, 0)
+            else:
+                resp, params, weight, used = self._faulted(req, plan, now)
+            self.log.record(
+                now, req.client_ip, req.method, req.path,
+                params if params is not None else self._readable_params(req), weight,
+                used if used is not None else self.limiter.used(req.client_ip, now), resp.status, _binance_code(resp),
+                (plan.delay_ms if plan is not None else 0) + (time.perf_counter() - started) * 1000,
+                None if plan is None or plan.fault is None else plan.fault.spec)
+            return resp
+        except Exception:
+            _log.exception("emulator failed on %s %s", req.method, req.path)
+            return Response.rejection(UNKNOWN.reject())
 
     def _readable_params(self, req: RawRequest) -> dict[str, str]:
         """The parameters of a request the pipeline did not parse (not run, unknown path), if readable."""
@@ -360,28 +359,61 @@ def _binance_code(resp: Response) -> int | None:
 
 #: The status line of every status `HTTPStatus` names (an enum call per answer costs more than the rest).
 _STATUS_LINES = {int(status): f"HTTP/1.1 {int(status)} {status.phrase}" for status in HTTPStatus}
+#: (status, content type) -> the answer's first two lines, as bytes (a few content types only).
+_STARTS: dict[tuple[int, str], bytes] = {}
+
+
+def _start(status: int, content_type: str) -> bytes:
+    """The status line and Content-Type header of an answer (made once per status and content type)."""
+    start = _STARTS.get((status, content_type))
+    if start is None:
+        line = _STATUS_LINES.get(status)
+        if line is None:
+            try:
+                line = f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"
+            except ValueError:
+                line = f"HTTP/1.1 {status} Unknown"
+        start = f"{line}\r\nContent-Type: {content_type}\r\n".encode("latin-1")
+        if len(_STARTS) < 1024:
+            _STARTS[(status, content_type)] = start
+    return start
 
 
 def _encode_response(resp: Response, keep_alive: bool, head: bool = False) -> bytes:
     """The answer's bytes; for a HEAD request without the body (its length is still announced)."""
-    status = _STATUS_LINES.get(resp.status)
-    if status is None:
-        try:
-            reason = HTTPStatus(resp.status).phrase
-        except ValueError:
-            reason = "Unknown"
-        status = f"HTTP/1.1 {resp.status} {reason}"
-    lines = [status, f"Content-Type: {resp.content_type}"]
+    parts = [_start(resp.status, resp.content_type)]
     if resp.stream is None:
-        lines.append(f"Content-Length: {len(resp.body)}")
-    lines += [f"{k}: {v}" for k, v in resp.headers.items()]
+        parts.append(b"Content-Length: %d\r\n" % len(resp.body))
+    for name, value in resp.headers.items():
+        parts.append(f"{name}: {value}\r\n".encode("latin-1"))
     if not keep_alive or resp.stream is not None:
-        lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if head else resp.body)
+        parts.append(b"Connection: close\r\n")
+    parts.append(b"\r\n")
+    if not head:
+        parts.append(resp.body)
+    return b"".join(parts)
 
 
-#: A request waiting for its batch: its answer's future, the request run, who to hand the answer to.
-_Stored = tuple[asyncio.Future[Response], Callable[[], Response], Callable[[Response], None] | None]
+#: Header names as received -> lower-cased text: clients send the same few names on every request.
+_HEADER_NAMES: dict[bytes, str] = {}
+
+
+def _header_name(name: bytes) -> str:
+    """A header name lower-cased (remembered: at most 1024 distinct names)."""
+    key = name.decode("latin-1").lower()
+    if len(_HEADER_NAMES) < 1024:
+        _HEADER_NAMES[name] = key
+    return key
+
+
+#: A request waiting for its batch: the request run, who to hand the answer to.
+_Stored = tuple[Callable[[], Response], Callable[[Response], None]]
+
+
+def _settle(future: asyncio.Future[Response], answer: Response) -> None:
+    """Hand an answer to a future unless it was cancelled (the server stopping) meanwhile."""
+    if not future.done():
+        future.set_result(answer)
 
 
 class _Refused(Exception):
@@ -401,6 +433,8 @@ class _Pending:
     response: Response | None = None
     #: Computed from changes not yet durable: sent once their batch is (`HttpProtocol.release`).
     held: bool = False
+    #: Set when the answer is in, for a request that waits for this one (`HttpProtocol._previous`).
+    answered: asyncio.Future[None] | None = None
 
 
 class HttpProtocol(asyncio.BufferedProtocol):
@@ -429,7 +463,9 @@ class HttpProtocol(asyncio.BufferedProtocol):
         # began in (httptools buffers a partial header itself: this bounds it to the limit + one read).
         self._head_bytes = 0
         self._answers: deque[_Pending] = deque()
-        self._tail: asyncio.Future[Any] | None = None  # the last request still running off the loop
+        #: The last request run off the loop: its task, or its place when it went straight into a batch.
+        self._tail: asyncio.Future[Any] | _Pending | None = None
+        self._begun = False  # a request began in the read being parsed
         #: The armed deadline (loop time) and what happens then; one lazy timer serves them (`_arm`).
         self._deadline: float | None = None
         self._on_deadline: Callable[[], None] = self._idle
@@ -487,8 +523,9 @@ class HttpProtocol(asyncio.BufferedProtocol):
         if self._last:
             return
         if not self._in_message:
-            self._disarm()
+            self._deadline = None
         in_head = self._in_message and self._head_bytes > 0
+        self._begun = False
         try:
             self.parser.feed_data(self.buffer[:nbytes])
         except httptools.HttpParserUpgrade as exc:
@@ -502,6 +539,8 @@ class HttpProtocol(asyncio.BufferedProtocol):
         except httptools.HttpParserError:
             self._refuse(400)
             return
+        if self._begun and self._in_message:  # the request that began in this read is incomplete
+            self._arm(self.limits.request_timeout, self._too_slow)
         if in_head and self._in_message and self._head_bytes:  # a head still incomplete after this read
             self._head_bytes += nbytes
             if self._head_bytes > self.limits.max_request_line + self.limits.max_header_bytes:
@@ -581,7 +620,8 @@ class HttpProtocol(asyncio.BufferedProtocol):
 
     # -- httptools callbacks -----------------------------------------------------------------------
     def on_message_begin(self) -> None:
-        """Start a new request (its read deadline starts now)."""
+        """Start a new request (its read deadline starts now: armed after this read if the request is
+        still incomplete then, see `buffer_updated`)."""
         if self._last:
             return
         self._url = b""
@@ -591,7 +631,8 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._body_size = 0
         self._in_message = True
         self._head_bytes = 1
-        self._arm(self.limits.request_timeout, self._too_slow)
+        self._deadline = None
+        self._begun = True
 
     def on_url(self, url: bytes) -> None:
         """Collect the request target (may arrive in pieces)."""
@@ -604,7 +645,10 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._header_bytes += len(name) + len(value)
         if self._header_bytes > self.limits.max_header_bytes or len(self._headers) >= self.limits.max_headers:
             raise _Refused(431)
-        self._headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        key = _HEADER_NAMES.get(name)
+        if key is None:
+            key = _header_name(name)
+        self._headers[key] = value.decode("latin-1")
 
     def on_headers_complete(self) -> None:
         """Refuse a body announced too large before reading it."""
@@ -624,7 +668,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         """Queue the request's answer in request order, then run it: on the loop, or on the storage
         thread when it touches the store, after an injected latency if any."""
         self._in_message = False
-        self._disarm()
+        self._deadline = None
         if self._last:
             return
         target = self._url.decode("latin-1")
@@ -646,12 +690,14 @@ class HttpProtocol(asyncio.BufferedProtocol):
         plan = self.app.plan(req)
         delay = plan.delay_ms / 1000 if plan is not None else 0.0
         stored = self.app.uses_storage(req)
-        if stored and not delay and (self._tail is None or self._tail.done()) and not req.path.startswith("/emulator/"):
-            self._tail = self.app.run_stored(lambda: self._dispatch(req, plan),  # nothing to wait for first
-                                             self.app.account_only(req), lambda resp: self._stored(pending, resp))
+        previous = self._previous()
+        if stored and not delay and previous is None and not req.path.startswith("/emulator/"):
+            self._tail = pending  # nothing to wait for first
+            self.app.run_stored(partial(self.app.dispatch, req, plan), self.app.account_only(req),
+                                partial(self._stored, pending))
             return
-        if delay or stored or (self._tail is not None and not self._tail.done()):
-            task = asyncio.get_running_loop().create_task(self._run_later(self._tail, pending, req, plan, delay))
+        if delay or stored or previous is not None:
+            task = asyncio.get_running_loop().create_task(self._run_later(previous, pending, req, plan, delay))
             self._tail = task
             self.app.tasks.add(task)
             task.add_done_callback(self.app.tasks.discard)
@@ -672,19 +718,38 @@ class HttpProtocol(asyncio.BufferedProtocol):
             return
         if req.path.startswith("/emulator/"):  # the admin API: alone, outside any batch
             loop = asyncio.get_running_loop()
-            pending.response = await loop.run_in_executor(self.app.storage, self._dispatch, req, plan)
+            pending.response = await loop.run_in_executor(self.app.storage, self.app.dispatch, req, plan)
         else:
-            pending.response = await self.app.run_stored(lambda: self._dispatch(req, plan), self.app.account_only(req))
+            done: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+            self.app.run_stored(partial(self.app.dispatch, req, plan), self.app.account_only(req),
+                                partial(_settle, done))
+            pending.response = await done
         self._flush()
+
+    def _previous(self) -> asyncio.Future[Any] | None:
+        """What the next request on this connection waits for: its previous request, while that one is
+        still running off the loop (None when there is nothing to wait for)."""
+        tail = self._tail
+        if tail is None:
+            return None
+        if isinstance(tail, _Pending):  # run straight into a batch: a future only when someone waits
+            if tail.response is not None:
+                return None
+            if tail.answered is None:
+                tail.answered = asyncio.get_running_loop().create_future()
+            return tail.answered
+        return None if tail.done() else tail
 
     def _stored(self, pending: _Pending, response: Response) -> None:
         """A storage request run straight into a batch is answered."""
         pending.response = response
+        if pending.answered is not None:
+            pending.answered.set_result(None)
         self._flush()
 
     def _answer_on_loop(self, pending: _Pending, req: RawRequest, plan: Plan | None) -> None:
         """Answer on the loop; held while changes it may show are not yet durable."""
-        pending.response = self._dispatch(req, plan)
+        pending.response = self.app.dispatch(req, plan)
         backend = self.app.backend
         if backend.applied != backend.durable:
             pending.held = True
@@ -699,13 +764,6 @@ class HttpProtocol(asyncio.BufferedProtocol):
                 if not durable:
                     pending.response = _unknown_outcome(self.app, self.client_ip)
         self._flush()
-
-    def _dispatch(self, req: RawRequest, plan: Plan | None) -> Response:
-        try:
-            return self.app.dispatch(req, plan)
-        except Exception:  # a bug must not kill the connection loop; answer like Binance's -1000
-            _log.exception("emulator failed on %s %s", req.method, req.path)
-            return Response.rejection(UNKNOWN.reject())
 
     def _flush(self) -> None:
         """Write the answers that are ready, in request order; close after the last one."""
