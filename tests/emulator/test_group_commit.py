@@ -202,3 +202,52 @@ def test_in_memory_an_account_only_change_runs_on_the_loop_unless_a_batch_holds_
         assert emu.backend.account().setting("BNBUSDT").leverage == 11
         for c in clients:
             c.close()
+
+
+def test_on_a_state_file_an_account_only_change_commits_on_the_loop(tmp_path: Path) -> None:
+    """Without --fsync a leverage change's commit is a write of the WAL: it runs on the loop (answered
+    while the storage thread is busy), durable once answered; a batch on the storage thread, or another
+    process holding the file's write lock, sends it to the storage thread (the loop does not wait)."""
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state) as emu:
+        c = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+        holding, release = threading.Event(), threading.Event()
+
+        def busy() -> None:
+            holding.set()
+            release.wait(30)  # longer than the client's timeout: a change queued behind it fails
+
+        emu.app.storage.submit(busy)
+        assert holding.wait(10)
+        try:
+            assert ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=9))["leverage"] == 9
+        finally:
+            release.set()
+        c.close()
+    with EmulatorServer(state_path=state) as emu:
+        assert emu.backend.account().setting("BNBUSDT").leverage == 9
+
+
+def test_commits_on_the_loop_leave_checkpoints_to_the_storage_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    ) -> None:
+    """SQLite's own checkpoints are off (one would sync the file inside some commit, on the loop): a
+    claim (the loop's way in) is refused once a checkpoint is due, and the next commit made without
+    one checkpoints, so the WAL stays small (each commit here appends two pages)."""
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state) as emu:
+        backend, store = emu.backend, emu.backend.store
+        checkpoints: list[bool] = []
+        checkpoint = store._checkpoint
+        monkeypatch.setattr(store, "_checkpoint", lambda: (checkpoints.append(store._claimed), checkpoint())[1])
+        refused = 0
+        for i in range(3000):
+            claimed = backend.claim()
+            refused += not claimed
+            try:
+                with backend.group():
+                    backend.change_leverage(backend.account(), "BNBUSDT", i % 20 + 1)
+            finally:
+                if claimed:
+                    backend.unclaim()
+        assert refused == len(checkpoints) >= 3 and not any(checkpoints)
+        assert Path(f"{state}-wal").stat().st_size < 8 * 1024 * 1024  # 24 MB without checkpoints

@@ -151,8 +151,9 @@ class Account:
         symbols: dict[str, dict[str, Any] | None] = {
             s: settings_dict(v) for s, v in self.settings.items() if old.settings.get(s) != v}
         symbols.update((s, None) for s in old.settings if s not in self.settings)
-        positions: dict[tuple[str, str], dict[str, Any] | None] = {
-            k: position_dict(p) for k, p in self.positions.items() if old.positions.get(k) != p}
+        before = old.positions
+        positions: dict[tuple[str, str], dict[str, Any] | None] = {  # a shared leg is unchanged (`draft`)
+            k: position_dict(p) for k, p in self.positions.items() if before.get(k) is not p and before.get(k) != p}
         positions.update((k, None) for k in old.positions if k not in self.positions)
         return AccountRows(None if same else self.header_dict(), symbols, positions,
                            None if self.update_time == old.update_time else self.update_time)

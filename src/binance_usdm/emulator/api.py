@@ -47,9 +47,9 @@ class Route:
     #: The handler may wait: it reads or writes the store (history, downloads, changes) or takes the
     #: backend's change lock. It runs on the server's storage thread, never on the event loop.
     off_loop: bool = False
-    #: An `off_loop` change of account state alone: it neither reads nor writes the store when the
-    #: store is in memory (account state then lives in the backend only), so an in-memory server runs
-    #: it on the event loop when the backend's lock is free (no storage-thread round trip).
+    #: An `off_loop` change of account state alone: it writes at most its account's rows (nothing in
+    #: memory, where account state lives in the backend only), so a server whose commits are quick runs
+    #: it on the event loop when nothing holds what it needs (`App.account_only`, `Backend.claim`).
     account_only: bool = False
 
     def weight_of(self, params: Params) -> int:

@@ -351,6 +351,26 @@ class Backend:
             for event in published:
                 self.events.publish(event)
 
+    def claim(self) -> bool:
+        """Without waiting, hold what a `group` of account-state changes this thread runs next needs:
+        the backend's lock and, for a state file, the store with its write lock (`Store.claim`). False,
+        holding nothing, when any of it is held elsewhere (the group must then run where it may wait).
+        `unclaim` after."""
+        if not self.lock.acquire(blocking=False):
+            return False
+        if self.store.path is not None and not self.store.claim():
+            self.lock.release()
+            return False
+        return True
+
+    def unclaim(self) -> None:
+        """Release what `claim` took."""
+        try:
+            if self.store.path is not None:
+                self.store.unclaim()
+        finally:
+            self.lock.release()
+
     def _write_group_state(self, accounts: Mapping[str, Account], marks: Mapping[str, Decimal]) -> None:
         """At a group's end, before its commit: the account rows and marks its changes moved, each
         diffed once against the state before the group (the state file holds that until now). Only a
@@ -361,11 +381,11 @@ class Backend:
         moved = {s: p for s, p in self.marks.items() if marks.get(s) is not p} if self.marks is not marks else {}
         if not changed and not moved:
             return
-        with self.store.transaction():
-            for acc in changed:
-                self.store.save_account(acc.account_id, acc.rows_since(accounts.get(acc.account_id)))
-            for symbol, price in moved.items():
-                self.store.save_mark(symbol, str(price))
+        self.store.begin_group()  # no savepoint of their own: a failure here fails the group anyway
+        for acc in changed:
+            self.store.save_account(acc.account_id, acc.rows_since(accounts.get(acc.account_id)))
+        for symbol, price in moved.items():
+            self.store.save_mark(symbol, str(price))
 
     def save(self, acc: Account) -> None:
         """Commit `acc` as its account's state (after changing an `Account` object directly)."""

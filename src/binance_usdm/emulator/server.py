@@ -22,20 +22,24 @@ CONNECT) is answered once, as plain HTTP, and the connection then closes.
 
 The event loop never waits for storage: requests whose route reads or writes the store (history,
 downloads, every change, the admin API) run on one storage thread (`App.storage`), the others on the
-loop from committed in-memory state. One exception: on an in-memory store, a change of account state
-alone (`Route.account_only`: a leverage change, feeBurn) touches no storage, so a batch made only of
-such changes runs on the loop itself when no batch holds the backend's lock (no round trip); it is
-still a batch, taken at the end of the loop turn, so the answers of one turn share one state
-version. Group commit: the Binance requests bound for the storage thread that arrive while it is
-busy (or in one loop turn) run there as one batch in one `Backend.group`, so a state file commits
-once per batch; each is answered once its batch is durable (if the batch's commit fails, every
-request of the batch gets the 503 "unknown outcome" answer and nothing of the batch is applied). An
-answer computed on the loop while a batch's changes are installed but not yet durable waits for that
-batch too (503 if it fails), so nothing not durable leaves the server. Pipelined requests are
-answered in request order whatever each one waits for (an injected latency, the storage thread). The
-front end bounds what a client can make it hold (`HttpLimits`), answering as gateways do: 414 for a
-long request line, 431 for a large or crowded header block, 413 for a large body, 408 for a request
-not received in time; an idle keep-alive connection is closed silently.
+loop from committed in-memory state. One exception: a change of account state alone
+(`Route.account_only`: a leverage change, feeBurn) writes at most its account's rows, in tens of
+microseconds where commits are quick (in memory, where it writes nothing, or a state file without
+`--fsync`: `Store.commits_quickly`), so a batch made only of such changes runs on the loop itself,
+its commit included, when nothing holds what it needs (`Backend.claim`: no batch on the storage
+thread, the state file's write lock free, no checkpoint due: checkpoints run on the storage thread);
+no round trip. It is still a batch, taken at the end of the loop turn, so the answers of one turn
+share one state version and one commit. Group commit: the Binance requests bound for the storage
+thread that arrive while it is busy (or in one loop turn) run there as one batch in one
+`Backend.group`, so a state file commits once per batch; each is answered once its batch is durable
+(if the batch's commit fails, every request of the batch gets the 503 "unknown outcome" answer and
+nothing of the batch is applied). An answer computed on the loop while a batch's changes are
+installed but not yet durable waits for that batch too (503 if it fails), so nothing not durable
+leaves the server. Pipelined requests are answered in request order whatever each one waits for (an
+injected latency, the storage thread). The front end bounds what a client can make it hold
+(`HttpLimits`), answering as gateways do: 414 for a long request line, 431 for a large or crowded
+header block, 413 for a large body, 408 for a request not received in time; an idle keep-alive
+connection is closed silently.
 """
 
 from __future__ import annotations
@@ -127,8 +131,8 @@ class App:
 
     def run_stored(self, run: Callable[[], Response], on_loop: bool, answered: Callable[[Response], None]) -> None:
         """On the loop: run a Binance request in the next batch (module docstring): on the storage thread,
-        or on the loop itself when every request of the batch may (`on_loop`: an account-only change on
-        an in-memory store) and no batch holds the backend's lock. The answer is handed to `answered`, on
+        or on the loop itself when every request of the batch may (`on_loop`: `account_only`) and
+        `Backend.claim` gets what the batch needs without waiting. The answer is handed to `answered`, on
         the loop, as soon as the batch is done (no future, no callback of the loop's of its own: most
         write requests take this way)."""
         self._queued.append((run, answered))
@@ -143,12 +147,12 @@ class App:
         if not batch:
             self._batch_running = False
             return
-        lock = self.backend.lock
-        if on_loop and lock.acquire(blocking=False):  # free: no batch runs on the storage thread
+        backend = self.backend
+        if on_loop and backend.claim():  # free: no batch runs on the storage thread, the state file is ours
             try:
                 answers = self._run_batch([run for run, _ in batch])
             finally:
-                lock.release()
+                backend.unclaim()
             self._finish_batch(batch, answers)
             return
         loop = asyncio.get_running_loop()
@@ -192,9 +196,9 @@ class App:
         return route is not None and route.off_loop
 
     def account_only(self, req: RawRequest) -> bool:
-        """True for a change of account state alone on an in-memory store: it touches no storage, so
-        its batch may run on the loop (`run_stored`)."""
-        if self.backend.store.path is not None:
+        """True for a change of account state alone on a store whose commits are quick (in memory, or a
+        state file without fsync): its batch may run on the loop (`run_stored`)."""
+        if not self.backend.store.commits_quickly:
             return False
         route = ROUTES.get((req.method, req.path))
         return route is not None and route.account_only

@@ -9,6 +9,11 @@ a power loss or an operating-system crash may roll back the last commits (the fi
 with `fsync=True` FULL, where every commit also waits for the disk, so commits survive power loss too.
 An account is a header row plus rows per symbol setting and per position, so a change writes only
 what it changed (`AccountRows`).
+Checkpoints (copying the WAL back into the database file, which syncs it to disk) never run in a
+commit of SQLite's own choosing (`wal_autocheckpoint` is off): a commit made under `claim` (the
+server's event loop) stays a plain write of the WAL, and the first commit after `CHECKPOINT_ROWS`
+changed rows that is not made under a claim checkpoints, with the store still held, so no commit comes
+between and the next one starts the WAL again from its beginning (a claim is refused meanwhile).
 Income queries go through `IncomeIndex` (row ids per filter in answer order, kept in step with the
 table by every write and rebuilt after a rollback), so an income query reads only the rows of its
 answer; the other history tables have SQL indexes matching their queries.
@@ -17,6 +22,7 @@ answer; the other history tables have SQL indexes matching their queries.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -27,10 +33,14 @@ from typing import Any, NamedTuple, TypeVar
 from .income_index import IncomeIndex
 
 _T = TypeVar("_T")
+_log = logging.getLogger(__name__)
 #: How long a write waits for a state file locked by another process before it fails (seconds).
 BUSY_TIMEOUT_S = 5.0
 _BUSY_POLL_S = 0.02
 _ABORT_CHECK_ROWS = 1024
+#: Rows changed in a state file (SQLite's `total_changes`) after which the next commit not made under
+#: a claim checkpoints (a leverage change changes 2: a checkpoint per ~500, a WAL of ~4 MB at most).
+CHECKPOINT_ROWS = 1000
 
 
 class IncomeSelection(NamedTuple):
@@ -171,6 +181,9 @@ class Store:
     def __init__(self, path: str | None = None, busy_timeout: float = BUSY_TIMEOUT_S, fsync: bool = False) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
+        #: True when a commit only hands its pages to the operating system (in memory, or a state file
+        #: without `fsync`): a small one costs tens of microseconds and may run under `claim`.
+        self.commits_quickly = not (path and fsync)
         self._lock = threading.RLock()
         self._closing = threading.Event()
         self._conn = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None,
@@ -178,11 +191,17 @@ class Store:
         if path:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")  # module docstring
+            self._conn.execute("PRAGMA wal_autocheckpoint=0")  # module docstring: `_checkpoint`
         self._conn.executescript(_SCHEMA)
         if "update_time" not in {r[1] for r in self._conn.execute("PRAGMA table_info(accounts)")}:
             self._conn.execute("ALTER TABLE accounts ADD COLUMN update_time INTEGER")  # an older file
+        # From here no statement waits inside SQLite for another process's lock: `_begin` polls (without
+        # the store's lock), and `claim` gives up at once.
+        self._conn.execute("PRAGMA busy_timeout=0")
+        self._checkpointed = self._conn.total_changes
         self._depth = 0
         self._grouped = False
+        self._claimed = False
         #: None when it must be rebuilt from the table (after a rolled-back income write).
         self._income_index: IncomeIndex | None = None
         self._income_written = False
@@ -234,13 +253,8 @@ class Store:
         (nothing written) when it raises or when the commit itself fails. A block inside another is a
         savepoint: when it raises, only its own writes are undone and the outer block goes on."""
         with self._lock:
-            if self._grouped and self._depth == 0:  # the group's transaction, committed by `group`
-                self._begin()
-                self._depth = 1
-            elif self._grouped and not self._conn.in_transaction:
-                # SQLite rolled the whole group back on an earlier error (disk full, I/O error): the
-                # group fails, and nothing may be committed on its own meanwhile.
-                raise sqlite3.OperationalError("the group's transaction was rolled back by an earlier error")
+            if self._grouped:
+                self.begin_group()
             outer = self._depth == 0
             if outer:
                 self._begin()  # holds the lock only while trying, not while waiting for another process
@@ -251,6 +265,7 @@ class Store:
                 yield self._conn
                 if outer:
                     self._conn.execute("COMMIT")
+                    self._committed()
                 else:
                     self._conn.execute("RELEASE inner")
             except BaseException:
@@ -269,23 +284,72 @@ class Store:
 
     def begin_group(self) -> None:
         """In a group: begin its transaction now, if no write began it yet (for a state file this waits
-        for the file's write lock, or raises as a write would)."""
+        for the file's write lock, or raises as a write would); then what is written is part of it."""
         with self._lock:
-            if self._grouped and self._depth == 0:
+            if self._grouped and self._depth == 0:  # the group's transaction, committed by `group`
                 self._begin()
                 self._depth = 1
+            elif self._grouped and not self._conn.in_transaction:
+                # SQLite rolled the whole group back on an earlier error (disk full, I/O error): the
+                # group fails, and nothing may be committed on its own meanwhile.
+                raise sqlite3.OperationalError("the group's transaction was rolled back by an earlier error")
+
+    def claim(self) -> bool:
+        """Without waiting, hold a state file for a `group` this thread runs next: the store's lock and
+        the file's write lock (the group's transaction begun). False, holding nothing, when another
+        thread or process holds either, or a checkpoint is due (module docstring). `unclaim` after."""
+        if self.path is None or not self._lock.acquire(blocking=False):
+            return False
+        if self._depth or self._closing.is_set() or self._conn.total_changes - self._checkpointed >= CHECKPOINT_ROWS:
+            self._lock.release()
+            return False
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:  # locked by another process (or failing: a group on the storage thread reports it)
+            self._lock.release()
+            return False
+        self._depth = 1  # the group's transaction, committed by `group`
+        self._claimed = True
+        return True
+
+    def unclaim(self) -> None:
+        """Release what `claim` took (rolling back a transaction no group committed)."""
+        try:
+            if self._depth and not self._grouped:
+                self._depth = 0
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+        finally:
+            self._claimed = False
+            self._lock.release()
+
+    def _committed(self) -> None:
+        """After a commit: checkpoint when one is due, unless the commit was made under `claim`."""
+        if self.path is not None and not self._claimed \
+                and self._conn.total_changes - self._checkpointed >= CHECKPOINT_ROWS:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database file (module docstring). The commits before are durable
+        already: a failure here is logged, and the WAL is copied at the next checkpoint."""
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            _log.warning("emulator state file checkpoint failed: %s", exc)
+        self._checkpointed = self._conn.total_changes
 
     @contextmanager
     def group(self) -> Iterator[None]:
         """Group commit: the transactions of this thread inside are savepoints of one transaction,
-        begun by the first write and committed (one sync of a state file) when the block exits; when
-        the block raises or the commit fails, all of it is rolled back. Other threads wait."""
+        begun by the first write (or by `claim`) and committed (one sync of a state file) when the block
+        exits; when the block raises or the commit fails, all of it is rolled back. Other threads wait."""
         with self._lock:
             self._grouped = True
             try:
                 yield
                 if self._depth:
                     self._conn.execute("COMMIT")
+                    self._committed()
             except BaseException:
                 if self._depth and self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
