@@ -28,6 +28,14 @@ concurrency 1 (sequential) and at concurrency C (C tasks on one event loop, or C
 figure is the best of several repetitions, in rounds that interleave the clients in time (other
 processes on the machine only ever add time).
 
+A second table is what a user who reads the whole account answer pays: an account call followed by
+a read of every field (ours: every typed attribute, exact ``Decimal`` and UTC ``datetime``; the dict
+clients: every value of their dicts, as strings; ccxt: its unified balance and positions built from
+the answer, as ``fetch_balance`` and ``fetch_positions(method="account")`` build them, every field
+read; see ``bench_runners.READERS``), repeated (steady state: values met before), and the first
+call of a client process alone (connecting, first use of everything, nothing met before; one call
+per process, the best of the rounds).
+
 Exit status: 0, or 1 when the floor or one of our own clients failed (peers' failures are reported
 in the table only).
 """
@@ -261,6 +269,21 @@ def render_table(rows: list[Row], concurrency: int) -> str:
     return "\n".join(lines)
 
 
+def render_read_table(rows: list[Row]) -> str:
+    head = (f"{'call + read every field of the account':<44} {'loop':<8} {'call':>9} {'+ read':>9} {'read':>9}"
+            f" {'first':>9}")
+    head2 = f"{'':<44} {'':<8} {'CPU µs':>9} {'CPU µs':>9} {'CPU µs':>9} {'CPU µs':>9}"
+    lines = [head, head2, "-" * len(head)]
+    for row in rows:
+        if row.ok and "read_cpu_us" in row.result:
+            call, with_read = row.fig("account_cpu_us"), row.fig("read_cpu_us")
+            lines.append(f"{row.label:<44} {row.loop:<8} {_num(call, 9)} {_num(with_read, 9)}"
+                         f" {_num(with_read - call, 9)} {_num(row.fig('first_read_cpu_us'), 9)}")
+    lines.append("  (call: the account call alone, as above; + read: the call and the read, repeated; read: the"
+                 " difference; first: the process's first call and read)")
+    return "\n".join(lines)
+
+
 def _find(rows: list[Row], group: str, kind: str, loop: str | None) -> list[Row]:
     return [
         r for r in rows
@@ -396,6 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print()
     print(render_table(rows, args.concurrency))
+    print()
+    print(render_read_table(rows))
     print()
     for line in render_targets(rows):
         print(line)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 
 ASSETS = ["USDT", "USDC", "BTC", "ETH", "BNB", "FDUSD", "BFUSD", "XRP", "SOL", "TUSD"]
 SYMBOLS = [
@@ -90,6 +91,18 @@ def account_body(n_assets: int = 10, n_positions: int = 40) -> bytes:
         "positions": positions,
     }
     return json.dumps(body, separators=(",", ":")).encode()
+
+
+def exchange_info_symbol(symbol: str) -> dict[str, Any]:
+    """A perpetual's entry of ``GET /fapi/v1/exchangeInfo`` (what ccxt parses its markets from)."""
+    quote = "USDC" if symbol.endswith("USDC") else "USDT"
+    return {
+        "symbol": symbol, "pair": symbol, "contractType": "PERPETUAL", "deliveryDate": 4133404800000,
+        "onboardDate": 1569398400000, "status": "TRADING", "baseAsset": symbol[: -len(quote)],
+        "quoteAsset": quote, "marginAsset": quote, "pricePrecision": 2, "quantityPrecision": 3,
+        "baseAssetPrecision": 8, "quotePrecision": 8, "underlyingType": "COIN", "settlePlan": 0,
+        "triggerProtect": "0.0500", "filters": [], "orderTypes": ["LIMIT"], "timeInForce": ["GTC"],
+    }
 
 
 LEVERAGE_BODY = b'{"leverage":20,"maxNotionalValue":"25000000","symbol":"BTCUSDT"}'

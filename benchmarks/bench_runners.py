@@ -9,7 +9,9 @@ reported as ``"missing"``.
 
 Figures, all client-side: CPU µs per call (``time.process_time`` of this process) and wall µs per
 call for sequential account-info and leverage-change calls; account-info calls per second at
-concurrency 1 (sequential) and at concurrency C (C tasks on one loop, or C threads).
+concurrency 1 (sequential) and at concurrency C (C tasks on one loop, or C threads); and the CPU µs
+of an account-info call followed by a read of every field of its answer (``READERS``), repeated and,
+separately, as the process's first call (connecting, first use of everything, nothing met before).
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from operator import itemgetter
 from typing import Any
+
+from bench_payloads import SYMBOLS, exchange_info_symbol
 
 API_KEY = "benchKey0123456789benchKey0123456789benchKey0123456789benchKey01"
 API_SECRET = "benchSecret0123456789benchSecret0123456789benchSecret0123456789"
@@ -367,6 +372,64 @@ CLIENTS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
 }
 
 
+# --- reading the whole answer -----------------------------------------------------------------
+# What a user who reads every field of the account answer does after the call, the cheapest way
+# each client's result allows: ours reads every typed attribute (exact Decimal, UTC datetime); a dict
+# client every value as parsed (strings, not converted); ccxt builds its unified balance and
+# positions from the answer (what fetch_balance and fetch_positions(method="account") do after their
+# call; a ccxt user makes two calls for them, this is one) and every field of them is read.
+
+Reader = Callable[[Any], Any]
+
+
+def _typed_reader() -> Reader:
+    from operator import attrgetter
+
+    from binance_usdm.models import AccountAsset, AccountInfo, AccountPosition
+    from binance_usdm.models._base import public_fields
+
+    kinds = (AccountInfo, AccountAsset, AccountPosition)
+    account, asset, position = (attrgetter(*public_fields(kind)) for kind in kinds)
+
+    def read(answer: Any) -> Any:
+        data = answer.data
+        return account(data), [asset(a) for a in data.assets], [position(p) for p in data.positions]
+
+    return read
+
+
+def _dict_reader() -> Reader:
+    getters: list[Callable[[dict[str, Any]], Any]] = []  # the answer's keys, from the first answer
+
+    def read(answer: Any) -> Any:
+        if not getters:
+            getters.extend(itemgetter(*keys) for keys in (answer, answer["assets"][0], answer["positions"][0]))
+        account, asset, position = getters
+        return account(answer), [asset(a) for a in answer["assets"]], [position(p) for p in answer["positions"]]
+
+    return read
+
+
+def _ccxt_reader() -> Reader:
+    import ccxt  # the parsing code of ccxt.async_support's exchange, without its session
+
+    exchange = ccxt.binanceusdm()
+    exchange.set_markets([exchange.parse_market(exchange_info_symbol(symbol)) for symbol in SYMBOLS])
+
+    def read(answer: Any) -> Any:
+        balance = exchange.parse_balance_custom(answer, "linear", None, False)
+        positions = exchange.parse_account_positions(answer)
+        return ([tuple(entry.values()) for entry in balance.values() if isinstance(entry, dict)],
+                [tuple(position.values()) for position in positions])
+
+    return read
+
+
+READERS: dict[str, Callable[[], Reader]] = {
+    "ours-async": _typed_reader, "ours-sync": _typed_reader, "ccxt": _ccxt_reader,
+}  # any other client answers with dicts: _dict_reader
+
+
 # --- checks -----------------------------------------------------------------------------------
 
 
@@ -422,10 +485,20 @@ async def _async_concurrent(fn: Callable[[], Awaitable[Any]], n: int, workers: i
     return (time.process_time() - cpu0) / total, (time.perf_counter() - wall0) / total
 
 
-async def _measure_async(opener: Callable[[str], Awaitable[AsyncTriple]], url: str, plan: Plan) -> dict[str, Any]:
+async def _measure_async(
+    opener: Callable[[str], Awaitable[AsyncTriple]], read: Reader, url: str, plan: Plan,
+) -> dict[str, Any]:
     account, leverage, close = await opener(url)
+
+    async def account_and_read() -> Any:
+        return read(await account())
+
     try:
-        _check_account(await account())
+        cpu0 = time.process_time()
+        answer = await account()
+        read(answer)
+        first_read = time.process_time() - cpu0
+        _check_account(answer)
         _check_leverage(await leverage())
         # warm up (caches, connection, clock sync) and calibrate the call counts
         _, account_wall = await _async_sequential(account, 30)
@@ -434,6 +507,7 @@ async def _measure_async(opener: Callable[[str], Awaitable[AsyncTriple]], url: s
         n_leverage = _count(leverage_wall, plan.seconds, 20)
         account_runs = [await _async_sequential(account, n_account) for _ in range(plan.reps)]
         leverage_runs = [await _async_sequential(leverage, n_leverage) for _ in range(plan.reps)]
+        read_runs = [await _async_sequential(account_and_read, n_account) for _ in range(plan.reps)]
         c = plan.concurrency
         await _async_concurrent(account, 2 * c, c)  # opens the connections
         n_conc = _count(account_wall / 2, plan.seconds * 1.5, 2 * c)
@@ -441,7 +515,7 @@ async def _measure_async(opener: Callable[[str], Awaitable[AsyncTriple]], url: s
         _check_account(await account())
     finally:
         await close()
-    return _figures(account_runs, leverage_runs, conc_runs)
+    return _figures(account_runs, leverage_runs, conc_runs, read_runs, first_read)
 
 
 def _sync_sequential(fn: Callable[[], Any], n: int) -> tuple[float, float]:
@@ -477,11 +551,21 @@ def _sync_concurrent(fns: list[Callable[[], Any]], n: int) -> tuple[float, float
     return (time.process_time() - cpu0) / total, (time.perf_counter() - wall0) / total
 
 
-def _measure_sync(opener: Callable[[str], SyncTriple], shared: bool, url: str, plan: Plan) -> dict[str, Any]:
+def _measure_sync(
+    opener: Callable[[str], SyncTriple], shared: bool, read: Reader, url: str, plan: Plan,
+) -> dict[str, Any]:
     account, leverage, close = opener(url)
     closers = [close]
+
+    def account_and_read() -> Any:
+        return read(account())
+
     try:
-        _check_account(account())
+        cpu0 = time.process_time()
+        answer = account()
+        read(answer)
+        first_read = time.process_time() - cpu0
+        _check_account(answer)
         _check_leverage(leverage())
         _, account_wall = _sync_sequential(account, 30)
         _, leverage_wall = _sync_sequential(leverage, 30)
@@ -489,6 +573,7 @@ def _measure_sync(opener: Callable[[str], SyncTriple], shared: bool, url: str, p
         n_leverage = _count(leverage_wall, plan.seconds, 20)
         account_runs = [_sync_sequential(account, n_account) for _ in range(plan.reps)]
         leverage_runs = [_sync_sequential(leverage, n_leverage) for _ in range(plan.reps)]
+        read_runs = [_sync_sequential(account_and_read, n_account) for _ in range(plan.reps)]
         c = plan.concurrency
         if shared:
             fns = [account] * c
@@ -505,7 +590,7 @@ def _measure_sync(opener: Callable[[str], SyncTriple], shared: bool, url: str, p
     finally:
         for closer in closers:
             closer()
-    figures = _figures(account_runs, leverage_runs, conc_runs)
+    figures = _figures(account_runs, leverage_runs, conc_runs, read_runs, first_read)
     if not shared:
         figures["note"] = "c=50: one client per thread (not thread-safe)"
     return figures
@@ -515,6 +600,8 @@ def _figures(
     account_runs: list[tuple[float, float]],
     leverage_runs: list[tuple[float, float]],
     conc_runs: list[tuple[float, float]],
+    read_runs: list[tuple[float, float]],
+    first_read: float,
 ) -> dict[str, Any]:
     def best(runs: list[tuple[float, float]], i: int) -> float:
         # the best repetition: other processes on the machine only ever add time
@@ -529,20 +616,26 @@ def _figures(
         "cps_c1": 1 / account_wall,
         "cps_conc": 1 / best(conc_runs, 1),
         "conc_cpu_us": best(conc_runs, 0) * 1e6,
+        "read_cpu_us": best(read_runs, 0) * 1e6,
+        "first_read_cpu_us": first_read * 1e6,
     }
 
 
 def run(client: str, url: str, loop_name: str, plan: Plan) -> dict[str, Any]:
     kind, opener, shared = CLIENTS[client]
+    try:
+        read = READERS.get(client, _dict_reader)()
+    except ImportError as exc:
+        raise Missing(str(exc)) from None
     if kind == "sync":
-        return _measure_sync(opener, shared, url, plan)
+        return _measure_sync(opener, shared, read, url, plan)
     if loop_name == "uvloop":
         try:
             import uvloop
         except ImportError:
             raise Missing("uvloop") from None
-        return uvloop.run(_measure_async(opener, url, plan))  # type: ignore[no-any-return]
-    return asyncio.run(_measure_async(opener, url, plan))
+        return uvloop.run(_measure_async(opener, read, url, plan))  # type: ignore[no-any-return]
+    return asyncio.run(_measure_async(opener, read, url, plan))
 
 
 def main() -> None:

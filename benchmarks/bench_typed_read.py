@@ -53,7 +53,7 @@ import msgspec
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 import callgrind
-from bench_payloads import SYMBOLS, account_body
+from bench_payloads import SYMBOLS, account_body, exchange_info_symbol
 
 from binance_usdm.models import AccountAsset, AccountInfo, AccountPosition, Model
 from binance_usdm.models._base import lazy_fields, public_fields
@@ -202,17 +202,8 @@ def python_binance() -> dict[str, Work]:
 
 def _ccxt_markets(exchange: Any) -> list[Any]:
     """ccxt's markets for the body's symbols, parsed by ccxt from exchangeInfo-shaped entries."""
-    markets = []
-    for symbol in sorted({position["symbol"] for position in json.loads(BODY)["positions"]} | set(SYMBOLS)):
-        quote = "USDC" if symbol.endswith("USDC") else "USDT"
-        markets.append(exchange.parse_market({
-            "symbol": symbol, "pair": symbol, "contractType": "PERPETUAL", "deliveryDate": 4133404800000,
-            "onboardDate": 1569398400000, "status": "TRADING", "baseAsset": symbol[: -len(quote)],
-            "quoteAsset": quote, "marginAsset": quote, "pricePrecision": 2, "quantityPrecision": 3,
-            "baseAssetPrecision": 8, "quotePrecision": 8, "underlyingType": "COIN", "settlePlan": 0,
-            "triggerProtect": "0.0500", "filters": [], "orderTypes": ["LIMIT"], "timeInForce": ["GTC"],
-        }))
-    return markets
+    symbols = {position["symbol"] for position in json.loads(BODY)["positions"]} | set(SYMBOLS)
+    return [exchange.parse_market(exchange_info_symbol(symbol)) for symbol in sorted(symbols)]
 
 
 def ccxt_calls() -> dict[str, Work]:
