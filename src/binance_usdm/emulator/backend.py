@@ -99,7 +99,9 @@ class Change:
             draft = self.committed.get(account_id, acc).draft(positions)
             self.accounts[account_id] = draft
             if not positions:
-                self.sharing_legs = {*(self.sharing_legs or ()), account_id}
+                if self.sharing_legs is None:
+                    self.sharing_legs = set()
+                self.sharing_legs.add(account_id)
         elif positions and self.sharing_legs and account_id in self.sharing_legs:
             draft.own_positions()
             self.sharing_legs.discard(account_id)

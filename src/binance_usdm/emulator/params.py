@@ -68,9 +68,10 @@ class Params:
             if required:
                 raise MANDATORY_PARAM.reject(name=name)
             return None
-        if not _INT_RE.fullmatch(v) or int(v) > MAX_LONG:
+        n = int(v) if _INT_RE.fullmatch(v) else MAX_LONG + 1
+        if n > MAX_LONG:
             raise ILLEGAL_CHARS.reject(name=name, legal=_INT_LEGAL)
-        return int(v)
+        return n
 
     def req_integer(self, name: str) -> int:
         """A mandatory INT/LONG."""

@@ -290,10 +290,9 @@ class App:
         bodies) and any body of a GET ("For GET endpoints, parameters must be sent as a query
         string": a GET signed in its body misses its mandatory `timestamp`, -1102).
         https://developers.binance.com/docs/derivatives/usds-margined-futures/general-info"""
-        body = req.body.decode("utf-8", "replace")
-        if req.method == "GET" or (body and "json" in req.headers.get("content-type", "")):
+        if not req.body or req.method == "GET" or "json" in req.headers.get("content-type", ""):
             return ""
-        return body
+        return req.body.decode("utf-8", "replace")
 
     def authenticate(self, req: RawRequest, route: Route, params: Params, body: str, now_ms: int) -> Account | None:
         """The account behind the request, per the route's security type (None for public routes), at
