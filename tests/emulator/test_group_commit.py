@@ -19,6 +19,7 @@ import pytest
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
 from binance_usdm.emulator.backend import CommitFailed
 from binance_usdm.emulator.clock import Clock
+from binance_usdm.emulator.store import CHECKPOINT_OVERDUE, CHECKPOINT_ROWS
 
 from .conftest import Answer, Client, EmulatorProcess, ok
 
@@ -228,26 +229,37 @@ def test_on_a_state_file_an_account_only_change_commits_on_the_loop(tmp_path: Pa
         assert emu.backend.account().setting("BNBUSDT").leverage == 9
 
 
-def test_commits_on_the_loop_leave_checkpoints_to_the_storage_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                    ) -> None:
-    """SQLite's own checkpoints are off (one would sync the file inside some commit, on the loop): a
-    claim (the loop's way in) is refused once a checkpoint is due, and the next commit made without
-    one checkpoints, so the WAL stays small (each commit here appends two pages)."""
+def test_commits_on_the_loop_leave_checkpoints_to_another_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite's own checkpoints are off (one would sync the file inside some commit, on the loop): the
+    store asks for a checkpoint on another thread (the server's storage thread) once enough is written;
+    when none comes, claims (the loop's way in) are refused, and the next commit, made without one,
+    checkpoints. Either way the WAL stays small (each commit here appends two pages)."""
     state = tmp_path / "state.db"
     with EmulatorServer(state_path=state) as emu:
         backend, store = emu.backend, emu.backend.store
         checkpoints: list[bool] = []
         checkpoint = store._checkpoint
         monkeypatch.setattr(store, "_checkpoint", lambda: (checkpoints.append(store._claimed), checkpoint())[1])
-        refused = 0
-        for i in range(3000):
-            claimed = backend.claim()
-            refused += not claimed
-            try:
-                with backend.group():
-                    backend.change_leverage(backend.account(), "BNBUSDT", i % 20 + 1)
-            finally:
-                if claimed:
-                    backend.unclaim()
-        assert refused == len(checkpoints) >= 3 and not any(checkpoints)
-        assert Path(f"{state}-wal").stat().st_size < 8 * 1024 * 1024  # 24 MB without checkpoints
+
+        def leverage_changes(count: int, asked: list[bool]) -> int:
+            """`count` groups of two leverage changes (2 rows or 3, 2 pages); how many claims were refused."""
+            refused = 0
+            for i in range(count):
+                claimed = backend.claim()
+                refused += not claimed
+                try:
+                    with backend.group():
+                        backend.change_leverage(backend.account(), "BNBUSDT", i % 20 + 1)
+                        backend.change_leverage(backend.account(), "XRPUSDT", i % 20 + 1)
+                finally:
+                    if claimed:
+                        backend.unclaim()
+                if claimed and store.want_checkpoint() and asked.pop(0):
+                    store.checkpoint()
+            return refused
+
+        assert leverage_changes(2 * CHECKPOINT_ROWS, [True] * 100) == 0 and len(checkpoints) >= 3
+        assert Path(f"{state}-wal").stat().st_size < 2 * CHECKPOINT_ROWS * 4200  # 4x that without checkpoints
+        checkpoints.clear()
+        assert leverage_changes(CHECKPOINT_ROWS * CHECKPOINT_OVERDUE // 2 + 100, [False]) >= 1
+        assert checkpoints and not any(checkpoints)

@@ -148,8 +148,10 @@ class Account:
                                {k: position_dict(p) for k, p in self.positions.items()}, self.update_time,
                                replace=True)
         same = _header(self) == _header(old)
-        symbols: dict[str, dict[str, Any] | None] = {
-            s: settings_dict(v) for s, v in self.settings.items() if old.settings.get(s) != v}
+        was = old.settings
+        symbols: dict[str, dict[str, Any] | None] = {  # compared by field: no dataclass __eq__ call per symbol
+            s: settings_dict(v) for s, v in self.settings.items()
+            if (w := was.get(s)) is None or w.leverage != v.leverage or w.isolated != v.isolated}
         symbols.update((s, None) for s in old.settings if s not in self.settings)
         before = old.positions
         positions: dict[tuple[str, str], dict[str, Any] | None] = {  # a shared leg is unchanged (`draft`)

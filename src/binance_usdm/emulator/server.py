@@ -45,6 +45,7 @@ connection is closed silently.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import time
@@ -153,6 +154,9 @@ class App:
                 answers = self._run_batch([run for run, _ in batch])
             finally:
                 backend.unclaim()
+            if backend.store.want_checkpoint():
+                with contextlib.suppress(RuntimeError):  # the server is stopping
+                    self.storage.submit(backend.store.checkpoint)
             self._finish_batch(batch, answers)
             return
         loop = asyncio.get_running_loop()
