@@ -115,8 +115,10 @@ class App:
         self.streams = streams
         self.log = log or RequestLog()
         self.limits = limits or HttpLimits()
-        #: Runs the requests that touch the store, one at a time, off the event loop.
+        #: Runs the requests that touch the store, one at a time, off the event loop (and the store's
+        #: checkpoints: `_finish_batch`).
         self.storage = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usdm-emulator-store")
+        backend.store.checkpoints_elsewhere = True
         #: The open connections (closed by `close_connections` when the server stops).
         self.connections: set[HttpProtocol] = set()
         #: Requests waiting off the loop's direct path (a latency, the storage thread); they still run
@@ -154,9 +156,6 @@ class App:
                 answers = self._run_batch([run for run, _ in batch])
             finally:
                 backend.unclaim()
-            if backend.store.want_checkpoint():
-                with contextlib.suppress(RuntimeError):  # the server is stopping
-                    self.storage.submit(backend.store.checkpoint)
             self._finish_batch(batch, answers)
             return
         loop = asyncio.get_running_loop()
@@ -181,7 +180,12 @@ class App:
 
     def _finish_batch(self, batch: list[_Stored], answers: list[Response] | None) -> None:
         """On the loop: answer the batch (None: its commit failed), release the answers held for it,
-        start the next batch."""
+        ask for a checkpoint on the storage thread when one is due (`Store.want_checkpoint`), start the
+        next batch."""
+        store = self.backend.store
+        if store.want_checkpoint():
+            with contextlib.suppress(RuntimeError):  # the server is stopping
+                self.storage.submit(store.checkpoint)
         for i, (_, answered) in enumerate(batch):
             answered(_unknown_outcome(self) if answers is None else answers[i])
         holding, self.holding = self.holding, set()

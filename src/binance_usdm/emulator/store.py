@@ -12,11 +12,12 @@ what it changed (`AccountRows`).
 Checkpoints (copying the WAL back into the database file, syncing both: milliseconds) never run in a
 commit of SQLite's own choosing (`wal_autocheckpoint` is off), so a commit made under `claim` (the
 server's event loop) stays a plain write of the WAL. After `CHECKPOINT_ROWS` changed rows,
-`want_checkpoint` asks for `checkpoint` on another thread (the server's storage thread): it copies
-the WAL beside the commits that go on, on a connection of its own, then what they added meanwhile
-with the store held, so no commit comes between and the next one starts the WAL again from its
-beginning. Without it (or when it is late: claims are refused from `CHECKPOINT_OVERDUE` times that
-many rows), the first commit made without a claim checkpoints, with the store still held.
+`want_checkpoint` asks for `checkpoint` on another thread (`checkpoints_elsewhere`: the server's
+storage thread): it copies the WAL beside the commits that go on, on a connection of its own, then
+what they added meanwhile with the store held, so no commit comes between and the next one starts
+the WAL again from its beginning. Without such a thread, or when it is late (`CHECKPOINT_OVERDUE`
+times that many rows: claims are refused then), the first commit made without a claim checkpoints,
+with the store still held.
 Income queries go through `IncomeIndex` (row ids per filter in answer order, kept in step with the
 table by every write and rebuilt after a rollback), so an income query reads only the rows of its
 answer; the other history tables have SQL indexes matching their queries.
@@ -208,6 +209,9 @@ class Store:
         # the store's lock), and `claim` gives up at once.
         self._conn.execute("PRAGMA busy_timeout=0")
         self._checkpointed = self._conn.total_changes
+        #: Set by whoever runs `checkpoint` when `want_checkpoint` asks (the server): commits then
+        #: checkpoint themselves only when that is late.
+        self.checkpoints_elsewhere = False
         self._checkpoint_asked = False
         self._depth = 0
         self._grouped = False
@@ -358,13 +362,12 @@ class Store:
             self._checkpoint()
 
     def _committed(self) -> None:
-        """After a commit: checkpoint when one is due, unless the commit was made under `claim` or an
-        asked-for `checkpoint` is on its way (and not late)."""
+        """After a commit not made under `claim`: checkpoint when one is due (late, when another thread
+        runs them)."""
         if self.path is None or self._claimed:
             return
-        written = self._conn.total_changes - self._checkpointed
-        if written >= CHECKPOINT_ROWS and (not self._checkpoint_asked
-                                           or written >= CHECKPOINT_OVERDUE * CHECKPOINT_ROWS):
+        due = CHECKPOINT_ROWS * (CHECKPOINT_OVERDUE if self.checkpoints_elsewhere else 1)
+        if self._conn.total_changes - self._checkpointed >= due:
             self._checkpoint()
 
     def _checkpoint(self) -> None:
