@@ -152,11 +152,13 @@ class Account:
         symbols: dict[str, dict[str, Any] | None] = {  # compared by field: no dataclass __eq__ call per symbol
             s: settings_dict(v) for s, v in self.settings.items()
             if (w := was.get(s)) is None or w.leverage != v.leverage or w.isolated != v.isolated}
-        symbols.update((s, None) for s in old.settings if s not in self.settings)
+        if not was.keys() <= self.settings.keys():
+            symbols.update((s, None) for s in was if s not in self.settings)
         before = old.positions
         positions: dict[tuple[str, str], dict[str, Any] | None] = {  # a shared leg is unchanged (`draft`)
             k: position_dict(p) for k, p in self.positions.items() if before.get(k) is not p and before.get(k) != p}
-        positions.update((k, None) for k in old.positions if k not in self.positions)
+        if not before.keys() <= self.positions.keys():
+            positions.update((k, None) for k in before if k not in self.positions)
         return AccountRows(None if same else self.header_dict(), symbols, positions,
                            None if self.update_time == old.update_time else self.update_time)
 
