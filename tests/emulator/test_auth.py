@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from binance_usdm.emulator import EmulatorServer
-from binance_usdm.emulator.auth import hmac_sha256_hex
+from binance_usdm.emulator.auth import hmac_sha256
 
 from .conftest import Client, err, ok
 
@@ -34,6 +34,13 @@ def test_wrong_hmac_secret_is_1022(emu: EmulatorServer) -> None:
 def test_uppercase_hex_signature_accepted(emu: EmulatorServer, client: Client) -> None:
     q = f"timestamp={emu.clock.now_ms()}"
     ok(client.raw("GET", "/fapi/v2/balance", q + "&signature=" + client.sign(q).upper()))
+
+
+def test_a_signature_that_is_not_64_hex_digits_is_1022(emu: EmulatorServer, client: Client) -> None:
+    q = f"timestamp={emu.clock.now_ms()}"
+    sig = client.sign(q)
+    for bad in (sig[:62] + "%20" + sig[63:], sig[:63] + "g", sig + "0", sig[:-2], "%C3%A9" * 64, sig[:2] + "+" + sig[3:]):
+        err(client.raw("GET", "/fapi/v2/balance", q + "&signature=" + bad), -1022)
 
 
 def test_missing_timestamp_and_signature_are_1102(emu: EmulatorServer, client: Client) -> None:
@@ -137,5 +144,4 @@ def test_cached_key_schedule_signs_as_rfc_2104(secret: str) -> None:
     """The per-secret cached HMAC states give what `hmac.new` gives, for keys shorter than, as long
     as, and longer than SHA-256's block (a longer key is hashed first)."""
     for payload in ("", "symbol=BTCUSDT&leverage=10&timestamp=1764640000000", "é" * 300):
-        assert hmac_sha256_hex(secret, payload) == hmac.new(secret.encode(), payload.encode(),
-                                                            hashlib.sha256).hexdigest()
+        assert hmac_sha256(secret, payload) == hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()

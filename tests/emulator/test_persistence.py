@@ -110,7 +110,7 @@ def test_a_draft_copies_every_field_and_shares_no_mutable_state() -> None:
     assert draft == acc
     draft.balances["USDT"] = Decimal(0)
     draft.positions[("BTCUSDT", "BOTH")].amount = Decimal(0)
-    draft.settings["BTCUSDT"].leverage = 1
+    draft.settings["BTCUSDT"] = SymbolSettings(1, True)  # immutable: a change replaces the entry
     draft.balance_times["USDT"] = 0
     assert acc.balances["USDT"] == 5 and acc.positions[("BTCUSDT", "BOTH")].amount == 1
     assert acc.settings["BTCUSDT"].leverage == 7 and acc.balance_times["USDT"] == 7

@@ -37,9 +37,10 @@ class Position:
     update_time: int = 0
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class SymbolSettings:
-    """Per-symbol leverage and margin type."""
+    """Per-symbol leverage and margin type (immutable: a change replaces the symbol's entry, so drafts
+    share the entries they do not change)."""
 
     leverage: int = DEFAULT_LEVERAGE
     isolated: bool = False
@@ -85,15 +86,15 @@ class Account:
         ]
 
     def draft(self, positions: bool = True) -> Account:
-        """A copy to change without touching this account: its containers, positions and settings are
-        new objects; credentials and trading indicators are shared (they are replaced, never changed
-        in place). Much cheaper than `copy.deepcopy`, which walks every Decimal. With `positions`
+        """A copy to change without touching this account: its containers and positions are new
+        objects; credentials, trading indicators and symbol settings are shared (they are replaced, never
+        changed in place). Much cheaper than `copy.deepcopy`, which walks every Decimal. With `positions`
         False the position legs are shared too (the positions dict is still new): for a change that
         touches no leg, which must then not change one in place (`own_positions` first)."""
         return Account(
             self.account_id, self.alias, list(self.credentials), dict(self.balances), dict(self.balance_times),
             self._copied_positions() if positions else dict(self.positions),
-            {s: SymbolSettings(v.leverage, v.isolated) for s, v in self.settings.items()},
+            dict(self.settings),
             self.dual_side, self.multi_assets, self.fee_tier, self.fee_burn, self.maker_rate, self.taker_rate,
             self.rpi_rate, self.can_trade, self.can_deposit, self.can_withdraw, self.trading_indicators,
             self.indicators_time, self.update_time,

@@ -87,21 +87,24 @@ def _hmac_states(secret: str) -> tuple[Any, Any]:
     return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
 
-def hmac_sha256_hex(secret: str, payload: str) -> str:
-    """HMAC-SHA256 of `payload` under `secret`, hex."""
+def hmac_sha256(secret: str, payload: str) -> bytes:
+    """HMAC-SHA256 of `payload` under `secret`."""
     inner, outer = _hmac_states(secret)
     state = inner.copy()
     state.update(payload.encode())
     mac = outer.copy()
     mac.update(state.digest())
-    return str(mac.hexdigest())
+    return bytes(mac.digest())
 
 
 def verify_signature(cred: Credential, payload: str, signature: str) -> bool:
     """True when `signature` signs `payload` under the credential."""
-    if cred.secret is not None:
-        expected = hmac_sha256_hex(cred.secret, payload)
-        return hmac.compare_digest(expected.encode(), signature.lower().encode())  # bytes: any text compares
+    if cred.secret is not None:  # 64 hex digits, either case (fromhex refuses anything else, or makes it short)
+        try:
+            sent = bytes.fromhex(signature) if len(signature) == 64 else b""
+        except ValueError:
+            return False
+        return hmac.compare_digest(hmac_sha256(cred.secret, payload), sent)
     if cred.public_key_pem is None:
         return False
     try:

@@ -40,7 +40,7 @@ from typing import Any
 
 from . import errors as e
 from . import events, margin
-from .accounts import Account, Credential, Position
+from .accounts import Account, Credential, Position, SymbolSettings
 from .clock import Clock
 from .downloads import Downloads
 from .listenkeys import ListenKeys
@@ -484,7 +484,7 @@ class Backend:
                 extra = notional / leverage - notional / settings.leverage
                 if extra > self.cross_available(acc, info.margin_asset):
                     raise e.MIN_LEVERAGE_RATIO.reject()
-            settings.leverage = leverage
+            acc.settings[symbol] = SymbolSettings(leverage, settings.isolated)
             acc.update_time = self.clock.now_ms()
             change.events.append(events.LeverageChanged(acc.account_id, acc.update_time, symbol, leverage))
         return cap
@@ -503,7 +503,7 @@ class Backend:
                 raise e.THERE_EXISTS_OPEN_ORDERS.reject()
             if acc.open_positions(symbol):
                 raise e.THERE_EXISTS_QUANTITY.reject()
-            settings.isolated = isolated
+            acc.settings[symbol] = SymbolSettings(settings.leverage, isolated)
             acc.update_time = self.clock.now_ms()
             change.events.append(events.MarginTypeChanged(acc.account_id, acc.update_time, symbol))
 

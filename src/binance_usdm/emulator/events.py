@@ -1,4 +1,5 @@
-"""Domain events: what a committed change did to an account, as small facts (no JSON here).
+"""Domain events: what a committed change did to an account, as small facts (no JSON here): named
+tuples, immutable and made cheaply (one per change; a frozen dataclass costs several times more).
 
 The backend publishes one of these after each change is committed (and while it still holds its
 lock, so subscribers see the state right after that change). `userdata.py` turns them into
@@ -9,8 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 _log = logging.getLogger(__name__)
 
@@ -23,8 +24,7 @@ REASONS = frozenset((
 ))
 
 
-@dataclass(frozen=True, slots=True)
-class LeverageChanged:
+class LeverageChanged(NamedTuple):
     """`POST /fapi/v1/leverage` set a symbol's leverage."""
 
     account: str
@@ -33,8 +33,7 @@ class LeverageChanged:
     leverage: int
 
 
-@dataclass(frozen=True, slots=True)
-class MultiAssetsChanged:
+class MultiAssetsChanged(NamedTuple):
     """`POST /fapi/v1/multiAssetsMargin` switched Multi-Assets mode."""
 
     account: str
@@ -42,8 +41,7 @@ class MultiAssetsChanged:
     enabled: bool
 
 
-@dataclass(frozen=True, slots=True)
-class MarginTypeChanged:
+class MarginTypeChanged(NamedTuple):
     """`POST /fapi/v1/marginType` switched a symbol between cross and isolated."""
 
     account: str
@@ -51,8 +49,7 @@ class MarginTypeChanged:
     symbol: str
 
 
-@dataclass(frozen=True, slots=True)
-class IsolatedMarginMoved:
+class IsolatedMarginMoved(NamedTuple):
     """`POST /fapi/v1/positionMargin` moved `amount` (signed: > 0 added) into an isolated leg."""
 
     account: str
@@ -63,8 +60,7 @@ class IsolatedMarginMoved:
     amount: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class FundingCharged:
+class FundingCharged(NamedTuple):
     """A funding fee (signed: < 0 paid) charged to one leg at the funding time `time`, with the
     asset's wallet and cross wallet balance right after it (one funding time charges every leg in one
     commit, so the account's state after the commit is that after the last fee)."""
@@ -80,8 +76,7 @@ class FundingCharged:
     cross_wallet: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class BalanceAdjusted:
+class BalanceAdjusted(NamedTuple):
     """An admin change of a wallet balance by `change`, for Binance's reason `reason`."""
 
     account: str
@@ -91,8 +86,7 @@ class BalanceAdjusted:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class PositionAdjusted:
+class PositionAdjusted(NamedTuple):
     """An admin change of a position leg (opened, replaced, or closed with `realized` PnL)."""
 
     account: str
@@ -102,16 +96,14 @@ class PositionAdjusted:
     realized: Decimal = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class MarkChanged:
+class MarkChanged(NamedTuple):
     """A mark price moved (accounts holding the symbol may come near liquidation)."""
 
     time: int
     symbol: str
 
 
-@dataclass(frozen=True, slots=True)
-class ListenKeyClosed:
+class ListenKeyClosed(NamedTuple):
     """`DELETE /fapi/v1/listenKey` closed an account's listen key."""
 
     account: str
