@@ -15,7 +15,7 @@ import pytest
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
 from binance_usdm.emulator.accounts import Account, Credential, Position, SymbolSettings, settings_dict
 from binance_usdm.emulator.clock import Clock
-from binance_usdm.emulator.store import Store
+from binance_usdm.emulator.store import CHECKPOINT_ROWS, IncomeRow, Store
 
 from .conftest import Client, EmulatorProcess, ok
 
@@ -120,3 +120,16 @@ def test_a_draft_copies_every_field_and_shares_no_mutable_state() -> None:
     draft = acc.draft()
     draft.update_time += 1
     assert draft.rows_since(acc) == (None, {}, {}, acc.update_time + 1, False)  # a column of its own
+
+
+def test_a_checkpoint_is_asked_for_once_and_never_of_a_closed_store(tmp_path: Path) -> None:
+    """The server asks on its loop, without the store's lock, after every batch: a store closed meanwhile
+    (shutdown) answers no, and a checkpoint job still queued for it does nothing."""
+    store = Store(str(tmp_path / "state.db"))
+    store.checkpoints_elsewhere = True
+    store.add_income([IncomeRow("a", n, n, "", "TRANSFER", "1", "USDT", "", "") for n in range(CHECKPOINT_ROWS)])
+    assert store.want_checkpoint() and not store.want_checkpoint()
+    store.close()
+    store._checkpoint_asked = False
+    assert not store.want_checkpoint()
+    store.checkpoint()

@@ -339,9 +339,14 @@ class Store:
             self._lock.release()
 
     def want_checkpoint(self) -> bool:
-        """True, once, when a checkpoint is due: the caller then runs `checkpoint` on another thread."""
-        if self.path is None or self._checkpoint_asked \
-                or self._conn.total_changes - self._checkpointed < CHECKPOINT_ROWS:
+        """True, once, when a checkpoint is due: the caller then runs `checkpoint` on another thread.
+        (Without the store's lock, which a long read may hold: False once the store is closing.)"""
+        if self.path is None or self._checkpoint_asked or self._closing.is_set():
+            return False
+        try:
+            if self._conn.total_changes - self._checkpointed < CHECKPOINT_ROWS:
+                return False
+        except sqlite3.ProgrammingError:  # closed meanwhile
             return False
         self._checkpoint_asked = True
         return True
@@ -359,7 +364,8 @@ class Store:
         except sqlite3.Error as exc:
             _log.warning("emulator state file checkpoint failed: %s", exc)
         with self._lock:
-            self._checkpoint()
+            if not self._closing.is_set():  # else the connection is closed, or about to be
+                self._checkpoint()
 
     def _committed(self) -> None:
         """After a commit not made under `claim`: checkpoint when one is due (late, when another thread
