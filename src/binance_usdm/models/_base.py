@@ -119,7 +119,7 @@ def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
         value, get, convert = f"x{index}", f"get{index}", f"convert{index}"
         namespace[get], namespace[convert] = accessor.table.get, accessor.convert
         entries.append(f"{accessor.name!r}: {value}")
-        lookup = f"if ({value} := {get}(v := {wire})) is None:"
+        lookup = [f"if ({value} := {get}({wire})) is None:", f"    v = {wire}"]  # the wire value after a miss only
         if not accessor.shared and accessor.kind == "decimal":  # values that rarely repeat: no table
             steps += [f"{value} = exact(v) if type(v := {wire}) is str and v else {convert}(o, v)"]
         elif not accessor.shared and accessor.kind == "time":
@@ -128,7 +128,7 @@ def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
         elif not accessor.shared:
             steps += [f"{value} = {convert}(o, {wire})"]
         elif accessor.kind == "decimal":
-            steps += [lookup, f"    if type(v) is str and v and len(v) <= {_fields.LONGEST}:",
+            steps += [*lookup, f"    if type(v) is str and v and len(v) <= {_fields.LONGEST}:",
                       f"        {value} = exact(v)", *_kept("decimals", value),
                       "    else:", f"        {value} = {convert}(o, v)"]
         elif accessor.kind == "time":  # 0 is Binance's "never": None
@@ -137,7 +137,7 @@ def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
                       f"        {value} = utc(v)", *_kept("times", value), "    else:",
                       f"        {value} = {convert}(o, v)"]
         else:  # a leverage: few values, met again at once
-            steps += [lookup, f"    {value} = {convert}(o, v)"]
+            steps += [*lookup, f"    {value} = {convert}(o, v)"]
     body = "".join(f"        {step}\n" for step in steps)
     source = ("def to_dict(o):\n"
               + (f"    try:\n{body}    except (ArithmeticError, ValueError):\n        return by_accessors(o)\n"

@@ -146,18 +146,17 @@ def _convert_(obj: Any, wire: Any) -> Any:
     raise NotImplementedError("a getter template's placeholder (_getter)")
 
 
+# (A value met before is the shortest path: the wire value is read again after a miss.)
 def _shared_getter(obj: Any) -> Any:
-    value = _lookup_(obj._wire_)
-    if value is None:
-        return _convert_(obj, obj._wire_)
-    return value
+    if (value := _lookup_(obj._wire_)) is not None:
+        return value
+    return _convert_(obj, obj._wire_)
 
 
 def _decimal_getter(obj: Any) -> Any:
-    value = obj._wire_
-    number = _lookup_(value)
-    if number is not None:
+    if (number := _lookup_(obj._wire_)) is not None:
         return number
+    value = obj._wire_
     if value.__class__ is str and len(value) <= LONGEST:
         try:
             number = _exact_decimal(value)
@@ -171,10 +170,9 @@ def _decimal_getter(obj: Any) -> Any:
 
 
 def _time_getter(obj: Any) -> Any:
-    ms = obj._wire_
-    moment = _lookup_(ms)
-    if moment is not None:
+    if (moment := _lookup_(obj._wire_)) is not None:
         return moment
+    ms = obj._wire_
     if ms.__class__ is int and ms >= 0:
         try:
             moment = utc_from_ms(ms)
