@@ -150,9 +150,9 @@ class Account:
                                replace=True)
         same = _header(self) == _header(old)
         was = old.settings
-        symbols: dict[str, dict[str, Any] | None] = {  # compared by field: no dataclass __eq__ call per symbol
+        symbols: dict[str, dict[str, Any] | None] = {  # a shared entry is unchanged, others compared by field
             s: settings_dict(v) for s, v in self.settings.items()
-            if (w := was.get(s)) is None or w.leverage != v.leverage or w.isolated != v.isolated}
+            if (w := was.get(s)) is not v and (w is None or w.leverage != v.leverage or w.isolated != v.isolated)}
         if not was.keys() <= self.settings.keys():
             symbols.update((s, None) for s in was if s not in self.settings)
         before = old.positions
