@@ -33,7 +33,7 @@ import random
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from decimal import Context, Decimal, getcontext, localcontext
 from typing import Any
@@ -150,6 +150,29 @@ class _Mutation:
             if self._context is not None:
                 self._context.__exit__(None, None, None)
             backend.lock.release()
+
+
+class _Sequence:
+    """Changes run one after another, each committed and published at its own commit point, under the
+    backend lock and in one `margin.CONTEXT` (which their `_Mutation`s then share): `Backend.group` for
+    in-memory account-only changes. A class: it serves most in-memory write batches."""
+
+    __slots__ = ("_backend", "_context")
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def __enter__(self) -> None:
+        backend = self._backend
+        backend.lock.acquire()
+        self._context = localcontext(margin.CONTEXT)
+        backend._group_context = self._context.__enter__()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        backend = self._backend
+        backend._group_context = None
+        self._context.__exit__(None, None, None)
+        backend.lock.release()
 
 
 DAY_MS = 24 * 3600 * 1000
@@ -321,10 +344,18 @@ class Backend:
             for key, value in change.meta.items():
                 self.store.set_meta(key, value)
 
-    @contextmanager
-    def group(self) -> Iterator[None]:
+    def group(self, *, account_only: bool = False) -> AbstractContextManager[None]:
         """Commit the changes made inside as one durable transaction (module docstring). Raises
-        `CommitFailed` when that commit fails: memory is back to its state before the group."""
+        `CommitFailed` when that commit fails: memory is back to its state before the group.
+        `account_only`: the changes inside change account state alone (`api.Route.account_only`); in
+        memory such a change writes nothing to the store and is durable at its own commit point, so
+        there is nothing to group, commit or undo: they run one after another (`_Sequence`)."""
+        if account_only and self.store.path is None and self._group_events is None:
+            return _Sequence(self)
+        return self._group()
+
+    @contextmanager
+    def _group(self) -> Iterator[None]:
         with self.lock:
             if self._group_events is not None:  # already in a group: part of it
                 yield

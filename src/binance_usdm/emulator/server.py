@@ -153,7 +153,7 @@ class App:
         backend = self.backend
         if on_loop and backend.claim():  # free: no batch runs on the storage thread, the state file is ours
             try:
-                answers = self._run_batch([run for run, _ in batch])
+                answers = self._run_batch([run for run, _ in batch], account_only=True)
             finally:
                 backend.unclaim()
             self._finish_batch(batch, answers)
@@ -166,11 +166,12 @@ class App:
             return
         job.add_done_callback(lambda f: loop.call_soon_threadsafe(self._finish_batch, batch, _answers(f)))
 
-    def _run_batch(self, runs: list[Callable[[], Response]]) -> list[Response] | None:
-        """On the storage thread: the batch's answers, or None when its commit failed."""
+    def _run_batch(self, runs: list[Callable[[], Response]], account_only: bool = False) -> list[Response] | None:
+        """The batch's answers, or None when its commit failed (on the storage thread; on the loop for
+        `account_only` requests)."""
         answers = []
         try:
-            with self.backend.group():
+            with self.backend.group(account_only=account_only):
                 for run in runs:
                     answers.append(run())
         except Exception as exc:  # CommitFailed, or the store closing under it
@@ -196,20 +197,19 @@ class App:
             self._batch_running = True
             self._start_batch()
 
-    def uses_storage(self, req: RawRequest) -> bool:
-        """True when the request reads or writes the store (it then runs on `storage`)."""
-        if req.path.startswith("/emulator/"):
-            return not req.path.startswith("/emulator/streams")
-        route = ROUTES.get((req.method, req.path))
-        return route is not None and route.off_loop
-
-    def account_only(self, req: RawRequest) -> bool:
-        """True for a change of account state alone on a store whose commits are quick (in memory, or a
-        state file without fsync): its batch may run on the loop (`run_stored`)."""
-        if not self.backend.store.commits_quickly:
-            return False
-        route = ROUTES.get((req.method, req.path))
-        return route is not None and route.account_only
+    def place(self, req: RawRequest) -> tuple[Plan | None, bool, bool]:
+        """Where a request runs, from one route lookup: the faults it fires (`FaultSet.plan`; never on
+        the emulator's own paths), whether it reads or writes the store (it then runs on `storage`), and
+        whether it is a change of account state alone on a store whose commits are quick (in memory, or
+        a state file without fsync): its batch may then run on the loop (`run_stored`)."""
+        path = req.path
+        if path.startswith("/emulator/"):
+            return None, not path.startswith("/emulator/streams"), False
+        plan = self.faults.plan(req.method, path)
+        route = ROUTES.get((req.method, path))
+        if route is None or not route.off_loop:
+            return plan, False, False
+        return plan, True, route.account_only and self.backend.store.commits_quickly
 
     def close_connections(self) -> None:
         """Close every open connection now and drop the requests still waiting (server shutdown; on
@@ -219,12 +219,6 @@ class App:
         for conn in list(self.connections):
             if conn.transport is not None and not conn.transport.is_closing():  # closing: a stream's close frame
                 conn.transport.abort()
-
-    def plan(self, req: RawRequest) -> Plan | None:
-        """Fire the faults matching a request (never on the emulator's own paths)."""
-        if req.path.startswith("/emulator/"):
-            return None
-        return self.faults.plan(req.method, req.path)
 
     def dispatch(self, req: RawRequest, plan: Plan | None = None) -> Response:
         """Run the pipeline steps (module docstring) for one request; Binance paths are logged. The
@@ -698,17 +692,16 @@ class HttpProtocol(asyncio.BufferedProtocol):
         elif len(self._answers) >= self.limits.max_pipelined and self.transport is not None and not self._paused:
             self._paused = True
             self.transport.pause_reading()
-        plan = self.app.plan(req)
+        plan, stored, on_loop = self.app.place(req)
         delay = plan.delay_ms / 1000 if plan is not None else 0.0
-        stored = self.app.uses_storage(req)
         previous = self._previous()
         if stored and not delay and previous is None and not req.path.startswith("/emulator/"):
             self._tail = pending  # nothing to wait for first
-            self.app.run_stored(partial(self.app.dispatch, req, plan), self.app.account_only(req),
-                                partial(self._stored, pending))
+            self.app.run_stored(partial(self.app.dispatch, req, plan), on_loop, partial(self._stored, pending))
             return
         if delay or stored or previous is not None:
-            task = asyncio.get_running_loop().create_task(self._run_later(previous, pending, req, plan, delay))
+            task = asyncio.get_running_loop().create_task(
+                self._run_later(previous, pending, req, plan, delay, stored, on_loop))
             self._tail = task
             self.app.tasks.add(task)
             task.add_done_callback(self.app.tasks.discard)
@@ -717,14 +710,15 @@ class HttpProtocol(asyncio.BufferedProtocol):
 
     # -- answers -----------------------------------------------------------------------------------
     async def _run_later(self, previous: asyncio.Future[Any] | None, pending: _Pending, req: RawRequest,
-                         plan: Plan | None, delay: float) -> None:
+                         plan: Plan | None, delay: float, stored: bool, on_loop: bool) -> None:
         """Run a request after the connection's previous one (requests on a connection take effect in
-        order), after its injected latency, on the storage thread when it touches the store."""
+        order), after its injected latency, on the storage thread when it touches the store (`stored`;
+        `on_loop`: see `App.place`)."""
         if previous is not None:
             await asyncio.wait([previous])
         if delay:
             await asyncio.sleep(delay)
-        if not self.app.uses_storage(req):
+        if not stored:
             self._answer_on_loop(pending, req, plan)
             return
         if req.path.startswith("/emulator/"):  # the admin API: alone, outside any batch
@@ -732,8 +726,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
             pending.response = await loop.run_in_executor(self.app.storage, self.app.dispatch, req, plan)
         else:
             done: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-            self.app.run_stored(partial(self.app.dispatch, req, plan), self.app.account_only(req),
-                                partial(_settle, done))
+            self.app.run_stored(partial(self.app.dispatch, req, plan), on_loop, partial(_settle, done))
             pending.response = await done
         self._flush()
 
