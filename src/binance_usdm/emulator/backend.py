@@ -62,19 +62,12 @@ class CommitFailed(Exception):
     """Saving a change failed (disk full, I/O error, state file locked...): nothing of it was applied."""
 
 
-class Change:
-    """The effects of one mutation, prepared before the commit: nothing here is visible to readers.
+class Rows:
+    """What a change adds besides account state and mark prices: history rows and metadata."""
 
-    `account(acc)` gives the mutation its own copy of an account's committed state to change. (A
-    plain class: one is made per write request, and a dataclass's default factories cost more.)
-    """
+    __slots__ = ("algo_orders", "income", "margin", "meta", "orders", "trades")
 
-    __slots__ = ("accounts", "algo_orders", "committed", "events", "income", "margin", "marks", "meta", "orders",
-                 "sharing_legs", "trades")
-
-    def __init__(self, committed: Mapping[str, Account]) -> None:
-        self.accounts: dict[str, Account] = {}
-        self.marks: dict[str, Decimal] = {}
+    def __init__(self) -> None:
         self.income: list[IncomeRow] = []
         self.margin: list[MarginRow] = []
         #: (account id, order / trade / algo order) rows to insert or replace (`orders.py` shapes).
@@ -82,12 +75,39 @@ class Change:
         self.trades: list[tuple[str, dict[str, Any]]] = []
         self.algo_orders: list[tuple[str, dict[str, Any]]] = []
         self.meta: dict[str, str] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.income or self.margin or self.orders or self.trades or self.algo_orders or self.meta)
+
+
+class Change:
+    """The effects of one mutation, prepared before the commit: nothing here is visible to readers.
+
+    `account(acc)` gives the mutation its own copy of an account's committed state to change. (A
+    plain class: one is made per write request, and a dataclass's default factories cost more; the
+    history rows, which most changes do not add, are made on first use: `history()`.)
+    """
+
+    __slots__ = ("accounts", "committed", "events", "marks", "rows", "sharing_legs")
+
+    def __init__(self, committed: Mapping[str, Account]) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.marks: dict[str, Decimal] = {}
         #: Published once the change is committed.
         self.events: list[events.DomainEvent] = []
         #: The committed accounts the drafts are copied from.
         self.committed = committed
         #: Accounts drafted with `positions=False`: their legs are still the committed ones.
         self.sharing_legs: set[str] | None = None
+        #: History rows and metadata, once `history()` made them.
+        self.rows: Rows | None = None
+
+    def history(self) -> Rows:
+        """The history rows and metadata this change adds (made on first use)."""
+        rows = self.rows
+        if rows is None:
+            rows = self.rows = Rows()
+        return rows
 
     def account(self, acc: Account, *, positions: bool = True) -> Account:
         """This change's draft of `acc` (a copy of its committed state, made on first use). With
@@ -303,8 +323,7 @@ class Backend:
             state = self.store.path is not None and self._group_events is None
             if self.store.path is not None and self._group_events is not None and (change.accounts or change.marks):
                 self.store.begin_group()  # the write lock first: installed changes never wait for it
-            if (state and (change.accounts or change.marks)) or change.income or change.margin or change.orders \
-                    or change.trades or change.algo_orders or change.meta:
+            if (state and (change.accounts or change.marks)) or change.rows:
                 self._write(change, state)
         except sqlite3.Error as exc:
             raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
@@ -331,17 +350,20 @@ class Backend:
                     self.store.save_account(acc.account_id, acc.rows_since(self.accounts.get(acc.account_id)))
                 for symbol, price in change.marks.items():
                     self.store.save_mark(symbol, str(price))
-            if change.income:
-                self.store.add_income(change.income)
-            if change.margin:
-                self.store.add_margin_history(change.margin)
-            if change.orders:
-                self.store.put_orders(change.orders)
-            if change.trades:
-                self.store.put_trades(change.trades)
-            if change.algo_orders:
-                self.store.put_algo_orders(change.algo_orders)
-            for key, value in change.meta.items():
+            rows = change.rows
+            if rows is None:
+                return
+            if rows.income:
+                self.store.add_income(rows.income)
+            if rows.margin:
+                self.store.add_margin_history(rows.margin)
+            if rows.orders:
+                self.store.put_orders(rows.orders)
+            if rows.trades:
+                self.store.put_trades(rows.trades)
+            if rows.algo_orders:
+                self.store.put_algo_orders(rows.algo_orders)
+            for key, value in rows.meta.items():
                 self.store.set_meta(key, value)
 
     def group(self, *, account_only: bool = False) -> AbstractContextManager[None]:
@@ -614,8 +636,8 @@ class Backend:
             now = self.clock.now_ms()
             pos.update_time = now
             acc.update_time = now
-            change.margin.append(MarginRow(acc.account_id, symbol, now, type_, "USER_ADJUST", f"{amount:f}", asset,
-                                           side))
+            change.history().margin.append(MarginRow(acc.account_id, symbol, now, type_, "USER_ADJUST", f"{amount:f}",
+                                                     asset, side))
             moved = amount if type_ == 1 else -amount
             change.events.append(events.IsolatedMarginMoved(acc.account_id, now, symbol, side, asset, moved))
 
@@ -726,7 +748,7 @@ class Backend:
             now = self.clock.now_ms()
             trade_id = self.store.max_trade_id(acc.account_id) + 1
             close_side = "SELL" if pos.amount > 0 else "BUY"
-            change.trades.append((acc.account_id, trade_row(
+            change.history().trades.append((acc.account_id, trade_row(
                 buyer=close_side == "BUY", commission=str(fee), commission_asset=asset, trade_id=trade_id,
                 maker=False, order_id=0, price=str(mark), qty=str(abs(pos.amount)),
                 quote_qty=str(abs(pos.amount) * mark), realized_pnl=str(pnl), side=close_side,
@@ -801,15 +823,15 @@ class Backend:
                     acc.balance_times[asset] = time
                     if isolated:
                         leg.isolated_wallet += fee
-                    change.income.append(IncomeRow(acc.account_id, time, self.next_tran_id(), pos.symbol,
-                                                   "FUNDING_FEE", f"{fee:.8f}", asset, "FUNDING_FEE", ""))
+                    change.history().income.append(IncomeRow(acc.account_id, time, self.next_tran_id(), pos.symbol,
+                                                             "FUNDING_FEE", f"{fee:.8f}", asset, "FUNDING_FEE", ""))
                     wallet = acc.balances[asset]
                     cross = wallet - sum((p.isolated_wallet for p in acc.open_positions()
                                           if acc.setting(p.symbol).isolated
                                           and self.symbol(p.symbol).margin_asset == asset), Decimal(0))
                     change.events.append(events.FundingCharged(acc.account_id, time, pos.symbol, pos.side, asset,
                                                                fee, isolated, wallet, cross))
-            change.meta["funding_through"] = str(time)
+            change.history().meta["funding_through"] = str(time)
         self.funding_through = time
         return len(change.events)
 
@@ -817,7 +839,8 @@ class Backend:
         """Make a symbol hold `count` open orders (placeholders; they drive -4047/-4067/-4170)."""
         self.symbol(symbol)
         with self._change() as change:
-            change.orders += [(acc.account_id, o) for o in self.orders.open_count_orders(acc.account_id, symbol, count)]
+            change.history().orders += [(acc.account_id, o)
+                                        for o in self.orders.open_count_orders(acc.account_id, symbol, count)]
 
     def set_fee_burn(self, acc: Account, enabled: bool) -> None:
         """POST /fapi/v1/feeBurn: the BNB fee discount on every symbol."""
@@ -841,11 +864,12 @@ class Backend:
     ) -> None:
         """Add income rows to `change` (and their amounts to the draft's wallet when `apply_to_wallet`)."""
         now = self.clock.now_ms()
+        rows = change.history()
         for r in records:
             income_type = str(r["incomeType"])
             amount = Decimal(str(r["income"]))
             asset = str(r.get("asset", "USDT"))
-            change.income.append(IncomeRow(
+            rows.income.append(IncomeRow(
                 acc.account_id, int(r.get("time", now)), int(r.get("tranId") or self.next_tran_id()),
                 str(r.get("symbol", "")), income_type, f"{amount:.8f}", asset,
                 str(r.get("info", income_type)), str(r.get("tradeId", "")),
@@ -861,40 +885,41 @@ class Backend:
         with self._change() as change:
             self._stage_income(change, change.account(acc) if apply_to_wallet else acc, records,
                                apply_to_wallet=apply_to_wallet)
-        return len(change.income)
+        return len(change.history().income)
 
     def add_margin_history(self, acc: Account, records: Iterable[Mapping[str, Any]]) -> int:
         """Append position-margin change records (fields as in the API answer)."""
         now = self.clock.now_ms()
         with self._change() as change:
-            change.margin += [
+            change.history().margin += [
                 MarginRow(acc.account_id, str(r["symbol"]), int(r.get("time", now)), int(r["type"]),
                           str(r.get("deltaType", "USER_ADJUST")), str(r["amount"]), str(r.get("asset", "USDT")),
                           str(r.get("positionSide", "BOTH")))
                 for r in records
             ]
-        return len(change.margin)
+        return len(change.history().margin)
 
     def add_orders(self, acc: Account, records: Sequence[Mapping[str, Any]]) -> int:
         """Add or replace orders (fields as `GET /fapi/v1/allOrders` answers them; `orders.order_record`)."""
         self._known_symbols(records)
         with self._change() as change:
-            change.orders += [(acc.account_id, o) for o in self.orders.new_orders(acc.account_id, records)]
-        return len(change.orders)
+            change.history().orders += [(acc.account_id, o) for o in self.orders.new_orders(acc.account_id, records)]
+        return len(change.history().orders)
 
     def add_trades(self, acc: Account, records: Sequence[Mapping[str, Any]]) -> int:
         """Add trades (fields as `GET /fapi/v1/userTrades` answers them)."""
         self._known_symbols(records)
         with self._change() as change:
-            change.trades += [(acc.account_id, t) for t in self.orders.new_trades(acc.account_id, records)]
-        return len(change.trades)
+            change.history().trades += [(acc.account_id, t) for t in self.orders.new_trades(acc.account_id, records)]
+        return len(change.history().trades)
 
     def add_algo_orders(self, acc: Account, records: Sequence[Mapping[str, Any]]) -> int:
         """Add algo (conditional) orders (fields as `GET /fapi/v1/openAlgoOrders` answers them)."""
         self._known_symbols(records)
         with self._change() as change:
-            change.algo_orders += [(acc.account_id, a) for a in self.orders.new_algo_orders(acc.account_id, records)]
-        return len(change.algo_orders)
+            change.history().algo_orders += [(acc.account_id, a)
+                                             for a in self.orders.new_algo_orders(acc.account_id, records)]
+        return len(change.history().algo_orders)
 
     def _known_symbols(self, records: Sequence[Mapping[str, Any]]) -> None:
         for r in records:
@@ -938,13 +963,14 @@ class Backend:
                 if generated_rows(len(symbols), days, interval, trades_per_interval) <= KEEP_GENERATED_ROWS:
                     _GENERATED.clear()
                     parts = _GENERATED[key] = list(parts)
+            rows = change.history()
             for trades, income in parts:
-                change.trades += [(account, trade) for trade in trades]
+                rows.trades += [(account, trade) for trade in trades]
                 for time, sym, kind, amount, text, asset, income_trade in income:
-                    change.income.append(IncomeRow(account, time, self.next_tran_id(), sym, kind, text, asset,
-                                                   kind, income_trade))
+                    rows.income.append(IncomeRow(account, time, self.next_tran_id(), sym, kind, text, asset, kind,
+                                                 income_trade))
                     draft.balances[asset] = draft.balances.get(asset, Decimal(0)) + amount
-        return len(change.income)
+        return len(change.history().income)
 
     def _history(self, symbols: Sequence[str], first: int, end: int, step: int, trades_per_interval: int,
                  seed: int, taker_rate: Decimal, trade_id: int) -> Iterator[HistoryPart]:
