@@ -464,8 +464,9 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._body: list[bytes] = []
         self._body_size = 0
         self._in_message = False
-        # Received while the current request's head is incomplete, counting the reads after the one it
-        # began in (httptools buffers a partial header itself: this bounds it to the limit + one read).
+        # Received while the current request's head may be incomplete (until its body or its end
+        # arrives), counting the reads after the one it began in (httptools buffers a partial header
+        # itself: this bounds it to the limit + one read).
         self._head_bytes = 0
         self._answers: deque[_Pending] = deque()
         #: The last request run off the loop: its task, or its place when it went straight into a batch.
@@ -653,17 +654,14 @@ class HttpProtocol(asyncio.BufferedProtocol):
         key = _HEADER_NAMES.get(name)
         if key is None:
             key = _header_name(name)
-        self._headers[key] = value.decode("latin-1")
-
-    def on_headers_complete(self) -> None:
-        """Refuse a body announced too large before reading it."""
-        self._head_bytes = 0
-        length = self._headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.limits.max_body:
-            raise _Refused(413)
+        text = self._headers[key] = value.decode("latin-1")
+        if key == "content-length" and text.isdigit() and int(text) > self.limits.max_body:
+            raise _Refused(413)  # a body announced too large: refused before it is read
 
     def on_body(self, body: bytes) -> None:
-        """Collect body bytes (chunked bodies arrive decoded)."""
+        """Collect body bytes (chunked bodies arrive decoded). (No `on_headers_complete`: one callback
+        less per request; a head is known complete once its body or its end arrives.)"""
+        self._head_bytes = 0
         self._body_size += len(body)
         if self._body_size > self.limits.max_body:
             raise _Refused(413)
