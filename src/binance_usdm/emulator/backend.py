@@ -35,7 +35,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from decimal import Context, Decimal, getcontext, localcontext
+from decimal import Context, Decimal, getcontext, localcontext, setcontext
 from typing import Any
 
 from . import errors as e
@@ -174,10 +174,11 @@ class _Mutation:
 
 class _Sequence:
     """Changes run one after another, each committed and published at its own commit point, under the
-    backend lock and in one `margin.CONTEXT` (which their `_Mutation`s then share): `Backend.group` for
-    in-memory account-only changes. A class: it serves most in-memory write batches."""
+    backend lock and in `margin.CONTEXT` (the backend's own copy of it, which their `_Mutation`s then
+    share): `Backend.group` for in-memory account-only changes. A class, and a context set rather
+    than a `localcontext` copied per batch: it serves most in-memory write batches."""
 
-    __slots__ = ("_backend", "_context")
+    __slots__ = ("_backend", "_outer")
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
@@ -185,13 +186,14 @@ class _Sequence:
     def __enter__(self) -> None:
         backend = self._backend
         backend.lock.acquire()
-        self._context = localcontext(margin.CONTEXT)
-        backend._group_context = self._context.__enter__()
+        self._outer = getcontext()
+        setcontext(backend._sequence_context)
+        backend._group_context = backend._sequence_context
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         backend = self._backend
         backend._group_context = None
-        self._context.__exit__(None, None, None)
+        setcontext(self._outer)
         backend.lock.release()
 
 
@@ -278,6 +280,8 @@ class Backend:
         self._group_events: list[events.DomainEvent] | None = None
         #: The decimal context a group set on its thread (`margin.CONTEXT`): its changes compute in it.
         self._group_context: Context | None = None
+        #: `_Sequence`'s decimal context (they run one at a time, under the lock: one copy serves all).
+        self._sequence_context = margin.CONTEXT.copy()
         self._tran_id = self.store.max_tran_id() or 9_689_322_391
         self._load_persisted()
         self.clock.subscribe(self.settle_funding)

@@ -181,6 +181,31 @@ CREATE INDEX IF NOT EXISTS algo_orders_by_status ON algo_orders (account, status
 """
 
 
+class _Group:
+    """`Store.group`'s block (a class: one per write batch; a generator-based context manager costs
+    about twice as much)."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        store = self._store
+        store._lock.acquire()
+        store._grouped = True
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        store = self._store
+        try:
+            store._end_group(kind is None)
+        finally:
+            store._grouped = False
+            store._depth = 0
+            store._income_written = False
+            store._lock.release()
+
+
 class Store:
     """Thread-safe wrapper around one SQLite connection.
 
@@ -386,28 +411,31 @@ class Store:
         self._checkpointed = self._conn.total_changes
         self._checkpoint_asked = False
 
-    @contextmanager
-    def group(self) -> Iterator[None]:
+    def group(self) -> _Group:
         """Group commit: the transactions of this thread inside are savepoints of one transaction,
         begun by the first write (or by `claim`) and committed (one sync of a state file) when the block
         exits; when the block raises or the commit fails, all of it is rolled back. Other threads wait."""
-        with self._lock:
-            self._grouped = True
-            try:
-                yield
+        return _Group(self)
+
+    def _end_group(self, ok: bool) -> None:
+        """`group`'s end: commit (`ok`: the block exited cleanly) or roll back; rolled back too when
+        the commit fails (which raises). The store's lock is still held."""
+        try:
+            if ok:
                 if self._depth:
                     self._conn.execute("COMMIT")
                     self._committed()
-            except BaseException:
-                if self._depth and self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                if self._income_written:
-                    self._income_index = None  # it may hold rows the rollback removed
-                raise
-            finally:
-                self._grouped = False
-                self._depth = 0
-                self._income_written = False
+                return
+        except BaseException:
+            self._roll_back_group()
+            raise
+        self._roll_back_group()
+
+    def _roll_back_group(self) -> None:
+        if self._depth and self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        if self._income_written:
+            self._income_index = None  # it may hold rows the rollback removed
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
