@@ -33,7 +33,7 @@ import random
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Context, Decimal, getcontext, localcontext, setcontext
 from typing import Any
@@ -187,14 +187,90 @@ class _Sequence:
         backend = self._backend
         backend.lock.acquire()
         self._outer = getcontext()
-        setcontext(backend._sequence_context)
-        backend._group_context = backend._sequence_context
+        setcontext(backend._batch_context)
+        backend._group_context = backend._batch_context
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         backend = self._backend
         backend._group_context = None
         setcontext(self._outer)
         backend.lock.release()
+
+
+class _Group:
+    """`Backend.group`'s block (a class rather than a generator-based context manager: one per write
+    batch). Under the backend lock: inside a group already, part of it; else the changes inside share
+    one `Store.group` and the backend's batch decimal context, and on a clean exit their account rows
+    and marks are written and committed, then their events published; when the block raises or the
+    commit fails, memory is restored to its state before the group and the events dropped (a failed
+    commit raises `CommitFailed`)."""
+
+    __slots__ = ("_accounts", "_backend", "_before", "_by_key", "_nested", "_outer", "_store_group")
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+
+    def __enter__(self) -> None:
+        backend = self._backend
+        backend.lock.acquire()
+        self._nested = backend._group_events is not None
+        if self._nested:
+            return
+        self._accounts, self._by_key = dict(backend.accounts), dict(backend._by_key)
+        self._before = (backend.marks, backend._tran_id, backend.funding_through)
+        try:
+            self._store_group = backend.store.group()
+            self._store_group.__enter__()
+        except BaseException:
+            backend.lock.release()
+            raise
+        backend._group_events = []
+        self._outer = getcontext()
+        setcontext(backend._batch_context)
+        backend._group_context = backend._batch_context
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        backend = self._backend
+        try:
+            if self._nested:
+                return
+            error = exc
+            try:
+                if error is None:
+                    backend._write_group_state(self._accounts, self._before[0])
+            except BaseException as failed:
+                error = failed
+            finally:
+                setcontext(self._outer)
+            try:  # commits after a clean block (raising when the commit fails), else rolls back
+                self._store_group.__exit__(None if error is None else type(error), error, None)
+            except BaseException as failed:
+                error = failed
+            if error is not None:
+                self._undo()
+            backend.durable = backend.applied
+            published, backend._group_events = backend._group_events, None
+            backend._group_context = None
+            if error is None:
+                for event in published or ():
+                    backend.events.publish(event)
+                return
+            if isinstance(error, sqlite3.Error):
+                raise CommitFailed(f"{type(error).__name__}: {error}") from error
+            if error is not exc:
+                raise error
+        finally:
+            backend.lock.release()
+
+    def _undo(self) -> None:
+        """Memory back to its state before the group."""
+        backend = self._backend
+        backend.accounts.clear()
+        backend.accounts.update(self._accounts)
+        backend._by_key.clear()
+        backend._by_key.update(self._by_key)
+        backend.marks, backend._tran_id, backend.funding_through = self._before
+        backend.version += 1  # retire the answers computed from what was undone
 
 
 DAY_MS = 24 * 3600 * 1000
@@ -280,8 +356,9 @@ class Backend:
         self._group_events: list[events.DomainEvent] | None = None
         #: The decimal context a group set on its thread (`margin.CONTEXT`): its changes compute in it.
         self._group_context: Context | None = None
-        #: `_Sequence`'s decimal context (they run one at a time, under the lock: one copy serves all).
-        self._sequence_context = margin.CONTEXT.copy()
+        #: The decimal context of groups and `_Sequence`s (one at a time, under the lock: one copy of
+        #: `margin.CONTEXT` serves them all).
+        self._batch_context = margin.CONTEXT.copy()
         self._tran_id = self.store.max_tran_id() or 9_689_322_391
         self._load_persisted()
         self.clock.subscribe(self.settle_funding)
@@ -378,37 +455,7 @@ class Backend:
         there is nothing to group, commit or undo: they run one after another (`_Sequence`)."""
         if account_only and self.store.path is None and self._group_events is None:
             return _Sequence(self)
-        return self._group()
-
-    @contextmanager
-    def _group(self) -> Iterator[None]:
-        with self.lock:
-            if self._group_events is not None:  # already in a group: part of it
-                yield
-                return
-            accounts, by_key = dict(self.accounts), dict(self._by_key)
-            before = (self.marks, self._tran_id, self.funding_through)
-            self._group_events = []
-            try:
-                with self.store.group(), localcontext(margin.CONTEXT) as self._group_context:
-                    yield
-                    self._write_group_state(accounts, before[0])
-            except BaseException as exc:
-                self.accounts.clear()
-                self.accounts.update(accounts)
-                self._by_key.clear()
-                self._by_key.update(by_key)
-                self.marks, self._tran_id, self.funding_through = before
-                self.version += 1  # retire the answers computed from what was undone
-                if isinstance(exc, sqlite3.Error):
-                    raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
-                raise
-            finally:
-                self.durable = self.applied
-                published, self._group_events = self._group_events, None
-                self._group_context = None
-            for event in published:
-                self.events.publish(event)
+        return _Group(self)
 
     def claim(self) -> bool:
         """Without waiting, hold what a `group` of account-state changes this thread runs next needs:
