@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
+from binance_usdm.emulator import store as store_module
 from binance_usdm.emulator.backend import CommitFailed
 from binance_usdm.emulator.clock import Clock
-from binance_usdm.emulator.store import CHECKPOINT_OVERDUE, CHECKPOINT_ROWS
+from binance_usdm.emulator.store import CHECKPOINT_OVERDUE
 
 from .conftest import Answer, Client, EmulatorProcess, ok
 
@@ -235,6 +236,8 @@ def test_commits_on_the_loop_leave_checkpoints_to_another_thread(tmp_path: Path,
     when none comes, claims (the loop's way in) are refused, and the next commit, made without one,
     checkpoints. Either way the WAL stays small (each commit here appends two pages)."""
     state = tmp_path / "state.db"
+    rows = 500  # a checkpoint per 500 changed rows instead of 4000: the same behaviour in 1/8 of the commits
+    monkeypatch.setattr(store_module, "CHECKPOINT_ROWS", rows)
     with EmulatorServer(state_path=state) as emu:
         backend, store = emu.backend, emu.backend.store
         checkpoints: list[bool] = []
@@ -258,8 +261,8 @@ def test_commits_on_the_loop_leave_checkpoints_to_another_thread(tmp_path: Path,
                     store.checkpoint()
             return refused
 
-        assert leverage_changes(2 * CHECKPOINT_ROWS, [True] * 100) == 0 and len(checkpoints) >= 3
-        assert Path(f"{state}-wal").stat().st_size < 2 * CHECKPOINT_ROWS * 4200  # 4x that without checkpoints
+        assert leverage_changes(2 * rows, [True] * 100) == 0 and len(checkpoints) >= 3
+        assert Path(f"{state}-wal").stat().st_size < 2 * rows * 4200  # 4x that without checkpoints
         checkpoints.clear()
-        assert leverage_changes(CHECKPOINT_ROWS * CHECKPOINT_OVERDUE // 2 + 100, [False]) >= 1
+        assert leverage_changes(rows * CHECKPOINT_OVERDUE // 2 + 100, [False]) >= 1
         assert checkpoints and not any(checkpoints)
