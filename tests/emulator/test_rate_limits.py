@@ -35,3 +35,16 @@ def test_new_minute_resets_weight() -> None:
         assert c.get("/fapi/v2/account").status == 429
         emu.clock.advance(60)
         assert ok(c.get("/fapi/v2/account"))
+
+
+def test_a_skewed_clock_leaves_the_weight_in_the_servers_minute() -> None:
+    """A clock-skew fault shifts the time a request sees (here: its timestamp is 2 minutes old, -1021),
+    not the minute its weight is counted in: the rejection still reports the weight used."""
+    with EmulatorServer(faults=["GET /fapi/v2/account=skew:120000"]) as emu:
+        emu.clock.freeze()
+        emu.clock.set(emu.clock.now_ms() // 60_000 * 60_000 + 1000)  # start of a minute
+        c = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+        a = c.get("/fapi/v2/account")
+        assert a.status == 400 and a.code == -1021
+        assert a.headers["x-mbx-used-weight-1m"] == "5"
+        assert ok(c.call("GET", "/fapi/v1/ping", signed=False)) == {}

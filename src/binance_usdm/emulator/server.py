@@ -260,9 +260,10 @@ class App:
         return fault.answer(resp, ip, self.limiter.used(ip, now), now + plan.skew_ms), params, weight, None
 
     def _binance(self, req: RawRequest, now: int, skew_ms: int) -> _Outcome:
-        """Steps 2-7 for a Binance path, at server time `now` shifted by `skew_ms`: the answer, the
-        parameters (None when not parsed), the weight charged and the minute's used weight after it (None
-        when the answer is not a success), for the request log."""
+        """Steps 2-7 for a Binance path at server time `now`, which the request sees shifted by `skew_ms`
+        (its weight counts in the server's own minute): the answer, the parameters (None when not
+        parsed), the weight charged and the minute's used weight after it (None when the answer is not
+        a success), for the request log."""
         route = ROUTES.get((req.method, req.path))
         if route is None:
             return self._not_found(req, now), None, 0, None
@@ -273,10 +274,10 @@ class App:
             params = Params(req.query, body)
             weight = route.weight_of(params)
             used = self.limiter.charge(req.client_ip, weight, now)
-            now += skew_ms
-            account = self.authenticate(req, route, params, body, now)
+            seen = now + skew_ms  # the time the request sees; the weight stays on the server's clock
+            account = self.authenticate(req, route, params, body, seen)
             answer = self._handle(req.path, route, Call(self.backend, params, account, req.origin,
-                                                        self.limiter.limit, now))
+                                                        self.limiter.limit, seen))
         except CommitFailed as exc:
             _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
             return _unknown_outcome(self, req.client_ip, now), _values(params), weight, None
