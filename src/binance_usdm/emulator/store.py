@@ -420,16 +420,16 @@ class Store:
     def _end_group(self, ok: bool) -> None:
         """`group`'s end: commit (`ok`: the block exited cleanly) or roll back; rolled back too when
         the commit fails (which raises). The store's lock is still held."""
+        if not ok:
+            self._roll_back_group()
+            return
         try:
-            if ok:
-                if self._depth:
-                    self._conn.execute("COMMIT")
-                    self._committed()
-                return
+            if self._depth:
+                self._conn.execute("COMMIT")
+                self._committed()
         except BaseException:
             self._roll_back_group()
             raise
-        self._roll_back_group()
 
     def _roll_back_group(self) -> None:
         if self._depth and self._conn.in_transaction:
