@@ -46,6 +46,19 @@ class SymbolSettings:
     isolated: bool = False
 
 
+#: One settings entry per (leverage, margin type) a change set: entries are immutable, so changes share them.
+_SETTINGS: dict[tuple[int, bool], SymbolSettings] = {}
+
+
+def symbol_settings(leverage: int, isolated: bool) -> SymbolSettings:
+    """The settings entry of a leverage and margin type, made once (a change sets a valid leverage,
+    1..125, or keeps the one an account holds: a bounded set of entries)."""
+    entry = _SETTINGS.get((leverage, isolated))
+    if entry is None:
+        entry = _SETTINGS[(leverage, isolated)] = SymbolSettings(leverage, isolated)
+    return entry
+
+
 @dataclass(slots=True)
 class Account:
     """Everything Binance keeps per USDⓈ-M account that the account endpoints expose."""
@@ -89,19 +102,27 @@ class Account:
         """A copy to change without touching this account: its containers and positions are new
         objects; credentials, trading indicators and symbol settings are shared (they are replaced, never
         changed in place). Much cheaper than `copy.deepcopy`, which walks every Decimal. With `positions`
-        False the position legs are shared too (the positions dict is still new): for a change that
-        touches no leg, which must then not change one in place (`own_positions` first)."""
-        return Account(
-            self.account_id, self.alias, list(self.credentials), dict(self.balances), dict(self.balance_times),
-            self._copied_positions() if positions else dict(self.positions),
-            dict(self.settings),
-            self.dual_side, self.multi_assets, self.fee_tier, self.fee_burn, self.maker_rate, self.taker_rate,
-            self.rpi_rate, self.can_trade, self.can_deposit, self.can_withdraw, self.trading_indicators,
-            self.indicators_time, self.update_time,
-        )
+        False only the settings dict is new (the credentials, balances and positions containers and legs
+        are shared): for a change of settings, which must then change nothing else in place
+        (`own_containers` first)."""
+        if not positions:
+            return Account(
+                self.account_id, self.alias, self.credentials, self.balances, self.balance_times, self.positions,
+                dict(self.settings),
+                self.dual_side, self.multi_assets, self.fee_tier, self.fee_burn, self.maker_rate, self.taker_rate,
+                self.rpi_rate, self.can_trade, self.can_deposit, self.can_withdraw, self.trading_indicators,
+                self.indicators_time, self.update_time,
+            )
+        draft = self.draft(False)
+        draft.own_containers()
+        return draft
 
-    def own_positions(self) -> None:
-        """Give this draft its own copy of every position leg (after `draft(positions=False)`)."""
+    def own_containers(self) -> None:
+        """Give this draft its own credentials list, balances and position legs (after
+        `draft(positions=False)`)."""
+        self.credentials = list(self.credentials)
+        self.balances = dict(self.balances)
+        self.balance_times = dict(self.balance_times)
         self.positions = self._copied_positions()
 
     def _copied_positions(self) -> dict[tuple[str, str], Position]:

@@ -40,7 +40,7 @@ from typing import Any
 
 from . import errors as e
 from . import events, margin
-from .accounts import Account, Credential, Position, SymbolSettings
+from .accounts import Account, Credential, Position, symbol_settings
 from .clock import Clock
 from .downloads import Downloads
 from .listenkeys import ListenKeys
@@ -81,63 +81,32 @@ class Rows:
 
 
 class Change:
-    """The effects of one mutation, prepared before the commit: nothing here is visible to readers.
+    """The effects of one mutation, prepared before the commit: nothing here is visible to readers;
+    and the mutation's scope (`Backend._change`, a context manager): the backend lock, `margin.CONTEXT`
+    (unless the group this runs in set it on this thread already), the change committed on a clean
+    exit, undone (no commit, the tranId counter restored) on any exception.
 
     `account(acc)` gives the mutation its own copy of an account's committed state to change. (A
-    plain class: one is made per write request, and a dataclass's default factories cost more; the
-    history rows, which most changes do not add, are made on first use: `history()`.)
+    plain class, one object per mutation rather than a generator-based context manager and a change:
+    every write request makes one, and a dataclass's default factories cost more; the history rows,
+    which most changes do not add, are made on first use: `history()`.)
     """
 
-    __slots__ = ("accounts", "committed", "events", "marks", "rows", "sharing_legs")
+    __slots__ = ("_backend", "_context", "_tran_id", "accounts", "committed", "events", "marks", "rows",
+                 "sharing_legs")
 
-    def __init__(self, committed: Mapping[str, Account]) -> None:
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
         self.accounts: dict[str, Account] = {}
         self.marks: dict[str, Decimal] = {}
         #: Published once the change is committed.
         self.events: list[events.DomainEvent] = []
         #: The committed accounts the drafts are copied from.
-        self.committed = committed
-        #: Accounts drafted with `positions=False`: their legs are still the committed ones.
+        self.committed: Mapping[str, Account] = backend.accounts
+        #: Accounts drafted with `positions=False`: their containers but settings are still the committed ones.
         self.sharing_legs: set[str] | None = None
         #: History rows and metadata, once `history()` made them.
         self.rows: Rows | None = None
-
-    def history(self) -> Rows:
-        """The history rows and metadata this change adds (made on first use)."""
-        rows = self.rows
-        if rows is None:
-            rows = self.rows = Rows()
-        return rows
-
-    def account(self, acc: Account, *, positions: bool = True) -> Account:
-        """This change's draft of `acc` (a copy of its committed state, made on first use). With
-        `positions` False its position legs are the committed objects (a change of settings, which
-        must not change a leg): cheaper; a later `account(acc)` gives the draft legs of its own."""
-        account_id = acc.account_id
-        draft = self.accounts.get(account_id)
-        if draft is None:
-            draft = self.committed.get(account_id, acc).draft(positions)
-            self.accounts[account_id] = draft
-            if not positions:
-                if self.sharing_legs is None:
-                    self.sharing_legs = set()
-                self.sharing_legs.add(account_id)
-        elif positions and self.sharing_legs and account_id in self.sharing_legs:
-            draft.own_positions()
-            self.sharing_legs.discard(account_id)
-        return draft
-
-
-class _Mutation:
-    """The scope of one mutation (`Backend._change`): the backend lock, `margin.CONTEXT` (unless the
-    group this runs in set it on this thread already), and a `Change` committed on a clean exit,
-    undone (no commit, the tranId counter restored) on any exception. A class rather than a
-    generator-based context manager: every write request goes through it."""
-
-    __slots__ = ("_backend", "_change", "_context", "_tran_id")
-
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
 
     def __enter__(self) -> Change:
         backend = self._backend
@@ -152,8 +121,7 @@ class _Mutation:
             backend.lock.release()
             raise
         self._tran_id = backend._tran_id
-        self._change = Change(committed=backend.accounts)
-        return self._change
+        return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         backend = self._backend
@@ -162,7 +130,7 @@ class _Mutation:
                 backend._tran_id = self._tran_id
                 return
             try:
-                backend._commit(self._change)
+                backend._commit(self)
             except BaseException:
                 backend._tran_id = self._tran_id
                 raise
@@ -171,10 +139,36 @@ class _Mutation:
                 self._context.__exit__(None, None, None)
             backend.lock.release()
 
+    def history(self) -> Rows:
+        """The history rows and metadata this change adds (made on first use)."""
+        rows = self.rows
+        if rows is None:
+            rows = self.rows = Rows()
+        return rows
+
+    def account(self, acc: Account, *, positions: bool = True) -> Account:
+        """This change's draft of `acc` (a copy of its committed state, made on first use). With
+        `positions` False it shares every container but its settings with the committed state (a change
+        of settings, which must change nothing else in place): cheaper; a later `account(acc)` gives the
+        draft containers of its own."""
+        account_id = acc.account_id
+        draft = self.accounts.get(account_id)
+        if draft is None:
+            draft = self.committed.get(account_id, acc).draft(positions)
+            self.accounts[account_id] = draft
+            if not positions:
+                if self.sharing_legs is None:
+                    self.sharing_legs = set()
+                self.sharing_legs.add(account_id)
+        elif positions and self.sharing_legs and account_id in self.sharing_legs:
+            draft.own_containers()
+            self.sharing_legs.discard(account_id)
+        return draft
+
 
 class _Sequence:
     """Changes run one after another, each committed and published at its own commit point, under the
-    backend lock and in `margin.CONTEXT` (the backend's own copy of it, which their `_Mutation`s then
+    backend lock and in `margin.CONTEXT` (the backend's own copy of it, which their `Change`s then
     share): `Backend.group` for in-memory account-only changes. A class, and a context set rather
     than a `localcontext` copied per batch: it serves most in-memory write batches."""
 
@@ -388,11 +382,11 @@ class Backend:
         for cred in acc.credentials:
             self._by_key[cred.api_key] = (acc, cred)
 
-    def _change(self) -> _Mutation:
+    def _change(self) -> Change:
         """One mutation: validate and prepare in the `Change`, then it is committed whole, or (on any
         exception, a `Rejection` or a failed save) not at all. Mutations run one at a time, computing
         under `margin.CONTEXT` whatever the calling thread's decimal context is."""
-        return _Mutation(self)
+        return Change(self)
 
     def _commit(self, change: Change) -> None:
         """The commit point: write every effect in one transaction, then make it visible.
@@ -576,8 +570,10 @@ class Backend:
                 raise e.INVALID_LEVERAGE.reject(leverage=leverage)
             settings = acc.setting(symbol)
             legs = acc.open_positions(symbol)
-            mark = self.mark(symbol)
-            notional = sum((abs(p.amount) * mark for p in legs), margin.ZERO) if legs else margin.ZERO
+            notional = margin.ZERO
+            if legs:
+                mark = self.mark(symbol)
+                notional = sum((abs(p.amount) * mark for p in legs), notional)
             cap = max_notional(info, leverage)
             if notional > 0 and notional >= cap:
                 # -4028: the current position's notional bracket does not allow this leverage.
@@ -588,7 +584,7 @@ class Backend:
                 extra = notional / leverage - notional / settings.leverage
                 if extra > self.cross_available(acc, info.margin_asset):
                     raise e.MIN_LEVERAGE_RATIO.reject()
-            acc.settings[symbol] = SymbolSettings(leverage, settings.isolated)
+            acc.settings[symbol] = symbol_settings(leverage, settings.isolated)
             acc.update_time = self.clock.now_ms()
             change.events.append(events.LeverageChanged(acc.account_id, acc.update_time, symbol, leverage))
         return cap
@@ -607,7 +603,7 @@ class Backend:
                 raise e.THERE_EXISTS_OPEN_ORDERS.reject()
             if acc.open_positions(symbol):
                 raise e.THERE_EXISTS_QUANTITY.reject()
-            acc.settings[symbol] = SymbolSettings(settings.leverage, isolated)
+            acc.settings[symbol] = symbol_settings(settings.leverage, isolated)
             acc.update_time = self.clock.now_ms()
             change.events.append(events.MarginTypeChanged(acc.account_id, acc.update_time, symbol))
 
