@@ -120,6 +120,49 @@ def test_a_change_on_the_storage_thread_keeps_its_place_in_the_pipeline(raw: Raw
     assert json.loads(raw.answer()[2])[0]["leverage"] == "4"
 
 
+def test_in_memory_changes_answered_at_once_keep_the_pipeline_order(emu: EmulatorServer, raw: Raw) -> None:
+    """An in-memory leverage change with nothing ahead of it is answered on the loop at once (no batch):
+    a rejected one between two accepted ones changes nothing, a read after them sees the last accepted
+    one, each is logged with its weight and code, and the answers keep the request order."""
+    version = emu.backend.version
+    raw.send(signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=4")
+             + signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=126")
+             + signed("POST", "/fapi/v1/leverage", "symbol=ETHUSDT&leverage=0")
+             + signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=6")
+             + signed("GET", "/fapi/v2/positionRisk", "symbol=BTCUSDT"))
+    status, headers, body = raw.answer()
+    assert (status, json.loads(body)["leverage"]) == (200, 4) and headers["x-mbx-used-weight-1m"] == "1"
+    for weight in ("2", "3"):
+        status, headers, body = raw.answer()
+        assert (status, json.loads(body)["code"], headers["x-mbx-used-weight-1m"]) == (400, -4028, weight)
+    assert json.loads(raw.answer()[2])["leverage"] == 6
+    assert json.loads(raw.answer()[2])[0]["leverage"] == "6"
+    assert emu.backend.version == version + 2  # the rejected changes committed nothing
+    assert emu.backend.account().setting("ETHUSDT").leverage != 0
+    logged = [(e.path, e.status, e.code, e.weight) for e in emu.log.entries()][-5:]
+    assert logged == [("/fapi/v1/leverage", 200, None, 1), ("/fapi/v1/leverage", 400, -4028, 1),
+                      ("/fapi/v1/leverage", 400, -4028, 1), ("/fapi/v1/leverage", 200, None, 1),
+                      ("/fapi/v2/positionRisk", 200, None, 5)]
+
+
+def test_a_fault_on_an_in_memory_change_still_fires(emu: EmulatorServer, raw: Raw) -> None:
+    """A fault planned on a change of account state alone takes it off the direct path and fires: an
+    outcome not run leaves the state as it was; one run after the change applies it."""
+    emu.faults.add("POST /fapi/v1/leverage=unknown,count=1")
+    emu.faults.add("POST /fapi/v1/leverage=malformed,count=1")
+    raw.send(signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=4")
+             + signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=5")
+             + signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=7"))
+    status, _, body = raw.answer()
+    assert (status, json.loads(body)["code"]) == (503, -1000)
+    status, _, body = raw.answer()
+    assert status == 200 and body.startswith(b"{{")  # the change ran, its answer was spoilt
+    assert json.loads(raw.answer()[2])["leverage"] == 7
+    assert [(f["kind"], f["fired"]) for f in emu.faults.listing()] == [("unknown", 1), ("malformed", 1)]
+    fired = [e.fault for e in emu.log.entries()][-3:]
+    assert fired == ["POST /fapi/v1/leverage=unknown,count=1", "POST /fapi/v1/leverage=malformed,count=1", None]
+
+
 def test_head_is_answered_without_a_body(raw: Raw) -> None:
     raw.send(b"HEAD /fapi/v1/time HTTP/1.1\r\nHost: x\r\n\r\n" + get("/fapi/v1/ping"))
     status, headers, body = raw.answer(head=True)

@@ -35,7 +35,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import Context, Decimal, getcontext, localcontext, setcontext
+from decimal import Decimal, getcontext, setcontext
 from typing import Any
 
 from . import errors as e
@@ -83,8 +83,9 @@ class Rows:
 class Change:
     """The effects of one mutation, prepared before the commit: nothing here is visible to readers;
     and the mutation's scope (`Backend._change`, a context manager): the backend lock, `margin.CONTEXT`
-    (unless the group this runs in set it on this thread already), the change committed on a clean
-    exit, undone (no commit, the tranId counter restored) on any exception.
+    (the backend's own copy, `Backend._batch_context`, set on this thread unless the group this runs in
+    set it already), the change committed on a clean exit, undone (no commit, the tranId counter
+    restored) on any exception.
 
     `account(acc)` gives the mutation its own copy of an account's committed state to change. (A
     plain class, one object per mutation rather than a generator-based context manager and a change:
@@ -111,15 +112,12 @@ class Change:
     def __enter__(self) -> Change:
         backend = self._backend
         backend.lock.acquire()
-        try:
-            context = None
-            if backend._group_context is None or getcontext() is not backend._group_context:
-                context = localcontext(margin.CONTEXT)
-                context.__enter__()
-            self._context = context
-        except BaseException:
-            backend.lock.release()
-            raise
+        outer = getcontext()
+        if outer is backend._batch_context:  # the group or sequence this runs in set it
+            self._context = None
+        else:
+            setcontext(backend._batch_context)
+            self._context = outer
         self._tran_id = backend._tran_id
         return self
 
@@ -136,7 +134,7 @@ class Change:
                 raise
         finally:
             if self._context is not None:
-                self._context.__exit__(None, None, None)
+                setcontext(self._context)
             backend.lock.release()
 
     def history(self) -> Rows:
@@ -182,11 +180,9 @@ class _Sequence:
         backend.lock.acquire()
         self._outer = getcontext()
         setcontext(backend._batch_context)
-        backend._group_context = backend._batch_context
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         backend = self._backend
-        backend._group_context = None
         setcontext(self._outer)
         backend.lock.release()
 
@@ -221,7 +217,6 @@ class _Group:
         backend._group_events = []
         self._outer = getcontext()
         setcontext(backend._batch_context)
-        backend._group_context = backend._batch_context
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         backend = self._backend
@@ -244,7 +239,6 @@ class _Group:
                 self._undo()
             backend.durable = backend.applied
             published, backend._group_events = backend._group_events, None
-            backend._group_context = None
             if error is None:
                 for event in published or ():
                     backend.events.publish(event)
@@ -348,10 +342,8 @@ class Backend:
         self.applied = 0
         self.durable = 0
         self._group_events: list[events.DomainEvent] | None = None
-        #: The decimal context a group set on its thread (`margin.CONTEXT`): its changes compute in it.
-        self._group_context: Context | None = None
-        #: The decimal context of groups and `_Sequence`s (one at a time, under the lock: one copy of
-        #: `margin.CONTEXT` serves them all).
+        #: The decimal context of changes, groups and `_Sequence`s (one at a time, under the lock: one
+        #: copy of `margin.CONTEXT` serves them all; its flags are never read).
         self._batch_context = margin.CONTEXT.copy()
         self._tran_id = self.store.max_tran_id() or 9_689_322_391
         self._load_persisted()
