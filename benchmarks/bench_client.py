@@ -28,13 +28,15 @@ concurrency 1 (sequential) and at concurrency C (C tasks on one event loop, or C
 figure is the best of several repetitions, in rounds that interleave the clients in time (other
 processes on the machine only ever add time).
 
-A second table is what a user who reads the whole account answer pays: an account call followed by
-a read of every field (ours: every typed attribute, exact ``Decimal`` and UTC ``datetime``; the dict
-clients: every value of their dicts, as strings; ccxt: its unified balance and positions built from
-the answer, as ``fetch_balance`` and ``fetch_positions(method="account")`` build them, every field
-read; see ``bench_runners.READERS``), repeated (steady state: values met before), and the first
-call of a client process alone (connecting, first use of everything, nothing met before; one call
-per process, the best of the rounds).
+A second table is what a user pays for the account answer read three ways (few fields, every
+field, to_dict; ``bench_runners.PATTERNS``): ours typed (exact ``Decimal``, UTC ``datetime``), the dict
+clients' values as parsed, ccxt's unified balance and positions built from the answer as
+``fetch_balance`` and ``fetch_positions(method="account")`` build them; the call and the read
+repeated (steady state: values met before), and the first call of a fresh process (the client made
+as its users make it, connecting, first use of everything, nothing met before; one process per way
+of reading and round, the best of the rounds). A third gives the issue's comparison: ours against
+json.loads + each peer's per-call work, that is the peer's own call and read (which parse the
+answer), as ratios, with the highest ratio over the peers for each of ours.
 
 Exit status: 0, or 1 when the floor or one of our own clients failed (peers' failures are reported
 in the table only).
@@ -48,6 +50,7 @@ import os
 import statistics
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -72,6 +75,7 @@ class Row:
     group: str  # "floor" | "signing floor" | "ours" | "peer"
     kind: str  # "async" | "sync"
     result: dict[str, Any] = field(default_factory=dict)
+    first: dict[str, float] = field(default_factory=dict)  # first_<pattern>_cpu_us: best of the rounds
 
     @property
     def ok(self) -> bool:
@@ -97,6 +101,7 @@ def build_rows(with_peers: bool) -> list[Row]:
         rows += [
             Row("python-binance AsyncClient (aiohttp)", "python-binance", "asyncio", "peer", "async"),
             Row("python-binance AsyncClient (aiohttp)", "python-binance", "uvloop", "peer", "async"),
+            Row("python-binance Client (requests, sync)", "python-binance-sync", "-", "peer", "sync"),
             Row("ccxt async binanceusdm (aiohttp)", "ccxt", "asyncio", "peer", "async"),
             Row("ccxt async binanceusdm (aiohttp)", "ccxt", "uvloop", "peer", "async"),
             Row("binance-futures-connector UMFutures (sync)", "connector", "-", "peer", "sync"),
@@ -154,19 +159,22 @@ def stop_server(proc: subprocess.Popen[str]) -> None:
 
 def _env_for(python: str) -> dict[str, str]:
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a first call's lazy imports load .pyc files, as users' do
     if python == sys.executable:  # our package from this checkout even when not installed
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
     return env
 
 
-def measure_once(row: Row, url: str, pythons: Sequence[str], args: argparse.Namespace) -> dict[str, Any]:
-    """One runner process for ``row``, trying each interpreter in turn until one has the client."""
+def measure_once(
+    row: Row, url: str, pythons: Sequence[str], args: argparse.Namespace, first: str | None = None,
+) -> dict[str, Any]:
+    """One runner process for ``row``, trying each interpreter in turn until one has the client;
+    with ``first`` (a pattern), the process's first call read that way only."""
     result: dict[str, Any] = {"status": "missing", "detail": "not installed"}
     for python in pythons:
-        cmd = [
-            python, str(RUNNER), row.client, url,
-            "--seconds", str(args.seconds), "--reps", str(args.reps),
-            "--concurrency", str(args.concurrency),
+        cmd = [python, str(RUNNER), row.client, url]
+        cmd += ["--first", first] if first else [
+            "--seconds", str(args.seconds), "--reps", str(args.reps), "--concurrency", str(args.concurrency),
         ]
         if row.loop != "-":
             cmd += ["--loop", row.loop]
@@ -269,19 +277,66 @@ def render_table(rows: list[Row], concurrency: int) -> str:
     return "\n".join(lines)
 
 
+PATTERNS = ("few", "every", "to_dict")
+
+
+def _read_figures(row: Row) -> list[float | None]:
+    """The call + read CPU µs of ``row``: repeated, then first call, each few / every / to_dict."""
+    return ([row.result.get(f"{p}_cpu_us") for p in PATTERNS]
+            + [row.first.get(f"first_{p}_cpu_us") for p in PATTERNS])
+
+
+def _cell(value: float | None, width: int, fmt: str = ",.0f") -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}{fmt}}"
+
+
 def render_read_table(rows: list[Row]) -> str:
-    head = (f"{'call + read every field of the account':<44} {'loop':<8} {'call':>9} {'+ read':>9} {'read':>9}"
-            f" {'first':>9}")
-    head2 = f"{'':<44} {'':<8} {'CPU µs':>9} {'CPU µs':>9} {'CPU µs':>9} {'CPU µs':>9}"
-    lines = [head, head2, "-" * len(head)]
-    for row in rows:
-        if row.ok and "read_cpu_us" in row.result:
-            call, with_read = row.fig("account_cpu_us"), row.fig("read_cpu_us")
-            lines.append(f"{row.label:<44} {row.loop:<8} {_num(call, 9)} {_num(with_read, 9)}"
-                         f" {_num(with_read - call, 9)} {_num(row.fig('first_read_cpu_us'), 9)}")
-    lines.append("  (call: the account call alone, as above; + read: the call and the read, repeated; read: the"
-                 " difference; first: the process's first call and read)")
+    shown = [row for row in rows if row.ok and row.group in ("ours", "peer")]
+    head = (f"{'call + read of the account answer':<44} {'loop':<8} {'repeated:':>9} {'':>7} {'':>8}"
+            f" {'first:':>9} {'':>7} {'':>8}")
+    head2 = f"{'CPU µs':<44} {'':<8}" + "".join(f" {p:>{9 if i % 3 == 0 else 8}}" for i, p in enumerate(PATTERNS * 2))
+    lines = [head, head2, "-" * len(head2)]
+    for row in shown:
+        lines.append(f"{row.label:<44} {row.loop:<8}" + "".join(
+            f" {_cell(v, 9 if i % 3 == 0 else 8)}" for i, v in enumerate(_read_figures(row))))
+    lines += ["  " + line for line in textwrap.wrap(
+        "few: the available balance and every position's symbol and amount; every: every field of every object;"
+        " to_dict: the answer as plain dicts. Ours: typed (exact Decimal, UTC datetime); dict clients: values as"
+        " parsed (strings), their to_dict the answer itself; ccxt: its unified balance and positions built from"
+        " the answer (markets loaded beforehand, not counted). repeated: best of the rounds; first: a fresh"
+        " process's client made as its users make it (python-binance: Client() pings, AsyncClient.create() pings"
+        " and reads the server time), its first call and the read, best of the rounds", 104)]
     return "\n".join(lines)
+
+
+def _peers_of(mine: Row, rows: list[Row]) -> list[Row]:
+    """The peers ``mine`` is compared with: every sync peer and the async peers on its event loop
+    (asyncio for a sync client)."""
+    loop = "asyncio" if mine.loop == "-" else mine.loop
+    return [r for r in rows if r.ok and r.group == "peer" and r.loop in ("-", loop)]
+
+
+def render_read_ratios(rows: list[Row]) -> list[str]:
+    """Ours against json.loads + each peer's per-call work (what the peer's user pays: its call, which
+    parses the answer with json.loads or orjson, and its read), pattern by pattern."""
+    lines = ["Call + read, ours / the peer's (json.loads + its per-call work); below 1.00: ours costs less",
+             f"{'':<58}{'repeated:':>9}{'':>8}{'':>8}{'first:':>9}{'':>8}{'':>8}",
+             f"{'':<58}" + "".join(f"{p:>{9 if i % 3 == 0 else 8}}" for i, p in enumerate(PATTERNS * 2))]
+    verdicts = []
+    for mine in (r for r in rows if r.ok and r.group == "ours"):
+        ours = _read_figures(mine)
+        worst: list[float] = [0.0] * len(ours)
+        for peer in _peers_of(mine, rows):
+            ratios = [None if a is None or b is None else a / b for a, b in zip(ours, _read_figures(peer), strict=True)]
+            worst = [max(w, r or 0.0) for w, r in zip(worst, ratios, strict=True)]
+            name = f"{mine.client}/{mine.loop} vs {peer.client}/{peer.loop}"
+            lines.append(f"  {name:<56}" + "".join(
+                f"{_cell(r, 9 if i % 3 == 0 else 8, '.2f')}" for i, r in enumerate(ratios)))
+        for label, picked in (("repeated", slice(0, 3)), ("first call", slice(3, 6))):
+            cells = ", ".join(f"{p} {w:.2f}" for p, w in zip(PATTERNS, worst[picked], strict=True))
+            verdicts.append(f"  {mine.client}/{mine.loop}, {label}: highest ratio {cells}"
+                            f" (below every peer: {_verdict(max(worst[picked]) < 1.0)})")
+    return lines + verdicts
 
 
 def _find(rows: list[Row], group: str, kind: str, loop: str | None) -> list[Row]:
@@ -395,6 +450,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"  round {round_no + 1}: {row.client} ({row.loop}): {row.result.get('status')}",
                     file=sys.stderr,
                 )
+                if row.ok and row.group in ("ours", "peer"):
+                    for pattern in PATTERNS:  # the process's first call, one process per way of reading
+                        first = measure_once(row, url, pythons, args, first=pattern)
+                        key = f"first_{pattern}_cpu_us"
+                        if first.get("status") == "ok":
+                            row.first[key] = min(first[key], row.first.get(key, float("inf")))
     finally:
         stop_server(server)
     import_ms, import_total_ms = import_time_ms(args.import_runs)
@@ -422,6 +483,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(render_read_table(rows))
     print()
+    for line in render_read_ratios(rows):
+        print(line)
+    print()
     for line in render_targets(rows):
         print(line)
     print(
@@ -437,7 +501,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         Path(args.json).write_text(
             json.dumps(
                 {
-                    "rows": [{"label": r.label, "client": r.client, "loop": r.loop, **r.result} for r in rows],
+                    "rows": [{"label": r.label, "client": r.client, "loop": r.loop, **r.result, **r.first}
+                             for r in rows],
                     "import_ms": import_ms,
                     "account_body_bytes": body,
                 },

@@ -1,6 +1,7 @@
 """Measures ONE client against the benchmark server; run in its own process by ``bench_client.py``.
 
     python bench_runners.py CLIENT BASE_URL [--seconds S] [--reps R] [--concurrency C]
+    python bench_runners.py CLIENT BASE_URL --first few|every|to_dict
 
 Prints one JSON line: ``{"client": ..., "status": "ok" | "missing" | "error", ...figures}``.
 Only the standard library is imported at module level, so this file runs under any interpreter
@@ -10,8 +11,10 @@ reported as ``"missing"``.
 Figures, all client-side: CPU µs per call (``time.process_time`` of this process) and wall µs per
 call for sequential account-info and leverage-change calls; account-info calls per second at
 concurrency 1 (sequential) and at concurrency C (C tasks on one loop, or C threads); and the CPU µs
-of an account-info call followed by a read of every field of its answer (``READERS``), repeated and,
-separately, as the process's first call (connecting, first use of everything, nothing met before).
+of an account-info call followed by a read of its answer, three ways (``PATTERNS``, ``READERS``),
+repeated. With ``--first``, only the process's first call: the client made as its users make it
+(python-binance's pings included), one call, its answer read one way (connecting, first use of
+everything, nothing met before); the client's modules are imported before it is timed.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import importlib
 import json
 import os
 import sys
@@ -88,20 +92,41 @@ def _open_ours_sync(url: str, clock: Any = None) -> SyncTriple:
     return account, leverage, client.close
 
 
+def _python_binance_at(client_class: Any, url: str) -> Any:
+    """``client_class`` (python-binance's ``Client`` or ``AsyncClient``) with every URL it uses pointed
+    at the server: made the way its users make it (``Client()`` pings, ``AsyncClient.create()`` pings
+    and reads the server time), which would otherwise go to the real Binance."""
+    return type("LocalClient", (client_class,), {"API_URL": f"{url}/api", "FUTURES_URL": f"{url}/fapi"})
+
+
 async def _open_python_binance(url: str) -> AsyncTriple:
     try:  # the module path still works where binance-futures-connector overwrote binance/__init__.py
         from binance.async_client import AsyncClient
     except ImportError as exc:
         raise Missing(str(exc)) from None
-    # Not AsyncClient.create(): it pings the real Binance. Point the futures URL at the server.
-    client = AsyncClient(API_KEY, API_SECRET)
-    client.FUTURES_URL = f"{url}/fapi"
+    client = await _python_binance_at(AsyncClient, url).create(API_KEY, API_SECRET)
 
     async def account() -> Any:
         return await client.futures_account()
 
     async def leverage() -> Any:
         return await client.futures_change_leverage(symbol=SYMBOL, leverage=LEVERAGE)
+
+    return account, leverage, client.close_connection
+
+
+def _open_python_binance_sync(url: str) -> SyncTriple:
+    try:
+        from binance.client import Client
+    except ImportError as exc:
+        raise Missing(str(exc)) from None
+    client = _python_binance_at(Client, url)(API_KEY, API_SECRET)
+
+    def account() -> Any:
+        return client.futures_account()
+
+    def leverage() -> Any:
+        return client.futures_change_leverage(symbol=SYMBOL, leverage=LEVERAGE)
 
     return account, leverage, client.close_connection
 
@@ -367,22 +392,29 @@ CLIENTS: dict[str, tuple[str, Callable[[str], Any], bool]] = {
     "ours-async": ("async", _open_ours_async, True),
     "ours-sync": ("sync", _open_ours_sync, True),
     "python-binance": ("async", _open_python_binance, True),
+    "python-binance-sync": ("sync", _open_python_binance_sync, False),
     "ccxt": ("async", _open_ccxt, True),
     "connector": ("sync", _open_connector, False),
 }
 
 
-# --- reading the whole answer -----------------------------------------------------------------
-# What a user who reads every field of the account answer does after the call, the cheapest way
-# each client's result allows: ours reads every typed attribute (exact Decimal, UTC datetime); a dict
-# client every value as parsed (strings, not converted); ccxt builds its unified balance and
-# positions from the answer (what fetch_balance and fetch_positions(method="account") do after their
-# call; a ccxt user makes two calls for them, this is one) and every field of them is read.
+# --- reading the answer ------------------------------------------------------------------------
+# Three ways a user reads the account answer after the call, each the cheapest way the client's
+# result allows (PATTERNS):
+# - "few": the available balance and every position's symbol and amount (a dashboard's read);
+# - "every": every field of every object;
+# - "to_dict": the whole answer as plain dicts.
+# Ours reads typed attributes (exact Decimal, UTC datetime) or calls to_dict(). A dict client's answer
+# is already its dicts: it reads the values as parsed (strings, not converted), and its to_dict is the
+# answer itself. ccxt builds its unified balance and positions from the answer (what fetch_balance
+# and fetch_positions(method="account") do after their call; a ccxt user makes two calls for them,
+# this is one, with ccxt's markets loaded beforehand and not counted) and reads them.
 
 Reader = Callable[[Any], Any]
+PATTERNS = ("few", "every", "to_dict")
 
 
-def _typed_reader() -> Reader:
+def _typed_readers() -> dict[str, Reader]:
     from operator import attrgetter
 
     from binance_usdm.models import AccountAsset, AccountInfo, AccountPosition
@@ -391,43 +423,68 @@ def _typed_reader() -> Reader:
     kinds = (AccountInfo, AccountAsset, AccountPosition)
     account, asset, position = (attrgetter(*public_fields(kind)) for kind in kinds)
 
-    def read(answer: Any) -> Any:
+    def few(answer: Any) -> Any:
+        data = answer.data
+        return data.available_balance, [(p.symbol, p.position_amt) for p in data.positions]
+
+    def every(answer: Any) -> Any:
         data = answer.data
         return account(data), [asset(a) for a in data.assets], [position(p) for p in data.positions]
 
-    return read
+    def to_dict(answer: Any) -> Any:
+        return answer.data.to_dict()
+
+    return {"few": few, "every": every, "to_dict": to_dict}
 
 
-def _dict_reader() -> Reader:
+def _dict_readers() -> dict[str, Reader]:
     getters: list[Callable[[dict[str, Any]], Any]] = []  # the answer's keys, from the first answer
 
-    def read(answer: Any) -> Any:
+    def few(answer: Any) -> Any:
+        return answer["availableBalance"], [(p["symbol"], p["positionAmt"]) for p in answer["positions"]]
+
+    def every(answer: Any) -> Any:
         if not getters:
             getters.extend(itemgetter(*keys) for keys in (answer, answer["assets"][0], answer["positions"][0]))
         account, asset, position = getters
         return account(answer), [asset(a) for a in answer["assets"]], [position(p) for p in answer["positions"]]
 
-    return read
+    def to_dict(answer: Any) -> Any:
+        return answer
+
+    return {"few": few, "every": every, "to_dict": to_dict}
 
 
-def _ccxt_reader() -> Reader:
+def _ccxt_readers() -> dict[str, Reader]:
     import ccxt  # the parsing code of ccxt.async_support's exchange, without its session
 
     exchange = ccxt.binanceusdm()
     exchange.set_markets([exchange.parse_market(exchange_info_symbol(symbol)) for symbol in SYMBOLS])
 
-    def read(answer: Any) -> Any:
-        balance = exchange.parse_balance_custom(answer, "linear", None, False)
-        positions = exchange.parse_account_positions(answer)
+    def unified(answer: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        return exchange.parse_balance_custom(answer, "linear", None, False), exchange.parse_account_positions(answer)
+
+    def few(answer: Any) -> Any:
+        balance, positions = unified(answer)
+        return balance["USDT"]["free"], [(p["symbol"], p["contracts"]) for p in positions]
+
+    def every(answer: Any) -> Any:
+        balance, positions = unified(answer)
         return ([tuple(entry.values()) for entry in balance.values() if isinstance(entry, dict)],
                 [tuple(position.values()) for position in positions])
 
-    return read
+    return {"few": few, "every": every, "to_dict": unified}
 
 
-READERS: dict[str, Callable[[], Reader]] = {
-    "ours-async": _typed_reader, "ours-sync": _typed_reader, "ccxt": _ccxt_reader,
-}  # any other client answers with dicts: _dict_reader
+READERS: dict[str, Callable[[], dict[str, Reader]]] = {
+    "ours-async": _typed_readers, "ours-sync": _typed_readers, "ccxt": _ccxt_readers,
+}  # any other client answers with dicts: _dict_readers
+
+PRELOAD: dict[str, tuple[str, ...]] = {
+    "ours-async": ("binance_usdm._async.client",), "ours-sync": ("binance_usdm._sync.client",),
+    "python-binance": ("binance.async_client",), "python-binance-sync": ("binance.client",),
+    "ccxt": ("ccxt.async_support",), "connector": ("binance.um_futures",),
+}  # what a client's opener imports: imported before its first call is timed (import time is not a call's)
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -486,18 +543,13 @@ async def _async_concurrent(fn: Callable[[], Awaitable[Any]], n: int, workers: i
 
 
 async def _measure_async(
-    opener: Callable[[str], Awaitable[AsyncTriple]], read: Reader, url: str, plan: Plan,
+    opener: Callable[[str], Awaitable[AsyncTriple]], readers: dict[str, Reader], url: str, plan: Plan,
 ) -> dict[str, Any]:
     account, leverage, close = await opener(url)
-
-    async def account_and_read() -> Any:
-        return read(await account())
-
     try:
-        cpu0 = time.process_time()
         answer = await account()
-        read(answer)
-        first_read = time.process_time() - cpu0
+        for read in readers.values():
+            read(answer)
         _check_account(answer)
         _check_leverage(await leverage())
         # warm up (caches, connection, clock sync) and calibrate the call counts
@@ -507,7 +559,12 @@ async def _measure_async(
         n_leverage = _count(leverage_wall, plan.seconds, 20)
         account_runs = [await _async_sequential(account, n_account) for _ in range(plan.reps)]
         leverage_runs = [await _async_sequential(leverage, n_leverage) for _ in range(plan.reps)]
-        read_runs = [await _async_sequential(account_and_read, n_account) for _ in range(plan.reps)]
+        read_runs = {}
+        for pattern, read in readers.items():
+            async def account_and_read(read: Reader = read) -> Any:
+                return read(await account())
+
+            read_runs[pattern] = [await _async_sequential(account_and_read, n_account) for _ in range(plan.reps)]
         c = plan.concurrency
         await _async_concurrent(account, 2 * c, c)  # opens the connections
         n_conc = _count(account_wall / 2, plan.seconds * 1.5, 2 * c)
@@ -515,7 +572,7 @@ async def _measure_async(
         _check_account(await account())
     finally:
         await close()
-    return _figures(account_runs, leverage_runs, conc_runs, read_runs, first_read)
+    return _figures(account_runs, leverage_runs, conc_runs, read_runs)
 
 
 def _sync_sequential(fn: Callable[[], Any], n: int) -> tuple[float, float]:
@@ -552,19 +609,14 @@ def _sync_concurrent(fns: list[Callable[[], Any]], n: int) -> tuple[float, float
 
 
 def _measure_sync(
-    opener: Callable[[str], SyncTriple], shared: bool, read: Reader, url: str, plan: Plan,
+    opener: Callable[[str], SyncTriple], shared: bool, readers: dict[str, Reader], url: str, plan: Plan,
 ) -> dict[str, Any]:
     account, leverage, close = opener(url)
     closers = [close]
-
-    def account_and_read() -> Any:
-        return read(account())
-
     try:
-        cpu0 = time.process_time()
         answer = account()
-        read(answer)
-        first_read = time.process_time() - cpu0
+        for read in readers.values():
+            read(answer)
         _check_account(answer)
         _check_leverage(leverage())
         _, account_wall = _sync_sequential(account, 30)
@@ -573,7 +625,12 @@ def _measure_sync(
         n_leverage = _count(leverage_wall, plan.seconds, 20)
         account_runs = [_sync_sequential(account, n_account) for _ in range(plan.reps)]
         leverage_runs = [_sync_sequential(leverage, n_leverage) for _ in range(plan.reps)]
-        read_runs = [_sync_sequential(account_and_read, n_account) for _ in range(plan.reps)]
+        read_runs = {}
+        for pattern, read in readers.items():
+            def account_and_read(read: Reader = read) -> Any:
+                return read(account())
+
+            read_runs[pattern] = [_sync_sequential(account_and_read, n_account) for _ in range(plan.reps)]
         c = plan.concurrency
         if shared:
             fns = [account] * c
@@ -590,7 +647,7 @@ def _measure_sync(
     finally:
         for closer in closers:
             closer()
-    figures = _figures(account_runs, leverage_runs, conc_runs, read_runs, first_read)
+    figures = _figures(account_runs, leverage_runs, conc_runs, read_runs)
     if not shared:
         figures["note"] = "c=50: one client per thread (not thread-safe)"
     return figures
@@ -600,8 +657,7 @@ def _figures(
     account_runs: list[tuple[float, float]],
     leverage_runs: list[tuple[float, float]],
     conc_runs: list[tuple[float, float]],
-    read_runs: list[tuple[float, float]],
-    first_read: float,
+    read_runs: dict[str, list[tuple[float, float]]],
 ) -> dict[str, Any]:
     def best(runs: list[tuple[float, float]], i: int) -> float:
         # the best repetition: other processes on the machine only ever add time
@@ -616,26 +672,65 @@ def _figures(
         "cps_c1": 1 / account_wall,
         "cps_conc": 1 / best(conc_runs, 1),
         "conc_cpu_us": best(conc_runs, 0) * 1e6,
-        "read_cpu_us": best(read_runs, 0) * 1e6,
-        "first_read_cpu_us": first_read * 1e6,
+        **{f"{pattern}_cpu_us": best(runs, 0) * 1e6 for pattern, runs in read_runs.items()},
     }
 
 
-def run(client: str, url: str, loop_name: str, plan: Plan) -> dict[str, Any]:
-    kind, opener, shared = CLIENTS[client]
+def _readers(client: str) -> dict[str, Reader]:
     try:
-        read = READERS.get(client, _dict_reader)()
+        return READERS.get(client, _dict_readers)()
     except ImportError as exc:
         raise Missing(str(exc)) from None
-    if kind == "sync":
-        return _measure_sync(opener, shared, read, url, plan)
+
+
+def _on_loop(loop_name: str, work: Awaitable[Any]) -> Any:
     if loop_name == "uvloop":
         try:
             import uvloop
         except ImportError:
             raise Missing("uvloop") from None
-        return uvloop.run(_measure_async(opener, read, url, plan))  # type: ignore[no-any-return]
-    return asyncio.run(_measure_async(opener, read, url, plan))
+        return uvloop.run(work)
+    return asyncio.run(work)
+
+
+def run(client: str, url: str, loop_name: str, plan: Plan) -> dict[str, Any]:
+    kind, opener, shared = CLIENTS[client]
+    readers = _readers(client)
+    if kind == "sync":
+        return _measure_sync(opener, shared, readers, url, plan)
+    return _on_loop(loop_name, _measure_async(opener, readers, url, plan))  # type: ignore[no-any-return]
+
+
+def run_first(client: str, url: str, loop_name: str, pattern: str) -> dict[str, Any]:
+    """The process's first call as a user pays it: the client made (as its users make it), one
+    account call, the answer read by ``pattern``; the client's modules imported beforehand."""
+    kind, opener, _ = CLIENTS[client]
+    read = _readers(client)[pattern]
+    try:
+        for module in PRELOAD.get(client, ()):
+            importlib.import_module(module)
+    except ImportError as exc:
+        raise Missing(str(exc)) from None
+    if kind == "sync":
+        cpu0 = time.process_time()
+        account, _, close = opener(url)
+        answer = account()
+        read(answer)
+        cpu = time.process_time() - cpu0
+        close()
+    else:
+        async def first() -> tuple[float, Any]:
+            cpu0 = time.process_time()
+            account, _, close = await opener(url)
+            answer = await account()
+            read(answer)
+            cpu = time.process_time() - cpu0
+            await close()
+            return cpu, answer
+
+        cpu, answer = _on_loop(loop_name, first())
+    _check_account(answer)
+    return {f"first_{pattern}_cpu_us": cpu * 1e6}
 
 
 def main() -> None:
@@ -646,10 +741,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=0.3)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--first", choices=PATTERNS, help="only the process's first call, read this way")
     args = parser.parse_args()
     result: dict[str, Any] = {"client": args.client, "loop": args.loop, "python": sys.executable}
     try:
-        result.update(run(args.client, args.url, args.loop, Plan(args.seconds, args.reps, args.concurrency)))
+        if args.first:
+            result.update(run_first(args.client, args.url, args.loop, args.first))
+        else:
+            result.update(run(args.client, args.url, args.loop, Plan(args.seconds, args.reps, args.concurrency)))
         result["status"] = "ok"
     except Missing as exc:
         result.update(status="missing", detail=str(exc))

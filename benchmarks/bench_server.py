@@ -54,7 +54,7 @@ ROUTES: dict[bytes, bytes] = {
     b"/fapi/v1/ping/": _response(payloads.PING_BODY),
 }
 NOT_FOUND = _response(payloads.NOT_FOUND_BODY, "404 Not Found")
-TIME_PATH = b"/fapi/v1/time"
+TIME_PATHS = (b"/fapi/v1/time", b"/api/v3/time")  # python-binance's AsyncClient.create() reads the spot one
 
 
 _BUFFER = memoryview(bytearray(65536))  # shared: httptools copies what it hands out before the next read
@@ -94,7 +94,7 @@ class _Connection(asyncio.BufferedProtocol):
     def on_message_complete(self) -> None:
         path = self.url.partition(b"?")[0]
         answer = ROUTES.get(path)
-        if answer is None and path == TIME_PATH:
+        if answer is None and path in TIME_PATHS:
             answer = _response(b'{"serverTime":%d}' % int(time.time() * 1000))
         elif answer is None:
             answer = NOT_FOUND

@@ -113,15 +113,40 @@ def _by_accessors(model: Model) -> dict[str, Any]:
 
 @pytest.mark.parametrize("model", [m for m in MODELS if m.to_dict is Model.to_dict], ids=lambda m: m.__name__)
 def test_to_dict_gives_the_typed_accessors_values(model: type[Model]) -> None:
+    compiled = _base._compile_to_dict(model)
     for variant in range(8):
         instance = _instance(model, variant)
         expected = _by_accessors(instance)
-        assert instance.to_dict() == expected
-        assert [type(v) for v in instance.to_dict().values()] == [type(v) for v in expected.values()]
+        for made in (compiled(instance), _base._by_accessors(instance)):  # compiled, and the first objects'
+            assert made == expected
+            assert [type(v) for v in made.values()] == [type(v) for v in expected.values()]
 
 
-def test_a_number_that_is_not_one_fails_to_dict_as_the_accessor_does() -> None:
+@pytest.fixture
+def uncompiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No to_dict compiled yet, compiled after the third object of a model type."""
+    monkeypatch.setattr(_base, "_TO_DICT", {})
+    monkeypatch.setattr(_base, "_READ_THROUGH", {})
+    monkeypatch.setattr(_base, "COMPILE_AFTER", 3)
+
+
+@pytest.mark.usefixtures("uncompiled")
+def test_to_dict_is_compiled_after_the_first_objects_and_gives_the_same() -> None:
+    kind = models_package.AccountInfo
+    instances = [_instance(kind, variant) for variant in range(8)]
+    first = [instance.to_dict() for instance in instances[:3]]
+    assert kind not in _base._TO_DICT
+    later = [instance.to_dict() for instance in instances]
+    assert kind in _base._TO_DICT
+    compiled = _base._TO_DICT[kind]
+    assert (first, later) == ([compiled(i) for i in instances[:3]], [compiled(i) for i in instances])
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["first objects", "compiled"])
+def test_a_number_that_is_not_one_fails_to_dict_as_the_accessor_does(compiled: bool, uncompiled: None) -> None:
     position = _instance(models_package.AccountPosition, 0)
+    if compiled:
+        _base._compile_to_dict(models_package.AccountPosition)
     position.entry_price_str = "n/a"
     with pytest.raises(ResponseValueError, match="entry_price"):
         position.to_dict()

@@ -5,13 +5,13 @@ access (``binance_usdm.models._fields``). ``to_dict`` is generated once per mode
 reading each wire field once and converting it inline.
 """
 
-from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
+from operator import attrgetter
 from types import NoneType, UnionType
 from typing import Any, ClassVar, Union, get_args, get_origin
 
@@ -55,8 +55,7 @@ class Model(msgspec.Struct, rename=wire_name, kw_only=True):
     def to_dict(self) -> dict[str, Any]:
         """A plain dict with Python names and exact values: Decimal, UTC datetimes (None for Binance's
         0, "never"), enums as Binance's names (the rules of ``binance_usdm.serialize``)."""
-        kind = type(self)
-        return (_TO_DICT.get(kind) or _compile_to_dict(kind))(self)
+        return (_TO_DICT.get(type(self)) or _first_to_dict)(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(_shown(self, name) for name in public_fields(type(self)))})"
@@ -90,20 +89,34 @@ def _shown(model: Model, name: str) -> str:
 
 _TO_DICT: dict[type[Model], Callable[[Model], dict[str, Any]]] = {}
 _SCALARS = (str, int, float, Decimal)  # bool is an int
+COMPILE_AFTER = 100
+"""A model type's ``to_dict`` reads through the accessors for its first objects and is compiled
+(``_compile_to_dict``) from the next on. Compiling costs ~0.3-0.5 ms per model, most of a process's
+first ``to_dict``, and each compiled call then saves a few µs: repaid after about a hundred objects."""
+_READ_THROUGH: dict[type[Model], int] = {}  # objects of a model type made plain through the accessors
+
+
+def _first_to_dict(model: Model) -> dict[str, Any]:
+    """``to_dict`` of a model type not compiled yet."""
+    kind = type(model)
+    count = _READ_THROUGH.get(kind, 0)
+    if count < COMPILE_AFTER:
+        _READ_THROUGH[kind] = count + 1
+        return _by_accessors(model)
+    return _compile_to_dict(kind)(model)
 
 
 def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
-    """``kind``'s ``to_dict`` as one generated function reading each wire field once: a value met
-    before is a table lookup; a decimal text or time met for the first time is converted and kept
-    inline (the accessors' rules and tables, without a Python call per value); anything rarer (empty,
-    null, a bare JSON number, a leverage) takes the accessor's ``convert``. A text that is no number
-    raises ``ArithmeticError`` inline: ``to_dict`` then reads the accessors, which raise the field's
-    ``ResponseValueError``."""
+    """``kind``'s ``to_dict`` as one generated function: a shared value met before is a table lookup
+    inline, anything else its accessor's getter (which converts, keeps and raises the field's
+    ``ResponseValueError`` as a read does). A model that shares no values converts inline; a text that
+    is no number then raises ``ArithmeticError``, and ``to_dict`` reads the accessors, which raise the
+    field's ``ResponseValueError``. The source is one expression per shared field: compiling it is
+    most of what the first ``to_dict`` of a model costs."""
     lazy = lazy_fields(kind)
     steps, entries = [], []
     namespace: dict[str, Any] = {
-        "plain": _plain, "exact": _fields._exact_decimal, "decimals": _fields._DECIMALS, "times": _fields._TIMES,
-        "utc": utc_from_ms, "shared": _fields, "by_accessors": _by_accessors,
+        "plain": _plain, "exact": _fields._exact_decimal, "utc": utc_from_ms, "by_accessors": _by_accessors,
     }
     for index, field in enumerate(msgspec.structs.fields(kind)):
         wire = f"o.{field.name}"
@@ -116,28 +129,25 @@ def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
         if accessor is None:
             entries.append(f"{field.name!r}: {_value_source(field.type, wire)}")
             continue
-        value, get, convert = f"x{index}", f"get{index}", f"convert{index}"
-        namespace[get], namespace[convert] = accessor.table.get, accessor.convert
+        get, read, convert = f"get{index}", f"read{index}", f"convert{index}"
+        if accessor.shared:
+            namespace[get], namespace[read] = accessor.table.get, accessor.fget
+            shared = f"x if (x := {get}({wire})) is not None else {read}(o)"
+            if accessor.kind == "time":  # 0 is Binance's "never": None
+                shared = f"None if (v := {wire}) == 0 else x if (x := {get}(v)) is not None else {read}(o)"
+            entries.append(f"{accessor.name!r}: {shared}")
+            continue
+        # values that rarely repeat: converted inline, no table
+        value = f"x{index}"
+        namespace[convert] = accessor.convert
         entries.append(f"{accessor.name!r}: {value}")
-        lookup = [f"if ({value} := {get}({wire})) is None:", f"    v = {wire}"]  # the wire value after a miss only
-        if not accessor.shared and accessor.kind == "decimal":  # values that rarely repeat: no table
-            steps += [f"{value} = exact(v) if type(v := {wire}) is str and v else {convert}(o, v)"]
-        elif not accessor.shared and accessor.kind == "time":
-            steps += [f"{value} = None if (v := {wire}) == 0 else utc(v) if type(v) is int and v > 0"
-                      f" else {convert}(o, v)"]
-        elif not accessor.shared:
-            steps += [f"{value} = {convert}(o, {wire})"]
-        elif accessor.kind == "decimal":
-            steps += [*lookup, f"    if type(v) is str and v and len(v) <= {_fields.LONGEST}:",
-                      f"        {value} = exact(v)", *_kept("decimals", value),
-                      "    else:", f"        {value} = {convert}(o, v)"]
-        elif accessor.kind == "time":  # 0 is Binance's "never": None
-            steps += [f"if (v := {wire}) == 0:", f"    {value} = None", f"elif ({value} := {get}(v)) is None:",
-                      "    if type(v) is int and v > 0:",
-                      f"        {value} = utc(v)", *_kept("times", value), "    else:",
-                      f"        {value} = {convert}(o, v)"]
-        else:  # a leverage: few values, met again at once
-            steps += [*lookup, f"    {value} = {convert}(o, v)"]
+        if accessor.kind == "decimal":
+            steps.append(f"{value} = exact(v) if type(v := {wire}) is str and v else {convert}(o, v)")
+        elif accessor.kind == "time":
+            steps.append(f"{value} = None if (v := {wire}) == 0 else utc(v) if type(v) is int and v > 0"
+                         f" else {convert}(o, v)")
+        else:
+            steps.append(f"{value} = {convert}(o, {wire})")
     body = "".join(f"        {step}\n" for step in steps)
     source = ("def to_dict(o):\n"
               + (f"    try:\n{body}    except (ArithmeticError, ValueError):\n        return by_accessors(o)\n"
@@ -158,32 +168,70 @@ def _model_of_list(annotation: Any) -> type[Model] | None:
     return None
 
 
-def _kept(table: str, value: str) -> list[str]:
-    """The source lines keeping ``value`` in ``table`` at ``v`` as the accessors keep it (bounded)."""
-    return [f"        if len({table}) >= shared.LIMIT:", f"            {table}.clear()",
-            f"        {table}[v] = {value}"]
-
-
 def _by_accessors(model: Model) -> dict[str, Any]:
-    """``to_dict`` read through the accessors: each converts its field or raises its typed error."""
-    return {name: _plain(getattr(model, name)) for name in public_fields(type(model))}
+    """``to_dict`` read through the accessors: each converts its field or raises its typed error (the
+    first objects of a model type, and an object whose compiled ``to_dict`` met a value that is no
+    number). The values read in one C call; only those that may not be plain already go through
+    ``_plain``."""
+    names, read, fixes = _READ_PLANS.get(type(model)) or _read_plan(type(model))
+    values = read(model)
+    if fixes:
+        values = list(values)
+        for index in fixes:
+            values[index] = _plain(values[index])
+    return dict(zip(names, values, strict=True))
+
+
+_READ_PLANS: dict[type[Model], tuple[tuple[str, ...], Callable[[Model], Any], tuple[int, ...]]] = {}
+
+
+def _read_plan(kind: type[Model]) -> tuple[tuple[str, ...], Callable[[Model], Any], tuple[int, ...]]:
+    """``kind``'s public names, a getter of their values (a tuple) and the indexes of the values that
+    may need ``_plain`` (times, enums, nested models and containers, any type not known plain)."""
+    names = public_fields(kind)
+    lazy = lazy_fields(kind)
+    declared: dict[str, Any] = {}
+    for klass in reversed(kind.__mro__):  # the annotations as written: cheap, unlike resolving them
+        declared.update(vars(klass).get("__annotations__", {}))
+    fixes = tuple(
+        index for index, field in enumerate(kind.__struct_fields__)
+        if (lazy[field].kind == "time" if field in lazy else not _is_plain(declared.get(field)))
+    )
+    read = attrgetter(*names) if len(names) > 1 else lambda model: (getattr(model, names[0]),)
+    _READ_PLANS[kind] = plan = (names, read, fixes)
+    return plan
+
+
+def _is_plain(annotation: Any) -> bool:
+    """A declared type whose values ``to_dict`` keeps as they are: numbers, text, flags (optional or not)."""
+    members = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    return all(member is NoneType or (isinstance(member, type) and issubclass(member, _SCALARS)
+                                      and not issubclass(member, Enum)) for member in members)
 
 
 def _value_source(annotation: Any, wire: str) -> str:
     """The expression ``to_dict`` holds for a field kept as decoded: as is (numbers, text, flags),
     an enum's value, or ``plain`` for anything else (nested models, lists, dicts)."""
+    if _is_plain(annotation):
+        return wire
     members = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
-    optional = NoneType in members
     kinds = [member for member in members if member is not NoneType]
-    if all(isinstance(member, type) for member in kinds):
-        if len(kinds) == 1 and issubclass(kinds[0], Enum):
-            return f"None if (v := {wire}) is None else v._value_" if optional else f"{wire}._value_"
-        if all(issubclass(member, _SCALARS) and not issubclass(member, Enum) for member in kinds):
-            return wire
+    if len(kinds) == 1 and isinstance(kinds[0], type) and issubclass(kinds[0], Enum):
+        return f"None if (v := {wire}) is None else v._value_" if NoneType in members else f"{wire}._value_"
     return f"plain({wire})"
 
 
+_AS_IS = frozenset((str, int, float, bool, Decimal, NoneType))
+"""What ``_plain`` returns as it is, known by its exact class: a plain isinstance check against a
+model or an enum class asks its metaclass (~1,500 instructions), a read-through ``to_dict`` makes
+hundreds of values plain."""
+
+
 def _plain(value: Any) -> Any:
+    if value.__class__ in _AS_IS:
+        return value
+    if isinstance(value, datetime):
+        return None if is_unset_time(value) else value
     if isinstance(value, Model):
         return value.to_dict()
     if isinstance(value, list):
@@ -192,8 +240,6 @@ def _plain(value: Any) -> Any:
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime) and is_unset_time(value):
-        return None
     return value
 
 

@@ -1,6 +1,5 @@
 """History records: income, margin changes, asynchronous downloads."""
 
-from __future__ import annotations
 
 from typing import ClassVar
 

@@ -1,6 +1,5 @@
 """Position information, ADL quantiles and isolated-margin changes."""
 
-from __future__ import annotations
 
 from decimal import Decimal
 

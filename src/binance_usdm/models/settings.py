@@ -1,6 +1,5 @@
 """Account settings: leverage, brackets, modes, commission, trading status, acknowledgements."""
 
-from __future__ import annotations
 
 from decimal import Decimal
 

@@ -1,6 +1,5 @@
 """User data stream listen keys."""
 
-from __future__ import annotations
 
 from binance_usdm.models._base import Model
 
