@@ -314,11 +314,14 @@ def _print(best: dict[tuple[str, str], float], counts: dict[tuple[str, str], int
         mine = best.get((ours_row, pattern))
         temperature = ours_row.rsplit(" ", 1)[1]
         for label, peer in (("json.loads", ("json.loads -> dicts", "decode")),
-                            ("python-binance's call", ("python-binance Client (requests .json())", "decode")),
+                            ("python-binance's answer", ("python-binance Client (requests .json())", "decode")),
                             ("ccxt's fetch_balance", ("ccxt binanceusdm", "fetch_balance")),
                             ("by hand", ("json.loads + Decimal/datetime by hand", pattern))):
             if mine and peer in best:
                 print(f"  ours, {pattern}, {temperature}: {mine / best[peer]:.2f}x {label}")
+    print("  (the answer only, in this process: the issue's comparison, ours against json.loads + each peer's"
+          " whole per-call work, HTTP included, repeated and as a fresh process's first call, is"
+          " bench_client.py's)")
 
 
 if __name__ == "__main__":
