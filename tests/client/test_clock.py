@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import time
 
+import msgspec
+import pytest
+
 from binance_usdm._wire.clock import ServerClock
+from binance_usdm._wire.endpoints import SERVER_TIME
 
 
 def test_first_signed_call_claims_the_measurement_once() -> None:
@@ -42,3 +46,14 @@ def test_offset_is_taken_halfway_through_the_round_trip() -> None:
     clock.record(server_ms=int(now_ms) + 5_000, sent_ms=now_ms - 100, received_ms=now_ms + 100)
     assert abs(clock.offset_ms - 5_000) < 1.5
     assert abs(clock.timestamp_ms() - (time.time() * 1000 + 5_000)) < 50
+
+
+def test_the_server_time_answer_is_read_strictly() -> None:
+    assert SERVER_TIME.parse(b'{"serverTime":1499827319559}') == 1499827319559
+    assert SERVER_TIME.parse(b'{"serverTime": 7, "extra": "ignored"}') == 7
+    for body in (b"{}", b"[]", b"7", b'{"serverTime":"1499827319559"}', b'{"serverTime":true}',
+                 b'{"serverTime":1.5}', b'{"serverTime":null}'):
+        with pytest.raises(msgspec.ValidationError):
+            SERVER_TIME.parse(body)
+    with pytest.raises(msgspec.DecodeError):
+        SERVER_TIME.parse(b"{")
