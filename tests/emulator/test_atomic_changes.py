@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -153,25 +154,44 @@ def _waiting_for_the_store(emu: EmulatorServer) -> None:
 def test_a_locked_state_file_does_not_stall_the_event_loop(tmp_path: Path) -> None:
     state = tmp_path / "state.db"
     with EmulatorServer(state_path=state, busy_timeout=30) as emu:
+        writer = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+        wallet = Decimal(_eth(writer)[0])
         holder = LockHolder(state)
         try:
-            writer = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
             result: list[Answer] = []
             thread = threading.Thread(target=lambda: result.append(
-                writer.post("/fapi/v1/leverage", symbol="BTCUSDT", leverage=12)))
+                writer.post("/fapi/v1/positionMargin", symbol="ETHUSDT", amount="25", type=1)))
             thread.start()
             _waiting_for_the_store(emu)
             reader = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
             assert ok(reader.call("GET", "/fapi/v1/ping", signed=False)) == {}
-            assert ok(reader.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["leverage"] == "10"
+            assert Decimal(ok(reader.get("/fapi/v2/positionRisk", symbol="ETHUSDT"))[0]["isolatedWallet"]) == wallet
             assert thread.is_alive() and not result  # the write still waits, the loop answered meanwhile
         finally:
             holder.release()
         thread.join(10)
-        assert ok(result[0])["leverage"] == 12  # it waited for the lock, then applied
-        assert ok(reader.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["leverage"] == "12"
+        ok(result[0])  # it waited for the lock, then applied
+        assert Decimal(ok(reader.get("/fapi/v2/positionRisk", symbol="ETHUSDT"))[0]["isolatedWallet"]) == wallet + 25
         writer.close()
         reader.close()
+
+
+def test_a_leverage_change_needs_no_lock_of_the_state_file(tmp_path: Path) -> None:
+    """A change of account state alone goes to the account journal (`journal.py`), not to SQLite: it is
+    answered while another process holds the state file's write lock, and survives kill -9."""
+    state = tmp_path / "state.db"
+    with EmulatorProcess(state) as proc:
+        c = Client(proc.base_url, DEMO_API_KEY, Clock().now_ms, secret=DEMO_API_SECRET)
+        holder = LockHolder(state)
+        try:
+            assert ok(c.post("/fapi/v1/leverage", symbol="BTCUSDT", leverage=12))["leverage"] == 12
+        finally:
+            holder.release()
+        c.close()
+        proc.restart(kill=True)
+        c = Client(proc.base_url, DEMO_API_KEY, Clock().now_ms, secret=DEMO_API_SECRET)
+        assert ok(c.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["leverage"] == "12"
+        c.close()
 
 
 def test_a_write_that_cannot_get_the_lock_is_503_and_not_applied(tmp_path: Path) -> None:

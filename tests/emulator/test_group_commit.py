@@ -20,7 +20,8 @@ from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
 from binance_usdm.emulator import store as store_module
 from binance_usdm.emulator.backend import CommitFailed
 from binance_usdm.emulator.clock import Clock
-from binance_usdm.emulator.store import CHECKPOINT_OVERDUE
+from binance_usdm.emulator.journal import Journal
+from binance_usdm.emulator.store import CHECKPOINT_OVERDUE, JOURNAL_SUFFIX
 
 from .conftest import Answer, Client, EmulatorProcess, ok
 
@@ -234,11 +235,15 @@ def test_commits_on_the_loop_leave_checkpoints_to_another_thread(tmp_path: Path,
     """SQLite's own checkpoints are off (one would sync the file inside some commit, on the loop): the
     store asks for a checkpoint on another thread (the server's storage thread) once enough is written;
     when none comes, claims (the loop's way in) are refused, and the next commit, made without one,
-    checkpoints. Either way the WAL stays small (each commit here appends two pages)."""
+    checkpoints. Either way the WAL stays small (each commit here appends two pages). Here another
+    process holds the account journal (`journal.py`), so claimed groups commit to SQLite, as they do
+    without a journal."""
     state = tmp_path / "state.db"
     rows = 500  # a checkpoint per 500 changed rows instead of 4000: the same behaviour in 1/8 of the commits
     monkeypatch.setattr(store_module, "CHECKPOINT_ROWS", rows)
-    with EmulatorServer(state_path=state) as emu:
+    holder = Journal(f"{state}{JOURNAL_SUFFIX}")
+    assert holder.owned
+    with contextlib.closing(holder), EmulatorServer(state_path=state) as emu:
         backend, store = emu.backend, emu.backend.store
         checkpoints: list[bool] = []
         checkpoint = store._checkpoint

@@ -15,7 +15,7 @@ import pytest
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
 from binance_usdm.emulator.accounts import Account, Credential, Position, SymbolSettings, settings_dict
 from binance_usdm.emulator.clock import Clock
-from binance_usdm.emulator.store import CHECKPOINT_ROWS, IncomeRow, Store
+from binance_usdm.emulator.store import CHECKPOINT_ROWS, JOURNAL_SUFFIX, IncomeRow, Store
 
 from .conftest import Client, EmulatorProcess, ok
 
@@ -46,6 +46,7 @@ def test_change_survives_kill_9(tmp_path: Path, args: tuple[str, ...]) -> None:
         ok(c.post("/fapi/v1/leverage", symbol="SOLUSDT", leverage=7))
         ok(c.post("/fapi/v1/marginType", symbol="ADAUSDT", marginType="ISOLATED"))
         c.close()
+        assert Path(f"{proc.state}{JOURNAL_SUFFIX}").exists() == (not args)  # the account journal: not with --fsync
         proc.restart(kill=True)
         c = Client(proc.base_url, DEMO_API_KEY, clock.now_ms, secret=DEMO_API_SECRET)
         assert ok(c.get("/fapi/v2/positionRisk", symbol="SOLUSDT"))[0]["leverage"] == "7"

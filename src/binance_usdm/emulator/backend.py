@@ -243,7 +243,7 @@ class _Group:
                 for event in published or ():
                     backend.events.publish(event)
                 return
-            if isinstance(error, sqlite3.Error):
+            if isinstance(error, (sqlite3.Error, OSError)):  # OSError: the store's account journal
                 raise CommitFailed(f"{type(error).__name__}: {error}") from error
             if error is not exc:
                 raise error

@@ -25,7 +25,7 @@ from .ratelimit import RateLimiter
 from .reqlog import DEFAULT_CAPACITY, RequestLog
 from .scenario import load_scenario, read_scenario
 from .server import App, HttpLimits, start_server
-from .store import BUSY_TIMEOUT_S, Store
+from .store import BUSY_TIMEOUT_S, JOURNAL_SUFFIX, Store
 from .stream import StreamHub, StreamOptions
 
 FaultSpec = str | Mapping[str, Any]
@@ -280,9 +280,9 @@ def _without_first_key(scenario: dict[str, Any]) -> dict[str, Any]:
 
 
 def remove_state(path: str | Path) -> bool:
-    """Delete a state file (and SQLite's companion files); True when there was one."""
+    """Delete a state file (and its companion files: SQLite's, the account journal); True when there was one."""
     removed = False
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", JOURNAL_SUFFIX):
         with contextlib.suppress(FileNotFoundError):
             Path(f"{path}{suffix}").unlink()
             removed = True

@@ -27,8 +27,9 @@ loop from committed in-memory state. One exception: a change of account state al
 microseconds where commits are quick (in memory, where it writes nothing, or a state file without
 `--fsync`: `Store.commits_quickly`), so a batch made only of such changes runs on the loop itself,
 its commit included, when nothing holds what it needs (`Backend.claim`: no batch on the storage
-thread, the state file's write lock free, no checkpoint due: checkpoints run on the storage thread);
-no round trip. It is still a batch, taken at the end of the loop turn, so the answers of one turn
+thread, no checkpoint due: checkpoints run on the storage thread; on a state file its account rows go
+to the account journal, one write, `journal.py`, else it needs the file's write lock free); no round
+trip. It is still a batch, taken at the end of the loop turn, so the answers of one turn
 share one state version and one commit. Group commit: the Binance requests bound for the storage
 thread that arrive while it is busy (or in one loop turn) run there as one batch in one
 `Backend.group`, so a state file commits once per batch; each is answered once its batch is durable

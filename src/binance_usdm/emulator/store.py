@@ -18,6 +18,14 @@ what they added meanwhile with the store held, so no commit comes between and th
 the WAL again from its beginning. Without such a thread, or when it is late (`CHECKPOINT_OVERDUE`
 times that many rows: claims are refused then), the first commit made without a claim checkpoints,
 with the store still held.
+The account journal (`journal.py`, a state file without `fsync`): a batch made under `claim` (the
+server's event loop: account-state changes alone) appends its account rows there, one write, instead
+of committing an SQLite transaction. What the state file holds is then its account rows plus the
+journal's frames numbered above the `journal_seq` it records. The first transaction that begins
+afterwards, whatever it writes (and `checkpoint`, every `JOURNAL_FOLD_BATCHES` frames), first writes
+the rows of those frames, merged per account, and that sequence number: so rows written later are
+never overwritten by an older frame at a restart, which folds what a killed process left. The
+journal is emptied once a fold is committed (a frame still there is at or below `journal_seq`).
 Income queries go through `IncomeIndex` (row ids per filter in answer order, kept in step with the
 table by every write and rebuilt after a rollback), so an income query reads only the rows of its
 answer; the other history tables have SQL indexes matching their queries.
@@ -27,14 +35,16 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
 from .income_index import IncomeIndex
+from .journal import Journal
 
 _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
@@ -51,6 +61,10 @@ _ABORT_CHECK_ROWS = 1024
 CHECKPOINT_ROWS = 4000
 #: A claim is refused once this many times `CHECKPOINT_ROWS` rows wait for a checkpoint.
 CHECKPOINT_OVERDUE = 4
+#: The account journal's file: the state file's path and this (module docstring).
+JOURNAL_SUFFIX = "-accounts"
+#: Frames appended to the account journal after which `want_checkpoint` asks for a fold.
+JOURNAL_FOLD_BATCHES = 2000
 
 
 class IncomeSelection(NamedTuple):
@@ -121,6 +135,90 @@ class AccountRows(NamedTuple):
 
 class StoreClosed(sqlite3.OperationalError):
     """The store is closing: work still running on it is abandoned (rolled back)."""
+
+
+def _journal_entry(account_id: str, rows: AccountRows) -> list[Any]:
+    """An account's rows as an entry of an account journal frame (JSON values)."""
+    return [account_id, rows.header, rows.symbols, [[s, side, state] for (s, side), state in rows.positions.items()],
+            rows.update_time, rows.replace]
+
+
+def _journal_rows(entry: list[Any]) -> tuple[str, AccountRows]:
+    """`_journal_entry`'s account id and rows, back."""
+    account_id, header, symbols, positions, update_time, replace = entry
+    return str(account_id), AccountRows(header, symbols, {(s, side): state for s, side, state in positions},
+                                        update_time, bool(replace))
+
+
+class _Pending:
+    """The account rows of journal frames not folded yet, of one account, merged: what writing them
+    one after another would write, in one write (`Store._pend`)."""
+
+    __slots__ = ("deletes", "header", "positions", "replace", "symbols", "update_time")
+
+    def __init__(self, rows: AccountRows) -> None:
+        self.header, self.update_time, self.replace = rows.header, rows.update_time, rows.replace
+        self.symbols, self.positions = dict(rows.symbols), dict(rows.positions)
+        #: Whether a row is deleted (a leverage change deletes none: `merge` then checks nothing).
+        self.deletes = _deletes(rows)
+
+    def merge(self, rows: AccountRows) -> bool:
+        """Take `rows` (written after these) in; False, taking nothing, when one write would not leave
+        the rows in the same order: `rows` replaces the account (its rows go after every other row),
+        or adds back a row these delete (a new row goes to the end, an upsert keeps the row's place)."""
+        if rows.replace:
+            return False
+        if self.deletes and (_adds_back(self.symbols, rows.symbols) or _adds_back(self.positions, rows.positions)):
+            return False
+        self.deletes = self.deletes or _deletes(rows)
+        if rows.header is not None:
+            self.header = rows.header
+        if rows.update_time is not None:
+            self.update_time = rows.update_time
+        self.symbols.update(rows.symbols)
+        self.positions.update(rows.positions)
+        return True
+
+    def rows(self) -> AccountRows:
+        """The merged rows."""
+        return AccountRows(self.header, self.symbols, self.positions, self.update_time, self.replace)
+
+
+def _adds_back(before: Mapping[Any, Any], after: Mapping[Any, Any]) -> bool:
+    """Whether `after` writes a row `before` deletes."""
+    return any(value is not None and key in before and before[key] is None for key, value in after.items())
+
+
+def _deletes(rows: AccountRows) -> bool:
+    """Whether `rows` delete a symbol's or a position's row."""
+    return None in rows.symbols.values() or None in rows.positions.values()
+
+
+def _apply(by_id: dict[str, dict[str, Any]], account_id: str, rows: AccountRows) -> None:
+    """Apply an account's rows to `load_accounts`' states, as writing them would (an account written
+    anew goes last, a new row to the end of its account's)."""
+    if rows.replace:
+        by_id.pop(account_id, None)
+        by_id[account_id] = {"symbols": {}, "positions": []}
+    state = by_id.get(account_id)
+    if state is None:
+        return
+    if rows.header is not None:
+        state.update(rows.header)
+    if rows.update_time is not None:
+        state["updateTime"] = rows.update_time
+    for symbol, settings in rows.symbols.items():  # a changed row keeps its place, a new one goes last
+        if settings is None:
+            state["symbols"].pop(symbol, None)
+        else:
+            state["symbols"][symbol] = settings
+    legs = {(p["symbol"], p.get("positionSide", "BOTH")): p for p in state["positions"]}
+    for key, leg in rows.positions.items():
+        if leg is None:
+            legs.pop(key, None)
+        else:
+            legs[key] = leg
+    state["positions"] = list(legs.values())
 
 #: SQL of an order's `clientOrderId` and of a trade's `orderId` (indexed expressions: queries use them verbatim).
 _CLIENT_ID = "json_extract(data, '$.clientOrderId')"
@@ -245,6 +343,22 @@ class Store:
         self._income_index: IncomeIndex | None = None
         self._income_written = False
         self._income()
+        #: The account journal (module docstring): a state file without `fsync` only.
+        self._journal: Journal | None = None
+        self._journal_id = ""
+        #: The last frame appended (or folded); the account rows of the frames not yet folded, in
+        #: order (an account's writes merged where their order allows: `_pend`), with each account's
+        #: last; how many frames those are.
+        self._seq = 0
+        self._pending: list[tuple[str, _Pending]] = []
+        self._pending_last: dict[str, _Pending] = {}
+        self._unfolded = 0
+        #: The rows of the batch under `claim` (None: not journaling), and whether the transaction
+        #: under way folds `_pending`.
+        self._journaling: list[tuple[str, AccountRows]] | None = None
+        self._folding = False
+        if path and not fsync:
+            self._open_journal(path)
 
     def closing(self) -> None:
         """Abandon the work running on the store from other threads (it raises `StoreClosed`, or
@@ -253,14 +367,90 @@ class Store:
         self._conn.interrupt()
 
     def close(self, timeout: float = 1.0) -> None:
-        """Close the connection, after `closing`. Gives up waiting for work still running on it after
-        `timeout` seconds (the process is ending; SQLite's journal keeps the file consistent)."""
+        """Close the connection, after `closing`, folding the account journal first when it can
+        without waiting. Gives up waiting for work still running on it after `timeout` seconds (the
+        process is ending; SQLite's journal keeps the file consistent, the account journal is folded
+        at the next start)."""
         self.closing()
         if self._lock.acquire(timeout=timeout):
             try:
+                if self._pending and not self._depth:
+                    self._fold_now()
                 self._conn.close()
             finally:
                 self._lock.release()
+                if self._journal is not None:
+                    self._journal.close()
+
+    def _open_journal(self, path: str) -> None:
+        """Open the account journal; as its writer, fold what it holds (the batches of a process that
+        ended without folding them) and empty it; else it is only read (`load_accounts`)."""
+        journal = Journal(path + JOURNAL_SUFFIX)
+        if not journal.owned:
+            self._journal = journal
+            return
+        try:
+            journal_id, self._seq = self.get_meta("journal"), self._folded_seq()
+            frames = [f for f in journal.read(journal_id) if f.seq > self._seq] if journal_id else []
+            if journal_id is None or frames:  # (no other process writes either: the journal is ours)
+                with self.transaction() as c:
+                    if journal_id is None:
+                        journal_id = secrets.token_hex(8)
+                        c.execute("INSERT INTO meta (key, value) VALUES ('journal', ?)", (journal_id,))
+                    for frame in frames:
+                        for entry in frame.entries:
+                            self._pend(*_journal_rows(entry))
+                        self._seq = frame.seq
+                    self._fold()
+            self._journal_id = journal_id
+            journal.clear()
+        except OSError as exc:  # emptying it failed: this process does without it
+            _log.warning("emulator account journal %s not used: %s", journal.path, exc)
+            journal.close()
+            return
+        except BaseException:
+            journal.close()
+            raise
+        self._journal = journal
+
+    def _folded_seq(self) -> int:
+        """The last journal frame the account rows hold."""
+        return int(self.get_meta("journal_seq") or 0)
+
+    def _pend(self, account_id: str, rows: AccountRows) -> None:
+        """Add a journaled write of an account's rows to `_pending`: merged into the account's last
+        pending write when that gives the same rows in the same order (`_Pending.merge`), else after it."""
+        last = self._pending_last.get(account_id)
+        if last is None or not last.merge(rows):
+            self._pending_last[account_id] = last = _Pending(rows)
+            self._pending.append((account_id, last))
+
+    def _fold(self) -> None:
+        """In a transaction just begun: write the pending journal frames' rows and their sequence
+        number (module docstring); they leave `_pending` once it commits (`_committed`)."""
+        if not self._pending:
+            return
+        self._folding = True
+        for account_id, pending in self._pending:
+            self._save_rows(self._conn, account_id, pending.rows())
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', ?)", (str(self._seq),))
+
+    def _fold_now(self) -> None:
+        """Fold the pending frames in a transaction of their own (without waiting for another
+        process: a failure is logged, they stay pending)."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._fold()
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._folding = False
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._committed()
+        except sqlite3.Error as exc:
+            _log.warning("emulator account journal not folded: %s", exc)
 
     def abortable(self, rows: Iterable[_T]) -> Iterator[_T]:
         """`rows`, raising `StoreClosed` once the store is closing (for long bulk inserts)."""
@@ -270,13 +460,14 @@ class Store:
             yield row
 
     def _begin(self) -> None:
+        """Begin a write transaction (waiting for another process's lock), folding the account journal."""
         deadline = time.monotonic() + self.busy_timeout
         while True:
             if self._closing.is_set():
                 raise StoreClosed("the store is closing")
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-                return
+                break
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() >= deadline:
                     raise
@@ -285,6 +476,19 @@ class Store:
                 self._closing.wait(_BUSY_POLL_S)
             finally:
                 self._lock.acquire()
+        self._begun()
+
+    def _begun(self) -> None:
+        """After BEGIN IMMEDIATE: fold the account journal's pending frames (rolled back when that fails)."""
+        if not self._pending:
+            return
+        try:
+            self._fold()
+        except BaseException:
+            self._folding = False
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -292,6 +496,8 @@ class Store:
         (nothing written) when it raises or when the commit itself fails. A block inside another is a
         savepoint: when it raises, only its own writes are undone and the outer block goes on."""
         with self._lock:
+            if self._journaling is not None:  # `claim`ed for a batch of account rows, which go to the journal
+                raise sqlite3.OperationalError("a batch under claim writes account rows only")
             if self._grouped:
                 self.begin_group()
             outer = self._depth == 0
@@ -308,6 +514,8 @@ class Store:
                 else:
                     self._conn.execute("RELEASE inner")
             except BaseException:
+                if outer:
+                    self._folding = False
                 if outer and self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 elif not outer and self._conn.in_transaction:
@@ -325,6 +533,8 @@ class Store:
         """In a group: begin its transaction now, if no write began it yet (for a state file this waits
         for the file's write lock, or raises as a write would); then what is written is part of it."""
         with self._lock:
+            if self._journaling is not None:  # a batch under `claim`: its account rows go to the journal
+                return
             if self._grouped and self._depth == 0:  # the group's transaction, committed by `group`
                 self._begin()
                 self._depth = 1
@@ -334,21 +544,27 @@ class Store:
                 raise sqlite3.OperationalError("the group's transaction was rolled back by an earlier error")
 
     def claim(self) -> bool:
-        """Without waiting, hold a state file for a `group` this thread runs next: the store's lock and
-        the file's write lock (the group's transaction begun). False, holding nothing, when another
-        thread or process holds either, or a checkpoint is due (module docstring). `unclaim` after."""
+        """Without waiting, hold a state file for a `group` of account-row writes this thread runs
+        next: the store's lock and, with an account journal this process writes, nothing more (the
+        group's rows are appended there: module docstring), else the file's write lock (the group's
+        transaction begun). False, holding nothing, when another thread or process holds what it
+        needs, or a checkpoint is due (module docstring). `unclaim` after."""
         if self.path is None or not self._lock.acquire(blocking=False):
             return False
         if self._depth or self._closing.is_set() \
                 or self._conn.total_changes - self._checkpointed >= CHECKPOINT_OVERDUE * CHECKPOINT_ROWS:
             self._lock.release()
             return False
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error:  # locked by another process (or failing: a group on the storage thread reports it)
-            self._lock.release()
-            return False
-        self._depth = 1  # the group's transaction, committed by `group`
+        if self._journal is not None and self._journal.writable:
+            self._journaling = []
+        else:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._begun()
+            except sqlite3.Error:  # locked by another process (or failing: a group on the storage thread reports it)
+                self._lock.release()
+                return False
+            self._depth = 1  # the group's transaction, committed by `group`
         self._claimed = True
         return True
 
@@ -357,19 +573,23 @@ class Store:
         try:
             if self._depth and not self._grouped:
                 self._depth = 0
+                self._folding = False
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
         finally:
+            self._journaling = None
             self._claimed = False
             self._lock.release()
 
     def want_checkpoint(self) -> bool:
-        """True, once, when a checkpoint is due: the caller then runs `checkpoint` on another thread.
-        (Without the store's lock, which a long read may hold: False once the store is closing.)"""
+        """True, once, when a checkpoint (or a fold of the account journal) is due: the caller then runs
+        `checkpoint` on another thread. (Without the store's lock, which a long read may hold: False
+        once the store is closing.)"""
         if self.path is None or self._checkpoint_asked or self._closing.is_set():
             return False
         try:
-            if self._conn.total_changes - self._checkpointed < CHECKPOINT_ROWS:
+            if (self._conn.total_changes - self._checkpointed < CHECKPOINT_ROWS
+                    and self._unfolded < JOURNAL_FOLD_BATCHES):
                 return False
         except sqlite3.ProgrammingError:  # closed meanwhile
             return False
@@ -377,9 +597,12 @@ class Store:
         return True
 
     def checkpoint(self) -> None:
-        """Copy the WAL into the database file (module docstring): first beside the commits, on a
-        connection of its own (syncing the WAL, copying, syncing the file: the long part), then what
-        they added meanwhile, with the store held."""
+        """Fold the account journal, then copy the WAL into the database file (module docstring): first
+        beside the commits, on a connection of its own (syncing the WAL, copying, syncing the file: the
+        long part), then what they added meanwhile, with the store held."""
+        with self._lock:
+            if self._pending and not self._closing.is_set():
+                self._fold_now()
         try:
             helper = sqlite3.connect(self.path or ":memory:", isolation_level=None, timeout=0)
             try:
@@ -393,8 +616,18 @@ class Store:
                 self._checkpoint()
 
     def _committed(self) -> None:
-        """After a commit not made under `claim`: checkpoint when one is due (late, when another thread
-        runs them)."""
+        """After a commit: the folded journal frames are no longer pending (the journal is emptied);
+        unless made under `claim`, checkpoint when one is due (late, when another thread runs them)."""
+        if self._folding:
+            self._folding = False
+            self._pending.clear()
+            self._pending_last.clear()
+            self._unfolded = 0
+            if self._journal is not None and self._journal.owned:
+                try:
+                    self._journal.clear()
+                except OSError as exc:  # its frames are folded: a restart skips them
+                    _log.warning("emulator account journal not emptied: %s", exc)
         if self.path is None or self._claimed:
             return
         due = CHECKPOINT_ROWS * (CHECKPOINT_OVERDUE if self.checkpoints_elsewhere else 1)
@@ -424,14 +657,27 @@ class Store:
             self._roll_back_group()
             return
         try:
-            if self._depth:
+            if self._journaling:
+                self._append(self._journaling)
+            elif self._depth:
                 self._conn.execute("COMMIT")
                 self._committed()
         except BaseException:
             self._roll_back_group()
             raise
 
+    def _append(self, rows: list[tuple[str, AccountRows]]) -> None:
+        """A claimed group's account rows: one frame of the journal (raises `OSError`, nothing appended)."""
+        assert self._journal is not None
+        seq = self._seq + 1
+        self._journal.append(self._journal_id, seq, [_journal_entry(account_id, r) for account_id, r in rows])
+        self._seq = seq
+        self._unfolded += 1
+        for account_id, r in rows:
+            self._pend(account_id, r)
+
     def _roll_back_group(self) -> None:
+        self._folding = False
         if self._depth and self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
         if self._income_written:
@@ -461,42 +707,70 @@ class Store:
             c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def save_account(self, account_id: str, rows: AccountRows) -> None:
-        """Write what changed of an account (upserts keep the rows' order, as the account's dicts do)."""
+        """Write what changed of an account (upserts keep the rows' order, as the account's dicts do);
+        in a batch under `claim` with an account journal, at that batch's end to the journal."""
+        if self._journaling is not None:
+            self._journaling.append((account_id, rows))
+            return
         with self._write() as c:
-            if rows.replace:
-                for table in ("accounts", "account_symbols", "account_positions"):
-                    c.execute(f"DELETE FROM {table} WHERE account = ?", (account_id,))  # noqa: S608 - fixed names
-            if rows.header is not None:
-                c.execute("INSERT INTO accounts (account, state) VALUES (?, ?) "
-                          "ON CONFLICT (account) DO UPDATE SET state = excluded.state",
-                          (account_id, json.dumps(rows.header)))
-            if rows.update_time is not None:
-                c.execute("UPDATE accounts SET update_time = ? WHERE account = ?", (rows.update_time, account_id))
-            for symbol, state in rows.symbols.items():
-                if state is None:
-                    c.execute("DELETE FROM account_symbols WHERE account = ? AND symbol = ?", (account_id, symbol))
-                else:
-                    c.execute("INSERT INTO account_symbols VALUES (?, ?, ?, ?) ON CONFLICT (account, symbol) "
-                              "DO UPDATE SET leverage = excluded.leverage, margin_type = excluded.margin_type",
-                              (account_id, symbol, state["leverage"], state["marginType"]))
-            for (symbol, side), state in rows.positions.items():
-                if state is None:
-                    c.execute("DELETE FROM account_positions WHERE account = ? AND symbol = ? AND side = ?",
-                              (account_id, symbol, side))
-                else:
-                    c.execute("INSERT INTO account_positions VALUES (?, ?, ?, ?) "
-                              "ON CONFLICT (account, symbol, side) DO UPDATE SET state = excluded.state",
-                              (account_id, symbol, side, json.dumps(state)))
+            self._save_rows(c, account_id, rows)
+
+    @staticmethod
+    def _save_rows(c: sqlite3.Connection, account_id: str, rows: AccountRows) -> None:
+        """`save_account`'s statements, on `c`."""
+        if rows.replace:
+            for table in ("accounts", "account_symbols", "account_positions"):
+                c.execute(f"DELETE FROM {table} WHERE account = ?", (account_id,))  # noqa: S608 - fixed names
+        if rows.header is not None:
+            c.execute("INSERT INTO accounts (account, state) VALUES (?, ?) "
+                      "ON CONFLICT (account) DO UPDATE SET state = excluded.state",
+                      (account_id, json.dumps(rows.header)))
+        if rows.update_time is not None:
+            c.execute("UPDATE accounts SET update_time = ? WHERE account = ?", (rows.update_time, account_id))
+        for symbol, state in rows.symbols.items():
+            if state is None:
+                c.execute("DELETE FROM account_symbols WHERE account = ? AND symbol = ?", (account_id, symbol))
+            else:
+                c.execute("INSERT INTO account_symbols VALUES (?, ?, ?, ?) ON CONFLICT (account, symbol) "
+                          "DO UPDATE SET leverage = excluded.leverage, margin_type = excluded.margin_type",
+                          (account_id, symbol, state["leverage"], state["marginType"]))
+        for (symbol, side), state in rows.positions.items():
+            if state is None:
+                c.execute("DELETE FROM account_positions WHERE account = ? AND symbol = ? AND side = ?",
+                          (account_id, symbol, side))
+            else:
+                c.execute("INSERT INTO account_positions VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT (account, symbol, side) DO UPDATE SET state = excluded.state",
+                          (account_id, symbol, side, json.dumps(state)))
 
     def load_accounts(self) -> list[dict[str, Any]]:
         """All stored account states, each as one dict (`Account.to_dict`'s shape). A state file
-        written before settings and positions had rows of their own is converted on the way."""
+        written before settings and positions had rows of their own is converted on the way. The
+        account journal's frames not folded yet (written by another process on the same file) are
+        applied to them."""
         with self._lock:
-            accounts = [(r[0], json.loads(r[1]), r[2]) for r in
-                        self._conn.execute("SELECT account, state, update_time FROM accounts ORDER BY rowid")]
-            symbols = self._conn.execute(
-                "SELECT account, symbol, leverage, margin_type FROM account_symbols ORDER BY rowid").fetchall()
-            positions = self._conn.execute("SELECT account, state FROM account_positions ORDER BY rowid").fetchall()
+            while True:
+                snapshot = not self._conn.in_transaction
+                if snapshot:
+                    self._conn.execute("BEGIN")  # one snapshot of the rows and the journal frames they hold
+                try:
+                    folded = self._folded_seq()
+                    accounts = [(r[0], json.loads(r[1]), r[2]) for r in
+                                self._conn.execute("SELECT account, state, update_time FROM accounts ORDER BY rowid")]
+                    symbols = self._conn.execute(
+                        "SELECT account, symbol, leverage, margin_type FROM account_symbols ORDER BY rowid").fetchall()
+                    positions = self._conn.execute(
+                        "SELECT account, state FROM account_positions ORDER BY rowid").fetchall()
+                    journal_id = self.get_meta("journal")
+                finally:
+                    if snapshot:
+                        self._conn.execute("COMMIT")
+                if self._journal is None or self._journal.owned or journal_id is None:
+                    frames = []  # none, or folded when this store opened
+                    break
+                frames = [f for f in self._journal.read(journal_id) if f.seq > folded]
+                if self._folded_seq() == folded:  # else the writer folded (and emptied) it meanwhile: again
+                    break
         by_id: dict[str, dict[str, Any]] = {}
         for account_id, state, update_time in accounts:
             if update_time is not None:
@@ -515,6 +789,9 @@ class Store:
         for account_id, state in positions:
             if account_id in by_id:
                 by_id[account_id]["positions"].append(json.loads(state))
+        for frame in frames:
+            for entry in frame.entries:
+                _apply(by_id, *_journal_rows(entry))
         return list(by_id.values())
 
     def save_mark(self, symbol: str, price: str) -> None:
@@ -530,9 +807,11 @@ class Store:
     def clear(self) -> None:
         """Delete everything (admin reset)."""
         with self._write() as c:
-            for table in ("meta", "accounts", "account_symbols", "account_positions", "marks", "income",
+            for table in ("accounts", "account_symbols", "account_positions", "marks", "income",
                           "margin_history", "downloads", "orders", "trades", "algo_orders"):
                 c.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            # the account journal's id and last frame folded stay: its folded frames stay skipped
+            c.execute("DELETE FROM meta WHERE key NOT IN ('journal', 'journal_seq')")
             self._income_written = True
             self._income_index = None
 

@@ -1,0 +1,224 @@
+"""The account journal (`journal.py`): on a state file without --fsync a batch of account-state changes
+(a leverage change, feeBurn) is appended there, one write, instead of an SQLite transaction. What a
+restart loads is exactly what was acknowledged: the journal's frames are folded into the state file's
+rows (at the next transaction, every `JOURNAL_FOLD_BATCHES` frames, at close, at the next start), an
+older frame never overwrites a later write, and a frame cut short by a kill is ignored."""
+
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
+from binance_usdm.emulator import store as store_module
+from binance_usdm.emulator.clock import Clock
+from binance_usdm.emulator.store import JOURNAL_SUFFIX, AccountRows, Store
+
+from .conftest import Client, EmulatorProcess, ok
+
+UNKNOWN_OUTCOME = "Unknown error, please check your request or try again later."
+
+
+def _client(base_url: str) -> Client:
+    return Client(base_url, DEMO_API_KEY, Clock().now_ms, secret=DEMO_API_SECRET)
+
+
+def _journal(state: Path) -> Path:
+    return Path(f"{state}{JOURNAL_SUFFIX}")
+
+
+def _seen(c: Client) -> Any:
+    """What the account's endpoints show (settings, update times, feeBurn)."""
+    return ok(c.get("/fapi/v2/account")), ok(c.get("/fapi/v2/positionRisk")), ok(c.get("/fapi/v1/feeBurn"))
+
+
+def _leverage(c: Client, symbol: str) -> str:
+    return str(ok(c.get("/fapi/v2/positionRisk", symbol=symbol))[0]["leverage"])
+
+
+def _leverage_after_kill_9(proc: EmulatorProcess) -> str:
+    """BNBUSDT's leverage once `proc` was killed (-9) and started again."""
+    proc.restart(kill=True)
+    c = _client(proc.base_url)
+    try:
+        return _leverage(c, "BNBUSDT")
+    finally:
+        c.close()
+
+
+def test_journaled_and_folded_changes_survive_kill_9_exactly(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with EmulatorProcess(state) as proc:
+        c = _client(proc.base_url)
+        for n in (3, 4, 5):
+            ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=n))
+        ok(c.post("/fapi/v1/feeBurn", feeBurn="false"))
+        assert _journal(state).stat().st_size > 0  # appended there, not yet in the state file's rows
+        # SQLite (not an account-only change): folds them first, so a restart cannot replay them over it
+        ok(c.post("/fapi/v1/marginType", symbol="BNBUSDT", marginType="ISOLATED"))
+        assert _journal(state).stat().st_size == 0
+        ok(c.post("/fapi/v1/leverage", symbol="XRPUSDT", leverage=9))
+        assert _journal(state).stat().st_size > 0
+        acknowledged = _seen(c)
+        c.close()
+        with EmulatorServer(state_path=state) as other:  # another process on the file reads the journal
+            assert not other.backend.store._journal or not other.backend.store._journal.owned
+            assert other.backend.account().setting("XRPUSDT").leverage == 9
+        proc.restart(kill=True)
+        assert _journal(state).stat().st_size == 0  # folded at start
+        c = _client(proc.base_url)
+        assert _seen(c) == acknowledged
+        bnb = ok(c.get("/fapi/v2/positionRisk", symbol="BNBUSDT"))[0]
+        assert (bnb["leverage"], bnb["marginType"], _leverage(c, "XRPUSDT")) == ("5", "isolated", "9")
+        c.close()
+
+
+def test_a_frame_cut_short_by_a_kill_is_ignored(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    with EmulatorProcess(state) as proc:
+        c = _client(proc.base_url)
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
+        acknowledged = _seen(c)
+        c.close()
+        proc.kill()
+        frame = _journal(state).read_bytes()
+        assert frame.count(b"\n") == 1 and b'",1,[' in frame  # frame 1
+        later = frame.replace(b'",1,[', b'",2,[').replace(b'"leverage":7', b'"leverage":8')
+        with _journal(state).open("ab") as f:
+            f.write(later)  # a complete frame 2 whose checksum fails
+            f.write(frame.replace(b'",1,[', b'",3,[')[:-1])  # a frame 3 that checks, without its end of line
+        proc.restart()
+        c = _client(proc.base_url)
+        assert _seen(c) == acknowledged and _leverage(c, "BNBUSDT") == "7"
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=10))  # appended to an emptied journal
+        c.close()
+        assert _leverage_after_kill_9(proc) == "10"
+
+
+def test_a_frame_already_folded_is_skipped(tmp_path: Path) -> None:
+    """A process killed between a fold's commit and emptying the journal leaves folded frames there: the
+    state file records the last frame folded, and a restart skips those (else leverage 7 would be back)."""
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state) as emu:
+        c = _client(emu.base_url)
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
+        stale = _journal(state).read_bytes()
+        emu.backend.store.checkpoint()  # folds it
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=9))
+        c.close()
+    assert _journal(state).stat().st_size == 0  # folded at close
+    _journal(state).write_bytes(stale)
+    with EmulatorServer(state_path=state) as emu:
+        assert emu.backend.account().setting("BNBUSDT").leverage == 9
+
+
+def test_the_journal_is_folded_after_so_many_frames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "JOURNAL_FOLD_BATCHES", 5)
+    with EmulatorServer(state_path=tmp_path / "state.db") as emu:
+        backend, store = emu.backend, emu.backend.store
+        for n in range(1, 6):
+            assert not store.want_checkpoint()
+            assert backend.claim()
+            try:
+                with backend.group(account_only=True):
+                    backend.change_leverage(backend.account(), "BNBUSDT", n)
+            finally:
+                backend.unclaim()
+        assert store.want_checkpoint()
+        store.checkpoint()
+        assert _journal(store.path or "").stat().st_size == 0
+        assert store.load_accounts()[0]["symbols"]["BNBUSDT"]["leverage"] == 5
+        assert store.get_meta("journal_seq") == "5"
+
+
+def test_a_journal_left_by_another_state_file_is_ignored(tmp_path: Path) -> None:
+    """Frames name the state file they belong to: another file at the same path does not take them."""
+    state, other = tmp_path / "state.db", tmp_path / "other.db"
+    with EmulatorServer(state_path=other):
+        pass
+    with EmulatorProcess(state) as proc:
+        c = _client(proc.base_url)
+        default = _leverage(c, "BNBUSDT")
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
+        c.close()
+        proc.kill()
+        for suffix in ("", "-wal", "-shm"):  # the other file takes its place; the journal stays
+            Path(f"{state}{suffix}").unlink(missing_ok=True)
+            if Path(f"{other}{suffix}").exists():
+                Path(f"{other}{suffix}").rename(f"{state}{suffix}")
+        proc.restart()
+        c = _client(proc.base_url)
+        assert _leverage(c, "BNBUSDT") == default
+        c.close()
+
+
+def test_a_failed_append_answers_503_and_leaves_nothing(tmp_path: Path) -> None:
+    """A write of the journal cut short (the file may not grow past its size + 10 bytes) is cut off
+    again: the batch answers 503 with nothing applied, and the frames after it are read at a restart."""
+    state = tmp_path / "state.db"
+    with EmulatorProcess(state) as proc:
+        c = _client(proc.base_url)
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
+        size = _journal(state).stat().st_size
+        _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (size + 10, hard))
+        answer = c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=8)
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (hard, hard))
+        assert (answer.status, answer.body["msg"]) == (503, UNKNOWN_OUTCOME)
+        assert _journal(state).stat().st_size == size
+        assert _leverage(c, "BNBUSDT") == "7"
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=9))
+        c.close()
+        assert _leverage_after_kill_9(proc) == "9"
+
+
+def test_changes_after_a_reset_survive_kill_9(tmp_path: Path) -> None:
+    """An admin reset folds the journal, then forgets everything but the journal's id and last frame
+    folded: the frames written after it still belong to the state file."""
+    state = tmp_path / "state.db"
+    with EmulatorProcess(state) as proc:
+        c = _client(proc.base_url)
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
+        ok(c.raw("POST", "/emulator/reset"))
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=8))
+        assert _journal(state).stat().st_size > 0
+        c.close()
+        assert _leverage_after_kill_9(proc) == "8"
+
+
+def _journaled(store: Store, account_id: str, rows: AccountRows) -> None:
+    """One batch under `claim`: `rows` appended to the journal."""
+    assert store.claim()
+    try:
+        with store.group():
+            store.save_account(account_id, rows)
+    finally:
+        store.unclaim()
+
+
+def test_rows_come_back_in_the_order_writing_them_one_by_one_gives(tmp_path: Path) -> None:
+    """A symbol deleted by one batch and added back by a later one is a new row, after the others, both
+    when another process reads the journal and once it is folded (not merged into one upsert, which
+    would keep the row's old place)."""
+    path = str(tmp_path / "state.db")
+    settings = {"leverage": 5, "marginType": "CROSSED"}
+    store = Store(path)
+    store.save_account("a", AccountRows({"accountId": "a"}, {"AUSDT": settings, "XUSDT": settings, "BUSDT": settings},
+                                        {}, 1, replace=True))
+    _journaled(store, "a", AccountRows(None, {"XUSDT": None}, {}, 2))
+    _journaled(store, "a", AccountRows(None, {"XUSDT": {**settings, "leverage": 9}}, {}, 3))
+    _journaled(store, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 7}}, {}, 4))
+    expected = {"AUSDT": {**settings, "leverage": 7}, "BUSDT": settings, "XUSDT": {**settings, "leverage": 9}}
+    reader = Store(path)  # another process's view: the journal's frames applied to the rows
+    [state] = reader.load_accounts()
+    assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
+    reader.close()
+    store.close()  # folds
+    assert _journal(tmp_path / "state.db").stat().st_size == 0
+    store = Store(path)
+    [state] = store.load_accounts()
+    assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
+    store.close()
