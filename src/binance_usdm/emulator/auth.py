@@ -13,7 +13,6 @@ import binascii
 import hashlib
 import hmac
 from functools import lru_cache
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -77,7 +76,7 @@ def load_public_key(pem: str) -> None:
 
 
 @lru_cache(maxsize=256)
-def _hmac_states(secret: str) -> tuple[Any, Any]:
+def _hmac_states(secret: str) -> tuple[hashlib._Hash, hashlib._Hash]:
     """SHA-256 states that absorbed RFC 2104's inner and outer padded keys of `secret`: hashed once per
     secret, copied per request (hmac.new hashes both pads again every time)."""
     key = secret.encode()
@@ -94,7 +93,7 @@ def hmac_sha256(secret: str, payload: str) -> bytes:
     state.update(payload.encode())
     mac = outer.copy()
     mac.update(state.digest())
-    return bytes(mac.digest())
+    return mac.digest()
 
 
 def verify_signature(cred: Credential, payload: str, signature: str) -> bool:

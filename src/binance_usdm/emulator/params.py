@@ -55,9 +55,9 @@ class Params:
         return v if v else None
 
     def text(self, name: str) -> str:
-        """A mandatory string (-1102 when absent)."""
-        v = self.get(name)
-        if v is None:
+        """A mandatory string (-1102 when absent or empty)."""
+        v = self.values.get(name)
+        if not v:
             raise MANDATORY_PARAM.reject(name=name)
         return v
 

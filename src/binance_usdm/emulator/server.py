@@ -254,7 +254,8 @@ class App:
             self.log.record(
                 now, req.client_ip, req.method, req.path,
                 params if params is not None else self._readable_params(req), weight,
-                used if used is not None else self.limiter.used(req.client_ip, now), resp.status, _binance_code(resp),
+                used if used is not None else self.limiter.used(req.client_ip, now), resp.status,
+                None if resp.status < 400 else _binance_code(resp),
                 (plan.delay_ms if plan is not None else 0) + (time.perf_counter() - started) * 1000,
                 None if plan is None or plan.fault is None else plan.fault.spec)
             return resp
@@ -371,8 +372,8 @@ _Outcome = tuple[Response, dict[str, str] | None, int, int | None]
 
 
 def _binance_code(resp: Response) -> int | None:
-    """The Binance error code of an answer (None for a success or a body that is not Binance's)."""
-    if resp.status < 400 or not resp.body.startswith(b'{"code":'):
+    """The Binance error code of a failed answer (None for a body that is not Binance's)."""
+    if not resp.body.startswith(b'{"code":'):
         return None
     try:
         code = msgspec.json.decode(resp.body).get("code")
@@ -388,24 +389,23 @@ _STARTS: dict[tuple[int, str], bytes] = {}
 
 
 def _start(status: int, content_type: str) -> bytes:
-    """The status line and Content-Type header of an answer (made once per status and content type)."""
-    start = _STARTS.get((status, content_type))
-    if start is None:
-        line = _STATUS_LINES.get(status)
-        if line is None:
-            try:
-                line = f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"
-            except ValueError:
-                line = f"HTTP/1.1 {status} Unknown"
-        start = f"{line}\r\nContent-Type: {content_type}\r\n".encode("latin-1")
-        if len(_STARTS) < 1024:
-            _STARTS[(status, content_type)] = start
+    """The status line and Content-Type header of an answer not in `_STARTS` yet (filed there: made once
+    per status and content type)."""
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        try:
+            line = f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"
+        except ValueError:
+            line = f"HTTP/1.1 {status} Unknown"
+    start = f"{line}\r\nContent-Type: {content_type}\r\n".encode("latin-1")
+    if len(_STARTS) < 1024:
+        _STARTS[(status, content_type)] = start
     return start
 
 
 def _encode_response(resp: Response, keep_alive: bool, head: bool = False) -> bytes:
     """The answer's bytes; for a HEAD request without the body (its length is still announced)."""
-    parts = [_start(resp.status, resp.content_type)]
+    parts = [_STARTS.get((resp.status, resp.content_type)) or _start(resp.status, resp.content_type)]
     if resp.stream is None:
         parts.append(b"Content-Length: %d\r\n" % len(resp.body))
     for name, value in resp.headers.items():
