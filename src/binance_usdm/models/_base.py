@@ -107,16 +107,18 @@ def _first_to_dict(model: Model) -> dict[str, Any]:
 
 
 def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
-    """``kind``'s ``to_dict`` as one generated function: a shared value met before is a table lookup
-    inline, anything else its accessor's getter (which converts, keeps and raises the field's
-    ``ResponseValueError`` as a read does). A model that shares no values converts inline; a text that
-    is no number then raises ``ArithmeticError``, and ``to_dict`` reads the accessors, which raise the
-    field's ``ResponseValueError``. The source is one expression per shared field: compiling it is
-    most of what the first ``to_dict`` of a model costs."""
+    """``kind``'s ``to_dict`` as one generated function, one expression per field: a shared value met
+    before is a table lookup; a decimal text or time met for the first time is converted and kept
+    inline (the accessors' rules and bounded tables, without a Python call per value); anything rarer
+    (empty, null, a bare JSON number, a leverage, a full table) takes the accessor's getter. A model
+    that shares no values converts inline. A text that is no number (or a time out of range) raises
+    inline: ``to_dict`` then reads the accessors, which raise the field's ``ResponseValueError``."""
     lazy = lazy_fields(kind)
     steps, entries = [], []
     namespace: dict[str, Any] = {
         "plain": _plain, "exact": _fields._exact_decimal, "utc": utc_from_ms, "by_accessors": _by_accessors,
+        "decimals": _fields._DECIMALS, "keep_decimal": _fields._DECIMALS.setdefault, "times": _fields._TIMES,
+        "keep_time": _fields._TIMES.setdefault, "shared": _fields,
     }
     for index, field in enumerate(msgspec.structs.fields(kind)):
         wire = f"o.{field.name}"
@@ -132,9 +134,17 @@ def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
         get, read, convert = f"get{index}", f"read{index}", f"convert{index}"
         if accessor.shared:
             namespace[get], namespace[read] = accessor.table.get, accessor.fget
-            shared = f"x if (x := {get}({wire})) is not None else {read}(o)"
-            if accessor.kind == "time":  # 0 is Binance's "never": None
-                shared = f"None if (v := {wire}) == 0 else x if (x := {get}(v)) is not None else {read}(o)"
+            if accessor.kind == "decimal":  # a miss of the common form (the wire value read again: the
+                # hit path stores nothing) converted and kept without a call
+                shared = (f"x if (x := {get}({wire})) is not None else keep_decimal(v, exact(v))"
+                          f" if type(v := {wire}) is str and v and len(v) <= {_fields.LONGEST}"
+                          f" and len(decimals) < shared.LIMIT else {read}(o)")
+            elif accessor.kind == "time":  # 0 is Binance's "never": None
+                shared = (f"None if (v := {wire}) == 0 else x if (x := {get}(v)) is not None"
+                          f" else keep_time(v, utc(v)) if type(v) is int and v > 0 and len(times) < shared.LIMIT"
+                          f" else {read}(o)")
+            else:  # a leverage: few values, met again at once
+                shared = f"x if (x := {get}({wire})) is not None else {read}(o)"
             entries.append(f"{accessor.name!r}: {shared}")
             continue
         # values that rarely repeat: converted inline, no table
@@ -149,10 +159,9 @@ def _compile_to_dict(kind: type[Model]) -> Callable[[Model], dict[str, Any]]:
         else:
             steps.append(f"{value} = {convert}(o, {wire})")
     body = "".join(f"        {step}\n" for step in steps)
-    source = ("def to_dict(o):\n"
-              + (f"    try:\n{body}    except (ArithmeticError, ValueError):\n        return by_accessors(o)\n"
-                 if steps else "")
-              + "    return {\n" + "".join(f"        {entry},\n" for entry in entries) + "    }\n")
+    source = ("def to_dict(o):\n    try:\n" + body + "        return {\n"
+              + "".join(f"            {entry},\n" for entry in entries)
+              + "        }\n    except (ArithmeticError, ValueError):\n        return by_accessors(o)\n")
     exec(compile(source, f"<{kind.__qualname__}.to_dict>", "exec"), namespace)  # noqa: S102 - our own source
     function: Callable[[Model], dict[str, Any]] = namespace["to_dict"]
     _TO_DICT[kind] = function
