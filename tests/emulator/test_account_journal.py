@@ -6,9 +6,11 @@ older frame never overwrites a later write, and a frame cut short by a kill is i
 
 from __future__ import annotations
 
+import random
 import resource
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -222,3 +224,129 @@ def test_rows_come_back_in_the_order_writing_them_one_by_one_gives(tmp_path: Pat
     [state] = store.load_accounts()
     assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
     store.close()
+
+
+def test_a_later_commit_of_another_process_is_not_overwritten_by_an_older_frame(tmp_path: Path) -> None:
+    """Two processes on one state file: the first writes the journal, the second commits to SQLite. A
+    change the second acknowledges after a frame of the first is what a later start sees, whether the
+    first folds its frame at a clean stop or it was killed and the next start folds it."""
+    state = tmp_path / "state.db"
+    with EmulatorProcess(state) as first, EmulatorProcess(state) as second:
+        a, b = _client(first.base_url), _client(second.base_url)
+        ok(a.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=5))  # a frame of the first
+        ok(b.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))  # later, committed by the second
+        ok(a.post("/fapi/v1/leverage", symbol="XRPUSDT", leverage=4))  # another symbol: kept too
+        a.close(), b.close()
+        first.kill()  # its frames are left in the journal
+        second.stop()
+        first.restart()  # folds them
+        c = _client(first.base_url)
+        assert (_leverage(c, "BNBUSDT"), _leverage(c, "XRPUSDT")) == ("7", "4")
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=8))  # a frame again; the second commits after
+        second.restart()
+        b = _client(second.base_url)
+        assert _leverage(b, "BNBUSDT") == "8"
+        ok(b.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=9))
+        b.close()
+        first.restart()  # a clean stop: folds its frame
+        c.close()
+        c = _client(first.base_url)
+        assert _leverage(c, "BNBUSDT") == "9"
+        c.close()
+
+
+@pytest.mark.parametrize("order", ["journal-then-fsync", "fsync-then-journal"])
+def test_a_start_with_fsync_keeps_the_frames_a_killed_process_left(tmp_path: Path, order: str) -> None:
+    """--fsync writes no frames, but the frames a process without it left (killed) are the state
+    file's: a start with --fsync loads them, and a later start without it does not replay them over
+    what was committed with --fsync meanwhile."""
+    state = tmp_path / "state.db"
+    with EmulatorProcess(state) as proc:
+        c = _client(proc.base_url)
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
+        c.close()
+        proc.kill()
+    with EmulatorProcess(state, "--fsync") as proc:
+        c = _client(proc.base_url)
+        assert _leverage(c, "BNBUSDT") == "7"
+        if order == "fsync-then-journal":
+            ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=9))
+        c.close()
+        proc.kill()
+    with EmulatorProcess(state) as proc:
+        c = _client(proc.base_url)
+        assert _leverage(c, "BNBUSDT") == ("7" if order == "journal-then-fsync" else "9")
+        c.close()
+
+
+_SYMBOLS = ("XRPUSDT", "ADAUSDT", "DOGEUSDT")
+
+
+def _setting(c: Client, symbol: str) -> tuple[str, str]:
+    """A symbol's (leverage, marginType) as a process shows it."""
+    risk = ok(c.get("/fapi/v2/positionRisk", symbol=symbol))[0]
+    return str(risk["leverage"]), str(risk["marginType"])
+
+
+@pytest.mark.parametrize(("processes", "seed"), [(1, 1), (2, 3)])
+def test_a_random_stream_of_changes_killed_at_random_moments(tmp_path: Path, processes: int, seed: int) -> None:
+    """Leverage changes (journal frames), margin type changes and balance changes (SQLite commits, each
+    folding the journal first) sent to one or two processes on one state file, which are killed (-9) at
+    random moments, some with a change in flight, and started again. A symbol's settings row holds
+    what the process that wrote it last acknowledged (a change in flight at a kill: before or after
+    it); every start sees exactly that."""
+    rng = random.Random(seed)
+    state = tmp_path / "state.db"
+    procs = [EmulatorProcess(state) for _ in range(processes)]
+    clients = [_client(p.base_url) for p in procs]
+    expected = {symbol: {_setting(clients[0], symbol)} for symbol in _SYMBOLS}  # what a start may see
+
+    def check(c: Client) -> None:
+        for symbol in _SYMBOLS:
+            seen = _setting(c, symbol)
+            assert seen in expected[symbol], (symbol, seen, expected[symbol])
+            expected[symbol] = {seen}
+
+    try:
+        for _ in range(40):
+            n = rng.randrange(processes)
+            c, symbol, action = clients[n], rng.choice(_SYMBOLS), rng.random()
+            leverage, margin_type = _setting(c, symbol)
+            if action < 0.6:
+                params: dict[str, Any] = {"symbol": symbol, "leverage": rng.randint(1, 20)}
+                path, after = "/fapi/v1/leverage", (str(params["leverage"]), margin_type)
+            elif action < 0.8:
+                other = "CROSSED" if margin_type == "isolated" else "ISOLATED"
+                params = {"symbol": symbol, "marginType": other}
+                path, after = "/fapi/v1/marginType", (leverage, other.lower().replace("crossed", "cross"))
+            else:
+                ok(c.admin("/emulator/balances", {"asset": "USDT", "balance": str(rng.randint(1000, 9000))}))
+                continue
+            if rng.random() < 0.05:  # killed with the change in flight (sent, not answered)
+                query = urlencode({**params, "timestamp": c.now()})
+                c.conn.request("POST", f"{path}?{query}&signature={c.sign(query)}",
+                               headers={"X-MBX-APIKEY": DEMO_API_KEY})
+                expected[symbol] = {*expected[symbol], after}
+                c.close()
+                procs[n].restart(kill=True)
+                clients[n] = c = _client(procs[n].base_url)
+                check(c)
+                continue
+            ok(c.post(path, **params))
+            assert _setting(c, symbol) == after
+            expected[symbol] = {after}
+            if rng.random() < 0.05:
+                c.close()
+                procs[n].restart(kill=True)
+                clients[n] = c = _client(procs[n].base_url)
+                check(c)
+        for c, p in zip(clients, procs, strict=True):
+            c.close()
+            p.kill()
+        procs[0].restart()
+        clients[0] = _client(procs[0].base_url)
+        check(clients[0])
+    finally:
+        for c, p in zip(clients, procs, strict=True):
+            c.close()
+            p.stop()

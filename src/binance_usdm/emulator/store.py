@@ -26,6 +26,9 @@ afterwards, whatever it writes (and `checkpoint`, every `JOURNAL_FOLD_BATCHES` f
 the rows of those frames, merged per account, and that sequence number: so rows written later are
 never overwritten by an older frame at a restart, which folds what a killed process left. The
 journal is emptied once a fold is committed (a frame still there is at or below `journal_seq`).
+Another process on the same file (or one with `fsync`, which appends nothing) folds the frames it
+reads in the journal at the start of each of its own transactions, so its commits go after them; the
+writer then folds only the frames above the `journal_seq` it finds (read from the journal again).
 Income queries go through `IncomeIndex` (row ids per filter in answer order, kept in step with the
 table by every write and rebuilt after a rollback), so an income query reads only the rows of its
 answer; the other history tables have SQL indexes matching their queries.
@@ -353,12 +356,15 @@ class Store:
         self._pending: list[tuple[str, _Pending]] = []
         self._pending_last: dict[str, _Pending] = {}
         self._unfolded = 0
+        #: The last frame the state file's rows held when `_pending` began (None: this process does not
+        #: write the journal, so it reads the frames to fold from the journal: `_fold`).
+        self._base: int | None = None
         #: The rows of the batch under `claim` (None: not journaling), and whether the transaction
         #: under way folds `_pending`.
         self._journaling: list[tuple[str, AccountRows]] | None = None
         self._folding = False
-        if path and not fsync:
-            self._open_journal(path)
+        if path:
+            self._open_journal(path, append=not fsync)
 
     def closing(self) -> None:
         """Abandon the work running on the store from other threads (it raises `StoreClosed`, or
@@ -382,15 +388,18 @@ class Store:
                 if self._journal is not None:
                     self._journal.close()
 
-    def _open_journal(self, path: str) -> None:
+    def _open_journal(self, path: str, *, append: bool) -> None:
         """Open the account journal; as its writer, fold what it holds (the batches of a process that
-        ended without folding them) and empty it; else it is only read (`load_accounts`)."""
+        ended without folding them) and empty it, appending to it afterwards only when `append` (not
+        with `fsync`); else it is only read (`load_accounts`, and `_fold` before each transaction)."""
         journal = Journal(path + JOURNAL_SUFFIX)
         if not journal.owned:
             self._journal = journal
             return
+        journal.writable = append
         try:
             journal_id, self._seq = self.get_meta("journal"), self._folded_seq()
+            self._base = self._seq
             frames = [f for f in journal.read(journal_id) if f.seq > self._seq] if journal_id else []
             if journal_id is None or frames:  # (no other process writes either: the journal is ours)
                 with self.transaction() as c:
@@ -404,6 +413,7 @@ class Store:
                     self._fold()
             self._journal_id = journal_id
             journal.clear()
+            self._base = self._seq
         except OSError as exc:  # emptying it failed: this process does without it
             _log.warning("emulator account journal %s not used: %s", journal.path, exc)
             journal.close()
@@ -426,14 +436,37 @@ class Store:
             self._pending.append((account_id, last))
 
     def _fold(self) -> None:
-        """In a transaction just begun: write the pending journal frames' rows and their sequence
-        number (module docstring); they leave `_pending` once it commits (`_committed`)."""
+        """In a transaction just begun: write the rows of the journal frames the state file does not hold
+        yet and the last one's sequence number (module docstring); they leave `_pending` once it commits
+        (`_committed`). They are `_pending` unless another process folded frames meanwhile (it commits
+        to SQLite, folding first what it reads in the journal) or this one does not write the journal:
+        then they are read from the journal, above the last frame folded, so a frame never goes over a
+        later commit of another process."""
+        folded, last = self._folded_seq(), self._seq
+        if folded != self._base:
+            last = self._read_pending(folded)
         if not self._pending:
             return
         self._folding = True
         for account_id, pending in self._pending:
             self._save_rows(self._conn, account_id, pending.rows())
-        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', ?)", (str(self._seq),))
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', ?)", (str(last),))
+
+    def _read_pending(self, folded: int) -> int:
+        """`_pending` made anew from the journal's frames above `folded` (the last frame the state file
+        holds; under a write transaction: no fold comes between); the last frame's sequence number."""
+        assert self._journal is not None
+        self._pending.clear()
+        self._pending_last.clear()
+        journal_id, last = self.get_meta("journal"), folded
+        for frame in self._journal.read(journal_id) if journal_id else ():
+            if frame.seq > folded:
+                for entry in frame.entries:
+                    self._pend(*_journal_rows(entry))
+                last = frame.seq
+        if self._base is not None:  # this process's frames (all in the journal) above `folded`
+            self._base = folded
+        return last
 
     def _fold_now(self) -> None:
         """Fold the pending frames in a transaction of their own (without waiting for another
@@ -479,8 +512,8 @@ class Store:
         self._begun()
 
     def _begun(self) -> None:
-        """After BEGIN IMMEDIATE: fold the account journal's pending frames (rolled back when that fails)."""
-        if not self._pending:
+        """After BEGIN IMMEDIATE: fold the account journal's frames (rolled back when that fails)."""
+        if self._journal is None or (self._base is not None and not self._pending):
             return
         try:
             self._fold()
@@ -624,6 +657,7 @@ class Store:
             self._pending_last.clear()
             self._unfolded = 0
             if self._journal is not None and self._journal.owned:
+                self._base = self._seq
                 try:
                     self._journal.clear()
                 except OSError as exc:  # its frames are folded: a restart skips them
