@@ -350,3 +350,28 @@ def test_a_random_stream_of_changes_killed_at_random_moments(tmp_path: Path, pro
         for c, p in zip(clients, procs, strict=True):
             c.close()
             p.stop()
+
+
+def test_the_writer_empties_a_journal_another_process_folded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames another process folded (committing to SQLite after them) are still the writer's to cut
+    off: its next fold empties the journal, which else would grow for as long as the other process
+    folds first."""
+    monkeypatch.setattr(store_module, "JOURNAL_FOLD_BATCHES", 3)
+    path = str(tmp_path / "state.db")
+    settings = {"leverage": 5, "marginType": "CROSSED"}
+    writer, other = Store(path), Store(path)
+    writer.save_account("a", AccountRows({"accountId": "a"}, {"AUSDT": settings}, {}, 1, replace=True))
+    for n in range(2, 5):
+        _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": n}}, {}, n))
+    other.save_account("a", AccountRows(None, {"BUSDT": settings}, {}, 5))  # folds frames 1-3 first
+    assert other.get_meta("journal_seq") == "3"
+    assert writer.want_checkpoint()
+    writer.checkpoint()
+    assert _journal(tmp_path / "state.db").stat().st_size == 0 and not writer.want_checkpoint()
+    _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 9}}, {}, 6))
+    other.close()
+    writer.close()
+    store = Store(path)
+    [state] = store.load_accounts()
+    assert state["symbols"] == {"AUSDT": {**settings, "leverage": 9}, "BUSDT": settings} and state["updateTime"] == 6
+    store.close()

@@ -445,9 +445,9 @@ class Store:
         folded, last = self._folded_seq(), self._seq
         if folded != self._base:
             last = self._read_pending(folded)
+        self._folding = True  # the writer empties the journal at commit, even when another process folded it all
         if not self._pending:
             return
-        self._folding = True
         for account_id, pending in self._pending:
             self._save_rows(self._conn, account_id, pending.rows())
         self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', ?)", (str(last),))
