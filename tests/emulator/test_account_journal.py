@@ -6,15 +6,20 @@ older frame never overwrites a later write, and a frame cut short by a kill is i
 
 from __future__ import annotations
 
+import errno
+import os
 import random
 import resource
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, StartupError
 from binance_usdm.emulator import store as store_module
 from binance_usdm.emulator.clock import Clock
 from binance_usdm.emulator.store import JOURNAL_SUFFIX, AccountRows, Store
@@ -375,3 +380,45 @@ def test_the_writer_empties_a_journal_another_process_folded(tmp_path: Path, mon
     [state] = store.load_accounts()
     assert state["symbols"] == {"AUSDT": {**settings, "leverage": 9}, "BUSDT": settings} and state["updateTime"] == 6
     store.close()
+
+
+def test_a_journal_that_cannot_be_opened_refuses_the_start(tmp_path: Path) -> None:
+    """Without its journal a process would load the state file without the frames there and later
+    commit under them: the start is refused, naming the journal, instead of a traceback (or running
+    without it)."""
+    state = tmp_path / "state.db"
+    _journal(state).mkdir()  # not a file it can open
+    with pytest.raises(StartupError, match=f"state file {state}: {_journal(state)}: Is a directory"):
+        EmulatorServer(state_path=state)
+    for args in ((), ("--fsync",)):
+        r = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--state", str(state), *args],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and str(_journal(state)) in r.stderr, r.stderr
+
+
+def test_a_claim_that_cannot_read_the_journal_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that does not write the journal reads it before each commit: when that read fails, a
+    claim is refused (the batch then runs on the storage thread, which reports the error) and holds
+    nothing (the store was left locked: every later write would have waited forever)."""
+    path = str(tmp_path / "state.db")
+    writer, reader = Store(path), Store(path)
+    settings = {"leverage": 5, "marginType": "CROSSED"}
+    writer.save_account("a", AccountRows({"accountId": "a"}, {"AUSDT": settings}, {}, 1, replace=True))
+    _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 6}}, {}, 2))
+
+    def failing(fd: int, size: int, offset: int) -> bytes:
+        raise OSError(errno.EIO, "Input/output error")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "pread", failing)
+        assert not reader.claim()
+        with pytest.raises(OSError, match="Input/output error"):  # a write fails, rolled back
+            reader.save_account("a", AccountRows(None, {"BUSDT": settings}, {}, 3))
+    free = threading.Thread(target=lambda: reader.save_account("a", AccountRows(None, {"BUSDT": settings}, {}, 3)))
+    free.start()
+    free.join(5)
+    assert not free.is_alive()  # the store was not left held
+    writer.close()
+    [state] = reader.load_accounts()
+    assert state["symbols"] == {"AUSDT": {**settings, "leverage": 6}, "BUSDT": settings}
+    reader.close()

@@ -301,3 +301,5 @@ def _open_store(path: str | Path | None, reset: bool, busy_timeout: float, fsync
         if "not a database" in str(exc):
             raise StartupError(f"state file {path}: not an SQLite database (reset starts it again)") from None
         raise StartupError(f"state file {path}: {exc}") from None
+    except OSError as exc:  # its account journal (`store.JOURNAL_SUFFIX`)
+        raise StartupError(f"state file {path}: {exc.filename}: {exc.strerror or exc}") from None

@@ -364,7 +364,11 @@ class Store:
         self._journaling: list[tuple[str, AccountRows]] | None = None
         self._folding = False
         if path:
-            self._open_journal(path, append=not fsync)
+            try:
+                self._open_journal(path, append=not fsync)
+            except BaseException:  # it cannot be opened (`OSError`): no store
+                self._conn.close()
+                raise
 
     def closing(self) -> None:
         """Abandon the work running on the store from other threads (it raises `StoreClosed`, or
@@ -594,7 +598,8 @@ class Store:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 self._begun()
-            except sqlite3.Error:  # locked by another process (or failing: a group on the storage thread reports it)
+            except (sqlite3.Error, OSError):  # locked by another process, or failing (reading the account
+                # journal too): a group on the storage thread reports it
                 self._lock.release()
                 return False
             self._depth = 1  # the group's transaction, committed by `group`
