@@ -120,10 +120,10 @@ def test_a_change_on_the_storage_thread_keeps_its_place_in_the_pipeline(raw: Raw
     assert json.loads(raw.answer()[2])[0]["leverage"] == "4"
 
 
-def test_in_memory_changes_answered_at_once_keep_the_pipeline_order(emu: EmulatorServer, raw: Raw) -> None:
-    """An in-memory leverage change with nothing ahead of it is answered on the loop at once (no batch):
-    a rejected one between two accepted ones changes nothing, a read after them sees the last accepted
-    one, each is logged with its weight and code, and the answers keep the request order."""
+def test_in_memory_changes_on_the_loop_keep_the_pipeline_order(emu: EmulatorServer, raw: Raw) -> None:
+    """Pipelined in-memory leverage changes (run on the loop): a rejected one between two accepted ones
+    changes nothing, a read after them sees the last accepted one, each is logged with its weight and
+    code, and the answers keep the request order."""
     version = emu.backend.version
     raw.send(signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=4")
              + signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=126")
@@ -146,8 +146,8 @@ def test_in_memory_changes_answered_at_once_keep_the_pipeline_order(emu: Emulato
 
 
 def test_a_fault_on_an_in_memory_change_still_fires(emu: EmulatorServer, raw: Raw) -> None:
-    """A fault planned on a change of account state alone takes it off the direct path and fires: an
-    outcome not run leaves the state as it was; one run after the change applies it."""
+    """A fault planned on a change of account state alone fires: an outcome not run leaves the state as
+    it was; one run before its answer is spoilt applies the change."""
     emu.faults.add("POST /fapi/v1/leverage=unknown,count=1")
     emu.faults.add("POST /fapi/v1/leverage=malformed,count=1")
     raw.send(signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=4")

@@ -41,10 +41,6 @@ injected latency, the storage thread). The front end bounds what a client can ma
 (`HttpLimits`), answering as gateways do: 414 for a long request line, 431 for a large or crowded
 header block, 413 for a large body, 408 for a request not received in time; an idle keep-alive
 connection is closed silently.
-
-In memory, where a change of account state alone has nothing to commit, such a change with nothing
-ahead of it on its connection and no fault planned is not batched: it is answered at once, as a
-read is (`App.run_now`).
 """
 
 from __future__ import annotations
@@ -170,19 +166,6 @@ class App:
             self._finish_batch(batch, None)
             return
         job.add_done_callback(lambda f: loop.call_soon_threadsafe(self._finish_batch, batch, _answers(f)))
-
-    def run_now(self, req: RawRequest) -> Response | None:
-        """On the loop: answer an in-memory change of account state alone (`Route.account_only`) at once,
-        as a read is answered, when `Backend.claim` gets the backend without waiting (else None: it then
-        joins a batch). In memory such a change writes nothing to the store and is durable at its own
-        commit point: a batch would have nothing to group or commit, and would cost a loop callback."""
-        backend = self.backend
-        if backend.store.path is not None or not backend.claim():
-            return None
-        try:
-            return self.dispatch(req)
-        finally:
-            backend.unclaim()
 
     def _run_batch(self, runs: list[Callable[[], Response]], account_only: bool = False) -> list[Response] | None:
         """The batch's answers, or None when its commit failed (on the storage thread; on the loop for
@@ -713,11 +696,6 @@ class HttpProtocol(asyncio.BufferedProtocol):
         delay = plan.delay_ms / 1000 if plan is not None else 0.0
         previous = self._previous()
         if stored and not delay and previous is None and not req.path.startswith("/emulator/"):
-            if on_loop and plan is None:
-                resp = self.app.run_now(req)
-                if resp is not None:
-                    self._answered_on_loop(pending, resp)
-                    return
             self._tail = pending  # nothing to wait for first
             self.app.run_stored(partial(self.app.dispatch, req, plan), on_loop, partial(self._stored, pending))
             return
@@ -775,12 +753,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
 
     def _answer_on_loop(self, pending: _Pending, req: RawRequest, plan: Plan | None) -> None:
         """Answer on the loop; held while changes it may show are not yet durable."""
-        self._answered_on_loop(pending, self.app.dispatch(req, plan))
-
-    def _answered_on_loop(self, pending: _Pending, response: Response) -> None:
-        """An answer computed on the loop is in: sent, or held while changes it may show are not yet
-        durable."""
-        pending.response = response
+        pending.response = self.app.dispatch(req, plan)
         backend = self.app.backend
         if backend.applied != backend.durable:
             pending.held = True
