@@ -422,3 +422,32 @@ def test_a_claim_that_cannot_read_the_journal_is_refused(tmp_path: Path, monkeyp
     [state] = reader.load_accounts()
     assert state["symbols"] == {"AUSDT": {**settings, "leverage": 6}, "BUSDT": settings}
     reader.close()
+
+
+def test_a_journal_that_cannot_be_emptied_at_start_stays_held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that folded the journal at start but cannot empty it keeps it (its lock) and writes
+    its changes to SQLite: had it let the journal go, another process would append frames there that
+    it does not fold before its own commits, and fold them later over those."""
+    state = tmp_path / "state.db"
+    with EmulatorProcess(state) as proc:
+        c = _client(proc.base_url)
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=6))
+        c.close()
+        proc.kill()
+    path = str(state)
+    settings = {"leverage": 5, "marginType": "CROSSED"}
+
+    def failing(fd: int, length: int) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "ftruncate", failing)
+        first = Store(path)  # folds frame 1, cannot empty the journal
+    assert first.load_accounts()[0]["symbols"]["BNBUSDT"]["leverage"] == 6
+    second = Store(path)
+    _journaled(second, "demo", AccountRows(None, {"BNBUSDT": {**settings, "leverage": 8}}, {}, 1))  # SQLite
+    _journaled(first, "demo", AccountRows(None, {"BNBUSDT": {**settings, "leverage": 9}}, {}, 2))  # SQLite, later
+    second.close()
+    first.close()
+    with EmulatorServer(state_path=state) as emu:
+        assert emu.backend.account().setting("BNBUSDT").leverage == 9

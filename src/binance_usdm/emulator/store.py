@@ -415,17 +415,16 @@ class Store:
                             self._pend(*_journal_rows(entry))
                         self._seq = frame.seq
                     self._fold()
-            self._journal_id = journal_id
-            journal.clear()
-            self._base = self._seq
-        except OSError as exc:  # emptying it failed: this process does without it
-            _log.warning("emulator account journal %s not used: %s", journal.path, exc)
-            journal.close()
-            return
-        except BaseException:
+        except BaseException:  # reading it failed (`OSError`): no store
             journal.close()
             raise
-        self._journal = journal
+        self._journal, self._journal_id, self._base = journal, journal_id, self._seq
+        try:
+            journal.clear()
+        except OSError as exc:  # its frames are folded (skipped at a restart): still this process's (its
+            # lock held, so no other process appends frames it would not fold), never appended to
+            _log.warning("emulator account journal %s not emptied, not appended to: %s", journal.path, exc)
+            journal.writable = False
 
     def _folded_seq(self) -> int:
         """The last journal frame the account rows hold."""
