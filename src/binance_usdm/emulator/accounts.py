@@ -177,10 +177,12 @@ class Account:
         if not was.keys() <= self.settings.keys():
             symbols.update((s, None) for s in was if s not in self.settings)
         before = old.positions
-        positions: dict[tuple[str, str], dict[str, Any] | None] = {  # a shared leg is unchanged (`draft`)
-            k: position_dict(p) for k, p in self.positions.items() if before.get(k) is not p and before.get(k) != p}
-        if not before.keys() <= self.positions.keys():
-            positions.update((k, None) for k in before if k not in self.positions)
+        positions: dict[tuple[str, str], dict[str, Any] | None] = {}
+        if self.positions is not before:  # (a settings draft shares the legs: `draft(positions=False)`)
+            positions.update((k, position_dict(p)) for k, p in self.positions.items()
+                             if before.get(k) is not p and before.get(k) != p)  # a shared leg is unchanged
+            if not before.keys() <= self.positions.keys():
+                positions.update((k, None) for k in before if k not in self.positions)
         return AccountRows(None if same else self.header_dict(), symbols, positions,
                            None if self.update_time == old.update_time else self.update_time)
 

@@ -445,7 +445,8 @@ class Backend:
 
     def claim(self) -> bool:
         """Without waiting, hold what a `group` of account-state changes this thread runs next needs:
-        the backend's lock and, for a state file, the store with its write lock (`Store.claim`). False,
+        the backend's lock and, for a state file, the store (with its account journal, or the file's
+        write lock: `Store.claim`). False,
         holding nothing, when any of it is held elsewhere (the group must then run where it may wait).
         `unclaim` after."""
         if not self.lock.acquire(blocking=False):
