@@ -46,6 +46,15 @@ def _leverage(c: Client, symbol: str) -> str:
     return str(ok(c.get("/fapi/v2/positionRisk", symbol=symbol))[0]["leverage"])
 
 
+def _journal_then_kill(state: Path, leverage: int) -> None:
+    """A process on `state` sets BNBUSDT's leverage (a journal frame), then is killed -9."""
+    with EmulatorProcess(state) as proc:
+        c = _client(proc.base_url)
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=leverage))
+        c.close()
+        proc.kill()
+
+
 def _leverage_after_kill_9(proc: EmulatorProcess) -> str:
     """BNBUSDT's leverage once `proc` was killed (-9) and started again."""
     proc.restart(kill=True)
@@ -266,11 +275,7 @@ def test_a_start_with_fsync_keeps_the_frames_a_killed_process_left(tmp_path: Pat
     file's: a start with --fsync loads them, and a later start without it does not replay them over
     what was committed with --fsync meanwhile."""
     state = tmp_path / "state.db"
-    with EmulatorProcess(state) as proc:
-        c = _client(proc.base_url)
-        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
-        c.close()
-        proc.kill()
+    _journal_then_kill(state, 7)
     with EmulatorProcess(state, "--fsync") as proc:
         c = _client(proc.base_url)
         assert _leverage(c, "BNBUSDT") == "7"
@@ -429,11 +434,7 @@ def test_a_journal_that_cannot_be_emptied_at_start_stays_held(tmp_path: Path, mo
     its changes to SQLite: had it let the journal go, another process would append frames there that
     it does not fold before its own commits, and fold them later over those."""
     state = tmp_path / "state.db"
-    with EmulatorProcess(state) as proc:
-        c = _client(proc.base_url)
-        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=6))
-        c.close()
-        proc.kill()
+    _journal_then_kill(state, 6)
     path = str(state)
     settings = {"leverage": 5, "marginType": "CROSSED"}
 
