@@ -2,11 +2,13 @@
 
 Run: `python benchmarks/bench_emulator_baseline.py [--seconds 4] [--rounds 3] [--short]`.
 
-Three servers run side by side, each in its own process (uvloop where installed): the emulator in
+Four servers run side by side, each in its own process (uvloop where installed): the emulator in
 memory, the emulator on a `--state` file (every acknowledged change durable), and the baseline: an
 aiohttp application that checks the API key, the timestamp window and the HMAC-SHA256 signature as
 Binance does, keeps the account as an in-memory dict (the emulator's own answers, fetched once), sets
-the leverage in it, and answers Binance's JSON (`json.dumps` of the dict for the account). Loads
+the leverage in it, and answers Binance's JSON (`json.dumps` of the dict for the account); and the
+baseline's work without a framework (`lean_handler.py`: asyncio + httptools), a lower bound for
+any Python server doing that work: the ratio it reaches is the most a Python server can. Loads
 (`emulator_load.MIXES`): `write` = POST /fapi/v1/leverage, `mixed` = per connection 3 GET
 /fapi/v2/account then 1 leverage change, `read` = GET /fapi/v2/account; on 8, 32 and 128 keep-alive
 connections. The servers take turns (interleaved, `--rounds` times; medians shown).
@@ -34,6 +36,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lean_handler
 from emulator_load import LEVERAGE_SYMBOL, LEVERAGES, MIXES, LoadResult, Requests, run_load, start_emulator
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
@@ -130,6 +133,8 @@ def _baseline_state(port: int) -> dict[str, object]:
 
 
 BASELINE = "aiohttp baseline"
+#: The baseline's work without a framework: the least CPU per request Python needs for it here.
+LEAN = "lean handler (httptools)"
 
 
 def _start_all(tmp: Path, before: Path | None) -> dict[str, tuple[subprocess.Popen[bytes], int]]:
@@ -142,19 +147,21 @@ def _start_all(tmp: Path, before: Path | None) -> dict[str, tuple[subprocess.Pop
     state_file = tmp / "baseline.json"
     state_file.write_text(json.dumps(_baseline_state(next(iter(servers.values()))[1])))
     servers[BASELINE] = start_baseline(state_file)
+    servers[LEAN] = start_baseline(state_file, lean=True)
     return servers
 
 
-def start_baseline(state_file: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """The aiohttp baseline in its own process, serving `state_file`'s answers on the port it reports."""
-    proc = subprocess.Popen([sys.executable, __file__, "--serve-baseline", "0", str(state_file)],
-                            stdout=subprocess.PIPE)
+def start_baseline(state_file: Path, lean: bool = False) -> tuple[subprocess.Popen[bytes], int]:
+    """The aiohttp baseline (`lean`: the same work without a framework, `lean_handler.py`) in its own
+    process, serving `state_file`'s answers on the port it reports."""
+    proc = subprocess.Popen([sys.executable, __file__, "--serve-lean" if lean else "--serve-baseline", "0",
+                             str(state_file)], stdout=subprocess.PIPE)
     assert proc.stdout is not None
     ready = proc.stdout.readline().split()
     if len(ready) != 2 or ready[0] != b"READY":
         proc.kill()
         proc.wait()
-        raise RuntimeError(f"the aiohttp baseline did not start (it printed {b' '.join(ready)!r})")
+        raise RuntimeError(f"the {LEAN if lean else BASELINE} did not start (it printed {b' '.join(ready)!r})")
     return proc, int(ready[1])
 
 
@@ -173,9 +180,13 @@ def main() -> None:
     ap.add_argument("--before", type=Path, metavar="SRC",
                     help="also run the emulator imported from another checkout's src/ (before/after)")
     ap.add_argument("--serve-baseline", nargs=2, metavar=("PORT", "STATE"), help=argparse.SUPPRESS)
+    ap.add_argument("--serve-lean", nargs=2, metavar=("PORT", "STATE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve_baseline:
         serve_baseline(int(args.serve_baseline[0]), args.serve_baseline[1])
+        return
+    if args.serve_lean:
+        lean_handler.serve(int(args.serve_lean[0]), args.serve_lean[1], DEMO_API_KEY, DEMO_API_SECRET)
         return
     if args.short:
         args.seconds, args.rounds, args.connections = 1.5, 1, [32]

@@ -1,4 +1,4 @@
-"""The emulator-vs-aiohttp benchmark: its baseline really checks what Binance checks, and the load
+"""The emulator-vs-aiohttp benchmark: its baselines really check what Binance checks, and the load
 generator counts answers and errors (no timing is asserted)."""
 
 from __future__ import annotations
@@ -28,12 +28,15 @@ def _exchange(port: int, raw: bytes) -> tuple[int, dict[str, object]]:
         return resp.status, json.loads(resp.read())
 
 
-def test_baseline_verifies_key_timestamp_and_signature(tmp_path: Path) -> None:
-    pytest.importorskip("aiohttp")  # here, not at collection: importing it costs every worker ~0.2 s
+@pytest.mark.parametrize("lean", [False, True], ids=["aiohttp", "lean"])
+def test_baseline_verifies_key_timestamp_and_signature(tmp_path: Path, lean: bool) -> None:
+    """The aiohttp baseline and its frameworkless twin (`lean_handler.py`) do the same work."""
+    if not lean:
+        pytest.importorskip("aiohttp")  # here, not at collection: importing it costs every worker ~0.2 s
     state = tmp_path / "baseline.json"
     state.write_text(json.dumps({"account": {"positions": [{"symbol": LEVERAGE_SYMBOL, "leverage": "20"}]},
                                  "maxNotional": {"10": "25000", "11": "25000"}}))
-    proc, port = start_baseline(state)
+    proc, port = start_baseline(state, lean)
     try:
         good = Requests(port, DEMO_API_KEY, DEMO_API_SECRET)
         assert _exchange(port, good.leverage(11)) == (
