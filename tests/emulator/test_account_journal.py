@@ -395,7 +395,7 @@ def test_a_journal_that_cannot_be_opened_refuses_the_start(tmp_path: Path) -> No
     _journal(state).mkdir()  # not a file it can open
     with pytest.raises(StartupError, match=f"state file {state}: {_journal(state)}: Is a directory"):
         EmulatorServer(state_path=state)
-    for args in ((), ("--fsync",)):
+    for args in ((), ("--fsync",), ("--reset",)):  # --reset: it cannot be removed either
         r = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--state", str(state), *args],
                            capture_output=True, text=True, timeout=30)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and str(_journal(state)) in r.stderr, r.stderr

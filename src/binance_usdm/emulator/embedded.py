@@ -293,13 +293,13 @@ def _open_store(path: str | Path | None, reset: bool, busy_timeout: float, fsync
     """The store at ``path`` (memory when None); ``reset`` discards the file's content first."""
     if path is None:
         return Store(None, busy_timeout)
-    if reset:
-        remove_state(path)
     try:
+        if reset:
+            remove_state(path)
         return Store(str(path), busy_timeout, fsync)
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc):
             raise StartupError(f"state file {path}: not an SQLite database (reset starts it again)") from None
         raise StartupError(f"state file {path}: {exc}") from None
-    except OSError as exc:  # its account journal (`store.JOURNAL_SUFFIX`)
+    except OSError as exc:  # its account journal (`store.JOURNAL_SUFFIX`), or a file reset cannot remove
         raise StartupError(f"state file {path}: {exc.filename}: {exc.strerror or exc}") from None
