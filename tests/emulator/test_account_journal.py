@@ -13,6 +13,7 @@ import resource
 import subprocess
 import sys
 import threading
+import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +23,7 @@ import pytest
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, StartupError
 from binance_usdm.emulator import store as store_module
 from binance_usdm.emulator.clock import Clock
+from binance_usdm.emulator.journal import Frame, Journal
 from binance_usdm.emulator.store import JOURNAL_SUFFIX, AccountRows, Store
 
 from .conftest import Client, EmulatorProcess, ok
@@ -112,6 +114,21 @@ def test_a_frame_cut_short_by_a_kill_is_ignored(tmp_path: Path) -> None:
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=10))  # appended to an emptied journal
         c.close()
         assert _leverage_after_kill_9(proc) == "10"
+
+
+def test_a_frame_that_checks_but_has_another_shape_ends_the_journal(tmp_path: Path) -> None:
+    """A line whose checksum holds but whose payload is not [journal id, number, [entries]] (no writer of
+    ours makes one) is read as the end of the journal, as a frame that does not check is: no crash."""
+    journal = Journal(str(tmp_path / "j"))
+    journal.append("id", 1, [{"a": 1}])
+    for payload in (b"5", b'["id","2",[]]', b'["id",2,5]', b'{"id":2}', b'["id",2]'):
+        with open(journal.path, "ab") as f:
+            f.write(b"%08x %s\n" % (zlib.crc32(payload), payload))
+        journal.append("id", 3, [])  # a frame that checks, after it
+        assert journal.read("id") == [Frame(1, [{"a": 1}])], payload
+        journal.clear()
+        journal.append("id", 1, [{"a": 1}])
+    journal.close()
 
 
 def test_a_frame_already_folded_is_skipped(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 _encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.decode
+_decode_frame = msgspec.json.Decoder(tuple[str, int, list[Any]]).decode  # [journal id, seq, entries]
 
 
 class Frame(NamedTuple):
@@ -62,11 +62,11 @@ class Journal:
             try:
                 if int(crc, 16) != zlib.crc32(payload):
                     break
-                owner, seq, entries = _decode(payload)
-            except ValueError:  # not hex, not JSON (msgspec.DecodeError is a ValueError), not 3 items
+                owner, seq, entries = _decode_frame(payload)
+            except ValueError:  # not hex, not JSON, not [id, number, [entries]] (msgspec's errors are ValueErrors)
                 break
             if owner == journal_id:
-                frames.append(Frame(int(seq), entries))
+                frames.append(Frame(seq, entries))
         return frames
 
     def append(self, journal_id: str, seq: int, entries: list[Any]) -> None:
