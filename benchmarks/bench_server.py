@@ -60,7 +60,10 @@ TIME_PATHS = (b"/fapi/v1/time", b"/api/v3/time")  # python-binance's AsyncClient
 _BUFFER = memoryview(bytearray(65536))  # shared: httptools copies what it hands out before the next read
 
 
-class _Connection(asyncio.BufferedProtocol):
+class HttpConnection(asyncio.BufferedProtocol):
+    """A keep-alive connection: httptools parses what arrives in the shared buffer; each request's
+    answer is `respond`'s bytes (also `lean_handler.py`'s connections)."""
+
     __slots__ = ("parser", "transport", "url")
 
     def __init__(self) -> None:
@@ -92,18 +95,31 @@ class _Connection(asyncio.BufferedProtocol):
         self.url += url
 
     def on_message_complete(self) -> None:
+        transport = self.transport
+        if transport is None:
+            return
+        transport.write(self.respond())
+        if not self.parser.should_keep_alive():
+            transport.close()
+
+    def respond(self) -> bytes:
+        """The answer to the request just parsed."""
+        raise NotImplementedError
+
+
+class _Connection(HttpConnection):
+    """Answers by path alone (the query string and body are ignored)."""
+
+    __slots__ = ()
+
+    def respond(self) -> bytes:
         path = self.url.partition(b"?")[0]
         answer = ROUTES.get(path)
         if answer is None and path in TIME_PATHS:
             answer = _response(b'{"serverTime":%d}' % int(time.time() * 1000))
         elif answer is None:
             answer = NOT_FOUND
-        transport = self.transport
-        if transport is None:
-            return
-        transport.write(answer)
-        if not self.parser.should_keep_alive():
-            transport.close()
+        return answer
 
 
 async def serve(port: int) -> None:

@@ -1,12 +1,12 @@
 """The aiohttp baseline's work without a framework: what CPython needs per request for it here.
 
-`bench_emulator_baseline.py` runs this beside the emulator and the aiohttp baseline: one asyncio
-BufferedProtocol per connection (uvloop when installed), httptools parsing, and per request exactly the
-baseline's checks and effects: the API key header, the timestamp window, the HMAC-SHA256 signature
+`bench_emulator_baseline.py` runs this beside the emulator and the aiohttp baseline: the benchmark
+server's connections (`bench_server.HttpConnection`: httptools, uvloop when installed), and per
+request exactly the baseline's checks and effects: the API key header, the timestamp window, the HMAC-SHA256 signature
 (-2015 / -1021 / -1022 as Binance answers them), then the leverage set in an in-memory dict (answered
 as Binance's JSON) or the account dict serialized with `json.dumps`. No rate limits, request log,
 rules, events or durability: a lower bound for any server doing the baseline's work in Python, not a
-server anyone should run. Keep-alive, no pipelining.
+server anyone should run.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-import httptools
+from bench_server import HttpConnection
 
 _RECV_WINDOW_MS = 5000
-_BUFFER = memoryview(bytearray(65536))  # shared: httptools copies what it hands out before the next read
 
 
 def _answer(status: str, body: bytes) -> bytes:
@@ -74,33 +73,20 @@ class _Exchange:
         return _NOT_FOUND
 
 
-class _Connection(asyncio.BufferedProtocol):
+class _Connection(HttpConnection):
+    """Collects the API key header and the body; answers through the exchange."""
+
+    __slots__ = ("api_key", "body", "exchange")
+
     def __init__(self, exchange: _Exchange) -> None:
+        super().__init__()
         self.exchange = exchange
-        self.parser = httptools.HttpRequestParser(self)
-        self.transport: asyncio.Transport | None = None
-        self.url = b""
         self.api_key: bytes | None = None
         self.body = b""
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def get_buffer(self, sizehint: int) -> memoryview:
-        return _BUFFER
-
-    def buffer_updated(self, nbytes: int) -> None:
-        try:
-            self.parser.feed_data(_BUFFER[:nbytes])
-        except httptools.HttpParserError:
-            assert self.transport is not None
-            self.transport.close()
-
     def on_message_begin(self) -> None:
-        self.url, self.api_key, self.body = b"", None, b""
-
-    def on_url(self, url: bytes) -> None:
-        self.url += url
+        super().on_message_begin()
+        self.api_key, self.body = None, b""
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if name.lower() == b"x-mbx-apikey":
@@ -109,9 +95,8 @@ class _Connection(asyncio.BufferedProtocol):
     def on_body(self, body: bytes) -> None:
         self.body += body
 
-    def on_message_complete(self) -> None:
-        assert self.transport is not None
-        self.transport.write(self.exchange.handle(self.parser.get_method(), self.url, self.api_key, self.body))
+    def respond(self) -> bytes:
+        return self.exchange.handle(self.parser.get_method(), self.url, self.api_key, self.body)
 
 
 def serve(port: int, state_file: str, api_key: str, secret: str) -> None:
