@@ -5,7 +5,6 @@ access (``binance_usdm.models._fields``). ``to_dict`` is generated once per mode
 reading each wire field once and converting it inline.
 """
 
-
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal

@@ -1,6 +1,5 @@
 """Account information and balances (``/fapi/v2|v3/account``, ``/fapi/v2|v3/balance``)."""
 
-
 from binance_usdm.enums import PositionSide
 from binance_usdm.models._base import Dec, Leverage, Model, OptionalDec, OptionalMsTime, WireNumber
 

@@ -16,7 +16,6 @@ Any other event type decodes to ``GenericEvent`` with its raw payload (``decode_
 error: Binance adds event types over time (e.g. ``STRATEGY_UPDATE``, ``GRID_UPDATE``).
 """
 
-
 from typing import Any, ClassVar
 
 import msgspec

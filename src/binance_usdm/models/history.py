@@ -1,6 +1,5 @@
 """History records: income, margin changes, asynchronous downloads."""
 
-
 from typing import ClassVar
 
 import msgspec

@@ -6,7 +6,6 @@ have been missed), ``ListenKeyReplaced`` when it had to get a new listen key, ``
 a frame that was not a readable event. None of them carries the listen key.
 """
 
-
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 

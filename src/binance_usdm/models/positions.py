@@ -1,6 +1,5 @@
 """Position information, ADL quantiles and isolated-margin changes."""
 
-
 from decimal import Decimal
 
 import msgspec

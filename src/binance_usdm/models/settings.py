@@ -1,6 +1,5 @@
 """Account settings: leverage, brackets, modes, commission, trading status, acknowledgements."""
 
-
 from decimal import Decimal
 
 from binance_usdm.enums import TradingIndicator

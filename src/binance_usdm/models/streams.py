@@ -1,6 +1,5 @@
 """User data stream listen keys."""
 
-
 from binance_usdm.models._base import Model
 
 
