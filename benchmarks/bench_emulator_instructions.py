@@ -10,7 +10,10 @@ it: parsing, authentication, the change and its commit, the answer) runs in one 
 work and no load generator is counted): each connection has one request in flight, and all of them
 send in the same loop turn, as a busy server sees them. The loads are those of the baseline
 benchmark (`emulator_load.MIXES`): leverage changes, 3 account reads : 1 leverage change, account
-reads; in memory and on a `--state` file. The figure is (run with N requests - run with none) / N.
+reads; in memory and on a `--state` file. Beside them, the same harness feeds `lean_handler.py`'s
+connections (the aiohttp baseline's work without a framework): the floor the emulator is measured
+against; and `bench_server.py`'s (fixed answers: httptools and this harness alone, what every server
+row includes). The figure is (run with N requests - run with none) / N.
 Needs valgrind, which runs Python about 50 times slower (a few minutes for the whole table).
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -26,10 +30,15 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_server
 import callgrind
-from emulator_load import LEVERAGE_SYMBOL, MIXES, Requests, _next_request
+import lean_handler
+from emulator_load import LEVERAGE_SYMBOL, LEVERAGES, MIXES, Requests, _next_request
 
 WARMUP_ROUNDS = 5
+MEMORY, STATE, LEAN, FLOOR = "in memory", "--state file", "lean handler", "fixed answers"
+#: The servers measured, by the name the hidden `--run` argument takes.
+SERVERS = {"memory": MEMORY, "state": STATE, "lean": LEAN, "floor": FLOOR}
 
 
 class _Transport(asyncio.Transport):
@@ -62,15 +71,15 @@ class _Transport(asyncio.Transport):
         return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8765)}.get(name, default)
 
 
-async def _serve(mix: str, connections: int, requests: int, state: bool) -> int:
-    """`requests` requests (after the warm-up) through `connections` in-process connections; returns
-    how many were answered 200."""
+async def _serve(mix: str, connections: int, requests: int, server: str) -> int:
+    """`requests` requests (after the warm-up) through `connections` in-process connections to `server`
+    (one of `SERVERS`); returns how many were answered 200."""
     from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
     from binance_usdm.emulator.embedded import EmulatorServer
     from binance_usdm.emulator.server import HttpProtocol
 
     with tempfile.TemporaryDirectory() as tmp:
-        emu = EmulatorServer(state_path=Path(tmp) / "state.sqlite3" if state else None, weight_limit=10**9)
+        emu = EmulatorServer(state_path=Path(tmp) / "state.sqlite3" if server == STATE else None, weight_limit=10**9)
         loop = asyncio.get_running_loop()
         emu.streams.start(loop, emu.app.storage)
         buffer = memoryview(bytearray(65536))
@@ -83,9 +92,20 @@ async def _serve(mix: str, connections: int, requests: int, state: bool) -> int:
             if fut is not None and not fut.done():
                 fut.set_result(data)
 
+        def emulator_connection() -> asyncio.BufferedProtocol:
+            return HttpProtocol(emu.app, buffer)
+
+        make = emulator_connection
+        if server == LEAN:
+            exchange = await _lean_exchange(emulator_connection, DEMO_API_KEY, DEMO_API_SECRET)
+            buffer = bench_server._BUFFER  # where the benchmark server's connections read from
+            make = lambda: lean_handler._Connection(exchange)  # noqa: E731
+        elif server == FLOOR:
+            buffer = bench_server._BUFFER
+            make = bench_server._Connection
         protocols = []
         for i in range(connections):
-            protocol = HttpProtocol(emu.app, buffer)
+            protocol = make()
             protocol.connection_made(_Transport(lambda data, i=i: answered(i, data)))
             protocols.append(protocol)
 
@@ -110,20 +130,36 @@ async def _serve(mix: str, connections: int, requests: int, state: bool) -> int:
         return ok
 
 
-def run(mix: str, connections: int, requests: int, state: bool) -> int:
+async def _lean_exchange(connect: Callable[[], asyncio.BufferedProtocol], api_key: str,
+                         secret: str) -> lean_handler._Exchange:
+    """The lean handler's state, from the emulator's own answers (as `bench_emulator_baseline` makes it)."""
+    requests = Requests(8765, api_key, secret)
+    answers = []
+    for raw in (*(requests.leverage(n) for n in LEVERAGES), requests.account()):
+        done: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        protocol = connect()
+        protocol.connection_made(_Transport(done.set_result))
+        buffer = memoryview(protocol.get_buffer(len(raw)))
+        buffer[:len(raw)] = raw
+        protocol.buffer_updated(len(raw))
+        answers.append(json.loads((await done).partition(b"\r\n\r\n")[2]))
+    state = {"account": answers[-1], "maxNotional": {str(a["leverage"]): a["maxNotionalValue"] for a in answers[:-1]}}
+    return lean_handler._Exchange(state, api_key, secret)
+
+
+def run(mix: str, connections: int, requests: int, server: str) -> int:
     """One measured run (what valgrind runs); returns the requests answered 200."""
     try:
         import uvloop
     except ImportError:
-        return asyncio.run(_serve(mix, connections, requests, state))
-    return uvloop.run(_serve(mix, connections, requests, state))
+        return asyncio.run(_serve(mix, connections, requests, server))
+    return uvloop.run(_serve(mix, connections, requests, server))
 
 
-def per_request(src: Path | None, mix: str, connections: int, requests: int, state: bool) -> int | None:
+def per_request(src: Path | None, mix: str, connections: int, requests: int, server: str) -> int | None:
     env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
     return callgrind.per_call(
-        lambda n: [sys.executable, __file__, "--run", mix, str(connections), str(n), "state" if state else "memory"],
-        requests, env)
+        lambda n: [sys.executable, __file__, "--run", mix, str(connections), str(n), server], requests, env)
 
 
 def _count(n: int | None) -> str:
@@ -136,11 +172,11 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--mixes", nargs="+", choices=MIXES, default=list(MIXES))
     ap.add_argument("--before", type=Path, metavar="SRC", help="also measure the emulator of another checkout's src/")
-    ap.add_argument("--run", nargs=4, metavar=("MIX", "CONNECTIONS", "REQUESTS", "STORE"), help=argparse.SUPPRESS)
+    ap.add_argument("--run", nargs=4, metavar=("MIX", "CONNECTIONS", "REQUESTS", "SERVER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run:
-        mix, connections, requests, store = args.run
-        ok = run(mix, int(connections), int(requests), store == "state")
+        mix, connections, requests, server = args.run
+        ok = run(mix, int(connections), int(requests), SERVERS[server])
         if ok != int(requests) // int(connections) * int(connections):
             raise SystemExit(f"only {ok} of the requests were answered 200")
         print(ok)
@@ -149,18 +185,17 @@ def main() -> None:
         raise SystemExit("valgrind is not installed")
     print(f"emulator instructions per request, in process ({args.connections} connections, {args.requests} "
           f"requests after {WARMUP_ROUNDS} warm-up rounds; leverage changes on {LEVERAGE_SYMBOL})\n")
-    print("| load | store | " + ("before | now | now / before |" if args.before else "instructions/request |"))
+    print("| load | server | " + ("before | now | now / before |" if args.before else "instructions/request |"))
     print("|---|---|" + ("---|---|---|" if args.before else "---|"))
     for mix in args.mixes:
-        for state in (False, True):
-            now = per_request(None, mix, args.connections, args.requests, state)
-            store = "--state file" if state else "in memory"
-            if args.before is None:
-                print(f"| {mix} | {store} | {_count(now)} |")
+        for key, server in SERVERS.items():
+            now = per_request(None, mix, args.connections, args.requests, key)
+            if args.before is None or server in (LEAN, FLOOR):
+                print(f"| {mix} | {server} | {_count(now)} |" + (" | |" if args.before else ""))
                 continue
-            before = per_request(args.before, mix, args.connections, args.requests, state)
+            before = per_request(args.before, mix, args.connections, args.requests, key)
             ratio = f"{now / before:.2f}x" if now and before else "-"
-            print(f"| {mix} | {store} | {_count(before)} | {_count(now)} | {ratio} |")
+            print(f"| {mix} | {server} | {_count(before)} | {_count(now)} | {ratio} |")
 
 
 if __name__ == "__main__":
