@@ -109,6 +109,15 @@ def test_integer_with_a_trailing_newline_is_refused(client: Client, name: str, v
     assert ok(client.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["leverage"] == "10"
 
 
+@pytest.mark.parametrize("value", ["\u0667", "\u00b2", "7\u0660", "+7", "-7", " 7", "7.0", "1" * 21, str(2**63)])
+def test_integer_beyond_ascii_digits_or_a_long_is_refused(client: Client, value: str) -> None:
+    """Digits of other scripts (int() reads them), signs, spaces, more than 20 digits, 2^63: -1100."""
+    msg = err(client.post("/fapi/v1/leverage", symbol="BTCUSDT", leverage=value), -1100)
+    assert msg == "Illegal characters found in parameter 'leverage'; legal range is '^[0-9]{1,20}$'."
+    err(client.get("/fapi/v1/income", recvWindow=value), -1100)
+    assert ok(client.get("/fapi/v2/positionRisk", symbol="BTCUSDT"))[0]["leverage"] == "10"
+
+
 @pytest.mark.parametrize("amount", ["1\n", "1.5\n", "\n1"])
 def test_decimal_with_a_newline_is_refused(client: Client, amount: str) -> None:
     err(client.post("/fapi/v1/positionMargin", symbol="ETHUSDT", amount=amount, type=1), -1100)

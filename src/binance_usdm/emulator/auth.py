@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from . import errors as e
 from .accounts import Account, Credential
 from .backend import Backend
-from .params import Params
+from .params import Params, long_value
 
 DEFAULT_RECV_WINDOW = 5000
 _SHA256_BLOCK = 64
@@ -50,10 +50,13 @@ def strip_signature(raw: str) -> str:
 
 def check_timestamp(params: Params, now_ms: int) -> None:
     """-1102 missing timestamp, -1131 recvWindow too large, -1021 outside the window or ahead."""
-    ts = params.integer("timestamp", required=True)
-    assert ts is not None
-    rw = params.integer("recvWindow")
-    recv_window = DEFAULT_RECV_WINDOW if rw is None else rw
+    values = params.values
+    v = values.get("timestamp")
+    if not v:
+        raise e.MANDATORY_PARAM.reject(name="timestamp")
+    ts = long_value("timestamp", v)
+    v = values.get("recvWindow")
+    recv_window = long_value("recvWindow", v) if v else DEFAULT_RECV_WINDOW
     if recv_window > MAX_RECV_WINDOW:
         raise e.BAD_RECV_WINDOW.reject()
     if ts >= now_ms + 1000:
@@ -127,8 +130,8 @@ def authenticate_signed(
     """TRADE / USER_DATA: key, timestamp window (against `now_ms`, default the clock), then signature."""
     acc, cred = identify(backend, api_key)
     check_timestamp(params, backend.clock.now_ms() if now_ms is None else now_ms)
-    signature = params.get("signature")
-    if signature is None:
+    signature = params.values.get("signature")
+    if not signature:
         raise e.MANDATORY_PARAM.reject(name="signature")
     if len(signature) > 1024:
         raise e.ILLEGAL_CHARS.reject(name="signature", legal="^[A-Za-z0-9+/=]{1,1024}$")

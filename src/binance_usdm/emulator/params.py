@@ -12,7 +12,6 @@ from urllib.parse import unquote_plus
 
 from .errors import DUPLICATE_PARAM, ILLEGAL_CHARS, INVALID_PARAMETER, MANDATORY_PARAM
 
-_INT_RE = re.compile(r"[0-9]{1,20}")
 _INT_LEGAL = "^[0-9]{1,20}$"
 _DECIMAL_RE = re.compile(r"-?([0-9]{1,20})(\.[0-9]{1,20})?")
 _DECIMAL_LEGAL = "^([0-9]{1,20})(\\.[0-9]{1,20})?$"
@@ -36,6 +35,16 @@ def parse_pairs(raw: str) -> dict[str, str]:
             raise DUPLICATE_PARAM.reject()
         out[name] = value
     return out
+
+
+def long_value(name: str, v: str) -> int:
+    """A non-empty INT/LONG value: ASCII digits only, at most 20 of them, at most 2^63-1 (-1100 otherwise,
+    as `^[0-9]{1,20}$` and the 64-bit range refuse it)."""
+    if len(v) <= 20 and v.isdigit() and v.isascii():
+        n = int(v)
+        if n <= MAX_LONG:
+            return n
+    raise ILLEGAL_CHARS.reject(name=name, legal=_INT_LEGAL)
 
 
 class Params:
@@ -68,10 +77,7 @@ class Params:
             if required:
                 raise MANDATORY_PARAM.reject(name=name)
             return None
-        n = int(v) if _INT_RE.fullmatch(v) else MAX_LONG + 1
-        if n > MAX_LONG:
-            raise ILLEGAL_CHARS.reject(name=name, legal=_INT_LEGAL)
-        return n
+        return long_value(name, v)
 
     def req_integer(self, name: str) -> int:
         """A mandatory INT/LONG."""

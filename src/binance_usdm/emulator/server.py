@@ -49,13 +49,13 @@ import asyncio
 import contextlib
 import logging
 import socket
-import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
+from time import perf_counter
 from typing import Any, cast
 
 import httptools
@@ -228,19 +228,20 @@ class App:
         try:
             if req.path.startswith("/emulator/"):
                 return self.admin.handle(req)
-            started = time.perf_counter()
+            started = perf_counter()
             now = self.backend.clock.now_ms()
             if plan is None:
                 resp, params, weight, used = self._binance(req, now, 0)
+                delay_ms, fault = 0, None
             else:
                 resp, params, weight, used = self._faulted(req, plan, now)
+                delay_ms, fault = plan.delay_ms, None if plan.fault is None else plan.fault.spec
+            status = resp.status
             self.log.record(
                 now, req.client_ip, req.method, req.path,
                 params if params is not None else self._readable_params(req), weight,
-                used if used is not None else self.limiter.used(req.client_ip, now), resp.status,
-                None if resp.status < 400 else _binance_code(resp),
-                (plan.delay_ms if plan is not None else 0) + (time.perf_counter() - started) * 1000,
-                None if plan is None or plan.fault is None else plan.fault.spec)
+                used if used is not None else self.limiter.used(req.client_ip, now), status,
+                None if status < 400 else _binance_code(resp), delay_ms + (perf_counter() - started) * 1000, fault)
             return resp
         except Exception:
             _log.exception("emulator failed on %s %s", req.method, req.path)
@@ -271,21 +272,29 @@ class App:
             return self._not_found(req, now), None, 0, None
         params: Params | None = None
         weight = 0
+        limiter = self.limiter
         try:
-            body = self.form_body(req)
+            body = self.form_body(req) if req.body else ""
             params = Params(req.query, body)
             weight = route.weight_of(params)
-            used = self.limiter.charge(req.client_ip, weight, now)
+            used = limiter.charge(req.client_ip, weight, now)
             seen = now + skew_ms  # the time the request sees; the weight stays on the server's clock
-            account = self.authenticate(req, route, params, body, seen)
-            answer = self._handle(req.path, route, Call(self.backend, params, account, req.origin,
-                                                        self.limiter.limit, seen))
+            security = route.security  # the account behind the request (None for public routes)
+            if security is Security.SIGNED:
+                account: Account | None = auth.authenticate_signed(
+                    self.backend, req.headers.get("x-mbx-apikey"), params, req.query, body, seen)
+            elif security is Security.NONE:
+                account = None
+            else:  # USER_STREAM, MARKET_DATA: the API key alone
+                account = auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
+            call = Call(self.backend, params, account, req.origin, limiter.limit, seen)
+            answer = self._handle(req.path, route, call)
         except CommitFailed as exc:
             _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
             return _unknown_outcome(self, req.client_ip, now), _values(params), weight, None
         except Rejection as exc:
             resp = Response.rejection(exc)
-            resp.headers.setdefault("X-MBX-USED-WEIGHT-1M", str(self.limiter.used(req.client_ip, now)))
+            resp.headers.setdefault("X-MBX-USED-WEIGHT-1M", str(limiter.used(req.client_ip, now)))
             return resp, _values(params), weight, None
         return Response(200, answer, headers={"X-MBX-USED-WEIGHT-1M": str(used)}), params.values, weight, used
 
@@ -298,16 +307,6 @@ class App:
         if not req.body or req.method == "GET" or "json" in req.headers.get("content-type", ""):
             return ""
         return req.body.decode("utf-8", "replace")
-
-    def authenticate(self, req: RawRequest, route: Route, params: Params, body: str, now_ms: int) -> Account | None:
-        """The account behind the request, per the route's security type (None for public routes), at
-        server time `now_ms`."""
-        if route.security is Security.SIGNED:
-            return auth.authenticate_signed(self.backend, req.headers.get("x-mbx-apikey"), params, req.query, body,
-                                            now_ms)
-        if route.security in (Security.USER_STREAM, Security.MARKET_DATA):
-            return auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
-        return None
 
     def _handle(self, path: str, route: Route, call: Call) -> bytes:
         """Run the handler, reusing a state-only answer while the backend's version stands."""
@@ -387,18 +386,18 @@ def _start(status: int, content_type: str) -> bytes:
 
 
 def _encode_response(resp: Response, keep_alive: bool, head: bool = False) -> bytes:
-    """The answer's bytes; for a HEAD request without the body (its length is still announced)."""
-    parts = [_STARTS.get((resp.status, resp.content_type)) or _start(resp.status, resp.content_type)]
-    if resp.stream is None:
-        parts.append(b"Content-Length: %d\r\n" % len(resp.body))
+    """The answer's bytes, made in one step; for a HEAD request without the body (its length is still
+    announced)."""
+    start = _STARTS.get((resp.status, resp.content_type)) or _start(resp.status, resp.content_type)
+    fields = ""
     for name, value in resp.headers.items():
-        parts.append(f"{name}: {value}\r\n".encode("latin-1"))
-    if not keep_alive or resp.stream is not None:
-        parts.append(b"Connection: close\r\n")
-    parts.append(b"\r\n")
-    if not head:
-        parts.append(resp.body)
-    return b"".join(parts)
+        fields += f"{name}: {value}\r\n"
+    body = b"" if head else resp.body
+    if resp.stream is not None:
+        return b"%s%sConnection: close\r\n\r\n%s" % (start, fields.encode("latin-1"), body)
+    if not keep_alive:
+        fields += "Connection: close\r\n"
+    return b"%sContent-Length: %d\r\n%s\r\n%s" % (start, len(resp.body), fields.encode("latin-1"), body)
 
 
 #: Header names as received -> lower-cased text: clients send the same few names on every request.
@@ -455,6 +454,9 @@ class HttpProtocol(asyncio.BufferedProtocol):
     def __init__(self, app: App, buffer: memoryview) -> None:
         self.app = app
         self.limits = app.limits
+        self._max_header_bytes = app.limits.max_header_bytes
+        self._max_headers = app.limits.max_headers
+        self._max_body = app.limits.max_body
         self.buffer = buffer
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
@@ -479,6 +481,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._on_deadline: Callable[[], None] = self._idle
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
+        self._loop = asyncio.get_running_loop()  # made by the server's loop, for it
         self._last = False  # a request asked to close (or was refused): nothing after it is read
         self._paused = False
         self._upgrade: RawRequest | None = None
@@ -589,7 +592,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         """Call `callback` in `seconds` unless re-armed or disarmed first. Lazy: the timer already
         scheduled is kept when it fires no later than the new deadline (it re-checks then), so
         re-arming per request costs no timer of its own in the steady state of a keep-alive connection."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         deadline = loop.time() + seconds
         self._deadline = deadline
         self._on_deadline = callback
@@ -609,7 +612,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         deadline = self._deadline
         if deadline is None or self.transport is None:
             return
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         if loop.time() < deadline - _TIMER_SLACK:
             self._timer_at = deadline
             self._timer = loop.call_at(deadline, self._expire)
@@ -650,14 +653,13 @@ class HttpProtocol(asyncio.BufferedProtocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         """Collect a header (names lower-cased)."""
-        self._header_bytes += len(name) + len(value)
-        if self._header_bytes > self.limits.max_header_bytes or len(self._headers) >= self.limits.max_headers:
+        size = self._header_bytes = self._header_bytes + len(name) + len(value)
+        headers = self._headers
+        if size > self._max_header_bytes or len(headers) >= self._max_headers:
             raise _Refused(431)
-        key = _HEADER_NAMES.get(name)
-        if key is None:
-            key = _header_name(name)
-        text = self._headers[key] = value.decode("latin-1")
-        if key == "content-length" and text.isdigit() and int(text) > self.limits.max_body:
+        key = _HEADER_NAMES.get(name) or _header_name(name)
+        text = headers[key] = value.decode("latin-1")
+        if key == "content-length" and text.isdigit() and int(text) > self._max_body:
             raise _Refused(413)  # a body announced too large: refused before it is read
 
     def on_body(self, body: bytes) -> None:
@@ -676,35 +678,36 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._deadline = None
         if self._last:
             return
-        target = self._url.decode("latin-1")
-        path, _, query = target.partition("?")
-        method = self.parser.get_method().decode("ascii")
+        parser = self.parser
+        path, _, query = self._url.decode("latin-1").partition("?")
+        method = parser.get_method().decode("ascii")
         head = method == "HEAD"
         req = RawRequest("GET" if head else method, path, query, b"".join(self._body), self._headers,
                          self.client_ip, self.origin)
-        if self.parser.should_upgrade() and self.app.streams is not None and self.app.streams.handles(path):
+        app = self.app
+        if parser.should_upgrade() and app.streams is not None and app.streams.handles(path):
             self._upgrade = req  # httptools raises HttpParserUpgrade next (see buffer_updated)
             return
-        pending = _Pending(self.parser.should_keep_alive(), head)
-        self._answers.append(pending)
+        pending = _Pending(parser.should_keep_alive(), head)
+        answers = self._answers
+        answers.append(pending)
         if not pending.keep_alive:
             self._stop_reading()
-        elif len(self._answers) >= self.limits.max_pipelined and self.transport is not None and not self._paused:
+        elif len(answers) >= self.limits.max_pipelined and self.transport is not None and not self._paused:
             self._paused = True
             self.transport.pause_reading()
-        plan, stored, on_loop = self.app.place(req)
+        plan, stored, on_loop = app.place(req)
         delay = plan.delay_ms / 1000 if plan is not None else 0.0
         previous = self._previous()
-        if stored and not delay and previous is None and not req.path.startswith("/emulator/"):
+        if stored and not delay and previous is None and not path.startswith("/emulator/"):
             self._tail = pending  # nothing to wait for first
-            self.app.run_stored(partial(self.app.dispatch, req, plan), on_loop, partial(self._stored, pending))
+            app.run_stored(partial(app.dispatch, req, plan), on_loop, partial(self._stored, pending))
             return
         if delay or stored or previous is not None:
-            task = asyncio.get_running_loop().create_task(
-                self._run_later(previous, pending, req, plan, delay, stored, on_loop))
+            task = self._loop.create_task(self._run_later(previous, pending, req, plan, delay, stored, on_loop))
             self._tail = task
-            self.app.tasks.add(task)
-            task.add_done_callback(self.app.tasks.discard)
+            app.tasks.add(task)
+            task.add_done_callback(app.tasks.discard)
             return
         self._answer_on_loop(pending, req, plan)
 
@@ -774,10 +777,13 @@ class HttpProtocol(asyncio.BufferedProtocol):
         transport = self.transport
         if transport is None or transport.is_closing():
             return  # the client gave up (its requests still ran, as a server's would)
-        while self._answers and self._answers[0].response is not None and not self._answers[0].held:
-            pending = self._answers.popleft()
+        answers = self._answers
+        while answers:
+            pending = answers[0]
             resp = pending.response
-            assert resp is not None
+            if resp is None or pending.held:
+                break
+            answers.popleft()
             if resp.stream is not None:  # the connection now carries the stream until it closes
                 transport.write(_encode_response(resp, pending.keep_alive, pending.head))
                 self._answers.clear()
@@ -800,10 +806,10 @@ class HttpProtocol(asyncio.BufferedProtocol):
                 self._answers.clear()
                 transport.close()
                 return
-        if self._paused and not self._last and len(self._answers) < self.limits.max_pipelined:
+        if self._paused and not self._last and len(answers) < self.limits.max_pipelined:
             self._paused = False
             transport.resume_reading()
-        if not self._answers and not self._in_message and not self._last:
+        if not answers and not self._in_message and not self._last:
             self._arm(self.limits.idle_timeout, self._idle)
 
     @staticmethod
