@@ -1,5 +1,5 @@
 """The scope of one change (`Backend._change`) and its cheaper parts: a settings change shares the
-committed containers (legs, balances, credentials) until it asks for its own, a change inside a group computes under the
+committed containers (legs, balances, credentials), a full draft has its own, a change inside a group computes under the
 emulator's decimal context whatever the caller's is, and the bracket cap is remembered per symbol info
 object (another object with the same symbol gets its own)."""
 
@@ -17,27 +17,20 @@ from binance_usdm.emulator.market import DEFAULT_SYMBOLS
 from binance_usdm.emulator.snapshot import max_notional
 
 
-def test_a_settings_draft_shares_the_containers_until_one_is_needed() -> None:
+def test_a_settings_draft_shares_every_container_but_the_settings() -> None:
     with EmulatorServer() as emu:
-        backend = emu.backend
-        committed = backend.account()
+        committed = emu.backend.account()
+        settings_draft = committed.settings_draft()
+        assert settings_draft.positions is committed.positions  # shared, not copied
+        assert settings_draft.balances is committed.balances
+        assert settings_draft.credentials is committed.credentials
+        assert settings_draft.settings is not committed.settings  # the one container it changes
+        assert settings_draft.settings == committed.settings
+        full = committed.draft()  # a full draft: containers and legs of its own
         key = next(iter(committed.positions))
-        leg = committed.positions[key]
-        amount, wallet = leg.amount, committed.balances["USDT"]
-        with backend._change() as change:
-            settings_draft = change.account(committed, positions=False)
-            assert settings_draft.positions is committed.positions  # shared, not copied
-            assert settings_draft.balances is committed.balances
-            assert settings_draft.settings is not committed.settings  # the one container it changes
-            full = change.account(committed)  # the same draft, now with containers and legs of its own
-            assert full is settings_draft and full.positions[key] is not leg
-            assert full.positions is not committed.positions and full.balances is not committed.balances
-            assert full.credentials is not committed.credentials
-            full.positions[key].amount = amount * 2
-            full.balances["USDT"] = wallet + 1
-        assert leg.amount == amount and committed.balances["USDT"] == wallet  # nothing committed changed in place
-        assert backend.account().positions[key].amount == amount * 2
-        assert backend.account().balances["USDT"] == wallet + 1
+        assert full.positions[key] is not committed.positions[key] and full.positions[key] == committed.positions[key]
+        assert full.positions is not committed.positions and full.balances is not committed.balances
+        assert full.credentials is not committed.credentials
 
 
 def test_a_leverage_change_keeps_the_legs_and_changes_only_the_setting() -> None:

@@ -208,6 +208,25 @@ async def test_every_stream_of_the_account_gets_every_event(emu: EmulatorServer,
             assert [(await recv(ws))["ac"]["l"] for _ in range(3)] == [2, 3, 4]
 
 
+async def test_changes_make_events_only_while_a_stream_holds_a_key(emu: EmulatorServer, client: Client,
+                                                                   key: str) -> None:
+    """With no stream open the backend has no subscriber (a change makes no event); a stream opened
+    then, and again after every stream closed, hears the next change."""
+    events = emu.backend.events
+    assert not events.listening
+    set_leverage(client, 5)
+    for lev in (6, 7):
+        async with connect(f"{emu.ws_url}/ws/{key}") as ws:
+            assert events.listening
+            set_leverage(client, lev)
+            assert (await recv(ws))["ac"] == {"s": "BTCUSDT", "l": lev}
+        for _ in range(100):  # the server sees the close a little later
+            if not events.listening:
+                break
+            await asyncio.sleep(0.01)
+        assert not events.listening
+
+
 async def test_multi_assets_change_pushes_ai(emu: EmulatorServer, client: Client, stream: ClientConnection) -> None:
     acc = emu.backend.account()
     for symbol, s in acc.settings.items():

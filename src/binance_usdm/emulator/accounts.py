@@ -46,6 +46,8 @@ class SymbolSettings:
     isolated: bool = False
 
 
+#: A symbol's settings until a change sets them.
+DEFAULT_SETTINGS = SymbolSettings()
 #: One settings entry per (leverage, margin type) a change set: entries are immutable, so changes share them.
 _SETTINGS: dict[tuple[int, bool], SymbolSettings] = {}
 
@@ -98,36 +100,35 @@ class Account:
             p for p in self.positions.values() if p.amount != 0 and (symbol is None or p.symbol == symbol)
         ]
 
-    def draft(self, positions: bool = True) -> Account:
+    def draft(self) -> Account:
         """A copy to change without touching this account: its containers and positions are new
         objects; credentials, trading indicators and symbol settings are shared (they are replaced, never
-        changed in place). Much cheaper than `copy.deepcopy`, which walks every Decimal. With `positions`
-        False only the settings dict is new (the credentials, balances and positions containers and legs
-        are shared): for a change of settings, which must then change nothing else in place
-        (`own_containers` first)."""
-        if not positions:
-            return Account(
-                self.account_id, self.alias, self.credentials, self.balances, self.balance_times, self.positions,
-                dict(self.settings),
-                self.dual_side, self.multi_assets, self.fee_tier, self.fee_burn, self.maker_rate, self.taker_rate,
-                self.rpi_rate, self.can_trade, self.can_deposit, self.can_withdraw, self.trading_indicators,
-                self.indicators_time, self.update_time,
-            )
-        draft = self.draft(False)
-        draft.own_containers()
+        changed in place). Much cheaper than `copy.deepcopy`, which walks every Decimal."""
+        draft = self.settings_draft()
+        draft.credentials = list(self.credentials)
+        draft.balances = dict(self.balances)
+        draft.balance_times = dict(self.balance_times)
+        draft.positions = {k: Position(p.symbol, p.side, p.amount, p.entry_price, p.isolated_wallet, p.update_time)
+                           for k, p in self.positions.items()}
         return draft
 
-    def own_containers(self) -> None:
-        """Give this draft its own credentials list, balances and position legs (after
-        `draft(positions=False)`)."""
-        self.credentials = list(self.credentials)
-        self.balances = dict(self.balances)
-        self.balance_times = dict(self.balance_times)
-        self.positions = self._copied_positions()
+    def settings_draft(self) -> Account:
+        """A copy for a change of settings alone: only the settings dict is new (the credentials,
+        balances and positions containers and legs are shared, so nothing else may change in place)."""
+        return Account(
+            self.account_id, self.alias, self.credentials, self.balances, self.balance_times, self.positions,
+            dict(self.settings),
+            self.dual_side, self.multi_assets, self.fee_tier, self.fee_burn, self.maker_rate, self.taker_rate,
+            self.rpi_rate, self.can_trade, self.can_deposit, self.can_withdraw, self.trading_indicators,
+            self.indicators_time, self.update_time,
+        )
 
-    def _copied_positions(self) -> dict[tuple[str, str], Position]:
-        return {k: Position(p.symbol, p.side, p.amount, p.entry_price, p.isolated_wallet, p.update_time)
-                for k, p in self.positions.items()}
+    def with_setting(self, symbol: str, entry: SymbolSettings, update_time: int) -> Account:
+        """A `settings_draft` of this account with `symbol`'s settings `entry` and `update_time`."""
+        draft = self.settings_draft()
+        draft.settings[symbol] = entry
+        draft.update_time = update_time
+        return draft
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible state (Decimals as strings)."""
@@ -178,7 +179,7 @@ class Account:
             symbols.update((s, None) for s in was if s not in self.settings)
         before = old.positions
         positions: dict[tuple[str, str], dict[str, Any] | None] = {}
-        if self.positions is not before:  # (a settings draft shares the legs: `draft(positions=False)`)
+        if self.positions is not before:  # (a settings draft shares the legs: `settings_draft`)
             positions.update((k, position_dict(p)) for k, p in self.positions.items()
                              if before.get(k) is not p and before.get(k) != p)  # a shared leg is unchanged
             if not before.keys() <= self.positions.keys():

@@ -10,8 +10,12 @@ rows and cached answers stay as they were. So the server acknowledges only durab
 reader always sees a committed state (accounts are replaced, never changed in place, once committed).
 An in-memory store gets no account rows or mark prices (they are read from a store only at start, so
 in memory they live in the backend alone); history rows, orders and metadata go to every store.
-A change's domain events (`events.py`) are published right after its commit point, still under the
-backend lock, so subscribers see the state just after that change.
+A change of settings alone (leverage, margin type, feeBurn) is lighter: its rule validates on the
+committed state (under the lock), and its `Account.settings_draft` replaces the account at
+`Backend._replace`, a commit point of its own (the same saving, installing and version bump as
+`_commit`'s, without a `Change`). A change's domain events (`events.py`) are published right after
+its commit point, still under the backend lock, so subscribers see the state just after that change;
+they are made only while someone subscribes (`Publisher.listening`).
 
 Group commit (`Backend.group`): the changes made inside one group share one durable transaction (one
 fsync for a state file). Each change is still whole or nothing (a savepoint: a failed save undoes
@@ -35,12 +39,12 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import Decimal, getcontext, setcontext
+from decimal import Decimal, getcontext, localcontext, setcontext
 from typing import Any
 
 from . import errors as e
 from . import events, margin
-from .accounts import Account, Credential, Position, symbol_settings
+from .accounts import DEFAULT_SETTINGS, Account, Credential, Position, SymbolSettings, symbol_settings
 from .clock import Clock
 from .downloads import Downloads
 from .listenkeys import ListenKeys
@@ -56,6 +60,10 @@ from .orders import OrderBook, check_limit, trade_row
 from .params import MAX_LONG
 from .snapshot import account_snapshot, max_notional
 from .store import IncomeRow, IncomeSelection, MarginRow, Store
+
+#: `Backend._replace`'s marks and events when it has none.
+_NO_MARKS: Mapping[str, Decimal] = {}
+_NO_EVENTS: tuple[events.DomainEvent, ...] = ()
 
 
 class CommitFailed(Exception):
@@ -93,8 +101,7 @@ class Change:
     which most changes do not add, are made on first use: `history()`.)
     """
 
-    __slots__ = ("_backend", "_context", "_tran_id", "accounts", "committed", "events", "marks", "rows",
-                 "sharing_legs")
+    __slots__ = ("_backend", "_context", "_tran_id", "accounts", "committed", "events", "marks", "rows")
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
@@ -104,8 +111,6 @@ class Change:
         self.events: list[events.DomainEvent] = []
         #: The committed accounts the drafts are copied from.
         self.committed: Mapping[str, Account] = backend.accounts
-        #: Accounts drafted with `positions=False`: their containers but settings are still the committed ones.
-        self.sharing_legs: set[str] | None = None
         #: History rows and metadata, once `history()` made them.
         self.rows: Rows | None = None
 
@@ -144,23 +149,12 @@ class Change:
             rows = self.rows = Rows()
         return rows
 
-    def account(self, acc: Account, *, positions: bool = True) -> Account:
-        """This change's draft of `acc` (a copy of its committed state, made on first use). With
-        `positions` False it shares every container but its settings with the committed state (a change
-        of settings, which must change nothing else in place): cheaper; a later `account(acc)` gives the
-        draft containers of its own."""
+    def account(self, acc: Account) -> Account:
+        """This change's draft of `acc` (a copy of its committed state, made on first use)."""
         account_id = acc.account_id
         draft = self.accounts.get(account_id)
         if draft is None:
-            draft = self.committed.get(account_id, acc).draft(positions)
-            self.accounts[account_id] = draft
-            if not positions:
-                if self.sharing_legs is None:
-                    self.sharing_legs = set()
-                self.sharing_legs.add(account_id)
-        elif positions and self.sharing_legs and account_id in self.sharing_legs:
-            draft.own_containers()
-            self.sharing_legs.discard(account_id)
+            draft = self.accounts[account_id] = self.committed.get(account_id, acc).draft()
         return draft
 
 
@@ -394,19 +388,45 @@ class Backend:
                 self._write(change, state)
         except sqlite3.Error as exc:
             raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
+        self._install(change.accounts.values(), change.marks, change.events)
+
+    def _install(self, accounts: Iterable[Account], marks: Mapping[str, Decimal],
+                 published: Sequence[events.DomainEvent]) -> None:
+        """A commit point's end, once its effects are saved: the accounts and marks made visible, the
+        state version bumped, the events published (in a group: when the group commits)."""
         self.applied += 1  # before installing: a reader who sees the new state sees applied != durable
         if self._group_events is None or self.store.path is None:  # durable now (or never: in memory)
             self.durable = self.applied
-        for acc in change.accounts.values():
+        for acc in accounts:
             self._register(acc)
-        if change.marks:
-            self.marks = {**self.marks, **change.marks}
+        if marks:
+            self.marks = {**self.marks, **marks}
         self.version += 1
         if self._group_events is not None:
-            self._group_events += change.events
+            self._group_events += published
             return
-        for event in change.events:
+        for event in published:
             self.events.publish(event)
+
+    def _replace(self, acc: Account, event: events.DomainEvent | None = None) -> None:
+        """The commit point of a change of account settings alone (under the lock): `acc`, a
+        `settings_draft` of the committed state whose settings the rule changed, replaces its
+        account. No `Change`: such a rule validates on the committed state, then makes its draft, and
+        in memory (or in a group, which writes the account's rows when it commits) nothing is saved
+        here. `event`: its domain event, made only when someone listens (`Publisher.listening`)."""
+        store = self.store
+        if store.path is not None:
+            if self._group_events is None:  # alone on a state file: its own transaction
+                with self._change() as change:
+                    change.accounts[acc.account_id] = acc
+                    if event is not None:
+                        change.events.append(event)
+                return
+            try:
+                store.begin_group()  # the write lock first: installed changes never wait for it
+            except sqlite3.Error as exc:
+                raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
+        self._install((acc,), _NO_MARKS, _NO_EVENTS if event is None else (event,))
 
     def _write(self, change: Change, state: bool) -> None:
         """Write a change's effects in one transaction; account rows and marks only with `state` (a
@@ -555,39 +575,46 @@ class Backend:
 
     # -- rules: settings ---------------------------------------------------------------------------
     def change_leverage(self, acc: Account, symbol: str, leverage: int) -> int:
-        """POST /fapi/v1/leverage; returns the maxNotionalValue at the new leverage."""
+        """POST /fapi/v1/leverage; returns the maxNotionalValue at the new leverage. (A settings
+        change: validated on the committed state, then `_replace`.)"""
         info = self.symbol(symbol)
-        with self._change() as change:
-            acc = change.account(acc, positions=False)
+        with self.lock:
+            acc = self.accounts.get(acc.account_id, acc)
             if leverage < 1 or leverage > info.max_leverage:
                 raise e.INVALID_LEVERAGE.reject(leverage=leverage)
-            settings = acc.setting(symbol)
-            legs = acc.open_positions(symbol)
-            notional = margin.ZERO
-            if legs:
-                mark = self.mark(symbol)
-                notional = sum((abs(p.amount) * mark for p in legs), notional)
+            settings = acc.settings.get(symbol) or DEFAULT_SETTINGS
             cap = max_notional(info, leverage)
-            if notional > 0 and notional >= cap:
-                # -4028: the current position's notional bracket does not allow this leverage.
-                raise e.INVALID_LEVERAGE.reject(leverage=leverage)
-            if legs and settings.isolated and leverage < settings.leverage:
-                raise e.ISOLATED_LEVERAGE_REJECT_WITH_POSITION.reject()
-            if legs and not settings.isolated and leverage < settings.leverage:
-                extra = notional / leverage - notional / settings.leverage
-                if extra > self.cross_available(acc, info.margin_asset):
-                    raise e.MIN_LEVERAGE_RATIO.reject()
-            acc.settings[symbol] = symbol_settings(leverage, settings.isolated)
-            acc.update_time = self.clock.now_ms()
-            change.events.append(events.LeverageChanged(acc.account_id, acc.update_time, symbol, leverage))
+            legs = acc.open_positions(symbol)
+            if legs:
+                with localcontext(margin.CONTEXT):
+                    self._check_leverage_of_legs(acc, info, legs, settings, leverage, cap)
+            now = self.clock.now_ms()
+            self._replace(acc.with_setting(symbol, symbol_settings(leverage, settings.isolated), now),
+                          events.LeverageChanged(acc.account_id, now, symbol, leverage)
+                          if self.events.listening else None)
         return cap
 
+    def _check_leverage_of_legs(self, acc: Account, info: SymbolInfo, legs: list[Position],
+                                settings: SymbolSettings, leverage: int, cap: int) -> None:
+        """`change_leverage`'s rules for a symbol the account holds legs in, with Binance's codes."""
+        mark = self.mark(info.symbol)
+        notional = sum((abs(p.amount) * mark for p in legs), margin.ZERO)
+        if notional > 0 and notional >= cap:
+            # -4028: the current position's notional bracket does not allow this leverage.
+            raise e.INVALID_LEVERAGE.reject(leverage=leverage)
+        if settings.isolated and leverage < settings.leverage:
+            raise e.ISOLATED_LEVERAGE_REJECT_WITH_POSITION.reject()
+        if not settings.isolated and leverage < settings.leverage:
+            extra = notional / leverage - notional / settings.leverage
+            if extra > self.cross_available(acc, info.margin_asset):
+                raise e.MIN_LEVERAGE_RATIO.reject()
+
     def change_margin_type(self, acc: Account, symbol: str, isolated: bool) -> None:
-        """POST /fapi/v1/marginType."""
+        """POST /fapi/v1/marginType (a settings change: `_replace`)."""
         self.symbol(symbol)
-        with self._change() as change:
-            acc = change.account(acc, positions=False)
-            settings = acc.setting(symbol)
+        with self.lock:
+            acc = self.accounts.get(acc.account_id, acc)
+            settings = acc.settings.get(symbol) or DEFAULT_SETTINGS
             if settings.isolated == isolated:
                 raise e.NO_NEED_TO_CHANGE_MARGIN_TYPE.reject()
             if isolated and acc.multi_assets:
@@ -596,9 +623,9 @@ class Backend:
                 raise e.THERE_EXISTS_OPEN_ORDERS.reject()
             if acc.open_positions(symbol):
                 raise e.THERE_EXISTS_QUANTITY.reject()
-            acc.settings[symbol] = symbol_settings(settings.leverage, isolated)
-            acc.update_time = self.clock.now_ms()
-            change.events.append(events.MarginTypeChanged(acc.account_id, acc.update_time, symbol))
+            now = self.clock.now_ms()
+            self._replace(acc.with_setting(symbol, symbol_settings(settings.leverage, isolated), now),
+                          events.MarginTypeChanged(acc.account_id, now, symbol) if self.events.listening else None)
 
     def change_position_mode(self, acc: Account, dual: bool) -> None:
         """POST /fapi/v1/positionSide/dual."""
@@ -883,9 +910,11 @@ class Backend:
                                         for o in self.orders.open_count_orders(acc.account_id, symbol, count)]
 
     def set_fee_burn(self, acc: Account, enabled: bool) -> None:
-        """POST /fapi/v1/feeBurn: the BNB fee discount on every symbol."""
-        with self._change() as change:
-            change.account(acc, positions=False).fee_burn = enabled
+        """POST /fapi/v1/feeBurn: the BNB fee discount on every symbol (a settings change: `_replace`)."""
+        with self.lock:
+            draft = self.accounts.get(acc.account_id, acc).settings_draft()
+            draft.fee_burn = enabled
+            self._replace(draft)
 
     def set_trading_status(self, acc: Account, indicators: dict[str, list[dict[str, Any]]]) -> None:
         """Set the quantitative-rules indicators shown by apiTradingStatus."""

@@ -120,18 +120,26 @@ Subscriber = Callable[[DomainEvent], None]
 
 class Publisher:
     """Hands each event to every subscriber, in publication order; a failing subscriber is logged
-    and never undoes or blocks the change that was already committed."""
+    and never undoes or blocks the change that was already committed. Subscribing and unsubscribing
+    replace the subscriber tuple (safe while another thread publishes)."""
 
     def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
+        self._subscribers: tuple[Subscriber, ...] = ()
+        #: Someone is subscribed: while False, a rule may skip making the events of its changes (nobody
+        #: would receive them; most changes are made with no stream open).
+        self.listening = False
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Call `subscriber` with every event published from now on."""
-        self._subscribers.append(subscriber)
+        self._subscribers = (*self._subscribers, subscriber)
+        self.listening = True
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         """Stop calling `subscriber`."""
-        self._subscribers.remove(subscriber)
+        subscribers = list(self._subscribers)
+        subscribers.remove(subscriber)
+        self._subscribers = tuple(subscribers)
+        self.listening = bool(subscribers)
 
     def publish(self, event: DomainEvent) -> None:
         """Deliver one event to the subscribers."""

@@ -291,7 +291,8 @@ class StreamHub:
         #: What the streams delivered (per account, keys masked): the dashboard's events panel.
         self.delivered = StreamEvents(200)
         self._storage: Executor | None = None
-        backend.events.subscribe(self._on_event)
+        #: Subscribed to the backend's events: while some stream holds a valid key (`_follow`).
+        self._following = False
         backend.clock.subscribe(self.poke)
 
     # -- life on the event loop -------------------------------------------------------------------
@@ -376,6 +377,7 @@ class StreamHub:
             self._by_key.setdefault(key, []).append(session)
             if owner is not None:
                 self._owner[key] = owner
+                self._follow()
         _log.debug("stream subscribed to %s", f"the listen key of account {owner}" if owner else "an unknown name")
 
     def unsubscribe(self, session: Session, key: str) -> None:
@@ -401,6 +403,7 @@ class StreamHub:
             if not group:
                 del self._by_key[key]
                 self._owner.pop(key, None)
+                self._follow()
 
     def connections(self) -> dict[str, int]:
         """Open connections per account (those subscribed to a valid key), without the keys."""
@@ -419,12 +422,21 @@ class StreamHub:
         return len(sessions)
 
     # -- events -----------------------------------------------------------------------------------
+    def _follow(self) -> None:
+        """Listen to the backend's events while a stream holds a valid key, and only then: with no
+        stream to deliver to, changes need not make events at all (`events.Publisher.listening`).
+        Under `_lock`."""
+        if bool(self._owner) != self._following:
+            self._following = not self._following
+            if self._following:
+                self.backend.events.subscribe(self._on_event)
+            else:
+                self.backend.events.unsubscribe(self._on_event)
+
     def _on_event(self, event: ev.DomainEvent) -> None:
         """Backend subscriber: render for accounts with open streams, queue for the loop."""
         if isinstance(event, ev.ListenKeyClosed):
             self._queue(event.key, None, event.time)
-            return
-        if not self._owner:  # no stream open: nothing to render (the common case of a change)
             return
         with self._lock:
             listening = {account: key for key, account in self._owner.items()}
@@ -469,6 +481,7 @@ class StreamHub:
         """Push listenKeyExpired to the key's streams and close them."""
         with self._lock:
             owner = self._owner.pop(key, None)
+            self._follow()
         if owner is None:
             return
         _log.info("listen key of account %s expired or closed: %d stream(s) closed", owner,
