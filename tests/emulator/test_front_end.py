@@ -192,6 +192,26 @@ def test_download_links_point_to_the_server_not_to_the_host_header(emu: Emulator
 
 
 # -- bounded input ---------------------------------------------------------------------------------
+def test_each_request_on_a_connection_is_read_with_its_own_headers(raw: Raw) -> None:
+    """A keep-alive connection that repeats its headers, then changes them: the key, the content type
+    and the announced length each request sent are the ones it is judged by."""
+    form = "symbol=BTCUSDT&leverage=3"
+    raw.send(signed("POST", "/fapi/v1/leverage", form) * 2)
+    assert [json.loads(raw.answer()[2])["leverage"] for _ in range(2)] == [3, 3]
+    raw.send(signed("POST", "/fapi/v1/leverage", form).replace(DEMO_API_KEY.encode(), b"x" * len(DEMO_API_KEY)))
+    assert json.loads(raw.answer()[2])["code"] == -2015
+    body = f"symbol=BTCUSDT&leverage=5&timestamp={int(time.time() * 1000)}"
+    body += "&signature=" + hmac.new(DEMO_API_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    form_post = "\r\n".join(["POST /fapi/v1/leverage HTTP/1.1", "Host: 127.0.0.1", f"X-MBX-APIKEY: {DEMO_API_KEY}",
+                              "Content-Type: {}", f"Content-Length: {len(body)}", "", body]).encode()
+    raw.send(form_post.replace(b"{}", b"application/json"))  # a JSON body is not read: no timestamp
+    assert json.loads(raw.answer()[2])["code"] == -1102
+    raw.send(form_post.replace(b"{}", b"application/x-www-form-urlencoded"))
+    assert json.loads(raw.answer()[2])["leverage"] == 5
+    raw.send(b"POST /fapi/v1/leverage HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000\r\n\r\n")
+    assert raw.answer()[0] == 413
+
+
 def test_long_request_line_is_414(raw: Raw) -> None:
     raw.send(get("/fapi/v1/ping?x=" + "a" * 3000))
     assert raw.answer()[0] == 414
@@ -200,6 +220,12 @@ def test_long_request_line_is_414(raw: Raw) -> None:
 
 def test_many_headers_are_431(raw: Raw) -> None:
     raw.send(get("/fapi/v1/ping", *(f"X-H{i}: v" for i in range(30))))
+    assert raw.answer()[0] == 431
+    assert raw.closed()
+
+
+def test_large_header_block_is_431(raw: Raw) -> None:
+    raw.send(get("/fapi/v1/ping", "X-Big: " + "v" * 3000, "X-Bigger: " + "v" * 1200))
     assert raw.answer()[0] == 431
     assert raw.closed()
 

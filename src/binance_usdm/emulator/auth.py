@@ -48,23 +48,6 @@ def strip_signature(raw: str) -> str:
     return "&".join(p for p in raw.split("&") if not p.startswith("signature="))
 
 
-def check_timestamp(params: Params, now_ms: int) -> None:
-    """-1102 missing timestamp, -1131 recvWindow too large, -1021 outside the window or ahead."""
-    values = params.values
-    v = values.get("timestamp")
-    if not v:
-        raise e.MANDATORY_PARAM.reject(name="timestamp")
-    ts = long_value("timestamp", v)
-    v = values.get("recvWindow")
-    recv_window = long_value("recvWindow", v) if v else DEFAULT_RECV_WINDOW
-    if recv_window > MAX_RECV_WINDOW:
-        raise e.BAD_RECV_WINDOW.reject()
-    if ts >= now_ms + 1000:
-        raise e.TIMESTAMP_AHEAD.reject()
-    if now_ms - ts > recv_window:
-        raise e.TIMESTAMP_OUTSIDE_WINDOW.reject()
-
-
 @lru_cache(maxsize=64)
 def _public_key(pem: str) -> rsa.RSAPublicKey | ed25519.Ed25519PublicKey:
     key = serialization.load_pem_public_key(pem.encode())
@@ -99,21 +82,15 @@ def hmac_sha256(secret: str, payload: str) -> bytes:
     return mac.digest()
 
 
-def verify_signature(cred: Credential, payload: str, signature: str) -> bool:
-    """True when `signature` signs `payload` under the credential."""
-    if cred.secret is not None:  # 64 hex digits, either case (fromhex refuses anything else, or makes it short)
-        try:
-            sent = bytes.fromhex(signature) if len(signature) == 64 else b""
-        except ValueError:
-            return False
-        return hmac.compare_digest(hmac_sha256(cred.secret, payload), sent)
-    if cred.public_key_pem is None:
+def _verify_asymmetric(pem: str | None, payload: str, signature: str) -> bool:
+    """True when the base64 `signature` signs `payload` under the credential's RSA or Ed25519 key."""
+    if pem is None:
         return False
     try:
         raw = base64.b64decode(signature.replace(" ", "+"), validate=True)
     except (binascii.Error, ValueError):
         return False
-    key = _public_key(cred.public_key_pem)
+    key = _public_key(pem)
     try:
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(raw, payload.encode(), padding.PKCS1v15(), hashes.SHA256())
@@ -127,15 +104,40 @@ def verify_signature(cred: Credential, payload: str, signature: str) -> bool:
 def authenticate_signed(
     backend: Backend, api_key: str | None, params: Params, raw_query: str, raw_body: str, now_ms: int | None = None
 ) -> Account:
-    """TRADE / USER_DATA: key, timestamp window (against `now_ms`, default the clock), then signature."""
+    """TRADE / USER_DATA, in Binance's order: the key (-2014/-2015), the timestamp window against `now_ms`
+    (default the clock): -1102 timestamp missing, -1100 malformed, -1131 recvWindow too large, -1021
+    outside the window or ahead; then the signature (-1102 missing, -1100 too long, -1022 not valid)."""
     acc, cred = identify(backend, api_key)
-    check_timestamp(params, backend.clock.now_ms() if now_ms is None else now_ms)
-    signature = params.values.get("signature")
+    values = params.values
+    v = values.get("timestamp")
+    if not v:
+        raise e.MANDATORY_PARAM.reject(name="timestamp")
+    ts = long_value("timestamp", v)
+    v = values.get("recvWindow")
+    recv_window = long_value("recvWindow", v) if v else DEFAULT_RECV_WINDOW
+    if recv_window > MAX_RECV_WINDOW:
+        raise e.BAD_RECV_WINDOW.reject()
+    now = backend.clock.now_ms() if now_ms is None else now_ms
+    if ts >= now + 1000:
+        raise e.TIMESTAMP_AHEAD.reject()
+    if now - ts > recv_window:
+        raise e.TIMESTAMP_OUTSIDE_WINDOW.reject()
+    signature = values.get("signature")
     if not signature:
         raise e.MANDATORY_PARAM.reject(name="signature")
     if len(signature) > 1024:
         raise e.ILLEGAL_CHARS.reject(name="signature", legal="^[A-Za-z0-9+/=]{1,1024}$")
     payload = strip_signature(raw_query) + strip_signature(raw_body) if raw_body else strip_signature(raw_query)
-    if not verify_signature(cred, payload, signature):
+    secret = cred.secret
+    if secret is None:
+        if not _verify_asymmetric(cred.public_key_pem, payload, signature):
+            raise e.INVALID_SIGNATURE.reject()
+        return acc
+    # 64 hex digits, either case (fromhex refuses anything else, or makes it short)
+    try:
+        sent = bytes.fromhex(signature) if len(signature) == 64 else b""
+    except ValueError:
+        sent = b""
+    if not hmac.compare_digest(hmac_sha256(secret, payload), sent):
         raise e.INVALID_SIGNATURE.reject()
     return acc

@@ -463,13 +463,16 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self.client_ip = "127.0.0.1"
         self.origin = "http://127.0.0.1"
         self._url = b""
+        self._raw_headers: list[tuple[bytes, bytes]] = []
         self._headers: dict[str, str] = {}
-        self._header_bytes = 0
+        #: The last header block made into text, and that text (`on_headers_complete`).
+        self._seen_raw: list[tuple[bytes, bytes]] = []
+        self._seen_headers: dict[str, str] = {}
         self._body: list[bytes] = []
         self._body_size = 0
         self._in_message = False
-        # Received while the current request's head may be incomplete (until its body or its end
-        # arrives), counting the reads after the one it began in (httptools buffers a partial header
+        # Received while the current request's head is incomplete (until `on_headers_complete`),
+        # counting the reads after the one it began in (httptools buffers a partial header
         # itself: this bounds it to the limit + one read).
         self._head_bytes = 0
         self._answers: deque[_Pending] = deque()
@@ -636,8 +639,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         if self._last:
             return
         self._url = b""
-        self._headers = {}
-        self._header_bytes = 0
+        self._raw_headers = []
         self._body = []
         self._body_size = 0
         self._in_message = True
@@ -652,22 +654,35 @@ class HttpProtocol(asyncio.BufferedProtocol):
             raise _Refused(414)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        """Collect a header (names lower-cased)."""
-        size = self._header_bytes = self._header_bytes + len(name) + len(value)
-        headers = self._headers
-        if size > self._max_header_bytes or len(headers) >= self._max_headers:
+        """Collect a header as received (names and values are read once the head is complete)."""
+        raw = self._raw_headers
+        raw.append((name, value))
+        if len(raw) > self._max_headers:
             raise _Refused(431)
-        key = _HEADER_NAMES.get(name) or _header_name(name)
-        text = headers[key] = value.decode("latin-1")
-        if key == "content-length" and text.isdigit() and int(text) > self._max_body:
-            raise _Refused(413)  # a body announced too large: refused before it is read
+
+    def on_headers_complete(self) -> None:
+        """The head is in: its headers as text (names lower-cased), or those of the connection's previous
+        request when it sent the same ones (clients repeat them); 431 for a large header block (what a
+        head that spans reads holds is bounded by `buffer_updated` meanwhile), 413 for a body announced
+        too large, before it is read."""
+        self._head_bytes = 0
+        raw = self._raw_headers
+        if raw == self._seen_raw:
+            self._headers = self._seen_headers
+            return
+        if sum([len(name) + len(value) for name, value in raw]) > self._max_header_bytes:
+            raise _Refused(431)
+        headers = self._headers = {_HEADER_NAMES.get(name) or _header_name(name): value.decode("latin-1")
+                                   for name, value in raw}
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self._max_body:
+            raise _Refused(413)
+        self._seen_raw, self._seen_headers = raw, headers
 
     def on_body(self, body: bytes) -> None:
-        """Collect body bytes (chunked bodies arrive decoded). (No `on_headers_complete`: one callback
-        less per request; a head is known complete once its body or its end arrives.)"""
-        self._head_bytes = 0
+        """Collect body bytes (chunked bodies arrive decoded)."""
         self._body_size += len(body)
-        if self._body_size > self.limits.max_body:
+        if self._body_size > self._max_body:
             raise _Refused(413)
         self._body.append(body)
 
