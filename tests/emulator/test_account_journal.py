@@ -22,6 +22,7 @@ import pytest
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, StartupError
 from binance_usdm.emulator import store as store_module
+from binance_usdm.emulator.backend import CommitFailed
 from binance_usdm.emulator.clock import Clock
 from binance_usdm.emulator.journal import Frame, Journal
 from binance_usdm.emulator.store import JOURNAL_SUFFIX, AccountRows, Store
@@ -167,6 +168,34 @@ def test_the_journal_is_folded_after_so_many_frames(tmp_path: Path, monkeypatch:
         assert store.get_meta("journal_seq") == "5"
 
 
+def test_a_claimed_group_that_moves_a_mark_price_fails_whole(tmp_path: Path) -> None:
+    """A group under a claim with the journal has no SQLite transaction: a mark price moved inside it
+    cannot be journaled, so the group fails (`CommitFailed`) with memory back as before it, nothing
+    appended, and the next claimed group is journaled as usual."""
+    with EmulatorServer(state_path=tmp_path / "state.db") as emu:
+        backend = emu.backend
+        leverage, mark = backend.account().setting("BNBUSDT").leverage, backend.mark("BNBUSDT")
+        assert backend.claim()
+        try:
+            with pytest.raises(CommitFailed), backend.group(account_only=True):
+                backend.change_leverage(backend.account(), "BNBUSDT", leverage + 1)
+                backend.set_mark_price("BNBUSDT", mark + 1)
+        finally:
+            backend.unclaim()
+        assert (backend.account().setting("BNBUSDT").leverage, backend.mark("BNBUSDT")) == (leverage, mark)
+        assert backend.applied == backend.durable
+        assert _journal(tmp_path / "state.db").stat().st_size == 0
+        assert backend.claim()
+        try:
+            with backend.group(account_only=True):
+                backend.change_leverage(backend.account(), "BNBUSDT", leverage + 2)
+        finally:
+            backend.unclaim()
+        assert _journal(tmp_path / "state.db").stat().st_size > 0
+    with EmulatorServer(state_path=tmp_path / "state.db") as emu:
+        assert (emu.backend.account().setting("BNBUSDT").leverage, emu.backend.mark("BNBUSDT")) == (leverage + 2, mark)
+
+
 def test_a_journal_left_by_another_state_file_is_ignored(tmp_path: Path) -> None:
     """Frames name the state file they belong to: another file at the same path does not take them."""
     state, other = tmp_path / "state.db", tmp_path / "other.db"
@@ -223,11 +252,15 @@ def test_changes_after_a_reset_survive_kill_9(tmp_path: Path) -> None:
 
 
 def _journaled(store: Store, account_id: str, rows: AccountRows) -> None:
-    """One batch under `claim`: `rows` appended to the journal."""
+    """One batch under `claim`: `rows` appended to the journal (as `Backend.group` does when the claim
+    is `journaling`), else written in the claim's SQLite transaction."""
     assert store.claim()
     try:
-        with store.group():
-            store.save_account(account_id, rows)
+        if store.journaling:
+            store.append_accounts([(account_id, rows)])
+        else:
+            with store.group():
+                store.save_account(account_id, rows)
     finally:
         store.unclaim()
 

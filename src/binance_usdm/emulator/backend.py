@@ -187,9 +187,11 @@ class _Group:
     one `Store.group` and the backend's batch decimal context, and on a clean exit their account rows
     and marks are written and committed, then their events published; when the block raises or the
     commit fails, memory is restored to its state before the group and the events dropped (a failed
-    commit raises `CommitFailed`)."""
+    commit raises `CommitFailed`). Under this thread's `claim` of a store with an account journal
+    (`Store.journaling`) there is no SQLite transaction: the account rows are appended to the journal
+    as one frame (`Store.append_accounts`), which is the commit."""
 
-    __slots__ = ("_accounts", "_backend", "_before", "_by_key", "_nested", "_outer", "_store_group")
+    __slots__ = ("_accounts", "_backend", "_before", "_by_key", "_journaled", "_nested", "_outer", "_store_group")
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
@@ -202,12 +204,14 @@ class _Group:
             return
         self._accounts, self._by_key = dict(backend.accounts), dict(backend._by_key)
         self._before = (backend.marks, backend._tran_id, backend.funding_through)
-        try:
-            self._store_group = backend.store.group()
-            self._store_group.__enter__()
-        except BaseException:
-            backend.lock.release()
-            raise
+        self._journaled = backend.store.journaling  # (the store's claim is this thread's: the lock is held)
+        if not self._journaled:
+            try:
+                self._store_group = backend.store.group()
+                self._store_group.__enter__()
+            except BaseException:
+                backend.lock.release()
+                raise
         backend._group_events = []
         self._outer = getcontext()
         setcontext(backend._batch_context)
@@ -220,15 +224,16 @@ class _Group:
             error = exc
             try:
                 if error is None:
-                    backend._write_group_state(self._accounts, self._before[0])
+                    backend._write_group_state(self._accounts, self._before[0], self._journaled)
             except BaseException as failed:
                 error = failed
             finally:
                 setcontext(self._outer)
-            try:  # commits after a clean block (raising when the commit fails), else rolls back
-                self._store_group.__exit__(None if error is None else type(error), error, None)
-            except BaseException as failed:
-                error = failed
+            if not self._journaled:
+                try:  # commits after a clean block (raising when the commit fails), else rolls back
+                    self._store_group.__exit__(None if error is None else type(error), error, None)
+                except BaseException as failed:
+                    error = failed
             if error is not None:
                 self._undo()
             backend.durable = backend.applied
@@ -484,21 +489,32 @@ class Backend:
         finally:
             self.lock.release()
 
-    def _write_group_state(self, accounts: Mapping[str, Account], marks: Mapping[str, Decimal]) -> None:
+    def _write_group_state(self, accounts: Mapping[str, Account], marks: Mapping[str, Decimal],
+                           journaled: bool) -> None:
         """At a group's end, before its commit: the account rows and marks its changes moved, each
-        diffed once against the state before the group (the state file holds that until now). Only a
-        state file keeps them (module docstring); a failure here fails the whole group."""
-        if self.store.path is None:
+        diffed once against the state before the group (the state file holds that until now); with
+        `journaled` the account rows are appended to the account journal, which is the commit (marks
+        cannot be journaled: such a group fails). Only a state file keeps them (module docstring); a
+        failure here fails the whole group."""
+        store = self.store
+        if store.path is None:
             return
-        changed = [acc for acc_id, acc in self.accounts.items() if accounts.get(acc_id) is not acc]
+        rows = [(acc_id, acc.rows_since(accounts.get(acc_id)))
+                for acc_id, acc in self.accounts.items() if accounts.get(acc_id) is not acc]
         moved = {s: p for s, p in self.marks.items() if marks.get(s) is not p} if self.marks is not marks else {}
-        if not changed and not moved:
+        if journaled:
+            if moved:
+                raise sqlite3.OperationalError("a batch under claim writes account rows to the journal only")
+            if rows:
+                store.append_accounts(rows)
             return
-        self.store.begin_group()  # no savepoint of their own: a failure here fails the group anyway
-        for acc in changed:
-            self.store.save_account(acc.account_id, acc.rows_since(accounts.get(acc.account_id)))
+        if not rows and not moved:
+            return
+        store.begin_group()  # no savepoint of their own: a failure here fails the group anyway
+        for account_id, account_rows in rows:
+            store.save_account(account_id, account_rows)
         for symbol, price in moved.items():
-            self.store.save_mark(symbol, str(price))
+            store.save_mark(symbol, str(price))
 
     def save(self, acc: Account) -> None:
         """Commit `acc` as its account's state (after changing an `Account` object directly)."""

@@ -20,15 +20,16 @@ times that many rows: claims are refused then), the first commit made without a 
 with the store still held.
 The account journal (`journal.py`, a state file without `fsync`): a batch made under `claim` (the
 server's event loop: account-state changes alone) appends its account rows there, one write, instead
-of committing an SQLite transaction. What the state file holds is then its account rows plus the
-journal's frames numbered above the `journal_seq` it records. The first transaction that begins
-afterwards, whatever it writes (and `checkpoint`, every `JOURNAL_FOLD_BATCHES` frames), first writes
-the rows of those frames, merged per account, and that sequence number: so rows written later are
+of committing an SQLite transaction (`append_accounts`; nothing else is kept of it in memory). What
+the state file holds is then its account rows plus the journal's frames numbered above the
+`journal_seq` it records. The first transaction that begins afterwards, whatever it writes (and
+`checkpoint`, every `JOURNAL_FOLD_BATCHES` frames), first reads those frames back and writes their
+rows, merged per account, and that sequence number: so rows written later are
 never overwritten by an older frame at a restart, which folds what a killed process left. The
 journal is emptied once a fold is committed (a frame still there is at or below `journal_seq`).
 Another process on the same file (or one with `fsync`, which appends nothing) folds the frames it
 reads in the journal at the start of each of its own transactions, so its commits go after them; the
-writer then folds only the frames above the `journal_seq` it finds (read from the journal again).
+writer then folds only the frames above the `journal_seq` it finds.
 Income queries go through `IncomeIndex` (row ids per filter in answer order, kept in step with the
 table by every write and rebuilt after a rollback), so an income query reads only the rows of its
 answer; the other history tables have SQL indexes matching their queries.
@@ -47,7 +48,7 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
 from .income_index import IncomeIndex
-from .journal import Journal
+from .journal import Frame, Journal
 
 _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ def _journal_rows(entry: list[Any]) -> tuple[str, AccountRows]:
 
 class _Pending:
     """The account rows of journal frames not folded yet, of one account, merged: what writing them
-    one after another would write, in one write (`Store._pend`)."""
+    one after another would write, in one write (`Store._write_frames`)."""
 
     __slots__ = ("deletes", "header", "positions", "replace", "symbols", "update_time")
 
@@ -349,19 +350,13 @@ class Store:
         #: The account journal (module docstring): a state file without `fsync` only.
         self._journal: Journal | None = None
         self._journal_id = ""
-        #: The last frame appended (or folded); the account rows of the frames not yet folded, in
-        #: order (an account's writes merged where their order allows: `_pend`), with each account's
-        #: last; how many frames those are.
+        #: The last frame appended (or folded), and how many frames this process appended since its
+        #: last fold (they are read back from the journal to be folded: `_fold`).
         self._seq = 0
-        self._pending: list[tuple[str, _Pending]] = []
-        self._pending_last: dict[str, _Pending] = {}
         self._unfolded = 0
-        #: The last frame the state file's rows held when `_pending` began (None: this process does not
-        #: write the journal, so it reads the frames to fold from the journal: `_fold`).
-        self._base: int | None = None
-        #: The rows of the batch under `claim` (None: not journaling), and whether the transaction
-        #: under way folds `_pending`.
-        self._journaling: list[tuple[str, AccountRows]] | None = None
+        #: Claimed for a batch whose account rows go to the journal (`append_accounts`), and whether the
+        #: transaction under way folds the journal.
+        self._journaling = False
         self._folding = False
         if path:
             try:
@@ -384,7 +379,7 @@ class Store:
         self.closing()
         if self._lock.acquire(timeout=timeout):
             try:
-                if self._pending and not self._depth:
+                if self._unfolded and not self._depth:
                     self._fold_now()
                 self._conn.close()
             finally:
@@ -403,22 +398,19 @@ class Store:
         journal.writable = append
         try:
             journal_id, self._seq = self.get_meta("journal"), self._folded_seq()
-            self._base = self._seq
             frames = [f for f in journal.read(journal_id) if f.seq > self._seq] if journal_id else []
             if journal_id is None or frames:  # (no other process writes either: the journal is ours)
                 with self.transaction() as c:
                     if journal_id is None:
                         journal_id = secrets.token_hex(8)
                         c.execute("INSERT INTO meta (key, value) VALUES ('journal', ?)", (journal_id,))
-                    for frame in frames:
-                        for entry in frame.entries:
-                            self._pend(*_journal_rows(entry))
-                        self._seq = frame.seq
-                    self._fold()
+                    self._write_frames(frames)
+                if frames:
+                    self._seq = frames[-1].seq
         except BaseException:  # reading it failed (`OSError`): no store
             journal.close()
             raise
-        self._journal, self._journal_id, self._base = journal, journal_id, self._seq
+        self._journal, self._journal_id = journal, journal_id
         try:
             journal.clear()
         except OSError as exc:  # its frames are folded (skipped at a restart): still this process's (its
@@ -430,46 +422,36 @@ class Store:
         """The last journal frame the account rows hold."""
         return int(self.get_meta("journal_seq") or 0)
 
-    def _pend(self, account_id: str, rows: AccountRows) -> None:
-        """Add a journaled write of an account's rows to `_pending`: merged into the account's last
-        pending write when that gives the same rows in the same order (`_Pending.merge`), else after it."""
-        last = self._pending_last.get(account_id)
-        if last is None or not last.merge(rows):
-            self._pending_last[account_id] = last = _Pending(rows)
-            self._pending.append((account_id, last))
-
     def _fold(self) -> None:
-        """In a transaction just begun: write the rows of the journal frames the state file does not hold
-        yet and the last one's sequence number (module docstring); they leave `_pending` once it commits
-        (`_committed`). They are `_pending` unless another process folded frames meanwhile (it commits
-        to SQLite, folding first what it reads in the journal) or this one does not write the journal:
-        then they are read from the journal, above the last frame folded, so a frame never goes over a
-        later commit of another process."""
-        folded, last = self._folded_seq(), self._seq
-        if folded != self._base:
-            last = self._read_pending(folded)
-        self._folding = True  # the writer empties the journal at commit, even when another process folded it all
-        if not self._pending:
-            return
-        for account_id, pending in self._pending:
-            self._save_rows(self._conn, account_id, pending.rows())
-        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', ?)", (str(last),))
-
-    def _read_pending(self, folded: int) -> int:
-        """`_pending` made anew from the journal's frames above `folded` (the last frame the state file
-        holds; under a write transaction: no fold comes between); the last frame's sequence number."""
+        """In a transaction just begun: write the rows of the journal's frames above the last one the
+        state file holds, and the last one's sequence number (module docstring); the journal is emptied
+        once that commits (`_committed`). The frames are read from the journal whoever appended them:
+        a frame another process folded meanwhile (it folds what it reads before its own commits) is
+        skipped, so a frame never goes over a later commit of another process."""
         assert self._journal is not None
-        self._pending.clear()
-        self._pending_last.clear()
-        journal_id, last = self.get_meta("journal"), folded
-        for frame in self._journal.read(journal_id) if journal_id else ():
-            if frame.seq > folded:
-                for entry in frame.entries:
-                    self._pend(*_journal_rows(entry))
-                last = frame.seq
-        if self._base is not None:  # this process's frames (all in the journal) above `folded`
-            self._base = folded
-        return last
+        self._folding = True  # the writer empties the journal at commit, even when another process folded it all
+        journal_id, folded = self.get_meta("journal"), self._folded_seq()
+        if journal_id is not None:
+            self._write_frames([f for f in self._journal.read(journal_id) if f.seq > folded])
+
+    def _write_frames(self, frames: list[Frame]) -> None:
+        """Write the account rows of journal frames, in order, an account's writes merged where their
+        order allows (`_Pending.merge`), and the last frame's sequence number (in a transaction)."""
+        if not frames:
+            return
+        pending: list[tuple[str, _Pending]] = []
+        last: dict[str, _Pending] = {}
+        for frame in frames:
+            for entry in frame.entries:
+                account_id, rows = _journal_rows(entry)
+                merged = last.get(account_id)
+                if merged is None or not merged.merge(rows):
+                    last[account_id] = merged = _Pending(rows)
+                    pending.append((account_id, merged))
+        for account_id, merged in pending:
+            self._save_rows(self._conn, account_id, merged.rows())
+        self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', ?)",
+                           (str(frames[-1].seq),))
 
     def _fold_now(self) -> None:
         """Fold the pending frames in a transaction of their own (without waiting for another
@@ -516,8 +498,8 @@ class Store:
 
     def _begun(self) -> None:
         """After BEGIN IMMEDIATE: fold the account journal's frames (rolled back when that fails)."""
-        if self._journal is None or (self._base is not None and not self._pending):
-            return
+        if self._journal is None or (self._journal.owned and not self._unfolded):
+            return  # (the writer folds only when it appended: another process folds what it reads)
         try:
             self._fold()
         except BaseException:
@@ -532,8 +514,8 @@ class Store:
         (nothing written) when it raises or when the commit itself fails. A block inside another is a
         savepoint: when it raises, only its own writes are undone and the outer block goes on."""
         with self._lock:
-            if self._journaling is not None:  # `claim`ed for a batch of account rows, which go to the journal
-                raise sqlite3.OperationalError("a batch under claim writes account rows only")
+            if self._journaling:  # `claim`ed for a batch of account rows, which go to the journal
+                raise sqlite3.OperationalError("a batch under claim writes account rows to the journal only")
             if self._grouped:
                 self.begin_group()
             outer = self._depth == 0
@@ -568,9 +550,9 @@ class Store:
     def begin_group(self) -> None:
         """In a group: begin its transaction now, if no write began it yet (for a state file this waits
         for the file's write lock, or raises as a write would); then what is written is part of it."""
+        if self._journaling:  # a batch under `claim` (this thread's: the backend's lock is held), whose
+            return  # account rows go to the journal
         with self._lock:
-            if self._journaling is not None:  # a batch under `claim`: its account rows go to the journal
-                return
             if self._grouped and self._depth == 0:  # the group's transaction, committed by `group`
                 self._begin()
                 self._depth = 1
@@ -592,7 +574,7 @@ class Store:
             self._lock.release()
             return False
         if self._journal is not None and self._journal.writable:
-            self._journaling = []
+            self._journaling = True
         else:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -614,7 +596,7 @@ class Store:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
         finally:
-            self._journaling = None
+            self._journaling = False
             self._claimed = False
             self._lock.release()
 
@@ -638,7 +620,7 @@ class Store:
         beside the commits, on a connection of its own (syncing the WAL, copying, syncing the file: the
         long part), then what they added meanwhile, with the store held."""
         with self._lock:
-            if self._pending and not self._closing.is_set():
+            if self._unfolded and not self._closing.is_set():
                 self._fold_now()
         try:
             helper = sqlite3.connect(self.path or ":memory:", isolation_level=None, timeout=0)
@@ -657,11 +639,8 @@ class Store:
         unless made under `claim`, checkpoint when one is due (late, when another thread runs them)."""
         if self._folding:
             self._folding = False
-            self._pending.clear()
-            self._pending_last.clear()
             self._unfolded = 0
             if self._journal is not None and self._journal.owned:
-                self._base = self._seq
                 try:
                     self._journal.clear()
                 except OSError as exc:  # its frames are folded: a restart skips them
@@ -695,24 +674,27 @@ class Store:
             self._roll_back_group()
             return
         try:
-            if self._journaling:
-                self._append(self._journaling)
-            elif self._depth:
+            if self._depth:
                 self._conn.execute("COMMIT")
                 self._committed()
         except BaseException:
             self._roll_back_group()
             raise
 
-    def _append(self, rows: list[tuple[str, AccountRows]]) -> None:
-        """A claimed group's account rows: one frame of the journal (raises `OSError`, nothing appended)."""
-        assert self._journal is not None
+    @property
+    def journaling(self) -> bool:
+        """Claimed for a batch whose account rows go to the account journal (`append_accounts`): that
+        batch writes nothing else."""
+        return self._journaling
+
+    def append_accounts(self, rows: list[tuple[str, AccountRows]]) -> None:
+        """The account rows of a batch under `claim` (`journaling`): one frame of the account journal,
+        durable once this returns (raises `OSError`, nothing appended)."""
+        assert self._journal is not None and self._journaling
         seq = self._seq + 1
         self._journal.append(self._journal_id, seq, [_journal_entry(account_id, r) for account_id, r in rows])
         self._seq = seq
         self._unfolded += 1
-        for account_id, r in rows:
-            self._pend(account_id, r)
 
     def _roll_back_group(self) -> None:
         self._folding = False
@@ -745,11 +727,7 @@ class Store:
             c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def save_account(self, account_id: str, rows: AccountRows) -> None:
-        """Write what changed of an account (upserts keep the rows' order, as the account's dicts do);
-        in a batch under `claim` with an account journal, at that batch's end to the journal."""
-        if self._journaling is not None:
-            self._journaling.append((account_id, rows))
-            return
+        """Write what changed of an account (upserts keep the rows' order, as the account's dicts do)."""
         with self._write() as c:
             self._save_rows(c, account_id, rows)
 
