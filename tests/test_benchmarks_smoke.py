@@ -103,3 +103,16 @@ def test_emulator_instruction_runner_answers_every_request(mix: str, store: str)
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "8"
+
+
+def test_emulator_bytecodes_by_function() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH.parent / "bench_emulator_bytecodes.py"), "--requests", "32", "--top", "60"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {line.split("|")[1].strip(): line.split("|")[2:] for line in proc.stdout.splitlines()
+            if line.startswith("| ") and not line.startswith("| module") and not line.startswith("| function")}
+    assert float(rows["server.py"][0].replace(",", "")) > 100, proc.stdout
+    complete = next(cells for name, cells in rows.items() if name.endswith("on_message_complete"))
+    assert float(complete[0]) == 1.0 and float(complete[1].replace(",", "")) > 10, proc.stdout
