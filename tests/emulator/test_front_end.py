@@ -212,6 +212,25 @@ def test_each_request_on_a_connection_is_read_with_its_own_headers(raw: Raw) -> 
     assert raw.answer()[0] == 413
 
 
+def test_a_trailer_is_not_a_header_of_the_next_request(raw: Raw) -> None:
+    """A chunked request's trailer field does not join its head: the next request on the connection,
+    which sends the same head plus that field as a header of its own, is judged with that header."""
+    key = f"X-MBX-APIKEY: {DEMO_API_KEY}".encode()
+    head = b"POST /fapi/v1/listenKey HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+    raw.send(head + b"\r\n0\r\n" + key + b"\r\n\r\n" + head + key + b"\r\n\r\n0\r\n\r\n")
+    assert json.loads(raw.answer()[2])["code"] == -2014  # a trailer is no API key
+    status, _, body = raw.answer()
+    assert status == 200 and "listenKey" in json.loads(body)
+
+
+def test_large_trailers_are_431(raw: Raw) -> None:
+    """Trailer fields after a chunked body count against the header block's limit, as the head's do."""
+    raw.send(b"POST /fapi/v1/leverage HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+             b"X-Big: " + b"v" * 3000 + b"\r\nX-Bigger: " + b"v" * 1200 + b"\r\n\r\n")
+    assert raw.answer()[0] == 431
+    assert raw.closed()
+
+
 def test_long_request_line_is_414(raw: Raw) -> None:
     raw.send(get("/fapi/v1/ping?x=" + "a" * 3000))
     assert raw.answer()[0] == 414

@@ -654,8 +654,16 @@ class HttpProtocol(asyncio.BufferedProtocol):
             raise _Refused(414)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        """Collect a header as received (names and values are read once the head is complete)."""
+        """Collect a header as received (names and values are read once the head is complete). After a
+        chunked body, a trailer field: the head's limits hold for head and trailers together (431), and
+        it is dropped (the request is judged by its head; the block compared with the next request's
+        stays the head alone)."""
         raw = self._raw_headers
+        if not self._head_bytes:  # the head is complete (`on_headers_complete`): a trailer
+            raw = self._raw_headers = [*raw, (name, value)]
+            if len(raw) > self._max_headers or sum([len(n) + len(v) for n, v in raw]) > self._max_header_bytes:
+                raise _Refused(431)
+            return
         raw.append((name, value))
         if len(raw) > self._max_headers:
             raise _Refused(431)
