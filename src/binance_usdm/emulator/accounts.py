@@ -170,13 +170,13 @@ class Account:
             return AccountRows(self.header_dict(), {s: settings_dict(v) for s, v in self.settings.items()},
                                {k: position_dict(p) for k, p in self.positions.items()}, self.update_time,
                                replace=True)
-        same = _header(self) == _header(old)
-        was = old.settings
-        symbols: dict[str, dict[str, Any] | None] = {  # a shared entry is unchanged, others compared by field
-            s: settings_dict(v) for s, v in self.settings.items()
-            if (w := was.get(s)) is not v and (w is None or w.leverage != v.leverage or w.isolated != v.isolated)}
-        if not was.keys() <= self.settings.keys():
-            symbols.update((s, None) for s in was if s not in self.settings)
+        was, now = old.settings, self.settings
+        symbols: dict[str, dict[str, Any] | None] = {}
+        for s, v in now.items():  # a shared entry is unchanged, others compared by field (a loop: no call)
+            if (w := was.get(s)) is not v and (w is None or w.leverage != v.leverage or w.isolated != v.isolated):
+                symbols[s] = settings_dict(v)
+        if not was.keys() <= now.keys():
+            symbols.update((s, None) for s in was if s not in now)
         before = old.positions
         positions: dict[tuple[str, str], dict[str, Any] | None] = {}
         if self.positions is not before:  # (a settings draft shares the legs: `settings_draft`)
@@ -184,7 +184,7 @@ class Account:
                              if before.get(k) is not p and before.get(k) != p)  # a shared leg is unchanged
             if not before.keys() <= self.positions.keys():
                 positions.update((k, None) for k in before if k not in self.positions)
-        return AccountRows(None if same else self.header_dict(), symbols, positions,
+        return AccountRows(None if _header(self) == _header(old) else self.header_dict(), symbols, positions,
                            None if self.update_time == old.update_time else self.update_time)
 
     @classmethod

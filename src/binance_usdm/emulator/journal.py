@@ -53,8 +53,9 @@ class Journal:
         """Close the file (releasing the lock)."""
         os.close(self._fd)
 
-    def read(self, journal_id: str) -> list[Frame]:
-        """The frames of `journal_id` (the state file's), in order, up to the first one that does not check."""
+    def read(self, journal_id: str, after: int = 0) -> list[Frame]:
+        """The frames of `journal_id` (the state file's) numbered above `after`, in order, up to the first
+        frame that does not check."""
         data = os.pread(self._fd, os.fstat(self._fd).st_size, 0)
         frames = []
         for line in data.split(b"\n")[:-1]:  # the part after the last newline is incomplete
@@ -65,7 +66,7 @@ class Journal:
                 owner, seq, entries = _decode_frame(payload)
             except ValueError:  # not hex, not JSON, not [id, number, [entries]] (msgspec's errors are ValueErrors)
                 break
-            if owner == journal_id:
+            if owner == journal_id and seq > after:
                 frames.append(Frame(seq, entries))
         return frames
 

@@ -141,17 +141,23 @@ class StoreClosed(sqlite3.OperationalError):
     """The store is closing: work still running on it is abandoned (rolled back)."""
 
 
-def _journal_entry(account_id: str, rows: AccountRows) -> list[Any]:
-    """An account's rows as an entry of an account journal frame (JSON values)."""
-    return [account_id, rows.header, rows.symbols, [[s, side, state] for (s, side), state in rows.positions.items()],
-            rows.update_time, rows.replace]
+def _journal_entries(rows: list[tuple[str, AccountRows]]) -> list[list[Any]]:
+    """Accounts' rows as the entries of an account journal frame (JSON values; loops rather than
+    comprehensions, which are calls of their own: a frame is written per claimed batch)."""
+    entries = []
+    for account_id, (header, symbols, positions, update_time, replace) in rows:
+        legs = []
+        for (symbol, side), state in positions.items():
+            legs.append([symbol, side, state])
+        entries.append([account_id, header, symbols, legs, update_time, replace])
+    return entries
 
 
 def _journal_rows(entry: list[Any]) -> tuple[str, AccountRows]:
-    """`_journal_entry`'s account id and rows, back."""
+    """An entry of `_journal_entries`' account id and rows, back."""
     account_id, header, symbols, positions, update_time, replace = entry
-    return str(account_id), AccountRows(header, symbols, {(s, side): state for s, side, state in positions},
-                                        update_time, bool(replace))
+    return str(account_id), AccountRows(header, symbols, {(s, side): state for s, side, state in positions}
+                                        if positions else {}, update_time, bool(replace))
 
 
 class _Pending:
@@ -354,9 +360,9 @@ class Store:
         #: last fold (they are read back from the journal to be folded: `_fold`).
         self._seq = 0
         self._unfolded = 0
-        #: Claimed for a batch whose account rows go to the journal (`append_accounts`), and whether the
-        #: transaction under way folds the journal.
-        self._journaling = False
+        #: Claimed for a batch whose account rows go to the account journal (`append_accounts`): that
+        #: batch writes nothing else. And whether the transaction under way folds the journal.
+        self.journaling = False
         self._folding = False
         if path:
             try:
@@ -398,7 +404,7 @@ class Store:
         journal.writable = append
         try:
             journal_id, self._seq = self.get_meta("journal"), self._folded_seq()
-            frames = [f for f in journal.read(journal_id) if f.seq > self._seq] if journal_id else []
+            frames = journal.read(journal_id, self._seq) if journal_id else []
             if journal_id is None or frames:  # (no other process writes either: the journal is ours)
                 with self.transaction() as c:
                     if journal_id is None:
@@ -432,7 +438,7 @@ class Store:
         self._folding = True  # the writer empties the journal at commit, even when another process folded it all
         journal_id, folded = self.get_meta("journal"), self._folded_seq()
         if journal_id is not None:
-            self._write_frames([f for f in self._journal.read(journal_id) if f.seq > folded])
+            self._write_frames(self._journal.read(journal_id, folded))
 
     def _write_frames(self, frames: list[Frame]) -> None:
         """Write the account rows of journal frames, in order, an account's writes merged where their
@@ -514,7 +520,7 @@ class Store:
         (nothing written) when it raises or when the commit itself fails. A block inside another is a
         savepoint: when it raises, only its own writes are undone and the outer block goes on."""
         with self._lock:
-            if self._journaling:  # `claim`ed for a batch of account rows, which go to the journal
+            if self.journaling:  # `claim`ed for a batch of account rows, which go to the journal
                 raise sqlite3.OperationalError("a batch under claim writes account rows to the journal only")
             if self._grouped:
                 self.begin_group()
@@ -550,7 +556,7 @@ class Store:
     def begin_group(self) -> None:
         """In a group: begin its transaction now, if no write began it yet (for a state file this waits
         for the file's write lock, or raises as a write would); then what is written is part of it."""
-        if self._journaling:  # a batch under `claim` (this thread's: the backend's lock is held), whose
+        if self.journaling:  # a batch under `claim` (this thread's: the backend's lock is held), whose
             return  # account rows go to the journal
         with self._lock:
             if self._grouped and self._depth == 0:  # the group's transaction, committed by `group`
@@ -574,7 +580,7 @@ class Store:
             self._lock.release()
             return False
         if self._journal is not None and self._journal.writable:
-            self._journaling = True
+            self.journaling = True
         else:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -596,7 +602,7 @@ class Store:
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
         finally:
-            self._journaling = False
+            self.journaling = False
             self._claimed = False
             self._lock.release()
 
@@ -681,18 +687,12 @@ class Store:
             self._roll_back_group()
             raise
 
-    @property
-    def journaling(self) -> bool:
-        """Claimed for a batch whose account rows go to the account journal (`append_accounts`): that
-        batch writes nothing else."""
-        return self._journaling
-
     def append_accounts(self, rows: list[tuple[str, AccountRows]]) -> None:
         """The account rows of a batch under `claim` (`journaling`): one frame of the account journal,
         durable once this returns (raises `OSError`, nothing appended)."""
-        assert self._journal is not None and self._journaling
+        assert self._journal is not None and self.journaling
         seq = self._seq + 1
-        self._journal.append(self._journal_id, seq, [_journal_entry(account_id, r) for account_id, r in rows])
+        self._journal.append(self._journal_id, seq, _journal_entries(rows))
         self._seq = seq
         self._unfolded += 1
 
@@ -784,7 +784,7 @@ class Store:
                 if self._journal is None or self._journal.owned or journal_id is None:
                     frames = []  # none, or folded when this store opened
                     break
-                frames = [f for f in self._journal.read(journal_id) if f.seq > folded]
+                frames = self._journal.read(journal_id, folded)
                 if self._folded_seq() == folded:  # else the writer folded (and emptied) it meanwhile: again
                     break
         by_id: dict[str, dict[str, Any]] = {}
