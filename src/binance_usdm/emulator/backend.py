@@ -1,13 +1,14 @@
 """The exchange: accounts and their rules, history, listen keys and downloads. No HTTP here.
 
 Every mutating method validates against Binance's rules (raising a `Rejection` from the `errors`
-catalogue) and prepares its effects in a `Change`: drafts (copies) of the accounts it touches, the
-mark prices it sets and the history rows it adds. Nothing of it is visible until `Backend._commit`,
-the one commit point of every mutation, has written all of it to the store in one transaction; only
-then are the drafts installed in memory and the state version bumped (which retires every cached
-answer). When saving fails, the method raises `CommitFailed` and leaves no trace: memory, history
-rows and cached answers stay as they were. So the server acknowledges only durable changes, and a
-reader always sees a committed state (accounts are replaced, never changed in place, once committed).
+catalogue) and prepares its effects in a `Change` (a change of settings alone excepted: below): drafts
+(copies) of the accounts it touches, the mark prices it sets and the history rows it adds. Nothing of
+it is visible until `Backend._commit`, the commit point of such a mutation, has written all of it to
+the store in one transaction; only then are the drafts installed in memory and the state version
+bumped (which retires every cached answer). When saving fails, the method raises `CommitFailed` and
+leaves no trace: memory, history rows and cached answers stay as they were. So the server
+acknowledges only durable changes, and a reader always sees a committed state (accounts are replaced,
+never changed in place, once committed).
 An in-memory store gets no account rows or mark prices (they are read from a store only at start, so
 in memory they live in the backend alone); history rows, orders and metadata go to every store.
 A change of settings alone (leverage, margin type, feeBurn) is lighter: its rule validates on the
@@ -97,7 +98,7 @@ class Change:
 
     `account(acc)` gives the mutation its own copy of an account's committed state to change. (A
     plain class, one object per mutation rather than a generator-based context manager and a change:
-    every write request makes one, and a dataclass's default factories cost more; the history rows,
+    most write requests make one, and a dataclass's default factories cost more; the history rows,
     which most changes do not add, are made on first use: `history()`.)
     """
 
