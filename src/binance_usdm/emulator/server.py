@@ -53,7 +53,6 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from http import HTTPStatus
 from time import perf_counter
 from typing import Any, cast
@@ -133,13 +132,15 @@ class App:
         self._batch_running = False
         self.holding: set[HttpProtocol] = set()
 
-    def run_stored(self, run: Callable[[], Response], on_loop: bool, answered: Callable[[Response], None]) -> None:
+    def run_stored(self, req: RawRequest, plan: Plan | None, on_loop: bool, conn: HttpProtocol,
+                   pending: _Pending) -> None:
         """On the loop: run a Binance request in the next batch (module docstring): on the storage thread,
         or on the loop itself when every request of the batch may (`on_loop`: `account_only`) and
-        `Backend.claim` gets what the batch needs without waiting. The answer is handed to `answered`, on
-        the loop, as soon as the batch is done (no future, no callback of the loop's of its own: most
-        write requests take this way)."""
-        self._queued.append((run, answered))
+        `Backend.claim` gets what the batch needs without waiting. The answer goes to its place in its
+        connection's answers (`HttpProtocol.settle`), on the loop, as soon as the batch is done (one
+        tuple per request: no future, no callback or partial of its own; most write requests take this
+        way)."""
+        self._queued.append((req, plan, conn, pending))
         self._queued_on_loop = self._queued_on_loop and on_loop
         if not self._batch_running:
             self._batch_running = True
@@ -154,29 +155,30 @@ class App:
         backend = self.backend
         if on_loop and backend.claim():  # free: no batch runs on the storage thread, the state file is ours
             try:
-                answers = self._run_batch([run for run, _ in batch], account_only=True)
+                answers = self._run_batch(batch, account_only=True)
             finally:
                 backend.unclaim()
             self._finish_batch(batch, answers)
             return
         loop = asyncio.get_running_loop()
         try:
-            job = self.storage.submit(self._run_batch, [run for run, _ in batch])
+            job = self.storage.submit(self._run_batch, batch)
         except RuntimeError:  # the server is stopping
             self._finish_batch(batch, None)
             return
         job.add_done_callback(lambda f: loop.call_soon_threadsafe(self._finish_batch, batch, _answers(f)))
 
-    def _run_batch(self, runs: list[Callable[[], Response]], account_only: bool = False) -> list[Response] | None:
+    def _run_batch(self, batch: list[_Stored], account_only: bool = False) -> list[Response] | None:
         """The batch's answers, or None when its commit failed (on the storage thread; on the loop for
         `account_only` requests)."""
         answers = []
+        dispatch = self.dispatch
         try:
             with self.backend.group(account_only=account_only):
-                for run in runs:
-                    answers.append(run())
+                for req, plan, _, _ in batch:
+                    answers.append(dispatch(req, plan))
         except Exception as exc:  # CommitFailed, or the store closing under it
-            _log.error("emulator could not save a batch of %d requests: %s", len(runs), exc)
+            _log.error("emulator could not save a batch of %d requests: %s", len(batch), exc)
             return None
         return answers
 
@@ -188,8 +190,12 @@ class App:
         if store.want_checkpoint():
             with contextlib.suppress(RuntimeError):  # the server is stopping
                 self.storage.submit(store.checkpoint)
-        for i, (_, answered) in enumerate(batch):
-            answered(_unknown_outcome(self) if answers is None else answers[i])
+        if answers is None:
+            for _, _, conn, pending in batch:
+                conn.settle(pending, _unknown_outcome(self))
+        else:
+            for (_, _, conn, pending), answer in zip(batch, answers, strict=True):
+                conn.settle(pending, answer)
         holding, self.holding = self.holding, set()
         for conn in holding:
             conn.release(answers is not None)
@@ -412,14 +418,9 @@ def _header_name(name: bytes) -> str:
     return key
 
 
-#: A request waiting for its batch: the request run, who to hand the answer to.
-_Stored = tuple[Callable[[], Response], Callable[[Response], None]]
-
-
-def _settle(future: asyncio.Future[Response], answer: Response) -> None:
-    """Hand an answer to a future unless it was cancelled (the server stopping) meanwhile."""
-    if not future.done():
-        future.set_result(answer)
+#: A request waiting for its batch: the request and its planned faults, the connection and the place
+#: in its answers the answer goes to.
+_Stored = tuple[RawRequest, "Plan | None", "HttpProtocol", "_Pending"]
 
 
 class _Refused(Exception):
@@ -724,7 +725,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         previous = self._previous()
         if stored and not delay and previous is None and not path.startswith("/emulator/"):
             self._tail = pending  # nothing to wait for first
-            app.run_stored(partial(app.dispatch, req, plan), on_loop, partial(self._stored, pending))
+            app.run_stored(req, plan, on_loop, self, pending)
             return
         if delay or stored or previous is not None:
             task = self._loop.create_task(self._run_later(previous, pending, req, plan, delay, stored, on_loop))
@@ -750,11 +751,11 @@ class HttpProtocol(asyncio.BufferedProtocol):
         if req.path.startswith("/emulator/"):  # the admin API: alone, outside any batch
             loop = asyncio.get_running_loop()
             pending.response = await loop.run_in_executor(self.app.storage, self.app.dispatch, req, plan)
+            self._flush()
         else:
-            done: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-            self.app.run_stored(partial(self.app.dispatch, req, plan), on_loop, partial(_settle, done))
-            pending.response = await done
-        self._flush()
+            waiter = pending.answered = self._loop.create_future()
+            self.app.run_stored(req, plan, on_loop, self, pending)
+            await waiter  # `settle` flushes
 
     def _previous(self) -> asyncio.Future[Any] | None:
         """What the next request on this connection waits for: its previous request, while that one is
@@ -770,11 +771,12 @@ class HttpProtocol(asyncio.BufferedProtocol):
             return tail.answered
         return None if tail.done() else tail
 
-    def _stored(self, pending: _Pending, response: Response) -> None:
-        """A storage request run straight into a batch is answered."""
+    def settle(self, pending: _Pending, response: Response) -> None:
+        """A request run in a batch (`App.run_stored`) is answered."""
         pending.response = response
-        if pending.answered is not None:
-            pending.answered.set_result(None)
+        waiter = pending.answered
+        if waiter is not None and not waiter.done():  # done: cancelled, the server stopping
+            waiter.set_result(None)
         self._flush()
 
     def _answer_on_loop(self, pending: _Pending, req: RawRequest, plan: Plan | None) -> None:
