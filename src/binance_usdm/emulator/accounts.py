@@ -96,9 +96,9 @@ class Account:
 
     def open_positions(self, symbol: str | None = None) -> list[Position]:
         """Legs with a non-zero amount, optionally for one symbol."""
-        return [
-            p for p in self.positions.values() if p.amount != 0 and (symbol is None or p.symbol == symbol)
-        ]
+        if symbol is None:
+            return [p for p in self.positions.values() if p.amount]
+        return [p for p in self.positions.values() if p.symbol == symbol and p.amount]
 
     def draft(self) -> Account:
         """A copy to change without touching this account: its containers and positions are new
