@@ -20,12 +20,12 @@ from binance_usdm.emulator.snapshot import max_notional
 def test_a_settings_draft_shares_every_container_but_the_settings() -> None:
     with EmulatorServer() as emu:
         committed = emu.backend.account()
-        settings_draft = committed.settings_draft()
+        settings_draft = committed.settings_draft(committed.update_time + 1)
         assert settings_draft.positions is committed.positions  # shared, not copied
         assert settings_draft.balances is committed.balances
         assert settings_draft.credentials is committed.credentials
         assert settings_draft.settings is not committed.settings  # the one container it changes
-        assert settings_draft.settings == committed.settings
+        assert settings_draft.settings == committed.settings and settings_draft.update_time == committed.update_time + 1
         full = committed.draft()  # a full draft: containers and legs of its own
         key = next(iter(committed.positions))
         assert full.positions[key] is not committed.positions[key] and full.positions[key] == committed.positions[key]

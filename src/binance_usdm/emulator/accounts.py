@@ -104,7 +104,7 @@ class Account:
         """A copy to change without touching this account: its containers and positions are new
         objects; credentials, trading indicators and symbol settings are shared (they are replaced, never
         changed in place). Much cheaper than `copy.deepcopy`, which walks every Decimal."""
-        draft = self.settings_draft()
+        draft = self.settings_draft(self.update_time)
         draft.credentials = list(self.credentials)
         draft.balances = dict(self.balances)
         draft.balance_times = dict(self.balance_times)
@@ -112,23 +112,17 @@ class Account:
                            for k, p in self.positions.items()}
         return draft
 
-    def settings_draft(self) -> Account:
-        """A copy for a change of settings alone: only the settings dict is new (the credentials,
-        balances and positions containers and legs are shared, so nothing else may change in place)."""
+    def settings_draft(self, update_time: int) -> Account:
+        """A copy for a change of settings alone, updated at `update_time`: only the settings dict is new
+        (the credentials, balances and positions containers and legs are shared, so nothing else may
+        change in place)."""
         return Account(
             self.account_id, self.alias, self.credentials, self.balances, self.balance_times, self.positions,
             dict(self.settings),
             self.dual_side, self.multi_assets, self.fee_tier, self.fee_burn, self.maker_rate, self.taker_rate,
             self.rpi_rate, self.can_trade, self.can_deposit, self.can_withdraw, self.trading_indicators,
-            self.indicators_time, self.update_time,
+            self.indicators_time, update_time,
         )
-
-    def with_setting(self, symbol: str, entry: SymbolSettings, update_time: int) -> Account:
-        """A `settings_draft` of this account with `symbol`'s settings `entry` and `update_time`."""
-        draft = self.settings_draft()
-        draft.settings[symbol] = entry
-        draft.update_time = update_time
-        return draft
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible state (Decimals as strings)."""

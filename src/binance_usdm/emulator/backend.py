@@ -606,8 +606,9 @@ class Backend:
                 with localcontext(margin.CONTEXT):
                     self._check_leverage_of_legs(acc, info, legs, settings, leverage, cap)
             now = self.clock.now_ms()
-            self._replace(acc.with_setting(symbol, symbol_settings(leverage, settings.isolated), now),
-                          events.LeverageChanged(acc.account_id, now, symbol, leverage)
+            draft = acc.settings_draft(now)
+            draft.settings[symbol] = symbol_settings(leverage, settings.isolated)
+            self._replace(draft, events.LeverageChanged(acc.account_id, now, symbol, leverage)
                           if self.events.listening else None)
         return cap
 
@@ -641,8 +642,10 @@ class Backend:
             if acc.open_positions(symbol):
                 raise e.THERE_EXISTS_QUANTITY.reject()
             now = self.clock.now_ms()
-            self._replace(acc.with_setting(symbol, symbol_settings(settings.leverage, isolated), now),
-                          events.MarginTypeChanged(acc.account_id, now, symbol) if self.events.listening else None)
+            draft = acc.settings_draft(now)
+            draft.settings[symbol] = symbol_settings(settings.leverage, isolated)
+            self._replace(draft, events.MarginTypeChanged(acc.account_id, now, symbol)
+                          if self.events.listening else None)
 
     def change_position_mode(self, acc: Account, dual: bool) -> None:
         """POST /fapi/v1/positionSide/dual."""
@@ -929,7 +932,8 @@ class Backend:
     def set_fee_burn(self, acc: Account, enabled: bool) -> None:
         """POST /fapi/v1/feeBurn: the BNB fee discount on every symbol (a settings change: `_replace`)."""
         with self.lock:
-            draft = self.accounts.get(acc.account_id, acc).settings_draft()
+            committed = self.accounts.get(acc.account_id, acc)
+            draft = committed.settings_draft(committed.update_time)
             draft.fee_burn = enabled
             self._replace(draft)
 

@@ -8,7 +8,7 @@ is continuous at every bracket boundary:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 
@@ -41,11 +41,11 @@ class SymbolInfo:
     min_notional: str
     onboard_date: int
     brackets: tuple[Bracket, ...]
+    #: `initialLeverage` of bracket 1 (a field rather than a property: every leverage change reads it).
+    max_leverage: int = field(init=False, compare=False)
 
-    @property
-    def max_leverage(self) -> int:
-        """`initialLeverage` of bracket 1."""
-        return self.brackets[0].initial_leverage
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "max_leverage", self.brackets[0].initial_leverage)
 
 
 def make_brackets(tiers: list[tuple[int, int, int, str]]) -> tuple[Bracket, ...]:
