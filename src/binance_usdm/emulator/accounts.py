@@ -14,6 +14,7 @@ from typing import Any
 from .store import AccountRows
 
 DEFAULT_LEVERAGE = 20
+_new_object = object.__new__
 
 
 @dataclass(slots=True)
@@ -115,14 +116,18 @@ class Account:
     def settings_draft(self, update_time: int) -> Account:
         """A copy for a change of settings alone, updated at `update_time`: only the settings dict is new
         (the credentials, balances and positions containers and legs are shared, so nothing else may
-        change in place)."""
-        return Account(
-            self.account_id, self.alias, self.credentials, self.balances, self.balance_times, self.positions,
-            dict(self.settings),
-            self.dual_side, self.multi_assets, self.fee_tier, self.fee_burn, self.maker_rate, self.taker_rate,
-            self.rpi_rate, self.can_trade, self.can_deposit, self.can_withdraw, self.trading_indicators,
-            self.indicators_time, update_time,
-        )
+        change in place). Made field by field without `__init__` (its call and default checks cost more
+        than the copies: every settings change makes one)."""
+        draft: Account = _new_object(Account)
+        draft.account_id, draft.alias, draft.credentials = self.account_id, self.alias, self.credentials
+        draft.balances, draft.balance_times, draft.positions = self.balances, self.balance_times, self.positions
+        draft.settings, draft.dual_side, draft.multi_assets = dict(self.settings), self.dual_side, self.multi_assets
+        draft.fee_tier, draft.fee_burn, draft.maker_rate = self.fee_tier, self.fee_burn, self.maker_rate
+        draft.taker_rate, draft.rpi_rate, draft.can_trade = self.taker_rate, self.rpi_rate, self.can_trade
+        draft.can_deposit, draft.can_withdraw = self.can_deposit, self.can_withdraw
+        draft.trading_indicators, draft.indicators_time = self.trading_indicators, self.indicators_time
+        draft.update_time = update_time
+        return draft
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible state (Decimals as strings)."""
