@@ -320,3 +320,13 @@ def test_the_errors_name_the_endpoint() -> None:
     late = too_late(READ, 30)
     assert late.endpoint == READ.label and not late.request_sent and "30 s" in late.message
     assert unknown_outcome(MONEY, "dropped").endpoint == MONEY.label
+
+
+def test_a_resend_needs_as_long_left_as_the_failed_answer_took() -> None:
+    """A retry that would have less time than the failed attempt took to be answered is not made: it
+    would end as a timeout and lose the server's own error (a load-dependent failure seen in CI)."""
+    quick = RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.001)
+    error = outcomes()["500"]
+    assert policy(READ, retry=quick).after(error, now=NOW, deadline=NOW + 0.05, answered_in=0.01).step is Step.RETRY
+    late = policy(READ, retry=quick).after(error, now=NOW, deadline=NOW + 0.05, answered_in=0.06)
+    assert late == Next(Step.REPORT, error=error)

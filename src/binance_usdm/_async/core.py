@@ -94,6 +94,7 @@ class AsyncCore:
                 timestamp_ms=sent_ms, recv_window=recv_window,
             )
             response: HttpResponse | None = None
+            attempt_began = monotonic()
             try:
                 response = await self.transport.send(request, timeouts)
             except TransportError as exc:
@@ -109,7 +110,9 @@ class AsyncCore:
                 error = result.error
             if policy is None:
                 policy = CallPolicy(endpoint, config.retry, config.rate_limit, config.timeouts.total)
-            verdict = policy.after(error, now=monotonic(), deadline=deadline)
+            now = monotonic()
+            verdict = policy.after(error, now=now, deadline=deadline,
+                                   answered_in=0.0 if response is None else now - attempt_began)
             if verdict.hold is not None:  # a 429 or 418: every call of this client waits
                 limiter.block_for(verdict.hold)
                 self._ban = verdict.ban

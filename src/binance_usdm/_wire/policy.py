@@ -82,9 +82,12 @@ class CallPolicy:
         self.resynced = False  # the clock was measured again after a -1021
         self.maybe_applied = False  # an earlier attempt may have reached Binance and been applied
 
-    def after(self, error: BinanceError, *, now: float, deadline: float) -> Next:
+    def after(self, error: BinanceError, *, now: float, deadline: float, answered_in: float = 0.0) -> Next:
         """The next step after an attempt that ended in ``error`` (a ``TransportError`` when there
-        was no answer). ``now``, ``deadline``: ``time.monotonic()`` values."""
+        was no answer). ``now``, ``deadline``: ``time.monotonic()`` values; ``answered_in``: seconds the
+        attempt took to get its answer (0 when there was none): a resend is made only when at least
+        that long is left after its backoff (else it would end as a timeout, losing the server's
+        answer)."""
         endpoint = self.endpoint
         if isinstance(error, TransportError):
             if isinstance(error, RequestTimeout) and self.total:
@@ -101,7 +104,7 @@ class CallPolicy:
             return self._rate_limited(error, now, deadline)
         if isinstance(error, ServerError | ResponseParseError):  # the answer was lost or garbled
             if endpoint.retry_safe:
-                return self._backoff(error, now, deadline, maybe_applied=True)
+                return self._backoff(error, now, deadline, maybe_applied=True, need=answered_in)
             if isinstance(error, OutcomeUnknownError):
                 return Next(Step.REPORT, error=error)
             return Next(Step.UNKNOWN, error=unknown_outcome(endpoint, error.message))
@@ -117,12 +120,14 @@ class CallPolicy:
         error.message = f"{error.message}; the call ran {spent:.1f} s in all ({tries})"
         error.args = (error.message,)
 
-    def _backoff(self, error: BinanceError, now: float, deadline: float, *, maybe_applied: bool) -> Next:
-        """Retry after a backoff when one is left and it ends before the deadline; else report."""
+    def _backoff(self, error: BinanceError, now: float, deadline: float, *, maybe_applied: bool,
+                 need: float = 0.0) -> Next:
+        """Retry after a backoff when one is left and it ends at least ``need`` seconds before the
+        deadline; else report."""
         if self.retries >= self.retry.max_retries:
             return Next(Step.REPORT, error=error)
         delay = self.retry.delay(self.retries + 1)
-        if now + delay >= deadline:
+        if now + delay + need >= deadline:
             return Next(Step.REPORT, error=error)
         self.retries += 1
         self.maybe_applied = self.maybe_applied or maybe_applied
