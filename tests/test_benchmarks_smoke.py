@@ -107,7 +107,8 @@ def test_emulator_instruction_runner_answers_every_request(mix: str, store: str)
 
 def test_emulator_bytecodes_by_function() -> None:
     proc = subprocess.run(
-        [sys.executable, str(BENCH.parent / "bench_emulator_bytecodes.py"), "--requests", "32", "--top", "60"],
+        [sys.executable, str(BENCH.parent / "bench_emulator_bytecodes.py"), "--requests", "4", "--connections", "4",
+         "--top", "60"],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
