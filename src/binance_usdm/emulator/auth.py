@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 from . import errors as e
 from .accounts import Account, Credential
 from .backend import Backend
-from .params import Params, long_value
+from .params import Params
 
 DEFAULT_RECV_WINDOW = 5000
 _SHA256_BLOCK = 64
@@ -108,13 +108,9 @@ def authenticate_signed(
     (default the clock): -1102 timestamp missing, -1100 malformed, -1131 recvWindow too large, -1021
     outside the window or ahead; then the signature (-1102 missing, -1100 too long, -1022 not valid)."""
     acc, cred = identify(backend, api_key)
-    values = params.values
-    v = values.get("timestamp")
-    if not v:
-        raise e.MANDATORY_PARAM.reject(name="timestamp")
-    ts = long_value("timestamp", v)
-    v = values.get("recvWindow")
-    recv_window = long_value("recvWindow", v) if v else DEFAULT_RECV_WINDOW
+    ts = params.req_integer("timestamp")
+    rw = params.integer("recvWindow")
+    recv_window = DEFAULT_RECV_WINDOW if rw is None else rw
     if recv_window > MAX_RECV_WINDOW:
         raise e.BAD_RECV_WINDOW.reject()
     now = backend.clock.now_ms() if now_ms is None else now_ms
@@ -122,7 +118,7 @@ def authenticate_signed(
         raise e.TIMESTAMP_AHEAD.reject()
     if now - ts > recv_window:
         raise e.TIMESTAMP_OUTSIDE_WINDOW.reject()
-    signature = values.get("signature")
+    signature = params.values.get("signature")
     if not signature:
         raise e.MANDATORY_PARAM.reject(name="signature")
     if len(signature) > 1024:

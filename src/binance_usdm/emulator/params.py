@@ -37,16 +37,6 @@ def parse_pairs(raw: str) -> dict[str, str]:
     return out
 
 
-def long_value(name: str, v: str) -> int:
-    """A non-empty INT/LONG value: ASCII digits only, at most 20 of them, at most 2^63-1 (-1100 otherwise,
-    as `^[0-9]{1,20}$` and the 64-bit range refuse it)."""
-    if len(v) <= 20 and v.isdigit() and v.isascii():
-        n = int(v)
-        if n <= MAX_LONG:
-            return n
-    raise ILLEGAL_CHARS.reject(name=name, legal=_INT_LEGAL)
-
-
 class Params:
     """Merged parameters (query string first: Binance uses the query value when a name is in both)."""
 
@@ -71,13 +61,18 @@ class Params:
         return v
 
     def integer(self, name: str, *, required: bool = False) -> int | None:
-        """An INT/LONG: digits only and at most 2^63-1 (-1100), -1102 when required and absent."""
+        """An INT/LONG: ASCII digits only, at most 20 of them, at most 2^63-1 (-1100 otherwise, as
+        `^[0-9]{1,20}$` and the 64-bit range refuse it); -1102 when required and absent."""
         v = self.values.get(name)
         if not v:
             if required:
                 raise MANDATORY_PARAM.reject(name=name)
             return None
-        return long_value(name, v)
+        if len(v) <= 20 and v.isdigit() and v.isascii():
+            n = int(v)
+            if n <= MAX_LONG:
+                return n
+        raise ILLEGAL_CHARS.reject(name=name, legal=_INT_LEGAL)
 
     def req_integer(self, name: str) -> int:
         """A mandatory INT/LONG."""
