@@ -503,19 +503,16 @@ class Backend:
         rows = [(acc_id, acc.rows_since(accounts.get(acc_id)))
                 for acc_id, acc in self.accounts.items() if accounts.get(acc_id) is not acc]
         moved = {s: p for s, p in self.marks.items() if marks.get(s) is not p} if self.marks is not marks else {}
-        if journaled:
-            if moved:
-                raise sqlite3.OperationalError("a batch under claim writes account rows to the journal only")
-            if rows:
-                store.append_accounts(rows)
-            return
         if not rows and not moved:
             return
         store.begin_group()  # no savepoint of their own: a failure here fails the group anyway
+        for symbol, price in moved.items():  # (refused under a journaling claim, before anything is appended)
+            store.save_mark(symbol, str(price))
+        if journaled:
+            store.append_accounts(rows)
+            return
         for account_id, account_rows in rows:
             store.save_account(account_id, account_rows)
-        for symbol, price in moved.items():
-            store.save_mark(symbol, str(price))
 
     def save(self, acc: Account) -> None:
         """Commit `acc` as its account's state (after changing an `Account` object directly)."""
