@@ -207,6 +207,22 @@ def test_in_memory_an_account_only_change_runs_on_the_loop_unless_a_batch_holds_
             c.close()
 
 
+def test_in_memory_an_account_only_change_is_answered_at_once_without_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In memory a leverage change is durable at its own commit point: it is answered as a read is, in
+    the callback that received it, with no batch (`App.run_stored`) to share."""
+    with EmulatorServer() as emu:
+        batched: list[object] = []
+        run_stored = emu.app.run_stored
+        monkeypatch.setattr(emu.app, "run_stored", lambda *args: (batched.append(args[0]), run_stored(*args))[1])
+        c = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+        for n in (3, 4):
+            assert ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=n))["leverage"] == n
+        assert ok(c.post("/fapi/v1/feeBurn", feeBurn="true")) == {"code": 200, "msg": "success"}
+        assert batched == []
+        assert emu.backend.account().setting("BNBUSDT").leverage == 4
+        c.close()
+
+
 def test_on_a_state_file_an_account_only_change_commits_on_the_loop(tmp_path: Path) -> None:
     """Without --fsync a leverage change's commit is a write of the WAL: it runs on the loop (answered
     while the storage thread is busy), durable once answered; a batch on the storage thread, or another

@@ -162,8 +162,9 @@ class Change:
 class _Sequence:
     """Changes run one after another, each committed and published at its own commit point, under the
     backend lock and in `margin.CONTEXT` (the backend's own copy of it, which their `Change`s then
-    share): `Backend.group` for in-memory account-only changes. A class, and a context set rather
-    than a `localcontext` copied per batch: it serves most in-memory write batches."""
+    share): `Backend.group` for in-memory account-only changes (those that found the lock held when
+    they arrived: the others run at once, `App.run_now`). A class, and a context set rather than a
+    `localcontext` copied per batch."""
 
     __slots__ = ("_backend", "_outer")
 

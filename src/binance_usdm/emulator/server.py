@@ -25,9 +25,11 @@ downloads, every change, the admin API) run on one storage thread (`App.storage`
 loop from committed in-memory state. One exception: a change of account state alone
 (`Route.account_only`: a leverage change, feeBurn) writes at most its account's rows, in tens of
 microseconds where commits are quick (in memory, where it writes nothing, or a state file without
-`--fsync`: `Store.commits_quickly`), so a batch made only of such changes runs on the loop itself,
+`--fsync`: `Store.commits_quickly`). In memory it is durable at its own commit point, so it runs at
+once on the loop, as a read does, when no batch holds the backend's lock (`App.run_now`; else it joins
+the next batch). On a state file a batch made only of such changes runs on the loop itself,
 its commit included, when nothing holds what it needs (`Backend.claim`: no batch on the storage
-thread, no checkpoint due: checkpoints run on the storage thread; on a state file its account rows go
+thread, no checkpoint due: checkpoints run on the storage thread; its account rows go
 to the account journal, one write, `journal.py`, else it needs the file's write lock free); no round
 trip. It is still a batch, taken at the end of the loop turn, so the answers of one turn
 share one state version and one commit. Group commit: the Binance requests bound for the storage
@@ -131,6 +133,8 @@ class App:
         self._queued_on_loop = True  # every queued request may run on the loop (`account_only`)
         self._batch_running = False
         self.holding: set[HttpProtocol] = set()
+        #: No state file: a change of account state alone runs at once on the loop (`run_now`).
+        self.in_memory = backend.store.path is None
 
     def run_stored(self, req: RawRequest, plan: Plan | None, on_loop: bool, conn: HttpProtocol,
                    pending: _Pending) -> None:
@@ -145,6 +149,18 @@ class App:
         if not self._batch_running:
             self._batch_running = True
             asyncio.get_running_loop().call_soon(self._start_batch)  # the requests of this loop turn join it
+
+    def run_now(self, req: RawRequest, plan: Plan | None) -> Response | None:
+        """In memory, where a change of account state alone (`account_only`) is durable at its own commit
+        point: its answer, run at once on the loop, as a read is, when the backend's lock is free (None
+        when a batch holds it: the request then joins the next batch, `run_stored`)."""
+        lock = self.backend.lock
+        if not lock.acquire(blocking=False):
+            return None
+        try:
+            return self.dispatch(req, plan)
+        finally:
+            lock.release()
 
     def _start_batch(self) -> None:
         batch, self._queued = self._queued, []
@@ -724,6 +740,12 @@ class HttpProtocol(asyncio.BufferedProtocol):
         delay = plan.delay_ms / 1000 if plan is not None else 0.0
         previous = self._previous()
         if stored and not delay and previous is None and not path.startswith("/emulator/"):
+            if on_loop and app.in_memory:
+                resp = app.run_now(req, plan)
+                if resp is not None:
+                    pending.response = resp
+                    self._flush()
+                    return
             self._tail = pending  # nothing to wait for first
             app.run_stored(req, plan, on_loop, self, pending)
             return
