@@ -422,7 +422,7 @@ class Backend:
         in memory (or in a group, which writes the account's rows when it commits) nothing is saved
         here. `event`: its domain event, made only when someone listens (`Publisher.listening`)."""
         store = self.store
-        if store.path is not None:
+        if store.path is not None and not store.journaling:  # (journaling: the group appends the rows)
             if self._group_events is None:  # alone on a state file: its own transaction
                 with self._change() as change:
                     change.accounts[acc.account_id] = acc

@@ -20,13 +20,14 @@ times that many rows: claims are refused then), the first commit made without a 
 with the store still held.
 The account journal (`journal.py`, a state file without `fsync`): a batch made under `claim` (the
 server's event loop: account-state changes alone) appends its account rows there, one write, instead
-of committing an SQLite transaction (`append_accounts`; nothing else is kept of it in memory). What
-the state file holds is then its account rows plus the journal's frames numbered above the
-`journal_seq` it records. The first transaction that begins afterwards, whatever it writes (and
-`checkpoint`, every `JOURNAL_FOLD_BATCHES` frames), first reads those frames back and writes their
-rows, merged per account, and that sequence number: so rows written later are
-never overwritten by an older frame at a restart, which folds what a killed process left. The
-journal is emptied once a fold is committed (a frame still there is at or below `journal_seq`).
+of committing an SQLite transaction (`append_accounts`, which keeps the rows it appended in memory
+until they are folded). What the state file holds is then its account rows plus the journal's frames
+numbered above the `journal_seq` it records. The first transaction that begins afterwards, whatever it
+writes (and `checkpoint`, every `JOURNAL_FOLD_BATCHES` frames), first writes the rows of those frames
+(the writer's own, kept as appended: no reading back), merged per account, and that sequence number:
+so rows written later are never overwritten by an older frame at a restart, which folds what a killed
+process left. The journal is emptied once a fold is committed (a frame still there is at or below
+`journal_seq`).
 Another process on the same file (or one with `fsync`, which appends nothing) folds the frames it
 reads in the journal at the start of each of its own transactions, so its commits go after them; the
 writer then folds only the frames above the `journal_seq` it finds.
@@ -48,7 +49,7 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
 from .income_index import IncomeIndex
-from .journal import Frame, Journal
+from .journal import Journal
 
 _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
@@ -135,6 +136,10 @@ class AccountRows(NamedTuple):
     #: The account's updateTime (None: unchanged).
     update_time: int | None = None
     replace: bool = False
+
+
+#: A journal frame's sequence number and its accounts' rows.
+_Frame = tuple[int, list[tuple[str, AccountRows]]]
 
 
 class StoreClosed(sqlite3.OperationalError):
@@ -356,10 +361,10 @@ class Store:
         #: The account journal (module docstring): a state file without `fsync` only.
         self._journal: Journal | None = None
         self._journal_id = ""
-        #: The last frame appended (or folded), and how many frames this process appended since its
-        #: last fold (they are read back from the journal to be folded: `_fold`).
+        #: The last frame appended (or folded), and the frames this process appended since its last
+        #: fold, as appended (what the journal holds above its last fold: `_fold` folds them from here).
         self._seq = 0
-        self._unfolded = 0
+        self._appended: list[_Frame] = []
         #: Claimed for a batch whose account rows go to the account journal (`append_accounts`): that
         #: batch writes nothing else. And whether the transaction under way folds the journal.
         self.journaling = False
@@ -385,7 +390,7 @@ class Store:
         self.closing()
         if self._lock.acquire(timeout=timeout):
             try:
-                if self._unfolded and not self._depth:
+                if self._appended and not self._depth:
                     self._fold_now()
                 self._conn.close()
             finally:
@@ -404,7 +409,7 @@ class Store:
         journal.writable = append
         try:
             journal_id, self._seq = self.get_meta("journal"), self._folded_seq()
-            frames = journal.read(journal_id, self._seq) if journal_id else []
+            frames = self._read_frames(journal, journal_id, self._seq) if journal_id else []
             if journal_id is None or frames:  # (no other process writes either: the journal is ours)
                 with self.transaction() as c:
                     if journal_id is None:
@@ -412,7 +417,7 @@ class Store:
                         c.execute("INSERT INTO meta (key, value) VALUES ('journal', ?)", (journal_id,))
                     self._write_frames(frames)
                 if frames:
-                    self._seq = frames[-1].seq
+                    self._seq = frames[-1][0]
         except BaseException:  # reading it failed (`OSError`): no store
             journal.close()
             raise
@@ -428,28 +433,38 @@ class Store:
         """The last journal frame the account rows hold."""
         return int(self.get_meta("journal_seq") or 0)
 
+    @staticmethod
+    def _read_frames(journal: Journal, journal_id: str, after: int) -> list[_Frame]:
+        """The frames of the journal file numbered above `after`, their entries as account rows."""
+        return [(seq, [_journal_rows(entry) for entry in entries]) for seq, entries in journal.read(journal_id, after)]
+
     def _fold(self) -> None:
         """In a transaction just begun: write the rows of the journal's frames above the last one the
         state file holds, and the last one's sequence number (module docstring); the journal is emptied
-        once that commits (`_committed`). The frames are read from the journal whoever appended them:
-        a frame another process folded meanwhile (it folds what it reads before its own commits) is
-        skipped, so a frame never goes over a later commit of another process."""
-        assert self._journal is not None
+        once that commits (`_committed`). The writer takes them from what it appended (the journal holds
+        nothing else above its last fold), another process reads them from the journal: a frame another
+        process folded meanwhile (it folds what it reads before its own commits) is skipped, so a frame
+        never goes over a later commit of another process."""
+        journal = self._journal
+        assert journal is not None
         self._folding = True  # the writer empties the journal at commit, even when another process folded it all
-        journal_id, folded = self.get_meta("journal"), self._folded_seq()
+        folded = self._folded_seq()
+        if journal.owned:
+            self._write_frames([frame for frame in self._appended if frame[0] > folded])
+            return
+        journal_id = self.get_meta("journal")
         if journal_id is not None:
-            self._write_frames(self._journal.read(journal_id, folded))
+            self._write_frames(self._read_frames(journal, journal_id, folded))
 
-    def _write_frames(self, frames: list[Frame]) -> None:
+    def _write_frames(self, frames: list[_Frame]) -> None:
         """Write the account rows of journal frames, in order, an account's writes merged where their
         order allows (`_Pending.merge`), and the last frame's sequence number (in a transaction)."""
         if not frames:
             return
         pending: list[tuple[str, _Pending]] = []
         last: dict[str, _Pending] = {}
-        for frame in frames:
-            for entry in frame.entries:
-                account_id, rows = _journal_rows(entry)
+        for _, entries in frames:
+            for account_id, rows in entries:
                 merged = last.get(account_id)
                 if merged is None or not merged.merge(rows):
                     last[account_id] = merged = _Pending(rows)
@@ -457,7 +472,7 @@ class Store:
         for account_id, merged in pending:
             self._save_rows(self._conn, account_id, merged.rows())
         self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', ?)",
-                           (str(frames[-1].seq),))
+                           (str(frames[-1][0]),))
 
     def _fold_now(self) -> None:
         """Fold the pending frames in a transaction of their own (without waiting for another
@@ -504,7 +519,7 @@ class Store:
 
     def _begun(self) -> None:
         """After BEGIN IMMEDIATE: fold the account journal's frames (rolled back when that fails)."""
-        if self._journal is None or (self._journal.owned and not self._unfolded):
+        if self._journal is None or (self._journal.owned and not self._appended):
             return  # (the writer folds only when it appended: another process folds what it reads)
         try:
             self._fold()
@@ -614,7 +629,7 @@ class Store:
             return False
         try:
             if (self._conn.total_changes - self._checkpointed < CHECKPOINT_ROWS
-                    and self._unfolded < JOURNAL_FOLD_BATCHES):
+                    and len(self._appended) < JOURNAL_FOLD_BATCHES):
                 return False
         except sqlite3.ProgrammingError:  # closed meanwhile
             return False
@@ -626,7 +641,7 @@ class Store:
         beside the commits, on a connection of its own (syncing the WAL, copying, syncing the file: the
         long part), then what they added meanwhile, with the store held."""
         with self._lock:
-            if self._unfolded and not self._closing.is_set():
+            if self._appended and not self._closing.is_set():
                 self._fold_now()
         try:
             helper = sqlite3.connect(self.path or ":memory:", isolation_level=None, timeout=0)
@@ -645,7 +660,7 @@ class Store:
         unless made under `claim`, checkpoint when one is due (late, when another thread runs them)."""
         if self._folding:
             self._folding = False
-            self._unfolded = 0
+            self._appended = []
             if self._journal is not None and self._journal.owned:
                 try:
                     self._journal.clear()
@@ -694,7 +709,7 @@ class Store:
         seq = self._seq + 1
         self._journal.append(self._journal_id, seq, _journal_entries(rows))
         self._seq = seq
-        self._unfolded += 1
+        self._appended.append((seq, rows))
 
     def _roll_back_group(self) -> None:
         self._folding = False
@@ -782,9 +797,9 @@ class Store:
                     if snapshot:
                         self._conn.execute("COMMIT")
                 if self._journal is None or self._journal.owned or journal_id is None:
-                    frames = []  # none, or folded when this store opened
+                    frames: list[_Frame] = []  # none, or folded when this store opened
                     break
-                frames = self._journal.read(journal_id, folded)
+                frames = self._read_frames(self._journal, journal_id, folded)
                 if self._folded_seq() == folded:  # else the writer folded (and emptied) it meanwhile: again
                     break
         by_id: dict[str, dict[str, Any]] = {}
@@ -805,9 +820,9 @@ class Store:
         for account_id, state in positions:
             if account_id in by_id:
                 by_id[account_id]["positions"].append(json.loads(state))
-        for frame in frames:
-            for entry in frame.entries:
-                _apply(by_id, *_journal_rows(entry))
+        for _, entries in frames:
+            for account_id, rows in entries:
+                _apply(by_id, account_id, rows)
         return list(by_id.values())
 
     def save_mark(self, symbol: str, price: str) -> None:
