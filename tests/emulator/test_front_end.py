@@ -243,20 +243,36 @@ def test_many_headers_are_431(raw: Raw) -> None:
     assert raw.closed()
 
 
+def test_many_headers_are_431_before_the_head_ends(raw: Raw) -> None:
+    """Counted as they arrive: a head that stops after too many fields is refused, not timed out (408)."""
+    raw.send(b"GET /fapi/v1/ping HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(30)))
+    assert raw.answer()[0] == 431
+    assert raw.closed()
+
+
+def test_many_trailers_are_431_before_the_message_ends(raw: Raw) -> None:
+    raw.send(b"POST /fapi/v1/leverage HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+             + b"".join(b"X-T%d: v\r\n" % i for i in range(30)))
+    assert raw.answer()[0] == 431
+    assert raw.closed()
+
+
 def test_large_header_block_is_431(raw: Raw) -> None:
     raw.send(get("/fapi/v1/ping", "X-Big: " + "v" * 3000, "X-Bigger: " + "v" * 1200))
     assert raw.answer()[0] == 431
     assert raw.closed()
 
 
-def test_large_header_block_is_431_also_when_it_never_ends(raw: Raw) -> None:
-    raw.send(b"GET /fapi/v1/ping HTTP/1.1\r\nX-Big: ")
+@pytest.mark.parametrize(("start", "status"), [(b"GET /fapi/v1/ping?x=", 414),
+                                               (b"GET /fapi/v1/ping HTTP/1.1\r\nX-Big: ", 431)])
+def test_a_long_target_or_header_is_refused_also_when_it_never_ends(raw: Raw, start: bytes, status: int) -> None:
+    raw.send(start)
     try:
-        for _ in range(200):  # one header value, never finished: the front end stops reading it
+        for _ in range(200):  # one request target or header value, never finished: the front end stops reading it
             raw.send(b"v" * 1024)
     except OSError:
         pass  # closed by the server (after answering)
-    assert raw.answer()[0] == 431
+    assert raw.answer()[0] == status
     assert raw.closed()
 
 

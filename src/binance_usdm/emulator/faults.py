@@ -40,7 +40,6 @@ the first matching one (in the order they were added) that fires decides the ans
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import itertools
 import random
@@ -49,6 +48,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+import msgspec
 
 from . import errors as e
 from .messages import Response
@@ -200,11 +201,11 @@ class Fault:
             if real is None:  # applied=false: the request is not run; a success acknowledgement is spoilt
                 real = Response(200, b'{"code":200,"msg":"success"}')
             if kind is Kind.MALFORMED:
-                return dataclasses.replace(real, body=b"{" + real.body)
+                return msgspec.structs.replace(real, body=b"{" + real.body)
             half = len(real.body) // 2
             if self.arg == "close":
-                return dataclasses.replace(real, cut=half)
-            return dataclasses.replace(real, body=real.body[:half])
+                return msgspec.structs.replace(real, cut=half)
+            return msgspec.structs.replace(real, body=real.body[:half])
         headers = {"X-MBX-USED-WEIGHT-1M": str(used_weight)}
         if kind is Kind.STATUS:
             assert isinstance(self.arg, int)
@@ -281,7 +282,8 @@ class FaultSet:
 
     def __init__(self, seed: int | None = None) -> None:
         self._lock = threading.Lock()
-        self._faults: list[Fault] = []
+        #: A new list on every change: read without the lock.
+        self.installed: list[Fault] = []
         self._ids = itertools.count(1)
         self._rng = random.Random(seed)
 
@@ -290,7 +292,7 @@ class FaultSet:
         fields = parse_fault(spec)
         with self._lock:
             fault = Fault(next(self._ids), **fields)
-            self._faults = [*self._faults, fault]
+            self.installed = [*self.installed, fault]
         return fault
 
     def extend(self, specs: Iterable[str | Mapping[str, Any]]) -> list[Fault]:
@@ -298,35 +300,35 @@ class FaultSet:
         parsed = [parse_fault(s) for s in specs]
         with self._lock:
             added = [Fault(next(self._ids), **fields) for fields in parsed]
-            self._faults = [*self._faults, *added]
+            self.installed = [*self.installed, *added]
         return added
 
     def remove(self, fault_id: int) -> bool:
         """Uninstall one fault; False when there is no such id."""
         with self._lock:
-            kept = [f for f in self._faults if f.id != fault_id]
-            found = len(kept) != len(self._faults)
-            self._faults = kept
+            kept = [f for f in self.installed if f.id != fault_id]
+            found = len(kept) != len(self.installed)
+            self.installed = kept
         return found
 
     def clear(self) -> int:
         """Uninstall every fault; returns how many there were."""
         with self._lock:
-            n, self._faults = len(self._faults), []
+            n, self.installed = len(self.installed), []
         return n
 
     def listing(self) -> list[dict[str, Any]]:
         """Every installed fault, in firing order."""
-        return [f.to_dict() for f in self._faults]
+        return [f.to_dict() for f in self.installed]
 
     def plan(self, method: str, path: str) -> Plan | None:
         """Fire the faults matching one request; None when none fires."""
-        if not self._faults:
+        if not self.installed:
             return None
         delay = skew = 0
         outcome: Fault | None = None
         with self._lock:
-            for fault in self._faults:
+            for fault in self.installed:
                 modifier = fault.kind in MODIFIERS
                 if (outcome is not None and not modifier) or not fault.matches(method, path):
                     continue

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http import HTTPStatus
+
+import msgspec
 
 from .errors import Rejection
 
@@ -13,9 +14,9 @@ from .errors import Rejection
 Stream = Callable[[Callable[[bytes], None]], Callable[[], None]]
 
 
-@dataclass(slots=True)
-class RawRequest:
-    """One parsed HTTP request."""
+class RawRequest(msgspec.Struct, gc=False):
+    """One parsed HTTP request. (Structs rather than dataclasses here: one of each is made per request,
+    and a struct is made in C, a dataclass by a Python `__init__`.)"""
 
     method: str
     path: str
@@ -27,8 +28,7 @@ class RawRequest:
     origin: str = "http://127.0.0.1"
 
 
-@dataclass(slots=True)
-class Response:
+class Response(msgspec.Struct, gc=False):
     """One HTTP answer. `drop`, `cut` and `reset` exist for fault injection (`faults`): `drop` writes
     nothing, `cut` writes the head and only the first `cut` body bytes, and either then closes the
     connection (with a TCP reset when `reset`). With `stream` the body is not sent: the head goes
@@ -36,8 +36,11 @@ class Response:
 
     status: int
     body: bytes
+    #: The minute's used weight, sent as `X-MBX-USED-WEIGHT-1M` before `headers` (a success's only
+    #: header: no dict of its own).
+    used_weight: int | None = None
     content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
     drop: bool = False
     cut: int | None = None
     reset: bool = False

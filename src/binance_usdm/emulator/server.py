@@ -55,6 +55,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from http import HTTPStatus
 from time import perf_counter
 from typing import Any, cast
@@ -135,6 +136,8 @@ class App:
         self.holding: set[HttpProtocol] = set()
         #: No state file: a change of account state alone runs at once on the loop (`run_now`).
         self.in_memory = backend.store.path is None
+        #: (method, path) -> where the Binance route's requests run (`_run`); other paths run on the loop.
+        self.runs = {key: self._run(route) for key, route in ROUTES.items()}
 
     def run_stored(self, req: RawRequest, plan: Plan | None, on_loop: bool, conn: HttpProtocol,
                    pending: _Pending) -> None:
@@ -220,19 +223,16 @@ class App:
             self._batch_running = True
             self._start_batch()
 
-    def place(self, req: RawRequest) -> tuple[Plan | None, bool, bool]:
-        """Where a request runs, from one route lookup: the faults it fires (`FaultSet.plan`; never on
-        the emulator's own paths), whether it reads or writes the store (it then runs on `storage`), and
-        whether it is a change of account state alone on a store whose commits are quick (in memory, or
-        a state file without fsync): its batch may then run on the loop (`run_stored`)."""
-        path = req.path
-        if path.startswith("/emulator/"):
-            return None, not path.startswith("/emulator/streams"), False
-        plan = self.faults.plan(req.method, path)
-        route = ROUTES.get((req.method, path))
-        if route is None or not route.off_loop:
-            return plan, False, False
-        return plan, True, route.account_only and self.backend.store.commits_quickly
+    def _run(self, route: Route) -> int:
+        """Where a Binance route's requests run (`runs`): on the loop (`_LOOP`), in a batch on the storage
+        thread when they read or write the store (`_STORED`), in a batch that may run on the loop for a
+        change of account state alone on a store whose commits are quick (`_QUICK`: a state file without
+        fsync, `run_stored`), at once on the loop for such a change in memory (`_NOW`: `run_now`)."""
+        if not route.off_loop:
+            return _LOOP
+        if not (route.account_only and self.backend.store.commits_quickly):
+            return _STORED
+        return _NOW if self.in_memory else _QUICK
 
     def close_connections(self) -> None:
         """Close every open connection now and drop the requests still waiting (server shutdown; on
@@ -310,7 +310,10 @@ class App:
             else:  # USER_STREAM, MARKET_DATA: the API key alone
                 account = auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
             call = Call(self.backend, params, account, req.origin, limiter.limit, seen)
-            answer = self._handle(req.path, route, call)
+            if route.cacheable and account is not None:
+                answer = self._reused(req.path, route, call, account)
+            else:
+                answer = _json.encode(route.handler(call))
         except CommitFailed as exc:
             _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
             return _unknown_outcome(self, req.client_ip, now), _values(params), weight, None
@@ -318,7 +321,7 @@ class App:
             resp = Response.rejection(exc)
             resp.headers.setdefault("X-MBX-USED-WEIGHT-1M", str(limiter.used(req.client_ip, now)))
             return resp, _values(params), weight, None
-        return Response(200, answer, headers={"X-MBX-USED-WEIGHT-1M": str(used)}), params.values, weight, used
+        return Response(200, answer, used), params.values, weight, used
 
     @staticmethod
     def form_body(req: RawRequest) -> str:
@@ -330,16 +333,15 @@ class App:
             return ""
         return req.body.decode("utf-8", "replace")
 
-    def _handle(self, path: str, route: Route, call: Call) -> bytes:
-        """Run the handler, reusing a state-only answer while the backend's version stands."""
-        if not route.cacheable or call.account is None:
-            return _json.encode(route.handler(call))
+    def _reused(self, path: str, route: Route, call: Call, account: Account) -> bytes:
+        """Run a cacheable route's handler for `account`, reusing its state-only answer while the
+        backend's version stands."""
         args = "&".join(f"{k}={v}" for k, v in sorted(call.params.values.items()) if k not in _PER_REQUEST)
-        key = (path, call.account.account_id, args)
+        key = (path, account.account_id, args)
         version = self.backend.version
         # A commit installs its state before it bumps the version: the account read after the version
         # is at least as new as that version, so an answer is never filed under a newer version than its state.
-        call.account = self.backend.accounts.get(call.account.account_id, call.account)
+        call.account = self.backend.accounts.get(account.account_id, account)
         hit = self._answers.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]
@@ -411,15 +413,18 @@ def _encode_response(resp: Response, keep_alive: bool, head: bool = False) -> by
     """The answer's bytes, made in one step; for a HEAD request without the body (its length is still
     announced)."""
     start = _STARTS.get((resp.status, resp.content_type)) or _start(resp.status, resp.content_type)
-    fields = ""
-    for name, value in resp.headers.items():
-        fields += f"{name}: {value}\r\n"
+    used = resp.used_weight
+    fields = b"" if used is None else b"X-MBX-USED-WEIGHT-1M: %d\r\n" % used
+    if resp.headers:
+        text = ""
+        for name, value in resp.headers.items():
+            text += f"{name}: {value}\r\n"
+        fields += text.encode("latin-1")
     body = b"" if head else resp.body
     if resp.stream is not None:
-        return b"%s%sConnection: close\r\n\r\n%s" % (start, fields.encode("latin-1"), body)
-    if not keep_alive:
-        fields += "Connection: close\r\n"
-    return b"%sContent-Length: %d\r\n%s\r\n%s" % (start, len(resp.body), fields.encode("latin-1"), body)
+        return b"%s%sConnection: close\r\n\r\n%s" % (start, fields, body)
+    return b"%sContent-Length: %d\r\n%s%s\r\n%s" % (
+        start, len(resp.body), fields, b"" if keep_alive else b"Connection: close\r\n", body)
 
 
 #: Header names as received -> lower-cased text: clients send the same few names on every request.
@@ -434,6 +439,11 @@ def _header_name(name: bytes) -> str:
     return key
 
 
+#: Where a request runs (`App.runs`): on the loop, in a batch on the storage thread, in a batch that
+#: may run on the loop, at once on the loop (in memory, when the lock is free), the admin API alone on
+#: the storage thread.
+_LOOP, _STORED, _QUICK, _NOW, _ADMIN = range(5)
+
 #: A request waiting for its batch: the request and its planned faults, the connection and the place
 #: in its answers the answer goes to.
 _Stored = tuple[RawRequest, "Plan | None", "HttpProtocol", "_Pending"]
@@ -447,9 +457,9 @@ class _Refused(Exception):
         self.status = status
 
 
-@dataclass(slots=True)
-class _Pending:
-    """A received request's place in the connection's answer order."""
+class _Pending(msgspec.Struct):
+    """A received request's place in the connection's answer order (a struct: made in C, once per
+    request)."""
 
     keep_alive: bool
     head: bool
@@ -475,11 +485,18 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._max_headers = app.limits.max_headers
         self._max_body = app.limits.max_body
         self.buffer = buffer
+        #: The request target as received; the parser extends it itself (no Python call per piece:
+        #: httptools takes `on_url` once, when the parser is made), `on_message_complete` empties it.
+        self._url = bytearray()
+        self.on_url: Callable[[bytes], None] = self._url.extend
+        #: A request began: set by the parser itself (a C call, no Python frame), cleared when it is
+        #: complete or refused.
+        self._in_message = False
+        self.on_message_begin: Callable[[], None] = partial(setattr, self, "_in_message", True)
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.client_ip = "127.0.0.1"
         self.origin = "http://127.0.0.1"
-        self._url = b""
         self._raw_headers: list[tuple[bytes, bytes]] = []
         self._headers: dict[str, str] = {}
         #: The last header block made into text, and that text (`on_headers_complete`).
@@ -487,15 +504,14 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._seen_headers: dict[str, str] = {}
         self._body: list[bytes] = []
         self._body_size = 0
-        self._in_message = False
-        # Received while the current request's head is incomplete (until `on_headers_complete`),
-        # counting the reads after the one it began in (httptools buffers a partial header
-        # itself: this bounds it to the limit + one read).
+        self._head_done = False  # the current request's head is complete (`on_headers_complete`)
+        # Received while the current request's head is incomplete, counting the reads after the one
+        # it began in (httptools buffers a partial header itself: this bounds it to the limit + one read).
         self._head_bytes = 0
+        self._continued = False  # the current request began in an earlier read than the one parsed
         self._answers: deque[_Pending] = deque()
         #: The last request run off the loop: its task, or its place when it went straight into a batch.
         self._tail: asyncio.Future[Any] | _Pending | None = None
-        self._begun = False  # a request began in the read being parsed
         #: The armed deadline (loop time) and what happens then; one lazy timer serves them (`_arm`).
         self._deadline: float | None = None
         self._on_deadline: Callable[[], None] = self._idle
@@ -555,8 +571,6 @@ class HttpProtocol(asyncio.BufferedProtocol):
             return
         if not self._in_message:
             self._deadline = None
-        in_head = self._in_message and self._head_bytes > 0
-        self._begun = False
         try:
             self.parser.feed_data(self.buffer[:nbytes])
         except httptools.HttpParserUpgrade as exc:
@@ -570,14 +584,28 @@ class HttpProtocol(asyncio.BufferedProtocol):
         except httptools.HttpParserError:
             self._refuse(400)
             return
-        if self._begun and self._in_message:  # the request that began in this read is incomplete
-            self._arm(self.limits.request_timeout, self._too_slow)
-        if in_head and self._in_message and self._head_bytes:  # a head still incomplete after this read
-            self._head_bytes += nbytes
-            if self._head_bytes > self.limits.max_request_line + self.limits.max_header_bytes:
+        if not self._in_message:
+            if self._deadline is None and not self._answers:
+                self._arm(self.limits.idle_timeout, self._idle)
+            return
+        if not self._head_done:  # a head still incomplete after this read
+            if len(self._url) > self.limits.max_request_line:
+                self._refuse(414)
+                return
+            if len(self._raw_headers) > self._max_headers:
                 self._refuse(431)
-        elif self._deadline is None and not self._in_message and not self._answers:
-            self._arm(self.limits.idle_timeout, self._idle)
+                return
+            if self._continued:
+                self._head_bytes += nbytes
+                if self._head_bytes > self.limits.max_request_line + self.limits.max_header_bytes:
+                    self._refuse(431)
+                    return
+        elif self._raw_headers and self._over_limits([*self._seen_raw, *self._raw_headers]):  # trailers so far
+            self._refuse(431)
+            return
+        if not self._continued:  # the request that began in this read is incomplete
+            self._continued = True
+            self._arm(self.limits.request_timeout, self._too_slow)
 
     def _upgraded(self, rest: bytes) -> None:
         """A websocket upgrade on a stream path goes to the stream hub; any other upgrade (or CONNECT)
@@ -649,53 +677,26 @@ class HttpProtocol(asyncio.BufferedProtocol):
         """A request still incomplete after `request_timeout`: 408, then close."""
         self._refuse(408)
 
-    # -- httptools callbacks -----------------------------------------------------------------------
-    def on_message_begin(self) -> None:
-        """Start a new request (its read deadline starts now: armed after this read if the request is
-        still incomplete then, see `buffer_updated`)."""
-        if self._last:
-            return
-        self._url = b""
-        self._raw_headers = []
-        self._body = []
-        self._body_size = 0
-        self._in_message = True
-        self._head_bytes = 1
-        self._deadline = None
-        self._begun = True
-
-    def on_url(self, url: bytes) -> None:
-        """Collect the request target (may arrive in pieces)."""
-        self._url += url
-        if len(self._url) > self.limits.max_request_line:
-            raise _Refused(414)
-
+    # -- httptools callbacks (and `on_url`, `on_message_begin`: see `__init__`) ------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
-        """Collect a header as received (names and values are read once the head is complete). After a
-        chunked body, a trailer field: the head's limits hold for head and trailers together (431), and
-        it is dropped (the request is judged by its head; the block compared with the next request's
-        stays the head alone)."""
-        raw = self._raw_headers
-        if not self._head_bytes:  # the head is complete (`on_headers_complete`): a trailer
-            raw = self._raw_headers = [*raw, (name, value)]
-            if len(raw) > self._max_headers or sum([len(n) + len(v) for n, v in raw]) > self._max_header_bytes:
-                raise _Refused(431)
-            return
-        raw.append((name, value))
-        if len(raw) > self._max_headers:
-            raise _Refused(431)
+        """Collect a header as received, or after a chunked body a trailer field: checked against the
+        limits when the head (the message) is complete, or at the end of the read (`buffer_updated`)."""
+        self._raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         """The head is in: its headers as text (names lower-cased), or those of the connection's previous
         request when it sent the same ones (clients repeat them); 431 for a large header block (what a
         head that spans reads holds is bounded by `buffer_updated` meanwhile), 413 for a body announced
-        too large, before it is read."""
-        self._head_bytes = 0
+        too large, before it is read; 414 for a long request target (one that spans reads: `buffer_updated`)."""
+        self._head_done = True
+        if len(self._url) > self.limits.max_request_line:
+            raise _Refused(414)
         raw = self._raw_headers
+        self._raw_headers = []  # the trailers' (`on_message_complete`)
         if raw == self._seen_raw:
             self._headers = self._seen_headers
             return
-        if sum([len(name) + len(value) for name, value in raw]) > self._max_header_bytes:
+        if self._over_limits(raw):
             raise _Refused(431)
         headers = self._headers = {_HEADER_NAMES.get(name) or _header_name(name): value.decode("latin-1")
                                    for name, value in raw}
@@ -703,6 +704,10 @@ class HttpProtocol(asyncio.BufferedProtocol):
         if length is not None and length.isdigit() and int(length) > self._max_body:
             raise _Refused(413)
         self._seen_raw, self._seen_headers = raw, headers
+
+    def _over_limits(self, fields: list[tuple[bytes, bytes]]) -> bool:
+        """More header fields than `max_headers`, or more bytes than `max_header_bytes`."""
+        return len(fields) > self._max_headers or sum([len(n) + len(v) for n, v in fields]) > self._max_header_bytes
 
     def on_body(self, body: bytes) -> None:
         """Collect body bytes (chunked bodies arrive decoded)."""
@@ -714,15 +719,27 @@ class HttpProtocol(asyncio.BufferedProtocol):
     def on_message_complete(self) -> None:
         """Queue the request's answer in request order, then run it: on the loop, or on the storage
         thread when it touches the store, after an injected latency if any."""
-        self._in_message = False
+        self._in_message = self._continued = self._head_done = False
+        self._head_bytes = 0
         self._deadline = None
+        url = self._url
+        path, _, query = url.decode("latin-1").partition("?")
+        url.clear()
+        if self._raw_headers:  # trailers: bounded with the head (431), then dropped (the request is
+            # judged by its head; the block compared with the next request's stays the head alone)
+            trailers, self._raw_headers = self._raw_headers, []
+            if self._over_limits([*self._seen_raw, *trailers]):
+                raise _Refused(431)
+        body = self._body
+        if body:
+            self._body = []
+            self._body_size = 0
         if self._last:
             return
         parser = self.parser
-        path, _, query = self._url.decode("latin-1").partition("?")
         method = parser.get_method().decode("ascii")
         head = method == "HEAD"
-        req = RawRequest("GET" if head else method, path, query, b"".join(self._body), self._headers,
+        req = RawRequest("GET" if head else method, path, query, b"".join(body) if body else b"", self._headers,
                          self.client_ip, self.origin)
         app = self.app
         if parser.should_upgrade() and app.streams is not None and app.streams.handles(path):
@@ -736,11 +753,17 @@ class HttpProtocol(asyncio.BufferedProtocol):
         elif len(answers) >= self.limits.max_pipelined and self.transport is not None and not self._paused:
             self._paused = True
             self.transport.pause_reading()
-        plan, stored, on_loop = app.place(req)
+        if path.startswith("/emulator/"):  # the emulator's own: no faults; the admin API off the loop, alone
+            plan, run = None, _LOOP if path.startswith("/emulator/streams") else _ADMIN
+        else:
+            plan = app.faults.plan(method, path) if app.faults.installed else None
+            run = app.runs.get((method, path), _LOOP)
         delay = plan.delay_ms / 1000 if plan is not None else 0.0
-        previous = self._previous()
-        if stored and not delay and previous is None and not path.startswith("/emulator/"):
-            if on_loop and app.in_memory:
+        previous = None if self._tail is None else self._previous()
+        stored = run is not _LOOP
+        on_loop = run is _NOW or run is _QUICK
+        if stored and not delay and previous is None and run is not _ADMIN:
+            if run is _NOW:
                 resp = app.run_now(req, plan)
                 if resp is not None:
                     pending.response = resp
@@ -762,7 +785,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
                          plan: Plan | None, delay: float, stored: bool, on_loop: bool) -> None:
         """Run a request after the connection's previous one (requests on a connection take effect in
         order), after its injected latency, on the storage thread when it touches the store (`stored`;
-        `on_loop`: see `App.place`)."""
+        `on_loop`: see `App.runs`)."""
         if previous is not None:
             await asyncio.wait([previous])
         if delay:
