@@ -96,6 +96,24 @@ def test_duplicate_parameter_is_1101(emu: EmulatorServer, client: Client) -> Non
     err(client.raw("POST", "/fapi/v1/leverage", q + "&signature=" + client.sign(q)), -1101)
 
 
+def test_empty_fields_are_skipped_and_do_not_hide_a_duplicate(emu: EmulatorServer, client: Client) -> None:
+    q = f"symbol=BTCUSDT&&leverage=6&timestamp={emu.clock.now_ms()}&"
+    assert ok(client.raw("POST", "/fapi/v1/leverage", q + "&signature=" + client.sign(q)))["leverage"] == 6
+    q = f"symbol=BTCUSDT&&symbol=BTCUSDT&leverage=5&timestamp={emu.clock.now_ms()}"
+    err(client.raw("POST", "/fapi/v1/leverage", q + "&signature=" + client.sign(q)), -1101)
+
+
+def test_the_signature_field_anywhere_in_the_query(emu: EmulatorServer, client: Client) -> None:
+    signed = f"symbol=BTCUSDT&leverage=8&timestamp={emu.clock.now_ms()}"
+    sig = client.sign(signed)
+    first, rest = signed.split("&", 1)
+    assert ok(client.raw("POST", "/fapi/v1/leverage", f"{first}&signature={sig}&{rest}"))["leverage"] == 8
+    assert ok(client.raw("POST", "/fapi/v1/leverage", f"signature={sig}&{signed}"))["leverage"] == 8
+    # escaped values are signed as sent (the signature, last, is cut from the raw string)
+    escaped = f"symbol=BTCUSDT&leverage=%39&timestamp={emu.clock.now_ms()}"
+    assert ok(client.raw("POST", "/fapi/v1/leverage", f"{escaped}&signature={client.sign(escaped)}"))["leverage"] == 9
+
+
 def test_user_stream_needs_only_the_key(emu: EmulatorServer, client: Client) -> None:
     assert len(ok(client.raw("POST", "/fapi/v1/listenKey"))["listenKey"]) == 64
     anon = Client(emu.base_url, None, emu.clock.now_ms)

@@ -99,7 +99,11 @@ class Account:
         """Legs with a non-zero amount, optionally for one symbol."""
         if symbol is None:
             return [p for p in self.positions.values() if p.amount]
-        return [p for p in self.positions.values() if p.symbol == symbol and p.amount]
+        legs = []
+        for p in self.positions.values():  # a loop: a comprehension is a call of its own (every leverage change asks)
+            if p.symbol == symbol and p.amount:
+                legs.append(p)
+        return legs
 
     def draft(self) -> Account:
         """A copy to change without touching this account: its containers and positions are new

@@ -94,10 +94,12 @@ def _per_symbol(view: Callable[[Backend, SymbolInfo, int], Any]) -> Handler:
 
 def change_leverage(c: Call) -> Any:
     """POST /fapi/v1/leverage."""
-    symbol = c.symbol(required=True)
-    assert symbol is not None
-    leverage = c.params.req_integer("leverage")
-    max_notional = c.backend.change_leverage(c.acc, symbol, leverage)
+    params, backend, acc = c.params, c.backend, c.account
+    assert acc is not None
+    symbol = params.text("symbol")
+    backend.symbol(symbol)  # -1121 before the leverage's own checks
+    leverage = params.req_integer("leverage")
+    max_notional = backend.change_leverage(acc, symbol, leverage)
     return {"leverage": leverage, "maxNotionalValue": str(max_notional), "symbol": symbol}
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal, getcontext, localcontext, setcontext
@@ -329,6 +329,9 @@ class Backend:
         self.marks: dict[str, Decimal] = dict(DEFAULT_MARK_PRICES)
         self.accounts: dict[str, Account] = {}
         self._by_key: dict[str, tuple[Account, Credential]] = {}
+        #: The account and credential of an API key, or None (the dict's own `get`: no Python call per
+        #: signed request; `_by_key` is only ever changed in place).
+        self.lookup_key: Callable[[str], tuple[Account, Credential] | None] = self._by_key.get
         self.listen_keys = ListenKeys(self.clock)
         self.orders = OrderBook(self.store, self.clock)
         self.downloads = Downloads(self.store, self.clock, self.orders, download_delay_ms)
@@ -530,10 +533,6 @@ class Backend:
         with self._change() as change:
             acc = change.account(self.account(account_id))
             acc.credentials = [c for c in acc.credentials if c.api_key != cred.api_key] + [cred]
-
-    def lookup_key(self, api_key: str) -> tuple[Account, Credential] | None:
-        """The account and credential of an API key."""
-        return self._by_key.get(api_key)
 
     def account(self, ref: str | None = None) -> Account:
         """An account by id, alias or API key; the first account when `ref` is None."""

@@ -20,20 +20,24 @@ MAX_LONG = 2**63 - 1
 
 
 def parse_pairs(raw: str) -> dict[str, str]:
-    """`a=1&b=2` -> dict; a name repeated within one part is -1101 (duplicate values)."""
-    out: dict[str, str] = {}
+    """`a=1&b=2` -> dict; a name repeated within one part is -1101 (duplicate values): then the dict
+    holds fewer names than the part has non-empty fields."""
     if not raw:
-        return out
-    escaped = "%" in raw or "+" in raw  # else decoding changes nothing: skip it
-    for part in raw.split("&"):
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        if escaped:
-            name, value = unquote_plus(name), unquote_plus(value)
-        if name in out:
-            raise DUPLICATE_PARAM.reject()
-        out[name] = value
+        return {}
+    out: dict[str, str] = {}
+    fields = raw.split("&")
+    if "%" in raw or "+" in raw:
+        for part in fields:
+            if part:
+                name, _, value = part.partition("=")
+                out[unquote_plus(name)] = unquote_plus(value)
+    else:  # decoding would change nothing: skip it
+        for part in fields:
+            if part:
+                name, _, value = part.partition("=")
+                out[name] = value
+    if len(out) != len(fields) and len(out) != len(fields) - fields.count(""):
+        raise DUPLICATE_PARAM.reject()
     return out
 
 
@@ -60,25 +64,21 @@ class Params:
             raise MANDATORY_PARAM.reject(name=name)
         return v
 
-    def integer(self, name: str, *, required: bool = False) -> int | None:
-        """An INT/LONG: ASCII digits only, at most 20 of them, at most 2^63-1 (-1100 otherwise, as
-        `^[0-9]{1,20}$` and the 64-bit range refuse it); -1102 when required and absent."""
+    def integer(self, name: str) -> int | None:
+        """An optional INT/LONG (`req_integer`'s checks); None when absent or empty."""
+        return self.req_integer(name) if self.values.get(name) else None
+
+    def req_integer(self, name: str) -> int:
+        """A mandatory INT/LONG: ASCII digits only, at most 20 of them, at most 2^63-1 (-1100 otherwise,
+        as `^[0-9]{1,20}$` and the 64-bit range refuse it); -1102 when absent or empty."""
         v = self.values.get(name)
         if not v:
-            if required:
-                raise MANDATORY_PARAM.reject(name=name)
-            return None
+            raise MANDATORY_PARAM.reject(name=name)
         if len(v) <= 20 and v.isdigit() and v.isascii():
             n = int(v)
             if n <= MAX_LONG:
                 return n
         raise ILLEGAL_CHARS.reject(name=name, legal=_INT_LEGAL)
-
-    def req_integer(self, name: str) -> int:
-        """A mandatory INT/LONG."""
-        v = self.integer(name, required=True)
-        assert v is not None
-        return v
 
     def decimal(self, name: str) -> Decimal:
         """A mandatory DECIMAL (-1102 absent, -1100 malformed)."""

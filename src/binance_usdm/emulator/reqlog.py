@@ -10,45 +10,40 @@ the status and Binance code, the latency, and the injected fault that fired. The
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from .feeds import Feed
 
 DEFAULT_CAPACITY = 1000
 
 
-class Entry:
+class Entry(NamedTuple):
     """One answered request. Made once per request, so it keeps what the pipeline had at hand (every
-    parsed parameter, the latency in milliseconds unrounded) and shapes it only when read."""
+    parsed parameter, the latency in milliseconds unrounded) and shapes it only when read. A tuple:
+    `RequestLog.record` makes it in one C call (`tuple.__new__`, no Python `__init__`)."""
 
-    __slots__ = ("_latency", "_params", "client", "code", "fault", "id", "method", "path", "status", "time",
-                 "usedWeight", "weight")
-
-    def __init__(self, id: int, time: int, client: str, method: str, path: str, params: dict[str, str],
-                 weight: int, usedWeight: int, status: int, code: int | None, latency_ms: float,
-                 fault: str | None) -> None:
-        self.id = id
-        self.time = time
-        self.client = client
-        self.method = method
-        self.path = path
-        self._params = params
-        self.weight = weight
-        self.usedWeight = usedWeight
-        self.status = status
-        self.code = code
-        self._latency = latency_ms
-        self.fault = fault
+    id: int
+    time: int
+    client: str
+    method: str
+    path: str
+    parsed_params: dict[str, str]
+    weight: int
+    usedWeight: int
+    status: int
+    code: int | None
+    latency_ms: float
+    fault: str | None
 
     @property
     def params(self) -> dict[str, str]:
         """The parameters as logged (`visible_params`)."""
-        return visible_params(self._params)
+        return visible_params(self.parsed_params)
 
     @property
     def latencyMs(self) -> float:
         """Milliseconds from receiving the request to its answer (an injected latency included)."""
-        return round(self._latency, 3)
+        return round(self.latency_ms, 3)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (`GET /emulator/log`, the stream)."""
@@ -82,6 +77,9 @@ def matches(entry: Entry, status: str | None, path: str | None) -> bool:
     return text == status
 
 
+_new_entry = tuple.__new__
+
+
 class RequestLog(Feed[Entry]):
     """A bounded, ordered log of answered requests with listeners (called on the thread that answered)."""
 
@@ -91,8 +89,8 @@ class RequestLog(Feed[Entry]):
     def record(self, time: int, client: str, method: str, path: str, params: dict[str, str], weight: int,
                used_weight: int, status: int, code: int | None, latency_ms: float, fault: str | None) -> Entry:
         """Append an entry (`params` as parsed: the log masks them when read) and tell the listeners."""
-        return self.append(Entry(next(self._ids), time, client, method, path, params, weight, used_weight, status,
-                                 code, latency_ms, fault))
+        return self.append(_new_entry(Entry, (next(self._ids), time, client, method, path, params, weight, used_weight,
+                                              status, code, latency_ms, fault)))
 
     def entries(self, status: str | None = None, path: str | None = None, after: int = 0,
                 limit: int | None = None) -> list[Entry]:
