@@ -504,12 +504,15 @@ class Backend:
         store = self.store
         if store.path is None:
             return
-        rows = [(acc_id, acc.rows_since(accounts.get(acc_id)))
-                for acc_id, acc in self.accounts.items() if accounts.get(acc_id) is not acc]
+        rows = []
+        for acc_id, acc in self.accounts.items():  # (a loop: a comprehension is a call of its own)
+            if (old := accounts.get(acc_id)) is not acc:
+                rows.append((acc_id, acc.rows_since(old)))
         moved = {s: p for s, p in self.marks.items() if marks.get(s) is not p} if self.marks is not marks else {}
         if not rows and not moved:
             return
-        store.begin_group()  # no savepoint of their own: a failure here fails the group anyway
+        if not journaled:
+            store.begin_group()  # no savepoint of their own: a failure here fails the group anyway
         for symbol, price in moved.items():  # (refused under a journaling claim, before anything is appended)
             store.save_mark(symbol, str(price))
         if journaled:

@@ -146,20 +146,8 @@ class StoreClosed(sqlite3.OperationalError):
     """The store is closing: work still running on it is abandoned (rolled back)."""
 
 
-def _journal_entries(rows: list[tuple[str, AccountRows]]) -> list[list[Any]]:
-    """Accounts' rows as the entries of an account journal frame (JSON values; loops rather than
-    comprehensions, which are calls of their own: a frame is written per claimed batch)."""
-    entries = []
-    for account_id, (header, symbols, positions, update_time, replace) in rows:
-        legs = []
-        for (symbol, side), state in positions.items():
-            legs.append([symbol, side, state])
-        entries.append([account_id, header, symbols, legs, update_time, replace])
-    return entries
-
-
 def _journal_rows(entry: list[Any]) -> tuple[str, AccountRows]:
-    """An entry of `_journal_entries`' account id and rows, back."""
+    """An entry of a journal frame (`Store.append_accounts`) as an account id and its rows."""
     account_id, header, symbols, positions, update_time, replace = entry
     return str(account_id), AccountRows(header, symbols, {(s, side): state for s, side, state in positions}
                                         if positions else {}, update_time, bool(replace))
@@ -175,7 +163,7 @@ class _Pending:
         self.header, self.update_time, self.replace = rows.header, rows.update_time, rows.replace
         self.symbols, self.positions = dict(rows.symbols), dict(rows.positions)
         #: Whether a row is deleted (a leverage change deletes none: `merge` then checks nothing).
-        self.deletes = _deletes(rows)
+        self.deletes = None in rows.symbols.values() or None in rows.positions.values()
 
     def merge(self, rows: AccountRows) -> bool:
         """Take `rows` (written after these) in; False, taking nothing, when one write would not leave
@@ -185,7 +173,7 @@ class _Pending:
             return False
         if self.deletes and (_adds_back(self.symbols, rows.symbols) or _adds_back(self.positions, rows.positions)):
             return False
-        self.deletes = self.deletes or _deletes(rows)
+        self.deletes = self.deletes or None in rows.symbols.values() or None in rows.positions.values()
         if rows.header is not None:
             self.header = rows.header
         if rows.update_time is not None:
@@ -202,11 +190,6 @@ class _Pending:
 def _adds_back(before: Mapping[Any, Any], after: Mapping[Any, Any]) -> bool:
     """Whether `after` writes a row `before` deletes."""
     return any(value is not None and key in before and before[key] is None for key, value in after.items())
-
-
-def _deletes(rows: AccountRows) -> bool:
-    """Whether `rows` delete a symbol's or a position's row."""
-    return None in rows.symbols.values() or None in rows.positions.values()
 
 
 def _apply(by_id: dict[str, dict[str, Any]], account_id: str, rows: AccountRows) -> None:
@@ -334,6 +317,9 @@ class Store:
         self.commits_quickly = not (path and fsync)
         self._lock = threading.RLock()
         self._closing = threading.Event()
+        #: `_closing` set (a plain attribute: `claim` and `want_checkpoint`, once per batch, read it
+        #: without the call `Event.is_set` is).
+        self._closed = False
         self._conn = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None,
                                      timeout=_BUSY_POLL_S)
         if path:
@@ -379,6 +365,7 @@ class Store:
     def closing(self) -> None:
         """Abandon the work running on the store from other threads (it raises `StoreClosed`, or
         SQLite's "interrupted", and rolls back); new work is refused. `close` follows."""
+        self._closed = True
         self._closing.set()
         self._conn.interrupt()
 
@@ -590,7 +577,7 @@ class Store:
         needs, or a checkpoint is due (module docstring). `unclaim` after."""
         if self.path is None or not self._lock.acquire(blocking=False):
             return False
-        if self._depth or self._closing.is_set() \
+        if self._depth or self._closed \
                 or self._conn.total_changes - self._checkpointed >= CHECKPOINT_OVERDUE * CHECKPOINT_ROWS:
             self._lock.release()
             return False
@@ -625,7 +612,7 @@ class Store:
         """True, once, when a checkpoint (or a fold of the account journal) is due: the caller then runs
         `checkpoint` on another thread. (Without the store's lock, which a long read may hold: False
         once the store is closing.)"""
-        if self.path is None or self._checkpoint_asked or self._closing.is_set():
+        if self.path is None or self._checkpoint_asked or self._closed:
             return False
         try:
             if (self._conn.total_changes - self._checkpointed < CHECKPOINT_ROWS
@@ -704,10 +691,18 @@ class Store:
 
     def append_accounts(self, rows: list[tuple[str, AccountRows]]) -> None:
         """The account rows of a batch under `claim` (`journaling`): one frame of the account journal,
-        durable once this returns (raises `OSError`, nothing appended)."""
+        durable once this returns (raises `OSError`, nothing appended). An entry of the frame is
+        [account id, header, symbols, [[symbol, side, position], ...], update time, replace] (JSON
+        values; loops rather than comprehensions, which are calls of their own: a frame per batch)."""
         assert self._journal is not None and self.journaling
+        entries = []
+        for account_id, (header, symbols, positions, update_time, replace) in rows:
+            legs = []
+            for (symbol, side), state in positions.items():
+                legs.append([symbol, side, state])
+            entries.append([account_id, header, symbols, legs, update_time, replace])
         seq = self._seq + 1
-        self._journal.append(self._journal_id, seq, _journal_entries(rows))
+        self._journal.append(self._journal_id, seq, entries)
         self._seq = seq
         self._appended.append((seq, rows))
 
