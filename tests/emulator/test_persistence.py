@@ -102,12 +102,18 @@ def test_a_state_file_of_the_older_layout_is_converted(tmp_path: Path) -> None:
         assert json.loads(old_layout)["symbols"]["ETHUSDT"] == settings_dict(acc.setting("ETHUSDT"))
 
 
-def test_a_draft_copies_every_field_and_shares_no_mutable_state() -> None:
+def _unlike_a_new_account() -> Account:
+    """An account whose every field differs from a new account's."""
     acc = Account("a1", "alias", [Credential("k", "s")], {"USDT": Decimal("5")}, {"USDT": 7},
                   {("BTCUSDT", "BOTH"): Position("BTCUSDT", "BOTH", Decimal("1"), Decimal("2"), Decimal("3"), 4)},
                   {"BTCUSDT": SymbolSettings(7, True)}, True, True, 3, False, Decimal("0.1"), Decimal("0.2"),
                   Decimal("0.3"), False, False, False, {"BTCUSDT": [{"i": "UFR"}]}, 8, 9)
     assert all(getattr(acc, f.name) != getattr(Account("x", "y"), f.name) for f in fields(Account))
+    return acc
+
+
+def test_a_draft_copies_every_field_and_shares_no_mutable_state() -> None:
+    acc = _unlike_a_new_account()
     draft = acc.draft()
     assert draft == acc
     draft.balances["USDT"] = Decimal(0)
@@ -122,6 +128,20 @@ def test_a_draft_copies_every_field_and_shares_no_mutable_state() -> None:
     draft = acc.draft()
     draft.update_time += 1
     assert draft.rows_since(acc) == (None, {}, {}, acc.update_time + 1, False)  # a column of its own
+
+
+def test_rows_since_writes_the_header_when_any_header_field_changed() -> None:
+    """A settings draft shares every header field (rows_since then writes no header), but one of them
+    replaced, whichever, makes rows_since write the header (fails when the same-objects shortcut leaves a
+    field out)."""
+    acc, new = _unlike_a_new_account(), Account("x", "y")
+    assert acc.settings_draft(acc.update_time).rows_since(acc).header is None
+    for f in fields(Account):
+        if f.name in ("positions", "settings", "update_time"):
+            continue
+        draft = acc.settings_draft(acc.update_time)
+        setattr(draft, f.name, getattr(new, f.name))
+        assert draft.rows_since(acc).header == draft.header_dict(), f.name
 
 
 def test_a_checkpoint_is_asked_for_once_and_never_of_a_closed_store(tmp_path: Path) -> None:

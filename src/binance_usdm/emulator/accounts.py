@@ -187,7 +187,18 @@ class Account:
                              if before.get(k) is not p and before.get(k) != p)  # a shared leg is unchanged
             if not before.keys() <= self.positions.keys():
                 positions.update((k, None) for k in before if k not in self.positions)
-        return AccountRows(None if _header(self) == _header(old) else self.header_dict(), symbols, positions,
+        # The header is unchanged when its fields are the same objects (a settings draft shares them all:
+        # attribute reads, not the two 17-field tuples of `_header`, which compare it by value otherwise).
+        same = (self.account_id is old.account_id and self.alias is old.alias and self.credentials is old.credentials
+                and self.balances is old.balances and self.balance_times is old.balance_times
+                and self.dual_side is old.dual_side and self.multi_assets is old.multi_assets
+                and self.fee_tier is old.fee_tier and self.fee_burn is old.fee_burn
+                and self.maker_rate is old.maker_rate and self.taker_rate is old.taker_rate
+                and self.rpi_rate is old.rpi_rate and self.can_trade is old.can_trade
+                and self.can_deposit is old.can_deposit and self.can_withdraw is old.can_withdraw
+                and self.trading_indicators is old.trading_indicators
+                and self.indicators_time is old.indicators_time) or _header(self) == _header(old)
+        return AccountRows(None if same else self.header_dict(), symbols, positions,
                            None if self.update_time == old.update_time else self.update_time)
 
     @classmethod
