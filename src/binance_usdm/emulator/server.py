@@ -26,23 +26,22 @@ loop from committed in-memory state. One exception: a change of account state al
 (`Route.account_only`: a leverage change, feeBurn) writes at most its account's rows, in tens of
 microseconds where commits are quick (in memory, where it writes nothing, or a state file without
 `--fsync`: `Store.commits_quickly`). In memory it is durable at its own commit point, so it runs at
-once on the loop, as a read does, when no batch holds the backend's lock (`App.run_now`; else it joins
-the next batch). On a state file a batch made only of such changes runs on the loop itself,
-its commit included, when nothing holds what it needs (`Backend.claim`: no batch on the storage
-thread, no checkpoint due: checkpoints run on the storage thread; its account rows go
-to the account journal, one write, `journal.py`, else it needs the file's write lock free); no round
-trip. It is still a batch, taken at the end of the loop turn, so the answers of one turn
-share one state version and one commit. Group commit: the Binance requests bound for the storage
-thread that arrive while it is busy (or in one loop turn) run there as one batch in one
-`Backend.group`, so a state file commits once per batch; each is answered once its batch is durable
-(if the batch's commit fails, every request of the batch gets the 503 "unknown outcome" answer and
-nothing of the batch is applied). An answer computed on the loop while a batch's changes are
-installed but not yet durable waits for that batch too (503 if it fails), so nothing not durable
-leaves the server. Pipelined requests are answered in request order whatever each one waits for (an
-injected latency, the storage thread). The front end bounds what a client can make it hold
-(`HttpLimits`), answering as gateways do: 414 for a long request line, 431 for a large or crowded
-header block, 413 for a large body, 408 for a request not received in time; an idle keep-alive
-connection is closed silently.
+once on the loop, as a read does, when no batch holds the backend's lock and no fault is planned on
+it (else it joins the next batch). On a state file a batch made only of such changes runs on the
+loop itself, its commit included, when nothing holds what it needs (`Backend.claim`: no batch on the
+storage thread, no checkpoint due: checkpoints run on the storage thread; its account rows go to the
+account journal, one write, `journal.py`, else it needs the file's write lock free); no round trip.
+It is still a batch, taken at the end of the loop turn, so the answers of one turn share one state
+version and one commit. Group commit: the Binance requests bound for the storage thread that arrive
+while it is busy (or in one loop turn) run there as one batch in one `Backend.group`, so a state
+file commits once per batch; each is answered once its batch is durable (if the batch's commit
+fails, every request of the batch gets the 503 "unknown outcome" answer and nothing of the batch is
+applied). An answer computed on the loop while a batch's changes are installed but not yet durable
+waits for that batch too (503 if it fails), so nothing not durable leaves the server. Pipelined
+requests are answered in request order whatever each one waits for (an injected latency, the storage
+thread). The front end bounds what a client can make it hold (`HttpLimits`), answering as gateways
+do: 414 for a long request line, 431 for a large or crowded header block, 413 for a large body, 408
+for a request not received in time; an idle keep-alive connection is closed silently.
 """
 
 from __future__ import annotations
@@ -134,7 +133,6 @@ class App:
         self._queued_on_loop = True  # every queued request may run on the loop (`account_only`)
         self._batch_running = False
         self.holding: set[HttpProtocol] = set()
-        #: No state file: a change of account state alone runs at once on the loop (`run_now`).
         self.in_memory = backend.store.path is None
         #: (method, path) -> where the Binance route's requests run (`_run`); other paths run on the loop.
         self.runs = {key: self._run(route) for key, route in ROUTES.items()}
@@ -152,18 +150,6 @@ class App:
         if not self._batch_running:
             self._batch_running = True
             asyncio.get_running_loop().call_soon(self._start_batch)  # the requests of this loop turn join it
-
-    def run_now(self, req: RawRequest, plan: Plan | None) -> Response | None:
-        """In memory, where a change of account state alone (`account_only`) is durable at its own commit
-        point: its answer, run at once on the loop, as a read is, when the backend's lock is free (None
-        when a batch holds it: the request then joins the next batch, `run_stored`)."""
-        lock = self.backend.lock
-        if not lock.acquire(blocking=False):
-            return None
-        try:
-            return self.dispatch(req, plan)
-        finally:
-            lock.release()
 
     def _start_batch(self) -> None:
         batch, self._queued = self._queued, []
@@ -227,7 +213,8 @@ class App:
         """Where a Binance route's requests run (`runs`): on the loop (`_LOOP`), in a batch on the storage
         thread when they read or write the store (`_STORED`), in a batch that may run on the loop for a
         change of account state alone on a store whose commits are quick (`_QUICK`: a state file without
-        fsync, `run_stored`), at once on the loop for such a change in memory (`_NOW`: `run_now`)."""
+        fsync, `run_stored`), at once on the loop for such a change in memory (`_NOW`: it is durable at its own commit
+        point; when a batch holds the backend's lock, it joins the next batch)."""
         if not route.off_loop:
             return _LOOP
         if not (route.account_only and self.backend.store.commits_quickly):
@@ -514,7 +501,9 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._tail: asyncio.Future[Any] | _Pending | None = None
         #: The armed deadline (loop time) and what happens then; one lazy timer serves them (`_arm`).
         self._deadline: float | None = None
-        self._on_deadline: Callable[[], None] = self._idle
+        self._when_idle: Callable[[], None] = self._idle
+        self._on_deadline = self._when_idle
+        self._idle_timeout = app.limits.idle_timeout
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
         self._loop = asyncio.get_running_loop()  # made by the server's loop, for it
@@ -758,17 +747,23 @@ class HttpProtocol(asyncio.BufferedProtocol):
         else:
             plan = app.faults.plan(method, path) if app.faults.installed else None
             run = app.runs.get((method, path), _LOOP)
-        delay = plan.delay_ms / 1000 if plan is not None else 0.0
         previous = None if self._tail is None else self._previous()
+        if plan is None and previous is None:  # nothing to wait for (most requests)
+            if run is _LOOP:
+                self._answer_on_loop(pending, req, None)
+                return
+            lock = app.backend.lock
+            if run is _NOW and lock.acquire(blocking=False):  # else a batch holds it: join the next one
+                try:
+                    pending.response = app.dispatch(req, None)
+                finally:
+                    lock.release()
+                self._flush()
+                return
+        delay = plan.delay_ms / 1000 if plan is not None else 0.0
         stored = run is not _LOOP
         on_loop = run is _NOW or run is _QUICK
         if stored and not delay and previous is None and run is not _ADMIN:
-            if run is _NOW:
-                resp = app.run_now(req, plan)
-                if resp is not None:
-                    pending.response = resp
-                    self._flush()
-                    return
             self._tail = pending  # nothing to wait for first
             app.run_stored(req, plan, on_loop, self, pending)
             return
@@ -822,6 +817,8 @@ class HttpProtocol(asyncio.BufferedProtocol):
         waiter = pending.answered
         if waiter is not None and not waiter.done():  # done: cancelled, the server stopping
             waiter.set_result(None)
+        if self._tail is pending:  # the next request waits for nothing (`_previous`)
+            self._tail = None
         self._flush()
 
     def _answer_on_loop(self, pending: _Pending, req: RawRequest, plan: Plan | None) -> None:
@@ -879,8 +876,11 @@ class HttpProtocol(asyncio.BufferedProtocol):
         if self._paused and not self._last and len(answers) < self.limits.max_pipelined:
             self._paused = False
             transport.resume_reading()
-        if not answers and not self._in_message and not self._last:
-            self._arm(self.limits.idle_timeout, self._idle)
+        if not answers and not self._in_message and not self._last:  # idle: the deadline moves (`_arm`, lazily)
+            deadline = self._deadline = self._loop.time() + self._idle_timeout
+            self._on_deadline = self._when_idle
+            if self._timer is None or self._timer_at > deadline:
+                self._arm(self._idle_timeout, self._when_idle)
 
     @staticmethod
     def _close(transport: asyncio.Transport, reset: bool) -> None:
