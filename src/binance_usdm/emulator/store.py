@@ -168,18 +168,22 @@ class _Pending:
     def merge(self, rows: AccountRows) -> bool:
         """Take `rows` (written after these) in; False, taking nothing, when one write would not leave
         the rows in the same order: `rows` replaces the account (its rows go after every other row),
-        or adds back a row these delete (a new row goes to the end, an upsert keeps the row's place)."""
-        if rows.replace:
+        or adds back a row these delete (a new row goes to the end, an upsert keeps the row's place).
+        (The rows unpacked once: a field of a named tuple read by name is a descriptor call.)"""
+        header, symbols, positions, update_time, replace = rows
+        if replace:
             return False
-        if self.deletes and (_adds_back(self.symbols, rows.symbols) or _adds_back(self.positions, rows.positions)):
-            return False
-        self.deletes = self.deletes or None in rows.symbols.values() or None in rows.positions.values()
-        if rows.header is not None:
-            self.header = rows.header
-        if rows.update_time is not None:
-            self.update_time = rows.update_time
-        self.symbols.update(rows.symbols)
-        self.positions.update(rows.positions)
+        if self.deletes:
+            if _adds_back(self.symbols, symbols) or _adds_back(self.positions, positions):
+                return False
+        elif None in symbols.values() or None in positions.values():
+            self.deletes = True
+        if header is not None:
+            self.header = header
+        if update_time is not None:
+            self.update_time = update_time
+        self.symbols.update(symbols)
+        self.positions.update(positions)
         return True
 
     def rows(self) -> AccountRows:
@@ -437,7 +441,9 @@ class Store:
         self._folding = True  # the writer empties the journal at commit, even when another process folded it all
         folded = self._folded_seq()
         if journal.owned:
-            self._write_frames([frame for frame in self._appended if frame[0] > folded])
+            appended = self._appended  # (all of them unless another process folded some)
+            self._write_frames(appended if not appended or appended[0][0] > folded
+                               else [frame for frame in appended if frame[0] > folded])
             return
         journal_id = self.get_meta("journal")
         if journal_id is not None:
