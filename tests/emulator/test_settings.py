@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from binance_usdm.emulator import EmulatorServer
+from binance_usdm.emulator.market import DEFAULT_SYMBOLS
+from binance_usdm.emulator.snapshot import max_notional
 
 from .conftest import Client, err, ok
 
@@ -14,6 +16,13 @@ def _risk(client: Client, symbol: str) -> dict[str, str]:
     assert len(rows) == 1
     row: dict[str, str] = rows[0]
     return row
+
+
+def test_max_notional_is_the_cap_of_the_last_bracket_allowing_the_leverage() -> None:
+    for info in DEFAULT_SYMBOLS.values():
+        for leverage in range(-2, info.max_leverage + 3):
+            allowing = [b.notional_cap for b in info.brackets if b.initial_leverage >= leverage]
+            assert max_notional(info, leverage) == max(allowing, default=0), (info.symbol, leverage)
 
 
 def test_leverage_change_visible_everywhere(client: Client) -> None:

@@ -600,7 +600,7 @@ class Backend:
             if leverage < 1 or leverage > info.max_leverage:
                 raise e.INVALID_LEVERAGE.reject(leverage=leverage)
             settings = acc.settings.get(symbol) or DEFAULT_SETTINGS
-            cap = max_notional(info, leverage)
+            cap = info.caps[leverage]  # `max_notional` of a leverage the symbol allows
             legs = acc.open_positions(symbol)
             if legs:
                 with localcontext(margin.CONTEXT):

@@ -43,9 +43,16 @@ class SymbolInfo:
     brackets: tuple[Bracket, ...]
     #: `initialLeverage` of bracket 1 (a field rather than a property: every leverage change reads it).
     max_leverage: int = field(init=False, compare=False)
+    #: By leverage 0..the highest `initialLeverage`: the cap of the last bracket still allowing it
+    #: (`snapshot.max_notional`; a table: every leverage change and account answer asks).
+    caps: tuple[int, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "max_leverage", self.brackets[0].initial_leverage)
+        top = max(b.initial_leverage for b in self.brackets)
+        object.__setattr__(self, "caps", tuple(
+            max((b.notional_cap for b in self.brackets if b.initial_leverage >= leverage), default=0)
+            for leverage in range(top + 1)))
 
 
 def make_brackets(tiers: list[tuple[int, int, int, str]]) -> tuple[Bracket, ...]:

@@ -59,22 +59,11 @@ class Snapshot:
 
 
 def max_notional(info: SymbolInfo, leverage: int) -> int:
-    """Cap of the last bracket whose initialLeverage still allows `leverage` (remembered per symbol
-    info object and leverage: every leverage change and account answer asks)."""
-    key = (id(info), leverage)
-    hit = _CAPS.get(key)
-    if hit is not None and hit[0] is info:
-        return hit[1]
-    caps = [b.notional_cap for b in info.brackets if b.initial_leverage >= leverage]
-    cap = max(caps) if caps else 0
-    if len(_CAPS) >= _MAX_CAPS:
-        _CAPS.clear()
-    _CAPS[key] = (info, cap)  # the entry keeps `info` alive: its id is not reused while it is a key
-    return cap
-
-
-_CAPS: dict[tuple[int, int], tuple[SymbolInfo, int]] = {}
-_MAX_CAPS = 4096
+    """Cap of the last bracket whose initialLeverage still allows `leverage` (0 when none does)."""
+    caps = info.caps
+    if leverage >= len(caps):
+        return 0
+    return caps[leverage] if leverage > 0 else caps[0]  # every bracket allows 0 and less
 
 
 #: Legs computed lately, by their inputs: an account answer recomputes only the legs a change moved.
