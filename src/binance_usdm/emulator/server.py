@@ -396,22 +396,12 @@ def _start(status: int, content_type: str) -> bytes:
     return start
 
 
-def _encode_response(resp: Response, keep_alive: bool, head: bool = False) -> bytes:
-    """The answer's bytes, made in one step; for a HEAD request without the body (its length is still
-    announced)."""
-    start = _STARTS.get((resp.status, resp.content_type)) or _start(resp.status, resp.content_type)
-    used = resp.used_weight
-    fields = b"" if used is None else b"X-MBX-USED-WEIGHT-1M: %d\r\n" % used
-    if resp.headers:
-        text = ""
-        for name, value in resp.headers.items():
-            text += f"{name}: {value}\r\n"
-        fields += text.encode("latin-1")
-    body = b"" if head else resp.body
-    if resp.stream is not None:
-        return b"%s%sConnection: close\r\n\r\n%s" % (start, fields, body)
-    return b"%sContent-Length: %d\r\n%s%s\r\n%s" % (
-        start, len(resp.body), fields, b"" if keep_alive else b"Connection: close\r\n", body)
+def _header_fields(headers: dict[str, str]) -> bytes:
+    """An answer's header fields other than its used weight (`HttpProtocol._flush`)."""
+    text = ""
+    for name, value in headers.items():
+        text += f"{name}: {value}\r\n"
+    return text.encode("latin-1")
 
 
 #: Header names as received -> lower-cased text: clients send the same few names on every request.
@@ -840,7 +830,8 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._flush()
 
     def _flush(self) -> None:
-        """Write the answers that are ready, in request order; close after the last one."""
+        """Write the answers that are ready, in request order, each made in one bytes format (for a HEAD
+        request without the body, its length still announced); close after the last one."""
         transport = self.transport
         if transport is None or transport.is_closing():
             return  # the client gave up (its requests still ran, as a server's would)
@@ -851,8 +842,14 @@ class HttpProtocol(asyncio.BufferedProtocol):
             if resp is None or pending.held:
                 break
             answers.popleft()
+            start = _STARTS.get((resp.status, resp.content_type)) or _start(resp.status, resp.content_type)
+            used = resp.used_weight
+            fields = b"" if used is None else b"X-MBX-USED-WEIGHT-1M: %d\r\n" % used
+            if resp.headers:
+                fields += _header_fields(resp.headers)
+            body = b"" if pending.head else resp.body
             if resp.stream is not None:  # the connection now carries the stream until it closes
-                transport.write(_encode_response(resp, pending.keep_alive, pending.head))
+                transport.write(b"%s%sConnection: close\r\n\r\n%s" % (start, fields, body))
                 self._answers.clear()
                 self._last = True  # what the client sends now is ignored, but read: its close is seen
                 if self._paused:
@@ -861,15 +858,17 @@ class HttpProtocol(asyncio.BufferedProtocol):
                 self._disarm()
                 self._stop_stream = resp.stream(_threadsafe_writer(transport))
                 return
+            keep_alive = pending.keep_alive
+            data = b"%sContent-Length: %d\r\n%s%s\r\n%s" % (
+                start, len(resp.body), fields, b"" if keep_alive else b"Connection: close\r\n", body)
             if resp.drop or resp.cut is not None:
                 if resp.cut is not None:
-                    data = _encode_response(resp, pending.keep_alive, pending.head)
                     transport.write(data[:len(data) - len(resp.body) + resp.cut])
                 self._answers.clear()
                 self._close(transport, resp.reset)
                 return
-            transport.write(_encode_response(resp, pending.keep_alive, pending.head))
-            if not pending.keep_alive:
+            transport.write(data)
+            if not keep_alive:
                 self._answers.clear()
                 transport.close()
                 return
