@@ -257,6 +257,21 @@ def test_many_trailers_are_431_before_the_message_ends(raw: Raw) -> None:
     assert raw.closed()
 
 
+@pytest.mark.parametrize(("request_bytes", "status"), [
+    (b"GET /fapi/v1/ping?x=" + b"a" * 3000 + b" HTTP/1.1\r\nHost: x\r\nNo colon\r\n\r\n", 414),
+    (b"GET /fapi/v1/ping?x=" + b"a" * 3000 + b" HTTQ/1.1\r\n\r\n", 414),
+    (b"GET /fapi/v1/ping HTTP/1.1\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(30)) + b"No colon\r\n\r\n", 431),
+    (b"POST /fapi/v1/leverage HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+     + b"".join(b"X-T%d: v\r\n" % i for i in range(30)) + b"No colon\r\n\r\n", 431),
+])
+def test_a_limit_passed_before_a_malformed_byte_is_refused_as_such(raw: Raw, request_bytes: bytes, status: int) -> None:
+    """A request target or header count over its limit, then bytes the parser refuses, in one read: the
+    limit's answer (as when the limit is checked as the bytes arrive), not 400."""
+    raw.send(request_bytes)
+    assert raw.answer()[0] == status
+    assert raw.closed()
+
+
 def test_large_header_block_is_431(raw: Raw) -> None:
     raw.send(get("/fapi/v1/ping", "X-Big: " + "v" * 3000, "X-Bigger: " + "v" * 1200))
     assert raw.answer()[0] == 431

@@ -163,8 +163,8 @@ class _Sequence:
     """Changes run one after another, each committed and published at its own commit point, under the
     backend lock and in `margin.CONTEXT` (the backend's own copy of it, which their `Change`s then
     share): `Backend.group` for in-memory account-only changes (those that found the lock held when
-    they arrived: the others run at once, `App.run_now`). A class, and a context set rather than a
-    `localcontext` copied per batch."""
+    they arrived: the others run at once, `HttpProtocol.on_message_complete`). A class, and a context
+    set rather than a `localcontext` copied per batch."""
 
     __slots__ = ("_backend", "_outer")
 

@@ -560,31 +560,39 @@ class HttpProtocol(asyncio.BufferedProtocol):
                 raise
             self._refuse(exc.__context__.status)
             return
-        except httptools.HttpParserError:
-            self._refuse(400)
+        except httptools.HttpParserError:  # a limit already passed before the error is refused as such
+            self._refuse(self._over_limit() or 400)
             return
         if not self._in_message:
             if self._deadline is None and not self._answers:
                 self._arm(self.limits.idle_timeout, self._idle)
             return
-        if not self._head_done:  # a head still incomplete after this read
-            if len(self._url) > self.limits.max_request_line:
-                self._refuse(414)
-                return
-            if len(self._raw_headers) > self._max_headers:
+        status = self._over_limit()
+        if status:
+            self._refuse(status)
+            return
+        if not self._head_done and self._continued:  # a head still incomplete after this read
+            self._head_bytes += nbytes
+            if self._head_bytes > self.limits.max_request_line + self.limits.max_header_bytes:
                 self._refuse(431)
                 return
-            if self._continued:
-                self._head_bytes += nbytes
-                if self._head_bytes > self.limits.max_request_line + self.limits.max_header_bytes:
-                    self._refuse(431)
-                    return
-        elif self._raw_headers and self._over_limits([*self._seen_raw, *self._raw_headers]):  # trailers so far
-            self._refuse(431)
-            return
         if not self._continued:  # the request that began in this read is incomplete
             self._continued = True
             self._arm(self.limits.request_timeout, self._too_slow)
+
+    def _over_limit(self) -> int:
+        """The refusal the request received so far has earned (0: none): 414 for a long request target,
+        431 for too many header fields, or trailers that with the head are too many or too large. Checked
+        at the end of a read that leaves a request incomplete, and when the parser fails (what was over
+        a limit before the malformed byte is refused as such)."""
+        if not self._head_done:
+            if len(self._url) > self.limits.max_request_line:
+                return 414
+            if len(self._raw_headers) > self._max_headers:
+                return 431
+        elif self._raw_headers and self._over_limits([*self._seen_raw, *self._raw_headers]):  # trailers so far
+            return 431
+        return 0
 
     def _upgraded(self, rest: bytes) -> None:
         """A websocket upgrade on a stream path goes to the stream hub; any other upgrade (or CONNECT)
