@@ -11,6 +11,7 @@ import sys
 from urllib.parse import urlsplit
 
 from binance_usdm.emulator import EmulatorServer
+from binance_usdm.emulator.reqlog import RequestLog
 
 from .conftest import Client, ok
 
@@ -113,3 +114,14 @@ def test_python_m_prints_requests_when_asked() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_an_entry_shows_its_parameters_as_logged() -> None:
+    """Its repr (a test's assertion message, a debugger) drops the signature and masks a listen key, as
+    the log's JSON form does."""
+    log = RequestLog()
+    entry = log.record(1, "127.0.0.1", "PUT", "/fapi/v1/listenKey", {"listenKey": "secret-key", "signature": "c0ffee"},
+                       1, 1, 200, None, 0.25, None)
+    text = repr(entry)
+    assert "secret-key" not in text and "c0ffee" not in text
+    assert "'listenKey': '***'" in text and "latencyMs=0.25" in text

@@ -51,6 +51,11 @@ class Entry(NamedTuple):
                 "params": self.params, "weight": self.weight, "usedWeight": self.usedWeight,
                 "status": self.status, "code": self.code, "latencyMs": self.latencyMs, "fault": self.fault}
 
+    def __repr__(self) -> str:
+        """The JSON form's fields (`to_dict`): the parameters as logged, never the signature or a listen key
+        (a named tuple's own repr shows every field as parsed)."""
+        return "Entry(" + ", ".join(f"{name}={value!r}" for name, value in self.to_dict().items()) + ")"
+
     def line(self) -> str:
         """One console line (`--log-requests`)."""
         query = "&".join(f"{k}={v}" for k, v in self.params.items())
