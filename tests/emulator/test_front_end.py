@@ -6,16 +6,19 @@ Limits answer as front ends (nginx, load balancers) do: 414 request line, 431 he
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, HttpLimits
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, HttpLimits, api
+from binance_usdm.emulator.call import Call
 
 LIMITS = HttpLimits(max_request_line=2048, max_header_bytes=4096, max_headers=20, max_body=65536,
                     request_timeout=0.5, idle_timeout=0.5, max_connections=64)
@@ -169,6 +172,30 @@ def test_head_is_answered_without_a_body(raw: Raw) -> None:
     assert status == 200 and int(headers["content-length"]) > 0 and body == b""
     status, _, body = raw.answer()  # the next answer starts right after the HEAD answer's head
     assert (status, body) == (200, b"{}")
+
+
+def test_head_is_its_get_for_faults_and_where_it_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A HEAD request is answered as its GET: the GET's faults fire on it, and a GET that reads the store
+    runs on the storage thread (not on the event loop)."""
+    key = ("GET", "/fapi/v1/allOrders")
+    route, threads = api.ROUTES[key], []
+
+    def all_orders(c: Call) -> object:
+        threads.append(threading.current_thread().name)
+        return route.handler(c)
+
+    monkeypatch.setitem(api.ROUTES, key, dataclasses.replace(route, handler=all_orders))
+    with EmulatorServer(limits=LIMITS, download_delay_ms=0) as emu:
+        emu.faults.add("GET /fapi/v1/ping=status:503,count=1")
+        conn = Raw(emu)
+        try:
+            conn.send(b"HEAD /fapi/v1/ping HTTP/1.1\r\nHost: x\r\n\r\n"
+                      + signed("HEAD", "/fapi/v1/allOrders", "symbol=BTCUSDT"))
+            assert conn.answer(head=True)[0] == 503
+            assert conn.answer(head=True)[0] == 200
+        finally:
+            conn.close()
+    assert len(threads) == 1 and threads[0].startswith("usdm-emulator-store")
 
 
 @pytest.mark.parametrize("request_bytes", [

@@ -726,7 +726,9 @@ class HttpProtocol(asyncio.BufferedProtocol):
         parser = self.parser
         method = parser.get_method().decode("ascii")
         head = method == "HEAD"
-        req = RawRequest("GET" if head else method, path, query, b"".join(body) if body else b"", self._headers,
+        if head:  # answered as its GET (faults, where it runs, the answer), without the body
+            method = "GET"
+        req = RawRequest(method, path, query, b"".join(body) if body else b"", self._headers,
                          self.client_ip, self.origin)
         app = self.app
         if parser.should_upgrade() and app.streams is not None and app.streams.handles(path):
