@@ -133,7 +133,6 @@ class App:
         self._queued_on_loop = True  # every queued request may run on the loop (`account_only`)
         self._batch_running = False
         self.holding: set[HttpProtocol] = set()
-        self.in_memory = backend.store.path is None
         #: (method, path) -> where the Binance route's requests run (`_run`); other paths run on the loop.
         self.runs = {key: self._run(route) for key, route in ROUTES.items()}
 
@@ -219,7 +218,7 @@ class App:
             return _LOOP
         if not (route.account_only and self.backend.store.commits_quickly):
             return _STORED
-        return _NOW if self.in_memory else _QUICK
+        return _NOW if self.backend.store.path is None else _QUICK
 
     def close_connections(self) -> None:
         """Close every open connection now and drop the requests still waiting (server shutdown; on
