@@ -1,6 +1,7 @@
 """Load against an HTTP server in another process: the emulator's benchmarks share this.
 
-- `cpu_seconds` (a process's user + system CPU from /proc), `start_emulator` (on a port it reports).
+- `cpu_seconds` (a process's user + system CPU from /proc), `machine_ticks` (the machine's CPU time
+  and what the hypervisor took of it), `start_emulator` (on a port it reports).
 - A load generator meant to be cheaper than the server it drives: one asyncio Protocol per
   keep-alive connection (uvloop when installed), each with one request in flight, requests signed
   with HMAC-SHA256 (both padded-key SHA-256 states absorbed once) and answers framed by their
@@ -41,6 +42,18 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> tuple[int, int] | None:
+    """All CPUs' time so far and its part stolen by the hypervisor (another guest ran), in clock ticks
+    (/proc/stat; None elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal [guest guest_nice: already inside user and nice]
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
 
 
 def start_emulator(state: Path | None = None, src: Path | None = None,
@@ -215,6 +228,9 @@ class LoadResult:
     server_cpu_us: float | None
     #: The load processes' CPU time over the run's wall time (1.0 = one busy core).
     load_cores: float
+    #: The part of the machine's CPU time the hypervisor gave other guests during the run (0.25 = a
+    #: quarter; None where /proc/stat is missing): a run with much of it measured the neighbours.
+    steal: float | None = None
 
 
 def run_load(server_pid: int, port: int, mix: str, connections: int, seconds: float, api_key: str,
@@ -222,6 +238,7 @@ def run_load(server_pid: int, port: int, mix: str, connections: int, seconds: fl
     """Drive the server on `port` from `processes` load processes sharing `connections`."""
     share = [connections // processes + (i < connections % processes) for i in range(processes)]
     cpu_before = cpu_seconds(server_pid)
+    ticks_before = machine_ticks()
     children_before = os.times()
     started = time.perf_counter()
     procs = [subprocess.Popen([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
@@ -241,10 +258,14 @@ def run_load(server_pid: int, port: int, mix: str, connections: int, seconds: fl
         kinds.update(k)
     wall = time.perf_counter() - started
     cpu_after = cpu_seconds(server_pid)
+    ticks_after = machine_ticks()
     children = os.times()
     load_cpu = (children.children_user - children_before.children_user
                 + children.children_system - children_before.children_system)
     answered = ok + errors
     cpu_us = None if cpu_before is None or cpu_after is None or not answered else (
         (cpu_after - cpu_before) * 1e6 / answered)
-    return LoadResult(answered / seconds, errors, dict(kinds), cpu_us, load_cpu / wall)
+    steal = None
+    if ticks_before is not None and ticks_after is not None and ticks_after[0] > ticks_before[0]:
+        steal = (ticks_after[1] - ticks_before[1]) / (ticks_after[0] - ticks_before[0])
+    return LoadResult(answered / seconds, errors, dict(kinds), cpu_us, load_cpu / wall, steal)

@@ -14,8 +14,8 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
-from bench_emulator_baseline import start_baseline  # noqa: E402
-from emulator_load import LEVERAGE_SYMBOL, Requests, cpu_seconds, run_load  # noqa: E402
+from bench_emulator_baseline import _Measure, start_baseline  # noqa: E402
+from emulator_load import LEVERAGE_SYMBOL, LoadResult, Requests, cpu_seconds, machine_ticks, run_load  # noqa: E402
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET  # noqa: E402
 
@@ -52,6 +52,8 @@ def test_baseline_verifies_key_timestamp_and_signature(tmp_path: Path, lean: boo
         run = run_load(proc.pid, port, "mixed", 4, 0.3, DEMO_API_KEY, DEMO_API_SECRET)
         after = cpu_seconds(proc.pid)
         assert run.rps > 0 and run.errors == 0
+        if machine_ticks() is not None:
+            assert run.steal is not None and 0 <= run.steal <= 1
         if before is not None and after is not None:  # Linux: the server's CPU over the run, per answer
             assert run.server_cpu_us is not None
             # /proc counts in ticks: the idle server gains at most one between each pair of readings
@@ -63,3 +65,35 @@ def test_baseline_verifies_key_timestamp_and_signature(tmp_path: Path, lean: boo
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_measurement_with_too_much_steal_is_repeated_and_the_least_stolen_kept() -> None:
+    steals = iter([0.5, 0.3, 0.4, 0.05, 0.01])
+    made: list[LoadResult] = []
+
+    def run() -> LoadResult:
+        made.append(LoadResult(float(len(made)), 0, {}, None, 0.0, next(steals)))
+        return made[-1]
+
+    measure = _Measure(max_steal=0.1, retries=4)
+    assert measure(run).steal == 0.05 and len(made) == 4  # under the limit: no more repeats
+    assert (measure.made, measure.repeated, measure.over) == (1, 3, 0)
+    steals = iter([0.5, 0.3, 0.4])
+    made.clear()
+    assert _Measure(max_steal=0.1, retries=2)(run).steal == 0.3 and len(made) == 3
+    steals = iter([0.2, 0.1])
+    made.clear()
+    capped = _Measure(max_steal=0.1, retries=1)
+    assert capped(run).steal == 0.1 and capped.over == 0  # at the limit is kept
+    steals = iter([None])
+    made.clear()
+    assert _Measure(max_steal=0.1, retries=3)(run).steal is None and len(made) == 1  # unknown: not repeated
+
+
+def test_machine_ticks_count_the_whole_machine() -> None:
+    first = machine_ticks()
+    if first is None:
+        pytest.skip("no /proc/stat here")
+    sum(range(2_000_000))
+    second = machine_ticks()
+    assert second is not None and second[0] >= first[0] and second[1] >= first[1] and second[1] <= second[0]
