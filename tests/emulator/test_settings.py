@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from binance_usdm.emulator import EmulatorServer
+from binance_usdm.emulator.clock import Clock
 from binance_usdm.emulator.market import DEFAULT_SYMBOLS
 from binance_usdm.emulator.snapshot import max_notional
 
@@ -157,3 +158,26 @@ def test_adl_quantile(client: Client) -> None:
     eth = ok(client.get("/fapi/v1/adlQuantile", symbol="ETHUSDT"))
     assert eth[0]["adlQuantile"]["LONG"] == 0 and set(eth[0]["adlQuantile"]) == {"LONG", "SHORT", "BOTH"}
     assert 1 <= eth[0]["adlQuantile"]["SHORT"] <= 4
+
+
+class _TickingClock(Clock):
+    """A clock that moves 1 ms on every read (and only then): a second read in a request shows."""
+
+    def __init__(self, start_ms: int) -> None:
+        super().__init__(frozen_at_ms=start_ms)
+        self.last_ms = start_ms
+
+    def now_ms(self) -> int:
+        self.last_ms += 1
+        return self.last_ms
+
+
+def test_a_leverage_change_records_the_time_its_request_was_dispatched_at() -> None:
+    """The change's update time is the clock read the request log shows for it (one read per request),
+    and a skew fault shifts only what the request sees, not when its change happened."""
+    clock = _TickingClock(1_700_000_000_000)
+    with EmulatorServer(clock=clock, faults=["POST /fapi/v1/leverage=skew:3000"]) as emu:
+        c = Client(emu.base_url, emu.api_key, lambda: clock.now_ms() + 3000, secret=emu.api_secret)
+        assert ok(c.post("/fapi/v1/leverage", symbol="BTCUSDT", leverage=9))["leverage"] == 9
+        entry = emu.log.entries(path="/fapi/v1/leverage")[-1]
+        assert emu.backend.account().update_time == entry.time

@@ -97,9 +97,9 @@ def change_leverage(c: Call) -> Any:
     params, backend, acc = c.params, c.backend, c.account
     assert acc is not None
     symbol = params.text("symbol")
-    backend.symbol(symbol)  # -1121 before the leverage's own checks
+    info = backend.symbol(symbol)  # -1121 before the leverage's own checks
     leverage = params.req_integer("leverage")
-    max_notional = backend.change_leverage(acc, symbol, leverage)
+    max_notional = backend.set_leverage(acc, info, leverage, c.server_now)
     return {"leverage": leverage, "maxNotionalValue": str(max_notional), "symbol": symbol}
 
 

@@ -592,9 +592,13 @@ class Backend:
 
     # -- rules: settings ---------------------------------------------------------------------------
     def change_leverage(self, acc: Account, symbol: str, leverage: int) -> int:
-        """POST /fapi/v1/leverage; returns the maxNotionalValue at the new leverage. (A settings
-        change: validated on the committed state, then `_replace`.)"""
-        info = self.symbol(symbol)
+        """POST /fapi/v1/leverage for a symbol by name (-1121 when unknown), now: `set_leverage`."""
+        return self.set_leverage(acc, self.symbol(symbol), leverage, self.clock.now_ms())
+
+    def set_leverage(self, acc: Account, info: SymbolInfo, leverage: int, now: int) -> int:
+        """POST /fapi/v1/leverage for a known symbol at server time `now`; returns the maxNotionalValue
+        at the new leverage. (A settings change: validated on the committed state, then `_replace`.)"""
+        symbol = info.symbol
         with self.lock:
             acc = self.accounts.get(acc.account_id, acc)
             if leverage < 1 or leverage > info.max_leverage:
@@ -605,7 +609,6 @@ class Backend:
             if legs:
                 with localcontext(margin.CONTEXT):
                     self._check_leverage_of_legs(acc, info, legs, settings, leverage, cap)
-            now = self.clock.now_ms()
             draft = acc.settings_draft(now)
             draft.settings[symbol] = symbol_settings(leverage, settings.isolated)
             self._replace(draft, events.LeverageChanged(acc.account_id, now, symbol, leverage)

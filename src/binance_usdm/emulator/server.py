@@ -295,7 +295,7 @@ class App:
                 account = None
             else:  # USER_STREAM, MARKET_DATA: the API key alone
                 account = auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
-            call = Call(self.backend, params, account, req.origin, limiter.limit, seen)
+            call = Call(self.backend, params, account, req.origin, limiter.limit, seen, now)
             if route.cacheable and account is not None:
                 answer = self._reused(req.path, route, call, account)
             else:
