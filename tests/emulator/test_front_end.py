@@ -166,6 +166,33 @@ def test_a_fault_on_an_in_memory_change_still_fires(emu: EmulatorServer, raw: Ra
     assert fired == ["POST /fapi/v1/leverage=unknown,count=1", "POST /fapi/v1/leverage=malformed,count=1", None]
 
 
+def test_answers_are_written_byte_for_byte_as_before(emu: EmulatorServer, raw: Raw) -> None:
+    """The bytes of each kind of answer on the common path: a success (its used weight its only header),
+    a rejection, an unknown path, a fault's answer, and a last answer that closes the connection."""
+    emu.faults.add("POST /fapi/v1/marginType=unknown,count=1")
+    raw.send(signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=4")
+             + signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=4&signature=0")
+             + get("/fapi/v1/nothing")
+             + signed("POST", "/fapi/v1/marginType", "symbol=BTCUSDT&marginType=ISOLATED")
+             + signed("POST", "/fapi/v1/leverage", "symbol=BTCUSDT&leverage=5", "Connection: close"))
+    while raw._more():
+        pass
+    json_head = "HTTP/1.1 {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{}\r\n{}"
+    expected = [
+        ("200 OK", "X-MBX-USED-WEIGHT-1M: 1\r\n", '{"leverage":4,"maxNotionalValue":"600000000","symbol":"BTCUSDT"}'),
+        ("400 Bad Request", "X-MBX-USED-WEIGHT-1M: 1\r\n",
+         '{"code":-1101,"msg":"Duplicate values for a parameter detected."}'),
+        ("404 Not Found", "X-MBX-USED-WEIGHT-1M: 1\r\n",
+         '{"code":-1099,"msg":"Not found, unauthenticated, or unauthorized"}'),
+        ("503 Service Unavailable", "X-MBX-USED-WEIGHT-1M: 1\r\n",
+         '{"code":-1000,"msg":"Unknown error, please check your request or try again later."}'),
+        ("200 OK", "X-MBX-USED-WEIGHT-1M: 2\r\nConnection: close\r\n",
+         '{"leverage":5,"maxNotionalValue":"480000000","symbol":"BTCUSDT"}'),
+    ]
+    assert raw.pending.decode() == "".join(json_head.format(status, len(body), fields, body)
+                                           for status, fields, body in expected)
+
+
 def test_head_is_answered_without_a_body(raw: Raw) -> None:
     raw.send(b"HEAD /fapi/v1/time HTTP/1.1\r\nHost: x\r\n\r\n" + get("/fapi/v1/ping"))
     status, headers, body = raw.answer(head=True)

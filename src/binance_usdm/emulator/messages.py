@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from .errors import Rejection
+
+if TYPE_CHECKING:
+    from .api import Route
 
 #: A streamed answer: started with the connection's writer once the head is written; returns the
 #: function that stops it (called when the connection closes).
@@ -26,6 +30,8 @@ class RawRequest(msgspec.Struct, gc=False):
     client_ip: str
     #: `http://host:port` the connection was accepted on (what links point to; never the Host header).
     origin: str = "http://127.0.0.1"
+    #: The Binance route of the method and path, looked up once by the front end (None: not a Binance path).
+    route: Route | None = None
 
 
 class Response(msgspec.Struct, gc=False):

@@ -133,8 +133,9 @@ class App:
         self._queued_on_loop = True  # every queued request may run on the loop (`account_only`)
         self._batch_running = False
         self.holding: set[HttpProtocol] = set()
-        #: (method, path) -> where the Binance route's requests run (`_run`); other paths run on the loop.
-        self.runs = {key: self._run(route) for key, route in ROUTES.items()}
+        #: (method, path) -> the Binance route and where its requests run (`_run`); other paths run on the
+        #: loop. The front end looks a request up here once (`RawRequest.route`).
+        self.runs = {key: (route, self._run(route)) for key, route in ROUTES.items()}
 
     def run_stored(self, req: RawRequest, plan: Plan | None, on_loop: bool, conn: HttpProtocol,
                    pending: _Pending) -> None:
@@ -231,25 +232,66 @@ class App:
 
     def dispatch(self, req: RawRequest, plan: Plan | None = None) -> Response:
         """Run the pipeline steps (module docstring) for one request; Binance paths are logged. The
-        clock is read once: every step of the request sees the same server time. A bug answers like
-        Binance's -1000 (it must not kill the connection loop or the batch)."""
+        clock is read once: every step of the request sees the same server time, shifted by a planned
+        clock skew (the weight counts in the server's own minute). A bug answers like Binance's -1000
+        (it must not kill the connection loop or the batch). Steps 2-7 run in this one frame."""
         try:
-            if req.path.startswith("/emulator/"):
+            route = req.route
+            if route is None and req.path.startswith("/emulator/"):
                 return self.admin.handle(req)
             started = perf_counter()
             now = self.backend.clock.now_ms()
-            if plan is None:
-                resp, params, weight, used = self._binance(req, now, 0)
-                delay_ms, fault = 0, None
+            fault = None if plan is None else plan.fault
+            limiter = self.limiter
+            params: Params | None = None
+            weight = 0
+            used: int | None = None  # the minute's used weight after a success (else read for the log)
+            if fault is not None and not fault.applied:
+                resp: Response | None = None  # not run: the fault answers alone (below)
+            elif route is None:
+                resp = self._not_found(req, now)
             else:
-                resp, params, weight, used = self._faulted(req, plan, now)
-                delay_ms, fault = plan.delay_ms, None if plan.fault is None else plan.fault.spec
+                try:
+                    body = self.form_body(req) if req.body else ""
+                    params = Params(req.query, body)
+                    weight = route.weight if isinstance(route.weight, int) else route.weight(params)  # weight_of
+                    used = limiter.charge(req.client_ip, weight, now)
+                    seen = now if plan is None else now + plan.skew_ms  # the weight stays on the server's clock
+                    security = route.security  # the account behind the request (None for public routes)
+                    if security is Security.SIGNED:
+                        account: Account | None = auth.authenticate_signed(
+                            self.backend, req.headers.get("x-mbx-apikey"), params, req.query, body, seen)
+                    elif security is Security.NONE:
+                        account = None
+                    else:  # USER_STREAM, MARKET_DATA: the API key alone
+                        account = auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
+                    call = Call(self.backend, params, account, req.origin, limiter.limit, seen, now)
+                    if route.cacheable and account is not None:
+                        answer = self._reused(req.path, route, call, account)
+                    else:
+                        answer = _json.encode(route.handler(call))
+                    resp = Response(200, answer, used)
+                except CommitFailed as exc:
+                    _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
+                    resp, used = _unknown_outcome(self, req.client_ip, now), None
+                except Rejection as exc:
+                    resp, used = Response.rejection(exc), None
+                    resp.headers.setdefault("X-MBX-USED-WEIGHT-1M", str(limiter.used(req.client_ip, now)))
+            if plan is None:
+                delay_ms, spec = 0, None
+            else:
+                delay_ms, spec = plan.delay_ms, None
+                if fault is not None:
+                    ip = req.client_ip
+                    resp, used = fault.answer(resp, ip, limiter.used(ip, now), now + plan.skew_ms), None
+                    spec = fault.spec
+            assert resp is not None  # a fault that does not let the request run answers itself
             status = resp.status
             self.log.record(
                 now, req.client_ip, req.method, req.path,
-                params if params is not None else self._readable_params(req), weight,
-                used if used is not None else self.limiter.used(req.client_ip, now), status,
-                None if status < 400 else _binance_code(resp), delay_ms + (perf_counter() - started) * 1000, fault)
+                params.values if params is not None else self._readable_params(req), weight,
+                used if used is not None else limiter.used(req.client_ip, now), status,
+                None if status < 400 else _binance_code(resp), delay_ms + (perf_counter() - started) * 1000, spec)
             return resp
         except Exception:
             _log.exception("emulator failed on %s %s", req.method, req.path)
@@ -261,53 +303,6 @@ class App:
             return Params(req.query, self.form_body(req)).values
         except Rejection:
             return {}
-
-    def _faulted(self, req: RawRequest, plan: Plan, now: int) -> _Outcome:
-        fault = plan.fault
-        if fault is None:
-            return self._binance(req, now, plan.skew_ms)
-        resp, params, weight, _ = self._binance(req, now, plan.skew_ms) if fault.applied else (None, None, 0, None)
-        ip = req.client_ip
-        return fault.answer(resp, ip, self.limiter.used(ip, now), now + plan.skew_ms), params, weight, None
-
-    def _binance(self, req: RawRequest, now: int, skew_ms: int) -> _Outcome:
-        """Steps 2-7 for a Binance path at server time `now`, which the request sees shifted by `skew_ms`
-        (its weight counts in the server's own minute): the answer, the parameters (None when not
-        parsed), the weight charged and the minute's used weight after it (None when the answer is not
-        a success), for the request log."""
-        route = ROUTES.get((req.method, req.path))
-        if route is None:
-            return self._not_found(req, now), None, 0, None
-        params: Params | None = None
-        weight = 0
-        limiter = self.limiter
-        try:
-            body = self.form_body(req) if req.body else ""
-            params = Params(req.query, body)
-            weight = route.weight_of(params)
-            used = limiter.charge(req.client_ip, weight, now)
-            seen = now + skew_ms  # the time the request sees; the weight stays on the server's clock
-            security = route.security  # the account behind the request (None for public routes)
-            if security is Security.SIGNED:
-                account: Account | None = auth.authenticate_signed(
-                    self.backend, req.headers.get("x-mbx-apikey"), params, req.query, body, seen)
-            elif security is Security.NONE:
-                account = None
-            else:  # USER_STREAM, MARKET_DATA: the API key alone
-                account = auth.identify(self.backend, req.headers.get("x-mbx-apikey"))[0]
-            call = Call(self.backend, params, account, req.origin, limiter.limit, seen, now)
-            if route.cacheable and account is not None:
-                answer = self._reused(req.path, route, call, account)
-            else:
-                answer = _json.encode(route.handler(call))
-        except CommitFailed as exc:
-            _log.error("emulator could not save %s %s: %s", req.method, req.path, exc)
-            return _unknown_outcome(self, req.client_ip, now), _values(params), weight, None
-        except Rejection as exc:
-            resp = Response.rejection(exc)
-            resp.headers.setdefault("X-MBX-USED-WEIGHT-1M", str(limiter.used(req.client_ip, now)))
-            return resp, _values(params), weight, None
-        return Response(200, answer, used), params.values, weight, used
 
     @staticmethod
     def form_body(req: RawRequest) -> str:
@@ -322,7 +317,9 @@ class App:
     def _reused(self, path: str, route: Route, call: Call, account: Account) -> bytes:
         """Run a cacheable route's handler for `account`, reusing its state-only answer while the
         backend's version stands."""
-        args = "&".join(f"{k}={v}" for k, v in sorted(call.params.values.items()) if k not in _PER_REQUEST)
+        values = call.params.values
+        names = values.keys() - _PER_REQUEST  # most reads send none but these: no generator then
+        args = "&".join(f"{k}={values[k]}" for k in sorted(names)) if names else ""
         key = (path, account.account_id, args)
         version = self.backend.version
         # A commit installs its state before it bumps the version: the account read after the version
@@ -352,15 +349,6 @@ def _unknown_outcome(app: App, client_ip: str = "127.0.0.1", now: int | None = N
     resp = Response.rejection(UNKNOWN_OUTCOME.reject())
     resp.headers["X-MBX-USED-WEIGHT-1M"] = str(app.limiter.used(client_ip, now))
     return resp
-
-
-def _values(params: Params | None) -> dict[str, str] | None:
-    return None if params is None else params.values
-
-
-#: What `App._binance` learnt of a request: the answer, its parameters (None when not parsed), the
-#: weight charged, and the minute's used weight when the answer is a success (else None).
-_Outcome = tuple[Response, dict[str, str] | None, int, int | None]
 
 
 def _binance_code(resp: Response) -> int | None:
@@ -460,6 +448,8 @@ class HttpProtocol(asyncio.BufferedProtocol):
         self._max_header_bytes = app.limits.max_header_bytes
         self._max_headers = app.limits.max_headers
         self._max_body = app.limits.max_body
+        self._max_request_line = app.limits.max_request_line
+        self._max_pipelined = app.limits.max_pipelined
         self.buffer = buffer
         #: The request target as received; the parser extends it itself (no Python call per piece:
         #: httptools takes `on_url` once, when the parser is made), `on_message_complete` empties it.
@@ -577,6 +567,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
                 return
         if not self._continued:  # the request that began in this read is incomplete
             self._continued = True
+            self._head_bytes = 0
             self._arm(self.limits.request_timeout, self._too_slow)
 
     def _over_limit(self) -> int:
@@ -675,7 +666,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         head that spans reads holds is bounded by `buffer_updated` meanwhile), 413 for a body announced
         too large, before it is read; 414 for a long request target (one that spans reads: `buffer_updated`)."""
         self._head_done = True
-        if len(self._url) > self.limits.max_request_line:
+        if len(self._url) > self._max_request_line:
             raise _Refused(414)
         raw = self._raw_headers
         self._raw_headers = []  # the trailers' (`on_message_complete`)
@@ -706,7 +697,6 @@ class HttpProtocol(asyncio.BufferedProtocol):
         """Queue the request's answer in request order, then run it: on the loop, or on the storage
         thread when it touches the store, after an injected latency if any."""
         self._in_message = self._continued = self._head_done = False
-        self._head_bytes = 0
         self._deadline = None
         url = self._url
         path, _, query = url.decode("latin-1").partition("?")
@@ -727,9 +717,11 @@ class HttpProtocol(asyncio.BufferedProtocol):
         head = method == "HEAD"
         if head:  # answered as its GET (faults, where it runs, the answer), without the body
             method = "GET"
-        req = RawRequest(method, path, query, b"".join(body) if body else b"", self._headers,
-                         self.client_ip, self.origin)
         app = self.app
+        hit = app.runs.get((method, path))  # None: not a Binance route
+        route, run = (None, None) if hit is None else hit
+        req = RawRequest(method, path, query, b"".join(body) if body else b"", self._headers,
+                         self.client_ip, self.origin, route)
         if parser.should_upgrade() and app.streams is not None and app.streams.handles(path):
             self._upgrade = req  # httptools raises HttpParserUpgrade next (see buffer_updated)
             return
@@ -738,41 +730,39 @@ class HttpProtocol(asyncio.BufferedProtocol):
         answers.append(pending)
         if not pending.keep_alive:
             self._stop_reading()
-        elif len(answers) >= self.limits.max_pipelined and self.transport is not None and not self._paused:
+        elif len(answers) >= self._max_pipelined and self.transport is not None and not self._paused:
             self._paused = True
             self.transport.pause_reading()
-        if path.startswith("/emulator/"):  # the emulator's own: no faults; the admin API off the loop, alone
-            plan, run = None, _LOOP if path.startswith("/emulator/streams") else _ADMIN
+        if run is None and path.startswith("/emulator/"):  # the emulator's own: no faults; the admin API
+            plan, run = None, _LOOP if path.startswith("/emulator/streams") else _ADMIN  # off the loop, alone
         else:
             plan = app.faults.plan(method, path) if app.faults.installed else None
-            run = app.runs.get((method, path), _LOOP)
+            if run is None:
+                run = _LOOP
         previous = None if self._tail is None else self._previous()
-        if plan is None and previous is None:  # nothing to wait for (most requests)
+        if previous is None and (plan is None or not plan.delay_ms):  # nothing to wait for (most requests)
             if run is _LOOP:
-                self._answer_on_loop(pending, req, None)
+                self._answer_on_loop(pending, req, plan)
                 return
-            lock = app.backend.lock
-            if run is _NOW and lock.acquire(blocking=False):  # else a batch holds it: join the next one
-                try:
-                    pending.response = app.dispatch(req, None)
-                finally:
-                    lock.release()
-                self._flush()
+            if run is _NOW and plan is None:
+                lock = app.backend.lock
+                if lock.acquire(False):  # else a batch holds it: join the next one
+                    try:
+                        pending.response = app.dispatch(req, None)
+                    finally:
+                        lock.release()
+                    self._flush()
+                    return
+            if run is not _ADMIN:  # straight into the next batch
+                self._tail = pending
+                app.run_stored(req, plan, run is not _STORED, self, pending)
                 return
         delay = plan.delay_ms / 1000 if plan is not None else 0.0
-        stored = run is not _LOOP
-        on_loop = run is _NOW or run is _QUICK
-        if stored and not delay and previous is None and run is not _ADMIN:
-            self._tail = pending  # nothing to wait for first
-            app.run_stored(req, plan, on_loop, self, pending)
-            return
-        if delay or stored or previous is not None:
-            task = self._loop.create_task(self._run_later(previous, pending, req, plan, delay, stored, on_loop))
-            self._tail = task
-            app.tasks.add(task)
-            task.add_done_callback(app.tasks.discard)
-            return
-        self._answer_on_loop(pending, req, plan)
+        task = self._loop.create_task(self._run_later(previous, pending, req, plan, delay, run is not _LOOP,
+                                                      run is _NOW or run is _QUICK))
+        self._tail = task
+        app.tasks.add(task)
+        task.add_done_callback(app.tasks.discard)
 
     # -- answers -----------------------------------------------------------------------------------
     async def _run_later(self, previous: asyncio.Future[Any] | None, pending: _Pending, req: RawRequest,
@@ -853,11 +843,11 @@ class HttpProtocol(asyncio.BufferedProtocol):
             answers.popleft()
             start = _STARTS.get((resp.status, resp.content_type)) or _start(resp.status, resp.content_type)
             used = resp.used_weight
-            fields = b"" if used is None else b"X-MBX-USED-WEIGHT-1M: %d\r\n" % used
-            if resp.headers:
-                fields += _header_fields(resp.headers)
+            fields = _header_fields(resp.headers) if resp.headers else b""
             body = b"" if pending.head else resp.body
             if resp.stream is not None:  # the connection now carries the stream until it closes
+                if used is not None:
+                    fields = b"X-MBX-USED-WEIGHT-1M: %d\r\n%s" % (used, fields)
                 transport.write(b"%s%sConnection: close\r\n\r\n%s" % (start, fields, body))
                 self._answers.clear()
                 self._last = True  # what the client sends now is ignored, but read: its close is seen
@@ -868,8 +858,12 @@ class HttpProtocol(asyncio.BufferedProtocol):
                 self._stop_stream = resp.stream(_threadsafe_writer(transport))
                 return
             keep_alive = pending.keep_alive
-            data = b"%sContent-Length: %d\r\n%s%s\r\n%s" % (
-                start, len(resp.body), fields, b"" if keep_alive else b"Connection: close\r\n", body)
+            close = b"" if keep_alive else b"Connection: close\r\n"
+            if used is None:
+                data = b"%sContent-Length: %d\r\n%s%s\r\n%s" % (start, len(resp.body), fields, close, body)
+            else:  # one format for the head (most answers)
+                data = b"%sContent-Length: %d\r\nX-MBX-USED-WEIGHT-1M: %d\r\n%s%s\r\n%s" % (
+                    start, len(resp.body), used, fields, close, body)
             if resp.drop or resp.cut is not None:
                 if resp.cut is not None:
                     transport.write(data[:len(data) - len(resp.body) + resp.cut])
