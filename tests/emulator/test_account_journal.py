@@ -6,6 +6,7 @@ older frame never overwrites a later write, and a frame cut short by a kill is i
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import random
@@ -155,12 +156,10 @@ def test_the_journal_is_folded_after_so_many_frames(tmp_path: Path, monkeypatch:
         backend, store = emu.backend, emu.backend.store
         for n in range(1, 6):
             assert not store.want_checkpoint()
-            assert backend.claim()
-            try:
-                with backend.group(account_only=True):
-                    backend.change_leverage(backend.account(), "BNBUSDT", n)
-            finally:
-                backend.unclaim()
+            claimed = backend.claim()
+            assert claimed is not None
+            with claimed:
+                backend.change_leverage(backend.account(), "BNBUSDT", n)
         assert store.want_checkpoint()
         store.checkpoint()
         assert _journal(store.path or "").stat().st_size == 0
@@ -175,25 +174,49 @@ def test_a_claimed_group_that_moves_a_mark_price_fails_whole(tmp_path: Path) -> 
     with EmulatorServer(state_path=tmp_path / "state.db") as emu:
         backend = emu.backend
         leverage, mark = backend.account().setting("BNBUSDT").leverage, backend.mark("BNBUSDT")
-        assert backend.claim()
-        try:
-            with pytest.raises(CommitFailed), backend.group(account_only=True):
-                backend.change_leverage(backend.account(), "BNBUSDT", leverage + 1)
-                backend.set_mark_price("BNBUSDT", mark + 1)
-        finally:
-            backend.unclaim()
+        claimed = backend.claim()
+        assert claimed is not None
+        with pytest.raises(CommitFailed), claimed:
+            backend.change_leverage(backend.account(), "BNBUSDT", leverage + 1)
+            backend.set_mark_price("BNBUSDT", mark + 1)
         assert (backend.account().setting("BNBUSDT").leverage, backend.mark("BNBUSDT")) == (leverage, mark)
         assert backend.applied == backend.durable
         assert _journal(tmp_path / "state.db").stat().st_size == 0
-        assert backend.claim()
-        try:
-            with backend.group(account_only=True):
-                backend.change_leverage(backend.account(), "BNBUSDT", leverage + 2)
-        finally:
-            backend.unclaim()
+        claimed = backend.claim()
+        assert claimed is not None
+        with claimed:
+            backend.change_leverage(backend.account(), "BNBUSDT", leverage + 2)
         assert _journal(tmp_path / "state.db").stat().st_size > 0
     with EmulatorServer(state_path=tmp_path / "state.db") as emu:
         assert (emu.backend.account().setting("BNBUSDT").leverage, emu.backend.mark("BNBUSDT")) == (leverage + 2, mark)
+
+
+def _claim_and_release(emu: EmulatorServer, claims: list[bool]) -> None:
+    """Whether this thread claims the backend without waiting (released at once)."""
+    group = emu.backend.claim()
+    claims.append(group is not None)
+    if group is not None:
+        with group:
+            pass
+
+
+def test_a_claimed_group_releases_its_claim_when_it_ends(tmp_path: Path) -> None:
+    """`Backend.claim` hands back the group itself: the group's end releases the backend's lock and the
+    store's claim, whether it commits or fails, so another thread claims next without waiting."""
+    with EmulatorServer(state_path=tmp_path / "state.db") as emu:
+        backend = emu.backend
+        for fails in (False, True):
+            claimed = backend.claim()
+            assert claimed is not None
+            with contextlib.suppress(CommitFailed), claimed:
+                backend.change_leverage(backend.account(), "BNBUSDT", 3)
+                if fails:  # a mark price cannot be journaled: the group fails
+                    backend.set_mark_price("BNBUSDT", backend.mark("BNBUSDT") + 1)
+            elsewhere: list[bool] = []
+            thread = threading.Thread(target=_claim_and_release, args=(emu, elsewhere))
+            thread.start()
+            thread.join(10)
+            assert elsewhere == [True]
 
 
 def test_a_journal_left_by_another_state_file_is_ignored(tmp_path: Path) -> None:

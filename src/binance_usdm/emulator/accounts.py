@@ -15,6 +15,8 @@ from .store import AccountRows
 
 DEFAULT_LEVERAGE = 20
 _new_object = object.__new__
+#: Makes a named tuple in C (`AccountRows(...)` runs its generated Python `__new__`).
+_new_rows = tuple.__new__
 
 
 @dataclass(slots=True)
@@ -177,7 +179,7 @@ class Account:
         symbols: dict[str, dict[str, Any] | None] = {}
         for s, v in now.items():  # a shared entry is unchanged, others compared by field (a loop: no call)
             if (w := was.get(s)) is not v and (w is None or w.leverage != v.leverage or w.isolated != v.isolated):
-                symbols[s] = settings_dict(v)
+                symbols[s] = {"leverage": v.leverage, "marginType": "ISOLATED" if v.isolated else "CROSSED"}
         if not was.keys() <= now.keys():
             symbols.update((s, None) for s in was if s not in now)
         before = old.positions
@@ -198,8 +200,8 @@ class Account:
                 and self.can_deposit is old.can_deposit and self.can_withdraw is old.can_withdraw
                 and self.trading_indicators is old.trading_indicators
                 and self.indicators_time is old.indicators_time) or _header(self) == _header(old)
-        return AccountRows(None if same else self.header_dict(), symbols, positions,
-                           None if self.update_time == old.update_time else self.update_time)
+        return _new_rows(AccountRows, (None if same else self.header_dict(), symbols, positions,
+                                       None if self.update_time == old.update_time else self.update_time, False))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], now_ms: int) -> Account:
@@ -258,5 +260,6 @@ def position_dict(p: Position) -> dict[str, Any]:
 
 
 def settings_dict(v: SymbolSettings) -> dict[str, Any]:
-    """A symbol's settings as stored (`Account.to_dict`'s "symbols" values)."""
+    """A symbol's settings as stored (`Account.to_dict`'s "symbols" values; `Account.rows_since` writes
+    it out itself)."""
     return {"leverage": v.leverage, "marginType": "ISOLATED" if v.isolated else "CROSSED"}

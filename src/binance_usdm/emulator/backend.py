@@ -164,16 +164,19 @@ class _Sequence:
     backend lock and in `margin.CONTEXT` (the backend's own copy of it, which their `Change`s then
     share): `Backend.group` for in-memory account-only changes (those that found the lock held when
     they arrived: the others run at once, `HttpProtocol.on_message_complete`). A class, and a context
-    set rather than a `localcontext` copied per batch."""
+    set rather than a `localcontext` copied per batch. `claimed`: made by `Backend.claim`, the lock held
+    already (released at the end, as always)."""
 
-    __slots__ = ("_backend", "_outer")
+    __slots__ = ("_backend", "_claimed", "_outer")
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, claimed: bool = False) -> None:
         self._backend = backend
+        self._claimed = claimed
 
     def __enter__(self) -> None:
         backend = self._backend
-        backend.lock.acquire()
+        if not self._claimed:
+            backend.lock.acquire()
         self._outer = getcontext()
         setcontext(backend._batch_context)
 
@@ -191,16 +194,20 @@ class _Group:
     commit fails, memory is restored to its state before the group and the events dropped (a failed
     commit raises `CommitFailed`). Under this thread's `claim` of a store with an account journal
     (`Store.journaling`) there is no SQLite transaction: the account rows are appended to the journal
-    as one frame (`Store.append_accounts`), which is the commit."""
+    as one frame (`Store.append_accounts`), which is the commit. `claimed`: made by `Backend.claim`, which
+    holds the lock and the store's claim already; the group's end releases both."""
 
-    __slots__ = ("_accounts", "_backend", "_before", "_by_key", "_journaled", "_nested", "_outer", "_store_group")
+    __slots__ = ("_accounts", "_backend", "_before", "_by_key", "_claimed", "_journaled", "_nested", "_outer",
+                 "_store_group")
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, claimed: bool = False) -> None:
         self._backend = backend
+        self._claimed = claimed
 
     def __enter__(self) -> None:
         backend = self._backend
-        backend.lock.acquire()
+        if not self._claimed:
+            backend.lock.acquire()
         self._nested = backend._group_events is not None
         if self._nested:
             return
@@ -212,7 +219,7 @@ class _Group:
                 self._store_group = backend.store.group()
                 self._store_group.__enter__()
             except BaseException:
-                backend.lock.release()
+                self._release()
                 raise
         backend._group_events = []
         self._outer = getcontext()
@@ -248,6 +255,15 @@ class _Group:
                 raise CommitFailed(f"{type(error).__name__}: {error}") from error
             if error is not exc:
                 raise error
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """The lock released, and the store's claim when `claimed` (`Store.unclaim`)."""
+        backend = self._backend
+        try:
+            if self._claimed and backend.store.path is not None:
+                backend.store.unclaim()
         finally:
             backend.lock.release()
 
@@ -473,26 +489,20 @@ class Backend:
             return _Sequence(self)
         return _Group(self)
 
-    def claim(self) -> bool:
-        """Without waiting, hold what a `group` of account-state changes this thread runs next needs:
+    def claim(self) -> AbstractContextManager[None] | None:
+        """Without waiting: a `group(account_only=True)` for this thread that holds already what it needs,
         the backend's lock and, for a state file, the store (with its account journal, or the file's
-        write lock: `Store.claim`). False,
-        holding nothing, when any of it is held elsewhere (the group must then run where it may wait).
-        `unclaim` after."""
+        write lock: `Store.claim`); the block's end releases them (one object: the loop's batches take
+        this way). None, holding nothing, when any of it is held elsewhere (the group must then run
+        where it may wait)."""
         if not self.lock.acquire(blocking=False):
-            return False
-        if self.store.path is not None and not self.store.claim():
+            return None
+        if self.store.path is None:
+            return _Sequence(self, True) if self._group_events is None else _Group(self, True)
+        if not self.store.claim():
             self.lock.release()
-            return False
-        return True
-
-    def unclaim(self) -> None:
-        """Release what `claim` took."""
-        try:
-            if self.store.path is not None:
-                self.store.unclaim()
-        finally:
-            self.lock.release()
+            return None
+        return _Group(self, True)
 
     def _write_group_state(self, accounts: Mapping[str, Account], marks: Mapping[str, Decimal],
                            journaled: bool) -> None:

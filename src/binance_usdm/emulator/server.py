@@ -142,7 +142,7 @@ class App:
         """On the loop: run a Binance request in the next batch (module docstring): on the storage thread,
         or on the loop itself when every request of the batch may (`on_loop`: `account_only`) and
         `Backend.claim` gets what the batch needs without waiting. The answer goes to its place in its
-        connection's answers (`HttpProtocol.settle`), on the loop, as soon as the batch is done (one
+        connection's answers (`_finish_batch`), on the loop, as soon as the batch is done (one
         tuple per request: no future, no callback or partial of its own; most write requests take this
         way)."""
         self._queued.append((req, plan, conn, pending))
@@ -157,13 +157,9 @@ class App:
         if not batch:
             self._batch_running = False
             return
-        backend = self.backend
-        if on_loop and backend.claim():  # free: no batch runs on the storage thread, the state file is ours
-            try:
-                answers = self._run_batch(batch, account_only=True)
-            finally:
-                backend.unclaim()
-            self._finish_batch(batch, answers)
+        claimed = self.backend.claim() if on_loop else None
+        if claimed is not None:  # free: no batch runs on the storage thread, the state file is ours
+            self._finish_batch(batch, self._run_batch(batch, claimed))
             return
         loop = asyncio.get_running_loop()
         try:
@@ -173,13 +169,14 @@ class App:
             return
         job.add_done_callback(lambda f: loop.call_soon_threadsafe(self._finish_batch, batch, _answers(f)))
 
-    def _run_batch(self, batch: list[_Stored], account_only: bool = False) -> list[Response] | None:
+    def _run_batch(self, batch: list[_Stored], claimed: contextlib.AbstractContextManager[None] | None = None,
+                   ) -> list[Response] | None:
         """The batch's answers, or None when its commit failed (on the storage thread; on the loop for
-        `account_only` requests)."""
+        `account_only` requests, in the group `Backend.claim` made)."""
         answers = []
         dispatch = self.dispatch
         try:
-            with self.backend.group(account_only=account_only):
+            with claimed if claimed is not None else self.backend.group():
                 for req, plan, _, _ in batch:
                     answers.append(dispatch(req, plan))
         except Exception as exc:  # CommitFailed, or the store closing under it
@@ -195,15 +192,20 @@ class App:
         if store.want_checkpoint():
             with contextlib.suppress(RuntimeError):  # the server is stopping
                 self.storage.submit(store.checkpoint)
+        durable = answers is not None
         if answers is None:
-            for _, _, conn, pending in batch:
-                conn.settle(pending, _unknown_outcome(self))
-        else:
-            for (_, _, conn, pending), answer in zip(batch, answers, strict=True):
-                conn.settle(pending, answer)
+            answers = [_unknown_outcome(self) for _ in batch]
+        for (_, _, conn, pending), answer in zip(batch, answers, strict=True):  # each answered in its place
+            pending.response = answer  # (inline, not a call per request: most write requests come this way)
+            waiter = pending.answered
+            if waiter is not None and not waiter.done():  # done: cancelled, the server stopping
+                waiter.set_result(None)
+            if conn._tail is pending:  # the next request on the connection waits for nothing (`_previous`)
+                conn._tail = None
+            conn._flush()
         holding, self.holding = self.holding, set()
         for conn in holding:
-            conn.release(answers is not None)
+            conn.release(durable)
         self._batch_running = False
         if self._queued:
             self._batch_running = True
@@ -784,7 +786,7 @@ class HttpProtocol(asyncio.BufferedProtocol):
         else:
             waiter = pending.answered = self._loop.create_future()
             self.app.run_stored(req, plan, on_loop, self, pending)
-            await waiter  # `settle` flushes
+            await waiter  # `App._finish_batch` flushes
 
     def _previous(self) -> asyncio.Future[Any] | None:
         """What the next request on this connection waits for: its previous request, while that one is
@@ -799,16 +801,6 @@ class HttpProtocol(asyncio.BufferedProtocol):
                 tail.answered = asyncio.get_running_loop().create_future()
             return tail.answered
         return None if tail.done() else tail
-
-    def settle(self, pending: _Pending, response: Response) -> None:
-        """A request run in a batch (`App.run_stored`) is answered."""
-        pending.response = response
-        waiter = pending.answered
-        if waiter is not None and not waiter.done():  # done: cancelled, the server stopping
-            waiter.set_result(None)
-        if self._tail is pending:  # the next request waits for nothing (`_previous`)
-            self._tail = None
-        self._flush()
 
     def _answer_on_loop(self, pending: _Pending, req: RawRequest, plan: Plan | None) -> None:
         """Answer on the loop; held while changes it may show are not yet durable."""
