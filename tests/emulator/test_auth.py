@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from binance_usdm.emulator import EmulatorServer
-from binance_usdm.emulator.auth import hmac_sha256
+from binance_usdm.emulator.accounts import Credential
 
 from .conftest import Client, err, ok
 
@@ -158,8 +156,16 @@ def test_asymmetric_signatures(keyed: tuple[EmulatorServer, Client, Client]) -> 
 
 
 @pytest.mark.parametrize("secret", ["", "short", "k" * 64, "long" * 40, "ünïcode-sécret"])
-def test_cached_key_schedule_signs_as_rfc_2104(secret: str) -> None:
-    """The per-secret cached HMAC states give what `hmac.new` gives, for keys shorter than, as long
-    as, and longer than SHA-256's block (a longer key is hashed first)."""
-    for payload in ("", "symbol=BTCUSDT&leverage=10&timestamp=1764640000000", "é" * 300):
-        assert hmac_sha256(secret, payload) == hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest()
+def test_hmac_signatures_under_secrets_of_every_length(emu: EmulatorServer, secret: str) -> None:
+    """The per-secret cached HMAC states check what `hmac.new` signs, for keys shorter than, as long as,
+    and longer than SHA-256's block (a longer key is hashed first), over payloads of one and of several
+    blocks; a signature under another secret is -1022."""
+    key = f"key-{len(secret.encode())}-{secret[:2]}"
+    emu.backend.add_credential(emu.backend.account().account_id, Credential(key, secret))
+    client = Client(emu.base_url, key, emu.clock.now_ms, secret=secret)
+    assert ok(client.get("/fapi/v2/account"))["assets"]
+    assert ok(client.get("/fapi/v2/positionRisk", symbol="BTCUSDT", recvWindow=59999))[0]["symbol"] == "BTCUSDT"
+    long_query = client.get("/fapi/v2/positionRisk", symbol="BTCUSDT", note="é" * 150)
+    assert ok(long_query)[0]["symbol"] == "BTCUSDT"
+    other = Client(emu.base_url, key, emu.clock.now_ms, secret=secret + "x")
+    err(other.get("/fapi/v2/account"), -1022)

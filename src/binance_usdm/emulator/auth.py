@@ -72,16 +72,6 @@ def _hmac_states(secret: str) -> tuple[hashlib._Hash, hashlib._Hash]:
     return hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
 
-def hmac_sha256(secret: str, payload: str) -> bytes:
-    """HMAC-SHA256 of `payload` under `secret`."""
-    inner, outer = _hmac_states(secret)
-    state = inner.copy()
-    state.update(payload.encode())
-    mac = outer.copy()
-    mac.update(state.digest())
-    return mac.digest()
-
-
 def _verify_asymmetric(pem: str | None, payload: str, signature: str) -> bool:
     """True when the base64 `signature` signs `payload` under the credential's RSA or Ed25519 key."""
     if pem is None:
@@ -107,7 +97,8 @@ def authenticate_signed(
     """TRADE / USER_DATA, in Binance's order: the key (-2014/-2015), the timestamp window against `now_ms`
     (default the clock): -1102 timestamp missing, -1100 malformed, -1131 recvWindow too large, -1021
     outside the window or ahead; then the signature (-1102 missing, -1100 too long, -1022 not valid)."""
-    acc, cred = identify(backend, api_key)
+    hit = backend.lookup_key(api_key) if api_key else None
+    acc, cred = hit if hit is not None else identify(backend, api_key)  # (identify: the key's rejection)
     values = params.values
     ts = params.req_integer("timestamp")
     recv_window = params.req_integer("recvWindow") if values.get("recvWindow") else DEFAULT_RECV_WINDOW
@@ -138,6 +129,12 @@ def authenticate_signed(
         sent = bytes.fromhex(signature) if len(signature) == 64 else b""
     except ValueError:
         sent = b""
-    if not hmac.compare_digest(hmac_sha256(secret, payload), sent):
+    # HMAC-SHA256 of the payload: the secret's padded keys come absorbed (`_hmac_states`); here all C calls
+    inner, outer = _hmac_states(secret)
+    state = inner.copy()
+    state.update(payload.encode())
+    mac = outer.copy()
+    mac.update(state.digest())
+    if not hmac.compare_digest(mac.digest(), sent):
         raise e.INVALID_SIGNATURE.reject()
     return acc
