@@ -6,10 +6,10 @@ import json
 import sqlite3
 import subprocess
 import sys
-from dataclasses import fields
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
@@ -108,7 +108,7 @@ def _unlike_a_new_account() -> Account:
                   {("BTCUSDT", "BOTH"): Position("BTCUSDT", "BOTH", Decimal("1"), Decimal("2"), Decimal("3"), 4)},
                   {"BTCUSDT": SymbolSettings(7, True)}, True, True, 3, False, Decimal("0.1"), Decimal("0.2"),
                   Decimal("0.3"), False, False, False, {"BTCUSDT": [{"i": "UFR"}]}, 8, 9)
-    assert all(getattr(acc, f.name) != getattr(Account("x", "y"), f.name) for f in fields(Account))
+    assert all(getattr(acc, f.name) != getattr(Account("x", "y"), f.name) for f in msgspec.structs.fields(Account))
     return acc
 
 
@@ -136,7 +136,7 @@ def test_rows_since_writes_the_header_when_any_header_field_changed() -> None:
     field out)."""
     acc, new = _unlike_a_new_account(), Account("x", "y")
     assert acc.settings_draft(acc.update_time).rows_since(acc).header is None
-    for f in fields(Account):
+    for f in msgspec.structs.fields(Account):
         if f.name in ("positions", "settings", "update_time"):
             continue
         draft = acc.settings_draft(acc.update_time)

@@ -6,15 +6,17 @@ what the persistence layer stores and what scenario files describe.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
+import msgspec
+
 from .store import AccountRows
 
 DEFAULT_LEVERAGE = 20
-_new_object = object.__new__
+_copy_with = msgspec.structs.replace
 #: Makes a named tuple in C (`AccountRows(...)` runs its generated Python `__new__`).
 _new_rows = tuple.__new__
 
@@ -64,17 +66,17 @@ def symbol_settings(leverage: int, isolated: bool) -> SymbolSettings:
     return entry
 
 
-@dataclass(slots=True)
-class Account:
-    """Everything Binance keeps per USDⓈ-M account that the account endpoints expose."""
+class Account(msgspec.Struct):
+    """Everything Binance keeps per USDⓈ-M account that the account endpoints expose. (A struct:
+    `settings_draft` copies it in one C call.)"""
 
     account_id: str
     alias: str
-    credentials: list[Credential] = field(default_factory=list)
-    balances: dict[str, Decimal] = field(default_factory=dict)
-    balance_times: dict[str, int] = field(default_factory=dict)
-    positions: dict[tuple[str, str], Position] = field(default_factory=dict)
-    settings: dict[str, SymbolSettings] = field(default_factory=dict)
+    credentials: list[Credential] = msgspec.field(default_factory=list)
+    balances: dict[str, Decimal] = msgspec.field(default_factory=dict)
+    balance_times: dict[str, int] = msgspec.field(default_factory=dict)
+    positions: dict[tuple[str, str], Position] = msgspec.field(default_factory=dict)
+    settings: dict[str, SymbolSettings] = msgspec.field(default_factory=dict)
     dual_side: bool = False
     multi_assets: bool = False
     fee_tier: int = 0
@@ -86,7 +88,7 @@ class Account:
     can_trade: bool = True
     can_deposit: bool = True
     can_withdraw: bool = True
-    trading_indicators: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    trading_indicators: dict[str, list[dict[str, Any]]] = msgspec.field(default_factory=dict)
     indicators_time: int = 0
     update_time: int = 0
 
@@ -122,18 +124,8 @@ class Account:
     def settings_draft(self, update_time: int) -> Account:
         """A copy for a change of settings alone, updated at `update_time`: only the settings dict is new
         (the credentials, balances and positions containers and legs are shared, so nothing else may
-        change in place). Made field by field without `__init__` (its call and default checks cost more
-        than the copies: every settings change makes one)."""
-        draft: Account = _new_object(Account)
-        draft.account_id, draft.alias, draft.credentials = self.account_id, self.alias, self.credentials
-        draft.balances, draft.balance_times, draft.positions = self.balances, self.balance_times, self.positions
-        draft.settings, draft.dual_side, draft.multi_assets = dict(self.settings), self.dual_side, self.multi_assets
-        draft.fee_tier, draft.fee_burn, draft.maker_rate = self.fee_tier, self.fee_burn, self.maker_rate
-        draft.taker_rate, draft.rpi_rate, draft.can_trade = self.taker_rate, self.rpi_rate, self.can_trade
-        draft.can_deposit, draft.can_withdraw = self.can_deposit, self.can_withdraw
-        draft.trading_indicators, draft.indicators_time = self.trading_indicators, self.indicators_time
-        draft.update_time = update_time
-        return draft
+        change in place)."""
+        return _copy_with(self, settings=dict(self.settings), update_time=update_time)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible state (Decimals as strings)."""
@@ -244,7 +236,7 @@ class Account:
 
 
 #: The fields `header_dict` stores, read at once (one tuple to compare).
-_header = attrgetter(*(f.name for f in fields(Account) if f.name not in ("positions", "settings", "update_time")))
+_header = attrgetter(*(f for f in Account.__struct_fields__ if f not in ("positions", "settings", "update_time")))
 
 
 def position_dict(p: Position) -> dict[str, Any]:
