@@ -495,7 +495,7 @@ class Backend:
         write lock: `Store.claim`); the block's end releases them (one object: the loop's batches take
         this way). None, holding nothing, when any of it is held elsewhere (the group must then run
         where it may wait)."""
-        if not self.lock.acquire(blocking=False):
+        if not self.lock.acquire(False):
             return None
         if self.store.path is None:
             return _Sequence(self, True) if self._group_events is None else _Group(self, True)

@@ -581,7 +581,7 @@ class Store:
         group's rows are appended there: module docstring), else the file's write lock (the group's
         transaction begun). False, holding nothing, when another thread or process holds what it
         needs, or a checkpoint is due (module docstring). `unclaim` after."""
-        if self.path is None or not self._lock.acquire(blocking=False):
+        if self.path is None or not self._lock.acquire(False):
             return False
         if self._depth or self._closed \
                 or self._conn.total_changes - self._checkpointed >= CHECKPOINT_OVERDUE * CHECKPOINT_ROWS:
