@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -278,3 +279,16 @@ def test_usdm_emulator_refuses_a_non_positive_stream_lifetime() -> None:
 
     result = CliRunner().invoke(cli, ["emulator", "--port", "0", "--stream-lifetime", "0"])
     assert result.exit_code == 2 and "--stream-lifetime" in result.output
+
+
+def test_a_check_after_the_storage_thread_stopped_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    """A check of the running clock that comes after the storage thread was shut down (`stop` does
+    that once the loop's thread has had a second to close: under load a check can still fire) skips
+    funding instead of raising out of its timer callback (asyncio's "Exception in callback")."""
+    with EmulatorServer() as emu:
+        loop = emu._loop
+        assert loop is not None
+        emu.app.storage.shutdown(wait=True)
+        loop.call_soon_threadsafe(emu.streams._tick)  # a tick due now
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result(5)  # runs after it (FIFO)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -36,6 +36,7 @@ logger is held at WARNING.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import struct
@@ -327,7 +328,8 @@ class StreamHub:
         if self._storage is None:
             self.backend.settle_funding()
         else:
-            self._storage.submit(self._settle_funding)
+            with contextlib.suppress(RuntimeError):  # the storage thread is shut down: the server is stopping
+                self._storage.submit(self._settle_funding)
         self._check()
         if self._loop is not None:
             self._tick_timer = self._loop.call_later(self.options.tick_s, self._tick)
