@@ -5,7 +5,8 @@ Each request goes through these steps, in order:
    `faults`: the injected faults that fire on it (`faults.py`) are planned here: a latency delays
    the remaining steps, a skew shifts the server time they see, an outcome replaces or spoils the
    answer (before step 2 when the fault does not let the request run, after step 6 when it does).
-2. `route`: admin/download paths to the admin API; Binance paths to their `Route` (404 otherwise).
+2. `route`: Binance paths to their `Route` (looked up once, by the front end: `RawRequest.route`);
+   admin/download paths to the admin API (404 otherwise).
 3. `params`: query string + form body -> `Params` (-1101 on duplicates).
 4. `charge`: request weight against the IP's per-minute budget (429 / 418).
 5. `authenticate`: API key, timestamp window and signature per the route's security type.
