@@ -24,8 +24,9 @@ class Call(msgspec.Struct, gc=False):
     #: The server time this request sees (read once per request; an injected clock skew, `faults`,
     #: already applied).
     now: int
-    #: The same clock reading without the skew: the time a change made by this request records (a
-    #: skew fault shifts what the request sees, not when its change happened).
+    #: The same clock reading without the skew: the time a leverage change records (`Backend.set_leverage`;
+    #: other changes read the clock as they are made). A skew fault shifts what the request sees, not
+    #: when its change happened.
     server_now: int
 
     def now_ms(self) -> int:
