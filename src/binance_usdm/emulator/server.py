@@ -150,7 +150,7 @@ class App:
         self._queued_on_loop = self._queued_on_loop and on_loop
         if not self._batch_running:
             self._batch_running = True
-            asyncio.get_running_loop().call_soon(self._start_batch)  # the requests of this loop turn join it
+            conn._loop.call_soon(self._start_batch)  # the requests of this loop turn join it
 
     def _start_batch(self) -> None:
         batch, self._queued = self._queued, []
@@ -442,8 +442,16 @@ class HttpProtocol(asyncio.BufferedProtocol):
 
     The loop receives into ``buffer``, shared by the server's connections: the parser copies what it
     keeps before the loop reads again. (With ``data_received`` asyncio's loop allocates 256 KB per
-    read, which glibc may serve with mmap and fresh pages every time.)
+    read, which glibc may serve with mmap and fresh pages every time.) Slotted: a connection has more
+    attributes than CPython shares dict keys for (30), so each would otherwise carry a dict of its own.
     """
+
+    __slots__ = ("_answers", "_body", "_body_size", "_continued", "_deadline", "_head_bytes", "_head_done",
+                 "_headers", "_idle_timeout", "_in_message", "_last", "_loop", "_max_body", "_max_header_bytes",
+                 "_max_headers", "_max_pipelined", "_max_request_line", "_on_deadline", "_paused", "_raw_headers",
+                 "_seen_headers", "_seen_raw", "_stop_stream", "_tail", "_timer", "_timer_at", "_upgrade", "_url",
+                 "_when_idle", "app", "buffer", "client_ip", "limits", "on_message_begin", "on_url", "origin",
+                 "parser", "stream", "transport")
 
     def __init__(self, app: App, buffer: memoryview) -> None:
         self.app = app
