@@ -10,9 +10,10 @@ import contextlib
 import resource
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -283,3 +284,49 @@ def test_commits_on_the_loop_leave_checkpoints_to_another_thread(tmp_path: Path,
         checkpoints.clear()
         assert leverage_changes(rows * CHECKPOINT_OVERDUE // 2 + 100, [False]) >= 1
         assert checkpoints and not any(checkpoints)
+
+
+class _Watched(dict[str, Any]):
+    """A table that records, after each change made to it, whether `key` was in it."""
+
+    def __init__(self, table: Mapping[str, Any], key: str) -> None:
+        super().__init__(table)
+        self.key = key
+        self.seen: list[bool] = []
+
+    def _after(self) -> None:
+        self.seen.append(self.key in self)
+
+    def clear(self) -> None:
+        super().clear()
+        self._after()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._after()
+
+    def __setitem__(self, k: str, v: Any) -> None:
+        super().__setitem__(k, v)
+        self._after()
+
+    def __delitem__(self, k: str) -> None:
+        super().__delitem__(k)
+        self._after()
+
+
+def test_undoing_a_group_never_hides_an_account_or_a_key_from_readers_on_the_loop(tmp_path: Path) -> None:
+    """Signed requests are checked on the event loop without the backend's lock, while a failed group is
+    undone on the storage thread: the account table and the API-key table are put back in place, never
+    emptied first (a request checked in between would get -2015 for a valid key)."""
+    with EmulatorServer(state_path=tmp_path / "state.db") as emu:
+        backend = emu.backend
+        acc = backend.account()
+        keys = _Watched(backend._by_key, DEMO_API_KEY)
+        accounts = _Watched(backend.accounts, acc.account_id)
+        backend._by_key, backend.accounts = keys, accounts
+        with pytest.raises(RuntimeError, match="fails"), backend.group():
+            backend.change_leverage(acc, "BNBUSDT", 7)
+            backend.add_credential(acc.account_id, type(acc.credentials[0])("k-added-in-the-group", "s"))
+            raise RuntimeError("the group fails")
+        assert keys.seen and all(keys.seen) and accounts.seen and all(accounts.seen)
+        assert "k-added-in-the-group" not in keys and dict(accounts) == {acc.account_id: acc}

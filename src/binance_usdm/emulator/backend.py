@@ -270,12 +270,19 @@ class _Group:
     def _undo(self) -> None:
         """Memory back to its state before the group."""
         backend = self._backend
-        backend.accounts.clear()
-        backend.accounts.update(self._accounts)
-        backend._by_key.clear()
-        backend._by_key.update(self._by_key)
+        _restore(backend.accounts, self._accounts)
+        _restore(backend._by_key, self._by_key)
         backend.marks, backend._tran_id, backend.funding_through = self._before
         backend.version += 1  # retire the answers computed from what was undone
+
+
+def _restore(table: dict[str, Any], saved: Mapping[str, Any]) -> None:
+    """Make `table` equal to `saved` in place, never missing an entry the two share: requests are
+    checked on the event loop without the backend's lock (the API key, the account) while a failed
+    group is undone on the storage thread, so the table is not emptied and refilled."""
+    table.update(saved)  # one C call: no other thread runs meanwhile
+    for key in table.keys() - saved.keys():
+        del table[key]
 
 
 DAY_MS = 24 * 3600 * 1000
