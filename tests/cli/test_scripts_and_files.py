@@ -209,6 +209,18 @@ def test_a_corrupt_demo_state_is_reported_then_reset(isolated_env: Env, tmp_path
     assert sqlite3.connect(state).execute("SELECT count(*) FROM meta").fetchone()[0] > 0
 
 
+
+def test_resetting_the_demo_state_is_refused_while_a_demo_runs_on_it(isolated_env: Env, tmp_path: Path) -> None:
+    """A `usdm watch` on the embedded demo writes its state file: `config --reset-demo` from another
+    terminal says so (exit 1) instead of deleting the files under it."""
+    state = tmp_path / "demo.sqlite3"
+    env = {**isolated_env, "USDM_DEMO_STATE": str(state)}
+    with EmulatorServer(state_path=state):
+        refused = invoke(["config", "--reset-demo"], env)
+        assert refused.exit_code == 1 and state.exists(), refused.stderr
+        assert f"cannot remove {state}: in use by a running emulator (stop it first)" in refused.stderr
+    assert invoke(["config", "--reset-demo"], env).exit_code == 0 and not state.exists()
+
 # --- configuration ------------------------------------------------------------------------------------
 def test_a_missing_usdm_config_file_is_an_error_not_the_demo(isolated_env: Env, tmp_path: Path) -> None:
     result = invoke(["account"], {**isolated_env, "USDM_CONFIG": str(tmp_path / "absent.toml")})

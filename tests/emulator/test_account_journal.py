@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, StartupError
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, StartupError, remove_state
 from binance_usdm.emulator import store as store_module
 from binance_usdm.emulator.backend import CommitFailed
 from binance_usdm.emulator.clock import Clock
@@ -550,3 +550,25 @@ def test_a_journal_that_cannot_be_emptied_at_start_stays_held(tmp_path: Path, mo
     first.close()
     with EmulatorServer(state_path=state) as emu:
         assert emu.backend.account().setting("BNBUSDT").leverage == 9
+
+
+def test_a_reset_is_refused_while_an_emulator_writes_the_state_file(tmp_path: Path) -> None:
+    """Deleting a state file under the emulator writing it would lose what it writes next (to files no
+    longer there) and start a new file beside them: `--reset` and `remove_state` refuse, naming the
+    journal whose lock that emulator holds, and work once it has stopped."""
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state) as emu:
+        acc = emu.backend.account()
+        emu.backend.change_leverage(acc, "BNBUSDT", 7)
+        with pytest.raises(StartupError, match=f"state file {state}: {_journal(state)}: in use by a running emulator"):
+            EmulatorServer(state_path=state, reset=True)
+        with pytest.raises(OSError) as refused:
+            remove_state(state)
+        assert refused.value.errno == errno.EBUSY and refused.value.filename == str(_journal(state))
+        r = subprocess.run([sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--state", str(state),
+                            "--reset"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "in use by a running emulator" in r.stderr, r.stderr
+        assert state.exists() and _journal(state).exists()
+    with EmulatorServer(state_path=state) as emu:  # nothing was removed: the change is there
+        assert emu.backend.account().settings["BNBUSDT"].leverage == 7
+    assert remove_state(state) and not state.exists() and not _journal(state).exists()

@@ -58,7 +58,7 @@ def parser(prog: str) -> argparse.ArgumentParser:
     ap.add_argument("--fsync", action="store_true", help="with --state: every change waits for the disk, so it "
                     "survives a power loss too (default: it survives kill -9 and crashes of the emulator)")
     ap.add_argument("--reset", action="store_true", help="discard the --state file's content and start again "
-                    "from the scenario")
+                    "from the scenario (refused while another emulator writes the file)")
     ap.add_argument("--api-key", help="API key of the first account (replaces the demo key)")
     ap.add_argument("--api-secret", help="HMAC secret for --api-key")
     ap.add_argument("--public-key", type=Path, help="RSA or Ed25519 public key (PEM) for --api-key")

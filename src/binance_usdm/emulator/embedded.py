@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import signal
 import sqlite3
@@ -21,6 +22,7 @@ from .backend import INCOME_RETENTION_MS, Backend
 from .clock import Clock
 from .demo_credentials import DEMO_API_KEY, DEMO_API_SECRET
 from .faults import FaultSet
+from .journal import held as journal_held
 from .ratelimit import RateLimiter
 from .reqlog import DEFAULT_CAPACITY, RequestLog
 from .scenario import load_scenario, read_scenario
@@ -280,7 +282,12 @@ def _without_first_key(scenario: dict[str, Any]) -> dict[str, Any]:
 
 
 def remove_state(path: str | Path) -> bool:
-    """Delete a state file (and its companion files: SQLite's, the account journal); True when there was one."""
+    """Delete a state file (and its companion files: SQLite's, the account journal); True when there was one.
+    Raises `OSError` (EBUSY, naming the journal) while an emulator writes the file: what it wrote next
+    would go to files no longer there, and a new file would start beside them."""
+    journal = f"{path}{JOURNAL_SUFFIX}"
+    if journal_held(journal):
+        raise OSError(errno.EBUSY, "in use by a running emulator (stop it first)", journal)
     removed = False
     for suffix in ("", "-wal", "-shm", "-journal", JOURNAL_SUFFIX):
         with contextlib.suppress(FileNotFoundError):

@@ -27,6 +27,22 @@ _encode = msgspec.json.Encoder().encode
 _decode_frame = msgspec.json.Decoder(tuple[str, int, list[Any]]).decode  # [journal id, seq, entries]
 
 
+def held(path: str) -> bool:
+    """Whether an open `Journal` (of this process or another) holds the lock of the journal at `path`:
+    an emulator is writing its state file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 class Frame(NamedTuple):
     """One appended batch: its sequence number and its entries (JSON values, as appended)."""
 
