@@ -1,6 +1,7 @@
 """The emulator's own CPU instructions per request, in process, counted by valgrind (repeatable).
 
-Run: `python benchmarks/bench_emulator_instructions.py [--requests 160] [--before OTHER_CHECKOUT/src]`.
+Run: `python benchmarks/bench_emulator_instructions.py [--requests 160] [--before OTHER_CHECKOUT/src]
+[--cache-sim]`.
 
 On a loaded machine the server CPU per request that `bench_emulator_baseline.py` reads from /proc
 moves by 30 % and more from run to run; the user-space instructions the emulator executes per request
@@ -14,7 +15,14 @@ reads; in memory and on a `--state` file. Beside them, the same harness feeds `l
 connections (the aiohttp baseline's work without a framework): the floor the emulator is measured
 against; and `bench_server.py`'s (fixed answers: httptools and this harness alone, what every server
 row includes). The figure is (run with N requests - run with none) / N.
-Needs valgrind, which runs Python about 50 times slower (a few minutes for the whole table).
+
+Instructions are not time: since all connections send in one loop turn, a `--state` batch holds all
+of them, while a real load at 8 connections makes batches of about 4, and code run once per batch
+misses the caches and the branch predictor more per instruction than the per-request path.
+`--cache-sim` adds callgrind's simulated first-level cache misses and mispredicted branches per
+request (use a small `--connections` to see a small batch's share).
+Needs valgrind, which runs Python about 50 times slower (a few minutes for the whole table; more
+with `--cache-sim`).
 """
 
 from __future__ import annotations
@@ -156,14 +164,21 @@ def run(mix: str, connections: int, requests: int, server: str) -> int:
     return uvloop.run(_serve(mix, connections, requests, server))
 
 
-def per_request(src: Path | None, mix: str, connections: int, requests: int, server: str) -> int | None:
+def per_request(src: Path | None, mix: str, connections: int, requests: int, server: str,
+                cache_sim: bool = False) -> dict[str, float] | None:
+    """callgrind's events per request (`callgrind.per_call_events`)."""
     env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else None
-    return callgrind.per_call(
-        lambda n: [sys.executable, __file__, "--run", mix, str(connections), str(n), server], requests, env)
+    return callgrind.per_call_events(
+        lambda n: [sys.executable, __file__, "--run", mix, str(connections), str(n), server], requests, env, cache_sim)
 
 
-def _count(n: int | None) -> str:
-    return "failed" if n is None else f"{n:,}"
+def _count(events: dict[str, float] | None, names: tuple[str, ...] = ("Ir",)) -> str:
+    return "failed" if events is None else f"{round(sum(events[n] for n in names)):,}"
+
+
+#: `--cache-sim` columns: (heading, callgrind's events summed).
+SIMULATED = (("L1 instruction misses", ("I1mr",)), ("L1 data misses", ("D1mr", "D1mw")),
+             ("mispredicted branches", ("Bcm", "Bim")))
 
 
 def main() -> None:
@@ -172,6 +187,9 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--mixes", nargs="+", choices=MIXES, default=list(MIXES))
     ap.add_argument("--before", type=Path, metavar="SRC", help="also measure the emulator of another checkout's src/")
+    ap.add_argument("--cache-sim", action="store_true",
+                    help="also simulate the caches and the branch predictor (misses and mispredictions per request; "
+                         "a batch's one-off code shows there more than in its instructions)")
     ap.add_argument("--run", nargs=4, metavar=("MIX", "CONNECTIONS", "REQUESTS", "SERVER"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.run:
@@ -185,6 +203,9 @@ def main() -> None:
         raise SystemExit("valgrind is not installed")
     print(f"emulator instructions per request, in process ({args.connections} connections, {args.requests} "
           f"requests after {WARMUP_ROUNDS} warm-up rounds; leverage changes on {LEVERAGE_SYMBOL})\n")
+    if args.cache_sim:
+        _simulated_table(args)
+        return
     print("| load | server | " + ("before | now | now / before |" if args.before else "instructions/request |"))
     print("|---|---|" + ("---|---|---|" if args.before else "---|"))
     for mix in args.mixes:
@@ -195,8 +216,24 @@ def main() -> None:
                 print(f"| {mix} | {server} | {now_only}")
                 continue
             before = per_request(args.before, mix, args.connections, args.requests, key)
-            ratio = f"{now / before:.2f}x" if now and before else "-"
+            ratio = f"{now['Ir'] / before['Ir']:.2f}x" if now and before else "-"
             print(f"| {mix} | {server} | {_count(before)} | {_count(now)} | {ratio} |")
+
+
+def _simulated_table(args: argparse.Namespace) -> None:
+    """Instructions and the simulated caches' and branch predictor's events per request, a row per server
+    (and per server of `--before`)."""
+    print("| load | server | instructions | " + " | ".join(h for h, _ in SIMULATED) + " |")
+    print("|---|---|---|" + "---|" * len(SIMULATED))
+    for mix in args.mixes:
+        for key, server in SERVERS.items():
+            runs = [(server, None)]
+            if args.before is not None and server not in (LEAN, FLOOR):
+                runs.insert(0, (f"{server} (before)", args.before))
+            for label, src in runs:
+                events = per_request(src, mix, args.connections, args.requests, key, cache_sim=True)
+                cells = [_count(events)] + [_count(events, names) for _, names in SIMULATED]
+                print(f"| {mix} | {label} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

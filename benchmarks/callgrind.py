@@ -19,19 +19,41 @@ def available() -> bool:
     return shutil.which("valgrind") is not None
 
 
-def collected(argv: list[str], env: Mapping[str, str] | None = None) -> int | None:
-    """Instructions of one whole run of ``argv`` (None when it failed)."""
+def collected_events(argv: list[str], env: Mapping[str, str] | None = None,
+                     cache_sim: bool = False) -> dict[str, int] | None:
+    """callgrind's event counts for one whole run of ``argv`` (None when it failed): ``Ir``
+    (instructions) and, with ``cache_sim``, its simulated caches' and branch predictor's events too
+    (``I1mr``, ``D1mr``, ``D1mw``: first-level instruction, data read and data write misses; ``Bcm``,
+    ``Bim``: mispredicted conditional and indirect branches)."""
+    sim = ["--cache-sim=yes", "--branch-sim=yes"] if cache_sim else []
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={Path(tmp) / 'callgrind.out'}", *argv],
+            ["valgrind", "--tool=callgrind", *sim, f"--callgrind-out-file={Path(tmp) / 'callgrind.out'}", *argv],
             capture_output=True, text=True, env=env,
         )
-    match = re.search(r"Collected : (\d+)", proc.stderr)
-    return int(match.group(1)) if proc.returncode == 0 and match else None
+    return None if proc.returncode else events_of(proc.stderr)
+
+
+def events_of(report: str) -> dict[str, int] | None:
+    """The event counts in what callgrind printed (its ``Events`` and ``Collected`` lines), by name."""
+    names = re.search(r"Events\s*: ([\w ]+)", report)
+    counts = re.search(r"Collected : ([\d ]+)", report)
+    if names is None or counts is None or len(names.group(1).split()) != len(counts.group(1).split()):
+        return None
+    return dict(zip(names.group(1).split(), map(int, counts.group(1).split()), strict=True))
 
 
 def per_call(command: Callable[[int], list[str]], calls: int, env: Mapping[str, str] | None = None) -> int | None:
     """Instructions of one repetition: ``command(calls)``'s run minus ``command(0)``'s, over ``calls``."""
-    base = collected(command(0), env)
-    more = collected(command(calls), env) if base is not None else None
-    return None if base is None or more is None else round((more - base) / calls)
+    events = per_call_events(command, calls, env)
+    return None if events is None else round(events["Ir"])
+
+
+def per_call_events(command: Callable[[int], list[str]], calls: int, env: Mapping[str, str] | None = None,
+                    cache_sim: bool = False) -> dict[str, float] | None:
+    """`collected_events` of one repetition: ``command(calls)``'s run minus ``command(0)``'s, over ``calls``."""
+    base = collected_events(command(0), env, cache_sim)
+    more = collected_events(command(calls), env, cache_sim) if base is not None else None
+    if base is None or more is None:
+        return None
+    return {name: (more[name] - base[name]) / calls for name in base}

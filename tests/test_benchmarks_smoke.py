@@ -84,6 +84,34 @@ def test_emulator_instruction_runner_answers_every_request(mix: str, store: str)
     assert _run("bench_emulator_instructions.py", "--run", mix, "4", "8", store, timeout=120).strip() == "8"
 
 
+
+#: What valgrind 3.19's callgrind printed for `python -c pass` with --cache-sim=yes --branch-sim=yes
+#: (the lines around are part of the report).
+CALLGRIND_REPORT = """\
+==8666== For interactive control, run 'callgrind_control -h'.
+==8666== Events    : Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw Bc Bcm Bi Bim
+==8666== Collected : 39044241 10520382 5777820 309669 528644 98618 11420 21556 37017 6254770 400862 885261 210045
+==8666==
+==8666== I   refs:      39,044,241
+"""
+
+
+def test_callgrind_events_are_read_by_name() -> None:
+    """`--cache-sim` tables read callgrind's events by name, not by position; a report without them (a
+    run that failed) reads as None."""
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import callgrind
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    events = callgrind.events_of(CALLGRIND_REPORT)
+    assert events is not None and len(events) == 13
+    assert (events["Ir"], events["I1mr"], events["D1mr"], events["D1mw"], events["Bcm"], events["Bim"]) == (
+        39044241, 309669, 528644, 98618, 400862, 210045)
+    assert callgrind.events_of("==1== Events    : Ir\n==1== Collected : 12345\n") == {"Ir": 12345}
+    assert callgrind.events_of("valgrind: command not found") is None
+    assert callgrind.events_of("==1== Events    : Ir Dr\n==1== Collected : 12345\n") is None
+
 def test_emulator_bytecodes_by_function() -> None:
     out = _run("bench_emulator_bytecodes.py", "--requests", "4", "--connections", "4", "--top", "60")
     rows = {line.split("|")[1].strip(): line.split("|")[2:] for line in out.splitlines()
