@@ -38,9 +38,10 @@ def events_of(report: str) -> dict[str, int] | None:
     """The event counts in what callgrind printed (its ``Events`` and ``Collected`` lines), by name."""
     names = re.search(r"Events\s*: ([\w ]+)", report)
     counts = re.search(r"Collected : ([\d ]+)", report)
-    if names is None or counts is None or len(names.group(1).split()) != len(counts.group(1).split()):
+    if names is None or counts is None:
         return None
-    return dict(zip(names.group(1).split(), map(int, counts.group(1).split()), strict=True))
+    keys, values = names.group(1).split(), counts.group(1).split()
+    return dict(zip(keys, map(int, values), strict=True)) if len(keys) == len(values) else None
 
 
 def per_call(command: Callable[[int], list[str]], calls: int, env: Mapping[str, str] | None = None) -> int | None:

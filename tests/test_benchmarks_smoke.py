@@ -84,7 +84,6 @@ def test_emulator_instruction_runner_answers_every_request(mix: str, store: str)
     assert _run("bench_emulator_instructions.py", "--run", mix, "4", "8", store, timeout=120).strip() == "8"
 
 
-
 #: What valgrind 3.19's callgrind printed for `python -c pass` with --cache-sim=yes --branch-sim=yes
 #: (the lines around are part of the report).
 CALLGRIND_REPORT = """\
@@ -111,6 +110,7 @@ def test_callgrind_events_are_read_by_name() -> None:
     assert callgrind.events_of("==1== Events    : Ir\n==1== Collected : 12345\n") == {"Ir": 12345}
     assert callgrind.events_of("valgrind: command not found") is None
     assert callgrind.events_of("==1== Events    : Ir Dr\n==1== Collected : 12345\n") is None
+
 
 def test_emulator_bytecodes_by_function() -> None:
     out = _run("bench_emulator_bytecodes.py", "--requests", "4", "--connections", "4", "--top", "60")

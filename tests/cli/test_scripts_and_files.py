@@ -209,7 +209,6 @@ def test_a_corrupt_demo_state_is_reported_then_reset(isolated_env: Env, tmp_path
     assert sqlite3.connect(state).execute("SELECT count(*) FROM meta").fetchone()[0] > 0
 
 
-
 def test_resetting_the_demo_state_is_refused_while_a_demo_runs_on_it(isolated_env: Env, tmp_path: Path) -> None:
     """A `usdm watch` on the embedded demo writes its state file: `config --reset-demo` from another
     terminal says so (exit 1) instead of deleting the files under it."""
@@ -220,6 +219,7 @@ def test_resetting_the_demo_state_is_refused_while_a_demo_runs_on_it(isolated_en
         assert refused.exit_code == 1 and state.exists(), refused.stderr
         assert f"cannot remove {state}: in use by a running emulator (stop it first)" in refused.stderr
     assert invoke(["config", "--reset-demo"], env).exit_code == 0 and not state.exists()
+
 
 # --- configuration ------------------------------------------------------------------------------------
 def test_a_missing_usdm_config_file_is_an_error_not_the_demo(isolated_env: Env, tmp_path: Path) -> None:
