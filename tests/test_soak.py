@@ -14,7 +14,7 @@ SOAK = Path(__file__).resolve().parent.parent / "benchmarks" / "soak.py"
 
 def test_short_soak_proves_the_result_contract_under_faults() -> None:
     proc = subprocess.run(
-        [sys.executable, str(SOAK), "--seconds", "2", "--sync-callers", "4", "--async-callers", "16",
+        [sys.executable, str(SOAK), "--seconds", "1", "--sync-callers", "4", "--async-callers", "16",
          "--fault-p", "0.04", "--seed", "7", "--slack", "2.0"],
         capture_output=True, text=True, timeout=120,
     )
