@@ -4,6 +4,7 @@
     python benchmarks/bench_client.py --quick         # short smoke run (figures meaningless)
     python benchmarks/bench_client.py --no-peers      # only the floors and our clients
     python benchmarks/bench_client.py --peer-python /tmp/peers-venv/bin/python
+    python benchmarks/bench_client.py --quick --first-patterns few   # fewer fresh processes (a smoke run)
 
 The peers (optional; the ``bench`` extra, or a separate virtualenv):
 
@@ -34,7 +35,8 @@ clients' values as parsed, ccxt's unified balance and positions built from the a
 ``fetch_balance`` and ``fetch_positions(method="account")`` build them; the call and the read
 repeated (steady state: values met before), and the first call of a fresh process (the client made
 as its users make it, connecting, first use of everything, nothing met before; one process per way
-of reading and round, the best of the rounds). A third gives the issue's comparison: ours against
+of reading and round, the best of the rounds; ``--first-patterns`` names the ways of reading measured
+so, the others print "-"). A third gives the issue's comparison: ours against
 json.loads + each peer's per-call work, that is the peer's own call and read (which parse the
 answer), as ratios, with the highest ratio over the peers for each of ours.
 
@@ -416,9 +418,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="client processes per client, interleaved (default 5)")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--import-runs", type=int, help="fresh interpreters for the import time (default 9)")
+    parser.add_argument(
+        "--first-patterns", default=",".join(PATTERNS), metavar="LIST",
+        help="comma-separated ways of reading measured in a fresh process per call + read (first: columns);"
+        f" default all: {','.join(PATTERNS)}; the others print '-'",
+    )
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds allowed per client")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures as JSON")
     args = parser.parse_args(argv)
+    first_patterns = [p for p in args.first_patterns.split(",") if p]
+    if unknown := sorted(set(first_patterns) - set(PATTERNS)):
+        parser.error(f"--first-patterns: unknown {', '.join(unknown)} (known: {', '.join(PATTERNS)})")
     if args.seconds is None:
         args.seconds = 0.02 if args.quick else 0.1
     if args.reps is None:
@@ -451,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
                 if row.ok and row.group in ("ours", "peer"):
-                    for pattern in PATTERNS:  # the process's first call, one process per way of reading
+                    for pattern in first_patterns:  # the process's first call, one process per way of reading
                         first = measure_once(row, url, pythons, args, first=pattern)
                         key = f"first_{pattern}_cpu_us"
                         if first.get("status") == "ok":

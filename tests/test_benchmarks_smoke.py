@@ -20,8 +20,10 @@ def _run(script: str, *args: str, timeout: float = 300) -> str:
 
 
 def test_quick_benchmark_prints_a_table() -> None:
-    # the shortest repetitions and a concurrency of 5 (not 50): every row is still measured and printed
-    out = _run(BENCH.name, "--quick", "--no-peers", "--import-runs", "1", "--seconds", "0.005", "--concurrency", "5")
+    # the shortest repetitions, a concurrency of 5 (not 50) and one way of reading in fresh processes (not
+    # three): every row is still measured and printed
+    out = _run(BENCH.name, "--quick", "--no-peers", "--import-runs", "1", "--seconds", "0.005", "--concurrency", "5",
+               "--first-patterns", "few")
     assert "account" in out and "leverage" in out and "calls/s" in out
     for label in (
         "FLOOR asyncio Protocol+httptools+msgspec",
@@ -36,6 +38,10 @@ def test_quick_benchmark_prints_a_table() -> None:
         assert not any("error" in row for row in rows), out
     assert "from binance_usdm import BinanceRestClient:" in out
     assert "Targets" in out and "signing floor" in out
+    reads = out.split("call + read of the account answer", 1)[1].split("\n\n", 1)[0].splitlines()
+    ours = [line.split()[-6:] for line in reads if line.startswith("binance_usdm ")]
+    assert len(ours) == 3, out  # async on asyncio and uvloop, sync: repeated few/every/to_dict, first few only
+    assert all(cell != "-" for cells in ours for cell in cells[:4]) and all(cells[4:] == ["-", "-"] for cells in ours), out
 
 
 def test_profile_breakdown_runs() -> None:
