@@ -13,15 +13,15 @@ import binascii
 import hashlib
 import hmac
 from functools import lru_cache
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+from typing import TYPE_CHECKING
 
 from . import errors as e
 from .accounts import Account, Credential
 from .backend import Backend
 from .params import Params
+
+if TYPE_CHECKING:  # cryptography is imported where an RSA or Ed25519 key is first met (~30 ms a process)
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 DEFAULT_RECV_WINDOW = 5000
 _SHA256_BLOCK = 64
@@ -50,6 +50,9 @@ def strip_signature(raw: str) -> str:
 
 @lru_cache(maxsize=64)
 def _public_key(pem: str) -> rsa.RSAPublicKey | ed25519.Ed25519PublicKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
     key = serialization.load_pem_public_key(pem.encode())
     if not isinstance(key, rsa.RSAPublicKey | ed25519.Ed25519PublicKey):
         raise ValueError("only RSA and Ed25519 public keys are supported")
@@ -80,7 +83,11 @@ def _verify_asymmetric(pem: str | None, payload: str, signature: str) -> bool:
         raw = base64.b64decode(signature.replace(" ", "+"), validate=True)
     except (binascii.Error, ValueError):
         return False
-    key = _public_key(pem)
+    key = _public_key(pem)  # imported cryptography
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
     try:
         if isinstance(key, rsa.RSAPublicKey):
             key.verify(raw, payload.encode(), padding.PKCS1v15(), hashes.SHA256())
