@@ -21,6 +21,7 @@ import pytest
 #: Modules whose tests take seconds each: benchmarks and other subprocesses, the browser, long
 #: property runs. Listed slowest first; the order of tests within a module is kept.
 SLOW_FIRST = (
+    "tests/resilience/test_fault_matrix.py",
     "tests/streams/test_live_account.py",
     "tests/test_benchmarks_smoke.py",
     "tests/test_bench_stream_smoke.py",
@@ -37,13 +38,15 @@ SLOW_FIRST = (
     "tests/emulator/test_persistence.py",
     "tests/emulator/test_atomic_changes.py",
     "tests/cli/test_scripts_and_files.py",
-    "tests/resilience/test_fault_matrix.py",
 )
 
 #: Modules whose tests all run on one worker, by group: the modules of a group share that worker.
 ONE_WORKER = {
     # the browser starts once per run
     "tests/emulator/test_dashboard.py": "browser",
+    # mostly waiting (timeouts, injected latencies): one worker, from the start, instead of every
+    # worker waiting at once (two cores idle while the matrix ran)
+    "tests/resilience/test_fault_matrix.py": "fault-matrix",
     # the last test checks the state of the emulator the fuzzing hit
     "tests/resilience/test_fuzz.py": "fuzz",
     # the import graph of every module is parsed once (a cached function)
