@@ -38,6 +38,10 @@ SLOW_FIRST = (
     "tests/emulator/test_persistence.py",
     "tests/emulator/test_atomic_changes.py",
     "tests/cli/test_scripts_and_files.py",
+    # mostly waiting (pool and read timeouts, retries): in the middle of the run, while the other
+    # workers keep both cores busy, rather than last, with the cores idle
+    "tests/test_http_transports.py",
+    "tests/resilience/test_client_policies.py",
 )
 
 #: Modules whose tests all run on one worker, by group: the modules of a group share that worker.
