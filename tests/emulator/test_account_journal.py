@@ -462,20 +462,40 @@ def test_the_writer_empties_a_journal_another_process_folded(tmp_path: Path, mon
 
 def test_the_writer_folds_what_it_appended_without_reading_the_journal_back(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The writer folds its frames from the rows it appended (the journal holds nothing else above its
-    last fold): only those above the frame another process folded meanwhile, never over that
-    process's later commit; another process still reads them from the journal."""
+    """The writer folds its frames from the rows it appended, merged as they came: it reads nothing back,
+    and what it writes is what writing them one by one gives."""
+    path = str(tmp_path / "state.db")
+    settings = {"leverage": 5, "marginType": "CROSSED"}
+    writer = Store(path)
+    writer.save_account("a", AccountRows({"accountId": "a"}, {"AUSDT": settings, "BUSDT": settings}, {}, 1, replace=True))
+    _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 2}}, {}, 2))
+    _journaled(writer, "a", AccountRows(None, {"BUSDT": {**settings, "leverage": 3}}, {}, 3))
+    _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 4}}, {}, None))
+    monkeypatch.setattr(Journal, "read", lambda *_: pytest.fail("the writer read its journal back"))
+    writer.checkpoint()
+    assert writer.get_meta("journal_seq") == "3" and _journal(tmp_path / "state.db").stat().st_size == 0
+    monkeypatch.undo()
+    writer.close()
+    store = Store(path)
+    [state] = store.load_accounts()
+    assert state["symbols"] == {"AUSDT": {**settings, "leverage": 4}, "BUSDT": {**settings, "leverage": 3}}
+    assert state["updateTime"] == 3
+    store.close()
+
+
+def test_frames_another_process_folded_are_not_written_again_by_the_writer(tmp_path: Path) -> None:
+    """When another process folded some of the writer's frames (it folds what it reads before its own
+    commits), the writer folds only the frames above them, read back from the journal: never over that
+    process's later commit."""
     path = str(tmp_path / "state.db")
     settings = {"leverage": 5, "marginType": "CROSSED"}
     writer, other = Store(path), Store(path)
     writer.save_account("a", AccountRows({"accountId": "a"}, {"AUSDT": settings}, {}, 1, replace=True))
-    _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 2}}, {}, 2))
+    _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 2}, "BUSDT": settings}, {}, 2))
     other.save_account("a", AccountRows(None, {"BUSDT": {**settings, "leverage": 3}}, {}, 3))  # folds frame 1 first
     _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 4}}, {}, 4))
-    monkeypatch.setattr(Journal, "read", lambda *_: pytest.fail("the writer read its journal back"))
     writer.checkpoint()  # folds frame 2 alone
     assert writer.get_meta("journal_seq") == "2" and _journal(tmp_path / "state.db").stat().st_size == 0
-    monkeypatch.undo()
     other.close()
     writer.close()
     store = Store(path)

@@ -20,11 +20,12 @@ times that many rows: claims are refused then), the first commit made without a 
 with the store still held.
 The account journal (`journal.py`, a state file without `fsync`): a batch made under `claim` (the
 server's event loop: account-state changes alone) appends its account rows there, one write, instead
-of committing an SQLite transaction (`append_accounts`, which keeps the rows it appended in memory
-until they are folded). What the state file holds is then its account rows plus the journal's frames
+of committing an SQLite transaction (`append_accounts`, which keeps the rows it appended in memory,
+merged per account, until they are folded). What the state file holds is then its account rows plus the journal's frames
 numbered above the `journal_seq` it records. The first transaction that begins afterwards, whatever it
 writes (and `checkpoint`, every `JOURNAL_FOLD_BATCHES` frames), first writes the rows of those frames
-(the writer's own, kept as appended: no reading back), merged per account, and that sequence number:
+(the writer's own, kept merged as appended: no reading back, unless another process folded some of
+them meanwhile), and that sequence number:
 so rows written later are never overwritten by an older frame at a restart, which folds what a killed
 process left. The journal is emptied once a fold is committed (a frame still there is at or below
 `journal_seq`).
@@ -155,7 +156,7 @@ def _journal_rows(entry: list[Any]) -> tuple[str, AccountRows]:
 
 class _Pending:
     """The account rows of journal frames not folded yet, of one account, merged: what writing them
-    one after another would write, in one write (`Store._write_frames`)."""
+    one after another would write, in one write (`_Unfolded`)."""
 
     __slots__ = ("deletes", "header", "positions", "replace", "symbols", "update_time")
 
@@ -189,6 +190,35 @@ class _Pending:
     def rows(self) -> AccountRows:
         """The merged rows."""
         return AccountRows(self.header, self.symbols, self.positions, self.update_time, self.replace)
+
+
+class _Unfolded:
+    """Journal frames not folded yet, their account rows merged as they come (`_Pending`): what writing
+    them one after another would write, in as few writes; `frames` of them, numbered `first` to `last`.
+    (Merged at once rather than kept as frames: the writer's memory stays flat between folds.)"""
+
+    __slots__ = ("first", "frames", "last", "latest", "pending")
+
+    def __init__(self, frames: Iterable[_Frame] = ()) -> None:
+        self.first = self.last = self.frames = 0
+        #: Each account's rows in write order, and the last of them per account (the one merged into).
+        self.pending: list[tuple[str, _Pending]] = []
+        self.latest: dict[str, _Pending] = {}
+        for seq, entries in frames:
+            self.add(seq, entries)
+
+    def add(self, seq: int, entries: list[tuple[str, AccountRows]]) -> None:
+        """Take the frame numbered `seq` (above the others) in."""
+        if not self.frames:
+            self.first = seq
+        self.last = seq
+        self.frames += 1
+        latest = self.latest
+        for account_id, rows in entries:
+            merged = latest.get(account_id)
+            if merged is None or not merged.merge(rows):
+                latest[account_id] = merged = _Pending(rows)
+                self.pending.append((account_id, merged))
 
 
 def _adds_back(before: Mapping[Any, Any], after: Mapping[Any, Any]) -> bool:
@@ -352,9 +382,9 @@ class Store:
         self._journal: Journal | None = None
         self._journal_id = ""
         #: The last frame appended (or folded), and the frames this process appended since its last
-        #: fold, as appended (what the journal holds above its last fold: `_fold` folds them from here).
+        #: fold (what the journal holds above its last fold: `_fold` folds them from here).
         self._seq = 0
-        self._appended: list[_Frame] = []
+        self._appended = _Unfolded()
         #: Claimed for a batch whose account rows go to the account journal (`append_accounts`): that
         #: batch writes nothing else. And whether the transaction under way folds the journal.
         self.journaling = False
@@ -381,7 +411,7 @@ class Store:
         self.closing()
         if self._lock.acquire(timeout=timeout):
             try:
-                if self._appended and not self._depth:
+                if self._appended.frames and not self._depth:
                     self._fold_now()
                 self._conn.close()
             finally:
@@ -406,7 +436,7 @@ class Store:
                     if journal_id is None:
                         journal_id = secrets.token_hex(8)
                         c.execute("INSERT INTO meta (key, value) VALUES ('journal', ?)", (journal_id,))
-                    self._write_frames(frames)
+                    self._write_frames(_Unfolded(frames))
                 if frames:
                     self._seq = frames[-1][0]
         except BaseException:  # reading it failed (`OSError`): no store
@@ -433,39 +463,30 @@ class Store:
         """In a transaction just begun: write the rows of the journal's frames above the last one the
         state file holds, and the last one's sequence number (module docstring); the journal is emptied
         once that commits (`_committed`). The writer takes them from what it appended (the journal holds
-        nothing else above its last fold), another process reads them from the journal: a frame another
+        nothing else above its last fold), another process reads them from the journal. A frame another
         process folded meanwhile (it folds what it reads before its own commits) is skipped, so a frame
-        never goes over a later commit of another process."""
+        never goes over a later commit of another process: when that happened, the writer reads the
+        frames above it back from the journal (its merged rows cannot be split)."""
         journal = self._journal
         assert journal is not None
         self._folding = True  # the writer empties the journal at commit, even when another process folded it all
         folded = self._folded_seq()
-        if journal.owned:
-            appended = self._appended  # (all of them unless another process folded some)
-            self._write_frames(appended if not appended or appended[0][0] > folded
-                               else [frame for frame in appended if frame[0] > folded])
+        if journal.owned and self._appended.first > folded:  # (all of them: no other process folded any)
+            self._write_frames(self._appended)
             return
         journal_id = self.get_meta("journal")
         if journal_id is not None:
-            self._write_frames(self._read_frames(journal, journal_id, folded))
+            self._write_frames(_Unfolded(self._read_frames(journal, journal_id, folded)))
 
-    def _write_frames(self, frames: list[_Frame]) -> None:
-        """Write the account rows of journal frames, in order, an account's writes merged where their
-        order allows (`_Pending.merge`), and the last frame's sequence number (in a transaction)."""
-        if not frames:
+    def _write_frames(self, frames: _Unfolded) -> None:
+        """Write the merged account rows of journal frames, in order, and the last frame's sequence
+        number (in a transaction)."""
+        if not frames.frames:
             return
-        pending: list[tuple[str, _Pending]] = []
-        last: dict[str, _Pending] = {}
-        for _, entries in frames:
-            for account_id, rows in entries:
-                merged = last.get(account_id)
-                if merged is None or not merged.merge(rows):
-                    last[account_id] = merged = _Pending(rows)
-                    pending.append((account_id, merged))
-        for account_id, merged in pending:
+        for account_id, merged in frames.pending:
             self._save_rows(self._conn, account_id, merged.rows())
         self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', ?)",
-                           (str(frames[-1][0]),))
+                           (str(frames.last),))
 
     def _fold_now(self) -> None:
         """Fold the pending frames in a transaction of their own (without waiting for another
@@ -512,7 +533,7 @@ class Store:
 
     def _begun(self) -> None:
         """After BEGIN IMMEDIATE: fold the account journal's frames (rolled back when that fails)."""
-        if self._journal is None or (self._journal.owned and not self._appended):
+        if self._journal is None or (self._journal.owned and not self._appended.frames):
             return  # (the writer folds only when it appended: another process folds what it reads)
         try:
             self._fold()
@@ -622,7 +643,7 @@ class Store:
             return False
         try:
             if (self._conn.total_changes - self._checkpointed < CHECKPOINT_ROWS
-                    and len(self._appended) < JOURNAL_FOLD_BATCHES):
+                    and self._appended.frames < JOURNAL_FOLD_BATCHES):
                 return False
         except sqlite3.ProgrammingError:  # closed meanwhile
             return False
@@ -634,7 +655,7 @@ class Store:
         beside the commits, on a connection of its own (syncing the WAL, copying, syncing the file: the
         long part), then what they added meanwhile, with the store held."""
         with self._lock:
-            if self._appended and not self._closing.is_set():
+            if self._appended.frames and not self._closing.is_set():
                 self._fold_now()
         try:
             helper = sqlite3.connect(self.path or ":memory:", isolation_level=None, timeout=0)
@@ -653,7 +674,7 @@ class Store:
         unless made under `claim`, checkpoint when one is due (late, when another thread runs them)."""
         if self._folding:
             self._folding = False
-            self._appended = []
+            self._appended = _Unfolded()
             if self._journal is not None and self._journal.owned:
                 try:
                     self._journal.clear()
@@ -710,7 +731,7 @@ class Store:
         seq = self._seq + 1
         self._journal.append(self._journal_id, seq, entries)
         self._seq = seq
-        self._appended.append((seq, rows))
+        self._appended.add(seq, rows)
 
     def _roll_back_group(self) -> None:
         self._folding = False
