@@ -330,3 +330,36 @@ def test_undoing_a_group_never_hides_an_account_or_a_key_from_readers_on_the_loo
             raise RuntimeError("the group fails")
         assert keys.seen and all(keys.seen) and accounts.seen and all(accounts.seen)
         assert "k-added-in-the-group" not in keys and dict(accounts) == {acc.account_id: acc}
+
+
+def test_a_group_among_many_accounts_writes_and_undoes_only_what_it_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group's end handles the accounts its changes replaced, not every account: it writes those
+    alone, and a failed group puts back exactly those (an account it made is gone again with its key,
+    the others are the very objects they were)."""
+    from binance_usdm.emulator.accounts import Account, Credential
+
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state) as emu:
+        backend = emu.backend
+        acc = backend.account()
+        for i in range(40):
+            backend.save(Account(account_id=f"other{i}", alias=f"other{i}"))
+        before = dict(backend.accounts)
+        written: list[str] = []
+        save = store_module.Store.save_account
+        monkeypatch.setattr(store_module.Store, "save_account",
+                            lambda self, account_id, rows: (written.append(account_id), save(self, account_id, rows))[1])
+        with pytest.raises(RuntimeError, match="fails"), backend.group():
+            backend.change_leverage(acc, "BNBUSDT", 7)
+            backend.save(Account(account_id="made", alias="made", credentials=[Credential("k-made", "s")]))
+            raise RuntimeError("the group fails")
+        assert backend.accounts == before and all(backend.accounts[k] is v for k, v in before.items())
+        assert backend.lookup_key("k-made") is None and written == []
+        with backend.group():
+            backend.change_leverage(acc, "BNBUSDT", 7)
+            backend.change_leverage(backend.account("other7"), "XRPUSDT", 9)
+        assert sorted(written) == [acc.account_id, "other7"]
+    with EmulatorServer(state_path=state) as emu:
+        assert emu.backend.account().setting("BNBUSDT").leverage == 7
+        assert emu.backend.account("other7").setting("XRPUSDT").leverage == 9

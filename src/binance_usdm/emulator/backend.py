@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal, getcontext, localcontext, setcontext
-from typing import Any
+from typing import Any, TypeVar
 
 from . import errors as e
 from . import events, margin
@@ -65,6 +65,7 @@ from .store import IncomeRow, IncomeSelection, MarginRow, Store
 #: `Backend._replace`'s marks and events when it has none.
 _NO_MARKS: Mapping[str, Decimal] = {}
 _NO_EVENTS: tuple[events.DomainEvent, ...] = ()
+_V = TypeVar("_V")
 
 
 class CommitFailed(Exception):
@@ -197,8 +198,7 @@ class _Group:
     as one frame (`Store.append_accounts`), which is the commit. `claimed`: made by `Backend.claim`, which
     holds the lock and the store's claim already; the group's end releases both."""
 
-    __slots__ = ("_accounts", "_backend", "_before", "_by_key", "_claimed", "_journaled", "_nested", "_outer",
-                 "_store_group")
+    __slots__ = ("_backend", "_before", "_claimed", "_journaled", "_nested", "_outer", "_store_group")
 
     def __init__(self, backend: Backend, claimed: bool = False) -> None:
         self._backend = backend
@@ -211,7 +211,6 @@ class _Group:
         self._nested = backend._group_events is not None
         if self._nested:
             return
-        self._accounts, self._by_key = dict(backend.accounts), dict(backend._by_key)
         self._before = (backend.marks, backend._tran_id, backend.funding_through)
         self._journaled = backend.store.journaling  # (the store's claim is this thread's: the lock is held)
         if not self._journaled:
@@ -222,6 +221,7 @@ class _Group:
                 self._release()
                 raise
         backend._group_events = []
+        backend._replaced, backend._replaced_keys = {}, {}
         self._outer = getcontext()
         setcontext(backend._batch_context)
 
@@ -233,7 +233,7 @@ class _Group:
             error = exc
             try:
                 if error is None:
-                    backend._write_group_state(self._accounts, self._before[0], self._journaled)
+                    backend._write_group_state(self._before[0], self._journaled)
             except BaseException as failed:
                 error = failed
             finally:
@@ -247,6 +247,7 @@ class _Group:
                 self._undo()
             backend.durable = backend.applied
             published, backend._group_events = backend._group_events, None
+            backend._replaced = backend._replaced_keys = None
             if error is None:
                 for event in published or ():
                     backend.events.publish(event)
@@ -268,21 +269,24 @@ class _Group:
             backend.lock.release()
 
     def _undo(self) -> None:
-        """Memory back to its state before the group."""
+        """Memory back to its state before the group (what its changes replaced: `Backend._register`)."""
         backend = self._backend
-        _restore(backend.accounts, self._accounts)
-        _restore(backend._by_key, self._by_key)
+        _put_back(backend.accounts, backend._replaced)
+        _put_back(backend._by_key, backend._replaced_keys)
         backend.marks, backend._tran_id, backend.funding_through = self._before
         backend.version += 1  # retire the answers computed from what was undone
 
 
-def _restore(table: dict[str, Any], saved: Mapping[str, Any]) -> None:
-    """Make `table` equal to `saved` in place, never missing an entry the two share: requests are
-    checked on the event loop without the backend's lock (the API key, the account) while a failed
-    group is undone on the storage thread, so the table is not emptied and refilled."""
-    table.update(saved)  # one C call: no other thread runs meanwhile
-    for key in table.keys() - saved.keys():
-        del table[key]
+def _put_back(table: dict[str, _V], replaced: Mapping[str, _V | None] | None) -> None:
+    """Give `table` back, one entry at a time and in place, the entries `replaced` recorded (None: there
+    was none). Requests are checked on the event loop without the backend's lock (the API key, the
+    account) while a failed group is undone on the storage thread: no entry the two states share goes
+    missing meanwhile."""
+    for key, old in (replaced or {}).items():
+        if old is None:
+            table.pop(key, None)
+        else:
+            table[key] = old
 
 
 DAY_MS = 24 * 3600 * 1000
@@ -369,6 +373,10 @@ class Backend:
         self.applied = 0
         self.durable = 0
         self._group_events: list[events.DomainEvent] | None = None
+        #: In a group (set with `_group_events`): the accounts and API keys its changes replaced, each with
+        #: its entry before the group (None: there was none).
+        self._replaced: dict[str, Account | None] | None = None
+        self._replaced_keys: dict[str, tuple[Account, Credential] | None] | None = None
         #: The decimal context of changes, groups and `_Sequence`s (one at a time, under the lock: one
         #: copy of `margin.CONTEXT` serves them all; its flags are never read).
         self._batch_context = margin.CONTEXT.copy()
@@ -397,9 +405,18 @@ class Backend:
         self.store.set_meta("seeded", "1")
 
     def _register(self, acc: Account) -> None:
-        self.accounts[acc.account_id] = acc
+        """Make `acc` its account's committed state; in a group, first remember the entries it replaces
+        (`_replaced`: what a group undoes and writes costs what it changed, not the number of accounts)."""
+        account_id = acc.account_id
+        replaced, replaced_keys = self._replaced, self._replaced_keys
+        if replaced is not None and account_id not in replaced:
+            replaced[account_id] = self.accounts.get(account_id)
+        self.accounts[account_id] = acc
         for cred in acc.credentials:
-            self._by_key[cred.api_key] = (acc, cred)
+            key = cred.api_key
+            if replaced_keys is not None and key not in replaced_keys:
+                replaced_keys[key] = self._by_key.get(key)
+            self._by_key[key] = (acc, cred)
 
     def _change(self) -> Change:
         """One mutation: validate and prepare in the `Change`, then it is committed whole, or (on any
@@ -511,8 +528,7 @@ class Backend:
             return None
         return _Group(self, True)
 
-    def _write_group_state(self, accounts: Mapping[str, Account], marks: Mapping[str, Decimal],
-                           journaled: bool) -> None:
+    def _write_group_state(self, marks: Mapping[str, Decimal], journaled: bool) -> None:
         """At a group's end, before its commit: the account rows and marks its changes moved, each
         diffed once against the state before the group (the state file holds that until now); with
         `journaled` the account rows are appended to the account journal, which is the commit (marks
@@ -522,8 +538,9 @@ class Backend:
         if store.path is None:
             return
         rows = []
-        for acc_id, acc in self.accounts.items():  # (a loop: a comprehension is a call of its own)
-            if (old := accounts.get(acc_id)) is not acc:
+        accounts = self.accounts
+        for acc_id, old in (self._replaced or {}).items():  # (a loop: a comprehension is a call of its own)
+            if (acc := accounts[acc_id]) is not old:
                 rows.append((acc_id, acc.rows_since(old)))
         moved = {s: p for s, p in self.marks.items() if marks.get(s) is not p} if self.marks is not marks else {}
         if not rows and not moved:
