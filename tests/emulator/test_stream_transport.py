@@ -184,3 +184,29 @@ async def test_listen_keys_never_reach_a_log(emu: EmulatorServer, client: Client
     emulator_side = [r for r in caplog.records if not r.name.startswith("websockets.client")]
     assert {"binance_usdm.emulator.stream"} <= {r.name for r in emulator_side}  # the loggers were live
     assert all(key not in r.getMessage() and key not in (r.exc_text or "") for r in emulator_side)
+
+
+def test_the_websocket_library_is_loaded_with_the_first_stream_only() -> None:
+    """An emulator that serves REST alone never imports `websockets` (~15 ms of every start); the first
+    stream opened loads it, and that stream works. In a fresh interpreter, whose own client is a raw
+    socket."""
+    import subprocess
+    import sys
+
+    code = """
+import socket, sys
+from binance_usdm.emulator import EmulatorServer
+with EmulatorServer() as emu:
+    host, port = emu.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as s:
+        s.sendall(b"GET /fapi/v1/time HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+        assert s.recv(4096).startswith(b"HTTP/1.1 200")
+    print("websockets" in sys.modules)
+    with socket.create_connection((host, int(port))) as s:
+        s.sendall(b"GET /ws/not-a-key HTTP/1.1\\r\\nHost: x\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\nSec-WebSocket-Version: 13\\r\\n\\r\\n")
+        print(s.recv(4096).split(b"\\r\\n")[0].decode(), "websockets" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["False", "HTTP/1.1 101 Switching Protocols True"]

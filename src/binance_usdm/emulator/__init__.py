@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .embedded import EmulatorServer, StartupError, remove_state, serve
     from .faults import FaultSet
     from .server import HttpLimits
-    from .stream import StreamOptions
+    from .stream_options import StreamOptions
 
 __all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "Backend", "Clock", "EmulatorServer", "FaultSet", "HttpLimits",
            "StartupError", "StreamOptions", "remove_state", "serve"]

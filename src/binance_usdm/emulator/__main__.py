@@ -15,7 +15,7 @@ from typing import NoReturn
 from . import DEMO_API_KEY, EmulatorServer, StartupError
 from .backend import DAY_MS, INCOME_RETENTION_MS
 from .faults import FaultError, parse_fault
-from .stream import DAY_S, StreamOptions
+from .stream_options import DAY_S, StreamOptions
 
 EPILOG = """Examples:
   # the demo account on http://127.0.0.1:8765

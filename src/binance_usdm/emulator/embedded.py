@@ -28,7 +28,8 @@ from .reqlog import DEFAULT_CAPACITY, RequestLog
 from .scenario import load_scenario, read_scenario
 from .server import App, HttpLimits, start_server
 from .store import BUSY_TIMEOUT_S, JOURNAL_SUFFIX, Store
-from .stream import StreamHub, StreamOptions
+from .stream import StreamHub
+from .stream_options import StreamOptions
 
 FaultSpec = str | Mapping[str, Any]
 

@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
 from time import perf_counter
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import httptools
 import msgspec
@@ -75,7 +75,11 @@ from .messages import RawRequest, Response
 from .params import Params
 from .ratelimit import RateLimiter
 from .reqlog import RequestLog
-from .stream import Session, StreamHub, abort
+from .stream import StreamHub
+from .tcp import abort
+
+if TYPE_CHECKING:
+    from .stream_session import Session
 
 _json = msgspec.json.Encoder(decimal_format="string")
 _log = logging.getLogger(__name__)

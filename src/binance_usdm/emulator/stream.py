@@ -3,7 +3,7 @@
 The HTTP front end (`server.py`) hands over a connection whose request asks for a websocket upgrade
 on a stream path; from then on the websocket protocol is the `websockets` library's sans-I/O
 `ServerProtocol` running over the same asyncio transport (framing, masking, ping/pong and close
-handshakes are the library's). Binance's facts
+handshakes are the library's: `stream_session.py`, imported with the first stream). Binance's facts
 (https://developers.binance.com/docs/derivatives/usds-margined-futures/user-data-streams/Connect and
 .../websocket-market-streams, .../Live-Subscribing-Unsubscribing-to-streams):
 
@@ -38,70 +38,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
-import struct
 import threading
 from collections import deque
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 import msgspec
-from websockets.datastructures import Headers
-from websockets.frames import CloseCode, Frame, Opcode
-from websockets.http11 import Request
-from websockets.protocol import State
-from websockets.server import ServerProtocol
 
 from . import events as ev
 from .backend import Backend, CommitFailed
 from .feeds import StreamEvents
 from .messages import RawRequest
+from .stream_options import StreamOptions
 from .userdata import Payload, Renderer
 
-DAY_S = 24 * 3600.0
-_MAX_MESSAGE = 64 * 1024  # bytes per incoming message (requests are tiny)
-_CLOSE_TIMEOUT_S = 2.0  # real seconds a client has to answer the server's close frame
-_METHODS = "SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS, SET_PROPERTY, GET_PROPERTY"
+if TYPE_CHECKING:
+    from .stream_session import Session
+
+#: The close codes the server's side sends (RFC 6455, section 7.4.1).
+NORMAL_CLOSURE, GOING_AWAY = 1000, 1001
 _json = msgspec.json.Encoder()
-# The websocket library logs through this logger; WARNING keeps its debug lines (which would show
-# request lines and headers) off even when the application logs at DEBUG.
 _log = logging.getLogger(__name__)
-_ws_log = logging.getLogger(__name__ + ".websocket")
-_ws_log.setLevel(logging.WARNING)
-
-
-@dataclass(frozen=True, slots=True)
-class StreamOptions:
-    """Timing and limits of the emulator's streams (defaults: Binance's)."""
-
-    #: Emulator-clock seconds after which a connection is closed (Binance: 24 hours).
-    lifetime_s: float = DAY_S
-    #: Real seconds between the server's pings (Binance: 3 minutes).
-    ping_interval_s: float = 180.0
-    #: Real seconds without a pong after which a connection is dropped (Binance: 10 minutes).
-    pong_timeout_s: float = 600.0
-    #: Unsent bytes a socket may hold in the emulator before it is dropped as a slow consumer.
-    max_buffer: int = 1024 * 1024
-    #: The kernel send buffer of a stream socket (SO_SNDBUF): bounds what a slow reader holds there too.
-    send_buffer: int = 256 * 1024
-    #: Real seconds between checks of a running emulator clock (key expiry, 24 h cut, funding).
-    tick_s: float = 1.0
-
-
-def abort(transport: asyncio.Transport) -> None:
-    """Close at once with a TCP reset (SO_LINGER 0): unsent data, the kernel's included, is discarded."""
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
-
-
-def text_frame(data: bytes) -> bytes:
-    """One unfragmented text frame as the server sends it (unmasked; no extension is negotiated), built
-    by the websockets library once and written to every stream that gets the payload."""
-    return Frame(Opcode.TEXT, data).serialize(mask=False)
 
 
 def stream_target(path: str, query: str) -> tuple[bool, list[str]] | None:
@@ -117,156 +75,6 @@ def stream_target(path: str, query: str) -> tuple[bool, list[str]] | None:
             keys += [k for s in args.get("streams", []) for k in s.split("/")]
             return combined, list(dict.fromkeys(k for k in keys if k))
     return None
-
-
-class Session:
-    """One websocket connection: the library's protocol over the transport, plus its subscriptions."""
-
-    def __init__(self, hub: StreamHub, transport: asyncio.Transport, combined: bool) -> None:
-        self.hub = hub
-        self.transport = transport
-        self.combined = combined
-        self.keys: list[str] = []
-        self.protocol = ServerProtocol(max_size=_MAX_MESSAGE, logger=_ws_log)
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, hub.options.send_buffer)
-        self.opened_ms = hub.backend.clock.now_ms()
-        loop = asyncio.get_running_loop()
-        self.last_pong = loop.time()
-        self._ping_timer = loop.call_later(hub.options.ping_interval_s, self._ping)
-        self.closed = False
-
-    def handshake(self, headers: dict[str, str], rest: bytes) -> bool:
-        """Answer the upgrade request (101, or the library's rejection); True when open."""
-        self.protocol.receive_data(Request("/", Headers(headers)).serialize())
-        request = self.protocol.events_received()[0]
-        assert isinstance(request, Request)
-        self.protocol.send_response(self.protocol.accept(request))
-        self._flush()
-        if self.protocol.state is not State.OPEN:
-            self.transport.close()
-            self.lost()
-            return False
-        if rest:
-            self.receive(rest)
-        return True
-
-    def receive(self, data: bytes) -> None:
-        """Bytes from the client: frames for the library; text frames are requests."""
-        self.protocol.receive_data(data)
-        for event in self.protocol.events_received():
-            if isinstance(event, Frame):
-                if event.opcode is Opcode.TEXT:
-                    self._request(event.data)
-                elif event.opcode is Opcode.PONG:
-                    self.last_pong = asyncio.get_running_loop().time()
-        self._flush()
-
-    def send(self, frame: bytes) -> None:
-        """Push one serialized text frame (`text_frame`); drop the socket when its unsent data passes
-        the limit."""
-        if self.closed or self.protocol.state is not State.OPEN:
-            return
-        self.transport.write(frame)
-        if self.transport.get_write_buffer_size() > self.hub.options.max_buffer:
-            self.drop()
-
-    def close(self, code: int, reason: str = "", *, wait: bool = True) -> None:
-        """Start the closing handshake: nothing more is sent; the connection ends when the client
-        answers the close frame, or after `_CLOSE_TIMEOUT_S` at the latest (at once without `wait`:
-        the server is stopping and its loop no longer runs timers)."""
-        if self.closed:
-            return
-        if self.protocol.state is State.OPEN:
-            self.protocol.send_close(code, reason)
-            self._flush()
-        self.lost()
-        if not wait:
-            self.transport.close()
-        elif not self.transport.is_closing():
-            asyncio.get_running_loop().call_later(_CLOSE_TIMEOUT_S, self.transport.close)
-
-    def drop(self) -> None:
-        """Abort the connection (TCP reset), discarding what it has not sent."""
-        _log.info("stream dropped: slow consumer (over %d unsent bytes)", self.hub.options.max_buffer)
-        abort(self.transport)
-        self.lost()
-
-    def lost(self) -> None:
-        """The connection is gone: forget it."""
-        if not self.closed:
-            self.closed = True
-            self._ping_timer.cancel()
-            self.hub.forget(self)
-
-    def _flush(self) -> None:
-        for data in self.protocol.data_to_send():
-            if data:
-                self.transport.write(data)
-            else:  # the library ended the stream (after a close handshake or a protocol error)
-                self.transport.close()
-                self.lost()
-                return
-
-    def _ping(self) -> None:
-        loop = asyncio.get_running_loop()
-        if loop.time() - self.last_pong > self.hub.options.pong_timeout_s:
-            _log.info("stream closed: no pong for %.1f s", self.hub.options.pong_timeout_s)
-            self.close(CloseCode.POLICY_VIOLATION, "Pong timeout")
-            return
-        if self.protocol.state is State.OPEN:
-            self.protocol.send_ping(b"")
-            self._flush()
-            self._ping_timer = loop.call_later(self.hub.options.ping_interval_s, self._ping)
-
-    def _request(self, text: bytes | Any) -> None:
-        """A SUBSCRIBE-style request (Binance's live subscribing page), answered in its format."""
-        try:
-            msg = msgspec.json.decode(bytes(text))
-        except msgspec.DecodeError as exc:
-            self._reply({"code": 3, "msg": f"Invalid JSON: {exc}", "id": None})
-            return
-        if not isinstance(msg, dict):
-            self._reply({"code": 2, "msg": "Invalid request: expected an object", "id": None})
-            return
-        rid = msg.get("id")
-        if not (type(rid) is int and rid >= 0):
-            self._reply({"code": 2, "msg": "Invalid request: request ID must be an unsigned integer", "id": None})
-            return
-        method, params = msg.get("method"), msg.get("params", [])
-        if not isinstance(params, list):
-            self._reply({"code": 2, "msg": "Invalid request: params must be an array", "id": rid})
-            return
-        result: Any = None
-        if method in ("SUBSCRIBE", "UNSUBSCRIBE"):
-            if not all(isinstance(p, str) for p in params):
-                self._reply({"code": 2, "msg": "Invalid request: stream names must be strings", "id": rid})
-                return
-            for name in params:
-                (self.hub.subscribe if method == "SUBSCRIBE" else self.hub.unsubscribe)(self, name)
-        elif method == "LIST_SUBSCRIPTIONS":
-            result = list(self.keys)
-        elif method in ("SET_PROPERTY", "GET_PROPERTY"):
-            if not params or params[0] != "combined":
-                self._reply({"code": 0, "msg": "Unknown property", "id": rid})
-                return
-            if method == "GET_PROPERTY":
-                result = self.combined
-            elif len(params) == 2 and isinstance(params[1], bool):
-                self.combined = params[1]
-            else:
-                self._reply({"code": 1, "msg": "Invalid value type: expected Boolean", "id": rid})
-                return
-        else:
-            self._reply({"code": 2, "msg": f"Invalid request: unknown variant {method}, expected one of {_METHODS}",
-                         "id": rid})
-            return
-        self._reply({"result": result, "id": rid})
-
-    def _reply(self, answer: dict[str, Any]) -> None:
-        if self.protocol.state is State.OPEN:
-            self.protocol.send_text(_json.encode(answer))
 
 
 class StreamHub:
@@ -309,7 +117,7 @@ class StreamHub:
         if self._tick_timer is not None:
             self._tick_timer.cancel()
         for session in list(self._sessions):
-            session.close(CloseCode.GOING_AWAY, "Server shutting down", wait=False)
+            session.close(GOING_AWAY, "Server shutting down", wait=False)
         self._loop = None
 
     def _settle_funding(self) -> None:
@@ -345,7 +153,7 @@ class StreamHub:
         for session in list(self._sessions):
             if now - session.opened_ms >= limit:
                 _log.info("stream closed: connection lifetime of %.0f s reached", self.options.lifetime_s)
-                session.close(CloseCode.NORMAL_CLOSURE, "Connection lifetime reached")
+                session.close(NORMAL_CLOSURE, "Connection lifetime reached")
 
     # -- connections ------------------------------------------------------------------------------
     @staticmethod
@@ -358,6 +166,8 @@ class StreamHub:
         target = stream_target(req.path, req.query)
         assert target is not None
         combined, keys = target
+        from .stream_session import Session  # the websockets library, loaded with the first stream
+
         session = Session(self, transport, combined)
         if session.handshake(req.headers, b""):
             with self._lock:
@@ -416,7 +226,7 @@ class StreamHub:
             counts["total"] = len(self._sessions)
         return counts
 
-    def drop_all(self, code: int = CloseCode.GOING_AWAY, reason: str = "") -> int:
+    def drop_all(self, code: int = GOING_AWAY, reason: str = "") -> int:
         """Close every open connection (as the server's side would); returns how many."""
         sessions = list(self._sessions)
         for session in sessions:
@@ -475,7 +285,7 @@ class StreamHub:
             frame = frames.get(session.combined)
             if frame is None:
                 body = b'{"stream":"%s","data":%s}' % (key.encode(), data) if session.combined else data
-                frame = frames[session.combined] = text_frame(body)
+                frame = frames[session.combined] = session.text_frame(body)
             session.send(frame)
         return len(sessions)
 
@@ -492,5 +302,5 @@ class StreamHub:
         sessions = list(self._by_key.get(key, ()))
         self._deliver(key, _json.encode(payload))
         for session in sessions:
-            session.close(CloseCode.NORMAL_CLOSURE, "listenKeyExpired")
+            session.close(NORMAL_CLOSURE, "listenKeyExpired")
         self.delivered.record(time, owner, payload)
