@@ -109,6 +109,21 @@ def test_number_columns_share_their_decimals_and_zero_has_no_exponent() -> None:
     assert list(render.render_plain(table)) == ["A     PNL", "x  +1.500", "y  -0.125", "z   0.000", "w       -"]
 
 
+def test_a_column_empty_in_every_row_is_left_out_wherever_the_table_goes() -> None:
+    """Income whose INFO is empty in every row (funding fees): no INFO header making the piped header
+    wider than its rows, none in the stacked form either; one row with a value brings the column back,
+    and a table without rows keeps its headers. ``None`` (unknown, ``-``) is not empty."""
+    table = Table(None, [Column("SYMBOL"), Column("AMOUNT"), Column("INFO"), Column("TRAN ID", "right")])
+    table.add("BTCUSDT", Decimal("-1.78"), "", "9689323067")
+    table.add("ETHUSDT", Decimal("-1.6"), "", None)
+    assert list(render.render_plain(table)) == [
+        "SYMBOL   AMOUNT     TRAN ID", "BTCUSDT   -1.78  9689323067", "ETHUSDT   -1.60           -"]
+    assert list(render.render_plain(table, 12))[:3] == ["SYMBOL   BTCUSDT", "AMOUNT   -1.78", "TRAN ID  9689323067"]
+    table.add("SOLUSDT", Decimal("2"), "rebate", "1")
+    assert next(render.render_plain(table)) == "SYMBOL   AMOUNT  INFO       TRAN ID"
+    assert list(render.render_plain(Table(None, [Column("A"), Column("INFO")]))) == ["A  INFO"]
+
+
 def test_layout_abbreviates_then_hides_by_priority_then_stacks() -> None:
     table = Table("T", [Column("SYMBOL"), Column("UNREALIZED PNL", short="PNL"),
                         Column("NOTIONAL", priority=1)])

@@ -4,6 +4,7 @@ Every table is laid out here, whatever the destination, so one screen has one st
 table never wraps: when its columns do not fit the width, headers are abbreviated, then the least
 important columns are hidden (a caption names them), and as a last resort each row is stacked as a
 block of ``label  value`` lines. Piped output keeps every column and no colour, for ``grep``/``awk``.
+A column empty in every row is left out wherever the table goes.
 Colour (bold titles, green/red amounts) only on a terminal and only without ``NO_COLOR``.
 """
 
@@ -221,9 +222,9 @@ def _widest(lines: list[Line]) -> int:
     return max(sum(len(text) for text, _ in line) for line in lines)
 
 
-def _stacked(table: Table, texts: list[list[Segment]], width: int | None) -> list[Line]:
+def _stacked(table: Table, shown: list[int], texts: list[list[Segment]], width: int | None) -> list[Line]:
     """Each row as a block of ``label  value`` lines (a blank line between rows)."""
-    label_width = max(len(c.header) for c in table.columns)
+    label_width = max(len(table.columns[i].header) for i in shown)
     room = None if width is None else width - label_width - len(GAP)
     if room is not None and room < MIN_STACKED_VALUE:  # too narrow to help: let the terminal wrap
         room = None
@@ -231,7 +232,8 @@ def _stacked(table: Table, texts: list[list[Segment]], width: int | None) -> lis
     for r in range(len(table.rows)):
         if r:
             lines.append([])
-        for i, column in enumerate(table.columns):
+        for i in shown:
+            column = table.columns[i]
             text, style = texts[i][r]
             if room is not None and len(text) > room:
                 text = text[: room - 1] + "…"
@@ -240,9 +242,10 @@ def _stacked(table: Table, texts: list[list[Segment]], width: int | None) -> lis
 
 
 def layout(table: Table, width: int | None) -> Iterator[Line]:
-    """The table's lines, fitted to ``width`` columns (None: no limit, every column)."""
+    """The table's lines, fitted to ``width`` columns (None: no limit, every column). A column empty in
+    every row is left out (an empty cell is no field for ``awk`` either)."""
     texts = [_column_texts(table, i) for i in range(len(table.columns))]
-    every = list(range(len(table.columns)))
+    every = [i for i in range(len(table.columns)) if not table.rows or any(text for text, _ in texts[i])]
     hidden: list[int] = []
     grid = _grid(table, every, texts, short=False)
     if width is not None and _widest(grid) > width:
@@ -255,7 +258,7 @@ def layout(table: Table, width: int | None) -> Iterator[Line]:
             grid = _grid(table, shown, texts, short=True)
         hidden = [i for i in every if i not in shown]
         if _widest(grid) > width:
-            grid, hidden = _stacked(table, texts, width), []
+            grid, hidden = _stacked(table, every, texts, width), []
     if table.title:
         for text in _wrap(table.title, width):
             yield [(text, "bold")]
