@@ -288,6 +288,16 @@ def _journaled(store: Store, account_id: str, rows: AccountRows) -> None:
         store.unclaim()
 
 
+def _stored_state(path: str) -> dict[str, Any]:
+    """The one account's state as a process opening the state file at `path` loads it."""
+    store = Store(path)
+    try:
+        [state] = store.load_accounts()
+    finally:
+        store.close()
+    return state
+
+
 def test_rows_come_back_in_the_order_writing_them_one_by_one_gives(tmp_path: Path) -> None:
     """A symbol deleted by one batch and added back by a later one is a new row, after the others, both
     when another process reads the journal and once it is folded (not merged into one upsert, which
@@ -307,10 +317,8 @@ def test_rows_come_back_in_the_order_writing_them_one_by_one_gives(tmp_path: Pat
     reader.close()
     store.close()  # folds
     assert _journal(tmp_path / "state.db").stat().st_size == 0
-    store = Store(path)
-    [state] = store.load_accounts()
+    state = _stored_state(path)
     assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
-    store.close()
 
 
 def test_a_later_commit_of_another_process_is_not_overwritten_by_an_older_frame(tmp_path: Path) -> None:
@@ -454,10 +462,8 @@ def test_the_writer_empties_a_journal_another_process_folded(tmp_path: Path, mon
     _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 9}}, {}, 6))
     other.close()
     writer.close()
-    store = Store(path)
-    [state] = store.load_accounts()
+    state = _stored_state(path)
     assert state["symbols"] == {"AUSDT": {**settings, "leverage": 9}, "BUSDT": settings} and state["updateTime"] == 6
-    store.close()
 
 
 def test_the_writer_folds_what_it_appended_without_reading_the_journal_back(
@@ -471,16 +477,14 @@ def test_the_writer_folds_what_it_appended_without_reading_the_journal_back(
     _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 2}}, {}, 2))
     _journaled(writer, "a", AccountRows(None, {"BUSDT": {**settings, "leverage": 3}}, {}, 3))
     _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 4}}, {}, None))
-    monkeypatch.setattr(Journal, "read", lambda *_: pytest.fail("the writer read its journal back"))
-    writer.checkpoint()
+    with monkeypatch.context() as patched:
+        patched.setattr(Journal, "read", lambda *_: pytest.fail("the writer read its journal back"))
+        writer.checkpoint()
     assert writer.get_meta("journal_seq") == "3" and _journal(tmp_path / "state.db").stat().st_size == 0
-    monkeypatch.undo()
     writer.close()
-    store = Store(path)
-    [state] = store.load_accounts()
-    assert state["symbols"] == {"AUSDT": {**settings, "leverage": 4}, "BUSDT": {**settings, "leverage": 3}}
-    assert state["updateTime"] == 3
-    store.close()
+    state = _stored_state(path)
+    assert (state["symbols"], state["updateTime"]) == ({"AUSDT": {**settings, "leverage": 4},
+                                                         "BUSDT": {**settings, "leverage": 3}}, 3)
 
 
 def test_frames_another_process_folded_are_not_written_again_by_the_writer(tmp_path: Path) -> None:
@@ -494,15 +498,13 @@ def test_frames_another_process_folded_are_not_written_again_by_the_writer(tmp_p
     _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 2}, "BUSDT": settings}, {}, 2))
     other.save_account("a", AccountRows(None, {"BUSDT": {**settings, "leverage": 3}}, {}, 3))  # folds frame 1 first
     _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 4}}, {}, 4))
-    writer.checkpoint()  # folds frame 2 alone
-    assert writer.get_meta("journal_seq") == "2" and _journal(tmp_path / "state.db").stat().st_size == 0
+    writer.checkpoint()  # folds frame 2 alone, read back from the journal
+    assert writer.get_meta("journal_seq") == "2"
     other.close()
     writer.close()
-    store = Store(path)
-    [state] = store.load_accounts()
-    assert state["symbols"] == {"AUSDT": {**settings, "leverage": 4}, "BUSDT": {**settings, "leverage": 3}}
-    assert state["updateTime"] == 4
-    store.close()
+    assert not _journal(tmp_path / "state.db").stat().st_size
+    assert _stored_state(path)["symbols"] == {"AUSDT": {**settings, "leverage": 4}, "BUSDT": {**settings, "leverage": 3}}
+    assert _stored_state(path)["updateTime"] == 4
 
 
 def test_a_journal_that_cannot_be_opened_refuses_the_start(tmp_path: Path) -> None:
