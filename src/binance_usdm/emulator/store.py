@@ -21,14 +21,13 @@ with the store still held.
 The account journal (`journal.py`, a state file without `fsync`): a batch made under `claim` (the
 server's event loop: account-state changes alone) appends its account rows there, one write, instead
 of committing an SQLite transaction (`append_accounts`, which keeps the rows it appended in memory,
-merged per account, until they are folded). What the state file holds is then its account rows plus the journal's frames
-numbered above the `journal_seq` it records. The first transaction that begins afterwards, whatever it
-writes (and `checkpoint`, every `JOURNAL_FOLD_BATCHES` frames), first writes the rows of those frames
-(the writer's own, kept merged as appended: no reading back, unless another process folded some of
-them meanwhile), and that sequence number:
-so rows written later are never overwritten by an older frame at a restart, which folds what a killed
-process left. The journal is emptied once a fold is committed (a frame still there is at or below
-`journal_seq`).
+merged per account, until they are folded). What the state file holds is then its account rows plus
+the journal's frames numbered above the `journal_seq` it records. The first transaction that begins
+afterwards, whatever it writes (and `checkpoint`, every `JOURNAL_FOLD_BATCHES` frames), first writes
+the rows of those frames (the writer's own, kept merged as appended: no reading back, unless another
+process folded some of them meanwhile) and that sequence number: so rows written later are never
+overwritten by an older frame at a restart, which folds what a killed process left. The journal is
+emptied once a fold is committed (a frame still there is at or below `journal_seq`).
 Another process on the same file (or one with `fsync`, which appends nothing) folds the frames it
 reads in the journal at the start of each of its own transactions, so its commits go after them; the
 writer then folds only the frames above the `journal_seq` it finds.
