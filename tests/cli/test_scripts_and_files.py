@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from binance_usdm import models as m
-from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, StartupError
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, StartupError, remove_state
 from binance_usdm.emulator.__main__ import main as emulator_main
 from binance_usdm.enums import IncomeType, MarginType, PositionSide
 from binance_usdm.export import export
@@ -123,6 +123,9 @@ def test_usdm_emulator_and_python_m_are_one_program() -> None:
     (b"[1, 2]", "must be a JSON object"),
     (b'{"accounts": [{"balances": 5}]}', "wrong shape"),
     (b'{"accounts": [{"positions": [{"symbol": "BTCUSDT"}]}]}', "wrong shape (missing field"),
+    (b'{"accounts": [{"accountId": "a", "apiKey": "K1", "apiSecret": "s"}, '
+     b'{"accountId": "b", "apiKey": "K1", "apiSecret": "t"}]}',
+     "an API key of account 'b' already belongs to account 'a' (each key names one account)"),
 ])
 def test_a_bad_scenario_file_is_one_line_and_exit_2(
     isolated_env: Env, tmp_path: Path, content: bytes, problem: str
@@ -172,6 +175,33 @@ def test_given_credentials_replace_the_demo_key_unless_kept() -> None:
         assert emu.backend.lookup_key(DEMO_API_KEY) is None
     with EmulatorServer(api_key="K" * 64, api_secret="S" * 64, keep_demo_key=True) as emu:
         assert emu.backend.lookup_key(DEMO_API_KEY) is not None
+
+
+def test_a_given_key_that_is_not_usable_is_one_line_and_exit_2(isolated_env: Env, tmp_path: Path) -> None:
+    """A key of another account of the scenario (Binance's keys name one account each: it was moved to
+    the first account silently), a public key file that holds no PEM key, an empty one (it was taken as
+    a key that verifies nothing): refused before serving, naming what was wrong, never the key itself.
+    A refused state file is released at once: the same file starts right after."""
+    scenario = tmp_path / "two.json"
+    scenario.write_text(json.dumps({"accounts": [{"accountId": "a", "apiKey": "KA" * 32, "apiSecret": "s"},
+                                                 {"accountId": "b", "apiKey": "KB" * 32, "apiSecret": "t"}]}))
+    taken = ["emulator", "--port", "0", "--scenario", str(scenario), "--api-key", "KB" * 32, "--api-secret", "x"]
+    bad, empty = tmp_path / "bad.pem", tmp_path / "empty.pem"
+    bad.write_text("-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n")
+    empty.write_text("")
+    for args, problem in [(taken, "the API key given: an API key of account 'a' already belongs to account 'b'"),
+                          (["emulator", "--port", "0", "--api-key", "K" * 64, "--public-key", str(bad)],
+                           "the public key given: "),
+                          (["emulator", "--port", "0", "--api-key", "K" * 64, "--public-key", str(empty)],
+                           "the public key given: ")]:
+        result = invoke(args, isolated_env)
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and problem in result.stderr
+        assert args[args.index("--api-key") + 1] not in result.stderr
+    state = tmp_path / "state.db"
+    with pytest.raises(StartupError, match="the API key given"):
+        EmulatorServer(scenario=str(scenario), state_path=state, api_key="KB" * 32, api_secret="x")
+    assert remove_state(state)  # not "in use by a running emulator": the refused one let the file go
 
 
 def test_usdm_emulator_with_a_key_refuses_the_demo_key(isolated_env: Env) -> None:

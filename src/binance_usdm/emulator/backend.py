@@ -561,15 +561,28 @@ class Backend:
             change.accounts[acc.account_id] = acc
 
     def add_account(self, acc: Account) -> Account:
-        """Add (or replace) an account and persist it."""
+        """Add (or replace) an account and persist it. `ValueError` when one of its API keys belongs to
+        another account."""
+        for cred in acc.credentials:
+            self._check_key_free(cred.api_key, acc.account_id)
         self.save(acc)
         return acc
 
     def add_credential(self, account_id: str, cred: Credential) -> None:
-        """Give an account another API key (HMAC secret or public key)."""
+        """Give an account another API key (HMAC secret or public key); `ValueError` when the key belongs
+        to another account."""
         with self._change() as change:
             acc = change.account(self.account(account_id))
+            self._check_key_free(cred.api_key, acc.account_id)
             acc.credentials = [c for c in acc.credentials if c.api_key != cred.api_key] + [cred]
+
+    def _check_key_free(self, api_key: str, account_id: str) -> None:
+        """An API key names one account, as on Binance: `ValueError` (naming both accounts, not the key)
+        when `api_key` belongs to another account than `account_id`."""
+        hit = self._by_key.get(api_key)
+        if hit is not None and hit[0].account_id != account_id:
+            raise ValueError(f"an API key of account {account_id!r} already belongs to account "
+                             f"{hit[0].account_id!r} (each key names one account)")
 
     def account(self, ref: str | None = None) -> Account:
         """An account by id, alias or API key; the first account when `ref` is None."""

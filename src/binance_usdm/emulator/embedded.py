@@ -84,9 +84,13 @@ class EmulatorServer:
                                download_delay_ms=download_delay_ms, income_retention_ms=income_retention_ms)
         self._credentials = (api_key, api_secret, public_key_pem)
         self.limiter = RateLimiter(self.clock, weight_limit)
-        if not self.backend.seeded:
-            _load(self.backend, self._scenario, scenario)
-        self._add_credentials()
+        try:
+            if not self.backend.seeded:
+                _load(self.backend, self._scenario, scenario)
+            self._add_credentials()
+        except BaseException:
+            self.backend.store.close()  # (a state file's journal lock released at once)
+            raise
         self.api_key = api_key or DEMO_API_KEY
         self.api_secret = api_secret if api_key else DEMO_API_SECRET
         self._start_faults: list[FaultSpec] = [*self._scenario.get("faults", []), *faults]
@@ -102,12 +106,20 @@ class EmulatorServer:
         self._server: asyncio.Server | None = None
 
     def _add_credentials(self) -> None:
-        """Give the first account the credentials passed to the constructor (if any)."""
+        """Give the first account the credentials passed to the constructor (if any); `StartupError` for
+        a public key that is no PEM key, or an API key that belongs to another account of the scenario."""
         key, secret, pem = self._credentials
-        if key:
-            if pem:
+        if not key:
+            return
+        if pem is not None:
+            try:
                 load_public_key(pem)
+            except ValueError as exc:
+                raise StartupError(f"the public key given: {exc}") from None
+        try:
             self.backend.add_credential(self.backend.account().account_id, Credential(key, secret, pem))
+        except ValueError as exc:
+            raise StartupError(f"the API key given: {exc}") from None
 
     def _seed(self) -> None:
         """Admin reset: load the scenario again, re-add credentials, forget rate-limit state, and
