@@ -126,6 +126,7 @@ def test_usdm_emulator_and_python_m_are_one_program() -> None:
     (b'{"accounts": [{"accountId": "a", "apiKey": "K1", "apiSecret": "s"}, '
      b'{"accountId": "b", "apiKey": "K1", "apiSecret": "t"}]}',
      "an API key of account 'b' already belongs to account 'a' (each key names one account)"),
+    (b'{"accounts": [{"alias": "x", "balances": {"USDT": "5"}}, {"alias": "x"}]}', "two accounts are account 'x'"),
 ])
 def test_a_bad_scenario_file_is_one_line_and_exit_2(
     isolated_env: Env, tmp_path: Path, content: bytes, problem: str

@@ -39,13 +39,19 @@ def _timed(records: list[dict[str, Any]], now: int) -> list[dict[str, Any]]:
 
 
 def load_scenario(backend: Backend, data: dict[str, Any]) -> None:
-    """Seed the backend (and its store) with a scenario."""
+    """Seed the backend (and its store) with a scenario; `ValueError` for two accounts with one id (an
+    account without `accountId` is its `alias`, or "demo") or one API key (`Backend.add_account`)."""
     now = backend.clock.now_ms()
     for symbol, price in data.get("markPrices", {}).items():
         backend.set_mark_price(symbol, Decimal(str(price)))
+    seen: set[str] = set()
     for entry in data.get("accounts", []):
         state = {k: v for k, v in entry.items() if k != "positions"}
-        acc = backend.add_account(Account.from_dict(state, now))
+        acc = Account.from_dict(state, now)
+        if acc.account_id in seen:  # (the later entry would silently take over the earlier one)
+            raise ValueError(f"two accounts are account {acc.account_id!r} (each needs an accountId of its own)")
+        seen.add(acc.account_id)
+        backend.add_account(acc)
         for p in entry.get("positions", []):
             wallet = p.get("isolatedWallet")
             backend.set_position(
