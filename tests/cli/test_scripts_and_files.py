@@ -127,10 +127,25 @@ def test_usdm_emulator_and_python_m_are_one_program() -> None:
      b'{"accountId": "b", "apiKey": "K1", "apiSecret": "t"}]}',
      "an API key of account 'b' already belongs to account 'a' (each key names one account)"),
     (b'{"accounts": [{"alias": "x", "balances": {"USDT": "5"}}, {"alias": "x"}]}', "two accounts are account 'x'"),
+    (b'{"accounts": []}', ": it has no accounts"),
+    (b'{"accounts": [{"accountId": "a", "symbols": {"BTCUSDT": {"leverage": 0}}}]}',
+     "account 'a': leverage 0 of BTCUSDT is not within 1..125"),
+    (b'{"accounts": [{"accountId": "a", "symbols": {"BTCUSDT": {"marginType": "CROSS"}}}]}',
+     "account 'a': marginType of BTCUSDT must be CROSSED or ISOLATED"),
+    (b'{"accounts": [{"accountId": "a", "balances": {"USDT": "NaN"}}]}',
+     "account 'a': the balance of USDT is 'NaN': it must be a finite amount below 1e20"),
+    (b'{"accounts": [{"accountId": "a", "positions": [{"symbol": "BTCUSDT", "positionAmt": "1", "entryPrice": "0"}]}]}',
+     "the BTCUSDT BOTH position's entryPrice must be positive"),
+    (b'{"accounts": [{"accountId": "a", "positions": [{"symbol": "BTCUSDT", "positionSide": "LONG", '
+     b'"positionAmt": "1", "entryPrice": "9"}]}]}', "account 'a': the BTCUSDT position: Order's position side"),
+    (b'{"markPrices": {"BTCUSDT": "-1"}, "accounts": [{"accountId": "a"}]}',
+     "the mark price of BTCUSDT is '-1': it must be a finite positive amount"),
 ])
 def test_a_bad_scenario_file_is_one_line_and_exit_2(
     isolated_env: Env, tmp_path: Path, content: bytes, problem: str
 ) -> None:
+    """A file that is no scenario, or one whose values no Binance account holds (they answered -1000 to
+    every account read before), is refused at start with one line naming the file and what is wrong."""
     scenario = tmp_path / "scenario.json"
     scenario.write_bytes(content)
     result = invoke(["emulator", "--port", "0", "--scenario", str(scenario)], isolated_env)

@@ -25,7 +25,7 @@ from .faults import FaultSet
 from .journal import held as journal_held
 from .ratelimit import RateLimiter
 from .reqlog import DEFAULT_CAPACITY, RequestLog
-from .scenario import load_scenario, read_scenario
+from .scenario import ScenarioError, load_scenario, read_scenario
 from .server import App, HttpLimits, start_server
 from .store import BUSY_TIMEOUT_S, JOURNAL_SUFFIX, Store
 from .stream import StreamHub
@@ -277,10 +277,12 @@ def _read_scenario(path: str | Path | None) -> dict[str, Any]:
 
 def _load(backend: Backend, data: dict[str, Any], source: object) -> None:
     """Seed ``backend`` from a scenario; a scenario of the wrong shape is a ``StartupError``."""
+    where = "the scenario" if source is None or isinstance(source, dict) else f"scenario {source}"
     try:
         load_scenario(backend, data)
+    except ScenarioError as exc:
+        raise StartupError(f"{where}: {exc}") from None
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        where = "the scenario" if source is None or isinstance(source, dict) else f"scenario {source}"
         what = f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
         raise StartupError(f"{where} has the wrong shape ({what}; see the format in scenario.py)") from None
 
