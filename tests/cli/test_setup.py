@@ -48,6 +48,20 @@ def test_base_url_without_credentials_uses_the_demo_account(emu: EmulatorServer,
     assert result.stderr.startswith("usdm: no API key: using the demo account at ") and emu.base_url in result.stderr
 
 
+def test_a_config_file_without_a_default_profile_is_named_with_the_demo_notice(
+        emu: EmulatorServer, isolated_env: Env, tmp_path: Path) -> None:
+    """Profiles but none called default: the demo is used (no profile was asked for), and the notice
+    says why and how to pick one, for the embedded demo and a --base-url alike."""
+    config = tmp_path / "config.toml"
+    config.write_text('[main]\napi_key = "k"\napi_secret = "s"\n[test]\napi_key = "t"\napi_secret = "u"\n')
+    env = {**isolated_env, "USDM_CONFIG": str(config)}
+    hint = f" ({config} has no default profile, only main, test: pick one with --profile)\n"
+    result = invoke(["account"], env)
+    assert result.exit_code == 0 and result.stderr == DEMO_NOTICE + hint
+    result = invoke(["--base-url", emu.base_url, "commission", "BTCUSDT"], env)
+    assert result.exit_code == 0 and result.stderr == f"usdm: no API key: using the demo account at {emu.base_url}{hint}"
+
+
 def test_testnet_without_credentials_is_a_usage_error(isolated_env: Env) -> None:
     result = invoke(["--testnet", "account"], isolated_env)
     assert result.exit_code == 2 and "--testnet needs an API key" in result.stderr

@@ -70,6 +70,8 @@ class Settings(msgspec.Struct, frozen=True):
     testnet: bool = False
     recv_window: int | None = None
     profile: str | None = None
+    #: Without credentials: the config file's profiles when none is ``default`` (said with the demo notice).
+    unpicked: str | None = None
 
 
 def config_path() -> Path:
@@ -192,4 +194,7 @@ def resolve(profile: str | None) -> Settings:
     profiles = load_profiles(path)
     if "default" in profiles:
         return _profile_settings("default", profiles["default"], path)
+    if profiles:
+        names = ", ".join(sorted(profiles))
+        return Settings(None, unpicked=f"{path} has no default profile, only {names}: pick one with --profile")
     return Settings(None)

@@ -217,7 +217,7 @@ class Session:
             on_wait=self._explain_wait,
         )
         if demo_at is not None and not self.quiet:  # said once the URL is known to hold no credentials
-            note(f"usdm: no API key: using the demo account at {demo_at}")
+            note(f"usdm: no API key: using the demo account at {demo_at}{_unpicked(settings)}")
         return client
 
     def _explain_wait(self, wait: Wait) -> None:
@@ -241,7 +241,7 @@ class Session:
             from binance_usdm.emulator import EmulatorServer, StartupError
 
         if not self.quiet:
-            note(DEMO_NOTICE)
+            note(DEMO_NOTICE + _unpicked(self.settings()))
         state = demo_state_path()
         try:
             if state is not None:
@@ -254,6 +254,11 @@ class Session:
             ) from None
         self.ctx.with_resource(server)
         return str(server.base_url)
+
+
+def _unpicked(settings: Settings) -> str:
+    """The demo notice's hint when the config file has profiles but no default one."""
+    return f" ({settings.unpicked})" if settings.unpicked else ""
 
 
 def session_of(ctx: click.Context) -> Session:
