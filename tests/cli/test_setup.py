@@ -51,7 +51,7 @@ def test_base_url_without_credentials_uses_the_demo_account(emu: EmulatorServer,
 def test_a_config_file_without_a_default_profile_is_named_with_the_demo_notice(
         emu: EmulatorServer, isolated_env: Env, tmp_path: Path) -> None:
     """Profiles but none called default: the demo is used (no profile was asked for), and the notice
-    says why and how to pick one, for the embedded demo and a --base-url alike."""
+    says why and how to pick one, for the embedded demo and a --base-url alike; `usdm config` too."""
     config = tmp_path / "config.toml"
     config.write_text('[main]\napi_key = "k"\napi_secret = "s"\n[test]\napi_key = "t"\napi_secret = "u"\n')
     env = {**isolated_env, "USDM_CONFIG": str(config)}
@@ -60,6 +60,8 @@ def test_a_config_file_without_a_default_profile_is_named_with_the_demo_notice(
     assert result.exit_code == 0 and result.stderr == DEMO_NOTICE + hint
     result = invoke(["--base-url", emu.base_url, "commission", "BTCUSDT"], env)
     assert result.exit_code == 0 and result.stderr == f"usdm: no API key: using the demo account at {emu.base_url}{hint}"
+    shown = json.loads(invoke(["config", "--format", "json"], env).stdout)
+    assert shown["credentials"] == "none: demo account" and f" ({shown['hint']})\n" == hint
 
 
 def test_testnet_without_credentials_is_a_usage_error(isolated_env: Env) -> None:

@@ -53,6 +53,7 @@ def config_cmd(session: Session, reset_demo: bool, fmt: str | None) -> None:
         "endpoint": target,
         "recv_window": session.recv_window or settings.recv_window,
         "demo_state": None if creds is not None else str(state) if state else "in memory",
+        "hint": settings.unpicked,
     }
     out = session.output()
     if session.format(fmt) == "json":
