@@ -28,6 +28,7 @@ from .errors import Rejection
 from .events import REASONS
 from .faults import FaultError, FaultSet
 from .feeds import Feed, StreamEvent, T
+from .margin import is_amount
 from .messages import RawRequest, Response
 from .orders import MAX_OPEN_ORDERS, RecordError
 from .reqlog import Entry, RequestLog, matches
@@ -36,8 +37,6 @@ from .stream import StreamHub
 
 _json = msgspec.json.Encoder(decimal_format="string")
 _log = logging.getLogger(__name__)
-#: Decimal amounts the admin API accepts: finite, below 1e20 in size, at most 8 decimals.
-MAX_AMOUNT = Decimal(10) ** 20
 #: How far the clock may be moved in one request (about 100 years), and the latest time it may show
 #: (9999-12-31, the last date a calendar computation such as the download quota's month can name).
 MAX_CLOCK_SECONDS = 100 * 366 * 86_400
@@ -85,7 +84,7 @@ class Body:
             d = Decimal(str(value).strip())
         except InvalidOperation:
             raise AdminError(f"'{name}' must be a decimal (string or number)") from None
-        if not d.is_finite() or abs(d) >= MAX_AMOUNT:
+        if not is_amount(d):
             raise AdminError(f"'{name}' must be a finite decimal below 1e20")
         if d.as_tuple().exponent < -8:  # type: ignore[operator]
             raise AdminError(f"'{name}' has more than 8 decimals")

@@ -45,6 +45,13 @@ ZERO = Decimal(0)
 #: Python's default decimal context, spelled out (28 digits, half-even rounding, the usual traps).
 CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, Emin=-999_999, Emax=999_999, capitals=1, clamp=0,
                   flags=[], traps=[InvalidOperation, DivisionByZero, Overflow])
+#: The largest amount, in size, the admin API and scenario files accept (far above any Binance figure).
+MAX_AMOUNT = Decimal(10) ** 20
+
+
+def is_amount(value: Decimal) -> bool:
+    """Whether `value` is finite and below `MAX_AMOUNT` in size."""
+    return value.is_finite() and abs(value) < MAX_AMOUNT
 
 
 def bracket_for(brackets: Sequence[Bracket], notional: Decimal) -> Bracket:

@@ -16,9 +16,7 @@ from typing import Any
 from .accounts import Account
 from .backend import Backend
 from .errors import Rejection
-
-#: The largest amount a scenario may give (as the admin API: Binance's amounts are far below it).
-MAX_AMOUNT = Decimal(10) ** 20
+from .margin import is_amount
 
 
 def read_scenario(path: str | Path | None = None) -> dict[str, Any]:
@@ -47,9 +45,9 @@ class ScenarioError(ValueError):
 
 
 def _amount(value: Any, what: str, *, positive: bool = False) -> Decimal:
-    """A finite decimal below 1e20 in size (`positive`: above zero), else `ScenarioError` naming `what`."""
+    """An amount (`margin.is_amount`; `positive`: above zero), else `ScenarioError` naming `what`."""
     amount = Decimal(str(value))
-    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT or (positive and amount <= 0):
+    if not is_amount(amount) or (positive and amount <= 0):
         raise ScenarioError(f"{what} is {value!r}: it must be a finite{' positive' if positive else ''} "
                             "amount below 1e20")
     return amount
