@@ -72,6 +72,8 @@ def test_testnet_without_credentials_is_a_usage_error(isolated_env: Env) -> None
 def test_help_and_completion_do_not_start_anything(isolated_env: Env) -> None:
     result = invoke(["--help"], isolated_env)
     assert result.exit_code == 0 and "no API key" not in result.stderr
+    # the exit codes name the commands Ctrl-C ends with 0 (test_stream_cmds, the emulator's own tests)
+    assert "events, watch and emulator run until Ctrl-C, which ends them with 0" in " ".join(result.stdout.split())
 
 
 # --- environment and profiles -------------------------------------------------------------------
@@ -261,6 +263,17 @@ def test_entry_point_subprocess(emu: EmulatorServer, isolated_env: Env) -> None:
                             env=env, capture_output=True, text=True, timeout=60)
     assert failed.returncode == 1 and failed.stderr.startswith("usdm: error -4048")
     assert "Traceback" not in failed.stderr
+
+
+def test_emulator_command_ends_with_0_on_ctrl_c(isolated_env: Env) -> None:
+    proc = subprocess.Popen([*_usdm(), "emulator", "--port", "0"], env=_process_env(isolated_env),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith("Binance USD-M emulator on http://127.0.0.1:")
+    assert proc.stderr.readline() == "Ctrl-C to stop.\n"  # the banner's last line: serving
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert (proc.returncode, err) == (0, "")  # as `usdm --help` says; no traceback
 
 
 def test_emulator_command_serves_until_terminated(isolated_env: Env) -> None:

@@ -81,6 +81,16 @@ def test_events_prints_json_lines_with_exact_decimals(emu: EmulatorServer, tmp_p
     assert _listen_key(emu) is None  # closed on the way out
 
 
+def test_events_exits_0_on_ctrl_c_and_closes_the_listen_key(emu: EmulatorServer, tmp_path: Path) -> None:
+    process = _usdm(emu, tmp_path, "events", "--no-notices")
+    _wait_connected(emu)
+    assert _listen_key(emu) is not None
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert (process.returncode, out, err) == (0, "", "")  # as `usdm --help` says: no "Aborted!", no traceback
+    assert _listen_key(emu) is None
+
+
 def test_events_is_quiet_when_the_reader_goes_away(emu: EmulatorServer, tmp_path: Path) -> None:
     process = _usdm(emu, tmp_path, "events", "--no-notices")
     _wait_connected(emu)

@@ -32,6 +32,7 @@ Examples:
   usdm --profile main income --since 30d -o income.csv
 
 Exit codes: 0 ok, 1 Binance/API or network error, 2 usage error, 130 interrupted (Ctrl-C).
+events, watch and emulator run until Ctrl-C, which ends them with 0.
 
 Shell completion: eval "$(usdm completion bash)" (or zsh, fish), equivalent to
 eval "$(_USDM_COMPLETE=bash_source usdm)".
