@@ -26,6 +26,17 @@ def test_leverage_change_is_visible_in_positions(run: Run, run_json: Json) -> No
         range(1, 126))
 
 
+def test_symbols_as_binance_names_them(run: Run) -> None:
+    """币安人生USDT (Binance lists such names) and quarterly BTCUSDT_260327 are symbols; look-alike
+    full-width letters are a usage error, before anything is sent."""
+    wide = run("leverage", "币安人生usdt", "5")
+    assert wide.exit_code == 0 and wide.stdout.startswith("币安人生USDT: leverage 5x"), wide.stderr
+    quarterly = run("leverage", "btcusdt_260327", "5")  # not listed by the emulator: Binance's answer
+    assert quarterly.exit_code == 1 and "-1121" in quarterly.stderr
+    look_alike = run("leverage", "\uff22\uff34\uff23USDT", "5")
+    assert look_alike.exit_code == 2 and "look-alike characters" in look_alike.stderr
+
+
 def test_leverage_out_of_range_is_a_usage_error(run: Run) -> None:
     result = run("leverage", "BTCUSDT", "0")
     assert result.exit_code == 2 and "1<=x<=125" in result.stderr

@@ -48,6 +48,7 @@ step("futures_account_balance", lambda r: expect({b["asset"] for b in r} >= {"US
 step("futures_position_information", lambda r: expect({p["symbol"] for p in r} == {"BTCUSDT", "ETHUSDT", "SOLUSDT"}, r))
 step("futures_position_information", lambda r: expect(r[0]["positionAmt"] == "0.150", r), symbol="BTCUSDT")
 step("futures_change_leverage", lambda r: expect(r["leverage"] == 12, r), symbol="BTCUSDT", leverage=12)
+step("futures_change_leverage", lambda r: expect(r["symbol"] == "币安人生USDT", r), symbol="币安人生USDT", leverage=7)
 step("futures_change_margin_type", lambda r: expect(r["code"] == 200, r), symbol="BNBUSDT", marginType="ISOLATED")
 step("futures_change_margin_type", lambda r: expect(r["code"] == 200, r), symbol="BNBUSDT", marginType="CROSSED")
 step("futures_get_position_mode", lambda r: expect(r == {"dualSidePosition": False}, r))

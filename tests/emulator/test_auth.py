@@ -112,6 +112,17 @@ def test_the_signature_field_anywhere_in_the_query(emu: EmulatorServer, client: 
     assert ok(client.raw("POST", "/fapi/v1/leverage", f"{escaped}&signature={client.sign(escaped)}"))["leverage"] == 9
 
 
+def test_a_symbol_beyond_ascii_is_signed_as_sent(emu: EmulatorServer, client: Client) -> None:
+    """币安人生USDT goes percent-encoded; Binance answered -1022 to clients that signed it decoded
+    (sammchardy/python-binance#1617, fixed in 1.0.31 by signing what is sent)."""
+    now = emu.clock.now_ms()
+    sent = f"symbol=%E5%B8%81%E5%AE%89%E4%BA%BA%E7%94%9FUSDT&leverage=6&timestamp={now}"
+    answer = ok(client.raw("POST", "/fapi/v1/leverage", f"{sent}&signature={client.sign(sent)}"))
+    assert answer == {"leverage": 6, "maxNotionalValue": "250000", "symbol": "币安人生USDT"}
+    decoded = client.sign(f"symbol=币安人生USDT&leverage=6&timestamp={now}")
+    assert err(client.raw("POST", "/fapi/v1/leverage", f"{sent}&signature={decoded}"), -1022)
+
+
 def test_user_stream_needs_only_the_key(emu: EmulatorServer, client: Client) -> None:
     assert len(ok(client.raw("POST", "/fapi/v1/listenKey"))["listenKey"]) == 64
     anon = Client(emu.base_url, None, emu.clock.now_ms)

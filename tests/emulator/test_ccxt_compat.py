@@ -71,6 +71,7 @@ def test_balance_and_positions(usdm: Any) -> None:
 def test_settings(ccxt: Any, emu: EmulatorServer, usdm: Any) -> None:
     assert usdm.set_leverage(10, "BTC/USDT:USDT")["leverage"] == 10
     assert usdm.fetch_leverage("BTC/USDT:USDT")["longLeverage"] == 10
+    assert usdm.set_leverage(7, "币安人生/USDT:USDT")["symbol"] == "币安人生USDT"  # percent-encoded, signed as sent
     assert len(usdm.fetch_leverages()) == len(emu.backend.symbols)
     assert usdm.set_margin_mode("isolated", "BNB/USDT:USDT")["msg"] == "success"
     assert usdm.fetch_margin_mode("BNB/USDT:USDT")["marginMode"] == "isolated"

@@ -33,6 +33,7 @@ def test_connector_account_endpoints(um: ModuleType, emu: EmulatorServer) -> Non
     assert {b["asset"] for b in c.balance()} >= {"USDT", "BNB"}
     assert {p["symbol"] for p in c.get_position_risk()} == {"BTCUSDT", "ETHUSDT", "SOLUSDT"}
     assert c.change_leverage("BTCUSDT", 15)["leverage"] == 15
+    assert c.change_leverage("币安人生USDT", 7)["symbol"] == "币安人生USDT"  # percent-encoded, signed as sent
     assert c.change_margin_type("BNBUSDT", "ISOLATED") == {"code": 200, "msg": "success"}
     with pytest.raises(ClientError) as exc:
         c.change_margin_type("BNBUSDT", "ISOLATED")

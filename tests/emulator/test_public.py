@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import urllib.request
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer
 
@@ -33,6 +34,12 @@ def test_exchange_info_lists_symbols_and_rate_limits(client: Client) -> None:
     btc = next(s for s in info["symbols"] if s["symbol"] == "BTCUSDT")
     assert btc["contractType"] == "PERPETUAL" and btc["marginAsset"] == "USDT"
     assert {f["filterType"] for f in btc["filters"]} >= {"PRICE_FILTER", "LOT_SIZE", "MIN_NOTIONAL"}
+    # a symbol whose name is not ASCII, as Binance lists some: UTF-8 in the JSON, not \u escapes
+    wide = next(s for s in info["symbols"] if s["symbol"] == "币安人生USDT")
+    assert (wide["baseAsset"], wide["quoteAsset"], wide["status"]) == ("币安人生", "USDT", "TRADING")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{client.base_url}/fapi/v1/exchangeInfo", timeout=10) as answer:
+        assert "币安人生USDT".encode() in answer.read()
 
 
 def test_premium_index_with_and_without_symbol(client: Client) -> None:

@@ -43,7 +43,7 @@ class AsyncAccountApi:
         self, symbol: str, leverage: int, *, receive_window: int | None = None
     ) -> WebCallResult[m.LeverageChange]:
         """Change the initial leverage of ``symbol`` (1..125; the symbol's brackets may allow less)."""
-        query = f"symbol={check.symbol(symbol)}&leverage={check.integer(leverage, 'leverage', 1, MAX_LEVERAGE)}"
+        query = f"symbol={check.symbol_query(symbol)}&leverage={check.integer(leverage, 'leverage', 1, MAX_LEVERAGE)}"
         return await self._core.call(ep.CHANGE_INITIAL_LEVERAGE, query, receive_window)
 
     async def change_margin_type(
@@ -51,7 +51,7 @@ class AsyncAccountApi:
     ) -> WebCallResult[m.Acknowledgement]:
         """Switch ``symbol`` between isolated and crossed margin."""
         kind = check.enum_member(MarginType, margin_type, "margin_type").value
-        query = f"symbol={check.symbol(symbol)}&marginType={kind}"
+        query = f"symbol={check.symbol_query(symbol)}&marginType={kind}"
         return await self._core.call(ep.CHANGE_MARGIN_TYPE, query, receive_window)
 
     async def modify_position_mode(
@@ -161,7 +161,8 @@ class AsyncAccountApi:
         self, symbol: str, *, receive_window: int | None = None
     ) -> WebCallResult[m.CommissionRate]:
         """Maker and taker commission rates on ``symbol``."""
-        return await self._core.call(ep.GET_USER_COMMISSION_RATE, f"symbol={check.symbol(symbol)}", receive_window)
+        query = f"symbol={check.symbol_query(symbol)}"
+        return await self._core.call(ep.GET_USER_COMMISSION_RATE, query, receive_window)
 
     # --- history ------------------------------------------------------------------------------
     async def get_income_history(

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
+from urllib.parse import quote
 
 from binance_usdm._wire.limits import MAX_AMOUNT_DECIMALS, MAX_AMOUNT_DIGITS
 from binance_usdm.errors import ValidationError
@@ -15,20 +16,39 @@ from binance_usdm.models._base import to_ms
 
 E = TypeVar("E", bound=Enum)
 
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _AMOUNT_TEXT = re.compile(rf"[0-9]{{1,{MAX_AMOUNT_DIGITS}}}(?:\.[0-9]{{1,{MAX_AMOUNT_DECIMALS}}})?")
 
 
 def symbol(value: object, name: str = "symbol") -> str:
-    """A non-empty symbol of ASCII letters, digits and '_', upper-cased (Binance symbols are upper
-    case); safe to put in a query string as it is."""
+    """A non-empty symbol of letters, digits and '_', ASCII letters upper-cased: Binance's symbols are
+    upper case, and some are not ASCII (``币安人生USDT``; quarterly contracts: ``BTCUSDT_260327``).
+    In a query string it goes through `params_of`, or `symbol_query`."""
     if type(value) is str and value.isalnum() and value.isascii() and value.isupper():
         return value  # already as Binance writes it: the usual case
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(name, f"must be a non-empty symbol such as 'BTCUSDT', got {value!r}")
-    text = value.strip().upper()
-    if not text.isascii() or not text.replace("_", "").isalnum():
+    text = value.strip().translate(_ASCII_UPPER)  # other letters as given: Binance lists them so
+    if not text.replace("_", "").isalnum():
         raise ValidationError(name, f"must contain only letters, digits or '_', got {value!r}")
+    if not text.isascii() and _look_alike(text):
+        raise ValidationError(name, f"has full-width or other look-alike characters, got {value!r}")
     return text
+
+
+def _look_alike(text: str) -> bool:
+    """Whether `text` has compatibility characters ('ＢＴＣUSDT' is not BTCUSDT); Binance's non-ASCII
+    symbols are CJK names, which NFKC leaves as they are."""
+    import unicodedata  # (a symbol beyond ASCII is rare: not imported with the client)
+
+    return unicodedata.normalize("NFKC", text) != text
+
+
+def symbol_query(value: object, name: str = "symbol") -> str:
+    """`symbol` as a query string carries it (and the signature covers it): a symbol that is not
+    ASCII percent-encoded as UTF-8."""
+    text = symbol(value, name)
+    return text if text.isascii() else quote(text, safe="")
 
 
 def optional_symbol(value: object, name: str = "symbol") -> str | None:

@@ -61,15 +61,19 @@ class AmountParam(_ParamTypeAmount):
 
 
 class SymbolParam(_ParamTypeStr):
-    """A symbol such as BTCUSDT (upper-cased); completes from the exchange's symbol list (cached)."""
+    """A symbol such as BTCUSDT, BTCUSDT_260327 or 币安人生USDT, checked and upper-cased as the client
+    does it; completes from the exchange's symbol list (cached)."""
 
     name = "SYMBOL"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        text = str(value).strip().upper()
-        if not text or not text.isalnum():
-            self.fail(f"{value!r} is not a symbol (like BTCUSDT)", param, ctx)
-        return text
+        from binance_usdm._wire.validate import symbol
+        from binance_usdm.errors import ValidationError
+
+        try:
+            return symbol(str(value))
+        except ValidationError as exc:
+            self.fail(f"{value!r} is not a symbol: it {exc.problem.rsplit(', got ', 1)[0]}", param, ctx)
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
         from click.shell_completion import CompletionItem

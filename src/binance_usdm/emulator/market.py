@@ -138,6 +138,9 @@ DEFAULT_SYMBOLS: dict[str, SymbolInfo] = {
         _sym("ADAUSDT", "ADA", 5, 0, "0.00010", "1", "10000000", "5", 1580256000000, _ALT_TIERS),
         _sym("DOGEUSDT", "DOGE", 6, 0, "0.000010", "1", "50000000", "5", 1594972800000, _ALT_TIERS),
         _sym("BTCUSDC", "BTC", 1, 3, "0.1", "0.001", "1000", "100", 1706745600000, _MAJOR_TIERS, "USDC"),
+        # Binance lists USDⓈ-M symbols whose names are not ASCII (since October 2025): a client must
+        # percent-encode and sign them as sent. The name is Binance's; the filters are this table's.
+        _sym("币安人生USDT", "币安人生", 5, 0, "0.00001", "1", "50000000", "5", 1759996800000, _ALT_TIERS),
     )
 }
 
@@ -155,6 +158,7 @@ DEFAULT_MARK_PRICES: dict[str, Decimal] = {
     "ADAUSDT": Decimal("1.02000000"),
     "DOGEUSDT": Decimal("0.40000000"),
     "BTCUSDC": Decimal("95010.00000000"),
+    "币安人生USDT": Decimal("0.15000000"),
 }
 
 #: Assets usable as margin in Multi-Assets mode, with the symbol whose mark prices them in USD.
