@@ -6,12 +6,13 @@ import os
 import signal
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from binance_usdm.emulator import EmulatorServer
-from tests.cli.helpers import CLEAN_ENV, invoke
+from tests.cli.helpers import CLEAN_ENV, admin, invoke
 from tests.cli.terminal import on_terminal, process_on_terminal
 
 WIDTHS = (80, 60)
@@ -63,6 +64,23 @@ def test_positions_keep_one_line_per_position_and_name_what_is_hidden(
     assert [row.split()[:2] for row in rows] == [["BTCUSDT", "long"], ["ETHUSDT", "short"], ["SOLUSDT", "long"]]
     hidden = screen.text[screen.text.index("Hidden at this width:"):].replace("\n", " ")
     assert "NOTIONAL" in hidden and "ISOLATED MARGIN" in hidden
+
+
+def _columns(text: str) -> int:
+    """The terminal columns ``text`` takes (East Asian wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_a_symbol_of_wide_characters_keeps_the_columns_in_line(emu: EmulatorServer,
+                                                                 terminal_env: dict[str, str]) -> None:
+    """币安人生USDT takes 12 terminal columns for its 8 characters: the rows still line up."""
+    admin(emu, "/emulator/positions", {"symbol": "币安人生USDT", "positionAmt": "12000", "entryPrice": "0.14"})
+    screen = on_terminal(["positions"], 80)
+    rows = [line for line in screen.lines if line.split(" ")[0].endswith("USDT")]
+    assert [row.split()[0] for row in rows] == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "币安人生USDT"]
+    sides = {_columns(row[:row.index(side)]) for row, side in zip(rows, ("long", "short", "long", "long"), strict=True)}
+    assert len(sides) == 1  # the SIDE column starts at one terminal column in every row
+    assert max(_columns(line) for line in screen.lines) <= 80
 
 
 def test_a_wide_terminal_shows_every_column(terminal_env: dict[str, str]) -> None:

@@ -82,6 +82,20 @@ def test_plain_table_is_aligned() -> None:
     ]
 
 
+def test_wide_characters_take_two_columns_in_a_table() -> None:
+    """Binance lists symbols such as 币安人生USDT: each CJK character takes two terminal columns."""
+    assert (render.text_width("BTCUSDT"), render.text_width("币安人生USDT"), render.text_width("ＢＴＣ")) == (7, 12, 6)
+    assert render.clip("币安人生USDT", 12) == "币安人生USDT"
+    assert render.clip("币安人生USDT", 6) == "币安…"  # 5 columns: a third CJK character would make 7
+    table = Table(None, [Column("SYMBOL"), Column("SIZE")], [["币安人生USDT", Decimal(1)], ["BTCUSDT", Decimal(20)]])
+    lines = list(render.render_plain(table))
+    assert lines == ["SYMBOL        SIZE", "币安人生USDT     1", "BTCUSDT         20"]
+    assert {render.text_width(line) for line in lines} == {18}  # the columns line up on a terminal
+    stacked = [[text for text, _ in line] for line in render.layout(table, 16)]  # too narrow for the grid
+    assert stacked[0] == ["SYMBOL  ", "币安人…"]  # cut to the 8 columns left, not to 8 characters
+    assert all(sum(map(render.text_width, line)) <= 16 for line in stacked)
+
+
 def test_output_without_rich_is_plain(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(render, "has_rich", lambda: False)
     stream = io.StringIO()

@@ -14,6 +14,7 @@ from binance_usdm.cli.options import pass_session
 from binance_usdm.cli.render import (
     Column,
     Table,
+    clip,
     fmt_decimal,
     has_rich,
     is_tty,
@@ -107,7 +108,7 @@ def describe_item(item: StreamItem, changes: tuple[Change, ...] = ()) -> str:
 
 def _stamp(text: str, width: int | None) -> str:
     line = f"{datetime.now(UTC):%H:%M:%S} {text}"
-    return line if width is None or len(line) <= width else line[: width - 1] + "…"
+    return line if width is None else clip(line, width)
 
 
 # --- usdm events ----------------------------------------------------------------------------------

@@ -32,6 +32,24 @@ MIN_STACKED_VALUE = 8
 _ANSI = {"bold": "1", "green": "32", "red": "31", "yellow": "33", "dim": "2"}
 
 
+def text_width(text: str) -> int:
+    """The terminal columns ``text`` takes: two for a wide character (CJK, as in the symbol 币安人生USDT)."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import east_asian_width  # (text beyond ASCII is rare in a table)
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` terminal columns, an ellipsis marking the cut."""
+    if text_width(text) <= width:
+        return text
+    while text and text_width(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
+
+
 def has_rich() -> bool:
     """True when the optional ``rich`` package is importable."""
     try:
@@ -194,13 +212,13 @@ def _is_number_column(table: Table, index: int) -> bool:
 def _grid(table: Table, shown: list[int], texts: list[list[Segment]], short: bool) -> list[Line]:
     headers = [(table.columns[i].short or table.columns[i].header) if short else table.columns[i].header
                for i in shown]
-    widths = [max([len(h)] + [len(t) for t, _ in texts[i]]) for h, i in zip(headers, shown, strict=True)]
+    widths = [max([len(h)] + [text_width(t) for t, _ in texts[i]]) for h, i in zip(headers, shown, strict=True)]
     right = [table.columns[i].align == "right" or _is_number_column(table, i) for i in shown]
 
     def line(cells: Sequence[Segment], style: str | None = None) -> Line:
         out: Line = []
         for n, ((text, cell_style), width) in enumerate(zip(cells, widths, strict=True)):
-            pad = " " * (width - len(text))
+            pad = " " * (width - text_width(text))
             last = n == len(cells) - 1
             if right[n]:
                 out.append((pad, None))
@@ -219,7 +237,7 @@ def _grid(table: Table, shown: list[int], texts: list[list[Segment]], short: boo
 
 
 def _widest(lines: list[Line]) -> int:
-    return max(sum(len(text) for text, _ in line) for line in lines)
+    return max(sum(text_width(text) for text, _ in line) for line in lines)
 
 
 def _stacked(table: Table, shown: list[int], texts: list[list[Segment]], width: int | None) -> list[Line]:
@@ -235,8 +253,8 @@ def _stacked(table: Table, shown: list[int], texts: list[list[Segment]], width: 
         for i in shown:
             column = table.columns[i]
             text, style = texts[i][r]
-            if room is not None and len(text) > room:
-                text = text[: room - 1] + "…"
+            if room is not None:
+                text = clip(text, room)
             lines.append([(column.header.ljust(label_width) + GAP, "bold"), (text, style)])
     return lines
 
