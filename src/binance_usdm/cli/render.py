@@ -45,9 +45,13 @@ def clip(text: str, width: int) -> str:
     """``text`` cut to at most ``width`` terminal columns, an ellipsis marking the cut."""
     if text_width(text) <= width:
         return text
-    while text and text_width(text) > width - 1:
-        text = text[:-1]
-    return text + "…"
+    room, kept = width - 1, []
+    for char in text:
+        room -= text_width(char)
+        if room < 0:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def has_rich() -> bool:
