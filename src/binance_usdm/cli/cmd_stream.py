@@ -19,6 +19,7 @@ from binance_usdm.cli.render import (
     has_rich,
     is_tty,
     note,
+    printable,
     render_plain,
     terminal_width,
     to_json,
@@ -107,7 +108,7 @@ def describe_item(item: StreamItem, changes: tuple[Change, ...] = ()) -> str:
 
 
 def _stamp(text: str, width: int | None) -> str:
-    line = f"{datetime.now(UTC):%H:%M:%S} {text}"
+    line = f"{datetime.now(UTC):%H:%M:%S} {printable(text)}"
     return line if width is None else clip(line, width)
 
 

@@ -4,7 +4,8 @@ Every table is laid out here, whatever the destination, so one screen has one st
 table never wraps: when its columns do not fit the width, headers are abbreviated, then the least
 important columns are hidden (a caption names them), and as a last resort each row is stacked as a
 block of ``label  value`` lines. Piped output keeps every column and no colour, for ``grep``/``awk``.
-A column empty in every row is left out wherever the table goes.
+A column empty in every row is left out wherever the table goes. Control and format characters in
+the text (a hostile server's escape sequences) are shown as escapes, never sent to the terminal.
 Colour (bold titles, green/red amounts) only on a terminal and only without ``NO_COLOR``.
 """
 
@@ -30,6 +31,14 @@ GAP = "  "
 MIN_STACKED_VALUE = 8
 
 _ANSI = {"bold": "1", "green": "32", "red": "31", "yellow": "33", "dim": "2"}
+
+
+def printable(text: str) -> str:
+    """``text`` as a terminal may show it: a control or format character (the ESC of an escape
+    sequence, a bidi override) in a server's text is written as its escape (``\\x1b``, ``\\u202e``)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def text_width(text: str) -> int:
@@ -204,7 +213,7 @@ def _column_texts(table: Table, index: int) -> list[Segment]:
         if isinstance(value, Decimal):
             text = fixed(value, places, sign=column.signed)
         else:
-            text = "-" if value is None else value
+            text = "-" if value is None else printable(value)
         texts.append((text, _style(cell)))
     return texts
 
@@ -282,10 +291,10 @@ def layout(table: Table, width: int | None) -> Iterator[Line]:
         if _widest(grid) > width:
             grid, hidden = _stacked(table, every, texts, width), []
     if table.title:
-        for text in _wrap(table.title, width):
+        for text in _wrap(printable(table.title), width):
             yield [(text, "bold")]
     yield from grid
-    notes = [table.caption] if table.caption else []
+    notes = [printable(table.caption)] if table.caption else []
     if hidden:
         names = ", ".join(table.columns[i].header for i in hidden)
         notes.append(f"Hidden at this width: {names} (--format json has every field).")
@@ -297,6 +306,7 @@ def layout(table: Table, width: int | None) -> Iterator[Line]:
 def note(text: str) -> None:
     """A line for the person on stderr (``usdm: ...``), broken at spaces to the terminal's width."""
     width = terminal_width(sys.stderr)
+    text = printable(text)
     for part in _wrap(text, width) if len(text) > (width or len(text)) else [text]:
         print(part, file=sys.stderr)  # sys.stderr at call time: above a live progress bar, not through it
 
@@ -346,6 +356,7 @@ class Output:
 
     def echo(self, text: str = "", style: str | None = None) -> None:
         """A line of text (coloured on a terminal), broken at spaces to the terminal's width."""
+        text = printable(text)
         for part in _wrap(text, self.width) if len(text) > (self.width or len(text)) else [text]:
             self._write([(part, style)])
 
@@ -365,7 +376,7 @@ class Output:
         room = None if self.width is None else max(10, self.width - width - len(GAP))
         for label, cell in pairs:
             value = _value(cell)
-            text = "-" if value is None else fmt_decimal(value) if isinstance(value, Decimal) else value
+            text = "-" if value is None else fmt_decimal(value) if isinstance(value, Decimal) else printable(value)
             parts = _wrap(text, room) if room and len(text) > room else [text]
             self._write([(label.ljust(width) + GAP, None), (parts[0], _style(cell))])
             for part in parts[1:]:

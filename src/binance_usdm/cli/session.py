@@ -13,7 +13,7 @@ import click
 
 from binance_usdm.cli.config import ConfigError, Credentials, Settings, resolve
 from binance_usdm.cli.loading import loading
-from binance_usdm.cli.render import Output, fmt_time, note
+from binance_usdm.cli.render import Output, fmt_time, note, printable
 from binance_usdm.errors import (
     ApiError,
     BinanceError,
@@ -38,7 +38,7 @@ class CommandError(click.ClickException):
     """An expected failure: one line on stderr, no traceback. Exit code 1 (API) or 2 (usage)."""
 
     def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"usdm: {self.message}", file=file or sys.stderr)
+        click.echo(f"usdm: {printable(self.message)}", file=file or sys.stderr)  # (Binance's msg is in it)
 
 
 class CommandUsageError(CommandError):
