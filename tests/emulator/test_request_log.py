@@ -94,7 +94,7 @@ def test_the_log_streams_as_server_sent_events(emu: EmulatorServer, client: Clie
 
 def test_python_m_prints_requests_when_asked() -> None:
     proc = subprocess.Popen([sys.executable, "-m", "binance_usdm.emulator", "--port", "0", "--log-requests"],
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, encoding="utf-8")
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().rsplit(" ", 1)[1].strip()
@@ -105,12 +105,18 @@ def test_python_m_prints_requests_when_asked() -> None:
         u = urlsplit(url)
         conn = http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port, timeout=5)
         conn.request("GET", "/fapi/v1/ping")
-        assert conn.getresponse().status == 200
-        conn.close()
+        ping = conn.getresponse()
+        assert ping.status == 200 and ping.read() == b"{}"
         line = proc.stdout.readline()
         while not line.startswith("127.0.0.1 "):  # what is left of the banner
             line = proc.stdout.readline()
         assert line.startswith("127.0.0.1 GET /fapi/v1/ping -> 200 w=1 used=1 "), line
+        # a client's escape sequence (ESC ] 0 ; ... BEL retitles a terminal) reaches the console as text
+        conn.request("GET", "/fapi/v1/premiumIndex?symbol=%1B%5D0%3BPWNED%07%E2%80%AE%E5%B8%81")
+        assert conn.getresponse().read()
+        line = proc.stdout.readline()
+        assert line.startswith("127.0.0.1 GET /fapi/v1/premiumIndex?symbol=\\x1b]0;PWNED\\x07\\u202e币 -> 400 -1121"), line
+        conn.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -61,8 +61,15 @@ class Entry(NamedTuple):
         query = "&".join(f"{k}={v}" for k, v in self.params.items())
         code = "" if self.code is None else f" {self.code}"
         fault = "" if self.fault is None else f" fault[{self.fault}]"
-        return (f"{self.client} {self.method} {self.path}{'?' + query if query else ''} -> {self.status}{code} "
+        text = (f"{self.client} {self.method} {self.path}{'?' + query if query else ''} -> {self.status}{code} "
                 f"w={self.weight} used={self.usedWeight} {self.latencyMs:.1f}ms{fault}")
+        return text if text.isprintable() else _escaped(text)
+
+
+def _escaped(text: str) -> str:
+    """`text` with its control and format characters (a client's escape sequence in a parameter,
+    decoded from %1B) written as escapes, so that the operator's terminal only shows them."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def visible_params(values: Mapping[str, str]) -> dict[str, str]:
