@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m binance_usdm.emul
     if args.log_requests:
         emu.log.subscribe(lambda entry: print(entry.line(), flush=True))
     try:
-        emu.serve(on_ready=lambda: _ready(emu, args.scenario, args.state))
+        emu.serve(on_ready=lambda: _ready(emu, args.scenario, args.state, given_key=bool(args.api_key)))
     except OSError as exc:
         ap.exit(2, f"{prog}: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n")
     # Stopped and the store closed: the program ends. Frozen, the heap is not walked again by the
@@ -142,25 +142,27 @@ def _shortened(key: str) -> str:
     return key if len(key) <= 24 else f"{key[:12]}…{key[-8:]}"
 
 
-def _ready(emu: EmulatorServer, scenario: Path | None, state: Path | None) -> None:
+def _ready(emu: EmulatorServer, scenario: Path | None, state: Path | None, *, given_key: bool) -> None:
     """Serving: freeze the start-up heap (symbols, generated history, code objects), so the cyclic
     collector never walks it again while requests run (its first young collections and any full one
     took 0.5-25 ms of the event loop each), then print the banner."""
     gc.freeze()
-    _banner(emu, scenario, state)
+    _banner(emu, scenario, state, given_key=given_key)
 
 
-def _banner(emu: EmulatorServer, scenario: Path | None, state: Path | None) -> None:
-    """What is served, in lines that fit 60 columns (a 64-character key is named or shortened)."""
+def _banner(emu: EmulatorServer, scenario: Path | None, state: Path | None, *, given_key: bool) -> None:
+    """What is served, in lines that fit 60 columns (a 64-character key is named or shortened; a
+    secret never shown): the key is the demo's, the one given (`--api-key`), or the scenario's first."""
     print(f"Binance USD-M emulator on {emu.base_url}")
     print(f"  user data stream: {emu.ws_url}/ws/<listenKey>")
     if emu.api_key == DEMO_API_KEY:
         print("  API key: the demo's, binance_usdm.emulator.DEMO_API_KEY")
         print("  secret:  binance_usdm.emulator.DEMO_API_SECRET")
     else:
-        print(f"  API key: {_shortened(emu.api_key)} (as given)")
-        print(f"  secret:  {'HMAC secret' if emu.api_secret else 'public key'} as given")
-        if emu.keep_demo_key:
+        source = "as given" if given_key else "from the scenario"
+        print(f"  API key: {_shortened(emu.api_key)} ({source})")
+        print(f"  secret:  {'HMAC secret' if emu.api_secret else 'public key'} {source}")
+        if emu.backend.lookup_key(DEMO_API_KEY) is not None:
             print("  the demo key works too")
     for fault in emu.faults.listing():
         print(f"  fault {fault['id']}: {fault['spec']}")

@@ -91,8 +91,8 @@ class EmulatorServer:
         except BaseException:
             self.backend.store.close()  # (a state file's journal lock released at once)
             raise
-        self.api_key = api_key or DEMO_API_KEY
-        self.api_secret = api_secret if api_key else DEMO_API_SECRET
+        #: The key clients use: the one given, else the scenario's first (the demo scenario's: the demo key).
+        self.api_key, self.api_secret = (api_key, api_secret) if api_key else _first_key(self.backend)
         self._start_faults: list[FaultSpec] = [*self._scenario.get("faults", []), *faults]
         self.faults = FaultSet(fault_seed)
         self.faults.extend(self._start_faults)
@@ -285,6 +285,15 @@ def _load(backend: Backend, data: dict[str, Any], source: object) -> None:
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         what = f"missing field {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
         raise StartupError(f"{where} has the wrong shape ({what}; see the format in scenario.py)") from None
+
+
+def _first_key(backend: Backend) -> tuple[str, str | None]:
+    """The first API key of the accounts, in their order, and its HMAC secret (None with a public key);
+    the demo key when no account has one (then no key works until one is added)."""
+    for account in backend.accounts.values():
+        for cred in account.credentials:
+            return cred.api_key, cred.secret
+    return DEMO_API_KEY, DEMO_API_SECRET
 
 
 def _without_first_key(scenario: dict[str, Any]) -> dict[str, Any]:
