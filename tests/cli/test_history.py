@@ -115,6 +115,20 @@ def test_income_usage_errors(run: Run) -> None:
     assert run("income", "--format", "xml").exit_code == 2
 
 
+def test_a_window_older_than_binance_keeps_says_so(run: Run) -> None:
+    """A window from 100 days ago came back empty without a word on why; Binance keeps three months of
+    income (the download has older records) and 30 days of margin changes."""
+    old = run("income", "--since", "100d", "--until", "95d")
+    since = (datetime.now(UTC) - timedelta(days=100)).strftime("%Y-%m-%d")
+    assert old.exit_code == 0 and old.stdout.startswith("No income records from ")
+    assert ("usdm: Binance keeps three months of income history; for older records: usdm download "
+            f"transactions --since {since}") in " ".join(old.stderr.split())
+    assert "Binance keeps" not in run("income", "--since", "89d").stderr
+    margin = run("margin-history", "ETHUSDT", "--since", "40d")
+    assert "usdm: Binance keeps 30 days of margin changes; older ones are not returned" in margin.stderr
+    assert "Binance keeps" not in run("margin-history", "ETHUSDT", "--since", "29d").stderr
+
+
 def test_paging_small_pages_equals_one_big_page(emu: EmulatorServer) -> None:
     end = datetime.now(UTC)
     start = end - timedelta(days=10)

@@ -45,6 +45,10 @@ from binance_usdm.export_formats import _SUFFIXES as EXPORT_SUFFIXES
 from binance_usdm.models._base import to_ms
 
 DEFAULT_WINDOW = timedelta(days=7)
+INCOME_KEPT = timedelta(days=90)
+"""Binance: "Income history only contains data for the last three months"."""
+MARGIN_HISTORY_KEPT = timedelta(days=30)
+"""Binance answers margin changes "not older than 30 days"."""
 DOWNLOAD_KINDS = ("orders", "trades", "transactions")
 #: Longest wait between two status checks of a download.
 MAX_POLL_INTERVAL = 60.0
@@ -133,6 +137,8 @@ def income(
     chosen = output_format(fmt, session.fmt, path)
     if chosen == "parquet" and path is None:
         raise click.UsageError("--format parquet writes a file: give -o FILE")
+    _note_older_than_kept(start, INCOME_KEPT, "three months of income history; for older records: "
+                          f"usdm download transactions --since {start:%Y-%m-%d}")
     kind = None if income_type is None else income_type.strip().upper()
     # progress on a terminal's stderr, unless the records themselves scroll past on that terminal
     shown = is_tty(sys.stderr) and (path is not None or chosen == "table" or not is_tty(sys.stdout))
@@ -223,6 +229,12 @@ def _export(
         return write(part)
 
 
+def _note_older_than_kept(start: datetime, kept: timedelta, what: str) -> None:
+    """Say on stderr that a window starting before what Binance keeps gets nothing before that."""
+    if start < datetime.now(UTC) - kept:
+        note(f"usdm: Binance keeps {what}")
+
+
 def _income_table(out: Output, rows: list[m.IncomeRecord], start: datetime, end: datetime) -> None:
     window = f"{fmt_time(start)} .. {fmt_time(end)} UTC"
     if not rows:
@@ -279,6 +291,7 @@ def margin_history(
     if direction is not None:
         kind = MarginChangeDirection.ADD if direction.lower() == "add" else MarginChangeDirection.REDUCE
     start, end = _window(since, until, MARGIN_HISTORY_MAX_SPAN)
+    _note_older_than_kept(start, MARGIN_HISTORY_KEPT, "30 days of margin changes; older ones are not returned")
     rows = list(islice(session.history.iter_margin_changes(symbol, start, end, type=kind), limit))
     out = session.output()
     if session.format(fmt) == "json":
