@@ -157,8 +157,9 @@ def test_a_bad_state_path_or_file_is_one_line_and_exit_2(isolated_env: Env, tmp_
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("hello, not a database\n" * 100)
-    for state, problem in [(text, "not an SQLite database"), (tmp_path / "missing" / "x.db", "unable to open"),
-                           (tmp_path, "unable to open")]:
+    for state, problem in [(text, "not an SQLite database"),
+                           (tmp_path / "missing" / "x.db", f"directory {tmp_path / 'missing'} does not exist"),
+                           (tmp_path, "is a directory")]:
         result = invoke(["emulator", "--port", "0", "--state", str(state)], isolated_env)
         assert result.exit_code == 2, result.stderr
         assert result.stderr.count("\n") == 1 and str(state) in result.stderr and problem in result.stderr
