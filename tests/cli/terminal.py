@@ -13,6 +13,7 @@ import sys
 import termios
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 
 import pyte
@@ -21,6 +22,11 @@ from binance_usdm.cli.main import main
 
 CSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 """ANSI control sequences (colour, cursor moves, erasing)."""
+
+
+def columns(text: str) -> int:
+    """The terminal columns ``text`` takes (an East Asian wide character, as in 币安人生USDT, takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 @dataclass
@@ -35,7 +41,7 @@ class Screen:
     def longest_line(self) -> int:
         """Width of the longest line the command wrote (control sequences do not count; a progress
         line rewritten with ``\\r`` counts as its last state)."""
-        widths = [len(CSI.sub("", line).split("\r")[-1]) for line in self.raw.split("\n")]
+        widths = [columns(CSI.sub("", line).split("\r")[-1]) for line in self.raw.split("\n")]
         return max(widths, default=0)
 
     @property

@@ -6,14 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import unicodedata
 from pathlib import Path
 
 import pytest
 
 from binance_usdm.emulator import EmulatorServer
 from tests.cli.helpers import CLEAN_ENV, admin, invoke
-from tests.cli.terminal import on_terminal, process_on_terminal
+from tests.cli.terminal import columns, on_terminal, process_on_terminal
 
 WIDTHS = (80, 60)
 TABLE_COMMANDS = [
@@ -66,11 +65,6 @@ def test_positions_keep_one_line_per_position_and_name_what_is_hidden(
     assert "NOTIONAL" in hidden and "ISOLATED MARGIN" in hidden
 
 
-def _columns(text: str) -> int:
-    """The terminal columns ``text`` takes (East Asian wide characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def test_a_symbol_of_wide_characters_keeps_the_columns_in_line(emu: EmulatorServer,
                                                                  terminal_env: dict[str, str]) -> None:
     """币安人生USDT takes 12 terminal columns for its 8 characters: the rows still line up."""
@@ -78,9 +72,9 @@ def test_a_symbol_of_wide_characters_keeps_the_columns_in_line(emu: EmulatorServ
     screen = on_terminal(["positions"], 80)
     rows = [line for line in screen.lines if line.split(" ")[0].endswith("USDT")]
     assert [row.split()[0] for row in rows] == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "币安人生USDT"]
-    sides = {_columns(row[:row.index(side)]) for row, side in zip(rows, ("long", "short", "long", "long"), strict=True)}
+    sides = {columns(row[:row.index(side)]) for row, side in zip(rows, ("long", "short", "long", "long"), strict=True)}
     assert len(sides) == 1  # the SIDE column starts at one terminal column in every row
-    assert max(_columns(line) for line in screen.lines) <= 80
+    assert max(columns(line) for line in screen.lines) <= 80
 
 
 def test_a_wide_terminal_shows_every_column(terminal_env: dict[str, str]) -> None:
@@ -139,7 +133,7 @@ def _terminal_process_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("key", [None, "K" * 64])
-def test_the_emulator_banner_fits_60_columns(tmp_path: Path, key: str | None) -> None:
+def test_the_emulator_banner_fits_60columns(tmp_path: Path, key: str | None) -> None:
     """A 64-character API key made the banner's key line 75 wide: it is named (demo) or shortened."""
     credentials = [] if key is None else ["--api-key", key, "--api-secret", "S" * 64, "--keep-demo-key"]
     screen = process_on_terminal(
