@@ -356,6 +356,12 @@ def test_a_group_among_many_accounts_writes_and_undoes_only_what_it_changed(
             raise RuntimeError("the group fails")
         assert backend.accounts == before and all(backend.accounts[k] is v for k, v in before.items())
         assert backend.lookup_key("k-made") is None and written == []
+        demo_key = acc.credentials[0].api_key
+        with pytest.raises(RuntimeError, match="fails"), backend.group():  # a key taken away comes back
+            backend.add_credential(acc.account_id, Credential("k-only", "s"), only=True)
+            assert backend.lookup_key(demo_key) is None and backend.lookup_key("k-only") is not None
+            raise RuntimeError("the group fails")
+        assert backend.lookup_key(demo_key) == (acc, acc.credentials[0]) and backend.lookup_key("k-only") is None
         with backend.group():
             backend.change_leverage(acc, "BNBUSDT", 7)
             backend.change_leverage(backend.account("other7"), "XRPUSDT", 9)

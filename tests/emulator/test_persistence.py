@@ -155,3 +155,21 @@ def test_a_checkpoint_is_asked_for_once_and_never_of_a_closed_store(tmp_path: Pa
     store._checkpoint_asked = False
     assert not store.want_checkpoint()
     store.checkpoint()
+
+
+def test_given_credentials_replace_the_demo_key_of_a_state_file_too(tmp_path: Path) -> None:
+    """A state file started before with the demo key kept it when started again with a key of one's own
+    (only in memory was it replaced): the public demo key went on working; and after an admin reset."""
+    state = tmp_path / "emu.db"
+    with EmulatorServer(state_path=state) as emu:
+        assert emu.backend.lookup_key(DEMO_API_KEY) is not None
+    with EmulatorServer(state_path=state, api_key="K" * 64, api_secret="S" * 64, keep_demo_key=False) as emu:
+        demo = Client(emu.base_url, DEMO_API_KEY, emu.clock.now_ms, secret=DEMO_API_SECRET)
+        own = Client(emu.base_url, "K" * 64, emu.clock.now_ms, secret="S" * 64)
+        assert demo.get("/fapi/v3/balance").code == -2015 and own.get("/fapi/v3/balance").status == 200
+        emu.reset()
+        assert demo.get("/fapi/v3/balance").code == -2015 and own.get("/fapi/v3/balance").status == 200
+        demo.close()
+        own.close()
+    with EmulatorServer(state_path=state) as emu:  # what the file holds now
+        assert emu.api_key == "K" * 64 and emu.backend.lookup_key(DEMO_API_KEY) is None

@@ -409,9 +409,18 @@ class Backend:
         (`_replaced`: what a group undoes and writes costs what it changed, not the number of accounts)."""
         account_id = acc.account_id
         replaced, replaced_keys = self._replaced, self._replaced_keys
+        before = self.accounts.get(account_id)
         if replaced is not None and account_id not in replaced:
-            replaced[account_id] = self.accounts.get(account_id)
+            replaced[account_id] = before
         self.accounts[account_id] = acc
+        if before is not None and before.credentials is not acc.credentials:  # (most changes share the list)
+            kept = {cred.api_key for cred in acc.credentials}
+            for cred in before.credentials:  # a key the account no longer has stops working
+                key = cred.api_key
+                if key not in kept and key in self._by_key:
+                    if replaced_keys is not None and key not in replaced_keys:
+                        replaced_keys[key] = self._by_key[key]
+                    del self._by_key[key]
         for cred in acc.credentials:
             key = cred.api_key
             if replaced_keys is not None and key not in replaced_keys:
@@ -568,13 +577,14 @@ class Backend:
         self.save(acc)
         return acc
 
-    def add_credential(self, account_id: str, cred: Credential) -> None:
-        """Give an account another API key (HMAC secret or public key); `ValueError` when the key belongs
-        to another account."""
+    def add_credential(self, account_id: str, cred: Credential, *, only: bool = False) -> None:
+        """Give an account another API key (HMAC secret or public key), or with `only` this key instead
+        of those it had (which then stop working); `ValueError` when the key belongs to another account."""
         with self._change() as change:
             acc = change.account(self.account(account_id))
             self._check_key_free(cred.api_key, acc.account_id)
-            acc.credentials = [c for c in acc.credentials if c.api_key != cred.api_key] + [cred]
+            kept = [] if only else [c for c in acc.credentials if c.api_key != cred.api_key]
+            acc.credentials = [*kept, cred]
 
     def _check_key_free(self, api_key: str, account_id: str) -> None:
         """An API key names one account, as on Binance: `ValueError` (naming both accounts, not the key)

@@ -77,9 +77,9 @@ class EmulatorServer:
         self.host = host
         self.port = port
         self.clock = clock or Clock()
+        #: With a key given: whether the first account keeps the keys it had (the demo's, in the demo scenario).
         self.keep_demo_key = keep_demo_key or not api_key
-        scenario_data = scenario if isinstance(scenario, dict) else _read_scenario(scenario)
-        self._scenario = scenario_data if self.keep_demo_key else _without_first_key(scenario_data)
+        self._scenario = scenario if isinstance(scenario, dict) else _read_scenario(scenario)
         self.backend = Backend(_open_store(state_path, reset, busy_timeout, fsync), self.clock,
                                download_delay_ms=download_delay_ms, income_retention_ms=income_retention_ms)
         self._credentials = (api_key, api_secret, public_key_pem)
@@ -106,7 +106,8 @@ class EmulatorServer:
         self._server: asyncio.Server | None = None
 
     def _add_credentials(self) -> None:
-        """Give the first account the credentials passed to the constructor (if any); `StartupError` for
+        """Give the first account the credentials passed to the constructor (if any), besides its own keys
+        with `keep_demo_key`, else instead of them (also in a state file seeded before); `StartupError` for
         a public key that is no PEM key, or an API key that belongs to another account of the scenario."""
         key, secret, pem = self._credentials
         if not key:
@@ -117,7 +118,8 @@ class EmulatorServer:
             except ValueError as exc:
                 raise StartupError(f"the public key given: {exc}") from None
         try:
-            self.backend.add_credential(self.backend.account().account_id, Credential(key, secret, pem))
+            self.backend.add_credential(self.backend.account().account_id, Credential(key, secret, pem),
+                                        only=not self.keep_demo_key)
         except ValueError as exc:
             raise StartupError(f"the API key given: {exc}") from None
 
@@ -294,15 +296,6 @@ def _first_key(backend: Backend) -> tuple[str, str | None]:
         for cred in account.credentials:
             return cred.api_key, cred.secret
     return DEMO_API_KEY, DEMO_API_SECRET
-
-
-def _without_first_key(scenario: dict[str, Any]) -> dict[str, Any]:
-    """``scenario`` with the first account's own API key removed (``api_key`` replaces it)."""
-    accounts = scenario.get("accounts")
-    if not isinstance(accounts, list) or not accounts or not isinstance(accounts[0], dict):
-        return scenario
-    first = {k: v for k, v in accounts[0].items() if k not in ("apiKey", "apiSecret", "publicKeyPem")}
-    return {**scenario, "accounts": [first, *accounts[1:]]}
 
 
 def remove_state(path: str | Path) -> bool:
