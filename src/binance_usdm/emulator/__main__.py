@@ -59,10 +59,12 @@ def parser(prog: str) -> argparse.ArgumentParser:
                     "survives a power loss too (default: it survives kill -9 and crashes of the emulator)")
     ap.add_argument("--reset", action="store_true", help="discard the --state file's content and start again "
                     "from the scenario (refused while another emulator writes the file)")
-    ap.add_argument("--api-key", help="API key of the first account (replaces the demo key)")
+    ap.add_argument("--api-key", help="API key of the first account, instead of its keys (the demo key in the "
+                    "demo scenario)")
     ap.add_argument("--api-secret", help="HMAC secret for --api-key")
     ap.add_argument("--public-key", type=Path, help="RSA or Ed25519 public key (PEM) for --api-key")
-    ap.add_argument("--keep-demo-key", action="store_true", help="with --api-key: accept the demo key too")
+    ap.add_argument("--keep-demo-key", action="store_true",
+                    help="with --api-key: the first account keeps its keys too (the demo key)")
     ap.add_argument("--weight-limit", type=int, default=2400,
                     help="request weight per minute per IP before 429s, then 418 bans (default 2400)")
     ap.add_argument("--download-delay", type=float, default=3.0,
