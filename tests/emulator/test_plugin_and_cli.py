@@ -55,6 +55,8 @@ def test_the_banner_says_where_the_key_comes_from(tmp_path: Path) -> None:
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     assert "  API key: keyA (from the scenario)\n  secret:  HMAC secret from the scenario\n" in out
+    # usdm without a key uses the demo key, which no account has here: the hint says what to set
+    assert "account\n       with BINANCE_API_KEY and BINANCE_API_SECRET set\n" in out
     assert "demo" not in out.replace("demo scenario", "") and "secretOfA" not in out
 
 

@@ -172,6 +172,9 @@ def _banner(emu: EmulatorServer, scenario: Path | None, state: Path | None, *, g
     print(f"  state:   {state or 'in memory'}")
     print(f"  dashboard: {emu.base_url}/emulator/")
     print(f"  try: usdm --base-url {emu.base_url} account")
+    if emu.backend.lookup_key(DEMO_API_KEY) is None:  # usdm's no-key default, the demo key, works nowhere here
+        secret = "BINANCE_API_SECRET" if emu.api_secret else "BINANCE_PRIVATE_KEY"
+        print(f"       with BINANCE_API_KEY and {secret} set")
     print("Ctrl-C to stop.", file=sys.stderr, flush=True)
     sys.stdout.flush()
 
