@@ -155,6 +155,7 @@ def _ready(emu: EmulatorServer, scenario: Path | None, state: Path | None, *, gi
 def _banner(emu: EmulatorServer, scenario: Path | None, state: Path | None, *, given_key: bool) -> None:
     """What is served, in lines that fit 60 columns (a 64-character key is named or shortened; a
     secret never shown): the key is the demo's, the one given (`--api-key`), or the scenario's first."""
+    demo_works = emu.backend.lookup_key(DEMO_API_KEY) is not None  # (usdm's default without a key)
     print(f"Binance USD-M emulator on {emu.base_url}")
     print(f"  user data stream: {emu.ws_url}/ws/<listenKey>")
     if emu.api_key == DEMO_API_KEY:
@@ -164,7 +165,7 @@ def _banner(emu: EmulatorServer, scenario: Path | None, state: Path | None, *, g
         source = "as given" if given_key else "from the scenario"
         print(f"  API key: {_shortened(emu.api_key)} ({source})")
         print(f"  secret:  {'HMAC secret' if emu.api_secret else 'public key'} {source}")
-        if emu.backend.lookup_key(DEMO_API_KEY) is not None:
+        if demo_works:
             print("  the demo key works too")
     for fault in emu.faults.listing():
         print(f"  fault {fault['id']}: {fault['spec']}")
@@ -172,7 +173,7 @@ def _banner(emu: EmulatorServer, scenario: Path | None, state: Path | None, *, g
     print(f"  state:   {state or 'in memory'}")
     print(f"  dashboard: {emu.base_url}/emulator/")
     print(f"  try: usdm --base-url {emu.base_url} account")
-    if emu.backend.lookup_key(DEMO_API_KEY) is None:  # usdm's no-key default, the demo key, works nowhere here
+    if not demo_works:
         secret = "BINANCE_API_SECRET" if emu.api_secret else "BINANCE_PRIVATE_KEY"
         print(f"       with BINANCE_API_KEY and {secret} set")
     print("Ctrl-C to stop.", file=sys.stderr, flush=True)

@@ -317,9 +317,11 @@ def _open_store(path: str | Path | None, reset: bool, busy_timeout: float, fsync
     """The store at ``path`` (memory when None); ``reset`` discards the file's content first."""
     if path is None:
         return Store(None, busy_timeout)
-    if Path(path).is_dir() or not Path(path).parent.is_dir():  # (SQLite: "unable to open database file")
-        problem = "is a directory" if Path(path).is_dir() else f"directory {Path(path).parent} does not exist"
-        raise StartupError(f"state file {path}: {problem}")
+    file = Path(path)  # (for either, SQLite says only "unable to open database file")
+    if file.is_dir():
+        raise StartupError(f"state file {path}: is a directory")
+    if not file.parent.is_dir():
+        raise StartupError(f"state file {path}: directory {file.parent} does not exist")
     try:
         if reset:
             remove_state(path)
