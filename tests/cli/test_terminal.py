@@ -77,6 +77,14 @@ def test_a_symbol_of_wide_characters_keeps_the_columns_in_line(emu: EmulatorServ
     assert max(columns(line) for line in screen.lines) <= 80
 
 
+@pytest.mark.parametrize("columns", WIDTHS)
+def test_an_error_line_with_wide_characters_fits_the_terminal(terminal_env: dict[str, str], columns: int) -> None:
+    """'ＢＴＣ' is 3 characters in 6 columns: the error line was broken by characters and ran over."""
+    screen = on_terminal(["leverage", "\uff22\uff34\uff23USDT", "3"], columns)
+    assert screen.exit_code == 2 and "look-alike" in screen.text
+    assert screen.longest_line() <= columns, screen.raw
+
+
 def test_a_wide_terminal_shows_every_column(terminal_env: dict[str, str]) -> None:
     screen = on_terminal(["positions"], 160)
     assert "ISOLATED MARGIN" in screen.text and "Hidden" not in screen.text

@@ -91,6 +91,9 @@ def test_wide_characters_take_two_columns_in_a_table() -> None:
     lines = list(render.render_plain(table))
     assert lines == ["SYMBOL        SIZE", "币安人生USDT     1", "BTCUSDT         20"]
     assert {render.text_width(line) for line in lines} == {18}  # the columns line up on a terminal
+    # lines broken at spaces by columns: 'ＢＴＣ' is 3 characters in 6 columns
+    assert render.wrap("it has ＢＴＣUSDT in it", 13) == ["it has", "ＢＴＣUSDT in", "it"]
+    assert render.wrap("a ＢＴＣ b", 8, indent="  ") == ["a ＢＴＣ", "  b"]
     stacked = [[text for text, _ in line] for line in render.layout(table, 16)]  # too narrow for the grid
     assert stacked[0] == ["SYMBOL  ", "币安人…"]  # cut to the 8 columns left, not to 8 characters
     assert all(sum(map(render.text_width, line)) <= 16 for line in stacked)

@@ -170,20 +170,18 @@ def main(args: list[str] | None = None) -> None:
 
 def _show(exc: click.ClickException) -> None:
     """The error on stderr: one line for scripts; on a terminal, broken at spaces to its width."""
-    from binance_usdm.cli.render import terminal_width
+    from binance_usdm.cli.render import terminal_width, wrap
 
     width = terminal_width(sys.stderr)
     if width is None:
         exc.show()
         return
     import io
-    import textwrap
 
     shown = io.StringIO()
     exc.show(file=shown)
     for line in shown.getvalue().splitlines():
-        for part in textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False,
-                                  break_long_words=False, drop_whitespace=True) or [line]:
+        for part in wrap(line, width, indent="  ", break_long_words=False):
             click.echo(part, err=True)
 
 

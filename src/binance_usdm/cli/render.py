@@ -291,7 +291,7 @@ def layout(table: Table, width: int | None) -> Iterator[Line]:
         if _widest(grid) > width:
             grid, hidden = _stacked(table, every, texts, width), []
     if table.title:
-        for text in _wrap(printable(table.title), width):
+        for text in wrap(printable(table.title), width):
             yield [(text, "bold")]
     yield from grid
     notes = [printable(table.caption)] if table.caption else []
@@ -299,7 +299,7 @@ def layout(table: Table, width: int | None) -> Iterator[Line]:
         names = ", ".join(table.columns[i].header for i in hidden)
         notes.append(f"Hidden at this width: {names} (--format json has every field).")
     for note in notes:
-        for text in _wrap(note, width):
+        for text in wrap(note, width):
             yield [(text, "dim")]
 
 
@@ -307,15 +307,29 @@ def note(text: str) -> None:
     """A line for the person on stderr (``usdm: ...``), broken at spaces to the terminal's width."""
     width = terminal_width(sys.stderr)
     text = printable(text)
-    for part in _wrap(text, width) if len(text) > (width or len(text)) else [text]:
+    for part in wrap(text, width):
         print(part, file=sys.stderr)  # sys.stderr at call time: above a live progress bar, not through it
 
 
-def _wrap(text: str, width: int | None) -> list[str]:
-    """``text`` in lines of at most ``width`` characters (None: one line), broken at spaces only."""
-    if not width:
+def wrap(text: str, width: int | None, *, indent: str = "", break_long_words: bool = True) -> list[str]:
+    """``text`` as it is when it fits ``width`` terminal columns (None: no limit), else in lines of at
+    most that many, broken at spaces (a longer word broken too with ``break_long_words``; the lines
+    after the first start with ``indent``). Text with wide characters (CJK) is measured in columns."""
+    if not width or text_width(text) <= width:
         return [text]
-    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    if text_width(text) == len(text):
+        return textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False,
+                             break_long_words=break_long_words) or [""]
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        joined = f"{line} {word}" if line else (indent if lines else "") + word
+        if line and text_width(joined) > width:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = joined
+    return [*lines, line]
 
 
 def render_plain(table: Table, width: int | None = None) -> Iterator[str]:
@@ -357,7 +371,7 @@ class Output:
     def echo(self, text: str = "", style: str | None = None) -> None:
         """A line of text (coloured on a terminal), broken at spaces to the terminal's width."""
         text = printable(text)
-        for part in _wrap(text, self.width) if len(text) > (self.width or len(text)) else [text]:
+        for part in wrap(text, self.width):
             self._write([(part, style)])
 
     def table(self, table: Table) -> None:
@@ -370,14 +384,14 @@ class Output:
         """A block of ``label  value`` lines; a value too long for the terminal continues indented."""
         self._gap()
         if title:
-            for text in _wrap(title, self.width):
+            for text in wrap(title, self.width):
                 self.echo(text, "bold")
         width = max((len(label) for label, _ in pairs), default=0)
         room = None if self.width is None else max(10, self.width - width - len(GAP))
         for label, cell in pairs:
             value = _value(cell)
             text = "-" if value is None else fmt_decimal(value) if isinstance(value, Decimal) else printable(value)
-            parts = _wrap(text, room) if room and len(text) > room else [text]
+            parts = wrap(text, room)
             self._write([(label.ljust(width) + GAP, None), (parts[0], _style(cell))])
             for part in parts[1:]:
                 self._write([(" " * (width + len(GAP)) + part, _style(cell))])
