@@ -1,5 +1,5 @@
 """The account journal (`journal.py`): on a state file without --fsync a batch of account-state changes
-(a leverage change, feeBurn) is appended there, one write, instead of an SQLite transaction. What a
+(a leverage change, feeBurn) is appended there, one frame, instead of an SQLite transaction. What a
 restart loads is exactly what was acknowledged: the journal's frames are folded into the state file's
 rows (at the next transaction, every `JOURNAL_FOLD_BATCHES` frames, at close, at the next start), an
 older frame never overwrites a later write, and a frame cut short by a kill is ignored."""
@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 import pytest
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, StartupError, remove_state
+from binance_usdm.emulator import journal as journal_module
 from binance_usdm.emulator import store as store_module
 from binance_usdm.emulator.backend import CommitFailed
 from binance_usdm.emulator.clock import Clock
@@ -37,8 +38,15 @@ def _client(base_url: str) -> Client:
     return Client(base_url, DEMO_API_KEY, Clock().now_ms, secret=DEMO_API_SECRET)
 
 
-def _journal(state: Path) -> Path:
+def _journal(state: Path | str) -> Path:
     return Path(f"{state}{JOURNAL_SUFFIX}")
+
+
+def _frames(state: Path | str) -> bytes:
+    """What the journal of `state` holds: its bytes up to the first zero byte (the room it was grown
+    by is zeros)."""
+    data = _journal(state).read_bytes()
+    return data.split(b"\0", 1)[0]
 
 
 def _seen(c: Client) -> Any:
@@ -76,19 +84,19 @@ def test_journaled_and_folded_changes_survive_kill_9_exactly(tmp_path: Path) -> 
         for n in (3, 4, 5):
             ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=n))
         ok(c.post("/fapi/v1/feeBurn", feeBurn="false"))
-        assert _journal(state).stat().st_size > 0  # appended there, not yet in the state file's rows
+        assert _frames(state)  # appended there, not yet in the state file's rows
         # SQLite (not an account-only change): folds them first, so a restart cannot replay them over it
         ok(c.post("/fapi/v1/marginType", symbol="BNBUSDT", marginType="ISOLATED"))
-        assert _journal(state).stat().st_size == 0
+        assert not _frames(state)
         ok(c.post("/fapi/v1/leverage", symbol="XRPUSDT", leverage=9))
-        assert _journal(state).stat().st_size > 0
+        assert _frames(state)
         acknowledged = _seen(c)
         c.close()
         with EmulatorServer(state_path=state) as other:  # another process on the file reads the journal
             assert not other.backend.store._journal or not other.backend.store._journal.owned
             assert other.backend.account().setting("XRPUSDT").leverage == 9
         proc.restart(kill=True)
-        assert _journal(state).stat().st_size == 0  # folded at start
+        assert not _frames(state)  # folded at start
         c = _client(proc.base_url)
         assert _seen(c) == acknowledged
         bnb = ok(c.get("/fapi/v2/positionRisk", symbol="BNBUSDT"))[0]
@@ -104,10 +112,11 @@ def test_a_frame_cut_short_by_a_kill_is_ignored(tmp_path: Path) -> None:
         acknowledged = _seen(c)
         c.close()
         proc.kill()
-        frame = _journal(state).read_bytes()
+        frame = _frames(state)
         assert frame.count(b"\n") == 1 and b'",1,[' in frame  # frame 1
         later = frame.replace(b'",1,[', b'",2,[').replace(b'"leverage":7', b'"leverage":8')
-        with _journal(state).open("ab") as f:
+        with _journal(state).open("r+b") as f:  # after it, in the room the file was grown by
+            f.seek(len(frame))
             f.write(later)  # a complete frame 2 whose checksum fails
             f.write(frame.replace(b'",1,[', b'",3,[')[:-1])  # a frame 3 that checks, without its end of line
         proc.restart()
@@ -121,15 +130,12 @@ def test_a_frame_cut_short_by_a_kill_is_ignored(tmp_path: Path) -> None:
 def test_a_frame_that_checks_but_has_another_shape_ends_the_journal(tmp_path: Path) -> None:
     """A line whose checksum holds but whose payload is not [journal id, number, [entries]] (no writer of
     ours makes one) is read as the end of the journal, as a frame that does not check is: no crash."""
-    journal = Journal(str(tmp_path / "j"))
-    journal.append("id", 1, [{"a": 1}])
+    path = tmp_path / "j"
+    journal = Journal(str(path))
     for payload in (b"5", b'["id","2",[]]', b'["id",2,5]', b'{"id":2}', b'["id",2]'):
-        with open(journal.path, "ab") as f:
-            f.write(b"%08x %s\n" % (zlib.crc32(payload), payload))
-        journal.append("id", 3, [])  # a frame that checks, after it
+        lines = [b'["id",1,[{"a":1}]]', payload, b'["id",3,[]]']  # a frame that checks after it
+        path.write_bytes(b"".join(b"%08x %s\n" % (zlib.crc32(line), line) for line in lines) + bytes(64))
         assert journal.read("id") == [Frame(1, [{"a": 1}])], payload
-        journal.clear()
-        journal.append("id", 1, [{"a": 1}])
     journal.close()
 
 
@@ -140,11 +146,11 @@ def test_a_frame_already_folded_is_skipped(tmp_path: Path) -> None:
     with EmulatorServer(state_path=state) as emu:
         c = _client(emu.base_url)
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
-        stale = _journal(state).read_bytes()
+        stale = _frames(state)
         emu.backend.store.checkpoint()  # folds it
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=9))
         c.close()
-    assert _journal(state).stat().st_size == 0  # folded at close
+    assert not _frames(state)  # folded at close
     _journal(state).write_bytes(stale)
     with EmulatorServer(state_path=state) as emu:
         assert emu.backend.account().setting("BNBUSDT").leverage == 9
@@ -162,7 +168,7 @@ def test_the_journal_is_folded_after_so_many_frames(tmp_path: Path, monkeypatch:
                 backend.change_leverage(backend.account(), "BNBUSDT", n)
         assert store.want_checkpoint()
         store.checkpoint()
-        assert _journal(store.path or "").stat().st_size == 0
+        assert not _frames(store.path or "")
         assert store.load_accounts()[0]["symbols"]["BNBUSDT"]["leverage"] == 5
         assert store.get_meta("journal_seq") == "5"
 
@@ -181,12 +187,12 @@ def test_a_claimed_group_that_moves_a_mark_price_fails_whole(tmp_path: Path) -> 
             backend.set_mark_price("BNBUSDT", mark + 1)
         assert (backend.account().setting("BNBUSDT").leverage, backend.mark("BNBUSDT")) == (leverage, mark)
         assert backend.applied == backend.durable
-        assert _journal(tmp_path / "state.db").stat().st_size == 0
+        assert not _frames(tmp_path / "state.db")
         claimed = backend.claim()
         assert claimed is not None
         with claimed:
             backend.change_leverage(backend.account(), "BNBUSDT", leverage + 2)
-        assert _journal(tmp_path / "state.db").stat().st_size > 0
+        assert _frames(tmp_path / "state.db")
     with EmulatorServer(state_path=tmp_path / "state.db") as emu:
         assert (emu.backend.account().setting("BNBUSDT").leverage, emu.backend.mark("BNBUSDT")) == (leverage + 2, mark)
 
@@ -241,23 +247,74 @@ def test_a_journal_left_by_another_state_file_is_ignored(tmp_path: Path) -> None
 
 
 def test_a_failed_append_answers_503_and_leaves_nothing(tmp_path: Path) -> None:
-    """A write of the journal cut short (the file may not grow past its size + 10 bytes) is cut off
-    again: the batch answers 503 with nothing applied, and the frames after it are read at a restart."""
+    """An append the journal cannot grow for (here the file may not grow at all: the first append grows
+    it) answers 503 with nothing applied and nothing appended; the next one, with room, is appended and
+    read at a restart."""
     state = tmp_path / "state.db"
     with EmulatorProcess(state) as proc:
         c = _client(proc.base_url)
-        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
-        size = _journal(state).stat().st_size
+        before = _leverage(c, "BNBUSDT")
         _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (size + 10, hard))
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (_journal(state).stat().st_size, hard))
         answer = c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=8)
         resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (hard, hard))
         assert (answer.status, answer.body["msg"]) == (503, UNKNOWN_OUTCOME)
-        assert _journal(state).stat().st_size == size
-        assert _leverage(c, "BNBUSDT") == "7"
+        assert not _frames(state)
+        assert _leverage(c, "BNBUSDT") == before != "8"
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=9))
         c.close()
         assert _leverage_after_kill_9(proc) == "9"
+
+
+def test_an_append_that_needs_more_room_than_the_file_can_take_appends_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file grows (zeros written) before a frame goes into its map: when growing fails (a full disk),
+    the append raises and the frames before it are all the journal holds; a later append grows it."""
+    monkeypatch.setattr(journal_module, "FIRST_SIZE", 256)
+    journal = Journal(str(tmp_path / "j"))
+    journal.append("id", 1, ["a" * 100])
+
+    def full(fd: int, data: bytes, offset: int) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "pwrite", full)
+        with pytest.raises(OSError, match="No space left"):
+            journal.append("id", 2, ["b" * 300])
+    assert journal.read("id") == [Frame(1, ["a" * 100])]
+    journal.append("id", 3, ["c" * 300])
+    journal.append("id", 4, ["d" * 1000])
+    assert journal.read("id") == [Frame(1, ["a" * 100]), Frame(3, ["c" * 300]), Frame(4, ["d" * 1000])]
+    assert (tmp_path / "j").stat().st_size == 2048  # 256, twice that, then twice until 1,400 bytes fit
+    journal.clear()
+    assert journal.read("id") == [] and (tmp_path / "j").read_bytes() == bytes(2048)
+    journal.append("id", 5, [])
+    assert journal.read("id") == [Frame(5, [])]
+    journal.close()
+
+
+def test_a_journal_that_cannot_be_mapped_is_left_for_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a file system that cannot map the journal, the batch that tried fails, and the process then
+    commits its account rows to SQLite (folding the frames it appended before); nothing is lost."""
+    path = str(tmp_path / "state.db")
+    settings = {"leverage": 5, "marginType": "CROSSED"}
+    monkeypatch.setattr(journal_module, "FIRST_SIZE", 256)  # the second frame needs a larger map
+    store = Store(path)
+    store.save_account("a", AccountRows({"accountId": "a"}, {"AUSDT": settings}, {}, 1, replace=True))
+    _journaled(store, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 2}}, {}, 2))
+
+    def unmappable(*_: Any) -> None:
+        raise OSError(errno.ENODEV, "No such device")
+
+    with monkeypatch.context() as m:
+        m.setattr(journal_module.mmap, "mmap", unmappable)
+        with pytest.raises(OSError, match="No such device"):
+            _journaled(store, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 3}, "B" * 300: settings}, {}, 3))
+        _journaled(store, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 4}}, {}, 4))  # SQLite
+    assert store.get_meta("journal_seq") == "1"  # frame 1 folded by that commit
+    store.close()
+    state = _stored_state(path)
+    assert (state["symbols"], state["updateTime"]) == ({"AUSDT": {**settings, "leverage": 4}}, 4)
 
 
 def test_changes_after_a_reset_survive_kill_9(tmp_path: Path) -> None:
@@ -269,7 +326,7 @@ def test_changes_after_a_reset_survive_kill_9(tmp_path: Path) -> None:
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
         ok(c.raw("POST", "/emulator/reset"))
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=8))
-        assert _journal(state).stat().st_size > 0
+        assert _frames(state)
         c.close()
         assert _leverage_after_kill_9(proc) == "8"
 
@@ -316,7 +373,7 @@ def test_rows_come_back_in_the_order_writing_them_one_by_one_gives(tmp_path: Pat
     assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
     reader.close()
     store.close()  # folds
-    assert _journal(tmp_path / "state.db").stat().st_size == 0
+    assert not _frames(tmp_path / "state.db")
     state = _stored_state(path)
     assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
 
@@ -458,7 +515,7 @@ def test_the_writer_empties_a_journal_another_process_folded(tmp_path: Path, mon
     assert other.get_meta("journal_seq") == "3"
     assert writer.want_checkpoint()
     writer.checkpoint()
-    assert _journal(tmp_path / "state.db").stat().st_size == 0 and not writer.want_checkpoint()
+    assert not _frames(tmp_path / "state.db") and not writer.want_checkpoint()
     _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 9}}, {}, 6))
     other.close()
     writer.close()
@@ -480,7 +537,7 @@ def test_the_writer_folds_what_it_appended_without_reading_the_journal_back(
     with monkeypatch.context() as patched:
         patched.setattr(Journal, "read", lambda *_: pytest.fail("the writer read its journal back"))
         writer.checkpoint()
-    assert writer.get_meta("journal_seq") == "3" and _journal(tmp_path / "state.db").stat().st_size == 0
+    assert writer.get_meta("journal_seq") == "3" and not _frames(tmp_path / "state.db")
     writer.close()
     state = _stored_state(path)
     assert (state["symbols"], state["updateTime"]) == ({"AUSDT": {**settings, "leverage": 4},
@@ -502,7 +559,7 @@ def test_frames_another_process_folded_are_not_written_again_by_the_writer(tmp_p
     assert writer.get_meta("journal_seq") == "2"
     other.close()
     writer.close()
-    assert not _journal(tmp_path / "state.db").stat().st_size
+    assert not _frames(tmp_path / "state.db")
     assert _stored_state(path)["symbols"] == {"AUSDT": {**settings, "leverage": 4}, "BUSDT": {**settings, "leverage": 3}}
     assert _stored_state(path)["updateTime"] == 4
 

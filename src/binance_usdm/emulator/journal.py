@@ -1,22 +1,27 @@
-"""The account journal: account-row changes appended to a file beside a state file, one write each.
+"""The account journal: account-row changes appended to a file beside a state file, one frame each.
 
-A batch of account-state changes (`Store.claim`) is made durable by one `os.write` of one frame here
-instead of an SQLite transaction (~20 µs of CPU, half of it in the kernel, against ~1 µs): a write
-the kernel has accepted survives the process dying, as a commit of SQLite's WAL does without
-`--fsync` (with it there is no journal). The store folds the journal's changes into its account rows
-later, in an SQLite transaction that records the last frame folded (`Store` module docstring).
+A batch of account-state changes (`Store.claim`) is made durable by one frame copied into a shared
+memory map of this file instead of an SQLite transaction (~20 µs of CPU, half of it in the kernel):
+the copy lands in the kernel's page cache, which survives the process dying, as a commit of SQLite's
+WAL does without `--fsync` (with it there is no journal). No system call per frame: under load a
+`write` of one frame cost 3-7 µs of the kernel's time, a copy into the map ~0.2 µs. The store folds
+the journal's changes into its account rows later, in an SQLite transaction that records the last
+frame folded (`Store` module docstring).
 
 A frame is one line: the CRC-32 of its payload (8 hex digits), a space, the payload (JSON: the
 state file's journal id, the frame's sequence number, and its entries: the store's account rows), a
-newline. Reading stops at the first frame that is incomplete or does not check: only the last frame
-can be, and it was never acknowledged (an append that fails is cut off again, and when even that
-fails nothing more is appended). One process writes the journal: the one holding its lock (`flock`);
-another process on the same state file only reads it.
+newline. The file is grown ahead of the frames, by writing zeros (so a full disk is an `OSError` of
+the append that needed the room, never a fault of the copy into the map); the frames end at the
+first zero byte, which JSON never holds. Reading stops there, or at the first frame that is
+incomplete or does not check: only the last frame can be, and it was never acknowledged. Emptying
+the file (after a fold) zeroes what its frames took, in place. One process writes the journal: the
+one holding its lock (`flock`); another process on the same state file only reads it.
 """
 
 from __future__ import annotations
 
 import fcntl
+import mmap
 import os
 import zlib
 from typing import Any, NamedTuple
@@ -25,6 +30,9 @@ import msgspec
 
 _encode = msgspec.json.Encoder().encode
 _decode_frame = msgspec.json.Decoder(tuple[str, int, list[Any]]).decode  # [journal id, seq, entries]
+#: The room a writer first gives the file (then twice what it has, each time a frame needs more): the
+#: frames between two folds of a leverage load take ~300 KB.
+FIRST_SIZE = 512 * 1024
 
 
 def held(path: str) -> bool:
@@ -55,24 +63,33 @@ class Journal:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             self.owned = True
         except BlockingIOError:
             self.owned = False
-        #: False once a failed append could not be cut off (nothing more may follow it).
+        #: Whether this process appends (set by its owner; False once it must not).
         self.writable = self.owned
-        self._size = os.fstat(self._fd).st_size
+        #: The writer's map of the file (made by the first append after `clear`), and where its next
+        #: frame goes.
+        self._map: mmap.mmap | None = None
+        self._end = 0
 
     def close(self) -> None:
         """Close the file (releasing the lock)."""
+        if self._map is not None:
+            self._map.close()
+            self._map = None
         os.close(self._fd)
 
     def read(self, journal_id: str, after: int = 0) -> list[Frame]:
         """The frames of `journal_id` (the state file's) numbered above `after`, in order, up to the first
         frame that does not check."""
         data = os.pread(self._fd, os.fstat(self._fd).st_size, 0)
+        zero = data.find(0)
+        if zero >= 0:
+            data = data[:zero]
         frames = []
         for line in data.split(b"\n")[:-1]:  # the part after the last newline is incomplete
             crc, _, payload = line.partition(b" ")
@@ -87,28 +104,40 @@ class Journal:
         return frames
 
     def append(self, journal_id: str, seq: int, entries: list[Any]) -> None:
-        """Append one frame with one write; raises `OSError` (the file cut back to before it) when
-        the write fails or is short."""
+        """Append one frame; raises `OSError`, appending nothing, when the file cannot grow to hold it."""
         payload = _encode([journal_id, seq, entries])
         frame = b"%08x %s\n" % (zlib.crc32(payload), payload)
-        try:
-            written = os.write(self._fd, frame)
-        except OSError:
-            self._cut()
-            raise
-        if written != len(frame):
-            self._cut()
-            raise OSError(f"the account journal took {written} of {len(frame)} bytes")
-        self._size += written
+        start = self._end
+        end = start + len(frame)
+        room = self._map
+        if room is None or end > len(room):
+            room = self._grow(end)
+        room[start:end] = frame
+        self._end = end
 
     def clear(self) -> None:
         """Empty the file (after its frames were folded into the state file); raises `OSError`."""
-        os.ftruncate(self._fd, 0)
-        self._size = 0
+        if self._map is None:
+            os.ftruncate(self._fd, 0)
+        else:
+            self._map[:self._end] = bytes(self._end)
+        self._end = 0
 
-    def _cut(self) -> None:
-        """Remove what a failed append left at the end."""
+    def _grow(self, needed: int) -> mmap.mmap:
+        """Map the file with room for `needed` bytes, writing zeros where it had none (`OSError`: the
+        map as it was; when the file cannot be mapped at all, not `writable` any more)."""
+        size = os.fstat(self._fd).st_size
+        want = FIRST_SIZE if self._map is None else 2 * len(self._map)
+        while want < needed:
+            want *= 2
+        if size < want and os.pwrite(self._fd, bytes(want - size), size) != want - size:
+            raise OSError(f"the account journal could not grow to {want} bytes")
         try:
-            os.ftruncate(self._fd, self._size)
-        except OSError:
+            room = mmap.mmap(self._fd, want)
+        except OSError:  # a file system that cannot map files: no more appends (the store commits to SQLite)
             self.writable = False
+            raise
+        if self._map is not None:
+            self._map.close()
+        self._map = room
+        return room

@@ -31,7 +31,7 @@ once on the loop, as a read does, when no batch holds the backend's lock and no 
 it (else it joins the next batch). On a state file a batch made only of such changes runs on the
 loop itself, its commit included, when nothing holds what it needs (`Backend.claim`: no batch on the
 storage thread, no checkpoint due: checkpoints run on the storage thread; its account rows go to the
-account journal, one write, `journal.py`, else it needs the file's write lock free); no round trip.
+account journal, one frame, `journal.py`, else it needs the file's write lock free); no round trip.
 It is still a batch, taken at the end of the loop turn, so the answers of one turn share one state
 version and one commit. Group commit: the Binance requests bound for the storage thread that arrive
 while it is busy (or in one loop turn) run there as one batch in one `Backend.group`, so a state

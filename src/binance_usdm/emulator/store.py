@@ -19,7 +19,7 @@ the WAL again from its beginning. Without such a thread, or when it is late (`CH
 times that many rows: claims are refused then), the first commit made without a claim checkpoints,
 with the store still held.
 The account journal (`journal.py`, a state file without `fsync`): a batch made under `claim` (the
-server's event loop: account-state changes alone) appends its account rows there, one write, instead
+server's event loop: account-state changes alone) appends its account rows there, one frame, instead
 of committing an SQLite transaction (`append_accounts`, which keeps the rows it appended in memory,
 merged per account, until they are folded). What the state file holds is then its account rows plus
 the journal's frames numbered above the `journal_seq` it records. The first transaction that begins
