@@ -8,15 +8,16 @@ WAL does without `--fsync` (with it there is no journal). No system call per fra
 the journal's changes into its account rows later, in an SQLite transaction that records the last
 frame folded (`Store` module docstring).
 
-A frame is one line: the CRC-32 of its payload (8 hex digits), a space, the payload (JSON: the
-state file's journal id, the frame's sequence number, and its entries: the store's account rows), a
+A frame is one line: the CRC-32 of its payload (8 hex digits), a space, the payload (JSON: the state
+file's journal id, the frame's sequence number, and its entries: the store's account rows), a
 newline. The file is grown ahead of the frames, by writing zeros (so a full disk is an `OSError` of
-the append that needed the room, not a fault of the copy into the map, on file systems that write
-in place; a copy-on-write one, btrfs or ZFS, may still fault, ending the process before the frame is
-acknowledged); the frames end at the first zero byte, which JSON never holds. Reading stops there, or at the first frame that is
-incomplete or does not check: only the last frame can be, and it was never acknowledged. Emptying
-the file (after a fold) zeroes what its frames took, in place. One process writes the journal: the
-one holding its lock (`flock`); another process on the same state file only reads it.
+the append that needed the room, not a fault of the copy into the map, on file systems that write in
+place; a copy-on-write one, btrfs or ZFS, may still fault, ending the process before the frame is
+acknowledged); the frames end at the first zero byte, which JSON never holds. Reading stops there,
+or at the first frame that is incomplete or does not check: only the last frame can be, and it was
+never acknowledged. Emptying the file (after a fold) zeroes what its frames took, in place. One
+process writes the journal: the one holding its lock (`flock`); another process on the same state
+file only reads it.
 """
 
 from __future__ import annotations
