@@ -293,6 +293,25 @@ def test_an_append_that_needs_more_room_than_the_file_can_take_appends_nothing(
     journal.close()
 
 
+def test_the_journal_is_read_a_piece_at_a_time_up_to_its_room(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader reads the frames across pieces, stops at the room after them (zeros), and reads a file
+    without room (as a journal was before it had any) to its end, whatever its length."""
+    monkeypatch.setattr(journal_module, "_READ_PIECE", 16)
+    path = tmp_path / "j"
+    writer = Journal(str(path))
+    frames = [Frame(seq, [f"{seq}" * seq]) for seq in range(1, 9)]
+    for frame in frames:
+        writer.append("id", frame.seq, frame.entries)
+    reader = Journal(str(path))
+    assert reader.read("id") == frames and path.stat().st_size == journal_module.FIRST_SIZE
+    writer.close()
+    data = path.read_bytes().split(b"\0", 1)[0]
+    for length in (len(data), 16 * (len(data) // 16)):  # cut at a piece's end: the last line incomplete
+        path.write_bytes(data[:length])
+        assert reader.read("id") == [f for f in frames if data.index(b",%d,[" % f.seq) < data.rfind(b"\n", 0, length)]
+    reader.close()
+
+
 def test_a_journal_that_cannot_be_mapped_is_left_for_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On a file system that cannot map the journal, the batch that tried fails, and the process then
     commits its account rows to SQLite (folding the frames it appended before); nothing is lost."""

@@ -35,6 +35,7 @@ _decode_frame = msgspec.json.Decoder(tuple[str, int, list[Any]]).decode  # [jour
 #: The room a writer first gives the file (then twice what it has, each time a frame needs more): the
 #: frames between two folds of a leverage load take ~300 KB.
 FIRST_SIZE = 512 * 1024
+_READ_PIECE = 64 * 1024
 
 
 def held(path: str) -> bool:
@@ -88,12 +89,8 @@ class Journal:
     def read(self, journal_id: str, after: int = 0) -> list[Frame]:
         """The frames of `journal_id` (the state file's) numbered above `after`, in order, up to the first
         frame that does not check."""
-        data = os.pread(self._fd, os.fstat(self._fd).st_size, 0)
-        zero = data.find(0)
-        if zero >= 0:
-            data = data[:zero]
         frames = []
-        for line in data.split(b"\n")[:-1]:  # the part after the last newline is incomplete
+        for line in self._frames_bytes().split(b"\n")[:-1]:  # the part after the last newline is incomplete
             crc, _, payload = line.partition(b" ")
             try:
                 if int(crc, 16) != zlib.crc32(payload):
@@ -104,6 +101,23 @@ class Journal:
             if owner == journal_id and seq > after:
                 frames.append(Frame(seq, entries))
         return frames
+
+    def _frames_bytes(self) -> bytes:
+        """The file's bytes up to its first zero byte, read a piece at a time (the room after the frames,
+        zeros, is not read: a process on the same state file reads the journal before each commit)."""
+        pieces = []
+        offset = 0
+        while True:
+            piece = os.pread(self._fd, _READ_PIECE, offset)
+            zero = piece.find(0)
+            if zero >= 0:
+                pieces.append(piece[:zero])
+                break
+            pieces.append(piece)
+            if len(piece) < _READ_PIECE:
+                break
+            offset += len(piece)
+        return b"".join(pieces)
 
     def append(self, journal_id: str, seq: int, entries: list[Any]) -> None:
         """Append one frame; raises `OSError`, appending nothing, when the file cannot grow to hold it."""
