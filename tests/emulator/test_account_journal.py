@@ -10,7 +10,6 @@ import contextlib
 import errno
 import os
 import random
-import resource
 import subprocess
 import sys
 import threading
@@ -246,24 +245,32 @@ def test_a_journal_left_by_another_state_file_is_ignored(tmp_path: Path) -> None
         c.close()
 
 
-def test_a_failed_append_answers_503_and_leaves_nothing(tmp_path: Path) -> None:
-    """An append the journal cannot grow for (here the file may not grow at all: the first append grows
-    it) answers 503 with nothing applied and nothing appended; the next one, with room, is appended and
-    read at a restart."""
+def test_a_failed_append_answers_503_and_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An append the journal cannot grow for (a full disk) answers 503 with nothing applied and nothing
+    appended; the next one, with room again, is appended, and a restart loads it."""
+    monkeypatch.setattr(journal_module, "FIRST_SIZE", 1024)  # room for a few frames
     state = tmp_path / "state.db"
-    with EmulatorProcess(state) as proc:
-        c = _client(proc.base_url)
-        before = _leverage(c, "BNBUSDT")
-        _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (_journal(state).stat().st_size, hard))
-        answer = c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=8)
-        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (hard, hard))
+
+    def full(fd: int, data: bytes, offset: int) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with EmulatorServer(state_path=state) as emu:
+        c = _client(emu.base_url)
+        with monkeypatch.context() as m:
+            m.setattr(os, "pwrite", full)
+            for leverage in range(2, 30):  # until a frame needs more room than the file has
+                answer = c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=leverage)
+                if answer.status != 200:
+                    break
+            appended = _frames(state)
         assert (answer.status, answer.body["msg"]) == (503, UNKNOWN_OUTCOME)
-        assert not _frames(state)
-        assert _leverage(c, "BNBUSDT") == before != "8"
-        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=9))
+        assert 2 < leverage < 30 and appended.count(b"\n") == leverage - 2
+        assert _leverage(c, "BNBUSDT") == str(leverage - 1)  # the last change acknowledged
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=40))
+        assert _frames(state).startswith(appended) and _frames(state).count(b"\n") == leverage - 1
         c.close()
-        assert _leverage_after_kill_9(proc) == "9"
+    with EmulatorServer(state_path=state) as emu:
+        assert emu.backend.account().setting("BNBUSDT").leverage == 40
 
 
 def test_an_append_that_needs_more_room_than_the_file_can_take_appends_nothing(
@@ -313,25 +320,23 @@ def test_the_journal_is_read_a_piece_at_a_time_up_to_its_room(tmp_path: Path, mo
 
 
 def test_a_journal_that_cannot_be_mapped_is_left_for_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a file system that cannot map the journal, the batch that tried fails, and the process then
-    commits its account rows to SQLite (folding the frames it appended before); nothing is lost."""
+    """On a file system that cannot map the journal, the writer finds out at start and commits its
+    account rows to SQLite: no change fails for it, nothing is lost, the journal stays empty."""
     path = str(tmp_path / "state.db")
     settings = {"leverage": 5, "marginType": "CROSSED"}
-    monkeypatch.setattr(journal_module, "FIRST_SIZE", 256)  # the second frame needs a larger map
-    store = Store(path)
-    store.save_account("a", AccountRows({"accountId": "a"}, {"AUSDT": settings}, {}, 1, replace=True))
-    _journaled(store, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 2}}, {}, 2))
 
     def unmappable(*_: Any) -> None:
         raise OSError(errno.ENODEV, "No such device")
 
     with monkeypatch.context() as m:
         m.setattr(journal_module.mmap, "mmap", unmappable)
-        with pytest.raises(OSError, match="No such device"):
-            _journaled(store, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 3}, "B" * 300: settings}, {}, 3))
-        _journaled(store, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 4}}, {}, 4))  # SQLite
-    assert store.get_meta("journal_seq") == "1"  # frame 1 folded by that commit
+        store = Store(path)
+    store.save_account("a", AccountRows({"accountId": "a"}, {"AUSDT": settings}, {}, 1, replace=True))
+    assert store.claim() and not store.journaling
+    store.unclaim()
+    _journaled(store, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 4}}, {}, 4))  # SQLite
     store.close()
+    assert not _frames(path)
     state = _stored_state(path)
     assert (state["symbols"], state["updateTime"]) == ({"AUSDT": {**settings, "leverage": 4}}, 4)
 

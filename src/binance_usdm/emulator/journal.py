@@ -74,8 +74,7 @@ class Journal:
             self.owned = False
         #: Whether this process appends (set by its owner; False once it must not).
         self.writable = self.owned
-        #: The writer's map of the file (made by the first append after `clear`), and where its next
-        #: frame goes.
+        #: The writer's map of the file (`make_room`, or the first append), and where its next frame goes.
         self._map: mmap.mmap | None = None
         self._end = 0
 
@@ -131,6 +130,12 @@ class Journal:
         room[start:end] = frame
         self._end = end
 
+    def make_room(self) -> None:
+        """As the writer, before the first append: grow and map the file (`OSError` when it cannot: a full
+        disk, a file system that cannot map files), so that appends only copy."""
+        if self._map is None:
+            self._grow(0)
+
     def clear(self) -> None:
         """Empty the file (after its frames were folded into the state file); raises `OSError`."""
         if self._map is None:
@@ -141,18 +146,14 @@ class Journal:
 
     def _grow(self, needed: int) -> mmap.mmap:
         """Map the file with room for `needed` bytes, writing zeros where it had none (`OSError`: the
-        map as it was; when the file cannot be mapped at all, not `writable` any more)."""
+        map as it was)."""
         size = os.fstat(self._fd).st_size
         want = FIRST_SIZE if self._map is None else 2 * len(self._map)
         while want < needed:
             want *= 2
         if size < want and os.pwrite(self._fd, bytes(want - size), size) != want - size:
             raise OSError(f"the account journal could not grow to {want} bytes")
-        try:
-            room = mmap.mmap(self._fd, want)
-        except OSError:  # a file system that cannot map files: no more appends (the store commits to SQLite)
-            self.writable = False
-            raise
+        room = mmap.mmap(self._fd, want)
         if self._map is not None:
             self._map.close()
         self._map = room

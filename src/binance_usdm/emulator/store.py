@@ -448,6 +448,13 @@ class Store:
             # lock held, so no other process appends frames it would not fold), never appended to
             _log.warning("emulator account journal %s not emptied, not appended to: %s", journal.path, exc)
             journal.writable = False
+            return
+        if journal.writable:
+            try:
+                journal.make_room()
+            except OSError as exc:  # a full disk, a file system that cannot map files: SQLite commits
+                _log.warning("emulator account journal %s not appended to: %s", journal.path, exc)
+                journal.writable = False
 
     def _folded_seq(self) -> int:
         """The last journal frame the account rows hold."""
