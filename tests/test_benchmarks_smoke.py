@@ -71,6 +71,12 @@ def test_signing_benchmark_prints_its_table() -> None:
     assert "hmac.digest" in out and "binance_usdm HmacSigner" in out
 
 
+def test_journal_append_benchmark_prints_its_table(tmp_path: Path) -> None:
+    out = _run("bench_journal_append.py", "--frames", "200", "--dir", str(tmp_path), timeout=120)
+    assert "| os.write, O_APPEND" in out and "| `Journal.append`" in out and out.count("\n| ") == 6, out
+    assert not list(tmp_path.iterdir())  # its files are gone
+
+
 def test_emulator_queries_benchmark_prints_its_tables() -> None:
     out = _run("bench_emulator_queries.py", "--sizes", "3000", "--requests", "2", "--seconds", "0.05")
     assert "| symbol=XRPUSDT (10 records), 90 days | 10," in out, out
