@@ -278,6 +278,7 @@ def test_an_append_that_needs_more_room_than_the_file_can_take_appends_nothing(
     """The file grows (zeros written) before a frame goes into its map: when growing fails (a full disk),
     the append raises and the frames before it are all the journal holds; a later append grows it."""
     monkeypatch.setattr(journal_module, "FIRST_SIZE", 256)
+    monkeypatch.setattr(journal_module, "_ZEROS_PIECE", 100)  # zeros written 100 bytes at a time
     journal = Journal(str(tmp_path / "j"))
     journal.append("id", 1, ["a" * 100])
 

@@ -36,6 +36,7 @@ _decode_frame = msgspec.json.Decoder(tuple[str, int, list[Any]]).decode  # [jour
 #: frames between two folds of a leverage load take ~300 KB.
 FIRST_SIZE = 512 * 1024
 _READ_PIECE = 64 * 1024
+_ZEROS_PIECE = 1024 * 1024
 
 
 def held(path: str) -> bool:
@@ -151,8 +152,12 @@ class Journal:
         want = FIRST_SIZE if self._map is None else 2 * len(self._map)
         while want < needed:
             want *= 2
-        if size < want and os.pwrite(self._fd, bytes(want - size), size) != want - size:
-            raise OSError(f"the account journal could not grow to {want} bytes")
+        zeros = bytes(min(want - size, _ZEROS_PIECE)) if size < want else b""
+        while size < want:  # (a piece at a time: a journal grown to hundreds of MB needs no such buffer)
+            piece = zeros[:want - size]
+            if os.pwrite(self._fd, piece, size) != len(piece):
+                raise OSError(f"the account journal could not grow to {want} bytes")
+            size += len(piece)
         room = mmap.mmap(self._fd, want)
         if self._map is not None:
             self._map.close()
