@@ -142,7 +142,10 @@ class Journal:
         if self._map is None:
             os.ftruncate(self._fd, 0)
         else:
-            self._map[:self._end] = bytes(self._end)
+            zeros = bytes(min(self._end, _ZEROS_PIECE))
+            for start in range(0, self._end, _ZEROS_PIECE):
+                end = min(start + _ZEROS_PIECE, self._end)
+                self._map[start:end] = zeros[:end - start]
         self._end = 0
 
     def _grow(self, needed: int) -> mmap.mmap:
