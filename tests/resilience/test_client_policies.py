@@ -21,7 +21,9 @@ from binance_usdm import (
     RateLimitError,
     RetryPolicy,
     ServerError,
+    Timeouts,
     TimestampError,
+    Wait,
 )
 from binance_usdm.emulator import EmulatorServer
 from binance_usdm.errors import ClientRateLimitError, ConnectError, InvalidRequestError
@@ -143,6 +145,17 @@ def test_timestamp_error_resyncs_and_retries_once(fresh: EmulatorServer, kind: s
     assert (skew.fired, time_calls.fired) == (2, 1)
 
 
+def test_a_resync_that_overruns_the_total_reports_the_timestamp_error(fresh: EmulatorServer, kind: str) -> None:
+    """A -1021 makes the client measure the server's clock again; when that measurement takes what was
+    left of the call's total, the call reports the -1021 it got, not a timeout."""
+    emu = fresh
+    slow_time = ["GET /fapi/v2/account=skew:10000", "GET /fapi/v1/time=latency:1500"]
+    [(result, elapsed)] = run_ops(kind, emu, [READ], lambda: emu.faults.extend(slow_time),
+                                  timeouts=Timeouts(connect=0.5, read=2.0, total=1.0))
+    assert isinstance(result.error, TimestampError), result.error
+    assert result.status_code == 400 and result.error.code == -1021 and elapsed <= 1.0 + SLACK
+
+
 SETTINGS = {
     "margin-type": ("change_margin_type", ("XRPUSDT", "ISOLATED"), "POST /fapi/v1/marginType", -4046),
     "position-mode": ("modify_position_mode", (True,), "POST /fapi/v1/positionSide/dual", -4059),
@@ -215,6 +228,20 @@ def test_backoff_never_stretches_a_call_past_its_total(fresh: EmulatorServer, ki
     [(result, elapsed)] = run_ops(kind, fresh, [READ], lambda: fresh.faults.add("GET /fapi/v2/account=status:500"),
                                   retry=slow)
     assert isinstance(result.error, ServerError) and elapsed <= TIMEOUTS.total + SLACK
+
+
+def test_a_backoff_that_overruns_the_total_reports_the_answer_it_retried(fresh: EmulatorServer, kind: str) -> None:
+    """The policy retries only when the backoff ends in time; when the wait runs late anyway (a loaded
+    machine; here the `on_wait` hook blocks until the total has passed), the call reports the server's
+    answer that it retried, not a timeout that would say nothing was sent."""
+    def late(wait: Wait) -> None:
+        time.sleep(TIMEOUTS.total)
+
+    quick = RetryPolicy(max_retries=5, backoff_base=0.05, backoff_max=0.05)
+    [(result, _)] = run_ops(kind, fresh, [READ], lambda: fresh.faults.add("GET /fapi/v2/account=status:500"),
+                            retry=quick, on_wait=late)
+    assert isinstance(result.error, ServerError), result.error
+    assert result.status_code == 500 and result.error.status_code == 500
 
 
 def test_outcome_unknown_can_be_checked_in_the_margin_history(fresh: EmulatorServer, kind: str) -> None:

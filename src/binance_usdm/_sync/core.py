@@ -72,6 +72,7 @@ class Core:
         else:
             check.integer(recv_window, "receive_window", 1, MAX_RECV_WINDOW)
         policy: CallPolicy | None = None  # made at the first failure
+        failed: WebCallResult[R] | None = None  # the attempt a retry or time resync set out to improve on
         deadline = 0.0  # fixed once the weight budget admits the first attempt
         timeouts: Timeouts | None = config.timeouts
         while True:
@@ -88,6 +89,8 @@ class Core:
                 self.sync_time(deadline)
                 timeouts = within(config.timeouts, deadline, monotonic())
             if timeouts is None:
+                if failed is not None:  # a backoff or resync ran past the deadline: that failure stands
+                    return failed
                 return unanswered(endpoint, too_late(endpoint, config.timeouts.total))
             sent_ms = clock.timestamp_ms()
             request = build(
@@ -118,6 +121,8 @@ class Core:
                 limiter.block_for(verdict.hold)
                 self._ban = verdict.ban
             step = verdict.step
+            if step is Step.RETRY or step is Step.RESYNC:
+                failed = unanswered(endpoint, error) if response is None else answered(endpoint, response, None, error)
             if step is Step.RETRY:
                 if verdict.delay:
                     _log.debug("%s failed (%s); retry %d in %.2f s", endpoint.label, error.message,
