@@ -631,21 +631,28 @@ def test_a_claim_that_cannot_read_the_journal_is_refused(tmp_path: Path, monkeyp
     reader.close()
 
 
-def test_a_journal_that_cannot_be_emptied_at_start_stays_held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fsync", [False, True], ids=["mapped", "fsync"])
+def test_a_journal_that_cannot_be_emptied_at_start_stays_held(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              fsync: bool) -> None:
     """A process that folded the journal at start but cannot empty it keeps it (its lock) and writes
     its changes to SQLite: had it let the journal go, another process would append frames there that
-    it does not fold before its own commits, and fold them later over those."""
+    it does not fold before its own commits, and fold them later over those. (The writer empties the
+    journal through its memory map, one with `--fsync`, which appends nothing, by truncating it.)"""
     state = tmp_path / "state.db"
     _journal_then_kill(state, 6)
     path = str(state)
     settings = {"leverage": 5, "marginType": "CROSSED"}
 
-    def failing(fd: int, length: int) -> None:
+    def failing(*_: Any) -> None:
         raise OSError(errno.EPERM, "Operation not permitted")
 
     with monkeypatch.context() as m:
-        m.setattr(os, "ftruncate", failing)
-        first = Store(path)  # folds frame 1, cannot empty the journal
+        if fsync:
+            m.setattr(os, "ftruncate", failing)
+        else:
+            m.setattr(journal_module.mmap, "mmap", failing)
+        first = Store(path, fsync=fsync)  # folds frame 1, cannot empty the journal
+    assert _frames(state)  # still there
     assert first.load_accounts()[0]["symbols"]["BNBUSDT"]["leverage"] == 6
     second = Store(path)
     _journaled(second, "demo", AccountRows(None, {"BNBUSDT": {**settings, "leverage": 8}}, {}, 1))  # SQLite

@@ -132,10 +132,14 @@ class Journal:
         self._end = end
 
     def make_room(self) -> None:
-        """As the writer, before the first append: grow and map the file (`OSError` when it cannot: a full
-        disk, a file system that cannot map files), so that appends only copy."""
-        if self._map is None:
-            self._grow(0)
+        """As the writer, at start: map the whole file, grown to room for frames where it is shorter (so
+        that appends only copy), and empty it in place: the frames a process left there (folded) are
+        zeroed, the room it made is kept (not written again at each start). `OSError` when it cannot: a
+        full disk, a file system that cannot map files."""
+        room = self._grow(os.fstat(self._fd).st_size)
+        end = room.find(b"\0")
+        self._end = len(room) if end < 0 else end
+        self.clear()
 
     def clear(self) -> None:
         """Empty the file (after its frames were folded into the state file); raises `OSError`."""

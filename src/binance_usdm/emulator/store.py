@@ -442,19 +442,15 @@ class Store:
             journal.close()
             raise
         self._journal, self._journal_id = journal, journal_id
-        try:
-            journal.clear()
+        try:  # emptied; mapped first when appended to (a full disk, no memory maps: it is not)
+            if journal.writable:
+                journal.make_room()
+            else:
+                journal.clear()
         except OSError as exc:  # its frames are folded (skipped at a restart): still this process's (its
             # lock held, so no other process appends frames it would not fold), never appended to
             _log.warning("emulator account journal %s not emptied, not appended to: %s", journal.path, exc)
             journal.writable = False
-            return
-        if journal.writable:
-            try:
-                journal.make_room()
-            except OSError as exc:  # a full disk, a file system that cannot map files: SQLite commits
-                _log.warning("emulator account journal %s not appended to: %s", journal.path, exc)
-                journal.writable = False
 
     def _folded_seq(self) -> int:
         """The last journal frame the account rows hold."""
