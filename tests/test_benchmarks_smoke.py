@@ -83,6 +83,16 @@ def test_emulator_queries_benchmark_prints_its_tables() -> None:
     assert "with XRPUSDT income queries" in out and "| 3,000 |" in out, out
 
 
+def test_emulator_pairs_benchmark_compares_two_builds_pair_by_pair() -> None:
+    src = BENCH.parent.parent / "src"  # this checkout against itself, on a state file
+    out = _run("bench_emulator_pairs.py", "--before", str(src), "--state", "--pairs", "2", "--seconds", "0.2",
+               "--max-steal", "100")
+    assert "--state file; 2 pairs of 0.2 s, 2 with at most 100 % steal" in out, out
+    rows = [line for line in out.splitlines() if line.startswith(("| before |", "| this checkout |"))]
+    assert len(rows) == 2 and all(row.endswith("| 0 |") for row in rows), out  # no errors
+    assert "this checkout - before, per pair: median" in out and "lower in" in out, out
+
+
 def test_startup_benchmark_prints_its_tables() -> None:
     out = _run("bench_startup.py", "--runs", "1", "--no-warm-up")
     for row in ("python -c pass", "usdm --help", "usdm account (API key; emulator running)",
