@@ -11,8 +11,10 @@ caches and branch predictor add in a real server. Here the emulator of another c
 and this checkout's run side by side on the same load (`emulator_load.py`), one after the other, their
 order alternating from pair to pair, and only the pairs during which the hypervisor took at most
 `--max-steal` of the machine are kept. The table gives each build's median over those runs and the
-median of the pairs' differences (this checkout - before) with its quartiles: on this 2-core machine
-about 50 quiet pairs of 1 s tell a difference of 1 µs per request at 8 connections.
+median of the pairs' differences (this checkout - before) with its quartiles. How many pairs a
+difference needs: one build against itself (`--before` its own src/), on this 2-core machine, 19 quiet
+pairs of 1 s on a state file at 8 connections, gave quartiles of -5.3 and +4.1 µs; the median of n
+such pairs then moves by about 9/sqrt(n) µs (50 pairs: 1.3 µs; a 1 µs change needs a few hundred).
 """
 
 from __future__ import annotations
