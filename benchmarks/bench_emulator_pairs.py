@@ -41,6 +41,9 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=8, help="keep-alive connections (default 8)")
     ap.add_argument("--pairs", type=int, default=50, help="pairs of runs (default 50)")
     ap.add_argument("--seconds", type=float, default=1.0, help="seconds per run (default 1)")
+    ap.add_argument("--warm-up", type=float, default=1.0, metavar="SECONDS",
+                    help="a run of each server before the pairs (default 1: a server's first second is not its "
+                         "steady state)")
     ap.add_argument("--max-steal", type=float, default=3.0, metavar="PCT",
                     help="keep the pairs whose two runs lost at most PCT %% of the machine to steal (default 3)")
     args = ap.parse_args()
@@ -53,8 +56,8 @@ def main() -> None:
                 proc, port = servers[name]
                 return run_load(proc.pid, port, args.mix, args.connections, seconds, DEMO_API_KEY, DEMO_API_SECRET)
 
-            for name in servers:  # warm-up: the first second of a server is not its steady state
-                run(name, 1.0)
+            for name in servers:
+                run(name, args.warm_up)
             for i in range(args.pairs):
                 order = (BEFORE, THIS) if i % 2 == 0 else (THIS, BEFORE)
                 pairs.append({name: run(name, args.seconds) for name in order})

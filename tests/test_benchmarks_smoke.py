@@ -86,7 +86,7 @@ def test_emulator_queries_benchmark_prints_its_tables() -> None:
 def test_emulator_pairs_benchmark_compares_two_builds_pair_by_pair() -> None:
     src = BENCH.parent.parent / "src"  # this checkout against itself, on a state file
     out = _run("bench_emulator_pairs.py", "--before", str(src), "--state", "--pairs", "2", "--seconds", "0.2",
-               "--max-steal", "100")
+               "--warm-up", "0.1", "--max-steal", "100")
     assert "--state file; 2 pairs of 0.2 s, 2 with at most 100 % steal" in out, out
     rows = [line for line in out.splitlines() if line.startswith(("| before |", "| this checkout |"))]
     assert len(rows) == 2 and all(row.endswith("| 0 |") for row in rows), out  # no errors
