@@ -47,6 +47,8 @@ def main() -> None:
     ap.add_argument("--max-steal", type=float, default=3.0, metavar="PCT",
                     help="keep the pairs whose two runs lost at most PCT %% of the machine to steal (default 3)")
     args = ap.parse_args()
+    if not (args.before / "binance_usdm" / "emulator").is_dir():  # else the installed package would run
+        ap.error(f"--before {args.before}: no binance_usdm emulator there (give another checkout's src/)")
     pairs: list[dict[str, LoadResult]] = []
     with tempfile.TemporaryDirectory() as tmp:
         servers = {name: start_emulator(Path(tmp) / f"{n}.sqlite3" if args.state else None, src=src)
@@ -73,8 +75,9 @@ def _report(pairs: list[dict[str, LoadResult]], args: argparse.Namespace) -> Non
     limit = args.max_steal / 100
     quiet = [p for p in pairs if all(r.steal is not None and r.steal <= limit and r.server_cpu_us is not None
                                      for r in p.values())]
-    print(f"{args.mix} load, {args.connections} connections, {'--state file' if args.state else 'in memory'}; "
-          f"{len(pairs)} pairs of {args.seconds:g} s, {len(quiet)} with at most {args.max_steal:g} % steal\n")
+    where = "--state file" if args.state else "in memory"
+    print(f"{args.mix} load, {args.connections} connections, {where}; {len(pairs)} pair{'s' * (len(pairs) != 1)} "
+          f"of {args.seconds:g} s, {len(quiet)} with at most {args.max_steal:g} % steal\n")
     if not quiet:
         print("no pair ran without steal: run again when the machine is quieter (or raise --max-steal)")
         return

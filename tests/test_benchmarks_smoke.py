@@ -93,6 +93,12 @@ def test_emulator_pairs_benchmark_compares_two_builds_pair_by_pair() -> None:
     assert "this checkout - before, per pair: median" in out and "lower in" in out, out
 
 
+def test_emulator_pairs_benchmark_refuses_a_before_without_the_emulator(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, str(BENCH.parent / "bench_emulator_pairs.py"), "--before", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "no binance_usdm emulator there" in proc.stderr, proc.stderr
+
+
 def test_startup_benchmark_prints_its_tables() -> None:
     out = _run("bench_startup.py", "--runs", "1", "--no-warm-up")
     for row in ("python -c pass", "usdm --help", "usdm account (API key; emulator running)",
