@@ -43,7 +43,16 @@ from urllib.parse import parse_qsl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lean_handler
-from emulator_load import LEVERAGE_SYMBOL, LEVERAGES, MIXES, LoadResult, Requests, run_load, start_emulator
+from emulator_load import (
+    LEVERAGE_SYMBOL,
+    LEVERAGES,
+    MIXES,
+    LoadResult,
+    Requests,
+    checkout_src,
+    run_load,
+    start_emulator,
+)
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
 
@@ -187,7 +196,7 @@ def main() -> None:
     ap.add_argument("--retries", type=int, default=4, help="repeats per measurement at most (default 4)")
     ap.add_argument("--load-processes", type=int, default=1, help="load generator processes (default 1)")
     ap.add_argument("--short", action="store_true", help="one round of 1.5 s on 32 connections")
-    ap.add_argument("--before", type=Path, metavar="SRC",
+    ap.add_argument("--before", type=checkout_src, metavar="SRC",
                     help="also run the emulator imported from another checkout's src/ (before/after)")
     ap.add_argument("--serve-baseline", nargs=2, metavar=("PORT", "STATE"), help=argparse.SUPPRESS)
     ap.add_argument("--serve-lean", nargs=2, metavar=("PORT", "STATE"), help=argparse.SUPPRESS)

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_server
 import callgrind
 import lean_handler
-from emulator_load import LEVERAGE_SYMBOL, LEVERAGES, MIXES, Requests, _next_request
+from emulator_load import LEVERAGE_SYMBOL, LEVERAGES, MIXES, Requests, _next_request, checkout_src
 
 WARMUP_ROUNDS = 5
 MEMORY, STATE, LEAN, FLOOR = "in memory", "--state file", "lean handler", "fixed answers"
@@ -186,7 +186,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=160, help="measured requests per cell (default 160)")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--mixes", nargs="+", choices=MIXES, default=list(MIXES))
-    ap.add_argument("--before", type=Path, metavar="SRC", help="also measure the emulator of another checkout's src/")
+    ap.add_argument("--before", type=checkout_src, metavar="SRC",
+                    help="also measure the emulator of another checkout's src/")
     ap.add_argument("--cache-sim", action="store_true",
                     help="also simulate the caches and the branch predictor (misses and mispredictions per request; "
                          "a batch's one-off code shows there more than in its instructions)")

@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from emulator_load import MIXES, LoadResult, run_load, start_emulator
+from emulator_load import MIXES, LoadResult, checkout_src, run_load, start_emulator
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
 
@@ -35,7 +35,7 @@ BEFORE, THIS = "before", "this checkout"
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--before", type=Path, required=True, metavar="SRC", help="the other checkout's src/")
+    ap.add_argument("--before", type=checkout_src, required=True, metavar="SRC", help="the other checkout's src/")
     ap.add_argument("--state", action="store_true", help="both on a --state file (default: in memory)")
     ap.add_argument("--mix", choices=MIXES, default="write", help="the load (default write: leverage changes)")
     ap.add_argument("--connections", type=int, default=8, help="keep-alive connections (default 8)")
@@ -47,8 +47,6 @@ def main() -> None:
     ap.add_argument("--max-steal", type=float, default=3.0, metavar="PCT",
                     help="keep the pairs whose two runs lost at most PCT %% of the machine to steal (default 3)")
     args = ap.parse_args()
-    if not (args.before / "binance_usdm" / "emulator").is_dir():  # else the installed package would run
-        ap.error(f"--before {args.before}: no binance_usdm emulator there (give another checkout's src/)")
     pairs: list[dict[str, LoadResult]] = []
     with tempfile.TemporaryDirectory() as tmp:
         servers = {name: start_emulator(Path(tmp) / f"{n}.sqlite3" if args.state else None, src=src)

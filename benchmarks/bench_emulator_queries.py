@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from emulator_load import Requests, start_emulator
+from emulator_load import Requests, checkout_src, start_emulator
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
 from binance_usdm.emulator.scenario import read_scenario
@@ -196,7 +196,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0, help="duration of each account-latency phase")
     ap.add_argument("--connections", type=int, default=8, help="connections of the account load")
     ap.add_argument("--state", action="store_true", help="run the emulator on a state file (--state)")
-    ap.add_argument("--src", type=Path, help="run the emulator from another checkout's src/ (before a change)")
+    ap.add_argument("--src", type=checkout_src, help="run the emulator from another checkout's src/ (before a change)")
     ap.add_argument("--quick", action="store_true", help="small sizes, few requests (a smoke run)")
     ap.add_argument("--account-load", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()

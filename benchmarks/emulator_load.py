@@ -1,7 +1,8 @@
 """Load against an HTTP server in another process: the emulator's benchmarks share this.
 
 - `cpu_seconds` (a process's user + system CPU from /proc), `machine_ticks` (the machine's CPU time
-  and what the hypervisor took of it), `start_emulator` (on a port it reports).
+  and what the hypervisor took of it), `start_emulator` (on a port it reports), `checkout_src` (the
+  argument naming another checkout's src/).
 - A load generator meant to be cheaper than the server it drives: one asyncio Protocol per
   keep-alive connection (uvloop when installed), each with one request in flight, requests signed
   with HMAC-SHA256 (both padded-key SHA-256 states absorbed once) and answers framed by their
@@ -54,6 +55,17 @@ def machine_ticks() -> tuple[int, int] | None:
         return None
     # user nice system idle iowait irq softirq steal [guest guest_nice: already inside user and nice]
     return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
+def checkout_src(value: str) -> Path:
+    """An argparse type: another checkout's src/, refused unless it holds the emulator (else the
+    installed package would run in its place, and a before/after compare this checkout with itself)."""
+    src = Path(value)
+    if not (src / "binance_usdm" / "emulator").is_dir():
+        import argparse
+
+        raise argparse.ArgumentTypeError(f"{value}: no binance_usdm emulator there (give another checkout's src/)")
+    return src
 
 
 def start_emulator(state: Path | None = None, src: Path | None = None,

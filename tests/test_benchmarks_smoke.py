@@ -93,10 +93,15 @@ def test_emulator_pairs_benchmark_compares_two_builds_pair_by_pair() -> None:
     assert "this checkout - before, per pair: median" in out and "lower in" in out, out
 
 
-def test_emulator_pairs_benchmark_refuses_a_before_without_the_emulator(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, str(BENCH.parent / "bench_emulator_pairs.py"), "--before", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2 and "no binance_usdm emulator there" in proc.stderr, proc.stderr
+@pytest.mark.parametrize(("script", "option"), [("bench_emulator_pairs.py", "--before"),
+                                                ("bench_emulator_baseline.py", "--before"),
+                                                ("bench_emulator_instructions.py", "--before"),
+                                                ("bench_emulator_queries.py", "--src")])
+def test_a_before_without_the_emulator_is_refused(script: str, option: str, tmp_path: Path) -> None:
+    # (else the installed package runs as "before": this checkout compared with itself)
+    proc = subprocess.run([sys.executable, str(BENCH.parent / script), option, str(tmp_path)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and f"{tmp_path}: no binance_usdm emulator there" in proc.stderr, proc.stderr
 
 
 def test_startup_benchmark_prints_its_tables() -> None:
