@@ -77,7 +77,8 @@ def _report(pairs: list[dict[str, LoadResult]], args: argparse.Namespace) -> Non
     print(f"{args.mix} load, {args.connections} connections, {where}; {len(pairs)} pair{'s' * (len(pairs) != 1)} "
           f"of {args.seconds:g} s, {len(quiet)} with at most {args.max_steal:g} % steal\n")
     if not quiet:
-        print("no pair ran without steal: run again when the machine is quieter (or raise --max-steal)")
+        print(f"no pair ran with at most {args.max_steal:g} % steal: run again when the machine is quieter (or "
+              "raise --max-steal)")
         return
     print("| build | server CPU µs/req (median) | req/s (median) | errors |")
     print("|---|---|---|---|")
