@@ -32,6 +32,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
+sys.path.insert(0, str(HERE))
+from emulator_load import checkout_src
 
 USDM = "import sys\nfrom binance_usdm.cli.script import main\nsys.exit(main())"
 """What the installed ``usdm`` script runs."""
@@ -168,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3 runs: a smoke run")
     parser.add_argument("--no-warm-up", action="store_true",
                         help="no warm-up process per command: a smoke run (the first runs meet cold caches)")
-    parser.add_argument("--src", type=Path, default=SRC, help="the checkout's src to measure (default: this one)")
+    parser.add_argument("--src", type=checkout_src, default=SRC,
+                        help="the checkout's src to measure (default: this one)")
     args = parser.parse_args(argv)
     runs = 3 if args.quick else args.runs
     src = args.src.resolve()

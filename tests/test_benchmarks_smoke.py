@@ -96,7 +96,8 @@ def test_emulator_pairs_benchmark_compares_two_builds_pair_by_pair() -> None:
 @pytest.mark.parametrize(("script", "option"), [("bench_emulator_pairs.py", "--before"),
                                                 ("bench_emulator_baseline.py", "--before"),
                                                 ("bench_emulator_instructions.py", "--before"),
-                                                ("bench_emulator_queries.py", "--src")])
+                                                ("bench_emulator_queries.py", "--src"),
+                                                ("bench_startup.py", "--src")])
 def test_a_before_without_the_emulator_is_refused(script: str, option: str, tmp_path: Path) -> None:
     # (else the installed package runs as "before": this checkout compared with itself)
     proc = subprocess.run([sys.executable, str(BENCH.parent / script), option, str(tmp_path)], capture_output=True,
