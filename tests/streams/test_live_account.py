@@ -8,6 +8,7 @@ import asyncio
 import http.client
 import json
 import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, MarginType, PositionSide, Wait
+from binance_usdm import AsyncBinanceRestClient, BinanceRestClient, MarginType, PositionSide, ServerError, Wait
 from binance_usdm._sync.live_account import LiveAccount
 from binance_usdm._wire.account_state import AccountState, Change
 from binance_usdm.emulator import EmulatorServer
@@ -214,6 +215,30 @@ def test_first_events_reach_a_mirror_whose_clock_runs_ahead_of_the_server(
         client.usd_futures_api.account.change_initial_leverage("XRPUSDT", 11).unwrap()
         (change,) = [c for c in until(account, "leverage", "XRPUSDT", 11) if c.key == "XRPUSDT"]
         assert isinstance(change.event, AccountConfigUpdate)
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_mirror_whose_snapshot_fails_closes_its_stream_and_listen_key(emu: EmulatorServer, flavour: str) -> None:
+    # the stream connects first, then the snapshot fails: the block never starts, so nothing would
+    # close them (a program retrying `live_account()` piled up websockets and listen keys)
+    admin(emu, "/emulator/faults", {"fault": "GET /fapi/v3/account=status:500"})
+    if flavour == "sync":
+        with BinanceRestClient(emu.api_key, emu.api_secret, base_url=emu.base_url) as rest:
+            with pytest.raises(ServerError), rest.live_account():
+                pytest.fail("the block ran")
+    else:
+        async def run() -> None:
+            async with AsyncBinanceRestClient(emu.api_key, emu.api_secret, base_url=emu.base_url) as rest:
+                with pytest.raises(ServerError):
+                    async with rest.live_account():
+                        pytest.fail("the block ran")
+
+        asyncio.run(run())
+    assert emu.backend.listen_keys.expiry(emu.backend.account().account_id) is None  # closed
+    deadline = time.monotonic() + 10
+    while emu.streams.connections()["total"]:  # the server sees the websocket's close
+        assert time.monotonic() < deadline, "the websocket stayed open"
+        time.sleep(0.01)
 
 
 def test_async_mirror_and_cancellation(emu: EmulatorServer) -> None:

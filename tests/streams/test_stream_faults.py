@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import socket
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -213,6 +217,76 @@ def test_cancelling_the_task_closes_socket_and_key(emu: EmulatorServer, ws: Scri
             await asyncio.to_thread(ws.wait_closed)
 
     asyncio.run(run())
+
+
+@contextmanager
+def _stalling_endpoint() -> Iterator[tuple[str, threading.Event]]:
+    """A websocket URL whose server accepts the connection and never answers the handshake, and an
+    event set once it accepted one."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    accepted, stop = threading.Event(), threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+            accepted.set()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        yield f"ws://127.0.0.1:{listener.getsockname()[1]}", accepted
+    finally:
+        stop.set()
+        server.join(5)
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+def test_ctrl_c_while_the_stream_connects_closes_the_key(emu: EmulatorServer) -> None:
+    main = threading.get_ident()  # (signal handlers are set from the main thread: pytest runs tests there)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with _stalling_endpoint() as (url, accepted), _client(emu) as client:
+            stream = client.user_stream(stream_url=url)
+
+            def press_ctrl_c() -> None:
+                if accepted.wait(10):
+                    signal.pthread_kill(main, signal.SIGINT)
+
+            interrupter = threading.Thread(target=press_ctrl_c)
+            interrupter.start()
+            with pytest.raises(KeyboardInterrupt), stream:
+                pytest.fail("connected to a server that never answers")
+            interrupter.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert accepted.is_set()
+    assert _live_key(emu) is None
+
+
+def test_cancelling_the_task_while_the_stream_connects_closes_the_key(emu: EmulatorServer) -> None:
+    async def run(url: str, accepted: threading.Event) -> None:
+        async with AsyncBinanceRestClient(emu.api_key, emu.api_secret, base_url=emu.base_url) as client:
+            async def consume() -> None:
+                async with client.user_stream(stream_url=url):
+                    pytest.fail("connected to a server that never answers")
+
+            task = asyncio.create_task(consume())
+            assert await asyncio.to_thread(accepted.wait, 10)
+            assert _live_key(emu) is not None
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert _live_key(emu) is None
+
+    with _stalling_endpoint() as (url, accepted):
+        asyncio.run(run(url, accepted))
 
 
 def test_the_listen_key_never_shows(emu: EmulatorServer, ws: ScriptedStream, caplog: pytest.LogCaptureFixture) -> None:

@@ -1,6 +1,6 @@
 """``AsyncSource``: a stream of items that is also ``closing.AsyncClosable`` (the context manager opens
-it first, and iterating it yields ``next_item()`` until it is closed). The user data stream and the
-live account build on it."""
+it first, closing it again when that fails, and iterating it yields ``next_item()`` until it is
+closed). The user data stream and the live account build on it."""
 
 from __future__ import annotations
 
@@ -24,7 +24,13 @@ class AsyncSource(AsyncClosable, Generic[T]):
         """The next item (waits for it); ``StopAsyncIteration`` once closed."""
 
     async def __aenter__(self) -> Self:
-        await self.open()
+        try:
+            await self.open()
+        except BaseException:
+            # failed or interrupted half way (a snapshot error, Ctrl-C, a cancelled task): the block's end
+            # never comes, so what the open got (the listen key, the websocket) is closed here
+            await self.aclose()
+            raise
         return self
 
     def __aiter__(self) -> Self:

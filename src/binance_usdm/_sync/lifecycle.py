@@ -1,7 +1,7 @@
 # GENERATED from binance_usdm/_async/lifecycle.py by scripts/gen_sync.py: do not edit.
 """``Source``: a stream of items that is also ``closing.Closable`` (the context manager opens
-it first, and iterating it yields ``next_item()`` until it is closed). The user data stream and the
-live account build on it."""
+it first, closing it again when that fails, and iterating it yields ``next_item()`` until it is
+closed). The user data stream and the live account build on it."""
 
 from __future__ import annotations
 
@@ -25,7 +25,13 @@ class Source(Closable, Generic[T]):
         """The next item (waits for it); ``StopIteration`` once closed."""
 
     def __enter__(self) -> Self:
-        self.open()
+        try:
+            self.open()
+        except BaseException:
+            # failed or interrupted half way (a snapshot error, Ctrl-C, a cancelled task): the block's end
+            # never comes, so what the open got (the listen key, the websocket) is closed here
+            self.close()
+            raise
         return self
 
     def __iter__(self) -> Self:
