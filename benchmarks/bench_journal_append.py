@@ -20,19 +20,31 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from binance_usdm.emulator.journal import Journal
 
 #: One leverage change's journal entry: [account id, header, symbols, positions, update time, replace].
-ENTRY = ["demo", None, {"BNBUSDT": {"leverage": 7, "marginType": "CROSSED"}}, [], 1764763200000, False]
+ENTRY: list[Any] = ["demo", None, {"BNBUSDT": {"leverage": 7, "marginType": "CROSSED"}}, [], 1764763200000, False]
+
+
+_ENTRY_JSON = msgspec.json.encode(ENTRY)
 
 
 def _line(seq: int) -> bytes:
     """A line of the size `Journal.append` writes for `ENTRY` (its checksum and JSON, not its format)."""
-    entry = b'["demo",null,{"BNBUSDT":{"leverage":7,"marginType":"CROSSED"}},[],1764763200000,false]'
-    return b'%08x ["0123456789abcdef",%d,[%s]]\n' % (0, seq, entry)
+    return b'%08x ["0123456789abcdef",%d,[%s]]\n' % (0, seq, _ENTRY_JSON)
+
+
+def _room(fd: int, frames: int) -> int:
+    """Write zeros ahead for `frames` lines (and a page more) into `fd`; their size."""
+    size = frames * len(_line(frames)) + 4096
+    os.pwrite(fd, bytes(size), 0)
+    return size
 
 
 def _write_append(path: str, frames: int) -> None:
@@ -47,7 +59,7 @@ def _write_append(path: str, frames: int) -> None:
 def _pwrite_room(path: str, frames: int) -> None:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        os.pwrite(fd, bytes(frames * len(_line(frames)) + 4096), 0)
+        _room(fd, frames)
         offset = 0
         for seq in range(frames):
             line = _line(seq)
@@ -60,9 +72,7 @@ def _pwrite_room(path: str, frames: int) -> None:
 def _mmap_copy(path: str, frames: int) -> None:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        size = frames * len(_line(frames)) + 4096
-        os.pwrite(fd, bytes(size), 0)
-        with mmap.mmap(fd, size) as room:
+        with mmap.mmap(fd, _room(fd, frames)) as room:
             offset = 0
             for seq in range(frames):
                 line = _line(seq)
@@ -107,21 +117,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.dir) as directory:
         base = None
         for label, append in ROWS.items():
-            path = os.path.join(directory, label[:8].replace(" ", "_"))
-            wall, cpu = time.perf_counter(), time.process_time()
-            append(path, frames)
-            wall, cpu = (time.perf_counter() - wall) / frames * 1e6, (time.process_time() - cpu) / frames * 1e6
+            wall, cpu = _timed(append, os.path.join(directory, label[:8].replace(" ", "_")), frames)
             if base is None:
                 base = wall, cpu
                 print(f"| {label} | {wall:.2f} | {cpu:.2f} |")
                 continue
             print(f"| {label} | {wall - base[0]:.2f} | {cpu - base[1]:.2f} |")
-        path = os.path.join(directory, "journal")
-        wall, cpu = time.perf_counter(), time.process_time()
-        _journal(path, frames)
-        wall, cpu = (time.perf_counter() - wall) / frames * 1e6, (time.process_time() - cpu) / frames * 1e6
+        wall, cpu = _timed(_journal, os.path.join(directory, "journal"), frames)
         label = "`Journal.append` (encodes the entry, checksums, copies into its map: all of it)"
         print(f"| {label} | {wall:.2f} | {cpu:.2f} |")
+
+
+def _timed(append: Callable[[str, int], None], path: str, frames: int) -> tuple[float, float]:
+    """`append(path, frames)`'s wall and CPU microseconds per line."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    append(path, frames)
+    return (time.perf_counter() - wall) / frames * 1e6, (time.process_time() - cpu) / frames * 1e6
 
 
 if __name__ == "__main__":
