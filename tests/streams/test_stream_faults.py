@@ -222,7 +222,8 @@ def test_cancelling_the_task_closes_socket_and_key(emu: EmulatorServer, ws: Scri
 @contextmanager
 def _stalling_endpoint() -> Iterator[tuple[str, threading.Event]]:
     """A websocket URL whose server accepts the connection and never answers the handshake, and an
-    event set once it accepted one."""
+    event set once it accepted one. (Not `tests.scripted_server`'s `Hang`: its HTTP parser ends the
+    connection on an upgrade request, which the client sees as a refused handshake.)"""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.05)
     accepted, stop = threading.Event(), threading.Event()

@@ -442,7 +442,7 @@ class Store:
             journal.close()
             raise
         self._journal, self._journal_id = journal, journal_id
-        try:  # emptied; mapped first when appended to (a full disk, no memory maps: it is not)
+        try:  # emptied: the writer maps it now, with room for frames (a full disk, no memory maps: it is not)
             if journal.writable:
                 journal.make_room()
             else:
