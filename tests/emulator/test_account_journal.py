@@ -48,6 +48,11 @@ def _frames(state: Path | str) -> bytes:
     return data.split(b"\0", 1)[0]
 
 
+def _disk_full(fd: int, data: bytes, offset: int) -> int:
+    """`os.pwrite` on a full disk."""
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
 def _seen(c: Client) -> Any:
     """What the account's endpoints show (settings, update times, feeBurn)."""
     return ok(c.get("/fapi/v2/account")), ok(c.get("/fapi/v2/positionRisk")), ok(c.get("/fapi/v1/feeBurn"))
@@ -250,14 +255,10 @@ def test_a_failed_append_answers_503_and_leaves_nothing(tmp_path: Path, monkeypa
     appended; the next one, with room again, is appended, and a restart loads it."""
     monkeypatch.setattr(journal_module, "FIRST_SIZE", 1024)  # room for a few frames
     state = tmp_path / "state.db"
-
-    def full(fd: int, data: bytes, offset: int) -> int:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
     with EmulatorServer(state_path=state) as emu:
         c = _client(emu.base_url)
         with monkeypatch.context() as m:
-            m.setattr(os, "pwrite", full)
+            m.setattr(os, "pwrite", _disk_full)
             for leverage in range(2, 30):  # until a frame needs more room than the file has
                 answer = c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=leverage)
                 if answer.status != 200:
@@ -281,12 +282,8 @@ def test_an_append_that_needs_more_room_than_the_file_can_take_appends_nothing(
     monkeypatch.setattr(journal_module, "_ZEROS_PIECE", 100)  # zeros written 100 bytes at a time
     journal = Journal(str(tmp_path / "j"))
     journal.append("id", 1, ["a" * 100])
-
-    def full(fd: int, data: bytes, offset: int) -> int:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
     with monkeypatch.context() as m:
-        m.setattr(os, "pwrite", full)
+        m.setattr(os, "pwrite", _disk_full)
         with pytest.raises(OSError, match="No space left"):
             journal.append("id", 2, ["b" * 300])
     assert journal.read("id") == [Frame(1, ["a" * 100])]
