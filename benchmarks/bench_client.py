@@ -59,6 +59,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import script_entry
+
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 RUNNER = HERE / "bench_runners.py"
@@ -524,4 +526,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    script_entry.run(main)

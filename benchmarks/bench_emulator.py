@@ -16,6 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+import script_entry
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from emulator_load import LoadResult, run_load, start_emulator
 
@@ -47,4 +49,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

@@ -41,6 +41,8 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import script_entry
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lean_handler
 from emulator_load import (
@@ -294,4 +296,4 @@ def _median_cpu(runs: list[LoadResult]) -> float | None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

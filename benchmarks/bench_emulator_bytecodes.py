@@ -25,6 +25,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import script_entry
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_emulator_instructions
 
@@ -92,4 +94,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

@@ -37,6 +37,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import script_entry
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_server
 import callgrind
@@ -238,4 +240,4 @@ def _simulated_table(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

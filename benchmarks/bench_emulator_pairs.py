@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import script_entry
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from emulator_load import MIXES, LoadResult, checkout_src, run_load, start_emulator
 
@@ -99,4 +101,4 @@ def _cpu(result: LoadResult) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

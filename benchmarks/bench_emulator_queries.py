@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import script_entry
 from emulator_load import Requests, checkout_src, start_emulator
 
 from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET
@@ -234,4 +235,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

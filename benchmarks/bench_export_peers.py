@@ -49,6 +49,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import history_emulator
+import script_entry
 
 DAY_MS = 86_400_000
 YEAR_DAYS = 366  # the most one generate request covers
@@ -311,4 +312,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

@@ -29,6 +29,7 @@ import time
 from typing import Any
 
 import history_emulator
+import script_entry
 
 INCOME_WEIGHT = 30
 BINANCE_WEIGHT_PER_MINUTE = 2400
@@ -145,4 +146,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

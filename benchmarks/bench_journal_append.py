@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import script_entry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
@@ -136,4 +137,4 @@ def _timed(append: Callable[[str, int], None], path: str, frames: int) -> tuple[
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

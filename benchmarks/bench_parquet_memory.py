@@ -37,6 +37,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import script_entry
+
 PAGE = 1000
 
 # what each floor step runs, after printing nothing; the child reports VmHWM at the end
@@ -164,4 +166,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

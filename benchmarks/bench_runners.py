@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from operator import itemgetter
 from typing import Any
 
+import script_entry
 from bench_payloads import SYMBOLS, exchange_info_symbol
 
 API_KEY = "benchKey0123456789benchKey0123456789benchKey0123456789benchKey01"
@@ -760,4 +761,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import httptools
+import script_entry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_payloads as payloads
@@ -168,4 +169,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

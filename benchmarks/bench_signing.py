@@ -17,6 +17,8 @@ import timeit
 from collections.abc import Callable
 from pathlib import Path
 
+import script_entry
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 import callgrind
@@ -78,4 +80,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    script_entry.run(main)

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import msgspec
+import script_entry
 
 from binance_usdm._wire.account_state import AccountState, Snapshot
 from binance_usdm.models.events import AccountUpdate, decode_event
@@ -130,4 +131,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

@@ -32,6 +32,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import script_entry
+
 
 def frames(count: int) -> list[str]:
     return [json.dumps({
@@ -175,4 +177,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

@@ -25,6 +25,7 @@ from typing import Any
 
 import httptools
 import msgspec
+import script_entry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -341,4 +342,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

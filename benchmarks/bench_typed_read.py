@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import script_entry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
@@ -325,4 +326,4 @@ def _print(best: dict[tuple[str, str], float], counts: dict[tuple[str, str], int
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    script_entry.run(main)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import callgrind
+import script_entry
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
@@ -155,4 +156,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    script_entry.run(main)

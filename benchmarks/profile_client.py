@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import script_entry
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -150,4 +152,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

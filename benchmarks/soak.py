@@ -44,6 +44,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import script_entry
+
 SRC = Path(__file__).resolve().parent.parent / "src"
 sys.path.insert(0, str(SRC))
 
@@ -370,4 +372,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_entry.run(main)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,27 @@ def test_journal_append_benchmark_prints_its_table(tmp_path: Path) -> None:
     out = _run("bench_journal_append.py", "--frames", "200", "--dir", str(tmp_path), timeout=120)
     assert "| os.write, O_APPEND" in out and "| `Journal.append`" in out and out.count("\n| ") == 6, out
     assert not list(tmp_path.iterdir())  # its files are gone
+
+
+def test_a_benchmark_whose_reader_goes_away_ends_quietly(tmp_path: Path) -> None:
+    """`python benchmarks/x.py | head -1`: the reader closes the pipe after the first line; the script's
+    next print meets a broken pipe, and it ends with 0 and nothing on stderr (no traceback)."""
+    proc = subprocess.Popen([sys.executable, str(BENCH.parent / "bench_journal_append.py"), "--frames", "2000",
+                             "--dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})  # each line written as printed
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"2,000 lines")
+    proc.stdout.close()
+    assert (proc.wait(60), proc.stderr.read()) == (0, b"")
+    assert list(tmp_path.iterdir()) == []  # its temporary files removed on the way out
+
+
+def test_every_benchmark_script_ends_through_script_entry() -> None:
+    """A script run directly exits through `script_entry.run` (its exit code; quietly on a broken pipe)."""
+    scripts = [p for p in BENCH.parent.glob("*.py") if 'if __name__ == "__main__":' in p.read_text()]
+    assert len(scripts) > 20
+    for script in scripts:
+        assert script.read_text().endswith('if __name__ == "__main__":\n    script_entry.run(main)\n'), script.name
 
 
 def test_emulator_queries_benchmark_prints_its_tables() -> None:
