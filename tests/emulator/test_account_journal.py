@@ -1,7 +1,7 @@
 """The account journal (`journal.py`): on a state file without --fsync a batch of account-state changes
 (a leverage change, feeBurn) is appended there, one frame, instead of an SQLite transaction. What a
 restart loads is exactly what was acknowledged: the journal's frames are folded into the state file's
-rows (at the next transaction, every `JOURNAL_FOLD_BATCHES` frames, at close, at the next start), an
+rows (at the next transaction, every `JOURNAL_FOLD_FRAMES` frames, at close, at the next start), an
 older frame never overwrites a later write, and a frame cut short by a kill is ignored."""
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def test_a_frame_already_folded_is_skipped(tmp_path: Path) -> None:
 
 
 def test_the_journal_is_folded_after_so_many_frames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_module, "JOURNAL_FOLD_BATCHES", 5)
+    monkeypatch.setattr(store_module, "JOURNAL_FOLD_FRAMES", 5)
     with EmulatorServer(state_path=tmp_path / "state.db") as emu:
         backend, store = emu.backend, emu.backend.store
         for n in range(1, 6):
@@ -522,11 +522,67 @@ def test_a_random_stream_of_changes_killed_at_random_moments(tmp_path: Path, pro
             p.stop()
 
 
+def _journaled_settings(store: Store, account_id: str, symbol: str, leverage: int, update_time: int | None) -> None:
+    """One change made at once (`take_journal`): `symbol`'s settings row and the update time, a frame."""
+    assert store.take_journal()
+    try:
+        store.append_settings(account_id, symbol, {"leverage": leverage, "marginType": "CROSSED"}, update_time)
+    finally:
+        store.release_journal()
+
+
+def test_settings_frames_fold_as_writing_their_rows_one_by_one(tmp_path: Path) -> None:
+    """A change made at once appends its symbol's settings row without the rows of a diff; merged with
+    the frames before it, it folds to what writing every frame's rows in turn gives: an upsert keeps a
+    row's place, a row a pending frame deleted comes back after the others, an update time of None
+    keeps the one before. Another process reads the same from the journal before the fold."""
+    path = str(tmp_path / "state.db")
+    settings = {"leverage": 5, "marginType": "CROSSED"}
+    store = Store(path)
+    store.save_account("a", AccountRows({"accountId": "a"}, {"AUSDT": settings, "XUSDT": settings, "BUSDT": settings},
+                                        {}, 1, replace=True))
+    _journaled_settings(store, "a", "AUSDT", 6, 2)  # no frame pending for "a": a new pending entry
+    _journaled_settings(store, "a", "BUSDT", 7, None)  # merged into it
+    _journaled(store, "a", AccountRows(None, {"XUSDT": None}, {}, 3))
+    _journaled_settings(store, "a", "XUSDT", 9, 4)  # added back after a delete: not merged
+    _journaled_settings(store, "a", "AUSDT", 8, None)
+    assert store._appended.frames == 5 and len(store._appended.pending) == 2
+    expected = {"AUSDT": {**settings, "leverage": 8}, "BUSDT": {**settings, "leverage": 7},
+                "XUSDT": {**settings, "leverage": 9}}
+    reader = Store(path)
+    [state] = reader.load_accounts()
+    reader.close()
+    assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
+    store.close()  # folds
+    assert not _frames(tmp_path / "state.db")
+    state = _stored_state(path)
+    assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
+
+
+def test_a_change_made_at_once_waits_for_nothing_held_elsewhere(tmp_path: Path) -> None:
+    """`take_journal` holds the store only when no other thread does (a read, a fold on the storage
+    thread), else refuses at once, holding nothing; released, it is free again."""
+    with EmulatorServer(state_path=tmp_path / "state.db") as emu:
+        store = emu.backend.store
+        taken: list[bool] = []
+        thread = threading.Thread(target=lambda: taken.append(store.take_journal()))
+        with store._lock:  # what a read on the storage thread holds
+            thread.start()
+            thread.join(10)
+        assert taken == [False] and not store.journaling
+        assert store.take_journal() and store.journaling
+        store.release_journal()
+        thread = threading.Thread(target=lambda: (taken.append(store.take_journal()), store.release_journal()))
+        thread.start()
+        thread.join(10)
+        assert taken == [False, True] and not store.journaling
+
+
 def test_the_writer_empties_a_journal_another_process_folded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Frames another process folded (committing to SQLite after them) are still the writer's to cut
     off: its next fold empties the journal, which else would grow for as long as the other process
     folds first."""
-    monkeypatch.setattr(store_module, "JOURNAL_FOLD_BATCHES", 3)
+    monkeypatch.setattr(store_module, "JOURNAL_FOLD_FRAMES", 3)
     path = str(tmp_path / "state.db")
     settings = {"leverage": 5, "marginType": "CROSSED"}
     writer, other = Store(path), Store(path)

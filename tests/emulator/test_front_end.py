@@ -14,10 +14,11 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, HttpLimits, api
+from binance_usdm.emulator import DEMO_API_KEY, DEMO_API_SECRET, EmulatorServer, HttpLimits, api, server
 from binance_usdm.emulator.call import Call
 
 LIMITS = HttpLimits(max_request_line=2048, max_header_bytes=4096, max_headers=20, max_body=65536,
@@ -121,6 +122,41 @@ def test_a_change_on_the_storage_thread_keeps_its_place_in_the_pipeline(raw: Raw
     assert json.loads(raw.answer()[2])["leverage"] == 4
     assert raw.answer()[2] == b"{}"
     assert json.loads(raw.answer()[2])[0]["leverage"] == "4"
+
+
+def test_on_a_state_file_changes_are_batched_once_many_connections_are_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changes of account state alone on a state file are made at once, each its own journal frame, while
+    fewer than `AT_ONCE_BELOW` connections are open; from that many on they are batched (changes that
+    arrive together then share a frame). Either way each is answered in order and survives a restart."""
+    monkeypatch.setattr(server, "AT_ONCE_BELOW", 2)
+    with EmulatorServer(state_path=tmp_path / "state.db") as emu:
+        batched: list[object] = []
+        run_stored = emu.app.run_stored
+        monkeypatch.setattr(emu.app, "run_stored", lambda *args: (batched.append(args[0]), run_stored(*args))[1])
+        conn = Raw(emu)
+
+        def change(leverage: int) -> None:
+            conn.send(signed("POST", "/fapi/v1/leverage", f"symbol=BTCUSDT&leverage={leverage}"))
+            assert json.loads(conn.answer()[2])["leverage"] == leverage
+
+        change(3)
+        assert batched == []
+        other = Raw(emu)
+        other.send(get("/fapi/v1/ping"))  # answered: the server has accepted it
+        assert other.answer()[0] == 200
+        change(4)
+        change(5)
+        assert len(batched) == 2
+        other.close()
+        deadline = time.monotonic() + 10
+        while len(emu.app.connections) > 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        change(6)
+        assert len(batched) == 2
+        conn.close()
+    with EmulatorServer(state_path=tmp_path / "state.db") as emu:
+        assert emu.backend.account().setting("BTCUSDT").leverage == 6
 
 
 def test_in_memory_changes_on_the_loop_keep_the_pipeline_order(emu: EmulatorServer, raw: Raw) -> None:

@@ -234,6 +234,41 @@ def test_in_memory_an_account_only_change_is_answered_at_once_without_a_batch(mo
         c.close()
 
 
+def test_on_a_state_file_an_account_only_change_is_its_own_journal_frame_made_at_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a state file whose account journal this process writes, a leverage change (or feeBurn) is made
+    at once, as in memory, with no batch: its frame is in the journal when it is answered; while another
+    thread holds the store it joins a batch instead (answered once that one is done)."""
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state) as emu:
+        batched: list[object] = []
+        run_stored = emu.app.run_stored
+        monkeypatch.setattr(emu.app, "run_stored", lambda *args: (batched.append(args[0]), run_stored(*args))[1])
+        c = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
+        for n, frames in ((3, 1), (4, 2)):
+            assert ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=n))["leverage"] == n
+            assert Path(f"{state}{JOURNAL_SUFFIX}").read_bytes().split(b"\0", 1)[0].count(b"\n") == frames
+        assert ok(c.post("/fapi/v1/feeBurn", feeBurn="false")) == {"code": 200, "msg": "success"}
+        assert batched == []
+        holding, release = threading.Event(), threading.Event()
+
+        def hold_the_store() -> None:
+            with emu.backend.store._lock:
+                holding.set()
+                release.wait(10)
+
+        holder = threading.Thread(target=hold_the_store)
+        holder.start()
+        assert holding.wait(10)
+        threading.Timer(0.3, release.set).start()
+        assert ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=5))["leverage"] == 5
+        holder.join(10)
+        assert len(batched) == 1
+        c.close()
+    with EmulatorServer(state_path=state) as emu:
+        assert emu.backend.account().setting("BNBUSDT").leverage == 5 and not emu.backend.account().fee_burn
+
+
 def test_on_a_state_file_an_account_only_change_commits_on_the_loop(tmp_path: Path) -> None:
     """Without --fsync a leverage change's commit is a write of the WAL: it runs on the loop (answered
     while the storage thread is busy), durable once answered; a batch on the storage thread, or another

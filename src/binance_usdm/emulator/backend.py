@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 
 from . import errors as e
 from . import events, margin
-from .accounts import DEFAULT_SETTINGS, Account, Credential, Position, SymbolSettings, symbol_settings
+from .accounts import DEFAULT_SETTINGS, Account, Credential, Position, SymbolSettings, settings_dict, symbol_settings
 from .clock import Clock
 from .downloads import Downloads
 from .listenkeys import ListenKeys
@@ -467,14 +467,26 @@ class Backend:
         for event in published:
             self.events.publish(event)
 
-    def _replace(self, acc: Account, event: events.DomainEvent | None = None) -> None:
+    def _replace(self, acc: Account, event: events.DomainEvent | None = None, symbol: str | None = None) -> None:
         """The commit point of a change of account settings alone (under the lock): `acc`, a
-        `settings_draft` of the committed state whose settings the rule changed, replaces its
-        account. No `Change`: such a rule validates on the committed state, then makes its draft, and
-        in memory (or in a group, which writes the account's rows when it commits) nothing is saved
-        here. `event`: its domain event, made only when someone listens (`Publisher.listening`)."""
+        `settings_draft` of the committed state whose settings the rule changed (`symbol`'s alone, when
+        given), replaces its account. No `Change`: such a rule validates on the committed state, then
+        makes its draft, and in memory (or in a group, which writes the account's rows when it commits)
+        nothing is saved here; made at once on a state file (`Store.take_journal`), its rows are its own
+        journal frame, appended before it is installed. `event`: its domain event, made only when
+        someone listens (`Publisher.listening`)."""
         store = self.store
-        if store.path is not None and not store.journaling:  # (journaling: the group appends the rows)
+        if store.journaling and self._group_events is None:  # at once: its own frame
+            old = self.accounts.get(acc.account_id)
+            try:
+                if symbol is None or old is None:
+                    store.append_accounts([(acc.account_id, acc.rows_since(old))])
+                else:  # what `rows_since` finds, without comparing every symbol
+                    store.append_settings(acc.account_id, symbol, settings_dict(acc.settings[symbol]),
+                                          None if acc.update_time == old.update_time else acc.update_time)
+            except OSError as exc:
+                raise CommitFailed(f"{type(exc).__name__}: {exc}") from exc
+        elif store.path is not None and not store.journaling:  # (journaling: the group appends the rows)
             if self._group_events is None:  # alone on a state file: its own transaction
                 with self._change() as change:
                     change.accounts[acc.account_id] = acc
@@ -669,7 +681,7 @@ class Backend:
             draft = acc.settings_draft(now)
             draft.settings[symbol] = symbol_settings(leverage, settings.isolated)
             self._replace(draft, events.LeverageChanged(acc.account_id, now, symbol, leverage)
-                          if self.events.listening else None)
+                          if self.events.listening else None, symbol)
         return cap
 
     def _check_leverage_of_legs(self, acc: Account, info: SymbolInfo, legs: list[Position],

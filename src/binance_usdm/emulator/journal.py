@@ -1,12 +1,13 @@
 """The account journal: account-row changes appended to a file beside a state file, one frame each.
 
-A batch of account-state changes (`Store.claim`) is made durable by one frame copied into a shared
-memory map of this file instead of an SQLite transaction (~20 µs of CPU, half of it in the kernel):
-the copy lands in the kernel's page cache, which survives the process dying, as a commit of SQLite's
-WAL does without `--fsync` (with it there is no journal). No system call per frame: under load a
-`write` of one frame cost 3-7 µs of the kernel's time, a copy into the map ~0.2 µs. The store folds
-the journal's changes into its account rows later, in an SQLite transaction that records the last
-frame folded (`Store` module docstring).
+A change of account state alone made at once (`Store.take_journal`), or a batch of them
+(`Store.claim`), is made durable by one frame copied into a shared memory map of this file instead
+of an SQLite transaction (~20 µs of CPU, half of it in the kernel): the copy lands in the kernel's
+page cache, which survives the process dying, as a commit of SQLite's WAL does without `--fsync`
+(with it there is no journal). No system call per frame: under load a `write` of one frame cost 3-7
+µs of the kernel's time, a copy into the map ~0.2 µs. The store folds the journal's changes into its
+account rows later, in an SQLite transaction that records the last frame folded (`Store` module
+docstring).
 
 A frame is one line: the CRC-32 of its payload (8 hex digits), a space, the payload (JSON: the state
 file's journal id, the frame's sequence number, and its entries: the store's account rows), a
@@ -33,8 +34,8 @@ import msgspec
 _encode = msgspec.json.Encoder().encode
 _decode_frame = msgspec.json.Decoder(tuple[str, int, list[Any]]).decode  # [journal id, seq, entries]
 #: The room a writer first gives the file (then twice what it has, each time a frame needs more): the
-#: frames between two folds of a leverage load take ~300 KB.
-FIRST_SIZE = 512 * 1024
+#: frames between two folds of a leverage load take ~700 KB (`store.JOURNAL_FOLD_FRAMES` of ~110 bytes).
+FIRST_SIZE = 1024 * 1024
 _READ_PIECE = 64 * 1024
 _ZEROS_PIECE = 1024 * 1024
 

@@ -19,11 +19,12 @@ the WAL again from its beginning. Without such a thread, or when it is late (`CH
 times that many rows: claims are refused then), the first commit made without a claim checkpoints,
 with the store still held.
 The account journal (`journal.py`, a state file without `fsync`): a batch made under `claim` (the
-server's event loop: account-state changes alone) appends its account rows there, one frame, instead
-of committing an SQLite transaction (`append_accounts`, which keeps the rows it appended in memory,
+server's event loop: account-state changes alone), or one such change made at once under
+`take_journal`, appends its account rows there, one frame, instead of committing an SQLite
+transaction (`append_accounts`, `append_settings`, which keep the rows they appended in memory,
 merged per account, until they are folded). What the state file holds is then its account rows plus
 the journal's frames numbered above the `journal_seq` it records. The first transaction that begins
-afterwards, whatever it writes (and `checkpoint`, every `JOURNAL_FOLD_BATCHES` frames), first writes
+afterwards, whatever it writes (and `checkpoint`, every `JOURNAL_FOLD_FRAMES` frames), first writes
 the rows of those frames (the writer's own, kept merged as appended: no reading back, unless another
 process folded some of them meanwhile) and that sequence number: so rows written later are never
 overwritten by an older frame at a restart, which folds what a killed process left. The journal is
@@ -68,8 +69,9 @@ CHECKPOINT_ROWS = 4000
 CHECKPOINT_OVERDUE = 4
 #: The account journal's file: the state file's path and this (module docstring).
 JOURNAL_SUFFIX = "-accounts"
-#: Frames appended to the account journal after which `want_checkpoint` asks for a fold.
-JOURNAL_FOLD_BATCHES = 2000
+#: Frames appended to the account journal after which `want_checkpoint` asks for a fold (a leverage
+#: change made at once is a frame of its own, ~110 bytes: `FIRST_SIZE` of `journal.py` holds that many).
+JOURNAL_FOLD_FRAMES = 6000
 
 
 class IncomeSelection(NamedTuple):
@@ -218,6 +220,22 @@ class _Unfolded:
             if merged is None or not merged.merge(rows):
                 latest[account_id] = merged = _Pending(rows)
                 self.pending.append((account_id, merged))
+
+
+    def add_settings(self, seq: int, account_id: str, symbol: str, row: dict[str, Any], update_time: int | None,
+                     ) -> None:
+        """`add` of the frame numbered `seq` that sets one symbol's settings row of one account (and its
+        update time; None: unchanged), merged without making its rows when the account's rows delete
+        nothing (`_Pending.merge`)."""
+        merged = self.latest.get(account_id)
+        if merged is None or merged.deletes:
+            self.add(seq, [(account_id, AccountRows(None, {symbol: row}, {}, update_time, False))])
+            return
+        self.last = seq  # (a pending account: `first` is set)
+        self.frames += 1
+        merged.symbols[symbol] = row
+        if update_time is not None:
+            merged.update_time = update_time
 
 
 def _adds_back(before: Mapping[Any, Any], after: Mapping[Any, Any]) -> bool:
@@ -388,6 +406,10 @@ class Store:
         #: batch writes nothing else. And whether the transaction under way folds the journal.
         self.journaling = False
         self._folding = False
+        #: Whether this process appends to the account journal (`take_journal`), and whether the frames it
+        #: appended are due to be folded (`want_checkpoint`).
+        self.journal_writable = False
+        self.fold_due = False
         if path:
             try:
                 self._open_journal(path, append=not fsync)
@@ -451,6 +473,7 @@ class Store:
             # lock held, so no other process appends frames it would not fold), never appended to
             _log.warning("emulator account journal %s not emptied, not appended to: %s", journal.path, exc)
             journal.writable = False
+        self.journal_writable = journal.writable
 
     def _folded_seq(self) -> int:
         """The last journal frame the account rows hold."""
@@ -610,7 +633,7 @@ class Store:
                 or self._conn.total_changes - self._checkpointed >= CHECKPOINT_OVERDUE * CHECKPOINT_ROWS:
             self._lock.release()
             return False
-        if self._journal is not None and self._journal.writable:
+        if self.journal_writable:
             self.journaling = True
         else:
             try:
@@ -623,6 +646,24 @@ class Store:
             self._depth = 1  # the group's transaction, committed by `group`
         self._claimed = True
         return True
+
+    def take_journal(self) -> bool:
+        """Without waiting, hold the account journal this process writes for one change made at once on
+        this thread, outside any group, its own frame (`append_settings`, `append_accounts`): the store's
+        lock, nothing more. False, holding nothing, when there is no such journal, another thread holds
+        the store, or a fold is overdue. `release_journal` after."""
+        if not self.journal_writable or not self._lock.acquire(False):
+            return False
+        if self._depth or self._closed or self._appended.frames >= CHECKPOINT_OVERDUE * JOURNAL_FOLD_FRAMES:
+            self._lock.release()
+            return False
+        self.journaling = True
+        return True
+
+    def release_journal(self) -> None:
+        """Release what `take_journal` took."""
+        self.journaling = False
+        self._lock.release()
 
     def unclaim(self) -> None:
         """Release what `claim` took (rolling back a transaction no group committed)."""
@@ -645,7 +686,7 @@ class Store:
             return False
         try:
             if (self._conn.total_changes - self._checkpointed < CHECKPOINT_ROWS
-                    and self._appended.frames < JOURNAL_FOLD_BATCHES):
+                    and self._appended.frames < JOURNAL_FOLD_FRAMES):
                 return False
         except sqlite3.ProgrammingError:  # closed meanwhile
             return False
@@ -677,6 +718,7 @@ class Store:
         if self._folding:
             self._folding = False
             self._appended = _Unfolded()
+            self.fold_due = False
             if self._journal is not None and self._journal.owned:
                 try:
                     self._journal.clear()
@@ -733,7 +775,22 @@ class Store:
         seq = self._seq + 1
         self._journal.append(self._journal_id, seq, entries)
         self._seq = seq
-        self._appended.add(seq, rows)
+        appended = self._appended
+        appended.add(seq, rows)
+        if appended.frames >= JOURNAL_FOLD_FRAMES:
+            self.fold_due = True
+
+    def append_settings(self, account_id: str, symbol: str, row: dict[str, Any], update_time: int | None) -> None:
+        """`append_accounts` of one account's rows that set one symbol's settings row and its update time
+        (None: unchanged), without making the rows: the frame of a leverage change made at once."""
+        assert self._journal is not None and self.journaling
+        seq = self._seq + 1
+        self._journal.append(self._journal_id, seq, [[account_id, None, {symbol: row}, [], update_time, False]])
+        self._seq = seq
+        appended = self._appended
+        appended.add_settings(seq, account_id, symbol, row, update_time)
+        if appended.frames >= JOURNAL_FOLD_FRAMES:
+            self.fold_due = True
 
     def _roll_back_group(self) -> None:
         self._folding = False
