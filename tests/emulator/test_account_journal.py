@@ -13,6 +13,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,28 @@ def test_the_journal_is_folded_after_so_many_frames(tmp_path: Path, monkeypatch:
         assert not _frames(store.path or "")
         assert store.load_accounts()[0]["symbols"]["BNBUSDT"]["leverage"] == 5
         assert store.get_meta("journal_seq") == "5"
+
+
+def test_changes_made_at_once_ask_for_their_fold_after_so_many_frames(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change made at once is a frame of its own: after `JOURNAL_FOLD_FRAMES` of them the server has
+    the storage thread fold the journal into the state file (no batch ever asks), and the journal is
+    emptied; the state file alone then holds the last change."""
+    monkeypatch.setattr(store_module, "JOURNAL_FOLD_FRAMES", 3)
+    state = tmp_path / "state.db"
+    with EmulatorServer(state_path=state) as emu:
+        c = _client(emu.base_url)
+        for n in (2, 3):
+            ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=n))
+        assert _frames(state).count(b"\n") == 2
+        ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=4))  # the third frame: a fold is due
+        deadline = time.monotonic() + 10
+        while _frames(state) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not _frames(state)
+        assert emu.backend.store.get_meta("journal_seq") == "3"
+        assert emu.backend.store.load_accounts()[0]["symbols"]["BNBUSDT"]["leverage"] == 4
+        c.close()
 
 
 def test_a_claimed_group_that_moves_a_mark_price_fails_whole(tmp_path: Path) -> None:
@@ -557,6 +580,24 @@ def test_settings_frames_fold_as_writing_their_rows_one_by_one(tmp_path: Path) -
     assert not _frames(tmp_path / "state.db")
     state = _stored_state(path)
     assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
+
+
+def test_changes_made_at_once_are_refused_while_their_fold_is_overdue(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`take_journal` refuses once `CHECKPOINT_OVERDUE` times `JOURNAL_FOLD_FRAMES` frames wait for a
+    fold (the changes then go to a batch, which folds first): the frames kept merged in memory stay
+    bounded; a fold frees it again."""
+    monkeypatch.setattr(store_module, "JOURNAL_FOLD_FRAMES", 2)
+    store = Store(str(tmp_path / "state.db"))
+    store.save_account("a", AccountRows({"accountId": "a"}, {}, {}, 1, replace=True))
+    for n in range(store_module.CHECKPOINT_OVERDUE * 2):
+        _journaled_settings(store, "a", "AUSDT", n + 1, None)
+    assert store.want_checkpoint() and not store.take_journal() and not store.journaling
+    store.checkpoint()
+    assert store.take_journal()
+    store.release_journal()
+    store.close()
+    assert _stored_state(str(tmp_path / "state.db"))["symbols"]["AUSDT"]["leverage"] == 8
 
 
 def test_a_change_made_at_once_waits_for_nothing_held_elsewhere(tmp_path: Path) -> None:
