@@ -74,8 +74,6 @@ class Journal:
             self.owned = True
         except BlockingIOError:
             self.owned = False
-        #: Whether this process appends (set by its owner; False once it must not).
-        self.writable = self.owned
         #: The writer's map of the file (`make_room`, or the first append), and where its next frame goes.
         self._map: mmap.mmap | None = None
         self._end = 0

@@ -406,8 +406,9 @@ class Store:
         #: batch writes nothing else. And whether the transaction under way folds the journal.
         self.journaling = False
         self._folding = False
-        #: Whether this process appends to the account journal (`take_journal`), and whether the frames it
-        #: appended are due to be folded (`want_checkpoint`).
+        #: Whether this process appends to the account journal (it holds its lock, without `fsync`, and
+        #: could make room in it at start: `claim`, `take_journal`), and whether the frames it appended are
+        #: due to be folded (`want_checkpoint`).
         self.journal_writable = False
         self.fold_due = False
         if path:
@@ -448,7 +449,6 @@ class Store:
         if not journal.owned:
             self._journal = journal
             return
-        journal.writable = append
         try:
             journal_id, self._seq = self.get_meta("journal"), self._folded_seq()
             frames = self._read_frames(journal, journal_id, self._seq) if journal_id else []
@@ -465,15 +465,15 @@ class Store:
             raise
         self._journal, self._journal_id = journal, journal_id
         try:  # emptied: the writer maps it now, with room for frames (a full disk, no memory maps: it is not)
-            if journal.writable:
+            if append:
                 journal.make_room()
             else:
                 journal.clear()
         except OSError as exc:  # its frames are folded (skipped at a restart): still this process's (its
             # lock held, so no other process appends frames it would not fold), never appended to
             _log.warning("emulator account journal %s not emptied, not appended to: %s", journal.path, exc)
-            journal.writable = False
-        self.journal_writable = journal.writable
+            return
+        self.journal_writable = append
 
     def _folded_seq(self) -> int:
         """The last journal frame the account rows hold."""
