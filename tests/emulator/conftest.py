@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from binance_usdm.emulator import EmulatorServer
+from binance_usdm.emulator.store import JOURNAL_SUFFIX
 
 
 @dataclass
@@ -120,6 +121,12 @@ def fetch(url: str) -> tuple[int, str, bytes]:
         return resp.status, resp.getheader("Content-Type", ""), resp.read()
     finally:
         conn.close()
+
+
+def journal_frames(state: Path | str) -> bytes:
+    """What the account journal of the state file `state` holds: its bytes up to the first zero byte (the
+    room it was grown by is zeros)."""
+    return Path(f"{state}{JOURNAL_SUFFIX}").read_bytes().split(b"\0", 1)[0]
 
 
 def ok(answer: Answer) -> Any:

@@ -29,7 +29,7 @@ from binance_usdm.emulator.clock import Clock
 from binance_usdm.emulator.journal import Frame, Journal
 from binance_usdm.emulator.store import JOURNAL_SUFFIX, AccountRows, Store
 
-from .conftest import Client, EmulatorProcess, ok
+from .conftest import Client, EmulatorProcess, journal_frames, ok
 
 UNKNOWN_OUTCOME = "Unknown error, please check your request or try again later."
 
@@ -40,13 +40,6 @@ def _client(base_url: str) -> Client:
 
 def _journal(state: Path | str) -> Path:
     return Path(f"{state}{JOURNAL_SUFFIX}")
-
-
-def _frames(state: Path | str) -> bytes:
-    """What the journal of `state` holds: its bytes up to the first zero byte (the room it was grown
-    by is zeros)."""
-    data = _journal(state).read_bytes()
-    return data.split(b"\0", 1)[0]
 
 
 def _disk_full(fd: int, data: bytes, offset: int) -> int:
@@ -89,19 +82,19 @@ def test_journaled_and_folded_changes_survive_kill_9_exactly(tmp_path: Path) -> 
         for n in (3, 4, 5):
             ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=n))
         ok(c.post("/fapi/v1/feeBurn", feeBurn="false"))
-        assert _frames(state)  # appended there, not yet in the state file's rows
+        assert journal_frames(state)  # appended there, not yet in the state file's rows
         # SQLite (not an account-only change): folds them first, so a restart cannot replay them over it
         ok(c.post("/fapi/v1/marginType", symbol="BNBUSDT", marginType="ISOLATED"))
-        assert not _frames(state)
+        assert not journal_frames(state)
         ok(c.post("/fapi/v1/leverage", symbol="XRPUSDT", leverage=9))
-        assert _frames(state)
+        assert journal_frames(state)
         acknowledged = _seen(c)
         c.close()
         with EmulatorServer(state_path=state) as other:  # another process on the file reads the journal
             assert not other.backend.store._journal or not other.backend.store._journal.owned
             assert other.backend.account().setting("XRPUSDT").leverage == 9
         proc.restart(kill=True)
-        assert not _frames(state)  # folded at start
+        assert not journal_frames(state)  # folded at start
         c = _client(proc.base_url)
         assert _seen(c) == acknowledged
         bnb = ok(c.get("/fapi/v2/positionRisk", symbol="BNBUSDT"))[0]
@@ -117,7 +110,7 @@ def test_a_frame_cut_short_by_a_kill_is_ignored(tmp_path: Path) -> None:
         acknowledged = _seen(c)
         c.close()
         proc.kill()
-        frame = _frames(state)
+        frame = journal_frames(state)
         assert frame.count(b"\n") == 1 and b'",1,[' in frame  # frame 1
         later = frame.replace(b'",1,[', b'",2,[').replace(b'"leverage":7', b'"leverage":8')
         with _journal(state).open("r+b") as f:  # after it, in the room the file was grown by
@@ -151,11 +144,11 @@ def test_a_frame_already_folded_is_skipped(tmp_path: Path) -> None:
     with EmulatorServer(state_path=state) as emu:
         c = _client(emu.base_url)
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
-        stale = _frames(state)
+        stale = journal_frames(state)
         emu.backend.store.checkpoint()  # folds it
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=9))
         c.close()
-    assert not _frames(state)  # folded at close
+    assert not journal_frames(state)  # folded at close
     _journal(state).write_bytes(stale)
     with EmulatorServer(state_path=state) as emu:
         assert emu.backend.account().setting("BNBUSDT").leverage == 9
@@ -173,7 +166,7 @@ def test_the_journal_is_folded_after_so_many_frames(tmp_path: Path, monkeypatch:
                 backend.change_leverage(backend.account(), "BNBUSDT", n)
         assert store.want_checkpoint()
         store.checkpoint()
-        assert not _frames(store.path or "")
+        assert not journal_frames(store.path or "")
         assert store.load_accounts()[0]["symbols"]["BNBUSDT"]["leverage"] == 5
         assert store.get_meta("journal_seq") == "5"
 
@@ -189,12 +182,12 @@ def test_changes_made_at_once_ask_for_their_fold_after_so_many_frames(
         c = _client(emu.base_url)
         for n in (2, 3):
             ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=n))
-        assert _frames(state).count(b"\n") == 2
+        assert journal_frames(state).count(b"\n") == 2
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=4))  # the third frame: a fold is due
         deadline = time.monotonic() + 10
-        while _frames(state) and time.monotonic() < deadline:
+        while journal_frames(state) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert not _frames(state)
+        assert not journal_frames(state)
         assert emu.backend.store.get_meta("journal_seq") == "3"
         assert emu.backend.store.load_accounts()[0]["symbols"]["BNBUSDT"]["leverage"] == 4
         c.close()
@@ -214,12 +207,12 @@ def test_a_claimed_group_that_moves_a_mark_price_fails_whole(tmp_path: Path) -> 
             backend.set_mark_price("BNBUSDT", mark + 1)
         assert (backend.account().setting("BNBUSDT").leverage, backend.mark("BNBUSDT")) == (leverage, mark)
         assert backend.applied == backend.durable
-        assert not _frames(tmp_path / "state.db")
+        assert not journal_frames(tmp_path / "state.db")
         claimed = backend.claim()
         assert claimed is not None
         with claimed:
             backend.change_leverage(backend.account(), "BNBUSDT", leverage + 2)
-        assert _frames(tmp_path / "state.db")
+        assert journal_frames(tmp_path / "state.db")
     with EmulatorServer(state_path=tmp_path / "state.db") as emu:
         assert (emu.backend.account().setting("BNBUSDT").leverage, emu.backend.mark("BNBUSDT")) == (leverage + 2, mark)
 
@@ -286,12 +279,12 @@ def test_a_failed_append_answers_503_and_leaves_nothing(tmp_path: Path, monkeypa
                 answer = c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=leverage)
                 if answer.status != 200:
                     break
-            appended = _frames(state)
+            appended = journal_frames(state)
         assert (answer.status, answer.body["msg"]) == (503, UNKNOWN_OUTCOME)
         assert 2 < leverage < 30 and appended.count(b"\n") == leverage - 2
         assert _leverage(c, "BNBUSDT") == str(leverage - 1)  # the last change acknowledged
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=40))
-        assert _frames(state).startswith(appended) and _frames(state).count(b"\n") == leverage - 1
+        assert journal_frames(state).startswith(appended) and journal_frames(state).count(b"\n") == leverage - 1
         c.close()
     with EmulatorServer(state_path=state) as emu:
         assert emu.backend.account().setting("BNBUSDT").leverage == 40
@@ -357,7 +350,7 @@ def test_a_journal_that_cannot_be_mapped_is_left_for_sqlite(tmp_path: Path, monk
     store.unclaim()
     _journaled(store, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 4}}, {}, 4))  # SQLite
     store.close()
-    assert not _frames(path)
+    assert not journal_frames(path)
     state = _stored_state(path)
     assert (state["symbols"], state["updateTime"]) == ({"AUSDT": {**settings, "leverage": 4}}, 4)
 
@@ -371,7 +364,7 @@ def test_changes_after_a_reset_survive_kill_9(tmp_path: Path) -> None:
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=7))
         ok(c.raw("POST", "/emulator/reset"))
         ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=8))
-        assert _frames(state)
+        assert journal_frames(state)
         c.close()
         assert _leverage_after_kill_9(proc) == "8"
 
@@ -418,7 +411,7 @@ def test_rows_come_back_in_the_order_writing_them_one_by_one_gives(tmp_path: Pat
     assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
     reader.close()
     store.close()  # folds
-    assert not _frames(tmp_path / "state.db")
+    assert not journal_frames(tmp_path / "state.db")
     state = _stored_state(path)
     assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
 
@@ -577,7 +570,7 @@ def test_settings_frames_fold_as_writing_their_rows_one_by_one(tmp_path: Path) -
     reader.close()
     assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
     store.close()  # folds
-    assert not _frames(tmp_path / "state.db")
+    assert not journal_frames(tmp_path / "state.db")
     state = _stored_state(path)
     assert list(state["symbols"].items()) == list(expected.items()) and state["updateTime"] == 4
 
@@ -634,7 +627,7 @@ def test_the_writer_empties_a_journal_another_process_folded(tmp_path: Path, mon
     assert other.get_meta("journal_seq") == "3"
     assert writer.want_checkpoint()
     writer.checkpoint()
-    assert not _frames(tmp_path / "state.db") and not writer.want_checkpoint()
+    assert not journal_frames(tmp_path / "state.db") and not writer.want_checkpoint()
     _journaled(writer, "a", AccountRows(None, {"AUSDT": {**settings, "leverage": 9}}, {}, 6))
     other.close()
     writer.close()
@@ -656,7 +649,7 @@ def test_the_writer_folds_what_it_appended_without_reading_the_journal_back(
     with monkeypatch.context() as patched:
         patched.setattr(Journal, "read", lambda *_: pytest.fail("the writer read its journal back"))
         writer.checkpoint()
-    assert writer.get_meta("journal_seq") == "3" and not _frames(tmp_path / "state.db")
+    assert writer.get_meta("journal_seq") == "3" and not journal_frames(tmp_path / "state.db")
     writer.close()
     state = _stored_state(path)
     assert (state["symbols"], state["updateTime"]) == ({"AUSDT": {**settings, "leverage": 4},
@@ -678,7 +671,7 @@ def test_frames_another_process_folded_are_not_written_again_by_the_writer(tmp_p
     assert writer.get_meta("journal_seq") == "2"
     other.close()
     writer.close()
-    assert not _frames(tmp_path / "state.db")
+    assert not journal_frames(tmp_path / "state.db")
     assert _stored_state(path)["symbols"] == {"AUSDT": {**settings, "leverage": 4}, "BUSDT": {**settings, "leverage": 3}}
     assert _stored_state(path)["updateTime"] == 4
 
@@ -746,7 +739,7 @@ def test_a_journal_that_cannot_be_emptied_at_start_stays_held(tmp_path: Path, mo
         else:
             m.setattr(journal_module.mmap, "mmap", failing)
         first = Store(path, fsync=fsync)  # folds frame 1, cannot empty the journal
-    assert _frames(state)  # still there
+    assert journal_frames(state)  # still there
     assert first.load_accounts()[0]["symbols"]["BNBUSDT"]["leverage"] == 6
     second = Store(path)
     _journaled(second, "demo", AccountRows(None, {"BNBUSDT": {**settings, "leverage": 8}}, {}, 1))  # SQLite

@@ -24,7 +24,7 @@ from binance_usdm.emulator.clock import Clock
 from binance_usdm.emulator.journal import Journal
 from binance_usdm.emulator.store import CHECKPOINT_OVERDUE, JOURNAL_SUFFIX
 
-from .conftest import Answer, Client, EmulatorProcess, ok
+from .conftest import Answer, Client, EmulatorProcess, journal_frames, ok
 
 #: Symbols whose leverage the demo account may raise or lower freely (no position, or a raise).
 SYMBOLS = ("BNBUSDT", "XRPUSDT", "ADAUSDT", "DOGEUSDT", "BTCUSDC")
@@ -247,7 +247,7 @@ def test_on_a_state_file_an_account_only_change_is_its_own_journal_frame_made_at
         c = Client(emu.base_url, emu.api_key, emu.clock.now_ms, secret=emu.api_secret)
         for n, frames in ((3, 1), (4, 2)):
             assert ok(c.post("/fapi/v1/leverage", symbol="BNBUSDT", leverage=n))["leverage"] == n
-            assert Path(f"{state}{JOURNAL_SUFFIX}").read_bytes().split(b"\0", 1)[0].count(b"\n") == frames
+            assert journal_frames(state).count(b"\n") == frames
         assert ok(c.post("/fapi/v1/feeBurn", feeBurn="false")) == {"code": 200, "msg": "success"}
         assert batched == []
         holding, release = threading.Event(), threading.Event()
